@@ -1,0 +1,351 @@
+"""The needs taxonomy: resettlement-pathway needs, Good Lives Model goods and categories.
+
+The taxonomy lives in ``data/taxonomy.yaml``; :func:`load_taxonomy` reads and
+validates it once and returns an immutable :class:`Taxonomy`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assetmap.errors import TaxonomyError
+
+__all__ = [
+    "DEFAULT_TAXONOMY_PATH",
+    "Category",
+    "GlmGood",
+    "HsdsTerm",
+    "Need",
+    "Taxonomy",
+    "load_taxonomy",
+]
+
+DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parents[1] / "data" / "taxonomy.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A resettlement-pathway need a life-plan goal can be tagged with."""
+
+    code: str
+    label: str
+    pathway: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GlmGood:
+    """One of the eleven primary goods of the Good Lives Model."""
+
+    code: str
+    label: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HsdsTerm:
+    """A term of another taxonomy (Open Referral UK, Open Eligibility...)."""
+
+    vocabulary: str
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A kind of support or place a community asset offers.
+
+    ``osm`` holds rules: a feature matches a rule when every key in it has the
+    given value (``"*"`` matches any value).
+    """
+
+    code: str
+    label: str
+    plain_label: str
+    needs: tuple[str, ...]
+    glm_goods: tuple[str, ...]
+    osm: tuple[tuple[tuple[str, str], ...], ...]
+    keywords: tuple[str, ...]
+    useful_unnamed: bool = False
+    hsds_terms: tuple[HsdsTerm, ...] = ()
+
+    def matches_tags(self, tags: Mapping[str, str]) -> bool:
+        """Return whether OSM ``tags`` satisfy any of this category's rules.
+
+        Parameters
+        ----------
+        tags
+            OSM tag key -> value.
+
+        Returns
+        -------
+        bool
+            True when all key/values of at least one rule are present.
+
+        Examples
+        --------
+        >>> lib = load_taxonomy().category("library")
+        >>> lib.matches_tags({"amenity": "library", "name": "Oakham Library"})
+        True
+        >>> lib.matches_tags({"amenity": "cafe"})
+        False
+        """
+        for rule in self.osm:
+            if all(
+                key in tags and (value == "*" or tags[key] == value) for key, value in rule
+            ):
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    """The validated taxonomy: needs, GLM goods and categories, each by code."""
+
+    needs: Mapping[str, Need]
+    glm_goods: Mapping[str, GlmGood]
+    categories: Mapping[str, Category]
+    version: int = 1
+    _osm_keys: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def category(self, code: str) -> Category:
+        """Return the category with this code.
+
+        Raises
+        ------
+        TaxonomyError
+            If no category has this code.
+        """
+        try:
+            return self.categories[code]
+        except KeyError:
+            msg = f"Unknown category code {code!r}; known codes: {', '.join(sorted(self.categories))}."
+            raise TaxonomyError(msg) from None
+
+    def need(self, code: str) -> Need:
+        """Return the need with this code.
+
+        Raises
+        ------
+        TaxonomyError
+            If no need has this code.
+        """
+        try:
+            return self.needs[code]
+        except KeyError:
+            msg = f"Unknown need code {code!r}; known codes: {', '.join(sorted(self.needs))}."
+            raise TaxonomyError(msg) from None
+
+    @property
+    def osm_keys(self) -> frozenset[str]:
+        """Every OSM key any category rule looks at (for filtering while parsing)."""
+        return self._osm_keys
+
+    def categories_for_tags(self, tags: Mapping[str, str]) -> tuple[str, ...]:
+        """Return the codes of every category whose OSM rules ``tags`` satisfy.
+
+        The generic ``social_facility`` category is dropped when a more specific
+        category also matched.
+
+        Examples
+        --------
+        >>> tax = load_taxonomy()
+        >>> tax.categories_for_tags({"amenity": "social_facility", "social_facility:for": "homeless"})
+        ('housing_support',)
+        >>> tax.categories_for_tags({"amenity": "pub"})
+        ()
+        """
+        codes = [code for code, cat in self.categories.items() if cat.matches_tags(tags)]
+        if len(codes) > 1 and "social_facility" in codes:
+            codes.remove("social_facility")
+        return tuple(codes)
+
+    def categories_for_needs(self, needs: Iterable[str]) -> tuple[str, ...]:
+        """Return the codes of categories that serve any of ``needs`` (need or GLM good codes).
+
+        Raises
+        ------
+        TaxonomyError
+            If a code is neither a need nor a GLM good.
+        """
+        wanted = set()
+        for code in needs:
+            if code not in self.needs and code not in self.glm_goods:
+                msg = f"Unknown need or GLM good code {code!r}."
+                raise TaxonomyError(msg)
+            wanted.add(code)
+        return tuple(
+            c.code
+            for c in self.categories.values()
+            if wanted.intersection(c.needs) or wanted.intersection(c.glm_goods)
+        )
+
+    def needs_for_categories(self, categories: Iterable[str]) -> frozenset[str]:
+        """Return the need codes served by any of ``categories`` (unknown codes ignored)."""
+        out: set[str] = set()
+        for code in categories:
+            cat = self.categories.get(code)
+            if cat is not None:
+                out.update(cat.needs)
+        return frozenset(out)
+
+    def check_categories(self, codes: Iterable[str]) -> tuple[str, ...]:
+        """Return ``codes`` as a tuple after checking each is a known category.
+
+        Raises
+        ------
+        TaxonomyError
+            Naming the first unknown code.
+        """
+        out = tuple(codes)
+        for code in out:
+            self.category(code)
+        return out
+
+
+def _strs(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        msg = f"{where} must be a list of strings."
+        raise TaxonomyError(msg)
+    return tuple(value)
+
+
+def _require(entry: Any, key: str, where: str) -> str:
+    if not isinstance(entry, dict) or not isinstance(entry.get(key), str) or not entry[key]:
+        msg = f"{where} needs a non-empty string `{key}`."
+        raise TaxonomyError(msg)
+    return str(entry[key])
+
+
+def _parse(raw: Any) -> Taxonomy:
+    if not isinstance(raw, dict):
+        msg = "The taxonomy file must hold a mapping with `needs`, `glm_goods` and `categories`."
+        raise TaxonomyError(msg)
+    needs: dict[str, Need] = {}
+    for i, entry in enumerate(raw.get("needs") or []):
+        where = f"needs[{i}]"
+        code = _require(entry, "code", where)
+        needs[code] = Need(
+            code=code,
+            label=_require(entry, "label", where),
+            pathway=_require(entry, "pathway", where),
+            keywords=_strs(entry.get("keywords"), f"{where}.keywords"),
+        )
+    goods: dict[str, GlmGood] = {}
+    for i, entry in enumerate(raw.get("glm_goods") or []):
+        where = f"glm_goods[{i}]"
+        code = _require(entry, "code", where)
+        goods[code] = GlmGood(
+            code=code,
+            label=_require(entry, "label", where),
+            keywords=_strs(entry.get("keywords"), f"{where}.keywords"),
+        )
+    categories: dict[str, Category] = {}
+    osm_keys: set[str] = set()
+    for i, entry in enumerate(raw.get("categories") or []):
+        where = f"categories[{i}]"
+        code = _require(entry, "code", where)
+        if code in categories:
+            msg = f"{where}: category code {code!r} appears twice."
+            raise TaxonomyError(msg)
+        cat_needs = _strs(entry.get("needs"), f"{where}.needs")
+        for n in cat_needs:
+            if n not in needs:
+                msg = f"{where} ({code}) links to unknown need {n!r}."
+                raise TaxonomyError(msg)
+        cat_goods = _strs(entry.get("glm_goods"), f"{where}.glm_goods")
+        for g in cat_goods:
+            if g not in goods:
+                msg = f"{where} ({code}) links to unknown GLM good {g!r}."
+                raise TaxonomyError(msg)
+        rules = []
+        for j, rule in enumerate(entry.get("osm") or []):
+            if not isinstance(rule, dict) or not rule:
+                msg = f"{where}.osm[{j}] must be a non-empty mapping of OSM key to value."
+                raise TaxonomyError(msg)
+            pairs = tuple((str(k), str(v)) for k, v in rule.items())
+            osm_keys.update(k for k, _ in pairs)
+            rules.append(pairs)
+        terms = []
+        for j, term in enumerate(entry.get("hsds_terms") or []):
+            twhere = f"{where}.hsds_terms[{j}]"
+            terms.append(
+                HsdsTerm(
+                    vocabulary=_require(term, "vocabulary", twhere),
+                    code=_require(term, "code", twhere),
+                    name=_require(term, "name", twhere),
+                )
+            )
+        categories[code] = Category(
+            code=code,
+            label=_require(entry, "label", where),
+            plain_label=str(entry.get("plain_label") or entry["label"]),
+            needs=cat_needs,
+            glm_goods=cat_goods,
+            osm=tuple(rules),
+            keywords=_strs(entry.get("keywords"), f"{where}.keywords"),
+            useful_unnamed=bool(entry.get("useful_unnamed", False)),
+            hsds_terms=tuple(terms),
+        )
+    if not needs or not goods or not categories:
+        msg = "The taxonomy must define at least one need, one GLM good and one category."
+        raise TaxonomyError(msg)
+    return Taxonomy(
+        needs=needs,
+        glm_goods=goods,
+        categories=categories,
+        version=int(raw.get("version", 1)),
+        _osm_keys=frozenset(osm_keys),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: Path) -> Taxonomy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        msg = f"Cannot read the taxonomy file {path}: {exc.strerror or exc}."
+        raise TaxonomyError(msg) from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        msg = f"The taxonomy file {path} is not valid YAML: {exc}."
+        raise TaxonomyError(msg) from exc
+    return _parse(raw)
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Load and validate the needs taxonomy.
+
+    Parameters
+    ----------
+    path
+        A taxonomy YAML file; the project's ``data/taxonomy.yaml`` by default.
+
+    Returns
+    -------
+    Taxonomy
+        Immutable; loaded once per path.
+
+    Raises
+    ------
+    TaxonomyError
+        If the file is missing, not YAML, or links to unknown codes.
+
+    Examples
+    --------
+    >>> tax = load_taxonomy()
+    >>> len(tax.glm_goods)
+    11
+    >>> "accommodation" in tax.needs
+    True
+    """
+    return _load_cached(Path(path or DEFAULT_TAXONOMY_PATH).resolve())

@@ -1,0 +1,1 @@
+"""Matching: text normalisation, search, de-duplication and needs matching."""

@@ -1,10 +1,25 @@
-"""Shared fixtures: paths to the real data in ../shared/data and database backends."""
+"""Shared fixtures: paths to the real data in ../shared/data and database backends.
+
+The whole suite runs on SQLite by default and on PostgreSQL + PostGIS when
+``ASSETMAP_TEST_DATABASE_URL`` points at a server (see ``.ci/run``): every
+test that asks for ``database_url`` (directly, or through ``store`` or
+``workspace_path``) gets a fresh database of that kind.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+
+from assetmap.store import Store
+from assetmap.workspace import close_stores
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -12,9 +27,73 @@ RUTLAND_PBF = SHARED_DATA / "osm-rutland" / "rutland-latest.osm.pbf"
 LEEDS_OSM = SHARED_DATA / "osm-street-snippets-uk" / "leeds_city_centre.osm"
 STRETFORD_OSM = SHARED_DATA / "osm-street-snippets-uk" / "manchester_kingsway_junction.osm"
 
+PG_BASE_URL = os.environ.get("ASSETMAP_TEST_DATABASE_URL")
+BACKEND = "postgresql" if PG_BASE_URL else "sqlite"
+_TEMPLATE = "assetmap_test_template"
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The read-only real data folder (../shared/data)."""
     assert SHARED_DATA.is_dir(), f"shared data not found at {SHARED_DATA}"
     return SHARED_DATA
+
+
+def _pg_url(name: str) -> str:
+    assert PG_BASE_URL is not None
+    return PG_BASE_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _pg_admin() -> Engine:
+    assert PG_BASE_URL is not None
+    url = PG_BASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str | None]:
+    if not PG_BASE_URL:
+        yield None
+        return
+    with _pg_admin().connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {_TEMPLATE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {_TEMPLATE}"))
+    Store(_pg_url(_TEMPLATE)).close()  # PostGIS extension + migrations, once
+    yield _TEMPLATE
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, _pg_template: str | None) -> Iterator[str]:
+    """A fresh, empty register database URL on the backend under test."""
+    if _pg_template is None:
+        yield f"sqlite:///{tmp_path / 'assetmap.sqlite'}"
+        return
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {_pg_template}"))
+    yield _pg_url(name)
+    close_stores()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A fresh register store on the backend under test."""
+    s = Store(database_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def workspace_path(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A path for a new workspace; on PostgreSQL its register goes to a fresh database."""
+    if database_url.startswith("postgresql"):
+        monkeypatch.setenv("ASSETMAP_DATABASE_URL", database_url)
+    else:
+        monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)
+    yield tmp_path / "ws"
+    close_stores()

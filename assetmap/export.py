@@ -1,0 +1,108 @@
+"""Export the register: GeoJSON, GeoPackage (opens in QGIS) and CSV.
+
+CSV cells that a spreadsheet would run as a formula (starting ``=``, ``+``,
+``-``, ``@``, tab or carriage return) are neutralised with a leading
+apostrophe, as OWASP recommends.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+
+from assetmap.errors import AssetMapError
+
+__all__ = ["EXPORT_FORMATS", "export_register", "neutralise_formula", "register_to_table"]
+
+EXPORT_FORMATS: Final = ("geojson", "gpkg", "csv")
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Return ``value`` made safe to open in a spreadsheet.
+
+    Examples
+    --------
+    >>> neutralise_formula("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise_formula("Oakham Library")
+    'Oakham Library'
+    >>> neutralise_formula(-0.72)
+    -0.72
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def register_to_table(assets: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return the register as a flat table: lists joined with ``;``, lon/lat columns."""
+    frame = pd.DataFrame(assets.drop(columns="geometry"))
+    frame["categories"] = [";".join(c) for c in assets["categories"]]
+    frame["flags"] = [";".join(c) for c in assets["flags"]]
+    frame["lon"] = assets.geometry.x.round(7)
+    frame["lat"] = assets.geometry.y.round(7)
+    for column in ("last_verified", "valid_from"):
+        frame[column] = [None if v is None else v.isoformat() for v in frame[column]]
+    return frame
+
+
+def export_register(assets: gpd.GeoDataFrame, path: str | Path, *, fmt: str) -> Path:
+    """Write the register to ``path`` as GeoJSON, GeoPackage or CSV.
+
+    Parameters
+    ----------
+    assets
+        A validated asset table.
+    path
+        The output file (replaced atomically).
+    fmt
+        One of ``geojson``, ``gpkg``, ``csv``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    if fmt not in EXPORT_FORMATS:
+        msg = f"Unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}."
+        raise AssetMapError(msg)
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    table = register_to_table(assets)
+    try:
+        if fmt == "csv":
+            table.map(neutralise_formula).to_csv(tmp, index=False)
+        elif fmt == "geojson":
+            features = [
+                {
+                    "type": "Feature",
+                    "id": row["id"],
+                    "properties": {
+                        **{k: v for k, v in row.items() if k not in ("lon", "lat")},
+                        "categories": list(cats),
+                        "flags": list(flags),
+                    },
+                    "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+                }
+                for row, cats, flags in zip(
+                    table.to_dict("records"), assets["categories"], assets["flags"], strict=True
+                )
+            ]
+            collection = {"type": "FeatureCollection", "features": features}
+            tmp.write_text(json.dumps(collection, ensure_ascii=False, default=str), "utf-8")
+        else:
+            gdf = gpd.GeoDataFrame(
+                table.drop(columns=["lon", "lat"]), geometry=assets.geometry.values, crs=assets.crs
+            )
+            gdf.to_file(tmp, driver="GPKG", layer="assets", engine="pyogrio")
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        msg = f"Cannot write {target}: {exc.strerror or exc}."
+        raise AssetMapError(msg) from exc
+    return target

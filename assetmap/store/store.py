@@ -1,0 +1,1059 @@
+"""The register store: current state, full history and atomic imports.
+
+One :class:`Store` wraps one database (a SQLite file in the workspace, or
+PostgreSQL + PostGIS). Every write runs in one transaction and writes a full
+snapshot of the changed record to ``history``; nothing is deleted in normal
+use, so :meth:`Store.register_as_of` can rebuild the register at any moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from assetmap.errors import ConflictError, NotFoundError, SchemaError, StoreError
+from assetmap.schema import (
+    ASSET_COLUMNS,
+    STATUSES,
+    STORAGE_CRS,
+    empty_assets,
+    normalise_record,
+    validate_assets,
+)
+from assetmap.store import tables as t
+from assetmap.store._engine import make_engine
+from assetmap.store.migrate import upgrade_database
+from assetmap.taxonomy import Taxonomy, load_taxonomy
+
+__all__ = ["ImportSummary", "Store"]
+
+logger = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, float], None]
+
+# Fields an import compares and updates (everything a source can say about an asset).
+_SOURCE_FIELDS = tuple(
+    c for c in ASSET_COLUMNS if c not in {"id", "version", "status", "valid_from", "session_id"}
+) + ("lon", "lat")
+_BOOKKEEPING = ("id", "version", "valid_from", "updated_at", "updated_by", "merged_into")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    """What one import did."""
+
+    import_id: str
+    source: str
+    created: int
+    updated: int
+    unchanged: int
+    archived: int
+    restored: int
+
+    @property
+    def total(self) -> int:
+        """Rows the import looked at."""
+        return self.created + self.updated + self.unchanged
+
+
+def _utc(when: dt.datetime | None) -> dt.datetime:
+    if when is None:
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if when.tzinfo is not None:
+        return when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when
+
+
+def _aware(when: dt.datetime | None) -> dt.datetime | None:
+    return None if when is None else when.replace(tzinfo=dt.UTC)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return _utc(value).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _record_to_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A normalised asset record -> database row values (no bookkeeping)."""
+    row = {c: record[c] for c in ASSET_COLUMNS if c not in {"version", "valid_from"}}
+    row["categories"] = list(record["categories"])
+    row["flags"] = list(record["flags"])
+    geom = record["geometry"]
+    row["lon"], row["lat"] = float(geom.x), float(geom.y)
+    return row
+
+
+def _row_to_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A database row (or history snapshot) -> an asset record with geometry."""
+    out = {c: row.get(c) for c in ASSET_COLUMNS}
+    out["categories"] = tuple(row.get("categories") or ())
+    out["flags"] = tuple(row.get("flags") or ())
+    lv = out["last_verified"]
+    if isinstance(lv, str):
+        out["last_verified"] = dt.date.fromisoformat(lv)
+    vf = out["valid_from"]
+    if isinstance(vf, str):
+        vf = dt.datetime.fromisoformat(vf)
+    out["valid_from"] = _aware(vf)
+    out["geometry"] = Point(float(row["lon"]), float(row["lat"]))
+    return out
+
+
+def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in row.items()}
+
+
+def _content_hash(row: Mapping[str, Any]) -> str:
+    payload = {k: _jsonable(row.get(k)) for k in _SOURCE_FIELDS}
+    payload["lon"] = round(float(row["lon"]), 7)
+    payload["lat"] = round(float(row["lat"]), 7)
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _frame(records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    if not records:
+        return empty_assets()
+    frame = pd.DataFrame.from_records(records, columns=[*ASSET_COLUMNS, "geometry"])
+    for column in ASSET_COLUMNS:
+        frame[column] = frame[column].astype(object)
+    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
+    return gdf.sort_values("name", kind="stable").reset_index(drop=True)
+
+
+class Store:
+    """The asset register in one database.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy database URL: ``sqlite:///path/to/assetmap.sqlite`` (the
+        embedded default) or ``postgresql://user@host/db`` (PostGIS).
+    taxonomy
+        Categories are checked against it; the default taxonomy when omitted.
+    migrate
+        Bring the database schema up to date (Alembic) on open.
+
+    Examples
+    --------
+    >>> store = Store("sqlite://")  # in memory
+    >>> asset_id = store.add_asset({"name": "Oakham Library", "lon": -0.7271, "lat": 52.6703,
+    ...                             "categories": ["library"]}, actor="demo", reason="example")
+    >>> store.get_asset(asset_id)["version"]
+    1
+    """
+
+    def __init__(
+        self, url: str, *, taxonomy: Taxonomy | None = None, migrate: bool = True
+    ) -> None:
+        self.url = url
+        self.taxonomy = taxonomy or load_taxonomy()
+        try:
+            self.engine: Engine = make_engine(url)
+            if migrate:
+                upgrade_database(self.engine)
+        except SQLAlchemyError as exc:
+            msg = f"Cannot open the register database: {_describe(exc)}"
+            raise StoreError(msg) from exc
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with (
+                self.engine.connect().execution_options(assetmap_write=True) as conn,
+                conn.begin(),
+            ):
+                yield conn
+        except OperationalError as exc:
+            msg = f"The register database could not be written: {_describe(exc)}"
+            raise StoreError(msg) from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            msg = f"The register database could not be read: {_describe(exc)}"
+            raise StoreError(msg) from exc
+
+    def _log(
+        self,
+        conn: Connection,
+        *,
+        entity: str,
+        entity_id: str,
+        version: int,
+        action: str,
+        actor: str,
+        reason: str,
+        valid_from: dt.datetime,
+        recorded_at: dt.datetime,
+        data: Mapping[str, Any] | None,
+        source: str | None = None,
+        import_id: str | None = None,
+    ) -> None:
+        conn.execute(
+            insert(t.history).values(
+                entity=entity,
+                entity_id=entity_id,
+                version=version,
+                action=action,
+                actor=actor,
+                reason=reason,
+                source=source,
+                import_id=import_id,
+                valid_from=valid_from,
+                recorded_at=recorded_at,
+                data=None if data is None else _snapshot(data),
+            )
+        )
+
+    @staticmethod
+    def _check_who(actor: str, reason: str) -> None:
+        if not actor or not actor.strip():
+            msg = "Every change needs an `actor` (who made it)."
+            raise SchemaError(msg)
+        if reason is None:
+            msg = "Every change needs a `reason` (may be empty text, not None)."
+            raise SchemaError(msg)
+
+    # ------------------------------------------------------------------ assets: read
+    def assets(self, *, include_archived: bool = False) -> gpd.GeoDataFrame:
+        """Return the register as it stands now (validated asset table).
+
+        Parameters
+        ----------
+        include_archived
+            Also return archived, rejected and merged-away assets.
+        """
+        query = select(t.assets)
+        if not include_archived:
+            query = query.where(t.assets.c.status.not_in(("archived", "rejected")))
+        with self._read() as conn:
+            rows = conn.execute(query).mappings().all()
+        return _frame([_row_to_record(r) for r in rows])
+
+    def register_as_of(
+        self, when: dt.datetime, *, include_archived: bool = False
+    ) -> gpd.GeoDataFrame:
+        """Return the register exactly as it stood at ``when``.
+
+        Parameters
+        ----------
+        when
+            A moment (naive values are taken as UTC). Each asset appears in the
+            latest version that had taken effect (``valid_from``) by then.
+        include_archived
+            Also return assets archived by then.
+        """
+        cutoff = _utc(when)
+        h = t.history
+        latest = (
+            select(h.c.entity_id, func.max(h.c.version).label("v"))
+            .where(h.c.entity == "asset", h.c.valid_from <= cutoff)
+            .group_by(h.c.entity_id)
+            .subquery()
+        )
+        query = select(h.c.data).join(
+            latest, and_(h.c.entity_id == latest.c.entity_id, h.c.version == latest.c.v)
+        ).where(h.c.entity == "asset")
+        with self._read() as conn:
+            snapshots = [r[0] for r in conn.execute(query)]
+        records = [
+            _row_to_record(s)
+            for s in snapshots
+            if s is not None and (include_archived or s["status"] not in ("archived", "rejected"))
+        ]
+        return _frame(records)
+
+    def get_asset(self, asset_id: str) -> dict[str, Any]:
+        """Return one asset record (any status).
+
+        Raises
+        ------
+        NotFoundError
+            If no asset has this id.
+        """
+        with self._read() as conn:
+            row = conn.execute(select(t.assets).where(t.assets.c.id == asset_id)).mappings().first()
+        if row is None:
+            msg = f"No asset with id {asset_id!r}."
+            raise NotFoundError(msg)
+        return _row_to_record(row)
+
+    def asset_history(self, asset_id: str) -> pd.DataFrame:
+        """Return every version of an asset, oldest first.
+
+        Columns: version, action, actor, reason, source, import_id, valid_from,
+        recorded_at, data (the full snapshot after the change).
+        """
+        return self.history("asset", asset_id)
+
+    def history(self, entity: str, entity_id: str) -> pd.DataFrame:
+        """Return every version of a record of ``entity``, oldest first."""
+        h = t.history
+        query = (
+            select(
+                h.c.version, h.c.action, h.c.actor, h.c.reason, h.c.source, h.c.import_id,
+                h.c.valid_from, h.c.recorded_at, h.c.data,
+            )
+            .where(h.c.entity == entity, h.c.entity_id == entity_id)
+            .order_by(h.c.version)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).mappings().all()
+        if not rows:
+            msg = f"No {entity} with id {entity_id!r}."
+            raise NotFoundError(msg)
+        frame = pd.DataFrame([dict(r) for r in rows])
+        for column in ("valid_from", "recorded_at"):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+        return frame
+
+    def sources_of(self, asset_id: str) -> pd.DataFrame:
+        """Return the (source, source_id) pairs that feed an asset (its provenance)."""
+        s = t.asset_sources
+        query = select(s.c.source, s.c.source_id, s.c.import_id, s.c.first_seen, s.c.last_seen,
+                       s.c.missing).where(s.c.asset_id == asset_id).order_by(s.c.source, s.c.source_id)
+        with self._read() as conn:
+            return pd.DataFrame([dict(r) for r in conn.execute(query).mappings().all()],
+                                columns=["source", "source_id", "import_id", "first_seen",
+                                         "last_seen", "missing"])
+
+    def imports(self) -> pd.DataFrame:
+        """Return the log of imports, newest first."""
+        query = select(t.imports).order_by(t.imports.c.started_at.desc())
+        with self._read() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings().all()]
+        return pd.DataFrame(rows, columns=[c.name for c in t.imports.columns])
+
+    def change_log(self, *, since: dt.datetime | None = None) -> pd.DataFrame:
+        """Return every change to assets (newest first): who, when, what, why."""
+        h = t.history
+        query = select(h.c.entity_id, h.c.version, h.c.action, h.c.actor, h.c.reason,
+                       h.c.source, h.c.import_id, h.c.valid_from, h.c.recorded_at).where(
+            h.c.entity == "asset")
+        if since is not None:
+            query = query.where(h.c.recorded_at >= _utc(since))
+        query = query.order_by(h.c.seq.desc())
+        with self._read() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings().all()]
+        return pd.DataFrame(rows, columns=["entity_id", "version", "action", "actor", "reason",
+                                           "source", "import_id", "valid_from", "recorded_at"])
+
+    # ------------------------------------------------------------------ assets: write
+    def add_asset(
+        self,
+        record: Mapping[str, Any],
+        *,
+        actor: str,
+        reason: str,
+        at: dt.datetime | None = None,
+        action: str = "create",
+    ) -> str:
+        """Add one asset and return its new id.
+
+        Parameters
+        ----------
+        record
+            Asset fields (see :mod:`assetmap.schema`); ``lon``/``lat`` or a geometry.
+        actor, reason
+            Who adds it and why (kept in history).
+        at
+            When it took effect (default now); a past date back-dates it.
+        action
+            The history action name.
+
+        Raises
+        ------
+        SchemaError
+            If the record breaks the schema.
+        """
+        self._check_who(actor, reason)
+        rec = normalise_record(record, taxonomy=self.taxonomy, where="new asset")
+        asset_id = str(uuid.uuid4())
+        now = _utc(None)
+        valid_from = _utc(at) if at is not None else now
+        row = _record_to_row(rec) | {
+            "id": asset_id,
+            "version": 1,
+            "valid_from": valid_from,
+            "updated_at": now,
+            "updated_by": actor,
+            "merged_into": None,
+        }
+        if row["status"] == "verified" and row["last_verified"] is None:
+            row["last_verified"] = valid_from.date()
+        with self._write() as conn:
+            conn.execute(insert(t.assets).values(**row))
+            if row["source_id"]:
+                self._link_source(conn, row, asset_id, import_id=None, now=now)
+            self._log(conn, entity="asset", entity_id=asset_id, version=1, action=action,
+                      actor=actor, reason=reason, valid_from=valid_from, recorded_at=now,
+                      data=row, source=row["source"])
+        return asset_id
+
+    def _link_source(
+        self, conn: Connection, row: Mapping[str, Any], asset_id: str, *, import_id: str | None,
+        now: dt.datetime,
+    ) -> None:
+        conn.execute(
+            insert(t.asset_sources).values(
+                source=row["source"], source_id=row["source_id"], asset_id=asset_id,
+                content_hash=_content_hash(row), import_id=import_id, first_seen=now,
+                last_seen=now, missing=False, last_values=_source_values(row),
+            )
+        )
+
+    def _current_row(self, conn: Connection, asset_id: str) -> dict[str, Any]:
+        row = conn.execute(select(t.assets).where(t.assets.c.id == asset_id)).mappings().first()
+        if row is None:
+            msg = f"No asset with id {asset_id!r}."
+            raise NotFoundError(msg)
+        return dict(row)
+
+    def _version_snapshot(
+        self, conn: Connection, entity: str, entity_id: str, version: int
+    ) -> dict[str, Any] | None:
+        h = t.history
+        return conn.execute(
+            select(h.c.data).where(h.c.entity == entity, h.c.entity_id == entity_id,
+                                   h.c.version == version)
+        ).scalar()
+
+    def _conflict(
+        self, conn: Connection, entity: str, entity_id: str, expected: int,
+        current: Mapping[str, Any],
+    ) -> ConflictError:
+        seen = self._version_snapshot(conn, entity, entity_id, expected) or {}
+        now = _snapshot(current)
+        if entity != "asset":
+            seen = seen.get("data", seen) if "data" in seen else seen
+            now = now.get("data", now)
+        changed = {
+            k: (seen.get(k), now.get(k))
+            for k in sorted(set(seen) | set(now))
+            if k not in _BOOKKEEPING and seen.get(k) != now.get(k)
+        }
+        fields = ", ".join(changed) or "nothing visible"
+        msg = (
+            f"Someone changed this {entity} since you opened it (you had version {expected}, "
+            f"it is now version {current['version']}, by {current.get('updated_by')}). "
+            f"Changed: {fields}. Reload it and make your edit again."
+        )
+        return ConflictError(msg, current=_snapshot(current), changed=changed)
+
+    def edit_asset(
+        self,
+        asset_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: int,
+        actor: str,
+        reason: str,
+        action: str = "edit",
+        at: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """Change fields of an asset, refusing edits made on a stale version.
+
+        Parameters
+        ----------
+        asset_id
+            The asset.
+        changes
+            Field -> new value (``lon``/``lat`` or ``geometry`` move it).
+        expected_version
+            The version the editor saw; if the asset has moved on since, nothing
+            is written and :class:`ConflictError` says what changed.
+        actor, reason, action, at
+            Kept in history; ``at`` back-dates when the change took effect.
+
+        Returns
+        -------
+        dict
+            The asset record after the change.
+
+        Raises
+        ------
+        ConflictError
+            If ``expected_version`` is not the current version.
+        NotFoundError, SchemaError
+        """
+        self._check_who(actor, reason)
+        bad = set(changes) - set(ASSET_COLUMNS) - {"lon", "lat", "geometry"}
+        if bad or {"id", "version"} & set(changes):
+            msg = f"Cannot change field(s): {', '.join(sorted(bad | ({'id', 'version'} & set(changes))))}."
+            raise SchemaError(msg)
+        now = _utc(None)
+        with self._write() as conn:
+            current = self._current_row(conn, asset_id)
+            if current["version"] != expected_version:
+                raise self._conflict(conn, "asset", asset_id, expected_version, current)
+            merged = _row_to_record(current)
+            merged.update(changes)
+            if "geometry" not in changes and ("lon" in changes or "lat" in changes):
+                merged["geometry"] = None
+                merged.setdefault("lon", current["lon"])
+                merged.setdefault("lat", current["lat"])
+            rec = normalise_record(merged, taxonomy=self.taxonomy, where=f"asset {asset_id}")
+            if rec["status"] == "verified" and changes.get("status") == "verified":
+                rec["last_verified"] = (at or now).date() if at else now.date()
+            row = _record_to_row(rec)
+            new_version = expected_version + 1
+            valid_from = _utc(at) if at is not None else now
+            values = row | {"version": new_version, "valid_from": valid_from, "updated_at": now,
+                            "updated_by": actor}
+            values.pop("id")
+            result = conn.execute(
+                update(t.assets)
+                .where(t.assets.c.id == asset_id, t.assets.c.version == expected_version)
+                .values(**values)
+            )
+            if result.rowcount != 1:  # lost a race between the read and the write
+                raise self._conflict(conn, "asset", asset_id, expected_version,
+                                     self._current_row(conn, asset_id))
+            full = current | values
+            self._log(conn, entity="asset", entity_id=asset_id, version=new_version, action=action,
+                      actor=actor, reason=reason, valid_from=valid_from, recorded_at=now,
+                      data=full, source=full["source"])
+        return _row_to_record(full)
+
+    def set_status(
+        self,
+        asset_id: str,
+        status: str,
+        *,
+        expected_version: int,
+        actor: str,
+        reason: str,
+        at: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """Verify, unverify, archive, reject or restore an asset (a new version).
+
+        ``"verified"`` also sets ``last_verified`` to the day it takes effect.
+        """
+        if status not in STATUSES:
+            msg = f"`status` must be one of {', '.join(STATUSES)}; got {status!r}."
+            raise SchemaError(msg)
+        action = {"verified": "verify", "archived": "archive", "rejected": "reject"}.get(
+            status, "status")
+        return self.edit_asset(asset_id, {"status": status}, expected_version=expected_version,
+                               actor=actor, reason=reason, action=action, at=at)
+
+    # ------------------------------------------------------------------ imports
+    def import_assets(
+        self,
+        assets: gpd.GeoDataFrame,
+        *,
+        source: str,
+        actor: str,
+        reason: str,
+        archive_missing: bool = False,
+        at: dt.datetime | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ImportSummary:
+        """Bring a source's assets into the register as one atomic, versioned import.
+
+        Rows are matched to assets already imported from the same ``source`` by
+        ``source_id``. A new row creates an asset; a row whose content changed
+        since the last import updates only the fields the source changed
+        (edits people made in assetmap to other fields are kept); an unchanged
+        row writes nothing. With ``archive_missing``, assets whose every source
+        row has vanished are archived (and restored if they come back).
+        Either the whole import lands or nothing does.
+
+        Parameters
+        ----------
+        assets
+            Asset table; every row needs a ``source_id``, unique within the table.
+        source
+            Name of the source (e.g. ``"osm"``, ``"spreadsheet:directory.xlsx"``).
+        actor, reason
+            Who imports and why.
+        archive_missing
+            Archive assets that this source no longer lists (full-extract sources).
+        at
+            When the import's changes take effect (default now).
+        progress
+            Called with (stage, fraction done).
+
+        Returns
+        -------
+        ImportSummary
+
+        Raises
+        ------
+        SchemaError
+            If a row breaks the schema or lacks a unique ``source_id``.
+        """
+        self._check_who(actor, reason)
+        frame = validate_assets(assets, taxonomy=self.taxonomy)
+        ids = frame["source_id"]
+        if ids.isna().any():
+            first = int(ids.isna().to_numpy().nonzero()[0][0]) + 1
+            msg = f"row {first}: every imported row needs a `source_id`."
+            raise SchemaError(msg)
+        dupes = ids[ids.duplicated()]
+        if len(dupes):
+            msg = f"`source_id` {dupes.iloc[0]!r} appears more than once in the import."
+            raise SchemaError(msg)
+        now = _utc(None)
+        valid_from = _utc(at) if at is not None else now
+        import_id = str(uuid.uuid4())
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "archived": 0, "restored": 0}
+        records = frame.to_dict("records")
+        total = max(len(records), 1)
+        with self._write() as conn:
+            conn.execute(insert(t.imports).values(
+                id=import_id, source=source, actor=actor, reason=reason, started_at=now,
+                finished_at=None, counts={}))
+            s = t.asset_sources
+            known = {
+                r.source_id: r
+                for r in conn.execute(select(s).where(s.c.source == source)).all()
+            }
+            new_rows: list[dict[str, Any]] = []
+            new_links: list[dict[str, Any]] = []
+            new_history: list[dict[str, Any]] = []
+            for i, rec in enumerate(records):
+                rec["source"] = source
+                row = _record_to_row(rec)
+                digest = _content_hash(row)
+                link = known.get(row["source_id"])
+                if link is None:
+                    asset_id = str(uuid.uuid4())
+                    full = row | {"id": asset_id, "version": 1, "valid_from": valid_from,
+                                  "updated_at": now, "updated_by": actor, "merged_into": None}
+                    new_rows.append(full)
+                    new_links.append({"source": source, "source_id": row["source_id"],
+                                      "asset_id": asset_id, "content_hash": digest,
+                                      "import_id": import_id, "first_seen": now,
+                                      "last_seen": now, "missing": False,
+                                      "last_values": _source_values(row)})
+                    new_history.append(self._history_row(
+                        "asset", asset_id, 1, "import", actor, reason, valid_from, now, full,
+                        source, import_id))
+                    counts["created"] += 1
+                else:
+                    changed = link.content_hash != digest
+                    restored = self._apply_source_row(
+                        conn, link, row, changed=changed, actor=actor, reason=reason,
+                        valid_from=valid_from, now=now, import_id=import_id,
+                        history_rows=new_history)
+                    conn.execute(update(s).where(s.c.source == source,
+                                                 s.c.source_id == row["source_id"]).values(
+                        content_hash=digest, last_seen=now, missing=False, import_id=import_id,
+                        last_values=_source_values(row)))
+                    counts["updated" if changed else "unchanged"] += 1
+                    counts["restored"] += int(restored)
+                if progress is not None and i % 500 == 0:
+                    progress("importing", i / total)
+            if new_rows:
+                for start in range(0, len(new_rows), 1000):
+                    conn.execute(insert(t.assets), new_rows[start:start + 1000])
+                    conn.execute(insert(s), new_links[start:start + 1000])
+            if archive_missing:
+                seen = set(frame["source_id"])
+                for source_id, link in known.items():
+                    if source_id in seen or link.missing:
+                        continue
+                    conn.execute(update(s).where(s.c.source == source,
+                                                 s.c.source_id == source_id).values(missing=True))
+                    if self._archive_if_orphaned(conn, link.asset_id, actor=actor,
+                                                 valid_from=valid_from, now=now,
+                                                 import_id=import_id, source=source,
+                                                 history_rows=new_history):
+                        counts["archived"] += 1
+            for start in range(0, len(new_history), 1000):
+                conn.execute(insert(t.history), new_history[start:start + 1000])
+            conn.execute(update(t.imports).where(t.imports.c.id == import_id).values(
+                finished_at=_utc(None), counts=counts))
+        if progress is not None:
+            progress("importing", 1.0)
+        logger.info("import %s from %s: %s", import_id, source, counts)
+        return ImportSummary(import_id=import_id, source=source, **counts)
+
+    @staticmethod
+    def _history_row(
+        entity: str, entity_id: str, version: int, action: str, actor: str, reason: str,
+        valid_from: dt.datetime, now: dt.datetime, data: Mapping[str, Any] | None,
+        source: str | None, import_id: str | None,
+    ) -> dict[str, Any]:
+        return {"entity": entity, "entity_id": entity_id, "version": version, "action": action,
+                "actor": actor, "reason": reason, "source": source, "import_id": import_id,
+                "valid_from": valid_from, "recorded_at": now,
+                "data": None if data is None else _snapshot(data)}
+
+    def _apply_source_row(
+        self, conn: Connection, link: Any, row: dict[str, Any], *, changed: bool, actor: str,
+        reason: str, valid_from: dt.datetime, now: dt.datetime, import_id: str,
+        history_rows: list[dict[str, Any]],
+    ) -> bool:
+        """Update the linked asset with what the source changed; return whether restored."""
+        current = self._current_row(conn, link.asset_id)
+        restore = bool(link.missing) and current["status"] == "archived" and not current["merged_into"]
+        if not changed and not restore:
+            return False
+        # Three-way: a field changes when the source changed it since the last import.
+        previous = link.last_values if isinstance(link.last_values, dict) else None
+        values: dict[str, Any] = {}
+        for key in _SOURCE_FIELDS:
+            if key in ("source", "source_id"):
+                continue
+            incoming = row[key]
+            if previous is None or _jsonable(previous.get(key)) != _jsonable(incoming):
+                if _jsonable(current.get(key)) != _jsonable(incoming):
+                    values[key] = incoming
+        if restore:
+            values["status"] = "unverified"
+        if not values:
+            return False
+        version = int(current["version"]) + 1
+        values |= {"version": version, "valid_from": valid_from, "updated_at": now,
+                   "updated_by": actor}
+        conn.execute(update(t.assets).where(t.assets.c.id == link.asset_id).values(**values))
+        history_rows.append(self._history_row(
+            "asset", link.asset_id, version, "restore" if restore else "import", actor, reason,
+            valid_from, now, current | values, row["source"], import_id))
+        return restore
+
+    def _archive_if_orphaned(
+        self, conn: Connection, asset_id: str, *, actor: str, valid_from: dt.datetime,
+        now: dt.datetime, import_id: str, source: str, history_rows: list[dict[str, Any]],
+    ) -> bool:
+        s = t.asset_sources
+        live = conn.execute(select(func.count()).select_from(s).where(
+            s.c.asset_id == asset_id, s.c.missing.is_(False))).scalar_one()
+        current = self._current_row(conn, asset_id)
+        if live or current["status"] in ("archived", "rejected"):
+            return False
+        version = int(current["version"]) + 1
+        values = {"status": "archived", "version": version, "valid_from": valid_from,
+                  "updated_at": now, "updated_by": actor}
+        conn.execute(update(t.assets).where(t.assets.c.id == asset_id).values(**values))
+        history_rows.append(self._history_row(
+            "asset", asset_id, version, "archive", actor,
+            f"no longer in source {source}", valid_from, now, current | values, source, import_id))
+        return True
+
+    # ------------------------------------------------------------------ merges
+    def merge_assets(
+        self, keep_id: str, merged_id: str, *, actor: str, reason: str,
+        expected_versions: tuple[int, int] | None = None,
+    ) -> dict[str, Any]:
+        """Merge ``merged_id`` into ``keep_id``, keeping every source's provenance.
+
+        The kept asset gains the other's categories and any field it lacked;
+        the merged asset is archived with ``merged_into`` set, and its sources
+        now feed the kept asset (so re-importing them updates it instead of
+        bringing the duplicate back). Both changes are versions in history;
+        :meth:`unmerge` undoes it.
+
+        Returns
+        -------
+        dict
+            The kept asset after the merge.
+        """
+        self._check_who(actor, reason)
+        if keep_id == merged_id:
+            msg = "Cannot merge an asset into itself."
+            raise SchemaError(msg)
+        now = _utc(None)
+        with self._write() as conn:
+            keep = self._current_row(conn, keep_id)
+            gone = self._current_row(conn, merged_id)
+            if expected_versions is not None:
+                if keep["version"] != expected_versions[0]:
+                    raise self._conflict(conn, "asset", keep_id, expected_versions[0], keep)
+                if gone["version"] != expected_versions[1]:
+                    raise self._conflict(conn, "asset", merged_id, expected_versions[1], gone)
+            if gone["merged_into"] or gone["status"] in ("archived", "rejected"):
+                msg = f"Asset {merged_id} is already archived or merged."
+                raise SchemaError(msg)
+            values: dict[str, Any] = {}
+            for key in _SOURCE_FIELDS:
+                if key in ("source", "source_id", "lon", "lat", "categories", "flags", "name"):
+                    continue
+                if keep.get(key) in (None, "") and gone.get(key) not in (None, ""):
+                    values[key] = gone[key]
+            cats = list(dict.fromkeys([*keep["categories"], *gone["categories"]]))
+            if cats != list(keep["categories"]):
+                values["categories"] = cats
+            s = t.asset_sources
+            moved = [
+                [r.source, r.source_id]
+                for r in conn.execute(select(s.c.source, s.c.source_id).where(
+                    s.c.asset_id == merged_id)).all()
+            ]
+            conn.execute(update(s).where(s.c.asset_id == merged_id).values(asset_id=keep_id))
+            kv = int(keep["version"]) + 1
+            kvalues = values | {"version": kv, "valid_from": now, "updated_at": now,
+                                "updated_by": actor}
+            conn.execute(update(t.assets).where(t.assets.c.id == keep_id).values(**kvalues))
+            self._log(conn, entity="asset", entity_id=keep_id, version=kv, action="merge",
+                      actor=actor, reason=reason, valid_from=now, recorded_at=now,
+                      data=keep | kvalues | {"merged_from": merged_id, "moved_sources": moved},
+                      source=keep["source"])
+            gv = int(gone["version"]) + 1
+            gvalues = {"status": "archived", "merged_into": keep_id, "version": gv,
+                       "valid_from": now, "updated_at": now, "updated_by": actor}
+            conn.execute(update(t.assets).where(t.assets.c.id == merged_id).values(**gvalues))
+            self._log(conn, entity="asset", entity_id=merged_id, version=gv, action="merged",
+                      actor=actor, reason=reason, valid_from=now, recorded_at=now,
+                      data=gone | gvalues | {"status_before": gone["status"],
+                                             "kept_version": kv, "moved_sources": moved},
+                      source=gone["source"])
+        return self.get_asset(keep_id)
+
+    def unmerge(self, merged_id: str, *, actor: str, reason: str) -> dict[str, Any]:
+        """Undo :meth:`merge_assets` for an asset that was merged away.
+
+        The merged asset comes back with its status before the merge and its
+        sources; the kept asset gets its pre-merge fields back unless it was
+        edited after the merge (then it is left as it is).
+
+        Returns
+        -------
+        dict
+            The restored asset.
+        """
+        self._check_who(actor, reason)
+        now = _utc(None)
+        with self._write() as conn:
+            gone = self._current_row(conn, merged_id)
+            keep_id = gone["merged_into"]
+            if not keep_id:
+                msg = f"Asset {merged_id} is not merged into another asset."
+                raise SchemaError(msg)
+            merge_note = self._version_snapshot(conn, "asset", merged_id, int(gone["version"])) or {}
+            moved = merge_note.get("moved_sources") or []
+            s = t.asset_sources
+            for source, source_id in moved:
+                conn.execute(update(s).where(s.c.source == source, s.c.source_id == source_id)
+                             .values(asset_id=merged_id))
+            gv = int(gone["version"]) + 1
+            gvalues = {"status": merge_note.get("status_before", "unverified"),
+                       "merged_into": None, "version": gv, "valid_from": now,
+                       "updated_at": now, "updated_by": actor}
+            conn.execute(update(t.assets).where(t.assets.c.id == merged_id).values(**gvalues))
+            self._log(conn, entity="asset", entity_id=merged_id, version=gv, action="unmerge",
+                      actor=actor, reason=reason, valid_from=now, recorded_at=now,
+                      data=gone | gvalues, source=gone["source"])
+            keep = self._current_row(conn, keep_id)
+            kept_version = merge_note.get("kept_version")
+            if kept_version is not None and keep["version"] == kept_version:
+                before = self._version_snapshot(conn, "asset", keep_id, kept_version - 1) or {}
+                restore = {k: before.get(k) for k in _SOURCE_FIELDS
+                           if k not in ("lon", "lat", "source", "source_id")}
+                restore["categories"] = list(before.get("categories") or keep["categories"])
+                restore["flags"] = list(before.get("flags") or [])
+                if isinstance(restore.get("last_verified"), str):
+                    restore["last_verified"] = dt.date.fromisoformat(restore["last_verified"])
+                kv = int(keep["version"]) + 1
+                kvalues = restore | {"version": kv, "valid_from": now, "updated_at": now,
+                                     "updated_by": actor}
+                conn.execute(update(t.assets).where(t.assets.c.id == keep_id).values(**kvalues))
+                self._log(conn, entity="asset", entity_id=keep_id, version=kv, action="unmerge",
+                          actor=actor, reason=reason, valid_from=now, recorded_at=now,
+                          data=keep | kvalues, source=keep["source"])
+        return self.get_asset(merged_id)
+
+    # ------------------------------------------------------------------ generic records
+    def add_record(
+        self,
+        entity: str,
+        data: Mapping[str, Any],
+        *,
+        actor: str,
+        reason: str,
+        at: dt.datetime | None = None,
+        record_id: str | None = None,
+    ) -> str:
+        """Add a versioned record of another kind (gap, session, plan, ...).
+
+        ``data`` must be JSON-serialisable; its ``status``, ``lon`` and ``lat``
+        keys, when present, are also stored in indexed columns.
+
+        Returns
+        -------
+        str
+            The new record's id.
+        """
+        self._check_who(actor, reason)
+        _check_entity(entity)
+        payload = _json_payload(data)
+        rid = record_id or str(uuid.uuid4())
+        now = _utc(None)
+        valid_from = _utc(at) if at is not None else now
+        row = {"entity": entity, "id": rid, "version": 1, "status": payload.get("status"),
+               "data": payload, "lon": payload.get("lon"), "lat": payload.get("lat"),
+               "valid_from": valid_from, "updated_at": now, "updated_by": actor}
+        with self._write() as conn:
+            conn.execute(insert(t.records).values(**row))
+            self._log(conn, entity=entity, entity_id=rid, version=1, action="create", actor=actor,
+                      reason=reason, valid_from=valid_from, recorded_at=now, data=row)
+        return rid
+
+    def get_record(self, entity: str, record_id: str) -> dict[str, Any]:
+        """Return a record's data with ``id`` and ``version`` added.
+
+        Raises
+        ------
+        NotFoundError
+        """
+        with self._read() as conn:
+            row = conn.execute(select(t.records).where(
+                t.records.c.entity == entity, t.records.c.id == record_id)).mappings().first()
+        if row is None:
+            msg = f"No {entity} with id {record_id!r}."
+            raise NotFoundError(msg)
+        return _record_out(row)
+
+    def edit_record(
+        self,
+        entity: str,
+        record_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: int,
+        actor: str,
+        reason: str,
+        action: str = "edit",
+        at: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """Change a record's data, refusing edits made on a stale version.
+
+        Raises
+        ------
+        ConflictError
+            If ``expected_version`` is not the current version.
+        """
+        self._check_who(actor, reason)
+        now = _utc(None)
+        with self._write() as conn:
+            row = conn.execute(select(t.records).where(
+                t.records.c.entity == entity, t.records.c.id == record_id)).mappings().first()
+            if row is None:
+                msg = f"No {entity} with id {record_id!r}."
+                raise NotFoundError(msg)
+            if row["version"] != expected_version:
+                raise self._conflict(conn, entity, record_id, expected_version, dict(row))
+            payload = _json_payload({**row["data"], **changes})
+            version = expected_version + 1
+            valid_from = _utc(at) if at is not None else now
+            values = {"version": version, "status": payload.get("status"), "data": payload,
+                      "lon": payload.get("lon"), "lat": payload.get("lat"),
+                      "valid_from": valid_from, "updated_at": now, "updated_by": actor}
+            result = conn.execute(update(t.records).where(
+                t.records.c.entity == entity, t.records.c.id == record_id,
+                t.records.c.version == expected_version).values(**values))
+            if result.rowcount != 1:
+                current = conn.execute(select(t.records).where(
+                    t.records.c.entity == entity, t.records.c.id == record_id)).mappings().one()
+                raise self._conflict(conn, entity, record_id, expected_version, dict(current))
+            full = dict(row) | values
+            self._log(conn, entity=entity, entity_id=record_id, version=version, action=action,
+                      actor=actor, reason=reason, valid_from=valid_from, recorded_at=now,
+                      data=full)
+        return _record_out(full)
+
+    def records(
+        self, entity: str, *, as_of: dt.datetime | None = None, status: str | None = None
+    ) -> pd.DataFrame:
+        """Return every record of ``entity`` (now, or as it stood at ``as_of``).
+
+        One row per record: its data keys as columns plus ``id``, ``version``
+        and ``valid_from``.
+        """
+        if as_of is None:
+            query = select(t.records).where(t.records.c.entity == entity)
+            if status is not None:
+                query = query.where(t.records.c.status == status)
+            with self._read() as conn:
+                rows = [_record_out(r) for r in conn.execute(query).mappings().all()]
+        else:
+            h = t.history
+            latest = (
+                select(h.c.entity_id, func.max(h.c.version).label("v"))
+                .where(h.c.entity == entity, h.c.valid_from <= _utc(as_of))
+                .group_by(h.c.entity_id).subquery()
+            )
+            query = select(h.c.data).join(latest, and_(
+                h.c.entity_id == latest.c.entity_id, h.c.version == latest.c.v)).where(
+                h.c.entity == entity)
+            with self._read() as conn:
+                rows = [_record_out(r[0]) for r in conn.execute(query) if r[0] is not None]
+            if status is not None:
+                rows = [r for r in rows if r.get("status") == status]
+        return pd.DataFrame(rows)
+
+
+def _source_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _jsonable(row.get(k)) for k in _SOURCE_FIELDS}
+
+
+def _check_entity(entity: str) -> None:
+    if entity == "asset" or not entity.isidentifier() or len(entity) > 30:
+        msg = f"{entity!r} is not a record kind (use add_asset for assets)."
+        raise SchemaError(msg)
+
+
+def _json_payload(data: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return dict(json.loads(json.dumps(dict(data), default=_json_default)))
+    except (TypeError, ValueError) as exc:
+        msg = f"Record data must be JSON-serialisable: {exc}."
+        raise SchemaError(msg) from exc
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return _jsonable(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    msg = f"cannot store a {type(value).__name__}"
+    raise TypeError(msg)
+
+
+def _record_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    data = dict(row["data"])
+    vf = row["valid_from"]
+    if isinstance(vf, str):
+        vf = dt.datetime.fromisoformat(vf)
+    return data | {"id": row["id"], "version": row["version"], "valid_from": _aware(vf),
+                   "updated_by": row.get("updated_by")}
+
+
+def _describe(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).strip().splitlines()[0]

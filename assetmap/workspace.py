@@ -1,0 +1,277 @@
+"""Workspaces: one folder per area, holding the register and its walking network.
+
+A workspace folder holds ``workspace.json`` (settings), ``assetmap.sqlite``
+(the register, unless ``ASSETMAP_DATABASE_URL`` points at PostgreSQL),
+``network.npz`` (the walking network) and, when loaded, ``postcodes.parquet``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assetmap.errors import AssetMapError, WorkspaceError
+from assetmap.network import NETWORK_FILENAME, save_network
+from assetmap.store import ImportSummary, Store
+
+__all__ = [
+    "DATABASE_ENV",
+    "DB_FILENAME",
+    "POSTCODES_FILENAME",
+    "WORKSPACE_FILENAME",
+    "close_stores",
+    "OsmInitResult",
+    "Workspace",
+    "create_workspace",
+    "import_osm",
+    "open_workspace",
+]
+
+logger = logging.getLogger(__name__)
+
+DATABASE_ENV = "ASSETMAP_DATABASE_URL"
+WORKSPACE_FILENAME = "workspace.json"
+DB_FILENAME = "assetmap.sqlite"
+POSTCODES_FILENAME = "postcodes.parquet"
+ProgressFn = Callable[[str, float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """An assetmap workspace folder.
+
+    Attributes
+    ----------
+    path
+        The folder.
+    database_url
+        Where the register lives.
+    """
+
+    path: Path
+    database_url: str
+
+    @property
+    def network_path(self) -> Path:
+        """The walking network file."""
+        return self.path / NETWORK_FILENAME
+
+    @property
+    def postcodes_path(self) -> Path:
+        """The postcode table, when one is loaded."""
+        return self.path / POSTCODES_FILENAME
+
+    @property
+    def settings_path(self) -> Path:
+        """The settings file."""
+        return self.path / WORKSPACE_FILENAME
+
+    def settings(self) -> dict[str, Any]:
+        """Return the workspace settings."""
+        try:
+            data = json.loads(self.settings_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            msg = f"Cannot read {self.settings_path}: {exc}."
+            raise WorkspaceError(msg) from exc
+        if not isinstance(data, dict):
+            msg = f"{self.settings_path} is not an assetmap settings file."
+            raise WorkspaceError(msg)
+        return data
+
+    def update_settings(self, **values: Any) -> dict[str, Any]:
+        """Merge ``values`` into the settings file (atomically) and return the result."""
+        data = self.settings() | values
+        _write_json_atomic(self.settings_path, data)
+        return data
+
+    def store(self) -> Store:
+        """Return the register store (one per database URL per process)."""
+        return _store_for(self.database_url)
+
+
+@functools.lru_cache(maxsize=32)
+def _store_for(url: str) -> Store:
+    store = Store(url)
+    _OPEN.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Close every store this process opened (frees database connections)."""
+    for store in list(_OPEN):
+        store.close()
+    _OPEN.clear()
+    _store_for.cache_clear()
+
+
+_OPEN: list[Store] = []
+
+
+def _database_url(path: Path) -> str:
+    return os.environ.get(DATABASE_ENV) or f"sqlite:///{path / DB_FILENAME}"
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ws-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, default=str)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        msg = f"Cannot write to workspace folder {path}: {exc.strerror or exc}."
+        raise WorkspaceError(msg) from exc
+
+
+def create_workspace(path: str | Path, *, name: str | None = None) -> Workspace:
+    """Create a workspace folder (or open it if it is one already).
+
+    Parameters
+    ----------
+    path
+        The folder; created if missing.
+    name
+        A display name (defaults to the folder name).
+
+    Raises
+    ------
+    WorkspaceError
+        If the folder cannot be written, or holds files but is not a workspace.
+    """
+    folder = Path(path).expanduser().resolve()
+    if (folder / WORKSPACE_FILENAME).exists():
+        return open_workspace(folder)
+    if folder.exists() and not folder.is_dir():
+        msg = f"{folder} exists and is not a folder."
+        raise WorkspaceError(msg)
+    if folder.is_dir() and any(p for p in folder.iterdir() if not p.name.startswith(".")):
+        msg = f"{folder} is not empty and is not an assetmap workspace; choose a new folder."
+        raise WorkspaceError(msg)
+    _check_writable(folder)
+    url = _database_url(folder)
+    _store_for(url)  # creates and migrates the database
+    _write_json_atomic(
+        folder / WORKSPACE_FILENAME,
+        {
+            "name": name or folder.name,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "backend": url.split(":", 1)[0],
+            "tiles": "none",
+        },
+    )
+    return Workspace(path=folder, database_url=url)
+
+
+def open_workspace(path: str | Path) -> Workspace:
+    """Open an existing workspace folder.
+
+    Raises
+    ------
+    WorkspaceError
+        If ``path`` is not an assetmap workspace.
+    """
+    folder = Path(path).expanduser().resolve()
+    if not (folder / WORKSPACE_FILENAME).is_file():
+        msg = (
+            f"{folder} is not an assetmap workspace (no {WORKSPACE_FILENAME}); "
+            "create one with `assetmap init` or `assetmap demo`."
+        )
+        raise WorkspaceError(msg)
+    return Workspace(path=folder, database_url=_database_url(folder))
+
+
+@dataclass(frozen=True, slots=True)
+class OsmInitResult:
+    """What importing an OSM extract into a workspace did."""
+
+    workspace: Workspace
+    summary: ImportSummary
+    n_nodes: int
+    n_edges: int
+    skipped: dict[str, int]
+
+
+def import_osm(
+    path: str | Path,
+    osm_file: str | Path,
+    *,
+    actor: str = "assetmap",
+    progress: ProgressFn | None = None,
+) -> OsmInitResult:
+    """Create (or update) a workspace from a local OpenStreetMap extract.
+
+    The file is read and checked completely before the workspace is touched,
+    so a bad file leaves an existing workspace unchanged. Re-importing the
+    same extract changes nothing; a newer extract updates changed assets and
+    archives vanished ones, each as a version in history.
+
+    Parameters
+    ----------
+    path
+        The workspace folder.
+    osm_file
+        A ``.osm.pbf``, ``.osm`` or ``.osm.bz2`` file.
+    actor
+        Who runs the import (kept in history).
+    progress
+        Called with (stage, fraction done).
+
+    Raises
+    ------
+    AssetMapError
+        (IngestError, WorkspaceError, StoreError) with one clear line.
+    """
+    from assetmap.ingest.osm import read_osm_file  # noqa: PLC0415 - heavy import, only here
+
+    source = Path(osm_file)
+    extract = read_osm_file(source, progress=progress)
+    workspace = create_workspace(path)
+    tmp_network = workspace.path / (NETWORK_FILENAME + ".new.npz")
+    try:
+        save_network(extract.network, tmp_network)
+        summary = workspace.store().import_assets(
+            extract.assets,
+            source="osm",
+            actor=actor,
+            reason=f"OpenStreetMap import from {source.name}",
+            archive_missing=True,
+            progress=progress,
+        )
+        tmp_network.replace(workspace.network_path)
+    except AssetMapError:
+        tmp_network.unlink(missing_ok=True)
+        raise
+    except OSError as exc:
+        tmp_network.unlink(missing_ok=True)
+        msg = f"Cannot write the walking network into {workspace.path}: {exc.strerror or exc}."
+        raise WorkspaceError(msg) from exc
+    bbox = getattr(extract, "bbox", None)
+    workspace.update_settings(
+        osm_file=str(source.resolve()),
+        osm_imported=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        bbox=list(bbox) if bbox is not None else None,
+    )
+    return OsmInitResult(
+        workspace=workspace,
+        summary=summary,
+        n_nodes=extract.network.n_nodes,
+        n_edges=extract.network.n_edges,
+        skipped=dict(extract.skipped),
+    )

@@ -15,6 +15,7 @@ __all__ = [
     "NoAssetsError",
     "NotFoundError",
     "PostcodeError",
+    "QueryError",
     "SchemaError",
     "StoreError",
     "TaxonomyError",
@@ -44,6 +45,10 @@ class NoAssetsError(IngestError):
 
 class PostcodeError(AssetMapError, ValueError):
     """A postcode is malformed or not known to the workspace."""
+
+
+class QueryError(AssetMapError, ValueError):
+    """A search query is empty, too long or otherwise unusable."""
 
 
 class WorkspaceError(AssetMapError):

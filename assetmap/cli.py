@@ -42,13 +42,18 @@ class _Progress:
     def __call__(self, stage: str, fraction: float) -> None:
         if not self.enabled:
             return
-        from tqdm import tqdm  # noqa: PLC0415
+        from tqdm import tqdm
 
         if stage != self._stage:
             self.close()
             self._stage = stage
-            self._bar = tqdm(total=100, desc=stage, file=sys.stderr, leave=False,
-                             bar_format="{desc}: {percentage:3.0f}%|{bar}|")
+            self._bar = tqdm(
+                total=100,
+                desc=stage,
+                file=sys.stderr,
+                leave=False,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}|",
+            )
         if self._bar is not None:
             self._bar.n = round(100 * min(max(fraction, 0.0), 1.0))
             self._bar.refresh()
@@ -63,7 +68,10 @@ def _parse_when(text: str) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
-        msg = f"--as-of must be an ISO date or date-time like 2024-05-31 or 2024-05-31T14:00, got {text!r}."
+        msg = (
+            "--as-of must be an ISO date or date-time like 2024-05-31 or 2024-05-31T14:00, "
+            f"got {text!r}."
+        )
         raise AssetMapError(msg) from None
     if len(text) == 10:  # a bare date means the end of that day
         when = when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
@@ -73,8 +81,10 @@ def _parse_when(text: str) -> dt.datetime:
 def _print_init(result: Any) -> None:
     s = result.summary
     _out(f"Workspace: {result.workspace.path}")
-    _out(f"Assets: {s.created} new, {s.updated} updated, {s.unchanged} unchanged, "
-         f"{s.archived} archived, {s.restored} restored")
+    _out(
+        f"Assets: {s.created} new, {s.updated} updated, {s.unchanged} unchanged, "
+        f"{s.archived} archived, {s.restored} restored"
+    )
     _out(f"Walking network: {result.n_nodes:,} nodes, {result.n_edges:,} edges")
     skipped = {k: v for k, v in result.skipped.items() if v}
     if skipped:
@@ -82,10 +92,10 @@ def _print_init(result: Any) -> None:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from assetmap.workspace import import_osm  # noqa: PLC0415
+    from assetmap.workspace import import_osm
 
     if args.place:
-        from assetmap.workspace import import_osm_place  # type: ignore[attr-defined]  # noqa: PLC0415
+        from assetmap.workspace import import_osm_place  # type: ignore[attr-defined]
 
         result = import_osm_place(args.workspace, args.place, progress=_Progress(args.progress))
     else:
@@ -108,7 +118,7 @@ def demo_osm_file() -> Path:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from assetmap.workspace import import_osm  # noqa: PLC0415
+    from assetmap.workspace import import_osm
 
     osm = Path(args.osm) if args.osm else demo_osm_file()
     progress = _Progress(args.progress)
@@ -122,17 +132,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from assetmap.export import export_register  # noqa: PLC0415
-    from assetmap.workspace import open_workspace  # noqa: PLC0415
+    from assetmap.export import export_register
+    from assetmap.workspace import open_workspace
 
     store = open_workspace(args.workspace).store()
     if args.as_of:
-        assets = store.register_as_of(_parse_when(args.as_of), include_archived=args.include_archived)
+        assets = store.register_as_of(
+            _parse_when(args.as_of), include_archived=args.include_archived
+        )
     else:
         assets = store.assets(include_archived=args.include_archived)
     fmt = args.format
     if fmt == "hsds":
-        from assetmap.hsds import write_hsds  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+        from assetmap.hsds import write_hsds  # type: ignore[import-not-found,unused-ignore]
 
         target = write_hsds(assets, args.out)
     else:
@@ -142,18 +154,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from assetmap.workspace import open_workspace  # noqa: PLC0415
+    from assetmap.workspace import open_workspace
 
     store = open_workspace(args.workspace).store()
     frame = store.asset_history(args.asset_id)
     for row in frame.itertuples():
-        _out(f"v{row.version}  {row.recorded_at:%Y-%m-%d %H:%M:%S}  {row.action:<8} "
-             f"by {row.actor}: {row.reason}")
+        _out(
+            f"v{row.version}  {row.recorded_at:%Y-%m-%d %H:%M:%S}  {row.action:<8} "
+            f"by {row.actor}: {row.reason}"
+        )
     return 0
 
 
 def _cmd_edit(args: argparse.Namespace) -> int:
-    from assetmap.workspace import open_workspace  # noqa: PLC0415
+    from assetmap.workspace import open_workspace
 
     store = open_workspace(args.workspace).store()
     current = store.get_asset(args.asset_id)
@@ -166,12 +180,18 @@ def _cmd_edit(args: argparse.Namespace) -> int:
         changes[key.strip()] = value
     version = args.expected_version or int(current["version"])
     if args.status:
-        record = store.set_status(args.asset_id, args.status, expected_version=version,
-                                  actor=args.actor, reason=args.reason)
+        record = store.set_status(
+            args.asset_id,
+            args.status,
+            expected_version=version,
+            actor=args.actor,
+            reason=args.reason,
+        )
         version = int(record["version"])
     if changes:
-        record = store.edit_asset(args.asset_id, changes, expected_version=version,
-                                  actor=args.actor, reason=args.reason)
+        record = store.edit_asset(
+            args.asset_id, changes, expected_version=version, actor=args.actor, reason=args.reason
+        )
     if not changes and not args.status:
         msg = "Nothing to change: give --set FIELD=VALUE or --status."
         raise AssetMapError(msg)
@@ -180,14 +200,22 @@ def _cmd_edit(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from assetmap.workspace import open_workspace  # noqa: PLC0415
+    from assetmap.workspace import open_workspace
 
     assets = open_workspace(args.workspace).store().assets(include_archived=args.include_archived)
     if args.category:
         assets = assets[[args.category in c for c in assets["categories"]]]
     if args.format == "json":
-        rows = [{"id": r.id, "name": r.name, "categories": list(r.categories),
-                 "status": r.status, "version": r.version} for r in assets.itertuples()]
+        rows = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "categories": list(r.categories),
+                "status": r.status,
+                "version": r.version,
+            }
+            for r in assets.itertuples()
+        ]
         _out(json.dumps(rows, indent=1))
     else:
         for r in assets.itertuples():
@@ -196,13 +224,25 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    from assetmap.workspace import open_workspace  # noqa: PLC0415
+    from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
     env = os.environ | {"ASSETMAP_WORKSPACE": str(workspace.path)}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE),
-               "--server.port", str(args.port), "--server.address", args.address,
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     _out(f"Serving assetmap for {workspace.path} at http://{args.address}:{args.port}")
     return subprocess.call(command, env=env, cwd=APP_FILE.parent)  # noqa: S603
 
@@ -212,10 +252,14 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="assetmap",
         description="Community asset mapping and navigation for probation teams.",
     )
-    parser.add_argument("--no-progress", dest="progress", action="store_false",
-                        help="do not draw progress bars")
-    parser.add_argument("--actor", default=os.environ.get("USER") or "cli",
-                        help="who is making changes (kept in history)")
+    parser.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="do not draw progress bars"
+    )
+    parser.add_argument(
+        "--actor",
+        default=os.environ.get("USER") or "cli",
+        help="who is making changes (kept in history)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", help="create a workspace from an OpenStreetMap extract")
@@ -251,8 +295,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="FIELD=VALUE")
     p.add_argument("--status", choices=["verified", "unverified", "archived", "proposed"])
     p.add_argument("--reason", required=True)
-    p.add_argument("--expected-version", type=int,
-                   help="refuse the edit if the asset has moved past this version")
+    p.add_argument(
+        "--expected-version",
+        type=int,
+        help="refuse the edit if the asset has moved past this version",
+    )
     p.set_defaults(handler=_cmd_edit)
 
     p = sub.add_parser("history", help="show every version of an asset")

@@ -23,7 +23,7 @@ _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_formula(value: Any) -> Any:
-    """Return ``value`` made safe to open in a spreadsheet.
+    r"""Return ``value`` made safe to open in a spreadsheet.
 
     Examples
     --------

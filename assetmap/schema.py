@@ -118,7 +118,10 @@ def _as_text(value: Any, column: str, where: str) -> str | None:
         msg = f"{where}: `{column}` contains a NUL character."
         raise SchemaError(msg)
     if len(text) > MAX_TEXT_CHARS:
-        msg = f"{where}: `{column}` is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}."
+        msg = (
+            f"{where}: `{column}` is {len(text):,} characters long; "
+            f"the limit is {MAX_TEXT_CHARS:,}."
+        )
         raise SchemaError(msg)
     return text or None
 
@@ -343,10 +346,13 @@ def validate_assets(
     >>> validate_assets(frame)[["name", "kind", "status"]].to_dict("records")
     [{'name': 'Oakham Library', 'kind': 'service', 'status': 'unverified'}]
     """
-    if isinstance(assets, gpd.GeoDataFrame) and assets.crs is not None:
-        if assets.crs != gpd.GeoSeries([], crs=STORAGE_CRS).crs:
-            msg = f"CRS must be '{STORAGE_CRS}', got '{assets.crs.to_string()}'; call .to_crs() first."
-            raise SchemaError(msg)
+    if (
+        isinstance(assets, gpd.GeoDataFrame)
+        and assets.crs is not None
+        and assets.crs != gpd.GeoSeries([], crs=STORAGE_CRS).crs
+    ):
+        msg = f"CRS must be '{STORAGE_CRS}', got '{assets.crs.to_string()}'; call .to_crs() first."
+        raise SchemaError(msg)
     tax = taxonomy or load_taxonomy()
     records = []
     for position, record in enumerate(assets.to_dict("records")):

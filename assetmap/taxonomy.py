@@ -97,9 +97,7 @@ class Category:
         False
         """
         for rule in self.osm:
-            if all(
-                key in tags and (value == "*" or tags[key] == value) for key, value in rule
-            ):
+            if all(key in tags and (value == "*" or tags[key] == value) for key, value in rule):
                 return True
         return False
 
@@ -125,7 +123,8 @@ class Taxonomy:
         try:
             return self.categories[code]
         except KeyError:
-            msg = f"Unknown category code {code!r}; known codes: {', '.join(sorted(self.categories))}."
+            known = ", ".join(sorted(self.categories))
+            msg = f"Unknown category code {code!r}; known codes: {known}."
             raise TaxonomyError(msg) from None
 
     def need(self, code: str) -> Need:
@@ -156,7 +155,8 @@ class Taxonomy:
         Examples
         --------
         >>> tax = load_taxonomy()
-        >>> tax.categories_for_tags({"amenity": "social_facility", "social_facility:for": "homeless"})
+        >>> tags = {"amenity": "social_facility", "social_facility:for": "homeless"}
+        >>> tax.categories_for_tags(tags)
         ('housing_support',)
         >>> tax.categories_for_tags({"amenity": "pub"})
         ()

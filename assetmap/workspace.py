@@ -27,9 +27,9 @@ __all__ = [
     "DB_FILENAME",
     "POSTCODES_FILENAME",
     "WORKSPACE_FILENAME",
-    "close_stores",
     "OsmInitResult",
     "Workspace",
+    "close_stores",
     "create_workspace",
     "import_osm",
     "open_workspace",
@@ -238,7 +238,7 @@ def import_osm(
     AssetMapError
         (IngestError, WorkspaceError, StoreError) with one clear line.
     """
-    from assetmap.ingest.osm import read_osm_file  # noqa: PLC0415 - heavy import, only here
+    from assetmap.ingest.osm import read_osm_file
 
     source = Path(osm_file)
     extract = read_osm_file(source, progress=progress)

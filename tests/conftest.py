@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,6 +62,33 @@ def _pg_template() -> Iterator[str | None]:
     yield _TEMPLATE
 
 
+@pytest.fixture(scope="session")
+def new_database_url(
+    tmp_path_factory: pytest.TempPathFactory, _pg_template: str | None
+) -> Iterator[Callable[[], str]]:
+    """A factory of fresh, empty register databases on the backend under test.
+
+    For fixtures wider than one test (e.g. a Rutland workspace shared by a module).
+    """
+    created: list[str] = []
+
+    def make() -> str:
+        if _pg_template is None:
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'assetmap.sqlite'}"
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        with _pg_admin().connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {_pg_template}"))
+        created.append(name)
+        return _pg_url(name)
+
+    yield make
+    if created:
+        close_stores()
+        with _pg_admin().connect() as conn:
+            for name in created:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
 @pytest.fixture
 def database_url(tmp_path: Path, _pg_template: str | None) -> Iterator[str]:
     """A fresh, empty register database URL on the backend under test."""
@@ -91,9 +118,14 @@ def workspace_path(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
     """A path for a new workspace; on PostgreSQL its register goes to a fresh database."""
-    if database_url.startswith("postgresql"):
-        monkeypatch.setenv("ASSETMAP_DATABASE_URL", database_url)
-    else:
-        monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)
+    use_database_for_workspace(database_url, monkeypatch)
     yield tmp_path / "ws"
     close_stores()
+
+
+def use_database_for_workspace(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point new workspaces at ``url`` (PostgreSQL) or at their own SQLite file."""
+    if url.startswith("postgresql"):
+        monkeypatch.setenv("ASSETMAP_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)

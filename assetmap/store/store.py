@@ -46,9 +46,11 @@ logger = logging.getLogger(__name__)
 ProgressFn = Callable[[str, float], None]
 
 # Fields an import compares and updates (everything a source can say about an asset).
-_SOURCE_FIELDS = tuple(
-    c for c in ASSET_COLUMNS if c not in {"id", "version", "status", "valid_from", "session_id"}
-) + ("lon", "lat")
+_SOURCE_FIELDS = (
+    *(c for c in ASSET_COLUMNS if c not in {"id", "version", "status", "valid_from", "session_id"}),
+    "lon",
+    "lat",
+)
 _BOOKKEEPING = ("id", "version", "valid_from", "updated_at", "updated_by", "merged_into")
 
 
@@ -93,7 +95,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _record_to_row(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A normalised asset record -> database row values (no bookkeeping)."""
+    """Turn a normalised asset record into database row values (no bookkeeping)."""
     row = {c: record[c] for c in ASSET_COLUMNS if c not in {"version", "valid_from"}}
     row["categories"] = list(record["categories"])
     row["flags"] = list(record["flags"])
@@ -102,8 +104,8 @@ def _record_to_row(record: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _row_to_record(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A database row (or history snapshot) -> an asset record with geometry."""
+def _row_to_record(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """Turn a database row (or history snapshot) into an asset record with geometry."""
     out = {c: row.get(c) for c in ASSET_COLUMNS}
     out["categories"] = tuple(row.get("categories") or ())
     out["flags"] = tuple(row.get("flags") or ())
@@ -162,9 +164,7 @@ class Store:
     1
     """
 
-    def __init__(
-        self, url: str, *, taxonomy: Taxonomy | None = None, migrate: bool = True
-    ) -> None:
+    def __init__(self, url: str, *, taxonomy: Taxonomy | None = None, migrate: bool = True) -> None:
         self.url = url
         self.taxonomy = taxonomy or load_taxonomy()
         try:
@@ -284,9 +284,11 @@ class Store:
             .group_by(h.c.entity_id)
             .subquery()
         )
-        query = select(h.c.data).join(
-            latest, and_(h.c.entity_id == latest.c.entity_id, h.c.version == latest.c.v)
-        ).where(h.c.entity == "asset")
+        query = (
+            select(h.c.data)
+            .join(latest, and_(h.c.entity_id == latest.c.entity_id, h.c.version == latest.c.v))
+            .where(h.c.entity == "asset")
+        )
         with self._read() as conn:
             snapshots = [r[0] for r in conn.execute(query)]
         records = [
@@ -324,8 +326,15 @@ class Store:
         h = t.history
         query = (
             select(
-                h.c.version, h.c.action, h.c.actor, h.c.reason, h.c.source, h.c.import_id,
-                h.c.valid_from, h.c.recorded_at, h.c.data,
+                h.c.version,
+                h.c.action,
+                h.c.actor,
+                h.c.reason,
+                h.c.source,
+                h.c.import_id,
+                h.c.valid_from,
+                h.c.recorded_at,
+                h.c.data,
             )
             .where(h.c.entity == entity, h.c.entity_id == entity_id)
             .order_by(h.c.version)
@@ -343,12 +352,18 @@ class Store:
     def sources_of(self, asset_id: str) -> pd.DataFrame:
         """Return the (source, source_id) pairs that feed an asset (its provenance)."""
         s = t.asset_sources
-        query = select(s.c.source, s.c.source_id, s.c.import_id, s.c.first_seen, s.c.last_seen,
-                       s.c.missing).where(s.c.asset_id == asset_id).order_by(s.c.source, s.c.source_id)
+        query = (
+            select(
+                s.c.source, s.c.source_id, s.c.import_id, s.c.first_seen, s.c.last_seen, s.c.missing
+            )
+            .where(s.c.asset_id == asset_id)
+            .order_by(s.c.source, s.c.source_id)
+        )
         with self._read() as conn:
-            return pd.DataFrame([dict(r) for r in conn.execute(query).mappings().all()],
-                                columns=["source", "source_id", "import_id", "first_seen",
-                                         "last_seen", "missing"])
+            return pd.DataFrame(
+                [dict(r) for r in conn.execute(query).mappings().all()],
+                columns=["source", "source_id", "import_id", "first_seen", "last_seen", "missing"],
+            )
 
     def imports(self) -> pd.DataFrame:
         """Return the log of imports, newest first."""
@@ -360,16 +375,36 @@ class Store:
     def change_log(self, *, since: dt.datetime | None = None) -> pd.DataFrame:
         """Return every change to assets (newest first): who, when, what, why."""
         h = t.history
-        query = select(h.c.entity_id, h.c.version, h.c.action, h.c.actor, h.c.reason,
-                       h.c.source, h.c.import_id, h.c.valid_from, h.c.recorded_at).where(
-            h.c.entity == "asset")
+        query = select(
+            h.c.entity_id,
+            h.c.version,
+            h.c.action,
+            h.c.actor,
+            h.c.reason,
+            h.c.source,
+            h.c.import_id,
+            h.c.valid_from,
+            h.c.recorded_at,
+        ).where(h.c.entity == "asset")
         if since is not None:
             query = query.where(h.c.recorded_at >= _utc(since))
         query = query.order_by(h.c.seq.desc())
         with self._read() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings().all()]
-        return pd.DataFrame(rows, columns=["entity_id", "version", "action", "actor", "reason",
-                                           "source", "import_id", "valid_from", "recorded_at"])
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "entity_id",
+                "version",
+                "action",
+                "actor",
+                "reason",
+                "source",
+                "import_id",
+                "valid_from",
+                "recorded_at",
+            ],
+        )
 
     # ------------------------------------------------------------------ assets: write
     def add_asset(
@@ -418,20 +453,41 @@ class Store:
             conn.execute(insert(t.assets).values(**row))
             if row["source_id"]:
                 self._link_source(conn, row, asset_id, import_id=None, now=now)
-            self._log(conn, entity="asset", entity_id=asset_id, version=1, action=action,
-                      actor=actor, reason=reason, valid_from=valid_from, recorded_at=now,
-                      data=row, source=row["source"])
+            self._log(
+                conn,
+                entity="asset",
+                entity_id=asset_id,
+                version=1,
+                action=action,
+                actor=actor,
+                reason=reason,
+                valid_from=valid_from,
+                recorded_at=now,
+                data=row,
+                source=row["source"],
+            )
         return asset_id
 
     def _link_source(
-        self, conn: Connection, row: Mapping[str, Any], asset_id: str, *, import_id: str | None,
+        self,
+        conn: Connection,
+        row: Mapping[str, Any],
+        asset_id: str,
+        *,
+        import_id: str | None,
         now: dt.datetime,
     ) -> None:
         conn.execute(
             insert(t.asset_sources).values(
-                source=row["source"], source_id=row["source_id"], asset_id=asset_id,
-                content_hash=_content_hash(row), import_id=import_id, first_seen=now,
-                last_seen=now, missing=False, last_values=_source_values(row),
+                source=row["source"],
+                source_id=row["source_id"],
+                asset_id=asset_id,
+                content_hash=_content_hash(row),
+                import_id=import_id,
+                first_seen=now,
+                last_seen=now,
+                missing=False,
+                last_values=_source_values(row),
             )
         )
 
@@ -447,12 +503,17 @@ class Store:
     ) -> dict[str, Any] | None:
         h = t.history
         return conn.execute(
-            select(h.c.data).where(h.c.entity == entity, h.c.entity_id == entity_id,
-                                   h.c.version == version)
+            select(h.c.data).where(
+                h.c.entity == entity, h.c.entity_id == entity_id, h.c.version == version
+            )
         ).scalar()
 
     def _conflict(
-        self, conn: Connection, entity: str, entity_id: str, expected: int,
+        self,
+        conn: Connection,
+        entity: str,
+        entity_id: str,
+        expected: int,
         current: Mapping[str, Any],
     ) -> ConflictError:
         seen = self._version_snapshot(conn, entity, entity_id, expected) or {}
@@ -512,7 +573,8 @@ class Store:
         self._check_who(actor, reason)
         bad = set(changes) - set(ASSET_COLUMNS) - {"lon", "lat", "geometry"}
         if bad or {"id", "version"} & set(changes):
-            msg = f"Cannot change field(s): {', '.join(sorted(bad | ({'id', 'version'} & set(changes))))}."
+            fields = sorted(bad | ({"id", "version"} & set(changes)))
+            msg = f"Cannot change field(s): {', '.join(fields)}."
             raise SchemaError(msg)
         now = _utc(None)
         with self._write() as conn:
@@ -531,8 +593,12 @@ class Store:
             row = _record_to_row(rec)
             new_version = expected_version + 1
             valid_from = _utc(at) if at is not None else now
-            values = row | {"version": new_version, "valid_from": valid_from, "updated_at": now,
-                            "updated_by": actor}
+            values = row | {
+                "version": new_version,
+                "valid_from": valid_from,
+                "updated_at": now,
+                "updated_by": actor,
+            }
             values.pop("id")
             result = conn.execute(
                 update(t.assets)
@@ -540,12 +606,23 @@ class Store:
                 .values(**values)
             )
             if result.rowcount != 1:  # lost a race between the read and the write
-                raise self._conflict(conn, "asset", asset_id, expected_version,
-                                     self._current_row(conn, asset_id))
+                raise self._conflict(
+                    conn, "asset", asset_id, expected_version, self._current_row(conn, asset_id)
+                )
             full = current | values
-            self._log(conn, entity="asset", entity_id=asset_id, version=new_version, action=action,
-                      actor=actor, reason=reason, valid_from=valid_from, recorded_at=now,
-                      data=full, source=full["source"])
+            self._log(
+                conn,
+                entity="asset",
+                entity_id=asset_id,
+                version=new_version,
+                action=action,
+                actor=actor,
+                reason=reason,
+                valid_from=valid_from,
+                recorded_at=now,
+                data=full,
+                source=full["source"],
+            )
         return _row_to_record(full)
 
     def set_status(
@@ -566,9 +643,17 @@ class Store:
             msg = f"`status` must be one of {', '.join(STATUSES)}; got {status!r}."
             raise SchemaError(msg)
         action = {"verified": "verify", "archived": "archive", "rejected": "reject"}.get(
-            status, "status")
-        return self.edit_asset(asset_id, {"status": status}, expected_version=expected_version,
-                               actor=actor, reason=reason, action=action, at=at)
+            status, "status"
+        )
+        return self.edit_asset(
+            asset_id,
+            {"status": status},
+            expected_version=expected_version,
+            actor=actor,
+            reason=reason,
+            action=action,
+            at=at,
+        )
 
     # ------------------------------------------------------------------ imports
     def import_assets(
@@ -634,13 +719,20 @@ class Store:
         records = frame.to_dict("records")
         total = max(len(records), 1)
         with self._write() as conn:
-            conn.execute(insert(t.imports).values(
-                id=import_id, source=source, actor=actor, reason=reason, started_at=now,
-                finished_at=None, counts={}))
+            conn.execute(
+                insert(t.imports).values(
+                    id=import_id,
+                    source=source,
+                    actor=actor,
+                    reason=reason,
+                    started_at=now,
+                    finished_at=None,
+                    counts={},
+                )
+            )
             s = t.asset_sources
             known = {
-                r.source_id: r
-                for r in conn.execute(select(s).where(s.c.source == source)).all()
+                r.source_id: r for r in conn.execute(select(s).where(s.c.source == source)).all()
             }
             new_rows: list[dict[str, Any]] = []
             new_links: list[dict[str, Any]] = []
@@ -652,52 +744,105 @@ class Store:
                 link = known.get(row["source_id"])
                 if link is None:
                     asset_id = str(uuid.uuid4())
-                    full = row | {"id": asset_id, "version": 1, "valid_from": valid_from,
-                                  "updated_at": now, "updated_by": actor, "merged_into": None}
+                    full = row | {
+                        "id": asset_id,
+                        "version": 1,
+                        "valid_from": valid_from,
+                        "updated_at": now,
+                        "updated_by": actor,
+                        "merged_into": None,
+                    }
                     new_rows.append(full)
-                    new_links.append({"source": source, "source_id": row["source_id"],
-                                      "asset_id": asset_id, "content_hash": digest,
-                                      "import_id": import_id, "first_seen": now,
-                                      "last_seen": now, "missing": False,
-                                      "last_values": _source_values(row)})
-                    new_history.append(self._history_row(
-                        "asset", asset_id, 1, "import", actor, reason, valid_from, now, full,
-                        source, import_id))
+                    new_links.append(
+                        {
+                            "source": source,
+                            "source_id": row["source_id"],
+                            "asset_id": asset_id,
+                            "content_hash": digest,
+                            "import_id": import_id,
+                            "first_seen": now,
+                            "last_seen": now,
+                            "missing": False,
+                            "last_values": _source_values(row),
+                        }
+                    )
+                    new_history.append(
+                        self._history_row(
+                            "asset",
+                            asset_id,
+                            1,
+                            "import",
+                            actor,
+                            reason,
+                            valid_from,
+                            now,
+                            full,
+                            source,
+                            import_id,
+                        )
+                    )
                     counts["created"] += 1
                 else:
                     changed = link.content_hash != digest
                     restored = self._apply_source_row(
-                        conn, link, row, changed=changed, actor=actor, reason=reason,
-                        valid_from=valid_from, now=now, import_id=import_id,
-                        history_rows=new_history)
-                    conn.execute(update(s).where(s.c.source == source,
-                                                 s.c.source_id == row["source_id"]).values(
-                        content_hash=digest, last_seen=now, missing=False, import_id=import_id,
-                        last_values=_source_values(row)))
+                        conn,
+                        link,
+                        row,
+                        changed=changed,
+                        actor=actor,
+                        reason=reason,
+                        valid_from=valid_from,
+                        now=now,
+                        import_id=import_id,
+                        history_rows=new_history,
+                    )
+                    conn.execute(
+                        update(s)
+                        .where(s.c.source == source, s.c.source_id == row["source_id"])
+                        .values(
+                            content_hash=digest,
+                            last_seen=now,
+                            missing=False,
+                            import_id=import_id,
+                            last_values=_source_values(row),
+                        )
+                    )
                     counts["updated" if changed else "unchanged"] += 1
                     counts["restored"] += int(restored)
                 if progress is not None and i % 500 == 0:
                     progress("importing", i / total)
             if new_rows:
                 for start in range(0, len(new_rows), 1000):
-                    conn.execute(insert(t.assets), new_rows[start:start + 1000])
-                    conn.execute(insert(s), new_links[start:start + 1000])
+                    conn.execute(insert(t.assets), new_rows[start : start + 1000])
+                    conn.execute(insert(s), new_links[start : start + 1000])
             if archive_missing:
                 seen = set(frame["source_id"])
                 for source_id, link in known.items():
                     if source_id in seen or link.missing:
                         continue
-                    conn.execute(update(s).where(s.c.source == source,
-                                                 s.c.source_id == source_id).values(missing=True))
-                    if self._archive_if_orphaned(conn, link.asset_id, actor=actor,
-                                                 valid_from=valid_from, now=now,
-                                                 import_id=import_id, source=source,
-                                                 history_rows=new_history):
+                    conn.execute(
+                        update(s)
+                        .where(s.c.source == source, s.c.source_id == source_id)
+                        .values(missing=True)
+                    )
+                    if self._archive_if_orphaned(
+                        conn,
+                        link.asset_id,
+                        actor=actor,
+                        valid_from=valid_from,
+                        now=now,
+                        import_id=import_id,
+                        source=source,
+                        history_rows=new_history,
+                    ):
                         counts["archived"] += 1
             for start in range(0, len(new_history), 1000):
-                conn.execute(insert(t.history), new_history[start:start + 1000])
-            conn.execute(update(t.imports).where(t.imports.c.id == import_id).values(
-                finished_at=_utc(None), counts=counts))
+                conn.execute(insert(t.history), new_history[start : start + 1000])
+            conn.execute(
+                update(t.imports)
+                .where(t.imports.c.id == import_id)
+                .values(finished_at=_utc(None), counts=counts)
+            )
         if progress is not None:
             progress("importing", 1.0)
         logger.info("import %s from %s: %s", import_id, source, counts)
@@ -705,23 +850,51 @@ class Store:
 
     @staticmethod
     def _history_row(
-        entity: str, entity_id: str, version: int, action: str, actor: str, reason: str,
-        valid_from: dt.datetime, now: dt.datetime, data: Mapping[str, Any] | None,
-        source: str | None, import_id: str | None,
+        entity: str,
+        entity_id: str,
+        version: int,
+        action: str,
+        actor: str,
+        reason: str,
+        valid_from: dt.datetime,
+        now: dt.datetime,
+        data: Mapping[str, Any] | None,
+        source: str | None,
+        import_id: str | None,
     ) -> dict[str, Any]:
-        return {"entity": entity, "entity_id": entity_id, "version": version, "action": action,
-                "actor": actor, "reason": reason, "source": source, "import_id": import_id,
-                "valid_from": valid_from, "recorded_at": now,
-                "data": None if data is None else _snapshot(data)}
+        return {
+            "entity": entity,
+            "entity_id": entity_id,
+            "version": version,
+            "action": action,
+            "actor": actor,
+            "reason": reason,
+            "source": source,
+            "import_id": import_id,
+            "valid_from": valid_from,
+            "recorded_at": now,
+            "data": None if data is None else _snapshot(data),
+        }
 
     def _apply_source_row(
-        self, conn: Connection, link: Any, row: dict[str, Any], *, changed: bool, actor: str,
-        reason: str, valid_from: dt.datetime, now: dt.datetime, import_id: str,
+        self,
+        conn: Connection,
+        link: Any,
+        row: dict[str, Any],
+        *,
+        changed: bool,
+        actor: str,
+        reason: str,
+        valid_from: dt.datetime,
+        now: dt.datetime,
+        import_id: str,
         history_rows: list[dict[str, Any]],
     ) -> bool:
         """Update the linked asset with what the source changed; return whether restored."""
         current = self._current_row(conn, link.asset_id)
-        restore = bool(link.missing) and current["status"] == "archived" and not current["merged_into"]
+        restore = (
+            bool(link.missing) and current["status"] == "archived" and not current["merged_into"]
+        )
         if not changed and not restore:
             return False
         # Three-way: a field changes when the source changed it since the last import.
@@ -731,44 +904,93 @@ class Store:
             if key in ("source", "source_id"):
                 continue
             incoming = row[key]
-            if previous is None or _jsonable(previous.get(key)) != _jsonable(incoming):
-                if _jsonable(current.get(key)) != _jsonable(incoming):
-                    values[key] = incoming
+            source_changed = previous is None or _jsonable(previous.get(key)) != _jsonable(incoming)
+            if source_changed and _jsonable(current.get(key)) != _jsonable(incoming):
+                values[key] = incoming
         if restore:
             values["status"] = "unverified"
         if not values:
             return False
         version = int(current["version"]) + 1
-        values |= {"version": version, "valid_from": valid_from, "updated_at": now,
-                   "updated_by": actor}
+        values |= {
+            "version": version,
+            "valid_from": valid_from,
+            "updated_at": now,
+            "updated_by": actor,
+        }
         conn.execute(update(t.assets).where(t.assets.c.id == link.asset_id).values(**values))
-        history_rows.append(self._history_row(
-            "asset", link.asset_id, version, "restore" if restore else "import", actor, reason,
-            valid_from, now, current | values, row["source"], import_id))
+        history_rows.append(
+            self._history_row(
+                "asset",
+                link.asset_id,
+                version,
+                "restore" if restore else "import",
+                actor,
+                reason,
+                valid_from,
+                now,
+                current | values,
+                row["source"],
+                import_id,
+            )
+        )
         return restore
 
     def _archive_if_orphaned(
-        self, conn: Connection, asset_id: str, *, actor: str, valid_from: dt.datetime,
-        now: dt.datetime, import_id: str, source: str, history_rows: list[dict[str, Any]],
+        self,
+        conn: Connection,
+        asset_id: str,
+        *,
+        actor: str,
+        valid_from: dt.datetime,
+        now: dt.datetime,
+        import_id: str,
+        source: str,
+        history_rows: list[dict[str, Any]],
     ) -> bool:
         s = t.asset_sources
-        live = conn.execute(select(func.count()).select_from(s).where(
-            s.c.asset_id == asset_id, s.c.missing.is_(False))).scalar_one()
+        live = conn.execute(
+            select(func.count())
+            .select_from(s)
+            .where(s.c.asset_id == asset_id, s.c.missing.is_(False))
+        ).scalar_one()
         current = self._current_row(conn, asset_id)
         if live or current["status"] in ("archived", "rejected"):
             return False
         version = int(current["version"]) + 1
-        values = {"status": "archived", "version": version, "valid_from": valid_from,
-                  "updated_at": now, "updated_by": actor}
+        values = {
+            "status": "archived",
+            "version": version,
+            "valid_from": valid_from,
+            "updated_at": now,
+            "updated_by": actor,
+        }
         conn.execute(update(t.assets).where(t.assets.c.id == asset_id).values(**values))
-        history_rows.append(self._history_row(
-            "asset", asset_id, version, "archive", actor,
-            f"no longer in source {source}", valid_from, now, current | values, source, import_id))
+        history_rows.append(
+            self._history_row(
+                "asset",
+                asset_id,
+                version,
+                "archive",
+                actor,
+                f"no longer in source {source}",
+                valid_from,
+                now,
+                current | values,
+                source,
+                import_id,
+            )
+        )
         return True
 
     # ------------------------------------------------------------------ merges
     def merge_assets(
-        self, keep_id: str, merged_id: str, *, actor: str, reason: str,
+        self,
+        keep_id: str,
+        merged_id: str,
+        *,
+        actor: str,
+        reason: str,
         expected_versions: tuple[int, int] | None = None,
     ) -> dict[str, Any]:
         """Merge ``merged_id`` into ``keep_id``, keeping every source's provenance.
@@ -812,27 +1034,57 @@ class Store:
             s = t.asset_sources
             moved = [
                 [r.source, r.source_id]
-                for r in conn.execute(select(s.c.source, s.c.source_id).where(
-                    s.c.asset_id == merged_id)).all()
+                for r in conn.execute(
+                    select(s.c.source, s.c.source_id).where(s.c.asset_id == merged_id)
+                ).all()
             ]
             conn.execute(update(s).where(s.c.asset_id == merged_id).values(asset_id=keep_id))
             kv = int(keep["version"]) + 1
-            kvalues = values | {"version": kv, "valid_from": now, "updated_at": now,
-                                "updated_by": actor}
+            kvalues = values | {
+                "version": kv,
+                "valid_from": now,
+                "updated_at": now,
+                "updated_by": actor,
+            }
             conn.execute(update(t.assets).where(t.assets.c.id == keep_id).values(**kvalues))
-            self._log(conn, entity="asset", entity_id=keep_id, version=kv, action="merge",
-                      actor=actor, reason=reason, valid_from=now, recorded_at=now,
-                      data=keep | kvalues | {"merged_from": merged_id, "moved_sources": moved},
-                      source=keep["source"])
+            self._log(
+                conn,
+                entity="asset",
+                entity_id=keep_id,
+                version=kv,
+                action="merge",
+                actor=actor,
+                reason=reason,
+                valid_from=now,
+                recorded_at=now,
+                data=keep | kvalues | {"merged_from": merged_id, "moved_sources": moved},
+                source=keep["source"],
+            )
             gv = int(gone["version"]) + 1
-            gvalues = {"status": "archived", "merged_into": keep_id, "version": gv,
-                       "valid_from": now, "updated_at": now, "updated_by": actor}
+            gvalues = {
+                "status": "archived",
+                "merged_into": keep_id,
+                "version": gv,
+                "valid_from": now,
+                "updated_at": now,
+                "updated_by": actor,
+            }
             conn.execute(update(t.assets).where(t.assets.c.id == merged_id).values(**gvalues))
-            self._log(conn, entity="asset", entity_id=merged_id, version=gv, action="merged",
-                      actor=actor, reason=reason, valid_from=now, recorded_at=now,
-                      data=gone | gvalues | {"status_before": gone["status"],
-                                             "kept_version": kv, "moved_sources": moved},
-                      source=gone["source"])
+            self._log(
+                conn,
+                entity="asset",
+                entity_id=merged_id,
+                version=gv,
+                action="merged",
+                actor=actor,
+                reason=reason,
+                valid_from=now,
+                recorded_at=now,
+                data=gone
+                | gvalues
+                | {"status_before": gone["status"], "kept_version": kv, "moved_sources": moved},
+                source=gone["source"],
+            )
         return self.get_asset(keep_id)
 
     def unmerge(self, merged_id: str, *, actor: str, reason: str) -> dict[str, Any]:
@@ -855,37 +1107,75 @@ class Store:
             if not keep_id:
                 msg = f"Asset {merged_id} is not merged into another asset."
                 raise SchemaError(msg)
-            merge_note = self._version_snapshot(conn, "asset", merged_id, int(gone["version"])) or {}
+            merge_note = (
+                self._version_snapshot(conn, "asset", merged_id, int(gone["version"])) or {}
+            )
             moved = merge_note.get("moved_sources") or []
             s = t.asset_sources
             for source, source_id in moved:
-                conn.execute(update(s).where(s.c.source == source, s.c.source_id == source_id)
-                             .values(asset_id=merged_id))
+                conn.execute(
+                    update(s)
+                    .where(s.c.source == source, s.c.source_id == source_id)
+                    .values(asset_id=merged_id)
+                )
             gv = int(gone["version"]) + 1
-            gvalues = {"status": merge_note.get("status_before", "unverified"),
-                       "merged_into": None, "version": gv, "valid_from": now,
-                       "updated_at": now, "updated_by": actor}
+            gvalues = {
+                "status": merge_note.get("status_before", "unverified"),
+                "merged_into": None,
+                "version": gv,
+                "valid_from": now,
+                "updated_at": now,
+                "updated_by": actor,
+            }
             conn.execute(update(t.assets).where(t.assets.c.id == merged_id).values(**gvalues))
-            self._log(conn, entity="asset", entity_id=merged_id, version=gv, action="unmerge",
-                      actor=actor, reason=reason, valid_from=now, recorded_at=now,
-                      data=gone | gvalues, source=gone["source"])
+            self._log(
+                conn,
+                entity="asset",
+                entity_id=merged_id,
+                version=gv,
+                action="unmerge",
+                actor=actor,
+                reason=reason,
+                valid_from=now,
+                recorded_at=now,
+                data=gone | gvalues,
+                source=gone["source"],
+            )
             keep = self._current_row(conn, keep_id)
             kept_version = merge_note.get("kept_version")
             if kept_version is not None and keep["version"] == kept_version:
                 before = self._version_snapshot(conn, "asset", keep_id, kept_version - 1) or {}
-                restore = {k: before.get(k) for k in _SOURCE_FIELDS
-                           if k not in ("lon", "lat", "source", "source_id")}
+                restore = {
+                    k: before.get(k)
+                    for k in _SOURCE_FIELDS
+                    if k not in ("lon", "lat", "source", "source_id")
+                }
                 restore["categories"] = list(before.get("categories") or keep["categories"])
                 restore["flags"] = list(before.get("flags") or [])
-                if isinstance(restore.get("last_verified"), str):
-                    restore["last_verified"] = dt.date.fromisoformat(restore["last_verified"])
+                last_verified = restore.get("last_verified")
+                if isinstance(last_verified, str):
+                    restore["last_verified"] = dt.date.fromisoformat(last_verified)
                 kv = int(keep["version"]) + 1
-                kvalues = restore | {"version": kv, "valid_from": now, "updated_at": now,
-                                     "updated_by": actor}
+                kvalues = restore | {
+                    "version": kv,
+                    "valid_from": now,
+                    "updated_at": now,
+                    "updated_by": actor,
+                }
                 conn.execute(update(t.assets).where(t.assets.c.id == keep_id).values(**kvalues))
-                self._log(conn, entity="asset", entity_id=keep_id, version=kv, action="unmerge",
-                          actor=actor, reason=reason, valid_from=now, recorded_at=now,
-                          data=keep | kvalues, source=keep["source"])
+                self._log(
+                    conn,
+                    entity="asset",
+                    entity_id=keep_id,
+                    version=kv,
+                    action="unmerge",
+                    actor=actor,
+                    reason=reason,
+                    valid_from=now,
+                    recorded_at=now,
+                    data=keep | kvalues,
+                    source=keep["source"],
+                )
         return self.get_asset(merged_id)
 
     # ------------------------------------------------------------------ generic records
@@ -915,13 +1205,32 @@ class Store:
         rid = record_id or str(uuid.uuid4())
         now = _utc(None)
         valid_from = _utc(at) if at is not None else now
-        row = {"entity": entity, "id": rid, "version": 1, "status": payload.get("status"),
-               "data": payload, "lon": payload.get("lon"), "lat": payload.get("lat"),
-               "valid_from": valid_from, "updated_at": now, "updated_by": actor}
+        row = {
+            "entity": entity,
+            "id": rid,
+            "version": 1,
+            "status": payload.get("status"),
+            "data": payload,
+            "lon": payload.get("lon"),
+            "lat": payload.get("lat"),
+            "valid_from": valid_from,
+            "updated_at": now,
+            "updated_by": actor,
+        }
         with self._write() as conn:
             conn.execute(insert(t.records).values(**row))
-            self._log(conn, entity=entity, entity_id=rid, version=1, action="create", actor=actor,
-                      reason=reason, valid_from=valid_from, recorded_at=now, data=row)
+            self._log(
+                conn,
+                entity=entity,
+                entity_id=rid,
+                version=1,
+                action="create",
+                actor=actor,
+                reason=reason,
+                valid_from=valid_from,
+                recorded_at=now,
+                data=row,
+            )
         return rid
 
     def get_record(self, entity: str, record_id: str) -> dict[str, Any]:
@@ -932,8 +1241,15 @@ class Store:
         NotFoundError
         """
         with self._read() as conn:
-            row = conn.execute(select(t.records).where(
-                t.records.c.entity == entity, t.records.c.id == record_id)).mappings().first()
+            row = (
+                conn.execute(
+                    select(t.records).where(
+                        t.records.c.entity == entity, t.records.c.id == record_id
+                    )
+                )
+                .mappings()
+                .first()
+            )
         if row is None:
             msg = f"No {entity} with id {record_id!r}."
             raise NotFoundError(msg)
@@ -961,8 +1277,15 @@ class Store:
         self._check_who(actor, reason)
         now = _utc(None)
         with self._write() as conn:
-            row = conn.execute(select(t.records).where(
-                t.records.c.entity == entity, t.records.c.id == record_id)).mappings().first()
+            row = (
+                conn.execute(
+                    select(t.records).where(
+                        t.records.c.entity == entity, t.records.c.id == record_id
+                    )
+                )
+                .mappings()
+                .first()
+            )
             if row is None:
                 msg = f"No {entity} with id {record_id!r}."
                 raise NotFoundError(msg)
@@ -971,20 +1294,49 @@ class Store:
             payload = _json_payload({**row["data"], **changes})
             version = expected_version + 1
             valid_from = _utc(at) if at is not None else now
-            values = {"version": version, "status": payload.get("status"), "data": payload,
-                      "lon": payload.get("lon"), "lat": payload.get("lat"),
-                      "valid_from": valid_from, "updated_at": now, "updated_by": actor}
-            result = conn.execute(update(t.records).where(
-                t.records.c.entity == entity, t.records.c.id == record_id,
-                t.records.c.version == expected_version).values(**values))
+            values = {
+                "version": version,
+                "status": payload.get("status"),
+                "data": payload,
+                "lon": payload.get("lon"),
+                "lat": payload.get("lat"),
+                "valid_from": valid_from,
+                "updated_at": now,
+                "updated_by": actor,
+            }
+            result = conn.execute(
+                update(t.records)
+                .where(
+                    t.records.c.entity == entity,
+                    t.records.c.id == record_id,
+                    t.records.c.version == expected_version,
+                )
+                .values(**values)
+            )
             if result.rowcount != 1:
-                current = conn.execute(select(t.records).where(
-                    t.records.c.entity == entity, t.records.c.id == record_id)).mappings().one()
+                current = (
+                    conn.execute(
+                        select(t.records).where(
+                            t.records.c.entity == entity, t.records.c.id == record_id
+                        )
+                    )
+                    .mappings()
+                    .one()
+                )
                 raise self._conflict(conn, entity, record_id, expected_version, dict(current))
             full = dict(row) | values
-            self._log(conn, entity=entity, entity_id=record_id, version=version, action=action,
-                      actor=actor, reason=reason, valid_from=valid_from, recorded_at=now,
-                      data=full)
+            self._log(
+                conn,
+                entity=entity,
+                entity_id=record_id,
+                version=version,
+                action=action,
+                actor=actor,
+                reason=reason,
+                valid_from=valid_from,
+                recorded_at=now,
+                data=full,
+            )
         return _record_out(full)
 
     def records(
@@ -1006,11 +1358,14 @@ class Store:
             latest = (
                 select(h.c.entity_id, func.max(h.c.version).label("v"))
                 .where(h.c.entity == entity, h.c.valid_from <= _utc(as_of))
-                .group_by(h.c.entity_id).subquery()
+                .group_by(h.c.entity_id)
+                .subquery()
             )
-            query = select(h.c.data).join(latest, and_(
-                h.c.entity_id == latest.c.entity_id, h.c.version == latest.c.v)).where(
-                h.c.entity == entity)
+            query = (
+                select(h.c.data)
+                .join(latest, and_(h.c.entity_id == latest.c.entity_id, h.c.version == latest.c.v))
+                .where(h.c.entity == entity)
+            )
             with self._read() as conn:
                 rows = [_record_out(r[0]) for r in conn.execute(query) if r[0] is not None]
             if status is not None:
@@ -1045,13 +1400,17 @@ def _json_default(value: Any) -> Any:
     raise TypeError(msg)
 
 
-def _record_out(row: Mapping[str, Any]) -> dict[str, Any]:
+def _record_out(row: Mapping[Any, Any]) -> dict[str, Any]:
     data = dict(row["data"])
     vf = row["valid_from"]
     if isinstance(vf, str):
         vf = dt.datetime.fromisoformat(vf)
-    return data | {"id": row["id"], "version": row["version"], "valid_from": _aware(vf),
-                   "updated_by": row.get("updated_by")}
+    return data | {
+        "id": row["id"],
+        "version": row["version"],
+        "valid_from": _aware(vf),
+        "updated_by": row.get("updated_by"),
+    }
 
 
 def _describe(exc: SQLAlchemyError) -> str:

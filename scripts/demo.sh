@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up, build the demo workspace from real OpenStreetMap data (offline), and serve the app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+WS=${1:-demo-workspace}
+.venv/bin/assetmap demo "$WS"
+exec .venv/bin/assetmap app "$WS" --port "${PORT:-8501}"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up, then run the whole test suite twice: on SQLite (the embedded default)
+# and on a throw-away PostgreSQL + PostGIS cluster on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+export PYTHONHASHSEED=0
+echo "== tests on SQLite =="
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+
+echo "== tests on PostgreSQL + PostGIS =="
+eval "$(bash .ci/start-postgis.sh)"
+ASSETMAP_TEST_DATABASE_URL="$ASSETMAP_TEST_DATABASE_URL" .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

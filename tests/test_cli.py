@@ -1,0 +1,227 @@
+"""The `assetmap` command line over real OSM data: init, export, edit, history, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import LEEDS_OSM, RUTLAND_PBF, use_database_for_workspace
+
+from assetmap.cli import main
+from assetmap.network import load_network
+from assetmap.workspace import close_stores, open_workspace
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--no-progress", "--actor", "tester", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def rutland(
+    tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
+) -> Iterator[Path]:
+    """A workspace built from the whole Rutland extract, shared by this module."""
+    mp = pytest.MonkeyPatch()
+    use_database_for_workspace(new_database_url(), mp)
+    ws = tmp_path_factory.mktemp("rutland") / "ws"
+    assert main(["--no-progress", "init", str(ws), "--osm", str(RUTLAND_PBF)]) == 0
+    yield ws
+    close_stores()
+    mp.undo()
+
+
+def test_init_rutland_exports_community_assets_each_with_a_category(
+    rutland: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "r.geojson"
+    code, out, _ = run(
+        capsys, "export", str(rutland), "--format", "geojson", "--out", str(out_file)
+    )
+    assert code == 0
+    features = json.loads(out_file.read_text())["features"]
+    assert all(f["properties"]["categories"] for f in features)
+    by_category: dict[str, set[str]] = {}
+    for f in features:
+        for c in f["properties"]["categories"]:
+            by_category.setdefault(c, set()).add(f["properties"]["name"])
+    assert {"Oakham Library", "Uppingham Library"} <= by_category["library"]
+    assert len(by_category["community_centre"]) >= 20
+    assert any("Village Hall" in n for n in by_category["community_centre"])
+    assert any("Stocken" in n for n in by_category["justice"])
+    assert len(by_category["faith_community"]) >= 40
+    assert len(by_category["pharmacy"]) >= 3
+    assert len(by_category["gp_health"]) >= 3
+    assert "social_care" in by_category or "social_facility" in by_category
+    assert {f["properties"]["source"] for f in features} == {"osm"}
+    assert f"Wrote {len(features):,} assets" in out
+
+
+def test_init_rutland_saves_the_walking_network(rutland: Path) -> None:
+    network = load_network(open_workspace(rutland).network_path)
+    assert 35_000 <= network.n_nodes <= 45_000
+    assert network.n_edges >= network.n_nodes * 0.95
+
+
+def test_reimporting_the_same_extract_changes_nothing(
+    rutland: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "init", str(rutland), "--osm", str(RUTLAND_PBF))
+    assert code == 0
+    assert "0 new, 0 updated" in out
+    assert "0 archived" in out
+
+
+@pytest.fixture
+def leeds(workspace_path: Path) -> Path:
+    assert main(["--no-progress", "init", str(workspace_path), "--osm", str(LEEDS_OSM)]) == 0
+    return workspace_path
+
+
+def test_export_as_of_returns_the_state_before_an_edit_and_an_archive(
+    leeds: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = open_workspace(leeds).store()
+    assets = store.assets().sort_values("name")
+    first, second = assets.iloc[0], assets.iloc[1]
+    time.sleep(0.05)
+    before = dt.datetime.now(dt.UTC).isoformat()
+    time.sleep(0.05)
+    code, out, _ = run(
+        capsys,
+        "edit",
+        str(leeds),
+        first["id"],
+        "--set",
+        "name=Renamed Place",
+        "--reason",
+        "sign changed",
+    )
+    assert code == 0, out
+    code, _, _ = run(
+        capsys, "edit", str(leeds), second["id"], "--status", "archived", "--reason", "closed down"
+    )
+    assert code == 0
+
+    now_file, then_file = tmp_path / "now.csv", tmp_path / "then.csv"
+    assert run(capsys, "export", str(leeds), "--format", "csv", "--out", str(now_file))[0] == 0
+    assert (
+        run(
+            capsys,
+            "export",
+            str(leeds),
+            "--format",
+            "csv",
+            "--out",
+            str(then_file),
+            "--as-of",
+            before,
+        )[0]
+        == 0
+    )
+    now_text, then_text = now_file.read_text(), then_file.read_text()
+    assert "Renamed Place" in now_text
+    assert "Renamed Place" not in then_text
+    assert first["name"] in then_text
+    assert second["id"] in then_text
+    assert second["id"] not in now_text
+
+    code, out, _ = run(capsys, "history", str(leeds), second["id"])
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert "import" in lines[0]
+    assert "archive" in lines[-1]
+    assert "by tester: closed down" in lines[-1]
+
+
+def _snapshot(ws: Path) -> tuple[object, ...]:
+    store = open_workspace(ws).store()
+    assets = store.assets(include_archived=True)
+    log = store.change_log()
+    return (
+        sorted(zip(assets["id"], assets["version"], strict=True)),
+        len(log),
+        open_workspace(ws).network_path.read_bytes(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_bad", "expected"),
+    [
+        (lambda d: d / "missing.osm.pbf", "not found|No such file|does not exist"),
+        (lambda d: _write(d / "cut.osm.pbf", RUTLAND_PBF.read_bytes()[:20_000]), "cut.osm.pbf"),
+        (
+            lambda d: _write(d / "table.osm", b"name,lat,lon\nOakham Library,52.67,-0.72\n"),
+            "table.osm",
+        ),
+        (lambda d: _write(d / "empty.osm.pbf", b""), "empty.osm.pbf"),
+    ],
+    ids=["missing", "truncated", "not-osm", "empty"],
+)
+def test_bad_osm_file_gives_one_line_and_leaves_the_workspace_unchanged(
+    leeds: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make_bad: Callable[[Path], Path],
+    expected: str,
+) -> None:
+    before = _snapshot(leeds)
+    bad = make_bad(tmp_path)
+    code, _, err = run(capsys, "init", str(leeds), "--osm", str(bad))
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("assetmap: error:")
+    assert re.search(expected, lines[0]), lines[0]
+    assert _snapshot(leeds) == before
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_unwritable_workspace_gives_one_line(
+    tmp_path: Path, workspace_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, _, err = run(capsys, "init", str(blocker / "ws"), "--osm", str(LEEDS_OSM))
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "assetmap: error:" in err
+    assert "a-file" in err
+
+
+def test_opening_a_folder_that_is_not_a_workspace_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "export", str(tmp_path), "--format", "csv", "--out", str(tmp_path / "x.csv")
+    )
+    assert code == 1
+    assert "is not an assetmap workspace" in err
+
+
+def test_console_script_exits_1_with_one_line_on_bad_input(tmp_path: Path) -> None:
+    exe = shutil.which("assetmap", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    result = subprocess.run(
+        [exe, "--no-progress", "init", str(tmp_path / "ws"), "--osm", str(tmp_path / "nope.pbf")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "ws").exists()

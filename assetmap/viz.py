@@ -1,0 +1,566 @@
+"""Maps and tables of the register, for the app and for reports.
+
+:func:`build_asset_map` draws an asset table on a folium (Leaflet) map: one
+coloured layer per category, a layer control, popups and tooltips. It is pure:
+the same table gives the same map, and nothing is fetched while building it.
+
+Offline use. folium links Leaflet, jQuery, Bootstrap and icon fonts from CDNs,
+so with no internet the whole map disappears. The map built here links only
+Leaflet, from ``leaflet_url`` (by default the copy the app serves at
+``/app/static/vendor/leaflet``), and draws markers as Leaflet circle markers,
+so no other library or font is needed. Tiles are a setting (:class:`TileConfig`):
+OpenStreetMap tiles online, none (a plain background) offline, or a local
+basemap by URL template.
+
+Safety. Every string that comes from the register (names, addresses, opening
+hours...) is HTML-escaped before it reaches a popup, tooltip or layer name,
+and all data reach the page as JSON with ``<``, ``>``, ``&`` and ``'``
+escaped, so an asset named ``<script>...`` is shown as text and never run.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+
+from assetmap.errors import SchemaError
+from assetmap.schema import STORAGE_CRS
+from assetmap.taxonomy import Taxonomy, load_taxonomy
+
+__all__ = [
+    "DEFAULT_LEAFLET_URL",
+    "LEAFLET_VERSION",
+    "OSM_ATTRIBUTION",
+    "OSM_TILE_URL",
+    "PALETTE",
+    "UNCATEGORISED_COLOUR",
+    "TileConfig",
+    "asset_table",
+    "build_asset_map",
+    "category_colour",
+    "filter_assets",
+    "tiles_from_setting",
+]
+
+LEAFLET_VERSION: Final = "1.9.4"
+DEFAULT_LEAFLET_URL: Final = "/app/static/vendor/leaflet"
+OSM_TILE_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION: Final = (
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+# 28 colours picked far apart (after Glasbey et al., "Colour displays for categorical
+# images", 2007), so each of the taxonomy's categories has its own; grey is kept for
+# uncategorised assets. Categories take them in taxonomy order.
+PALETTE: Final = (
+    "#D60000", "#8C3BFF", "#018700", "#00ACC6", "#97FF00", "#FF7ED1", "#6B004F",
+    "#FFA52F", "#573B00", "#005659", "#0000DD", "#00FDCF", "#A17569", "#BCB6FF",
+    "#95B577", "#BF03B8", "#645474", "#790000", "#0774D8", "#729A7C", "#FF7752",
+    "#004B00", "#8E7B01", "#F2007B", "#8EBA00", "#A57BB8", "#5901A3", "#E2AFAF",
+)  # fmt: skip
+UNCATEGORISED_COLOUR: Final = "#848482"
+UNCATEGORISED_LABEL: Final = "No category yet"
+
+_DEFAULT_CENTRE: Final = (52.5, -1.5)  # England, for an empty register
+_DEFAULT_ZOOM: Final = 6
+_MAX_ZOOM: Final = 19
+_FIT_MAX_ZOOM: Final = 16
+_MAX_DESCRIPTION_CHARS: Final = 300
+_BACKGROUND: Final = "#f2efe9"  # OSM's land colour, behind markers when there are no tiles
+
+TileKind = Literal["osm", "none", "url"]
+_TILE_KINDS: Final = ("none", "osm", "url")
+
+
+@dataclass(frozen=True, slots=True)
+class TileConfig:
+    """Where the map's background tiles come from.
+
+    Parameters
+    ----------
+    kind
+        ``"osm"``: OpenStreetMap's tile server (needs the internet);
+        ``"none"``: no tiles, a plain background (works offline);
+        ``"url"``: a tile server or local basemap given by ``url``.
+    url
+        A Leaflet URL template such as ``http://127.0.0.1:8080/{z}/{x}/{y}.png``;
+        only with ``kind="url"``.
+    attribution
+        HTML shown in the map corner for the tiles; required with ``kind="url"``.
+    max_zoom
+        Deepest zoom level the tiles exist for.
+
+    Examples
+    --------
+    >>> TileConfig().kind
+    'none'
+    >>> TileConfig("url", url="http://127.0.0.1:8080/{z}/{x}/{y}.png", attribution="Local").url
+    'http://127.0.0.1:8080/{z}/{x}/{y}.png'
+    """
+
+    kind: TileKind = "none"
+    url: str | None = None
+    attribution: str | None = None
+    max_zoom: int = _MAX_ZOOM
+
+    def __post_init__(self) -> None:
+        if self.kind not in _TILE_KINDS:
+            msg = f"`kind` must be one of {', '.join(_TILE_KINDS)}; got {self.kind!r}."
+            raise ValueError(msg)
+        if self.kind == "url":
+            if not self.url or not all(f"{{{k}}}" in self.url for k in "zxy"):
+                msg = f"`url` must be a tile URL template with {{z}}/{{x}}/{{y}}; got {self.url!r}."
+                raise ValueError(msg)
+            if not self.attribution:
+                msg = "`attribution` is required for a tile URL (say whose map it is)."
+                raise ValueError(msg)
+        elif self.url is not None:
+            msg = f"`url` is only used with kind='url', not {self.kind!r}."
+            raise ValueError(msg)
+        if not 0 < self.max_zoom <= 24:
+            msg = f"`max_zoom` must be from 1 to 24, got {self.max_zoom!r}."
+            raise ValueError(msg)
+
+
+def tiles_from_setting(value: str | None, *, attribution: str | None = None) -> TileConfig:
+    """Return the tile configuration a setting such as ``ASSETMAP_TILES`` names.
+
+    Parameters
+    ----------
+    value
+        ``"none"`` (or empty), ``"osm"``, or a tile URL template.
+    attribution
+        Attribution for a tile URL template.
+
+    Returns
+    -------
+    TileConfig
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is neither a known kind nor a URL template with ``{z}/{x}/{y}``.
+
+    Examples
+    --------
+    >>> tiles_from_setting("OSM").kind
+    'osm'
+    >>> tiles_from_setting(None).kind
+    'none'
+    """
+    text = (value or "").strip()
+    if text.lower() in {"", "none"}:
+        return TileConfig("none")
+    if text.lower() == "osm":
+        return TileConfig("osm")
+    if "{z}" in text:
+        return TileConfig("url", url=text, attribution=attribution)
+    msg = f"Tiles must be 'none', 'osm' or a URL template with {{z}}/{{x}}/{{y}}; got {text!r}."
+    raise ValueError(msg)
+
+
+def category_colour(code: str, *, taxonomy: Taxonomy | None = None) -> str:
+    """Return the marker colour of a category: the same code always gets the same colour.
+
+    Categories take :data:`PALETTE` colours in taxonomy order (wrapping round
+    after the last); a code the taxonomy does not know gets one by checksum.
+
+    Parameters
+    ----------
+    code
+        A category code.
+    taxonomy
+        The default taxonomy when omitted.
+
+    Returns
+    -------
+    str
+        A ``#RRGGBB`` colour.
+
+    Examples
+    --------
+    >>> category_colour("housing_support")
+    '#D60000'
+    """
+    tax = taxonomy or load_taxonomy()
+    codes = list(tax.categories)
+    index = codes.index(code) if code in tax.categories else zlib.crc32(code.encode("utf-8"))
+    return PALETTE[index % len(PALETTE)]
+
+
+def _js_literal(value: Any) -> str:
+    """Return ``value`` as JSON that is safe inside an HTML ``<script>`` element."""
+    return (
+        json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _safe_link(url: str) -> str:
+    """Return a link to ``url`` if it is http(s), else the escaped text."""
+    shown = html.escape(url)
+    if url.lower().startswith(("http://", "https://")):
+        return (
+            f'<a href="{html.escape(url, quote=True)}" target="_blank" '
+            f'rel="noopener noreferrer">{shown}</a>'
+        )
+    return shown
+
+
+def _popup_html(record: Mapping[str, Any], labels: Sequence[str]) -> str:
+    """Return the popup HTML of one asset; every value is escaped."""
+    lines = [f"<strong>{html.escape(str(record['name']))}</strong>"]
+    if labels:
+        lines.append(html.escape(", ".join(labels)))
+    kind_status = " · ".join(
+        html.escape(str(record[c]).capitalize()) for c in ("kind", "status") if _text(record.get(c))
+    )
+    if kind_status:
+        lines.append(kind_status)
+    where = ", ".join(t for t in (_text(record.get("address")), _text(record.get("postcode"))) if t)
+    if where:
+        lines.append(html.escape(where))
+    description = _text(record.get("description"))
+    if description:
+        if len(description) > _MAX_DESCRIPTION_CHARS:
+            description = description[: _MAX_DESCRIPTION_CHARS - 1] + "…"
+        lines.append(f"<em>{html.escape(description)}</em>")
+    for column, label in (("opening_hours", "Opening hours"), ("phone", "Phone")):
+        text = _text(record.get(column))
+        if text:
+            lines.append(f"{label}: {html.escape(text)}")
+    website = _text(record.get("website"))
+    if website:
+        lines.append(_safe_link(website))
+    verified = _text(record.get("last_verified"))
+    if verified:
+        lines.append(f"Last checked: {html.escape(verified)}")
+    return '<div class="assetmap-popup">' + "<br>".join(lines) + "</div>"
+
+
+class _CircleMarkers(MacroElement):  # type: ignore[misc]
+    """Circle markers of one layer, drawn from one JSON array.
+
+    One element per layer instead of one ``folium.CircleMarker`` per asset: for
+    5,000 assets folium's per-marker elements take about 3.7 s to render and
+    3.5 MB of HTML; this loop takes a fraction of that.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (layer) {
+            var style = {{ this.style_js }};
+            var rows = {{ this.rows_js }};
+            for (var i = 0; i < rows.length; i++) {
+                L.circleMarker([rows[i][0], rows[i][1]], style)
+                    .bindPopup(rows[i][2], {maxWidth: 320})
+                    .bindTooltip(rows[i][3], {sticky: true})
+                    .addTo(layer);
+            }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[tuple[float, float, str, str]], *, colour: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "CircleMarkers"
+        self.rows = rows
+        self.style = {
+            "radius": 7,
+            "color": "#222222",
+            "weight": 1,
+            "fillColor": colour,
+            "fillOpacity": 0.9,
+        }
+        self.rows_js = _js_literal([list(r) for r in rows])
+        self.style_js = _js_literal(self.style)
+
+
+class _Attribution(MacroElement):  # type: ignore[misc]
+    """Add an attribution to the map corner (shown even when there are no tiles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Attribution"
+        self.text = text
+        self.text_js = _js_literal(text)
+
+
+def _check_assets(assets: gpd.GeoDataFrame) -> None:
+    if not isinstance(assets, gpd.GeoDataFrame):
+        msg = f"`assets` must be a GeoDataFrame, got {type(assets).__name__}."
+        raise SchemaError(msg)
+    if (
+        len(assets)
+        and assets.crs is not None
+        and assets.crs != gpd.GeoSeries([], crs=STORAGE_CRS).crs
+    ):
+        msg = f"CRS must be '{STORAGE_CRS}', got '{assets.crs.to_string()}'; call .to_crs() first."
+        raise SchemaError(msg)
+    missing = [c for c in ("name", "categories") if c not in assets.columns]
+    if missing:
+        msg = f"The asset table has no {', '.join(map(repr, missing))} column; validate it first."
+        raise SchemaError(msg)
+
+
+def _add_tiles(fmap: folium.Map, tiles: TileConfig) -> None:
+    if tiles.kind == "none":
+        return
+    url = OSM_TILE_URL if tiles.kind == "osm" else tiles.url
+    attribution = OSM_ATTRIBUTION if tiles.kind == "osm" else tiles.attribution
+    folium.TileLayer(
+        tiles=url,
+        attr=attribution,
+        name="Background map",
+        max_zoom=tiles.max_zoom,
+        control=False,
+    ).add_to(fmap)
+
+
+def build_asset_map(
+    assets: gpd.GeoDataFrame,
+    *,
+    taxonomy: Taxonomy | None = None,
+    tiles: TileConfig | None = None,
+    leaflet_url: str = DEFAULT_LEAFLET_URL,
+    height: str | int = "100%",
+) -> folium.Map:
+    """Draw the register on a Leaflet map with one coloured layer per category.
+
+    An asset with several categories appears in each of their layers; assets
+    with none go in a grey "No category yet" layer. The map is fitted to the
+    assets (England when there are none). "© OpenStreetMap contributors" is
+    always in the corner: the register is built from OpenStreetMap data.
+
+    Parameters
+    ----------
+    assets
+        An asset table (:func:`assetmap.schema.validate_assets`), in ``EPSG:4326``.
+    taxonomy
+        For category labels and colours; the default taxonomy when omitted.
+    tiles
+        The background; none (offline-safe) when omitted.
+    leaflet_url
+        Folder URL that serves Leaflet's ``leaflet.js``, ``leaflet.css`` and
+        ``images/``; the app serves its vendored copy at the default.
+    height
+        Map height (CSS percentage string or pixels).
+
+    Returns
+    -------
+    folium.Map
+        Links to nothing but ``leaflet_url`` (and the tile server, if any).
+
+    Raises
+    ------
+    SchemaError
+        If ``assets`` is not a GeoDataFrame in ``EPSG:4326`` with ``name`` and ``categories``.
+
+    Examples
+    --------
+    >>> from assetmap.schema import validate_assets
+    >>> import pandas as pd
+    >>> assets = validate_assets(pd.DataFrame({"name": ["Oakham Library"], "lon": [-0.727],
+    ...                                        "lat": [52.669], "categories": ["library"]}))
+    >>> fmap = build_asset_map(assets)
+    >>> [layer.layer_name for layer in fmap._children.values()
+    ...  if isinstance(layer, folium.FeatureGroup)]
+    ['Library (books, computers, free wifi) (1)']
+    """
+    _check_assets(assets)
+    tax = taxonomy or load_taxonomy()
+    tiles = tiles or TileConfig()
+    base = leaflet_url.rstrip("/")
+
+    fmap = folium.Map(
+        location=list(_DEFAULT_CENTRE),
+        zoom_start=_DEFAULT_ZOOM,
+        tiles=None,
+        height=height,
+        control_scale=True,
+    )
+    fmap.options["max_zoom"] = tiles.max_zoom
+    if tiles.kind == "none":
+        fmap.options["zoom_snap"] = 0.25  # no tiles to blur, so fit the assets snugly
+    # Instance attributes: folium's class-level lists are shared module state.
+    fmap.default_js = [("leaflet", f"{base}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{base}/leaflet.css")]
+    if tiles.kind == "none":
+        style = f"<style>.leaflet-container {{ background: {_BACKGROUND}; }}</style>"
+        root = fmap.get_root()
+        assert isinstance(root, Figure)  # folium.Map always sits in a Figure
+        root.header.add_child(Element(style), name="assetmap_background")
+    _add_tiles(fmap, tiles)
+
+    groups: dict[str, list[tuple[float, float, str, str]]] = {}
+    for record in assets.to_dict("records"):
+        point = record["geometry"]
+        if point is None or point.is_empty:
+            continue
+        codes = tuple(record.get("categories") or ())
+        labels = [tax.categories[c].plain_label for c in codes if c in tax.categories]
+        row = (
+            round(float(point.y), 7),
+            round(float(point.x), 7),
+            _popup_html(record, labels),
+            html.escape(str(record["name"])),
+        )
+        for code in codes or ("",):
+            groups.setdefault(code, []).append(row)
+
+    order = [c for c in tax.categories if c in groups]
+    order += sorted(c for c in groups if c and c not in tax.categories)
+    order += [""] if "" in groups else []
+    for code in order:
+        if not code:
+            label, colour = UNCATEGORISED_LABEL, UNCATEGORISED_COLOUR
+        else:
+            known = tax.categories.get(code)
+            label = known.plain_label if known else code
+            colour = category_colour(code, taxonomy=tax)
+        rows = groups[code]
+        name = f"{html.escape(label)} ({len(rows)})"
+        group = folium.FeatureGroup(name=name, overlay=True, control=True, show=True)
+        group.add_child(_CircleMarkers(rows, colour=colour))
+        group.add_to(fmap)
+
+    _Attribution(OSM_ATTRIBUTION).add_to(fmap)
+    if order:
+        folium.LayerControl(collapsed=len(order) > 8).add_to(fmap)
+        west, south, east, north = (float(v) for v in assets.total_bounds)
+        fmap.fit_bounds([[south, west], [north, east]], max_zoom=_FIT_MAX_ZOOM, padding=(20, 20))
+    return fmap
+
+
+def filter_assets(
+    assets: gpd.GeoDataFrame,
+    *,
+    categories: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+    statuses: Iterable[str] = (),
+    name_contains: str = "",
+) -> gpd.GeoDataFrame:
+    """Return the assets that pass every filter given (an empty filter passes all).
+
+    Parameters
+    ----------
+    assets
+        An asset table.
+    categories
+        Keep assets in any of these category codes.
+    kinds, statuses
+        Keep assets with one of these values.
+    name_contains
+        Keep assets whose name contains this text, ignoring case (plain text, not a pattern).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The matching rows, in their original order.
+
+    Examples
+    --------
+    >>> from assetmap.schema import validate_assets
+    >>> import pandas as pd
+    >>> assets = validate_assets(pd.DataFrame({"name": ["Oakham Library", "Oakham Castle"],
+    ...     "lon": [-0.727, -0.73], "lat": [52.669, 52.67], "categories": ["library", ""]}))
+    >>> filter_assets(assets, name_contains="LIB")["name"].tolist()
+    ['Oakham Library']
+    """
+    keep = pd.Series(True, index=assets.index)
+    wanted = set(categories)
+    if wanted:
+        keep &= assets["categories"].map(lambda codes: bool(wanted.intersection(codes or ())))
+    kind_set = set(kinds)
+    if kind_set:
+        keep &= assets["kind"].isin(kind_set)
+    status_set = set(statuses)
+    if status_set:
+        keep &= assets["status"].isin(status_set)
+    needle = name_contains.strip().casefold()
+    if needle:
+        keep &= assets["name"].map(lambda name: needle in str(name).casefold())
+    return assets.loc[keep.astype(bool)]
+
+
+_TABLE_COLUMNS: Final = {
+    "name": "Name",
+    "categories": "Categories",
+    "kind": "Kind",
+    "status": "Status",
+    "address": "Address",
+    "postcode": "Postcode",
+    "opening_hours": "Opening hours",
+    "last_verified": "Last checked",
+    "source": "Source",
+}
+
+
+def asset_table(assets: gpd.GeoDataFrame, *, taxonomy: Taxonomy | None = None) -> pd.DataFrame:
+    """Return the assets as a plain table for people to read.
+
+    Category codes become plain labels; the geometry becomes ``Longitude`` and
+    ``Latitude``.
+
+    Parameters
+    ----------
+    assets
+        An asset table.
+    taxonomy
+        For category labels; the default taxonomy when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by asset ``id`` (when the table has one); columns ``Name``,
+        ``Categories``, ``Kind``, ``Status``, ``Address``, ``Postcode``,
+        ``Opening hours``, ``Last checked``, ``Source``, ``Longitude``, ``Latitude``.
+    """
+    tax = taxonomy or load_taxonomy()
+    present = [c for c in _TABLE_COLUMNS if c in assets.columns]
+    table = pd.DataFrame(assets[present]).rename(columns=_TABLE_COLUMNS)
+    if "Categories" in table.columns:
+        table["Categories"] = [
+            ", ".join(
+                tax.categories[c].plain_label if c in tax.categories else c for c in codes or ()
+            )
+            for codes in assets["categories"]
+        ]
+    table["Longitude"] = assets.geometry.x.round(6).to_numpy()
+    table["Latitude"] = assets.geometry.y.round(6).to_numpy()
+    if "id" in assets.columns:
+        table.index = pd.Index(assets["id"].to_numpy(), name="id")
+    return table

@@ -605,6 +605,7 @@ class _MainPass(_Scan):
         self.v_lon: list[float] = []
         self.v_lat: list[float] = []
         self.v_join: list[bool] = []
+        self.negative: dict[int, tuple[float, float]] = {}
 
     def _seen(self, obj: Any) -> None:
         self.count()
@@ -616,6 +617,10 @@ class _MainPass(_Scan):
 
     def node(self, node: Any) -> None:
         self._seen(node)
+        if node.id < 0:  # not yet uploaded (JOSM); osmium's location table holds ids >= 0
+            loc = node.location
+            if loc.valid():
+                self.negative[int(node.id)] = (loc.lon, loc.lat)
         if not len(node.tags):
             return
         tags = self.tags(node, "node")
@@ -641,11 +646,15 @@ class _MainPass(_Scan):
         present: list[bool] = []
         for node_ref in way.nodes:
             loc = node_ref.location
-            ok = loc.valid()
-            present.append(ok)
-            if ok:
+            if loc.valid():
                 coords.append((loc.lon, loc.lat))
-                refs.append(int(node_ref.ref))
+            elif node_ref.ref < 0 and node_ref.ref in self.negative:
+                coords.append(self.negative[node_ref.ref])
+            else:
+                present.append(False)
+                continue
+            present.append(True)
+            refs.append(int(node_ref.ref))
         complete = all(present)
         if walk:
             self._add_street(refs, coords, present, complete)
@@ -1104,7 +1113,7 @@ def _extract_from_osmnx(
     assets = _features_assets(features, taxonomy, skipped)
     network = network_from_graph(graph) if graph is not None else _empty_network()
     if not len(assets) and not network.n_edges:
-        msg = f"OpenStreetMap has no community assets and no walkable streets for {where}."
+        msg = f"OpenStreetMap returned no community assets and no walkable streets for {where}."
         raise NoAssetsError(msg)
     return OsmExtract(
         assets=assets,
@@ -1125,7 +1134,12 @@ def _fetch(
     import requests
 
     empty = (ox._errors.InsufficientResponseError,)
-    failed = (ox._errors.ResponseStatusCodeError, requests.RequestException, ValueError)
+    failed = (
+        ox._errors.ResponseStatusCodeError,
+        requests.RequestException,
+        ValueError,
+        TypeError,  # osmnx: the place geocodes to a point, not a polygon
+    )
     try:
         try:
             features = get_features()

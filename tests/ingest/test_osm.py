@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pytest
+import requests
 import scipy.sparse as sp
 from conftest import LEEDS_OSM, RUTLAND_PBF
 from scipy.sparse.csgraph import connected_components
@@ -26,6 +27,7 @@ from assetmap.ingest.osm import (
     OsmLimits,
     assets_from_osm_features,
     fetch_osm_place,
+    fetch_osm_polygon,
     haversine_m,
     is_walkable,
     network_from_graph,
@@ -39,9 +41,17 @@ CLIPPED_OSM = Path(__file__).resolve().parents[1] / "data" / "clipped.osm"
 
 
 @pytest.fixture(scope="module")
-def rutland() -> OsmExtract:
+def rutland_run() -> tuple[OsmExtract, list[tuple[str, float]]]:
+    """The one parse of Rutland in this module, with the progress it reported."""
     assert RUTLAND_PBF.is_file(), f"shared data missing: {RUTLAND_PBF}"
-    return read_osm_file(RUTLAND_PBF)
+    progress: list[tuple[str, float]] = []
+    extract = read_osm_file(RUTLAND_PBF, progress=lambda stage, f: progress.append((stage, f)))
+    return extract, progress
+
+
+@pytest.fixture(scope="module")
+def rutland(rutland_run: tuple[OsmExtract, list[tuple[str, float]]]) -> OsmExtract:
+    return rutland_run[0]
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +230,18 @@ def test_rutland_edge_lengths_are_haversine_metres(rutland: OsmExtract) -> None:
     assert round(float(network.length_m.sum()) / 1000) == 1473
 
 
+def test_rutland_progress_moves_forward_then_completes(
+    rutland_run: tuple[OsmExtract, list[tuple[str, float]]],
+) -> None:
+    progress = rutland_run[1]
+    reading = [f for stage, f in progress if stage == "reading"]
+    # 187,902 objects, reported every 65,536: two estimates, then done.
+    assert len(reading) == 3
+    assert 0 < reading[0] < reading[1] <= 0.95
+    assert reading[-1] == 1.0
+    assert progress[-2:] == [("network", 1.0), ("assets", 1.0)]
+
+
 def test_rutland_bbox_and_timestamp(rutland: OsmExtract) -> None:
     assert rutland.bbox == pytest.approx((-0.8469695, 52.5227859, -0.3954141, 52.7621971))
     assert rutland.newest_timestamp == dt.datetime(2022, 7, 20, 17, 9, 27, tzinfo=dt.UTC)
@@ -303,6 +325,26 @@ def test_compressed_xml_reads_the_same(
     assert extract.assets["source_id"].tolist() == clipped.assets["source_id"].tolist()
     assert extract.network.n_edges == clipped.network.n_edges
     assert extract.skipped == clipped.skipped
+
+
+def test_josm_file_with_new_negative_ids(tmp_path: Path) -> None:
+    path = tmp_path / "josm.osm"
+    path.write_text(
+        '<osm version="0.6" generator="JOSM">'
+        '<node id="-1" action="modify" lat="52.67" lon="-0.72">'
+        '<tag k="amenity" v="food_bank"/><tag k="name" v="Oakham Food Bank"/></node>'
+        '<node id="-2" action="modify" lat="52.68" lon="-0.72"/>'
+        '<way id="-3" action="modify"><nd ref="-1"/><nd ref="-2"/>'
+        '<tag k="highway" v="footway"/></way></osm>'
+    )
+    extract = read_osm_file(path)
+    assert extract.assets[["name", "source_id"]].values.tolist() == [
+        ["Oakham Food Bank", "node/-1"]
+    ]
+    assert extract.network.node_ids.tolist() == [-2, -1]
+    assert extract.network.length_m.round(1).tolist() == [1112.0]
+    assert extract.skipped == {}
+    assert extract.newest_timestamp is None
 
 
 def test_progress_reports_each_stage_up_to_one(tmp_path: Path) -> None:
@@ -397,6 +439,58 @@ def test_assets_from_osm_features_rejects_a_frame_without_osmnx_index() -> None:
     )
     with pytest.raises(IngestError, match=r"\(element, id\) index"):
         assets_from_osm_features(frame)
+
+
+def test_fetch_osm_place_parses_what_osmnx_fetches(
+    leeds: OsmExtract, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, dict[str, object]]] = []
+
+    def features_from_place(place: str, tags: dict[str, object]) -> gpd.GeoDataFrame:
+        calls.append((place, {"tags": tags}))
+        return ox.features_from_xml(LEEDS_OSM, tags=tags)
+
+    def graph_from_place(place: str, **kwargs: object) -> nx.MultiDiGraph:
+        calls.append((place, kwargs))
+        return ox.graph_from_xml(LEEDS_OSM, simplify=False, retain_all=True)
+
+    monkeypatch.setattr(ox, "features_from_place", features_from_place)
+    monkeypatch.setattr(ox, "graph_from_place", graph_from_place)
+    extract = fetch_osm_place("Leeds city centre")
+    assert calls == [
+        ("Leeds city centre", {"tags": osm_query_tags()}),
+        (
+            "Leeds city centre",
+            {"network_type": "walk", "simplify": False, "retain_all": True},
+        ),
+    ]
+    assert extract.assets["source_id"].tolist() == leeds.assets["source_id"].tolist()
+    assert extract.newest_timestamp is None
+    assert extract.network.n_edges > 0
+
+
+def test_fetch_osm_place_translates_osmnx_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    def nothing(*args: object, **kwargs: object) -> None:
+        msg = "Nominatim geocoder returned 0 results"
+        raise ox._errors.InsufficientResponseError(msg)
+
+    monkeypatch.setattr(ox, "features_from_place", nothing)
+    monkeypatch.setattr(ox, "graph_from_place", nothing)
+    with pytest.raises(NoAssetsError, match="for 'Nowhere-on-Sea'"):
+        fetch_osm_place("Nowhere-on-Sea")
+
+    def offline(*args: object, **kwargs: object) -> None:
+        msg = "Max retries exceeded"
+        raise requests.ConnectionError(msg)
+
+    monkeypatch.setattr(ox, "features_from_place", offline)
+    with pytest.raises(IngestError, match="Could not fetch OpenStreetMap data for 'Oakham'"):
+        fetch_osm_place("Oakham")
+
+
+def test_fetch_osm_polygon_rejects_projected_polygons() -> None:
+    with pytest.raises(IngestError, match="not longitude/latitude"):
+        fetch_osm_polygon(box(480_000, 300_000, 490_000, 310_000))
 
 
 @pytest.mark.network

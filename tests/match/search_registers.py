@@ -112,7 +112,7 @@ def ukcat_frame(shared_data: Path, *, files: tuple[str, ...] = ("sample.csv",)) 
     """Return UK-CAT charities as plain asset records (no validation, dummy location)."""
     folder = shared_data / "charities-ukcat"
     raw = pd.concat([pd.read_csv(folder / f, dtype=str) for f in files], ignore_index=True)
-    raw = raw.drop_duplicates("org_id").reset_index(drop=True)
+    raw = raw.drop_duplicates("org_id").dropna(subset=["name"]).reset_index(drop=True)
     return pd.DataFrame(
         {
             "id": raw["org_id"],

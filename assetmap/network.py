@@ -5,19 +5,48 @@
 loads. Nodes are street junctions and way vertices kept by the importer;
 edges are undirected street segments (walking ignores one-way rules), each
 stored once with its length in metres.
+
+:func:`build_walk_graph` turns a :class:`WalkNetwork` into a
+:class:`WalkGraph`, built once and reused by every travel-time question: a
+symmetric sparse matrix of edge walking times in seconds, node coordinates in
+metres and a k-d tree for snapping points (assets, postcodes, map clicks) to
+the network with :func:`snap_points`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
+from pyproj import CRS, Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from assetmap.errors import NetworkError
 
-__all__ = ["NETWORK_FILENAME", "WalkNetwork", "load_network", "save_network"]
+__all__ = [
+    "NETWORK_FILENAME",
+    "SLOW_SPEED_KMH",
+    "Snapped",
+    "WalkConfig",
+    "WalkGraph",
+    "WalkNetwork",
+    "build_walk_graph",
+    "load_network",
+    "metric_crs",
+    "project_points",
+    "save_network",
+    "snap_points",
+]
+
+logger = logging.getLogger(__name__)
 
 NETWORK_FILENAME = "network.npz"
 
@@ -124,3 +153,465 @@ def load_network(path: str | Path) -> WalkNetwork:
     except (OSError, KeyError, ValueError) as exc:
         msg = f"{source} is not an assetmap walking-network file: {exc}."
         raise NetworkError(msg) from exc
+
+
+# --------------------------------------------------------------------------
+# The travel-time graph: built once from a WalkNetwork, reused by assetmap.reach.
+# --------------------------------------------------------------------------
+
+SLOW_SPEED_KMH = 3.0
+"""Walking speed of :meth:`WalkConfig.slow` (km/h), for people with mobility needs.
+
+4.8 km/h is the usual planning figure for an adult; 3.0 km/h is a common
+figure for older people and people with mobility impairments, and the
+ceiling below which pedestrian-crossing timings are designed.
+"""
+
+_BNG = CRS.from_epsg(27700)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class WalkConfig:
+    """How people walk, and how far off the street a point may be.
+
+    Attributes
+    ----------
+    speed_kmh
+        Walking speed in km/h, applied to street lengths and to the
+        straight-line leg between a point and the street (default 4.8).
+    max_snap_m
+        A point further than this from its snapped node (metres) is flagged
+        ``far`` by :func:`snap_points`; its leg is still counted.
+    min_component_nodes
+        Points snap only to nodes in connected pieces of the network with at
+        least this many nodes, so that an asset beside a stray footpath (cut
+        off by the edge of the extract, or by a mapping error) snaps to the
+        street people actually reach it by. ``1`` snaps to every node.
+
+    Examples
+    --------
+    >>> WalkConfig().speed_m_s
+    1.3333333333333333
+    >>> WalkConfig.slow().speed_kmh
+    3.0
+    """
+
+    speed_kmh: float = 4.8
+    max_snap_m: float = 300.0
+    min_component_nodes: int = 20
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.speed_kmh) and self.speed_kmh > 0):
+            msg = f"`speed_kmh` must be a positive number, got {self.speed_kmh!r}."
+            raise ValueError(msg)
+        if not (np.isfinite(self.max_snap_m) and self.max_snap_m >= 0):
+            msg = f"`max_snap_m` must be a number >= 0, got {self.max_snap_m!r}."
+            raise ValueError(msg)
+        if isinstance(self.min_component_nodes, bool) or not (
+            isinstance(self.min_component_nodes, int) and self.min_component_nodes >= 1
+        ):
+            value = self.min_component_nodes
+            msg = f"`min_component_nodes` must be an integer >= 1, got {value!r}."
+            raise ValueError(msg)
+
+    @classmethod
+    def slow(cls, *, max_snap_m: float = 300.0, min_component_nodes: int = 20) -> WalkConfig:
+        """Return the slower preset (3.0 km/h) for people with mobility needs."""
+        return cls(
+            speed_kmh=SLOW_SPEED_KMH,
+            max_snap_m=max_snap_m,
+            min_component_nodes=min_component_nodes,
+        )
+
+    @property
+    def speed_m_s(self) -> float:
+        """Walking speed in metres per second."""
+        return self.speed_kmh / 3.6
+
+
+@dataclass(frozen=True, eq=False)
+class WalkGraph:
+    """A walking network ready for travel-time questions; build it once, reuse it.
+
+    Made by :func:`build_walk_graph`; read-only (share it between users and
+    threads freely, never write into its arrays).
+
+    Attributes
+    ----------
+    network
+        The network it was built from; node ``i`` here is node ``i`` there.
+    config
+        The walking speed and snapping rules it was built with.
+    crs
+        The metric CRS of ``x``/``y``: British National Grid (EPSG:27700) for a
+        network inside Great Britain, else the local UTM zone.
+    x, y
+        Node coordinates in metres in ``crs``.
+    seconds
+        Symmetric ``(n, n)`` CSR matrix of walking time along each edge in
+        seconds (self-loops dropped; of parallel edges the shortest kept;
+        zero-length edges kept as explicit zeros).
+    edge_u, edge_v, edge_s
+        The same edges once each (``edge_u < edge_v``) with their seconds.
+    component
+        Connected-piece label of every node.
+    snap_nodes
+        Indexes of the nodes points may snap to (see
+        :attr:`WalkConfig.min_component_nodes`).
+    tree
+        k-d tree over ``(x, y)`` of ``snap_nodes``.
+    """
+
+    network: WalkNetwork
+    config: WalkConfig
+    crs: CRS
+    x: FloatArray
+    y: FloatArray
+    seconds: sp.csr_array
+    edge_u: IntArray
+    edge_v: IntArray
+    edge_s: FloatArray
+    component: IntArray
+    snap_nodes: IntArray
+    tree: cKDTree
+    to_metric: Transformer
+    to_lonlat: Transformer
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return self.network.n_nodes
+
+    def with_config(self, config: WalkConfig) -> WalkGraph:
+        """Return this graph for another walking speed or snapping rule.
+
+        Reuses the projected coordinates (and the k-d tree when
+        ``min_component_nodes`` is unchanged), so switching to
+        :meth:`WalkConfig.slow` is cheap.
+
+        Parameters
+        ----------
+        config
+            The new configuration.
+
+        Returns
+        -------
+        WalkGraph
+        """
+        if config == self.config:
+            return self
+        ratio = self.config.speed_kmh / config.speed_kmh
+        seconds = sp.csr_array(
+            (self.seconds.data * ratio, self.seconds.indices, self.seconds.indptr),
+            shape=self.seconds.shape,
+        )
+        graph = replace(self, config=config, seconds=seconds, edge_s=self.edge_s * ratio)
+        if config.min_component_nodes != self.config.min_component_nodes:
+            snap_nodes = _snap_targets(self.component, config.min_component_nodes)
+            tree = cKDTree(np.column_stack([self.x[snap_nodes], self.y[snap_nodes]]))
+            graph = replace(graph, snap_nodes=snap_nodes, tree=tree)
+        return graph
+
+
+def metric_crs(lon: FloatArray, lat: FloatArray) -> CRS:
+    """Choose a metric CRS for points: British National Grid in GB, else local UTM.
+
+    Parameters
+    ----------
+    lon, lat
+        WGS 84 coordinates (at least one point).
+
+    Returns
+    -------
+    pyproj.CRS
+
+    Raises
+    ------
+    NetworkError
+        If no UTM zone covers the points (polar regions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> metric_crs(np.array([-0.72]), np.array([52.67])).to_epsg()  # Oakham
+    27700
+    >>> metric_crs(np.array([2.35]), np.array([48.86])).to_epsg()  # Paris
+    32631
+    """
+    west, east = float(np.min(lon)), float(np.max(lon))
+    south, north = float(np.min(lat)), float(np.max(lat))
+    aou = _BNG.area_of_use
+    if aou is not None and (
+        west >= aou.west and east <= aou.east and south >= aou.south and north <= aou.north
+    ):
+        return _BNG
+    centre_lon, centre_lat = (west + east) / 2, (south + north) / 2
+    found = query_utm_crs_info(
+        datum_name="WGS 84",
+        area_of_interest=AreaOfInterest(centre_lon, centre_lat, centre_lon, centre_lat),
+    )
+    if not found:
+        msg = f"No UTM zone covers a network centred at lon={centre_lon:.4f}, lat={centre_lat:.4f}."
+        raise NetworkError(msg)
+    return CRS.from_authority(found[0].auth_name, found[0].code)
+
+
+def build_walk_graph(network: WalkNetwork, *, config: WalkConfig | None = None) -> WalkGraph:
+    """Build the travel-time graph of a walking network.
+
+    Parameters
+    ----------
+    network
+        The walking network (e.g. from :func:`load_network`).
+    config
+        Walking speed and snapping rules; ``WalkConfig()`` when omitted.
+
+    Returns
+    -------
+    WalkGraph
+
+    Raises
+    ------
+    NetworkError
+        If the network has no nodes, or its coordinates are not valid WGS 84.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = WalkNetwork(
+    ...     node_ids=np.array([1, 2], dtype=np.int64),
+    ...     lon=np.array([-0.72, -0.72]), lat=np.array([52.67, 52.671]),
+    ...     edge_u=np.array([0], dtype=np.int32), edge_v=np.array([1], dtype=np.int32),
+    ...     length_m=np.array([120.0]),
+    ... )
+    >>> graph = build_walk_graph(net, config=WalkConfig(min_component_nodes=1))
+    >>> float(graph.seconds[0, 1]), graph.crs.to_epsg()
+    (90.0, 27700)
+    """
+    config = WalkConfig() if config is None else config
+    n = network.n_nodes
+    if n == 0:
+        msg = "The walking network has no nodes; import an OSM extract with streets first."
+        raise NetworkError(msg)
+    lon, lat = network.lon, network.lat
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = f"Network node {row} has invalid coordinates (lon={lon[row]!r}, lat={lat[row]!r})."
+        raise NetworkError(msg)
+    crs = metric_crs(lon, lat)
+    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    x, y = (np.asarray(a, dtype=np.float64) for a in to_metric.transform(lon, lat))
+
+    edge_u, edge_v, edge_m = _simple_edges(network)
+    edge_s = edge_m / config.speed_m_s
+    seconds = _symmetric_csr(n, edge_u, edge_v, edge_s)
+    _, labels = connected_components(seconds, directed=False)
+    component = labels.astype(np.int64)
+    snap_nodes = _snap_targets(component, config.min_component_nodes)
+    tree = cKDTree(np.column_stack([x[snap_nodes], y[snap_nodes]]))
+    logger.debug(
+        "Walk graph: %d nodes, %d edges, %d snap targets, CRS %s",
+        n,
+        len(edge_u),
+        len(snap_nodes),
+        crs.to_string(),
+    )
+    return WalkGraph(
+        network=network,
+        config=config,
+        crs=crs,
+        x=x,
+        y=y,
+        seconds=seconds,
+        edge_u=edge_u,
+        edge_v=edge_v,
+        edge_s=edge_s,
+        component=component,
+        snap_nodes=snap_nodes,
+        tree=tree,
+        to_metric=to_metric,
+        to_lonlat=to_lonlat,
+    )
+
+
+def _simple_edges(network: WalkNetwork) -> tuple[IntArray, IntArray, FloatArray]:
+    """Edges once each as ``u < v``, self-loops dropped, shortest of parallels kept."""
+    u = network.edge_u.astype(np.int64)
+    v = network.edge_v.astype(np.int64)
+    length = network.length_m.astype(np.float64)
+    keep = u != v
+    lo, hi, length = np.minimum(u, v)[keep], np.maximum(u, v)[keep], length[keep]
+    order = np.lexsort((length, hi, lo))
+    lo, hi, length = lo[order], hi[order], length[order]
+    first = np.ones(len(lo), dtype=bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    return lo[first], hi[first], length[first]
+
+
+def _symmetric_csr(n: int, u: IntArray, v: IntArray, weight: FloatArray) -> sp.csr_array:
+    """CSR matrix with ``weight`` at (u, v) and (v, u), explicit zeros kept."""
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    data = np.concatenate([weight, weight])
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    index_dtype = np.int32 if len(rows) < np.iinfo(np.int32).max else np.int64
+    return sp.csr_array(
+        (data[order], cols[order].astype(index_dtype), indptr.astype(index_dtype)),
+        shape=(n, n),
+    )
+
+
+def _snap_targets(component: IntArray, min_nodes: int) -> IntArray:
+    """Nodes in connected pieces of at least ``min_nodes`` nodes (all, if none is that big)."""
+    sizes = np.bincount(component)
+    targets = np.flatnonzero(sizes[component] >= min_nodes)
+    if len(targets) == 0:
+        targets = np.flatnonzero(sizes[component] == sizes.max())
+    return targets.astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class Snapped:
+    """Points snapped to their nearest network node.
+
+    Attributes
+    ----------
+    node
+        Index of the nearest snap-target node of each point.
+    distance_m
+        Straight-line distance from the point to that node, in metres.
+    leg_s
+        Seconds to walk ``distance_m`` at the graph's walking speed; every
+        travel time from or to the point includes it.
+    far
+        True where ``distance_m`` exceeds :attr:`WalkConfig.max_snap_m` (a
+        point in a field, the sea or with wrong coordinates).
+    """
+
+    node: IntArray
+    distance_m: FloatArray
+    leg_s: FloatArray
+    far: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return len(self.node)
+
+    def take(self, indices: npt.ArrayLike) -> Snapped:
+        """Return the snapped points at ``indices`` (positions or a boolean mask)."""
+        idx = np.asarray(indices)
+        return Snapped(
+            node=self.node[idx],
+            distance_m=self.distance_m[idx],
+            leg_s=self.leg_s[idx],
+            far=self.far[idx],
+        )
+
+
+def snap_points(graph: WalkGraph, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Snapped:
+    """Snap points to their nearest network node.
+
+    The network keeps every vertex of every way, so the nearest node is
+    never far from the nearest point on a street: on a straight stretch the
+    error is at most half the vertex spacing. The straight-line distance to
+    the node is walked at the graph's speed and added to every travel time
+    from or to the point; a point further than ``config.max_snap_m`` is
+    flagged ``far`` but still answered.
+
+    Parameters
+    ----------
+    graph
+        The walk graph.
+    lon, lat
+        WGS 84 coordinates (scalars or equal-length 1-D arrays).
+
+    Returns
+    -------
+    Snapped
+
+    Raises
+    ------
+    NetworkError
+        If the arrays differ in length, or a point's coordinates are missing
+        or out of range (the message names the first such row).
+    """
+    x, y = project_points(graph, lon, lat)
+    if len(x) == 0:
+        empty_f = np.zeros(0, dtype=np.float64)
+        return Snapped(np.zeros(0, dtype=np.int64), empty_f, empty_f, np.zeros(0, dtype=bool))
+    distance, position = graph.tree.query(np.column_stack([x, y]))
+    distance = np.asarray(distance, dtype=np.float64)
+    node = graph.snap_nodes[np.asarray(position, dtype=np.int64)]
+    return Snapped(
+        node=node,
+        distance_m=distance,
+        leg_s=distance / graph.config.speed_m_s,
+        far=distance > graph.config.max_snap_m,
+    )
+
+
+def project_points(
+    graph: WalkGraph, lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Project WGS 84 points into the graph's metric CRS, checking them.
+
+    Parameters
+    ----------
+    graph
+        The walk graph.
+    lon, lat
+        WGS 84 coordinates (scalars or equal-length 1-D arrays).
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Coordinates in metres in ``graph.crs``.
+
+    Raises
+    ------
+    NetworkError
+        As :func:`snap_points`.
+    """
+    lon_a = _as_coords(lon, "lon")
+    lat_a = _as_coords(lat, "lat")
+    if len(lon_a) != len(lat_a):
+        msg = f"`lon` has {len(lon_a)} values but `lat` has {len(lat_a)}."
+        raise NetworkError(msg)
+    bad = ~(
+        np.isfinite(lon_a) & np.isfinite(lat_a) & (np.abs(lon_a) <= 180) & (np.abs(lat_a) <= 90)
+    )
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"Point {row} has missing or out-of-range coordinates "
+            f"(lon={lon_a[row]!r}, lat={lat_a[row]!r})."
+        )
+        raise NetworkError(msg)
+    x, y = (np.asarray(a, dtype=np.float64) for a in graph.to_metric.transform(lon_a, lat_a))
+    bad = ~(np.isfinite(x) & np.isfinite(y))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"Point {row} (lon={lon_a[row]!r}, lat={lat_a[row]!r}) cannot be projected "
+            f"to {graph.crs.name}."
+        )
+        raise NetworkError(msg)
+    return x, y
+
+
+def _as_coords(values: npt.ArrayLike | Sequence[float], name: str) -> FloatArray:
+    try:
+        array = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        msg = f"`{name}` must be numbers: {exc}."
+        raise NetworkError(msg) from exc
+    if array.ndim != 1:
+        msg = f"`{name}` must be a scalar or a 1-D array, got shape {array.shape}."
+        raise NetworkError(msg)
+    return array

@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -89,9 +90,9 @@ def main() -> None:
         build = 1000 * (time.perf_counter() - start)
         indexes[name] = index
         texts, ids = record_texts(assets), list(assets["id"])
-        fast = [median_ms(lambda q=q: search_index(index, q), args.repeat) for q in QUERIES]
+        fast = [median_ms(partial(search_index, index, q), args.repeat) for q in QUERIES]
         slow = [
-            median_ms(lambda q=q: loop_wratio(texts, ids, q), max(1, args.repeat // 2))
+            median_ms(partial(loop_wratio, texts, ids, q), max(1, args.repeat // 2))
             for q in QUERIES
         ]
         fast_ms, slow_ms = statistics.median(fast), statistics.median(slow)

@@ -163,7 +163,14 @@ class OsmExtract:
     network
         The walking network.
     skipped
-        Reason -> count of what was left out (only reasons that happened).
+        Reason -> count of what was left out or repaired (only reasons that
+        happened): ``asset_ways_missing_nodes``, ``asset_relations_missing_members``,
+        ``asset_relations_not_multipolygon``, ``asset_relations_bad_geometry``,
+        ``asset_nodes_bad_location``, ``unnamed_features`` (unnamed and no
+        category is useful unnamed), ``invalid_tag_values`` (ages ignored),
+        ``network_ways_cut_at_missing_nodes``, ``network_ways_without_segments``,
+        ``network_self_loops``, ``network_duplicate_segments``,
+        ``features_without_geometry`` (live path).
     bbox
         ``(min_lon, min_lat, max_lon, max_lat)`` of the kept network and assets.
     newest_timestamp

@@ -397,9 +397,8 @@ def build_walk_graph(network: WalkNetwork, *, config: WalkConfig | None = None) 
         msg = "The walking network has no nodes; import an OSM extract with streets first."
         raise NetworkError(msg)
     lon, lat = network.lon, network.lat
-    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
+    row = _first_invalid(lon, lat)
+    if row is not None:
         msg = f"Network node {row} has invalid coordinates (lon={lon[row]!r}, lat={lat[row]!r})."
         raise NetworkError(msg)
     crs = metric_crs(lon, lat)
@@ -583,11 +582,8 @@ def project_points(
     if len(lon_a) != len(lat_a):
         msg = f"`lon` has {len(lon_a)} values but `lat` has {len(lat_a)}."
         raise NetworkError(msg)
-    bad = ~(
-        np.isfinite(lon_a) & np.isfinite(lat_a) & (np.abs(lon_a) <= 180) & (np.abs(lat_a) <= 90)
-    )
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
+    row = _first_invalid(lon_a, lat_a)
+    if row is not None:
         msg = (
             f"Point {row} has missing or out-of-range coordinates "
             f"(lon={lon_a[row]!r}, lat={lat_a[row]!r})."
@@ -603,6 +599,12 @@ def project_points(
         )
         raise NetworkError(msg)
     return x, y
+
+
+def _first_invalid(lon: FloatArray, lat: FloatArray) -> int | None:
+    """Return the index of the first point with missing or out-of-range WGS 84 coordinates."""
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    return int(np.flatnonzero(bad)[0]) if bad.any() else None
 
 
 def _as_coords(values: npt.ArrayLike | Sequence[float], name: str) -> FloatArray:

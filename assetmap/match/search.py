@@ -6,8 +6,9 @@ organisation, description and to the taxonomy text of its categories
 (category labels, category keywords and synonyms, the keywords of the needs
 and Good Lives Model goods the category serves). So "alcoholics anonimous"
 meets an asset in the *Drug and alcohol support* category through its keyword
-"alcoholics anonymous", "foodbank" meets "Food Bank" and "debt advise" meets
-"debt advice", whatever the word order.
+"alcoholics anonymous", "foodbank" meets "Food Bank", "debt advise" meets
+"debt advice" and "CAB" meets "Citizens Advice Bureau" (names' initials are
+indexed), whatever the word order.
 
 An asset's score (0-100) is the share of the query it explains: the
 rarity-weighted (IDF) mean over query words of the best match of that word in

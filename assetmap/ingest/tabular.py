@@ -1129,10 +1129,13 @@ def _formula_cells(values: pd.Series) -> pd.Series:
     first = stripped.str[:1]
     risky = first.isin(["=", "@"])
     signed = first.isin(["+", "-"])
-    harmless = stripped.str.match(_NUMBER_RE) | (
-        stripped.str.match(_BULLET_RE) & ~stripped.str.contains(r"[(|!=]", regex=True)
-    )
-    return risky | (signed & ~harmless)
+    if signed.any():  # the regexes only for the few signed cells
+        cells = stripped[signed]
+        harmless = cells.str.match(_NUMBER_RE) | (
+            cells.str.match(_BULLET_RE) & ~cells.str.contains(r"[(|!=]", regex=True)
+        )
+        risky[signed] = ~harmless.to_numpy(dtype=bool)
+    return risky
 
 
 def _parse_column(
@@ -1621,14 +1624,18 @@ def assets_from_table(
 
     report = problems.frame()
     rejected = set(report.loc[report["severity"] == "error", "row"])
-    accepted = records[~index.isin(list(rejected))]
-    accepted = accepted.replace({"": None})
+    keep = ~index.isin(list(rejected))
+    accepted = records if keep.all() else records[keep]
+    del records  # one copy of the rows at a time: the chunks below are small
     parts = []
     for start in range(0, len(accepted), chunk_rows):
-        parts.append(_validated(accepted.iloc[start : start + chunk_rows], tax, problems))
+        chunk = accepted.iloc[start : start + chunk_rows].replace({"": None})
+        parts.append(_validated(chunk, tax, problems))
         if progress is not None:
             progress(min(start + chunk_rows, len(accepted)), len(accepted))
-    assets = pd.concat(parts) if parts else empty_assets()
+    del accepted
+    assets = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else empty_assets()
+    del parts
     assets = gpd.GeoDataFrame(assets, geometry="geometry", crs=empty_assets().crs)
     report = problems.frame()
     logger.info(

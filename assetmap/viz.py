@@ -261,7 +261,7 @@ def _popup_html(record: Mapping[str, Any], labels: Sequence[str]) -> str:
     return '<div class="assetmap-popup">' + "<br>".join(lines) + "</div>"
 
 
-class _CircleMarkers(MacroElement):  # type: ignore[misc]
+class _CircleMarkers(MacroElement):
     """Circle markers of one layer, drawn from one JSON array.
 
     One element per layer instead of one ``folium.CircleMarker`` per asset: for
@@ -301,7 +301,7 @@ class _CircleMarkers(MacroElement):  # type: ignore[misc]
         self.style_js = _js_literal(self.style)
 
 
-class _Attribution(MacroElement):  # type: ignore[misc]
+class _Attribution(MacroElement):
     """Add an attribution to the map corner (shown even when there are no tiles)."""
 
     _template = Template(

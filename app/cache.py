@@ -1,0 +1,56 @@
+"""Every ``st.cache_*`` of the app, each bounded by ``max_entries`` and ``ttl``.
+
+Cached functions take small hashable keys (a workspace path and a data version),
+never big frames, and return data (frames, dicts), never live objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+
+from assetmap.workspace import DB_FILENAME, open_workspace
+
+_TTL = dt.timedelta(minutes=10)
+_SERVER_DB_REFRESH_S = 30  # without a local file to watch, re-read a server database this often
+
+
+def data_version(workspace_path: str) -> str:
+    """Return a key that changes whenever the workspace's register may have changed.
+
+    For the embedded SQLite register it is built from the database and WAL
+    files' sizes and modification times; for a server database it changes
+    every ``_SERVER_DB_REFRESH_S`` seconds.
+    """
+    folder = Path(workspace_path)
+    parts = []
+    for name in (DB_FILENAME, DB_FILENAME + "-wal", "workspace.json"):
+        try:
+            stat = (folder / name).stat()
+        except OSError:
+            parts.append(f"{name}:-")
+        else:
+            parts.append(f"{name}:{stat.st_mtime_ns}:{stat.st_size}")
+    if os.environ.get("ASSETMAP_DATABASE_URL"):
+        parts.append(str(int(time.time() // _SERVER_DB_REFRESH_S)))
+    return "|".join(parts)
+
+
+@st.cache_data(max_entries=4, ttl=_TTL, show_spinner="Loading the register…")
+def load_assets(workspace_path: str, data_version: str) -> gpd.GeoDataFrame:
+    """Return the workspace's current register (archived assets left out)."""
+    del data_version  # part of the cache key only
+    return open_workspace(workspace_path).store().assets()
+
+
+@st.cache_data(max_entries=4, ttl=_TTL, show_spinner=False)
+def load_settings(workspace_path: str, data_version: str) -> dict[str, Any]:
+    """Return the workspace's settings (``workspace.json``)."""
+    del data_version
+    return open_workspace(workspace_path).settings()

@@ -1,0 +1,45 @@
+"""Map page: the register on a map and in a table, with filters."""
+
+import streamlit as st
+
+from app import cache, state, widgets
+from assetmap.errors import AssetMapError
+from assetmap.taxonomy import load_taxonomy
+from assetmap.viz import asset_table, filter_assets
+
+st.title("Community assets")
+
+path = state.workspace_path()
+if path is None:
+    widgets.no_workspace_message()
+    st.stop()
+
+try:
+    version = cache.data_version(path)
+    settings = cache.load_settings(path, version)
+    assets = cache.load_assets(path, version)
+except AssetMapError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+
+taxonomy = load_taxonomy()
+st.caption(f"Workspace **{settings.get('name', path)}**")
+tiles = widgets.tile_choice(settings.get("tiles"))
+if assets.empty:
+    st.info("The register is empty: import assets with `assetmap init WORKSPACE --osm FILE`.")
+    st.stop()
+
+shown = filter_assets(assets, **widgets.asset_filters(assets, taxonomy))
+n_verified = int((shown["status"] == "verified").sum())
+left, middle, right = st.columns(3)
+left.metric("Assets shown", f"{len(shown):,}", help=f"{len(assets):,} in the register")
+middle.metric("In the register", f"{len(assets):,}")
+right.metric("Shown and verified", f"{n_verified:,}")
+
+widgets.asset_map(shown, taxonomy=taxonomy, tiles=tiles)
+st.dataframe(
+    asset_table(shown, taxonomy=taxonomy),
+    hide_index=True,
+    width="stretch",
+    column_config={"Last checked": st.column_config.DateColumn("Last checked")},
+)

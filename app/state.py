@@ -1,0 +1,34 @@
+"""Session-state keys and the settings the app reads from the environment.
+
+Every ``st.session_state`` key the app uses is named here, so pages do not
+collide. Keep data in session state, never ``folium.Map`` or other live objects.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+import streamlit as st
+
+WORKSPACE_ENV: Final = "ASSETMAP_WORKSPACE"
+TILES_ENV: Final = "ASSETMAP_TILES"
+TILES_ATTRIBUTION_ENV: Final = "ASSETMAP_TILES_ATTRIBUTION"
+
+WORKSPACE: Final = "assetmap.workspace"  # str: path of the open workspace folder
+MAP_TILES: Final = "assetmap.map.tiles"  # str: "none" | "osm" | "url"
+MAP_CATEGORIES: Final = "assetmap.map.categories"  # list[str]: category codes
+MAP_KINDS: Final = "assetmap.map.kinds"  # list[str]
+MAP_STATUSES: Final = "assetmap.map.statuses"  # list[str]
+MAP_NAME: Final = "assetmap.map.name"  # str: text the name must contain
+
+
+def workspace_path() -> str | None:
+    """Return the open workspace folder: session state first, then ``ASSETMAP_WORKSPACE``."""
+    chosen = st.session_state.get(WORKSPACE) or os.environ.get(WORKSPACE_ENV, "")
+    return str(chosen).strip() or None
+
+
+def tiles_setting() -> tuple[str | None, str | None]:
+    """Return the tile setting and its attribution from the environment (may be unset)."""
+    return os.environ.get(TILES_ENV), os.environ.get(TILES_ATTRIBUTION_ENV)

@@ -1,0 +1,150 @@
+"""Widgets the pages share: workspace message, tile choice, asset filters, the map.
+
+Widgets read and write ``st.session_state`` only through the keys in
+:mod:`app.state`; they call the core (``assetmap``) and hold no domain logic.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import geopandas as gpd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app import state
+from assetmap.schema import KINDS, STATUSES
+from assetmap.taxonomy import Taxonomy
+from assetmap.viz import LEAFLET_VERSION, TileConfig, build_asset_map, tiles_from_setting
+
+OSM_CREDIT: Final = "Map data © OpenStreetMap contributors, available under the ODbL."
+
+_TILE_LABELS: Final = {
+    "none": "None (works offline)",
+    "osm": "OpenStreetMap (online)",
+    "url": "Local basemap",
+}
+
+
+def no_workspace_message() -> None:
+    """Explain how to open the app on a workspace."""
+    st.info(
+        "**No workspace is open.** A workspace is a folder holding one area's register "
+        "of community assets.\n\n"
+        "To try assetmap on real OpenStreetMap data, build the demo workspace and open it:\n\n"
+        "```\nassetmap demo\nassetmap app demo-workspace\n```\n\n"
+        "For your own area, create a workspace from an OpenStreetMap extract and open it:\n\n"
+        "```\nassetmap init WORKSPACE --osm area.osm.pbf\nassetmap app WORKSPACE\n```\n\n"
+        f"(`assetmap app` sets `{state.WORKSPACE_ENV}` for you.)",
+        icon=":material/folder_open:",
+    )
+
+
+def tile_choice(workspace_default: str | None = None) -> TileConfig:
+    """Show the background-map choice in the sidebar and return it.
+
+    The default comes from ``ASSETMAP_TILES`` (``none``, ``osm`` or a URL
+    template), else the workspace setting, else ``none`` so the map works offline.
+    """
+    setting, attribution = state.tiles_setting()
+    try:
+        configured = tiles_from_setting(setting or workspace_default, attribution=attribution)
+    except ValueError as exc:
+        st.sidebar.warning(f"{exc} Showing no background map.")
+        configured = TileConfig()
+    options = ["none", "osm"] + (["url"] if configured.kind == "url" else [])
+    choice = st.sidebar.selectbox(
+        "Background map",
+        options,
+        index=options.index(configured.kind),
+        format_func=_TILE_LABELS.__getitem__,
+        key=state.MAP_TILES,
+        help="OpenStreetMap tiles load from the internet. With none, the markers still "
+        "show on a plain background.",
+    )
+    if choice == configured.kind:
+        return configured
+    return TileConfig("osm") if choice == "osm" else TileConfig("none")
+
+
+def _value_filter(
+    where: Any, values: Any, order: tuple[str, ...], *, label: str, key: str, placeholder: str
+) -> list[str]:
+    """Multiselect over the values present, in schema order, capitalised."""
+    present = {str(v) for v in values if v is not None}
+    options = [v for v in order if v in present] + sorted(present.difference(order))
+    return list(
+        where.multiselect(
+            label,
+            options,
+            format_func=str.capitalize,
+            key=key,
+            placeholder=placeholder,
+        )
+    )
+
+
+def asset_filters(assets: gpd.GeoDataFrame, taxonomy: Taxonomy) -> dict[str, Any]:
+    """Show the register filters and return them as keywords for ``filter_assets``."""
+    present = {code for codes in assets["categories"] for code in codes or ()}
+    category_options = [c for c in taxonomy.categories if c in present]
+    category_options += sorted(present.difference(taxonomy.categories))
+
+    def category_label(code: str) -> str:
+        known = taxonomy.categories.get(code)
+        return known.plain_label if known else code
+
+    first, second, third, fourth = st.columns([3, 2, 2, 3])
+    categories = first.multiselect(
+        "What kind of place or support",
+        category_options,
+        format_func=category_label,
+        key=state.MAP_CATEGORIES,
+        placeholder="All categories",
+    )
+    kinds = _value_filter(
+        second, assets["kind"], KINDS, label="Kind", key=state.MAP_KINDS, placeholder="All kinds"
+    )
+    statuses = _value_filter(
+        third,
+        assets["status"],
+        STATUSES,
+        label="Status",
+        key=state.MAP_STATUSES,
+        placeholder="All statuses",
+    )
+    name = fourth.text_input("Name contains", key=state.MAP_NAME, placeholder="e.g. library")
+    return {"categories": categories, "kinds": kinds, "statuses": statuses, "name_contains": name}
+
+
+def leaflet_url() -> str:
+    """Return where this server serves the vendored Leaflet (honours ``server.baseUrlPath``)."""
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{'/' + base if base else ''}/app/static/vendor/leaflet"
+
+
+@st.fragment
+def asset_map(
+    assets: gpd.GeoDataFrame,
+    *,
+    taxonomy: Taxonomy,
+    tiles: TileConfig,
+    height: int = 560,
+) -> None:
+    """Draw the assets on a map; panning and zooming do not rerun the page."""
+    if not st.get_option("server.enableStaticServing"):
+        st.warning(
+            f"Static file serving is off, so the map cannot load Leaflet {LEAFLET_VERSION}. "
+            "Run the app from the project folder (its `.streamlit/config.toml` turns it on) "
+            "or pass `--server.enableStaticServing true`.",
+            icon=":material/warning:",
+        )
+    fmap = build_asset_map(assets, taxonomy=taxonomy, tiles=tiles, leaflet_url=leaflet_url())
+    st_folium(
+        fmap,
+        key="asset_map",
+        height=height,
+        use_container_width=True,
+        returned_objects=[],
+    )
+    st.caption(OSM_CREDIT)

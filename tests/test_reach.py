@@ -7,14 +7,14 @@ independent networkx Dijkstra.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from conftest import RUTLAND_PBF
 from pyproj import Transformer
 
+from assetmap.ingest.osm import read_osm_file
 from assetmap.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
 from assetmap.reach import (
     isochrones,
@@ -27,8 +27,6 @@ from assetmap.reach import (
     travel_time_matrix,
 )
 
-RUTLAND_PBF = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm-rutland"
-RUTLAND_PBF = RUTLAND_PBF / "rutland-latest.osm.pbf"
 EAST0, NORTH0 = 486_000.0, 308_800.0  # Oakham, British National Grid
 TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 INF = float("inf")
@@ -176,36 +174,10 @@ def test_rejects_bad_limits(grid):
 # ---------------------------------------------------------------------------
 
 
-def read_rutland() -> WalkNetwork:
-    """Rutland's walking network, through the project's OSM importer when it exists."""
-    try:
-        from assetmap.ingest.osm import read_osm_file
-    except ImportError:
-        read_osm_file = None
-    if read_osm_file is not None:
-        network: WalkNetwork = read_osm_file(RUTLAND_PBF).network
-        return network
-    import pyrosm
-
-    nodes, edges = pyrosm.OSM(str(RUTLAND_PBF)).get_network("walking", nodes=True)
-    ids = nodes["id"].to_numpy(np.int64)
-    order = np.argsort(ids)
-    u = order[np.searchsorted(ids, edges["u"].to_numpy(np.int64), sorter=order)]
-    v = order[np.searchsorted(ids, edges["v"].to_numpy(np.int64), sorter=order)]
-    return WalkNetwork(
-        node_ids=ids,
-        lon=nodes["lon"].to_numpy(np.float64),
-        lat=nodes["lat"].to_numpy(np.float64),
-        edge_u=u.astype(np.int32),
-        edge_v=v.astype(np.int32),
-        length_m=edges["length"].to_numpy(np.float64),
-    )
-
-
 @pytest.fixture(scope="module")
 def rutland() -> WalkGraph:
     assert RUTLAND_PBF.is_file(), f"Rutland extract not found at {RUTLAND_PBF}"
-    return build_walk_graph(read_rutland())
+    return build_walk_graph(read_osm_file(RUTLAND_PBF).network)
 
 
 @pytest.fixture(scope="module")

@@ -62,11 +62,12 @@ OSM_ATTRIBUTION: Final = (
 
 # 28 colours picked far apart (after Glasbey et al., "Colour displays for categorical
 # images", 2007), so each of the taxonomy's categories has its own; grey is kept for
-# uncategorised assets. Categories take them in taxonomy order.
+# uncategorised assets. Categories take them in taxonomy order; a vivid blue is moved to
+# faith_community, the commonest category in OSM extracts.
 PALETTE: Final = (
     "#D60000", "#8C3BFF", "#018700", "#00ACC6", "#97FF00", "#FF7ED1", "#6B004F",
-    "#FFA52F", "#573B00", "#005659", "#0000DD", "#00FDCF", "#A17569", "#BCB6FF",
-    "#95B577", "#BF03B8", "#645474", "#790000", "#0774D8", "#729A7C", "#FF7752",
+    "#FFA52F", "#573B00", "#005659", "#729A7C", "#00FDCF", "#A17569", "#BCB6FF",
+    "#95B577", "#BF03B8", "#645474", "#790000", "#0774D8", "#0000DD", "#FF7752",
     "#004B00", "#8E7B01", "#F2007B", "#8EBA00", "#A57BB8", "#5901A3", "#E2AFAF",
 )  # fmt: skip
 UNCATEGORISED_COLOUR: Final = "#848482"

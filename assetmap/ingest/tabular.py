@@ -80,17 +80,20 @@ TABLE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "organisation": (
         "organisation", "org", "provider", "provider name", "run by", "parent organisation",
-        "operator", "charity", "group",
+        "operator", "charity", "group", "organisation name", "provider name", "org name",
     ),
     "description": (
         "description", "about", "details", "summary", "what they do", "services offered",
+        "activities",
     ),
     "eligibility": (
         "eligibility", "who for", "who it is for", "who can use", "criteria", "eligible",
+        "who can come", "who is it for",
     ),
     "address": (
         "address", "street address", "address line 1", "address line 2", "address 1",
         "address 2", "street", "town", "city", "village", "locality", "venue address",
+        "where", "venue", "location",
     ),
     "postcode": ("postcode", "zip", "zip code"),
     "lat": ("lat", "latitude"),
@@ -111,6 +114,7 @@ TABLE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "kind": ("kind", "kind of asset", "record type", "asset kind"),
     "opening_hours": (
         "opening times", "opening hours", "hours", "times", "when open", "when",
+        "when we meet", "meeting times", "days and times",
     ),
     "cost": ("cost", "price", "charge", "fee", "fees", "costs"),
     "women_only": ("women only", "female only", "women"),
@@ -672,23 +676,25 @@ def _header_score(a: str, b: str) -> float:
     return score
 
 
+# Earlier spellings in a field's list win ties: "Service name" takes `name` before
+# "Organisation name" does, which then goes to `organisation`.
 _SYNONYMS: Final = [
-    (target, synonym, _normalise_header(synonym))
+    (target, rank, synonym, _normalise_header(synonym))
     for target, synonyms in TABLE_FIELDS.items()
-    for synonym in synonyms
+    for rank, synonym in enumerate(synonyms)
 ]
 
 
-def _best_matches(column: str) -> dict[str, tuple[float, str]]:
-    """Return field -> (best score, synonym) for one header."""
+def _best_matches(column: str) -> dict[str, tuple[float, int, str]]:
+    """Return field -> (best score, rank of the spelling in its list, spelling) for a header."""
     header = _normalise_header(column)
-    best: dict[str, tuple[float, str]] = {}
+    best: dict[str, tuple[float, int, str]] = {}
     if not header:
         return best
-    for target, synonym, normalised in _SYNONYMS:
+    for target, rank, synonym, normalised in _SYNONYMS:
         score = _header_score(header, normalised)
-        if score > best.get(target, (-1.0, ""))[0]:
-            best[target] = (score, synonym)
+        if score > best.get(target, (-1.0, 0, ""))[0]:
+            best[target] = (score, rank, synonym)
     return best
 
 
@@ -767,16 +773,16 @@ def propose_column_mapping(
     scores: dict[str, tuple[float, str]] = {}
     for order, column in enumerate(headers):
         best = _best_matches(column)
-        top = max(best.values(), default=(0.0, ""))
-        scores[column] = top
+        top = max(best.values(), default=(0.0, 0, ""))
+        scores[column] = (top[0], top[2])
         if column in fixed:
             continue
-        for target, (score, synonym) in best.items():
+        for target, (score, rank, synonym) in best.items():
             if score >= threshold and target not in taken_fields:
-                candidates.append((-score, order, column, target, synonym))
+                candidates.append((-score, rank, order, column, target, synonym))
     assigned: dict[str, tuple[str, float, str]] = {}
     used_fields: set[str] = set(taken_fields)
-    for neg_score, _, column, target, synonym in sorted(candidates):
+    for neg_score, _, _, column, target, synonym in sorted(candidates):
         if column in assigned or (target in used_fields and target not in _MULTI_FIELDS):
             continue
         assigned[column] = (target, -neg_score, synonym)

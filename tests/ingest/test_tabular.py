@@ -93,6 +93,42 @@ def test_organisation_stays_organisation_beside_a_service_name():
     }
 
 
+def test_organisation_name_goes_to_organisation_beside_a_service_name():
+    mapping = propose_column_mapping(["Organisation Name", "Service Name", "Address 1", "Town"])
+    assert mapping.fields == {
+        "Organisation Name": "organisation",
+        "Service Name": "name",
+        "Address 1": "address",
+        "Town": "address",
+    }
+
+
+def test_a_community_group_list_maps_where_when_and_who():
+    mapping = propose_column_mapping(
+        [
+            "Name of group",
+            "Contact name",
+            "Contact number",
+            "e-mail",
+            "Where",
+            "When we meet",
+            "Who can come",
+            "Charges",
+            "Notes",
+        ]
+    )
+    assert mapping.fields == {
+        "Name of group": "name",
+        "Contact number": "phone",
+        "e-mail": "email",
+        "Where": "address",
+        "When we meet": "opening_hours",
+        "Who can come": "eligibility",
+        "Charges": "cost",
+    }
+    assert mapping.to_frame().set_index("column").loc["Charges", "score"] == 92.3
+
+
 def test_maps_coordinates_contacts_and_eligibility_spellings():
     headers = [
         "Latitude",

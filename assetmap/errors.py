@@ -8,7 +8,9 @@ from __future__ import annotations
 
 __all__ = [
     "AccessDeniedError",
+    "AccountError",
     "AssetMapError",
+    "AuthError",
     "ConflictError",
     "IngestError",
     "NetworkError",
@@ -91,6 +93,17 @@ class ConflictError(StoreError):
 
 class AccessDeniedError(AssetMapError, PermissionError):
     """The caller's role or scope does not allow this operation."""
+
+
+class AuthError(AccessDeniedError):
+    """Sign-in failed: wrong username or password, a locked account, or a bad session code.
+
+    The message never says which of these it was for a username and password.
+    """
+
+
+class AccountError(AssetMapError, ValueError):
+    """An account cannot be created or changed (weak password, taken username...)."""
 
 
 class NetworkError(AssetMapError):

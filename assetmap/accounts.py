@@ -1,0 +1,837 @@
+"""Sign-in: local accounts, participant session codes and single sign-on claims.
+
+Three ways in, each ending in a :class:`~assetmap.access.Principal`:
+
+* **Local accounts** (:func:`create_user`, :func:`authenticate`): usernames
+  with argon2id password hashes, kept as versioned ``"user"`` records in the
+  register database (so every change to an account is in history). After
+  :attr:`AuthConfig.max_failures` wrong passwords in a row the account is
+  locked for :attr:`AuthConfig.lockout_minutes`. A failed sign-in always gets
+  the same message, whether the username exists or not.
+* **Session codes** (:func:`issue_session_code`, :func:`join_session`): a
+  facilitator gets a short code for a mapping session; participants type it
+  to join *that* session as a participant, without an account. Codes are
+  stored only as hashes, expire, and wrong guesses are rate-limited.
+* **Single sign-on** (:func:`principal_from_oidc`): maps the identity claims
+  that Streamlit's ``st.user`` exposes after ``st.login()`` to a principal.
+  See ``docs/sign-in.md`` for the provider configuration.
+
+Signing out is forgetting the principal: the app drops it from the session
+state (and calls ``st.logout()`` for single sign-on); nothing is kept here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import re
+import secrets
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+
+from assetmap.access import Operation, Principal, Role, require
+from assetmap.errors import (
+    AccessDeniedError,
+    AccountError,
+    AuthError,
+    ConflictError,
+    NotFoundError,
+)
+from assetmap.store import Store
+
+__all__ = [
+    "CODE_ALPHABET",
+    "AuthConfig",
+    "RateLimiter",
+    "authenticate",
+    "change_password",
+    "check_password",
+    "create_user",
+    "disable_user",
+    "issue_session_code",
+    "join_session",
+    "list_users",
+    "principal_from_oidc",
+    "reset_password",
+    "revoke_session_codes",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Letters and digits that cannot be mistaken for each other (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+USER_ENTITY = "user"
+CODE_ENTITY = "session_code"
+_NAMESPACE = uuid.UUID("5b0f6a53-2d8e-4c61-9a55-6d1f0d8e7a10")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,62}[a-z0-9]$")
+_RETRIES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class AuthConfig:
+    """Sign-in rules.
+
+    Attributes
+    ----------
+    max_failures
+        Wrong passwords in a row before an account is locked.
+    lockout_minutes
+        How long a locked account stays locked.
+    min_password_length, max_password_length
+        Password length limits (a passphrase of three or four words is the
+        easy way to reach the minimum; the maximum stops hashing abuse).
+    time_cost, memory_cost_kib, parallelism
+        argon2id parameters for new hashes (argon2-cffi's defaults, the
+        RFC 9106 low-memory profile). Existing hashes keep their own
+        parameters and are re-hashed on the next good sign-in.
+    code_length
+        Characters in a session code.
+    join_max_failures, join_window_seconds
+        Wrong session codes one client may try within the window.
+    """
+
+    max_failures: int = 5
+    lockout_minutes: float = 15.0
+    min_password_length: int = 12
+    max_password_length: int = 1024
+    time_cost: int = 3
+    memory_cost_kib: int = 65536
+    parallelism: int = 4
+    code_length: int = 6
+    join_max_failures: int = 10
+    join_window_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_failures",
+            "min_password_length",
+            "time_cost",
+            "memory_cost_kib",
+            "parallelism",
+            "join_max_failures",
+        ):
+            if getattr(self, name) < 1:
+                msg = f"`{name}` must be at least 1, got {getattr(self, name)!r}."
+                raise ValueError(msg)
+        if self.lockout_minutes <= 0 or self.join_window_seconds <= 0:
+            msg = "`lockout_minutes` and `join_window_seconds` must be positive."
+            raise ValueError(msg)
+        if self.max_password_length < self.min_password_length:
+            msg = "`max_password_length` must not be below `min_password_length`."
+            raise ValueError(msg)
+        if self.code_length < 5:
+            msg = f"`code_length` must be at least 5, got {self.code_length!r}."
+            raise ValueError(msg)
+
+    @property
+    def failure_message(self) -> str:
+        """The one message every failed username/password sign-in gets."""
+        minutes = f"{self.lockout_minutes:g}"
+        return (
+            "The username or password is wrong. After "
+            f"{self.max_failures} wrong tries in a row an account is locked for {minutes} minutes."
+        )
+
+
+_DEFAULT_CONFIG = AuthConfig()
+
+
+@functools.lru_cache(maxsize=8)
+def _hasher(config: AuthConfig) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=config.time_cost,
+        memory_cost=config.memory_cost_kib,
+        parallelism=config.parallelism,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _dummy_hash(config: AuthConfig) -> str:
+    # Verified against when the username is unknown, so both cases take as long.
+    return _hasher(config).hash(secrets.token_urlsafe(16))
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    if now is None:
+        return dt.datetime.now(dt.UTC)
+    return now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+
+
+def _user_id(username: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "user:" + username))
+
+
+def _normalise_username(username: str) -> str:
+    return username.strip().casefold()
+
+
+# ---------------------------------------------------------------------- passwords
+def check_password(password: str, *, username: str = "", config: AuthConfig | None = None) -> None:
+    """Check a new password against the policy.
+
+    At least ``min_password_length`` characters (12 by default: a passphrase
+    of three or four ordinary words is fine), not the username, not one
+    character repeated.
+
+    Raises
+    ------
+    AccountError
+        Saying what is wrong, never echoing the password.
+
+    Examples
+    --------
+    >>> check_password("correct horse battery staple")
+    >>> check_password("Tr0ub4dor&3")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    assetmap.errors.AccountError: The password is too short: use at least 12 characters ...
+    """
+    cfg = config or _DEFAULT_CONFIG
+    if not isinstance(password, str):
+        msg = "The password must be text."
+        raise AccountError(msg)
+    if len(password) < cfg.min_password_length:
+        msg = (
+            f"The password is too short: use at least {cfg.min_password_length} characters "
+            "(a few words make a good one)."
+        )
+        raise AccountError(msg)
+    if len(password) > cfg.max_password_length:
+        msg = f"The password is too long: use at most {cfg.max_password_length} characters."
+        raise AccountError(msg)
+    if len(set(password)) < 3:
+        msg = "The password is one or two characters repeated; choose a few words instead."
+        raise AccountError(msg)
+    if username and _normalise_username(username) in password.casefold():
+        msg = "The password must not contain the username."
+        raise AccountError(msg)
+
+
+# ---------------------------------------------------------------------- accounts
+def _find_user(store: Store, username: str) -> dict[str, Any] | None:
+    try:
+        return store.get_record(USER_ENTITY, _user_id(_normalise_username(username)))
+    except NotFoundError:
+        return None
+
+
+def _principal_for(user: Mapping[str, Any]) -> Principal:
+    return Principal(
+        user_id=str(user["username"]),
+        role=Role(user["role"]),
+        label=str(user["username"]),
+        team=frozenset(user.get("team") or ()),
+    )
+
+
+def create_user(
+    store: Store,
+    username: str,
+    password: str,
+    role: Role | str,
+    *,
+    actor: Principal,
+    team: Iterable[str] = (),
+    config: AuthConfig | None = None,
+) -> str:
+    """Create a local account and return its username (the principal's ``user_id``).
+
+    Checks ``manage_users``.
+
+    Parameters
+    ----------
+    store
+        The register store holding the accounts.
+    username
+        3-64 characters: letters, digits and ``. _ @ -`` (kept lower-case).
+    password
+        Checked by :func:`check_password`; only its argon2id hash is stored.
+    role
+        Any role but participant (participants join with a session code).
+    actor
+        Who creates it (must be allowed ``manage_users``).
+    team
+        Usernames whose caseloads this (staff) user shares.
+    config
+        Sign-in rules.
+
+    Raises
+    ------
+    AccessDeniedError
+        If ``actor`` may not manage users.
+    AccountError
+        If the username is malformed or taken, the role unknown, or the password weak.
+    """
+    require(actor, Operation.MANAGE_USERS)
+    cfg = config or _DEFAULT_CONFIG
+    name = _normalise_username(username)
+    if not _USERNAME.match(name):
+        msg = (
+            "A username must be 3-64 characters: letters, digits and . _ @ -, "
+            "starting and ending with a letter or digit."
+        )
+        raise AccountError(msg)
+    try:
+        user_role = Role(role)
+    except ValueError:
+        msg = f"Unknown role {role!r}; use one of: {', '.join(r.value for r in Role)}."
+        raise AccountError(msg) from None
+    if user_role is Role.PARTICIPANT:
+        msg = "Participants join sessions with a session code, not an account."
+        raise AccountError(msg)
+    check_password(password, username=name, config=cfg)
+    data = {
+        "username": name,
+        "role": user_role.value,
+        "password_hash": _hasher(cfg).hash(password),
+        "failed_attempts": 0,
+        "locked_until": None,
+        "active": True,
+        "status": "active",
+        "team": sorted({_normalise_username(t) for t in team}),
+    }
+    if _find_user(store, name) is not None:
+        msg = "That username is taken; choose another."
+        raise AccountError(msg)
+    try:
+        store.add_record(
+            USER_ENTITY,
+            data,
+            actor=actor.user_id,
+            reason=f"account created ({user_role.value})",
+            record_id=_user_id(name),
+        )
+    except IntegrityError as exc:  # created by someone else a moment ago
+        msg = "That username is taken; choose another."
+        raise AccountError(msg) from exc
+    logger.info("account created with role %s", user_role.value)
+    return name
+
+
+def _update_user(
+    store: Store,
+    username: str,
+    change: Callable[[dict[str, Any]], dict[str, Any] | None],
+    *,
+    actor: str,
+    reason: str,
+) -> dict[str, Any] | None:
+    """Apply ``change(user) -> changes`` with optimistic locking, retrying on conflicts."""
+    for _ in range(_RETRIES):
+        user = _find_user(store, username)
+        if user is None:
+            return None
+        changes = change(user)
+        if not changes:
+            return user
+        try:
+            return store.edit_record(
+                USER_ENTITY,
+                user["id"],
+                changes,
+                expected_version=int(user["version"]),
+                actor=actor,
+                reason=reason,
+            )
+        except ConflictError:
+            continue
+    msg = "The account is being changed by several people at once; try again."
+    raise AccountError(msg)
+
+
+def authenticate(
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    config: AuthConfig | None = None,
+    now: dt.datetime | None = None,
+) -> Principal:
+    """Sign in with a username and password.
+
+    Parameters
+    ----------
+    store
+        The register store holding the accounts.
+    username, password
+        What the person typed.
+    config
+        Sign-in rules (lock-out threshold and duration).
+    now
+        The current time (for tests); naive values are UTC.
+
+    Returns
+    -------
+    Principal
+        With the account's role and team.
+
+    Raises
+    ------
+    AuthError
+        With one message for every failure (unknown user, wrong password,
+        disabled or locked account), so it reveals nothing.
+    """
+    cfg = config or _DEFAULT_CONFIG
+    when = _now(now)
+    failed = AuthError(cfg.failure_message)
+    user = _find_user(store, username) if isinstance(username, str) else None
+    if not isinstance(password, str) or len(password) > cfg.max_password_length:
+        raise failed
+    if user is None or not user.get("active"):
+        _verify(cfg, _dummy_hash(cfg), password)
+        logger.info("sign-in refused: no such active account")
+        raise failed
+    locked_until = user.get("locked_until")
+    if locked_until and when < dt.datetime.fromisoformat(locked_until):
+        _verify(cfg, _dummy_hash(cfg), password)
+        logger.info("sign-in refused: account locked")
+        raise failed
+    if not _verify(cfg, str(user["password_hash"]), password):
+        _record_failure(store, user["username"], cfg, when)
+        logger.info("sign-in refused: wrong password")
+        raise failed
+
+    def reset(current: dict[str, Any]) -> dict[str, Any] | None:
+        changes: dict[str, Any] = {}
+        if current.get("failed_attempts") or current.get("locked_until"):
+            changes |= {"failed_attempts": 0, "locked_until": None}
+        if _hasher(cfg).check_needs_rehash(str(current["password_hash"])):
+            changes["password_hash"] = _hasher(cfg).hash(password)
+        return changes
+
+    user = _update_user(store, user["username"], reset, actor=user["username"], reason="signed in")
+    assert user is not None
+    return _principal_for(user)
+
+
+def _verify(cfg: AuthConfig, password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher(cfg).verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _record_failure(store: Store, username: str, cfg: AuthConfig, when: dt.datetime) -> None:
+    def fail(current: dict[str, Any]) -> dict[str, Any]:
+        attempts = int(current.get("failed_attempts") or 0) + 1
+        if attempts >= cfg.max_failures:
+            until = when + dt.timedelta(minutes=cfg.lockout_minutes)
+            return {"failed_attempts": 0, "locked_until": until.isoformat()}
+        return {"failed_attempts": attempts}
+
+    _update_user(store, username, fail, actor=username, reason="wrong password")
+
+
+def change_password(
+    store: Store,
+    username: str,
+    old_password: str,
+    new_password: str,
+    *,
+    config: AuthConfig | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Change one's own password (the old one must be right).
+
+    Raises
+    ------
+    AuthError
+        If the username or old password is wrong (counts as a failed sign-in).
+    AccountError
+        If the new password breaks the policy.
+    """
+    cfg = config or _DEFAULT_CONFIG
+    who = authenticate(store, username, old_password, config=cfg, now=now)
+    check_password(new_password, username=who.user_id, config=cfg)
+    new_hash = _hasher(cfg).hash(new_password)
+    _update_user(
+        store,
+        who.user_id,
+        lambda _user: {"password_hash": new_hash},
+        actor=who.user_id,
+        reason="password changed",
+    )
+
+
+def reset_password(
+    store: Store,
+    username: str,
+    new_password: str,
+    *,
+    actor: Principal,
+    config: AuthConfig | None = None,
+) -> None:
+    """Set a new password for someone (an admin's job); also unlocks the account.
+
+    Raises
+    ------
+    AccessDeniedError
+        If ``actor`` may not manage users.
+    AccountError
+        If there is no such account or the password breaks the policy.
+    """
+    require(actor, Operation.MANAGE_USERS)
+    cfg = config or _DEFAULT_CONFIG
+    name = _normalise_username(username)
+    check_password(new_password, username=name, config=cfg)
+    new_hash = _hasher(cfg).hash(new_password)
+    done = _update_user(
+        store,
+        name,
+        lambda _user: {"password_hash": new_hash, "failed_attempts": 0, "locked_until": None},
+        actor=actor.user_id,
+        reason="password reset by an admin",
+    )
+    if done is None:
+        msg = "There is no account with that username."
+        raise AccountError(msg)
+
+
+def disable_user(store: Store, username: str, *, actor: Principal, reason: str = "") -> None:
+    """Disable an account: it can no longer sign in (its history stays).
+
+    Raises
+    ------
+    AccessDeniedError
+        If ``actor`` may not manage users.
+    AccountError
+        If there is no such account.
+    """
+    require(actor, Operation.MANAGE_USERS)
+    done = _update_user(
+        store,
+        _normalise_username(username),
+        lambda user: {"active": False, "status": "disabled"} if user.get("active") else None,
+        actor=actor.user_id,
+        reason=reason or "account disabled",
+    )
+    if done is None:
+        msg = "There is no account with that username."
+        raise AccountError(msg)
+
+
+def list_users(store: Store, *, actor: Principal) -> pd.DataFrame:
+    """Return the accounts (never their hashes), sorted by username.
+
+    Columns: username, role, active, locked_until, failed_attempts, team.
+    """
+    require(actor, Operation.MANAGE_USERS)
+    columns = ["username", "role", "active", "locked_until", "failed_attempts", "team"]
+    frame = store.records(USER_ENTITY)
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    return frame[columns].sort_values("username", kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- session codes
+class RateLimiter:
+    """Counts failures per client in a sliding window (thread-safe, in memory).
+
+    Parameters
+    ----------
+    max_failures
+        Failures allowed per client within the window.
+    window_seconds
+        The window's length.
+
+    Examples
+    --------
+    >>> limiter = RateLimiter(max_failures=2, window_seconds=60)
+    >>> t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    >>> limiter.fail("kiosk", t0); limiter.fail("kiosk", t0)
+    >>> limiter.blocked("kiosk", t0 + dt.timedelta(seconds=59))
+    True
+    >>> limiter.blocked("kiosk", t0 + dt.timedelta(seconds=61))
+    False
+    """
+
+    def __init__(self, *, max_failures: int, window_seconds: float) -> None:
+        self.max_failures = max_failures
+        self.window = dt.timedelta(seconds=window_seconds)
+        self._lock = threading.Lock()
+        self._failures: dict[str, deque[dt.datetime]] = {}
+
+    def _trim(self, key: str, now: dt.datetime) -> deque[dt.datetime]:
+        times = self._failures.setdefault(key, deque())
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        return times
+
+    def blocked(self, key: str, now: dt.datetime) -> bool:
+        """Whether ``key`` has used up its failures for now."""
+        with self._lock:
+            blocked = len(self._trim(key, now)) >= self.max_failures
+            if not self._failures[key]:
+                del self._failures[key]
+            return blocked
+
+    def fail(self, key: str, now: dt.datetime) -> None:
+        """Count one failure for ``key``."""
+        with self._lock:
+            self._trim(key, now).append(now)
+
+
+_JOIN_LIMITERS: dict[tuple[int, float], RateLimiter] = {}
+_JOIN_LIMITERS_LOCK = threading.Lock()
+
+
+def _join_limiter(cfg: AuthConfig) -> RateLimiter:
+    key = (cfg.join_max_failures, cfg.join_window_seconds)
+    with _JOIN_LIMITERS_LOCK:
+        if key not in _JOIN_LIMITERS:
+            _JOIN_LIMITERS[key] = RateLimiter(
+                max_failures=cfg.join_max_failures, window_seconds=cfg.join_window_seconds
+            )
+        return _JOIN_LIMITERS[key]
+
+
+def _code_key(code: str) -> str:
+    return hashlib.sha256(("assetmap-session-code:" + code).encode()).hexdigest()
+
+
+def _normalise_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def issue_session_code(
+    store: Store,
+    session_id: str,
+    *,
+    actor: Principal,
+    ttl_hours: float = 8,
+    config: AuthConfig | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """Create a short code participants type to join a mapping session.
+
+    Checks ``start_session``. Only a hash of the code is stored; the code is
+    shown once, to the facilitator.
+
+    Parameters
+    ----------
+    store
+        The register store.
+    session_id
+        The mapping session the code admits to.
+    actor
+        The facilitator.
+    ttl_hours
+        How long the code works.
+    config
+        Code length.
+    now
+        The current time (for tests).
+
+    Returns
+    -------
+    str
+        E.g. ``"K7QH4M"``: letters and digits that cannot be confused.
+    """
+    require(actor, Operation.START_SESSION)
+    cfg = config or _DEFAULT_CONFIG
+    if not session_id:
+        msg = "A session code needs the session's id."
+        raise AccountError(msg)
+    if not 0 < ttl_hours <= 24 * 7:
+        msg = f"`ttl_hours` must be between 0 and 168, got {ttl_hours!r}."
+        raise AccountError(msg)
+    expires = _now(now) + dt.timedelta(hours=ttl_hours)
+    for _ in range(_RETRIES):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(cfg.code_length))
+        key = _code_key(code)
+        try:
+            store.add_record(
+                CODE_ENTITY,
+                {
+                    "code_hash": key,
+                    "session_id": session_id,
+                    "expires_at": expires.isoformat(),
+                    "status": "active",
+                },
+                actor=actor.user_id,
+                reason="session code issued",
+                record_id=str(uuid.uuid5(_NAMESPACE, key)),
+            )
+        except IntegrityError:  # the same code is live already: draw again
+            continue
+        return code
+    msg = "Could not draw a free session code; try again."  # pragma: no cover
+    raise AccountError(msg)  # pragma: no cover
+
+
+def revoke_session_codes(store: Store, session_id: str, *, actor: Principal) -> int:
+    """Stop every code of a session from working (e.g. when it ends); return how many."""
+    require(actor, Operation.START_SESSION)
+    codes = store.records(CODE_ENTITY, status="active")
+    if codes.empty:
+        return 0
+    revoked = 0
+    for row in codes[codes["session_id"] == session_id].to_dict("records"):
+        try:
+            store.edit_record(
+                CODE_ENTITY,
+                str(row["id"]),
+                {"status": "revoked"},
+                expected_version=int(row["version"]),
+                actor=actor.user_id,
+                reason="session code revoked",
+            )
+        except ConflictError:
+            continue
+        revoked += 1
+    return revoked
+
+
+def join_session(
+    store: Store,
+    code: str,
+    *,
+    client: str = "unknown",
+    config: AuthConfig | None = None,
+    now: dt.datetime | None = None,
+    limiter: RateLimiter | None = None,
+) -> Principal:
+    """Join a mapping session with its code, as a participant.
+
+    Parameters
+    ----------
+    store
+        The register store.
+    code
+        What the participant typed (case, spaces and dashes do not matter).
+    client
+        Who is trying (e.g. the browser session's id), for rate limiting.
+    config
+        How many wrong codes a client may try per window.
+    now
+        The current time (for tests).
+    limiter
+        The failure counter; one shared per process by default.
+
+    Returns
+    -------
+    Principal
+        Role participant, scoped to the code's session, with a fresh random
+        id and a neutral label.
+
+    Raises
+    ------
+    AuthError
+        If the code is unknown, expired or revoked, or this client has tried
+        too many wrong codes.
+    """
+    cfg = config or _DEFAULT_CONFIG
+    when = _now(now)
+    counter = limiter or _join_limiter(cfg)
+    if counter.blocked(client, when):
+        msg = "Too many wrong codes. Wait a minute, then check the code with your facilitator."
+        raise AuthError(msg)
+    typed = _normalise_code(code) if isinstance(code, str) else ""
+    record: dict[str, Any] | None = None
+    if len(typed) == cfg.code_length and set(typed) <= set(CODE_ALPHABET):
+        key = _code_key(typed)
+        try:
+            record = store.get_record(CODE_ENTITY, str(uuid.uuid5(_NAMESPACE, key)))
+        except NotFoundError:
+            record = None
+    if (
+        record is None
+        or record.get("status") != "active"
+        or when >= dt.datetime.fromisoformat(record["expires_at"])
+    ):
+        counter.fail(client, when)
+        msg = "That session code does not work: it may be mistyped or the session may have ended."
+        raise AuthError(msg)
+    return Principal(
+        user_id=f"participant-{secrets.token_hex(6)}",
+        role=Role.PARTICIPANT,
+        session_id=str(record["session_id"]),
+    )
+
+
+# ---------------------------------------------------------------------- single sign-on
+_SSO_ROLES: Mapping[str, Role] = {r.value: r for r in Role if r is not Role.PARTICIPANT}
+_PRECEDENCE: Sequence[Role] = (Role.ADMIN, Role.LEAD, Role.FACILITATOR, Role.STAFF)
+
+
+def principal_from_oidc(
+    claims: Mapping[str, Any],
+    *,
+    role_claim: str = "roles",
+    role_map: Mapping[str, Role | str] | None = None,
+    id_claim: str = "email",
+    precedence: Sequence[Role] = _PRECEDENCE,
+) -> Principal:
+    """Map the identity claims of a single sign-on to a principal.
+
+    Pure: give it ``st.user.to_dict()`` after ``st.login()``.
+
+    Parameters
+    ----------
+    claims
+        The ID token's claims (plus Streamlit's ``is_logged_in``).
+    role_claim
+        The claim holding the person's role(s) (a string or a list), e.g.
+        ``"roles"`` (Microsoft Entra app roles) or ``"groups"``.
+    role_map
+        Provider role/group value -> assetmap role. By default the values are
+        the role names themselves (``"staff"``, ``"lead"``...). Participants
+        never sign in this way.
+    id_claim
+        The claim used as ``user_id`` (and plan owner): ``"email"`` by
+        default (refused if ``email_verified`` is false), or ``"sub"``.
+    precedence
+        Which role wins when several map.
+
+    Raises
+    ------
+    AccessDeniedError
+        If the person is not signed in, has no id, or no role that maps.
+
+    Examples
+    --------
+    >>> claims = {"is_logged_in": True, "sub": "a1", "email": "ana@probation.example",
+    ...           "name": "Ana", "roles": ["assetmap.staff"]}
+    >>> p = principal_from_oidc(claims, role_map={"assetmap.staff": "staff"})
+    >>> (p.user_id, p.role.value, p.label)
+    ('ana@probation.example', 'staff', 'Ana')
+    """
+    if claims.get("is_logged_in") is False:
+        msg = "Not signed in."
+        raise AccessDeniedError(msg)
+    user_id = claims.get(id_claim)
+    if not isinstance(user_id, str) or not user_id.strip():
+        msg = f"The identity provider sent no `{id_claim}` claim; cannot tell who this is."
+        raise AccessDeniedError(msg)
+    if id_claim == "email" and claims.get("email_verified") is False:
+        msg = "The identity provider says this email address is not verified."
+        raise AccessDeniedError(msg)
+    mapping = {k: Role(v) for k, v in (role_map or _SSO_ROLES).items()}
+    raw = claims.get(role_claim)
+    values = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list | tuple) else []
+    roles = {mapping[v] for v in values if isinstance(v, str) and v in mapping}
+    roles.discard(Role.PARTICIPANT)
+    chosen = next((r for r in precedence if r in roles), None)
+    if chosen is None:
+        msg = (
+            f"This account has no assetmap role in its `{role_claim}` claim; "
+            "ask an administrator to assign one."
+        )
+        raise AccessDeniedError(msg)
+    label = claims.get("name")
+    return Principal(
+        user_id=user_id.strip().casefold() if id_claim == "email" else user_id,
+        role=chosen,
+        label=label if isinstance(label, str) and label.strip() else user_id,
+    )

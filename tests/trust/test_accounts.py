@@ -1,0 +1,342 @@
+"""Local accounts, lock-out, participant session codes and single sign-on claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+
+from assetmap.access import Operation, Principal, Role, allowed
+from assetmap.accounts import (
+    CODE_ALPHABET,
+    AuthConfig,
+    RateLimiter,
+    authenticate,
+    change_password,
+    create_user,
+    disable_user,
+    issue_session_code,
+    join_session,
+    list_users,
+    principal_from_oidc,
+    reset_password,
+    revoke_session_codes,
+)
+from assetmap.errors import AccessDeniedError, AccountError, AuthError
+from assetmap.store import Store
+
+# Cheap argon2 parameters keep the tests fast; the defaults are tested for the hash format.
+FAST = AuthConfig(time_cost=1, memory_cost_kib=8, parallelism=1)
+ADMIN = Principal("root-admin", Role.ADMIN)
+FACILITATOR = Principal("fran", Role.FACILITATOR)
+T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
+PASSWORD = "kettle orchard lantern"
+
+
+@pytest.fixture
+def accounts(store: Store) -> Store:
+    create_user(store, "Sam", PASSWORD, "staff", actor=ADMIN, team=["tess"], config=FAST)
+    create_user(store, "lee", "another long phrase", Role.LEAD, actor=ADMIN, config=FAST)
+    return store
+
+
+def _raw_dump(store: Store) -> str:
+    """Everything in the records and history tables, as text."""
+    with store.engine.connect() as conn:
+        rows = [
+            *conn.execute(text("SELECT data FROM records")).all(),
+            *conn.execute(text("SELECT data FROM history")).all(),
+        ]
+    return json.dumps([r[0] for r in rows], default=str)
+
+
+def test_a_user_signs_in_with_their_role_and_team(accounts: Store) -> None:
+    who = authenticate(accounts, "sam", PASSWORD, config=FAST, now=T0)
+    assert who == Principal("sam", Role.STAFF, label="sam", team=frozenset({"tess"}))
+    assert authenticate(accounts, "  SAM ", PASSWORD, config=FAST, now=T0).user_id == "sam"
+
+
+def test_unknown_user_and_wrong_password_get_the_same_message(accounts: Store) -> None:
+    messages = []
+    for username, password in [("sam", "wrong password here"), ("nobody", PASSWORD)]:
+        with pytest.raises(AuthError) as info:
+            authenticate(accounts, username, password, config=FAST, now=T0)
+        messages.append(str(info.value))
+    assert (
+        messages[0]
+        == messages[1]
+        == (
+            "The username or password is wrong. After 5 wrong tries in a row an account is "
+            "locked for 15 minutes."
+        )
+    )
+    assert isinstance(AuthError("x"), AccessDeniedError)
+
+
+def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(accounts: Store) -> None:
+    for i in range(5):
+        with pytest.raises(AuthError):
+            authenticate(accounts, "sam", f"wrong password {i}", config=FAST, now=T0)
+    # Locked: even the right password is refused, with the same message.
+    with pytest.raises(AuthError, match="username or password is wrong"):
+        authenticate(accounts, "sam", PASSWORD, config=FAST, now=T0 + dt.timedelta(minutes=14))
+    who = authenticate(
+        accounts, "sam", PASSWORD, config=FAST, now=T0 + dt.timedelta(minutes=15, seconds=1)
+    )
+    assert who.role is Role.STAFF
+    users = list_users(accounts, actor=ADMIN).set_index("username")
+    assert users.loc["sam", "failed_attempts"] == 0
+    assert users.loc["sam", "locked_until"] is None
+
+
+def test_a_good_sign_in_resets_the_failure_count(accounts: Store) -> None:
+    for _ in range(4):
+        with pytest.raises(AuthError):
+            authenticate(accounts, "sam", "not the password", config=FAST, now=T0)
+    authenticate(accounts, "sam", PASSWORD, config=FAST, now=T0)
+    for _ in range(4):
+        with pytest.raises(AuthError):
+            authenticate(accounts, "sam", "not the password", config=FAST, now=T0)
+    assert authenticate(accounts, "sam", PASSWORD, config=FAST, now=T0).user_id == "sam"
+
+
+def test_simultaneous_wrong_passwords_are_all_counted(accounts: Store) -> None:
+    def attempt(i: int) -> None:
+        with pytest.raises(AuthError):
+            authenticate(accounts, "sam", f"guess number {i}", config=FAST, now=T0)
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        list(pool.map(attempt, range(5)))
+    with pytest.raises(AuthError):
+        authenticate(accounts, "sam", PASSWORD, config=FAST, now=T0)
+    history = accounts.history(
+        "user", accounts.records("user").set_index("username").at["sam", "id"]
+    )
+    assert list(history["reason"]) == ["account created (staff)"] + ["wrong password"] * 5
+
+
+def test_a_disabled_account_cannot_sign_in(accounts: Store) -> None:
+    disable_user(accounts, "sam", actor=ADMIN)
+    with pytest.raises(AuthError, match="username or password is wrong"):
+        authenticate(accounts, "sam", PASSWORD, config=FAST, now=T0)
+    assert list(list_users(accounts, actor=ADMIN)["active"]) == [True, False]
+
+
+def test_only_an_admin_manages_users(accounts: Store) -> None:
+    sam = authenticate(accounts, "sam", PASSWORD, config=FAST)
+    with pytest.raises(AccessDeniedError, match=r"may not manage user accounts \(manage_users\)"):
+        create_user(accounts, "eve", "a perfectly long one", "admin", actor=sam, config=FAST)
+    with pytest.raises(AccessDeniedError):
+        disable_user(accounts, "lee", actor=sam)
+    with pytest.raises(AccessDeniedError):
+        list_users(accounts, actor=sam)
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role", "message"),
+    [
+        ("sam", "yet another phrase", "staff", "That username is taken"),
+        ("ok_user", "short one", "staff", "too short: use at least 12"),
+        ("ok_user", "aaaaaaaaaaaaaaaa", "staff", "one or two characters repeated"),
+        ("ok_user", "my name is ok_user", "staff", "must not contain the username"),
+        ("ok_user", "a fine long phrase", "participant", "join sessions with a session code"),
+        ("ok_user", "a fine long phrase", "boss", "Unknown role 'boss'"),
+        ("x", "a fine long phrase", "staff", "A username must be 3-64 characters"),
+        ("bad name", "a fine long phrase", "staff", "A username must be"),
+    ],
+)
+def test_bad_accounts_are_refused(
+    accounts: Store, username: str, password: str, role: str, message: str
+) -> None:
+    with pytest.raises(AccountError, match=message):
+        create_user(accounts, username, password, role, actor=ADMIN, config=FAST)
+    assert len(accounts.records("user")) == 2
+
+
+def test_only_an_argon2id_hash_is_stored(store: Store) -> None:
+    create_user(store, "ana", "blue heron at dusk", "staff", actor=ADMIN)  # default parameters
+    stored = store.records("user").iloc[0]["password_hash"]
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert "blue heron" not in _raw_dump(store)
+
+
+def test_a_weaker_old_hash_is_upgraded_on_sign_in(accounts: Store) -> None:
+    stronger = AuthConfig(time_cost=2, memory_cost_kib=16, parallelism=1)
+    authenticate(accounts, "sam", PASSWORD, config=stronger)
+    users = accounts.records("user").set_index("username")
+    assert users.at["sam", "password_hash"].startswith("$argon2id$v=19$m=16,t=2,p=1$")
+    assert authenticate(accounts, "sam", PASSWORD, config=FAST).user_id == "sam"
+
+
+def test_changing_a_password_needs_the_old_one(accounts: Store) -> None:
+    with pytest.raises(AuthError):
+        change_password(accounts, "sam", "wrong old password", "new long phrase", config=FAST)
+    with pytest.raises(AccountError, match="too short"):
+        change_password(accounts, "sam", PASSWORD, "tiny", config=FAST)
+    change_password(accounts, "sam", PASSWORD, "a brand new phrase", config=FAST)
+    assert authenticate(accounts, "sam", "a brand new phrase", config=FAST).user_id == "sam"
+    with pytest.raises(AuthError):
+        authenticate(accounts, "sam", PASSWORD, config=FAST)
+
+
+def test_an_admin_reset_unlocks_the_account(accounts: Store) -> None:
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            authenticate(accounts, "sam", "wrong wrong wrong", config=FAST, now=T0)
+    reset_password(accounts, "sam", "fresh start phrase", actor=ADMIN, config=FAST)
+    assert authenticate(accounts, "sam", "fresh start phrase", config=FAST, now=T0).user_id == "sam"
+    with pytest.raises(AccountError, match="no account with that username"):
+        reset_password(accounts, "ghost", "fresh start phrase", actor=ADMIN, config=FAST)
+
+
+def test_list_users_never_shows_hashes(accounts: Store) -> None:
+    users = list_users(accounts, actor=ADMIN)
+    assert list(users.columns) == [
+        "username",
+        "role",
+        "active",
+        "locked_until",
+        "failed_attempts",
+        "team",
+    ]
+    assert list(users["username"]) == ["lee", "sam"]
+    assert list(users["role"]) == ["lead", "staff"]
+
+
+# ------------------------------------------------------------------ session codes
+def test_a_participant_joins_their_session_with_a_code(store: Store) -> None:
+    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
+    assert len(code) == 6
+    assert set(code) <= set(CODE_ALPHABET)
+    assert not set("0O1IL5S2Z8B") & set(CODE_ALPHABET)
+    limiter = RateLimiter(max_failures=10, window_seconds=60)
+    typed = f" {code[:3].lower()}-{code[3:]} "
+    guest = join_session(store, typed, now=T0 + dt.timedelta(hours=1), limiter=limiter)
+    assert guest.role is Role.PARTICIPANT
+    assert guest.session_id == "session-A"
+    assert guest.label.startswith("Participant ")
+    assert allowed(guest, Operation.PROPOSE_ASSET, session_id="session-A")
+    assert not allowed(guest, Operation.PROPOSE_ASSET, session_id="session-B")
+    other = join_session(store, code, now=T0, limiter=limiter)
+    assert other.user_id != guest.user_id  # each join is a separate, anonymous participant
+
+
+def test_a_session_code_reaches_no_plan(store: Store) -> None:
+    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
+    guest = join_session(store, code, now=T0, limiter=RateLimiter(max_failures=5, window_seconds=1))
+    plan_ops = [
+        Operation.CREATE_PLAN,
+        Operation.VIEW_PLAN,
+        Operation.EDIT_PLAN,
+        Operation.LOG_REFERRAL,
+        Operation.EXPORT_PLAN,
+        Operation.ERASE_PLAN,
+        Operation.PURGE_PLANS,
+    ]
+    for op in plan_ops:
+        for owner in (guest.user_id, "sam", None):
+            assert not allowed(guest, op, owner_id=owner, session_id="session-A")
+
+
+def test_the_code_itself_is_never_stored(store: Store) -> None:
+    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
+    assert code not in _raw_dump(store)
+
+
+def test_expired_revoked_and_unknown_codes_are_refused(store: Store) -> None:
+    limiter = RateLimiter(max_failures=100, window_seconds=60)
+    code = issue_session_code(store, "session-A", actor=FACILITATOR, ttl_hours=8, now=T0)
+    refused = "That session code does not work"
+    with pytest.raises(AuthError, match=refused):
+        join_session(store, code, now=T0 + dt.timedelta(hours=8), limiter=limiter)
+    with pytest.raises(AuthError, match=refused):
+        join_session(store, "ACDEFG" if code != "ACDEFG" else "GFEDCA", now=T0, limiter=limiter)
+    with pytest.raises(AuthError, match=refused):
+        join_session(store, "<script>", now=T0, limiter=limiter)
+    assert revoke_session_codes(store, "session-A", actor=FACILITATOR) == 1
+    with pytest.raises(AuthError, match=refused):
+        join_session(store, code, now=T0, limiter=limiter)
+
+
+def test_wrong_codes_are_rate_limited_per_client(store: Store) -> None:
+    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
+    limiter = RateLimiter(max_failures=3, window_seconds=60)
+    for _ in range(3):
+        with pytest.raises(AuthError, match="does not work"):
+            join_session(store, "XXXXXX", client="tablet-1", now=T0, limiter=limiter)
+    with pytest.raises(AuthError, match="Too many wrong codes"):
+        join_session(store, code, client="tablet-1", now=T0, limiter=limiter)
+    assert join_session(store, code, client="tablet-2", now=T0, limiter=limiter).session_id
+    later = T0 + dt.timedelta(seconds=60)
+    assert join_session(store, code, client="tablet-1", now=later, limiter=limiter).session_id
+
+
+def test_only_facilitators_issue_codes(store: Store) -> None:
+    with pytest.raises(AccessDeniedError, match=r"start_session"):
+        issue_session_code(store, "session-A", actor=Principal("sam", Role.STAFF))
+    guest = Principal("p-1", Role.PARTICIPANT, session_id="session-A")
+    with pytest.raises(AccessDeniedError):
+        issue_session_code(store, "session-A", actor=guest)
+
+
+# ------------------------------------------------------------------ single sign-on
+ENTRA_CLAIMS = {
+    "is_logged_in": True,
+    "iss": "https://login.microsoftonline.com/tenant/v2.0",
+    "sub": "AAAAAAAAAAAAAAAAAAAAAHk9",
+    "email": "Ana.Smith@probation.example",
+    "email_verified": True,
+    "name": "Ana Smith",
+    "roles": ["AssetMap.Staff", "Other.App"],
+}
+ENTRA_MAP = {"AssetMap.Staff": "staff", "AssetMap.Lead": "lead", "AssetMap.Admin": "admin"}
+
+
+def test_sso_claims_become_a_principal() -> None:
+    who = principal_from_oidc(ENTRA_CLAIMS, role_map=ENTRA_MAP)
+    assert who == Principal("ana.smith@probation.example", Role.STAFF, label="Ana Smith")
+    by_sub = principal_from_oidc(ENTRA_CLAIMS, role_map=ENTRA_MAP, id_claim="sub")
+    assert by_sub.user_id == "AAAAAAAAAAAAAAAAAAAAAHk9"
+
+
+def test_sso_role_claim_may_be_a_single_string_with_default_names() -> None:
+    claims = {"sub": "u1", "email": "f@x.example", "groups": "facilitator"}
+    assert principal_from_oidc(claims, role_claim="groups").role is Role.FACILITATOR
+
+
+def test_sso_precedence_picks_one_role() -> None:
+    claims = ENTRA_CLAIMS | {"roles": ["AssetMap.Staff", "AssetMap.Admin"]}
+    assert principal_from_oidc(claims, role_map=ENTRA_MAP).role is Role.ADMIN
+    staff_first = (Role.STAFF, Role.ADMIN)
+    assert (
+        principal_from_oidc(claims, role_map=ENTRA_MAP, precedence=staff_first).role is Role.STAFF
+    )
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        (ENTRA_CLAIMS | {"roles": ["Other.App"]}, "no assetmap role in its `roles` claim"),
+        ({k: v for k, v in ENTRA_CLAIMS.items() if k != "roles"}, "no assetmap role"),
+        (ENTRA_CLAIMS | {"roles": ["participant"]}, "no assetmap role"),
+        (ENTRA_CLAIMS | {"is_logged_in": False}, "Not signed in"),
+        (ENTRA_CLAIMS | {"email_verified": False}, "not verified"),
+        ({"sub": "u1", "roles": ["AssetMap.Staff"]}, "no `email` claim"),
+    ],
+)
+def test_sso_without_a_usable_role_or_identity_is_refused(
+    claims: dict[str, object], message: str
+) -> None:
+    role_map = ENTRA_MAP | {"participant": "participant"}
+    with pytest.raises(AccessDeniedError, match=message):
+        principal_from_oidc(claims, role_map=role_map)
+
+
+def test_auth_config_checks_itself() -> None:
+    with pytest.raises(ValueError, match="`max_failures` must be at least 1"):
+        AuthConfig(max_failures=0)
+    with pytest.raises(ValueError, match="`code_length` must be at least 5"):
+        AuthConfig(code_length=4)

@@ -236,8 +236,9 @@ class WalkConfig:
 class WalkGraph:
     """A walking network ready for travel-time questions; build it once, reuse it.
 
-    Made by :func:`build_walk_graph`; read-only (share it between users and
-    threads freely, never write into its arrays).
+    Made by :func:`build_walk_graph`; read-only: share it between users and
+    threads freely (pyproj transformers are thread-safe since pyproj 3.1),
+    never write into its arrays.
 
     Attributes
     ----------

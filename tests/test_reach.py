@@ -17,13 +17,13 @@ from pyproj import Transformer
 from assetmap.ingest.osm import read_osm_file
 from assetmap.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
 from assetmap.reach import (
+    count_within,
     isochrones,
     k_nearest_times,
     nearest_sources,
     nearest_times,
     point_times,
     times_from_point,
-    times_within,
     travel_time_matrix,
 )
 
@@ -98,8 +98,8 @@ def test_k_nearest_times_are_the_two_smallest_per_node(grid):
     assert limited[:, 1] == pytest.approx([150, INF, 150, INF, 150, 75, INF, INF, 150], abs=0.01)
 
 
-def test_times_within_counts_sources_inside_the_limit(grid):
-    counts = times_within(grid, *sources(A, B, C), max_minutes=2.55)
+def test_count_within_counts_the_sources_inside_the_limit(grid):
+    counts = count_within(grid, *sources(A, B, C), max_minutes=2.55)
     assert counts.tolist() == [2, 1, 2, 0, 2, 2, 1, 1, 2]
 
 
@@ -132,6 +132,19 @@ def test_travel_time_matrix_is_inf_beyond_the_limit(grid):
     origins = at([0.0, 200.0], [0.0, 200.0])
     minutes = travel_time_matrix(grid, *origins, *sources(A, B, C), max_minutes=2.55)
     assert minutes == pytest.approx(np.array([[90, 150, INF], [INF, 150, 0]]) / 60, abs=0.01 / 60)
+
+
+def test_travel_time_matrix_with_no_points_on_one_side_is_empty(grid):
+    one = at([0.0], [0.0])
+    assert travel_time_matrix(grid, [], [], *one).shape == (0, 1)
+    assert travel_time_matrix(grid, *one, [], []).shape == (1, 0)
+
+
+def test_isochrone_of_a_point_too_far_from_any_street_is_empty(grid):
+    far = [c[0] for c in at([0.0], [-2_000.0])]  # 2 km south: a 25 min leg
+    result = isochrones(grid, *far, minutes=(10,))
+    assert result.polygons["n_nodes"].tolist() == [0]
+    assert result.polygons.geometry.iloc[0].is_empty
 
 
 def test_point_times_read_node_times_and_add_the_point_leg(grid):

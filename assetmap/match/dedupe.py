@@ -1,0 +1,1437 @@
+"""De-duplication: find records that describe the same asset, score them, plan merges.
+
+The same library comes in from OpenStreetMap, from a council spreadsheet and
+from an Open Referral feed, each spelt a little differently and placed a few
+tens of metres apart. :func:`find_duplicates` finds such pairs without
+comparing all pairs, scores each from several independent pieces of evidence
+and explains the score; :func:`plan_merges` turns the pairs decided "merge"
+into merge groups for :meth:`assetmap.store.Store.merge_assets`.
+
+How a pair is found (blocking)
+    Two records are compared only if they lie within ``max_distance_m`` of
+    each other (a k-d tree in metres: British National Grid for GB data, the
+    local UTM zone elsewhere) or share a normalised postcode.
+
+How a pair is scored (0-100, the sum of points, clipped)
+    * names, up to ``name_weight``: nothing below 60 % alike, full marks from
+      95 %. Names are compared on their distinctive words ("Exton" in "Exton
+      Village Hall") with the kind of place ("village hall", "library", "car
+      park", "church hall") compared separately: a different kind ("Oakham
+      Library" against "Oakham Library Car Park", a church against its church
+      hall, a village hall against a church hall) caps the name similarity at
+      40 %, whatever rapidfuzz's subset-friendly ``token_set_ratio`` says;
+      related kinds ("Village Hall" against "Memorial Hall", "Church" against
+      "Chapel") cap it at 88 %, so such pairs go to review rather than merge.
+      Different numbers ("1st" and "2nd Oakham Scouts") and opposite
+      qualifiers ("North" and "South Luffenham") cap it at 40 % too. "St" and
+      "Saint", "&" and "and" compare equal; "The", "Ltd", "Limited", "CIC",
+      "CIO", "Charity", "Registered", "of", "and" are weak words and ignored.
+    * distance, up to ``distance_weight``: full within 25 m, falling to none at
+      ``max_distance_m``.
+    * the same phone number (UK numbers in any format), email address or
+      website: ``phone_weight``, ``email_weight``, ``website_weight`` (half for
+      the same web domain only; nothing for shared hosts such as facebook.com);
+      two different phone numbers or unrelated websites count against.
+    * categories: a shared category earns ``category_weight``; categories with
+      nothing in common (a library and a pharmacy) cost as much.
+    * postcodes: the same postcode earns ``postcode_weight``; a postcode in
+      another district costs as much, another sector of the same district half.
+
+How a pair is decided
+    "merge" needs all three of: a score of at least ``auto_merge_score``,
+    names at least ``min_merge_name_similarity`` alike, and at least
+    ``min_corroboration`` points from evidence other than the names, so two
+    records are never called the same on a name score alone. "review" is a
+    score of at least ``review_score``; anything lower is "distinct".
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import Point
+>>> assets = gpd.GeoDataFrame(
+...     {"id": ["a", "b", "c"],
+...      "name": ["Oakham Library", "oakham libary", "Oakham Library Car Park"],
+...      "categories": [("library",), ("library",), ()]},
+...     geometry=[Point(-0.72586, 52.66935), Point(-0.72580, 52.66940),
+...               Point(-0.72550, 52.66960)], crs="EPSG:4326")
+>>> pairs = find_duplicates(assets)
+>>> for row in pairs.itertuples():
+...     print(row.id_a, row.id_b, row.score, row.decision, "|", row.reasons)
+a b 90.0 merge | names 100% alike; 7 m apart; both library
+b c 19.5 distinct | names 40% alike (library vs car park, library); 30 m apart
+a c 18.9 distinct | names 40% alike (library vs car park, library); 37 m apart
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import re
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Final, TypeVar
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+from scipy.spatial import cKDTree
+
+from assetmap.errors import SchemaError
+from assetmap.match.normalize import normalise_name
+from assetmap.schema import STORAGE_CRS
+
+__all__ = [
+    "DECISIONS",
+    "PAIR_COLUMNS",
+    "MatchConfig",
+    "MergeGroup",
+    "find_duplicates",
+    "name_similarity",
+    "normalise_phone",
+    "normalise_postcode",
+    "plan_merges",
+]
+
+logger = logging.getLogger(__name__)
+_T = TypeVar("_T", bound=Hashable)
+
+DECISIONS: Final = ("merge", "review", "distinct")
+PAIR_COLUMNS: Final = (
+    "id_a",
+    "id_b",
+    "name_a",
+    "name_b",
+    "score",
+    "decision",
+    "distance_m",
+    "name_similarity",
+    "reasons",
+)
+
+_NAME_FLOOR: Final = 60.0  # names less alike than this earn no points
+_NAME_FULL: Final = 95.0  # names at least this alike earn all the name points
+_CLOSE_M: Final = 25.0  # records this close earn all the distance points
+_KIND_CONFLICT_CAP: Final = 40.0
+_RELATED_KIND_CAP: Final = 88.0
+_MISSING_KIND_CAP: Final = 92.0
+_ONE_SIDE_ONLY_KIND: Final = 75.0  # at most, for "Chapel" against "Methodist Chapel"
+_MAX_BLOCKING_M: Final = 10_000.0
+_GB_BOUNDS: Final = (-8.75, 49.8, 1.9, 60.95)  # lon/lat box of Great Britain
+
+# ---------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True, slots=True)
+class MatchConfig:
+    """Thresholds and weights for :func:`find_duplicates`.
+
+    Parameters
+    ----------
+    max_distance_m
+        Records further apart than this are compared only if they share a
+        postcode (the blocking radius, metres).
+    auto_merge_score
+        Pairs scoring at least this (0-100) are merged automatically, if their
+        names are alike enough and other evidence backs the names up.
+    review_score
+        Pairs scoring at least this, and not merged, are queued for review.
+    min_merge_name_similarity
+        A merge also needs names at least this alike (0-100).
+    min_corroboration
+        A merge also needs at least this many points from evidence other
+        than the names (distance, phone, email, website, category, postcode).
+    name_weight, distance_weight, phone_weight, email_weight
+        Points each piece of evidence can earn (see the module docstring).
+    website_weight, category_weight, postcode_weight
+        Likewise.
+
+    Examples
+    --------
+    >>> MatchConfig(max_distance_m=400).max_distance_m
+    400
+    >>> MatchConfig(review_score=90)
+    Traceback (most recent call last):
+    ...
+    ValueError: `review_score` (90) must be below `auto_merge_score` (85.0).
+    """
+
+    max_distance_m: float = 250.0
+    auto_merge_score: float = 85.0
+    review_score: float = 50.0
+    min_merge_name_similarity: float = 85.0
+    min_corroboration: float = 20.0
+    name_weight: float = 60.0
+    distance_weight: float = 20.0
+    phone_weight: float = 15.0
+    email_weight: float = 15.0
+    website_weight: float = 10.0
+    category_weight: float = 10.0
+    postcode_weight: float = 10.0
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                msg = f"`{item.name}` must be a number, got {value!r}."
+                raise TypeError(msg)
+            if not math.isfinite(value) or value < 0:
+                msg = f"`{item.name}` must be a finite number >= 0, got {value!r}."
+                raise ValueError(msg)
+        if not 0 < self.max_distance_m <= _MAX_BLOCKING_M:
+            msg = (
+                f"`max_distance_m` must be above 0 and at most {_MAX_BLOCKING_M:,.0f} m, "
+                f"got {self.max_distance_m!r}."
+            )
+            raise ValueError(msg)
+        for name in ("auto_merge_score", "review_score", "min_merge_name_similarity"):
+            if getattr(self, name) > 100:
+                msg = f"`{name}` must be at most 100, got {getattr(self, name)!r}."
+                raise ValueError(msg)
+        if self.review_score >= self.auto_merge_score:
+            msg = (
+                f"`review_score` ({self.review_score}) must be below "
+                f"`auto_merge_score` ({self.auto_merge_score})."
+            )
+            raise ValueError(msg)
+        if self.name_weight == 0:
+            msg = "`name_weight` must be above 0: names are the main evidence."
+            raise ValueError(msg)
+
+
+# ---------------------------------------------------------------- names
+
+# Kinds of place: phrase -> (kind, family). Two names of the same family but a
+# different kind are related ("village hall", "memorial hall"); different
+# families are different places ("library", "car park").
+_KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
+    "car park": ("car_park", "parking"),
+    "parking": ("car_park", "parking"),
+    "church hall": ("church_hall", "church_hall"),
+    "chapel hall": ("church_hall", "church_hall"),
+    "church rooms": ("church_hall", "church_hall"),
+    "scout hall": ("scout_hut", "scouts"),
+    "scout hut": ("scout_hut", "scouts"),
+    "scouts": ("scouts", "scouts"),
+    "guides": ("scouts", "scouts"),
+    "village hall": ("village_hall", "venue"),
+    "memorial hall": ("memorial_hall", "venue"),
+    "community hall": ("community_hall", "venue"),
+    "parish hall": ("parish_hall", "venue"),
+    "community centre": ("community_centre", "venue"),
+    "village centre": ("community_centre", "venue"),
+    "community hub": ("community_centre", "venue"),
+    "hall": ("hall", "venue"),
+    "centre": ("centre", "venue"),
+    "institute": ("institute", "venue"),
+    "town hall": ("town_hall", "civic"),
+    "council offices": ("council_offices", "civic"),
+    "register office": ("register_office", "civic"),
+    "parish church": ("church", "worship"),
+    "church": ("church", "worship"),
+    "chapel": ("chapel", "worship"),
+    "meeting house": ("meeting_house", "worship"),
+    "friends meeting house": ("meeting_house", "worship"),
+    "cathedral": ("cathedral", "worship"),
+    "mosque": ("mosque", "worship"),
+    "synagogue": ("synagogue", "worship"),
+    "temple": ("temple", "worship"),
+    "gurdwara": ("gurdwara", "worship"),
+    "kingdom hall": ("kingdom_hall", "worship"),
+    "library": ("library", "library"),
+    "school": ("school", "education"),
+    "academy": ("academy", "education"),
+    "college": ("college", "education"),
+    "nursery": ("nursery", "education"),
+    "pre school": ("preschool", "education"),
+    "preschool": ("preschool", "education"),
+    "playgroup": ("preschool", "education"),
+    "surgery": ("surgery", "gp"),
+    "medical practice": ("surgery", "gp"),
+    "medical centre": ("surgery", "gp"),
+    "health centre": ("health_centre", "gp"),
+    "doctors": ("surgery", "gp"),
+    "pharmacy": ("pharmacy", "pharmacy"),
+    "chemist": ("pharmacy", "pharmacy"),
+    "chemists": ("pharmacy", "pharmacy"),
+    "dentist": ("dentist", "dental"),
+    "dentists": ("dentist", "dental"),
+    "dental practice": ("dentist", "dental"),
+    "dental surgery": ("dentist", "dental"),
+    "dental centre": ("dentist", "dental"),
+    "dental care": ("dentist", "dental"),
+    "hospital": ("hospital", "hospital"),
+    "hospice": ("hospice", "hospice"),
+    "clinic": ("clinic", "clinic"),
+    "care home": ("care_home", "care"),
+    "residential home": ("care_home", "care"),
+    "nursing home": ("nursing_home", "care"),
+    "retirement home": ("care_home", "care"),
+    "day centre": ("day_centre", "care"),
+    "club": ("club", "sport"),
+    "youth club": ("youth_club", "youth"),
+    "sports centre": ("sports_centre", "sport"),
+    "leisure centre": ("sports_centre", "sport"),
+    "gym": ("gym", "sport"),
+    "pavilion": ("pavilion", "sport"),
+    "swimming pool": ("pool", "sport"),
+    "park": ("park", "outdoors"),
+    "playground": ("playground", "outdoors"),
+    "playing field": ("playing_field", "outdoors"),
+    "playing fields": ("playing_field", "outdoors"),
+    "recreation ground": ("playing_field", "outdoors"),
+    "allotments": ("allotments", "outdoors"),
+    "skate park": ("skate_park", "outdoors"),
+    "shop": ("shop", "retail"),
+    "charity shop": ("shop", "retail"),
+    "cafe": ("cafe", "cafe"),
+    "tea room": ("cafe", "cafe"),
+    "tea rooms": ("cafe", "cafe"),
+    "food bank": ("food_bank", "food"),
+    "foodbank": ("food_bank", "food"),
+    "pantry": ("pantry", "food"),
+    "post office": ("post_office", "post"),
+    "job centre": ("job_centre", "employment"),
+    "jobcentre": ("job_centre", "employment"),
+    "jobcentre plus": ("job_centre", "employment"),
+    "museum": ("museum", "arts"),
+    "gallery": ("gallery", "arts"),
+    "theatre": ("theatre", "arts"),
+    "cinema": ("cinema", "arts"),
+    "arts centre": ("arts_centre", "arts"),
+    "prison": ("prison", "justice"),
+    "hm prison": ("prison", "justice"),
+    "hmp": ("prison", "justice"),
+    # Organisations that are about a place, not the place itself.
+    "friends_of": ("friends", "friends"),
+    "pta": ("pta", "pta"),
+    "parent teacher association": ("pta", "pta"),
+    "parents association": ("pta", "pta"),
+    "appeal": ("appeal", "fundraising"),
+    "fund": ("fund", "fundraising"),
+}
+_MAX_PHRASE_WORDS: Final = max(len(p.split()) for p in _KIND_PHRASES)
+
+# Dropped before comparing: legal forms, articles and linking words.
+_WEAK_WORDS: Final = frozenset(
+    {
+        "the",
+        "ltd",
+        "limited",
+        "cic",
+        "cio",
+        "plc",
+        "llp",
+        "inc",
+        "incorporated",
+        "registered",
+        "charity",
+        "charitable",
+        "co",
+        "and",
+        "of",
+        "for",
+        "a",
+        "an",
+        "at",
+        "in",
+        "on",
+    }
+)
+_ABBREVIATIONS: Final[dict[str, str]] = {
+    "ctr": "centre",
+    "cntr": "centre",
+    "cen": "centre",
+    "center": "centre",
+    "assoc": "association",
+    "assn": "association",
+    "soc": "society",
+    "grp": "group",
+    "meml": "memorial",
+    "mem": "memorial",
+    "vill": "village",
+    "hosp": "hospital",
+    "med": "medical",
+    "comm": "community",
+    "sch": "school",
+    "prim": "primary",
+    "rd": "road",
+    "ave": "avenue",
+    "cofe": "ce",
+    "intl": "international",
+    "natl": "national",
+    "svcs": "services",
+    "svc": "service",
+    "1st": "1",
+    "2nd": "2",
+    "3rd": "3",
+    "4th": "4",
+    "5th": "5",
+}
+_QUALIFIERS: Final = frozenset(
+    {"north", "south", "east", "west", "upper", "lower", "great", "little", "old", "new", "nether"}
+)
+_VOCABULARY: Final = sorted(
+    {word for phrase in _KIND_PHRASES for word in phrase.split()} | set(_ABBREVIATIONS.values())
+)
+_VOCABULARY_SET: Final = frozenset(_VOCABULARY)
+_ORDINAL: Final = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """A name taken apart for comparison."""
+
+    text: str  # canonical words, weak words dropped
+    core: str  # the words that are not a kind of place, in order
+    tokens: frozenset[str]  # the same, as a set
+    kinds: tuple[str, ...]
+    families: tuple[str, ...]
+    numbers: frozenset[str]
+    qualifiers: frozenset[str]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _correct_word(word: str) -> str:
+    """Return the vocabulary word ``word`` is a typo of (one edit away), or ``word``.
+
+    Only words of five letters or more are corrected, to a word with the same
+    first letter (or the first two swapped), so "Libary" is a library and
+    "Cnetre" a centre, but "Spark" is not a park.
+    """
+    word = _ABBREVIATIONS.get(word, word)
+    if len(word) < 5 or word in _VOCABULARY_SET or word.isdigit():
+        return word
+    best = process.extractOne(word, _VOCABULARY, scorer=OSA.distance, score_cutoff=1)
+    if best is None:
+        return word
+    target = str(best[0])
+    same_start = target[0] == word[0] or target[:2] == word[1::-1]
+    return target if same_start else word
+
+
+def _words(name: str) -> list[str]:
+    raw = normalise_name(name).split()
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        # "c of e" -> "ce" (Church of England)
+        if raw[i] == "c" and raw[i + 1 : i + 3] == ["of", "e"]:
+            out.append("ce")
+            i += 3
+            continue
+        ordinal = _ORDINAL.match(raw[i])
+        word = ordinal.group(1) if ordinal else _correct_word(raw[i])
+        # "saint marys" -> "saint mary": the possessive is noise after a saint.
+        if out and out[-1] == "saint" and len(word) > 3 and word.endswith("s"):
+            word = word[:-1]
+        # "Friends of X" is an organisation about X, not X itself.
+        if word == "friends" and i + 1 < len(raw) and raw[i + 1] == "of":
+            word = "friends_of"
+        out.append(word)
+        i += 1
+    return out
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parse_name(name: str) -> _Name:
+    words = _words(name)
+    strong = [w for w in words if w not in _WEAK_WORDS] or words
+    core: list[str] = []
+    kinds: list[str] = []
+    families: list[str] = []
+    i = 0
+    while i < len(strong):
+        for size in range(min(_MAX_PHRASE_WORDS, len(strong) - i), 0, -1):
+            phrase = " ".join(strong[i : i + size])
+            if phrase in _KIND_PHRASES:
+                kind, family = _KIND_PHRASES[phrase]
+                kinds.append(kind)
+                families.append(family)
+                i += size
+                break
+        else:
+            core.append(strong[i])
+            i += 1
+    # A bare "centre" next to another kind is part of it ("Arts Centre and Museum").
+    if "centre" in kinds and len(set(families)) > 1:
+        at = kinds.index("centre")
+        del kinds[at], families[at]
+    return _Name(
+        text=" ".join(strong),
+        core=" ".join(core),
+        tokens=frozenset(core),
+        kinds=tuple(sorted(set(kinds))),
+        families=tuple(sorted(set(families))),
+        numbers=frozenset(w for w in strong if w.isdigit()),
+        qualifiers=frozenset(w for w in core if w in _QUALIFIERS),
+    )
+
+
+# Category -> family of places, used for a record whose name names no kind
+# ("St Nicholas, Cottesmore" is a church because it is a faith_community).
+_CATEGORY_FAMILIES: Final[dict[str, str]] = {
+    "library": "library",
+    "faith_community": "worship",
+    "community_centre": "venue",
+    "gp_health": "gp",
+    "pharmacy": "pharmacy",
+    "dentist": "dental",
+    "school": "education",
+    "sport_fitness": "sport",
+    "social_care": "care",
+    "social_facility": "care",
+    "green_space": "outdoors",
+    "food_support": "food",
+    "arts_culture": "arts",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What kind of place a record is, from its name or else its categories."""
+
+    kinds: tuple[str, ...]
+    families: tuple[str, ...]
+    inferred: bool  # from the categories, not the name
+
+
+def _record_kind(name: _Name, categories: frozenset[str]) -> _Kind:
+    if name.families:
+        return _Kind(name.kinds, name.families, inferred=False)
+    families = {_CATEGORY_FAMILIES[c] for c in categories if c in _CATEGORY_FAMILIES}
+    if len(families) == 1:
+        return _Kind((), tuple(families), inferred=True)
+    return _Kind((), (), inferred=False)
+
+
+def _kind_cap(a: _Kind, b: _Kind) -> float:
+    """Return the most alike two names of these kinds of place can be."""
+    if not a.families or not b.families:
+        return _MISSING_KIND_CAP if (a.families or b.families) else 100.0
+    if a.families != b.families:
+        return _KIND_CONFLICT_CAP
+    if a.inferred != b.inferred:  # one name says what it is, the other does not
+        return _MISSING_KIND_CAP
+    return 100.0 if a.kinds == b.kinds else _RELATED_KIND_CAP
+
+
+def _conflict_cap(a: _Name, b: _Name) -> float:
+    if a.numbers and b.numbers and a.numbers != b.numbers:
+        return _KIND_CONFLICT_CAP
+    if a.qualifiers and b.qualifiers and a.qualifiers != b.qualifiers:
+        return _KIND_CONFLICT_CAP
+    return 100.0
+
+
+def _token_weights(names: Iterable[_Name]) -> dict[str, float]:
+    """Inverse document frequency of each core word: town names weigh little."""
+    counts: dict[str, int] = {}
+    total = 0
+    for name in names:
+        total += 1
+        for token in name.tokens:
+            counts[token] = counts.get(token, 0) + 1
+    return {token: math.log1p(total / count) for token, count in counts.items()}
+
+
+def _coverage(mine: frozenset[str], theirs: frozenset[str], weights: dict[str, float]) -> float:
+    """Share of the weight of ``mine`` found (exactly or nearly) in ``theirs``."""
+    total = found = 0.0
+    default = max(weights.values(), default=1.0)
+    for token in mine:
+        weight = weights.get(token, default)
+        total += weight
+        if token in theirs:
+            found += weight
+        else:
+            best = process.extractOne(token, theirs, scorer=fuzz.ratio, score_cutoff=70)
+            if best is not None:
+                found += weight * float(best[1]) / 100
+    return found / total if total else 0.0
+
+
+def _name_scores(
+    pairs_a: Sequence[_Name], pairs_b: Sequence[_Name], weights: dict[str, float]
+) -> npt.NDArray[np.float64]:
+    """Return the similarity (0-100) of each name pair, before the kind-of-place cap.
+
+    The distinctive words ("core") are compared two ways and the better kept:
+    rapidfuzz's ``token_sort_ratio`` (typos, word order) and the weighted share
+    of each name's words found in the other (missing words cost by how rare
+    they are, so a shared town name alone is weak evidence).
+    """
+    if not pairs_a:
+        return np.zeros(0)
+    core_a = [n.core for n in pairs_a]
+    core_b = [n.core for n in pairs_b]
+    by_sort = process.cpdist(core_a, core_b, scorer=fuzz.token_sort_ratio, dtype=np.float64)
+    by_set = process.cpdist(core_a, core_b, scorer=fuzz.token_set_ratio, dtype=np.float64)
+    empty_a = np.array([not n.core for n in pairs_a])
+    empty_b = np.array([not n.core for n in pairs_b])
+    core = by_sort.copy()
+    # Weighted coverage only where it can matter: some shared words, not already alike.
+    for k in np.flatnonzero((by_set >= 70) & (by_sort < 95) & ~empty_a & ~empty_b):
+        a, b = pairs_a[int(k)], pairs_b[int(k)]
+        both = _coverage(a.tokens, b.tokens, weights) * _coverage(b.tokens, a.tokens, weights)
+        core[k] = max(core[k], 100 * math.sqrt(both))
+    one_empty = np.flatnonzero(empty_a != empty_b)
+    for k in one_empty:  # "Medical Practice" against "Oakham Medical Practice"
+        text_a, text_b = pairs_a[int(k)].text, pairs_b[int(k)].text
+        core[k] = min(_ONE_SIDE_ONLY_KIND, fuzz.token_sort_ratio(text_a, text_b))
+    for k in np.flatnonzero(empty_a & empty_b):
+        a, b = pairs_a[int(k)], pairs_b[int(k)]
+        core[k] = 100.0 if (a.kinds or b.kinds) else fuzz.token_sort_ratio(a.text, b.text)
+    caps = np.array([_conflict_cap(a, b) for a, b in zip(pairs_a, pairs_b, strict=True)])
+    return np.asarray(np.minimum(core, caps), dtype=np.float64)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """Return how alike two asset names are (0-100), as :func:`find_duplicates` sees them.
+
+    Here every word weighs the same; :func:`find_duplicates` weighs words by
+    how rare they are among the names it compares, and reads the kind of
+    place from a record's categories when its name names none.
+
+    Parameters
+    ----------
+    a, b
+        Two names, in any case and punctuation.
+
+    Returns
+    -------
+    float
+        100 for names that read the same; at most 40 for names of different
+        kinds of place, at most 88 for related kinds.
+
+    Examples
+    --------
+    >>> name_similarity("St. Peter & St. Paul", "Saint Peter and Saint Paul")
+    100.0
+    >>> name_similarity("Oakham Library", "Oakham Library Car Park")
+    40.0
+    >>> name_similarity("Langham Village Hall", "Langham Memorial Hall")
+    88.0
+    >>> round(name_similarity("Exton Village Hall", "Egleton Village Hall"))
+    67
+    """
+    name_a, name_b = _parse_name(a), _parse_name(b)
+    score = float(_name_scores([name_a], [name_b], {})[0])
+    cap = _kind_cap(_record_kind(name_a, frozenset()), _record_kind(name_b, frozenset()))
+    return min(score, cap)
+
+
+# ---------------------------------------------------------------- other fields
+
+_POSTCODE: Final = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])([A-Z]{2})$")
+_PHONE_SPLIT: Final = re.compile(r"[;,/]|\bor\b")
+_GENERIC_HOSTS: Final = frozenset(
+    {
+        "facebook.com",
+        "fb.com",
+        "twitter.com",
+        "x.com",
+        "instagram.com",
+        "linkedin.com",
+        "google.com",
+        "sites.google.com",
+        "wixsite.com",
+        "wordpress.com",
+        "blogspot.com",
+        "linktr.ee",
+        "gov.uk",
+        "nhs.uk",
+        "org.uk",
+        "co.uk",
+    }
+)
+_UK_SECOND_LEVEL: Final = frozenset(
+    {"co", "org", "ac", "gov", "nhs", "net", "sch", "ltd", "plc", "me", "police"}
+)
+
+
+def normalise_postcode(text: object) -> str | None:
+    """Return a UK postcode as ``"LE15 6HW"``, other text upper-cased, or None.
+
+    Parameters
+    ----------
+    text
+        A postcode in any format ("le156hw", " LE15  6HW ").
+
+    Returns
+    -------
+    str or None
+        None for missing or blank values.
+
+    Examples
+    --------
+    >>> normalise_postcode(" le15  6hw"), normalise_postcode("PE94HR"), normalise_postcode(None)
+    ('LE15 6HW', 'PE9 4HR', None)
+    """
+    if _blank(text):
+        return None
+    key = re.sub(r"[^A-Z0-9]", "", str(text).upper())
+    if not key:
+        return None
+    match = _POSTCODE.match(key)
+    return f"{match.group(1)} {match.group(2)}{match.group(3)}" if match else key
+
+
+def normalise_phone(text: object) -> frozenset[str]:
+    """Return the UK phone numbers in ``text`` as national digit strings.
+
+    Parameters
+    ----------
+    text
+        One or more numbers in any format, separated by ``;``, ``,``, ``/`` or "or".
+
+    Returns
+    -------
+    frozenset of str
+        Numbers like ``"01572722577"``; text that is not a phone number is dropped.
+
+    Examples
+    --------
+    >>> sorted(normalise_phone("+44 (0)1572 722577 / 01572-758 000"))
+    ['01572722577', '01572758000']
+    """
+    if _blank(text):
+        return frozenset()
+    numbers = set()
+    for part in _PHONE_SPLIT.split(str(text)):
+        digits = re.sub(r"\D", "", part.replace("(0)", ""))
+        if digits.startswith("0044"):
+            digits = "0" + digits[4:]
+        elif digits.startswith("44") and len(digits) == 12:
+            digits = "0" + digits[2:]
+        if digits.startswith("0") and 10 <= len(digits) <= 11:
+            numbers.add(digits)
+    return frozenset(numbers)
+
+
+def _blank(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _emails(text: object) -> frozenset[str]:
+    if _blank(text):
+        return frozenset()
+    parts = re.split(r"[;,\s]+", str(text).strip().lower())
+    return frozenset(p.removeprefix("mailto:") for p in parts if "@" in p)
+
+
+def _categories(value: object) -> frozenset[str]:
+    if isinstance(value, tuple | list | set | frozenset):
+        return frozenset(str(c).strip() for c in value if str(c).strip())
+    if _blank(value):
+        return frozenset()
+    return frozenset(c.strip() for c in re.split(r"[;,]", str(value)) if c.strip())
+
+
+def _website(text: object) -> tuple[str, str] | None:
+    """Return ``(host + path, registrable domain)`` of a URL, or None."""
+    if _blank(text):
+        return None
+    url = str(text).strip().lower()
+    url = re.sub(r"^[a-z]+://", "", url)
+    url = url.split("?")[0].split("#")[0].rstrip("/")
+    url = url.removeprefix("www.")
+    host = url.split("/")[0]
+    if not host or "." not in host:
+        return None
+    labels = host.split(".")
+    size = 3 if len(labels) >= 3 and labels[-1] == "uk" and labels[-2] in _UK_SECOND_LEVEL else 2
+    domain = ".".join(labels[-size:])
+    for generic in _GENERIC_HOSTS:
+        if host == generic or host.endswith("." + generic):
+            domain = ""  # a shared host says nothing on its own
+            break
+    return url, domain
+
+
+# Categories that may describe the same asset from different angles.
+# "charity_community_group" and "volunteering" are compatible with anything.
+_RELATED_CATEGORIES: Final = (
+    frozenset(
+        {
+            "community_centre",
+            "faith_community",
+            "arts_culture",
+            "youth_services",
+            "sport_fitness",
+            "food_support",
+            "peer_mentoring",
+            "family_support",
+            "womens_support",
+            "green_space",
+        }
+    ),
+    frozenset(
+        {
+            "gp_health",
+            "pharmacy",
+            "dentist",
+            "mental_health_support",
+            "drug_alcohol_support",
+            "social_care",
+            "social_facility",
+        }
+    ),
+    frozenset(
+        {
+            "money_advice",
+            "housing_support",
+            "employment_support",
+            "council_services",
+            "justice",
+            "learning_skills",
+            "peer_mentoring",
+            "womens_support",
+            "family_support",
+            "drug_alcohol_support",
+            "mental_health_support",
+        }
+    ),
+    frozenset({"library", "learning_skills", "school", "youth_services", "council_services"}),
+)
+_ANY_CATEGORY: Final = frozenset({"charity_community_group", "volunteering"})
+
+
+def _category_relation(a: frozenset[str], b: frozenset[str]) -> int:
+    """Return 1 for a shared category, 0 for related or unknown, -1 for unrelated."""
+    if not a or not b:
+        return 0
+    if a & b:
+        return 1
+    if (a | b) & _ANY_CATEGORY:
+        return 0
+    for group in _RELATED_CATEGORIES:
+        if a & group and b & group:
+            return 0
+    return -1
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class _Records:
+    """An asset table reduced to what matching needs, row by row."""
+
+    ids: list[str]
+    names: list[str]
+    parsed: list[_Name]
+    kinds: list[_Kind]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    postcodes: list[str | None]
+    phones: list[frozenset[str]]
+    emails: list[frozenset[str]]
+    websites: list[tuple[str, str] | None]
+    categories: list[frozenset[str]]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+def _column(frame: pd.DataFrame, column: str) -> list[Any]:
+    if column not in frame.columns:
+        return [None] * len(frame)
+    return list(frame[column])
+
+
+def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        msg = f"`{label}` must be a GeoDataFrame of assets, got {type(frame).__name__}."
+        raise SchemaError(msg)
+    if frame.crs is None or frame.crs != gpd.GeoSeries([], crs=STORAGE_CRS).crs:
+        got = "none" if frame.crs is None else frame.crs.to_string()
+        msg = f"`{label}`: CRS must be '{STORAGE_CRS}', got '{got}'; call .to_crs() first."
+        raise SchemaError(msg)
+    missing = [c for c in ("id", "name") if c not in frame.columns]
+    if missing:
+        msg = f"`{label}` has no {' or '.join(map(repr, missing))} column."
+        raise SchemaError(msg)
+    ids: list[str] = []
+    for position, value in enumerate(frame["id"]):
+        if _blank(value):
+            msg = f"`{label}` row {position + 1}: `id` is missing (every record needs an id)."
+            raise SchemaError(msg)
+        ids.append(str(value))
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+        msg = f"`{label}`: id {dup!r} appears more than once."
+        raise SchemaError(msg)
+    names: list[str] = []
+    for asset_id, value in zip(ids, frame["name"], strict=True):
+        if _blank(value):
+            msg = f"`{label}` asset {asset_id!r}: `name` is missing."
+            raise SchemaError(msg)
+        names.append(str(value))
+    parsed = [_parse_name(n) for n in names]
+    categories = [_categories(c) for c in _column(frame, "categories")]
+    geometry = frame.geometry
+    bad = geometry.isna() | geometry.is_empty | (geometry.geom_type != "Point")
+    if bad.any():
+        where = ids[int(np.flatnonzero(bad.to_numpy())[0])]
+        msg = f"`{label}` asset {where!r}: geometry must be a point with coordinates."
+        raise SchemaError(msg)
+    return _Records(
+        ids=ids,
+        names=names,
+        parsed=parsed,
+        kinds=[_record_kind(n, c) for n, c in zip(parsed, categories, strict=True)],
+        lon=geometry.x.to_numpy(dtype=np.float64),
+        lat=geometry.y.to_numpy(dtype=np.float64),
+        postcodes=[normalise_postcode(p) for p in _column(frame, "postcode")],
+        phones=[normalise_phone(p) for p in _column(frame, "phone")],
+        emails=[_emails(e) for e in _column(frame, "email")],
+        websites=[_website(w) for w in _column(frame, "website")],
+        categories=categories,
+    )
+
+
+def _metric_crs(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> str:
+    west, south, east, north = _GB_BOUNDS
+    if ((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)).all():
+        return "EPSG:27700"
+    zone = int((float(np.mean(lon)) + 180) // 6) % 60 + 1
+    return f"EPSG:{32600 + zone if float(np.mean(lat)) >= 0 else 32700 + zone}"
+
+
+def _project(
+    left: _Records, right: _Records
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    lon = np.concatenate([left.lon, right.lon])
+    lat = np.concatenate([left.lat, right.lat])
+    crs = _metric_crs(lon, lat)
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=STORAGE_CRS).to_crs(crs)
+    xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
+    return xy[: left.size], xy[left.size :]
+
+
+# ---------------------------------------------------------------- candidate pairs
+
+
+def _postcode_pairs(
+    left: _Records, right: _Records, *, same_table: bool
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    groups_left: dict[str, list[int]] = {}
+    for i, code in enumerate(left.postcodes):
+        if code:
+            groups_left.setdefault(code, []).append(i)
+    groups_right = groups_left
+    if not same_table:
+        groups_right = {}
+        for j, code in enumerate(right.postcodes):
+            if code:
+                groups_right.setdefault(code, []).append(j)
+    first: list[npt.NDArray[np.int64]] = []
+    second: list[npt.NDArray[np.int64]] = []
+    for code, members in groups_left.items():
+        others = groups_right.get(code)
+        if not others:
+            continue
+        a, b = np.meshgrid(np.asarray(members), np.asarray(others), indexing="ij")
+        a, b = a.ravel(), b.ravel()
+        keep = a < b if same_table else np.ones(a.size, dtype=bool)
+        first.append(a[keep])
+        second.append(b[keep])
+    if not first:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(first).astype(np.int64), np.concatenate(second).astype(np.int64)
+
+
+def _candidate_pairs(
+    left: _Records,
+    right: _Records,
+    xy_left: npt.NDArray[np.float64],
+    xy_right: npt.NDArray[np.float64],
+    *,
+    same_table: bool,
+    max_distance_m: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return index pairs within ``max_distance_m`` or sharing a postcode, each once."""
+    tree_left = cKDTree(xy_left)
+    if same_table:
+        near = tree_left.query_pairs(max_distance_m, output_type="ndarray").astype(np.int64)
+        near_a, near_b = near[:, 0], near[:, 1]
+    else:
+        found = tree_left.sparse_distance_matrix(
+            cKDTree(xy_right), max_distance_m, output_type="ndarray"
+        )
+        near_a = found["i"].astype(np.int64)
+        near_b = found["j"].astype(np.int64)
+    code_a, code_b = _postcode_pairs(left, right, same_table=same_table)
+    a = np.concatenate([near_a, code_a])
+    b = np.concatenate([near_b, code_b])
+    key = np.unique(a * right.size + b)
+    a, b = key // right.size, key % right.size
+    if not same_table:
+        ids_left = np.asarray(left.ids, dtype=object)
+        ids_right = np.asarray(right.ids, dtype=object)
+        distinct_ids = ids_left[a] != ids_right[b]  # a record never duplicates itself
+        a, b = a[distinct_ids], b[distinct_ids]
+    return a, b
+
+
+# ---------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """Per-pair evidence, one array entry per candidate pair."""
+
+    name: npt.NDArray[np.float64]
+    distance_m: npt.NDArray[np.float64]
+    phone: npt.NDArray[np.int8]  # 1 same, -1 both known and different, 0 unknown
+    email: npt.NDArray[np.int8]
+    website: npt.NDArray[np.int8]  # 2 same page, 1 same domain, -1 unrelated
+    category: npt.NDArray[np.int8]
+    postcode: npt.NDArray[np.int8]  # 1 same, -1 other district, -2 other sector
+
+
+def _set_relation(left: list[frozenset[str]], right: list[frozenset[str]], a: Any, b: Any) -> Any:
+    out = np.zeros(len(a), dtype=np.int8)
+    known_left = np.array([bool(x) for x in left])
+    known_right = np.array([bool(x) for x in right])
+    for k in np.flatnonzero(known_left[a] & known_right[b]):
+        out[k] = 1 if left[a[k]] & right[b[k]] else -1
+    return out
+
+
+def _website_relation(left: _Records, right: _Records, a: Any, b: Any) -> Any:
+    out = np.zeros(len(a), dtype=np.int8)
+    known_left = np.array([w is not None for w in left.websites])
+    known_right = np.array([w is not None for w in right.websites])
+    for k in np.flatnonzero(known_left[a] & known_right[b]):
+        site_a, site_b = left.websites[a[k]], right.websites[b[k]]
+        if site_a is None or site_b is None:  # pragma: no cover - filtered above
+            continue
+        if site_a[0] == site_b[0]:
+            out[k] = 2
+        elif site_a[1] and site_a[1] == site_b[1]:
+            out[k] = 1
+        elif site_a[1] and site_b[1]:
+            out[k] = -1
+    return out
+
+
+def _postcode_relation(left: _Records, right: _Records, a: Any, b: Any) -> Any:
+    out = np.zeros(len(a), dtype=np.int8)
+    for k in range(len(a)):
+        code_a, code_b = left.postcodes[a[k]], right.postcodes[b[k]]
+        if not code_a or not code_b:
+            continue
+        if code_a == code_b:
+            out[k] = 1
+        elif " " in code_a and " " in code_b:
+            out_a, in_a = code_a.split(" ")
+            out_b, in_b = code_b.split(" ")
+            if out_a != out_b:
+                out[k] = -1
+            elif in_a[0] != in_b[0]:
+                out[k] = -2
+    return out
+
+
+def _distinct_pairs(
+    left: Sequence[_T], right: Sequence[_T], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> tuple[list[_T], list[_T], list[_T], npt.NDArray[np.intp]]:
+    """Return the distinct values, the distinct pairs (as two lists) and each pair's index."""
+    code: dict[_T, int] = {}
+    for value in (*left, *right):
+        code.setdefault(value, len(code))
+    code_left = np.array([code[v] for v in left], dtype=np.int64)
+    code_right = np.array([code[v] for v in right], dtype=np.int64)
+    keys, inverse = np.unique(code_left[a] * len(code) + code_right[b], return_inverse=True)
+    values = list(code)
+    firsts = [values[k] for k in keys // len(code)]
+    seconds = [values[k] for k in keys % len(code)]
+    return values, firsts, seconds, inverse
+
+
+def _gather_evidence(
+    left: _Records,
+    right: _Records,
+    xy_left: npt.NDArray[np.float64],
+    xy_right: npt.NDArray[np.float64],
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+) -> _Evidence:
+    # Score each distinct pair of names (and of kinds) once: towns repeat names a lot.
+    unique, firsts, seconds, inverse = _distinct_pairs(left.parsed, right.parsed, a, b)
+    names = _name_scores(firsts, seconds, _token_weights(unique))[inverse]
+    _, firsts_kind, seconds_kind, inverse = _distinct_pairs(left.kinds, right.kinds, a, b)
+    caps = np.array([_kind_cap(x, y) for x, y in zip(firsts_kind, seconds_kind, strict=True)])[
+        inverse
+    ]
+    names = np.minimum(names, caps)
+    categories = np.array(
+        [
+            _category_relation(left.categories[i], right.categories[j])
+            for i, j in zip(a, b, strict=True)
+        ],
+        dtype=np.int8,
+    )
+    return _Evidence(
+        name=names,
+        distance_m=np.hypot(*(xy_left[a] - xy_right[b]).T),
+        phone=_set_relation(left.phones, right.phones, a, b),
+        email=_set_relation(left.emails, right.emails, a, b),
+        website=_website_relation(left, right, a, b),
+        category=categories,
+        postcode=_postcode_relation(left, right, a, b),
+    )
+
+
+def _points(
+    ev: _Evidence, cfg: MatchConfig
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Return (name points, points from everything else)."""
+    name = cfg.name_weight * np.clip((ev.name - _NAME_FLOOR) / (_NAME_FULL - _NAME_FLOOR), 0, 1)
+    span = max(cfg.max_distance_m - _CLOSE_M, 1e-9)
+    distance = cfg.distance_weight * np.clip((cfg.max_distance_m - ev.distance_m) / span, 0, 1)
+    phone = np.where(
+        ev.phone > 0, cfg.phone_weight, np.where(ev.phone < 0, -cfg.phone_weight / 3, 0)
+    )
+    email = np.where(ev.email > 0, cfg.email_weight, 0.0)
+    website = np.select(
+        [ev.website == 2, ev.website == 1, ev.website == -1],
+        [cfg.website_weight, cfg.website_weight / 2, -cfg.website_weight / 2],
+        0.0,
+    )
+    category = cfg.category_weight * ev.category.astype(np.float64)
+    postcode = np.select(
+        [ev.postcode == 1, ev.postcode == -1, ev.postcode == -2],
+        [cfg.postcode_weight, -cfg.postcode_weight, -cfg.postcode_weight / 2],
+        0.0,
+    )
+    other = distance + phone + email + website + category + postcode
+    return name, np.asarray(other, dtype=np.float64)
+
+
+def _kind_words(kind: _Kind) -> str:
+    if kind.inferred:
+        return f"{kind.families[0]} by category"
+    return ", ".join(k.replace("_", " ") for k in kind.kinds) or "no kind of place"
+
+
+def _distance_text(metres: float) -> str:
+    return f"{metres / 1000:.1f} km apart" if metres >= 1000 else f"{metres:.0f} m apart"
+
+
+def _reasons(left: _Records, right: _Records, a: Any, b: Any, ev: _Evidence, k: int) -> str:
+    i, j = a[k], b[k]
+    parts = [f"names {ev.name[k]:.0f}% alike"]
+    if _kind_cap(left.kinds[i], right.kinds[j]) < 100:
+        parts[0] += f" ({_kind_words(left.kinds[i])} vs {_kind_words(right.kinds[j])})"
+    elif _conflict_cap(left.parsed[i], right.parsed[j]) < 100:
+        parts[0] += " (different numbers or north/south-style words)"
+    parts.append(_distance_text(float(ev.distance_m[k])))
+    labels = {1: "same {}", -1: "different {}s"}
+    for field, value in (("phone", ev.phone[k]), ("email", ev.email[k])):
+        if value in labels and not (field == "email" and value < 0):
+            parts.append(labels[int(value)].format(field))
+    website = int(ev.website[k])
+    if website:
+        parts.append({2: "same website", 1: "same web domain", -1: "different websites"}[website])
+    cats_a, cats_b = left.categories[i], right.categories[j]
+    if ev.category[k] > 0:
+        parts.append("both " + ", ".join(sorted(cats_a & cats_b)))
+    elif ev.category[k] < 0:
+        parts.append(
+            f"different categories ({', '.join(sorted(cats_a))} vs {', '.join(sorted(cats_b))})"
+        )
+    postcode = int(ev.postcode[k])
+    if postcode:
+        parts.append(
+            {
+                1: "same postcode",
+                -1: "postcodes in different districts",
+                -2: "postcodes in different sectors",
+            }[postcode]
+        )
+    return "; ".join(parts)
+
+
+def _empty_pairs() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in PAIR_COLUMNS})
+    for column in ("score", "distance_m", "name_similarity"):
+        frame[column] = frame[column].astype(np.float64)
+    return frame
+
+
+def find_duplicates(
+    assets: gpd.GeoDataFrame,
+    *,
+    other: gpd.GeoDataFrame | None = None,
+    config: MatchConfig | None = None,
+) -> pd.DataFrame:
+    """Find pairs of records that may be the same asset, with a score, decision and reasons.
+
+    Parameters
+    ----------
+    assets
+        An asset table (see :mod:`assetmap.schema`) in ``EPSG:4326``. Needs
+        ``id``, ``name`` and point geometry; ``postcode``, ``phone``,
+        ``email``, ``website`` and ``categories`` are used when present.
+    other
+        A second table to match ``assets`` against (an incoming import against
+        the register). Pairs then always have ``id_a`` from ``assets`` and
+        ``id_b`` from ``other``; pairs of a record with itself (the same id in
+        both) are left out. Without it, ``assets`` is matched against itself
+        and each pair appears once.
+    config
+        Thresholds and weights; ``MatchConfig()`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate pair, columns :data:`PAIR_COLUMNS`: ``id_a``,
+        ``id_b``, ``name_a``, ``name_b``, ``score`` (0-100, one decimal),
+        ``decision`` (one of :data:`DECISIONS`), ``distance_m``,
+        ``name_similarity`` and ``reasons`` (plain words). Highest score
+        first, then by ids.
+
+    Raises
+    ------
+    SchemaError
+        If a table is not in ``EPSG:4326``, lacks ``id`` or ``name``, has a
+        missing or repeated id, a missing name or a geometry that is not a point.
+    """
+    cfg = config or MatchConfig()
+    left = _records_from_frame(assets, "assets")
+    right = left if other is None else _records_from_frame(other, "other")
+    if left.size == 0 or right.size == 0:
+        return _empty_pairs()
+    xy_left, xy_right = _project(left, right)
+    a, b = _candidate_pairs(
+        left,
+        right,
+        xy_left,
+        xy_right,
+        same_table=other is None,
+        max_distance_m=cfg.max_distance_m,
+    )
+    if a.size == 0:
+        return _empty_pairs()
+    ev = _gather_evidence(left, right, xy_left, xy_right, a, b)
+    name_points, other_points = _points(ev, cfg)
+    score = np.round(np.clip(name_points + other_points, 0, 100), 1)
+    merge = (
+        (score >= cfg.auto_merge_score)
+        & (ev.name >= cfg.min_merge_name_similarity)
+        & (other_points >= cfg.min_corroboration)
+    )
+    decision = np.where(merge, "merge", np.where(score >= cfg.review_score, "review", "distinct"))
+    ids_left = np.asarray(left.ids, dtype=object)
+    ids_right = np.asarray(right.ids, dtype=object)
+    names_left = np.asarray(left.names, dtype=object)
+    names_right = np.asarray(right.names, dtype=object)
+    pairs = pd.DataFrame(
+        {
+            "id_a": ids_left[a],
+            "id_b": ids_right[b],
+            "name_a": names_left[a],
+            "name_b": names_right[b],
+            "score": score,
+            "decision": decision.astype(object),
+            "distance_m": np.round(ev.distance_m, 1),
+            "name_similarity": np.round(ev.name, 1),
+            "reasons": [_reasons(left, right, a, b, ev, k) for k in range(a.size)],
+        },
+        columns=list(PAIR_COLUMNS),
+    )
+    pairs = pairs.sort_values(
+        ["score", "id_a", "id_b"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
+    logger.info(
+        "compared %d candidate pairs: %d merge, %d review",
+        len(pairs),
+        int(merge.sum()),
+        int((decision == "review").sum()),
+    )
+    return pairs
+
+
+# ---------------------------------------------------------------- merge planning
+
+
+@dataclass(frozen=True, slots=True)
+class MergeGroup:
+    """Records to merge into one: call ``Store.merge_assets(keep_id, m)`` for each ``m``.
+
+    Parameters
+    ----------
+    keep_id
+        The record the others are merged into.
+    merged_ids
+        The records merged into it, in the order their pairs were accepted.
+    pairs
+        The "merge" pairs ``(id_a, id_b, score)`` that built the group.
+    held_back
+        "merge" pairs touching this group that were *not* applied because
+        they would have chained records that were not all alike (see
+        :func:`plan_merges`); queue them for review.
+    """
+
+    keep_id: str
+    merged_ids: tuple[str, ...]
+    pairs: tuple[tuple[str, str, float], ...]
+    held_back: tuple[tuple[str, str, float], ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every record in the group, the kept one first."""
+        return (self.keep_id, *self.merged_ids)
+
+
+def _check_pairs(pairs: pd.DataFrame) -> None:
+    missing = [c for c in ("id_a", "id_b", "score", "decision") if c not in pairs.columns]
+    if missing:
+        msg = f"`pairs` lacks column(s) {', '.join(missing)}; pass find_duplicates() output."
+        raise SchemaError(msg)
+    unknown = sorted(set(pairs["decision"]) - set(DECISIONS))
+    if unknown:
+        msg = f"`pairs`: unknown decision(s) {', '.join(map(repr, unknown))}."
+        raise SchemaError(msg)
+
+
+def _completeness(assets: pd.DataFrame | None) -> dict[str, tuple[int, int]]:
+    if assets is None or len(assets) == 0:
+        return {}
+    out: dict[str, tuple[int, int]] = {}
+    status = _column(assets, "status")
+    columns = [c for c in assets.columns if c not in {"id", "geometry"}]
+    filled = assets[columns].map(lambda v: not _blank(v) and v != ()).sum(axis=1).to_numpy()
+    for asset_id, state, count in zip(assets["id"], status, filled, strict=True):
+        out[str(asset_id)] = (int(state == "verified"), int(count))
+    return out
+
+
+def plan_merges(
+    pairs: pd.DataFrame,
+    *,
+    assets: pd.DataFrame | None = None,
+    prefer: Iterable[str] = (),
+) -> list[MergeGroup]:
+    """Group the pairs decided "merge" into merge groups, refusing unsafe chains.
+
+    The rule for chains: "merge" pairs are accepted from the highest score
+    down, and two groups are joined only if *every* pair of records across
+    them was scored and none was decided "distinct" (complete linkage at the
+    review level). So A~B and B~C merge into one group only if A and C were
+    compared and came out at least "review"; when A and C are far apart
+    (never compared) or decided distinct, the weaker of A~B and B~C is held
+    back for a person to review.
+
+    Parameters
+    ----------
+    pairs
+        :func:`find_duplicates` output (``id_a``, ``id_b``, ``score``, ``decision``).
+    assets
+        The records (``id``, optionally ``status``) used to choose which
+        record of a group to keep: ids in ``prefer`` first, then verified
+        records, then the one with the most fields filled in, then the one in
+        most merge pairs, then the smallest id.
+    prefer
+        Ids to keep in preference to others (the register's, when merging an
+        import into it).
+
+    Returns
+    -------
+    list of MergeGroup
+        Largest group first, then by kept id.
+
+    Raises
+    ------
+    SchemaError
+        If ``pairs`` lacks a column or has an unknown decision.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pairs = pd.DataFrame({"id_a": ["a", "b", "a"], "id_b": ["b", "c", "c"],
+    ...                       "score": [95.0, 90.0, 20.0],
+    ...                       "decision": ["merge", "merge", "distinct"]})
+    >>> [(g.keep_id, g.merged_ids, g.held_back) for g in plan_merges(pairs)]
+    [('a', ('b',), (('b', 'c', 90.0),))]
+    """
+    _check_pairs(pairs)
+    scored: dict[frozenset[str], str] = {}
+    for id_a, id_b, decision in zip(pairs["id_a"], pairs["id_b"], pairs["decision"], strict=True):
+        scored[frozenset((str(id_a), str(id_b)))] = str(decision)
+    merges = pairs[pairs["decision"] == "merge"]
+    order = sorted(
+        zip(
+            merges["id_a"].astype(str),
+            merges["id_b"].astype(str),
+            merges["score"].astype(float),
+            strict=True,
+        ),
+        key=lambda p: (-p[2], p[0], p[1]),
+    )
+    group_of: dict[str, int] = {}
+    members: dict[int, list[str]] = {}
+    accepted: dict[int, list[tuple[str, str, float]]] = {}
+    held: list[tuple[str, str, float]] = []
+    for id_a, id_b, score in order:
+        for asset_id in (id_a, id_b):
+            if asset_id not in group_of:
+                group_of[asset_id] = len(members)
+                members[group_of[asset_id]] = [asset_id]
+                accepted[group_of[asset_id]] = []
+        g_a, g_b = group_of[id_a], group_of[id_b]
+        if g_a == g_b:
+            accepted[g_a].append((id_a, id_b, score))
+            continue
+        compatible = all(
+            scored.get(frozenset((x, y)), "distinct") != "distinct"
+            for x in members[g_a]
+            for y in members[g_b]
+        )
+        if not compatible:
+            held.append((id_a, id_b, score))
+            continue
+        for asset_id in members[g_b]:
+            group_of[asset_id] = g_a
+        members[g_a].extend(members.pop(g_b))
+        accepted[g_a].extend([*accepted.pop(g_b), (id_a, id_b, score)])
+    preferred = {str(p) for p in prefer}
+    completeness = _completeness(assets)
+    groups: list[MergeGroup] = []
+    for g, ids in members.items():
+        if len(ids) < 2:
+            continue
+        degree = {i: sum(i in p[:2] for p in accepted[g]) for i in ids}
+        keep = min(
+            ids,
+            key=lambda i: (
+                i not in preferred,
+                *(-x for x in completeness.get(i, (0, 0))),
+                -degree[i],
+                i,
+            ),
+        )
+        in_group = set(ids)
+        groups.append(
+            MergeGroup(
+                keep_id=keep,
+                merged_ids=tuple(i for i in ids if i != keep),
+                pairs=tuple(accepted[g]),
+                held_back=tuple(p for p in held if p[0] in in_group or p[1] in in_group),
+            )
+        )
+    groups.sort(key=lambda grp: (-len(grp.merged_ids), grp.keep_id))
+    logger.info("planned %d merge groups; held back %d chained pairs", len(groups), len(held))
+    return groups

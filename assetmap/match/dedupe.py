@@ -21,7 +21,12 @@ How a pair is scored (0-100, the sum of points, clipped)
       hall, a village hall against a church hall) caps the name similarity at
       40 %, whatever rapidfuzz's subset-friendly ``token_set_ratio`` says;
       related kinds ("Village Hall" against "Memorial Hall", "Church" against
-      "Chapel") cap it at 88 %, so such pairs go to review rather than merge.
+      "Chapel") cap it at 88 %, below the 90 % a merge needs, so such pairs go
+      to review rather than merge; a name that names no kind against one that
+      does ("St Nicholas" against "St Nicholas Church") caps it at 92 %. A
+      record whose name names no kind takes it from its categories (a
+      ``faith_community`` is a church), so "St Nicholas, Cottesmore" and "St
+      Nicholas Church Hall" are different kinds.
       Different numbers ("1st" and "2nd Oakham Scouts") and opposite
       qualifiers ("North" and "South Luffenham") cap it at 40 % too. "St" and
       "Saint", "&" and "and" compare equal; "The", "Ltd", "Limited", "CIC",
@@ -162,7 +167,7 @@ class MatchConfig:
     max_distance_m: float = 250.0
     auto_merge_score: float = 85.0
     review_score: float = 50.0
-    min_merge_name_similarity: float = 85.0
+    min_merge_name_similarity: float = 90.0
     min_corroboration: float = 20.0
     name_weight: float = 60.0
     distance_weight: float = 20.0
@@ -642,12 +647,9 @@ _GENERIC_HOSTS: Final = frozenset(
         "wordpress.com",
         "blogspot.com",
         "linktr.ee",
-        "gov.uk",
-        "nhs.uk",
-        "org.uk",
-        "co.uk",
     }
 )
+_GENERIC_SITES: Final = frozenset({"gov.uk", "nhs.uk"})  # pages on them belong to many
 _UK_SECOND_LEVEL: Final = frozenset(
     {"co", "org", "ac", "gov", "nhs", "net", "sch", "ltd", "plc", "me", "police"}
 )
@@ -749,11 +751,10 @@ def _website(text: object) -> tuple[str, str] | None:
     labels = host.split(".")
     size = 3 if len(labels) >= 3 and labels[-1] == "uk" and labels[-2] in _UK_SECOND_LEVEL else 2
     domain = ".".join(labels[-size:])
-    for generic in _GENERIC_HOSTS:
-        if host == generic or host.endswith("." + generic):
-            domain = ""  # a shared host says nothing on its own
-            break
-    return url, domain
+    shared = host in _GENERIC_SITES or any(
+        host == generic or host.endswith("." + generic) for generic in _GENERIC_HOSTS
+    )
+    return url, "" if shared else domain  # a shared host says nothing on its own
 
 
 # Categories that may describe the same asset from different angles.

@@ -1,0 +1,450 @@
+"""De-duplication: blocking, scoring, decisions, merge planning and the labelled set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from dedupe_fixtures import LabelledSet, build_labelled_set, quality, rutland_postcodes
+from pyproj import Geod
+from search_registers import rutland_register
+from shapely.geometry import Point
+
+from assetmap.errors import SchemaError
+from assetmap.match.dedupe import (
+    PAIR_COLUMNS,
+    MatchConfig,
+    MergeGroup,
+    find_duplicates,
+    name_similarity,
+    normalise_phone,
+    normalise_postcode,
+    plan_merges,
+)
+
+# Thresholds were chosen on seeds 1-3 (see dedupe_fixtures); this seed is only tested.
+TEST_SEED = 2024
+
+
+def assets(*rows: dict[str, object]) -> gpd.GeoDataFrame:
+    """A small asset table: each row gives id, name, lon, lat and optional fields."""
+    frame = pd.DataFrame.from_records(rows)
+    geometry = [
+        Point(lon, lat) for lon, lat in zip(frame.pop("lon"), frame.pop("lat"), strict=True)
+    ]
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def offset(
+    lon: float, lat: float, *, east_m: float = 0.0, north_m: float = 0.0
+) -> dict[str, float]:
+    """A point ``east_m``/``north_m`` metres from (lon, lat) in Rutland (lat ~52.6)."""
+    return {"lon": lon + east_m / 67_700, "lat": lat + north_m / 111_250}
+
+
+OAKHAM = (-0.72586, 52.66935)
+
+
+@pytest.fixture(scope="module")
+def labelled(shared_data: Path) -> LabelledSet:
+    return build_labelled_set(shared_data, seed=TEST_SEED)
+
+
+# ---------------------------------------------------------------- the labelled set
+
+
+def test_labelled_set_is_the_same_for_the_same_seed(
+    shared_data: Path, labelled: LabelledSet
+) -> None:
+    again = build_labelled_set(shared_data, seed=TEST_SEED)
+    assert again.duplicates == labelled.duplicates
+    assert again.incoming["name"].tolist() == labelled.incoming["name"].tolist()
+    assert (len(labelled.register), len(labelled.incoming), len(labelled.duplicates)) == (
+        289,
+        284,
+        168,
+    )
+    assert len(labelled.hard_negatives) == 37
+
+
+def test_import_against_register_meets_precision_and_recall(labelled: LabelledSet) -> None:
+    pairs = find_duplicates(labelled.incoming, other=labelled.register)
+    merged = quality(pairs, labelled.duplicates, positive=("merge",))
+    flagged = quality(pairs, labelled.duplicates, positive=("merge", "review"))
+    # Automatic merges act without a person, so they carry the precision bar; review
+    # puts a pair in front of a person, so merge + review carries the recall bar.
+    assert merged.precision >= 0.95, merged.false_positives
+    assert flagged.recall >= 0.90, flagged.missed
+    assert flagged.precision >= 0.90, flagged.false_positives
+
+
+def test_register_against_itself_meets_precision_and_recall(labelled: LabelledSet) -> None:
+    pairs = find_duplicates(labelled.combined)
+    merged = quality(pairs, labelled.duplicates, positive=("merge",))
+    flagged = quality(pairs, labelled.duplicates, positive=("merge", "review"))
+    assert merged.precision >= 0.95, merged.false_positives
+    assert flagged.recall >= 0.90, flagged.missed
+    assert flagged.precision >= 0.90, flagged.false_positives
+
+
+def test_no_hard_negative_is_merged(labelled: LabelledSet) -> None:
+    pairs = find_duplicates(labelled.combined)
+    merged = {frozenset(p) for p in zip(pairs["id_a"], pairs["id_b"], strict=True)} & set(
+        labelled.hard_negatives
+    )
+    decisions = pairs.set_index([pairs["id_a"], pairs["id_b"]])["decision"]
+    wrongly = [
+        labelled.hard_negatives[p]
+        for p in merged
+        if decisions.get(tuple(sorted(p)), decisions.get(tuple(sorted(p, reverse=True)))) == "merge"
+    ]
+    assert wrongly == []
+
+
+# ---------------------------------------------------------------- names and kinds of place
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("St. Peter & St. Paul", "Saint Peter and Saint Paul", 100.0),
+        ("The Lodge Trust Ltd", "Lodge Trust", 100.0),
+        ("Rutland Comm. Ctr", "Rutland Community Centre", 100.0),
+        ("Oakham Libary", "Oakham Library", 100.0),
+        ("Oakham Library", "Oakham Library Car Park", 40.0),
+        ("St Mary's Church", "St Mary's Church Hall", 40.0),
+        ("Ketton Village Hall", "Ketton Church Hall", 40.0),
+        ("Oakham School", "Oakham School Chapel", 40.0),
+        ("Friends of Oakham Library", "Oakham Library", 40.0),
+        ("1st Oakham Scouts", "2nd Oakham Scouts", 40.0),
+        ("North Luffenham Community Centre", "South Luffenham Community Centre", 40.0),
+        ("Langham Village Hall", "Langham Memorial Hall", 88.0),
+        ("Methodist Church", "Methodist Chapel", 88.0),
+    ],
+)
+def test_name_similarity_reads_kinds_of_place(a: str, b: str, expected: float) -> None:
+    assert name_similarity(a, b) == expected
+
+
+def test_rapidfuzz_subset_trap_is_guarded() -> None:
+    # token_set_ratio calls these 100; the car park is another place.
+    assert name_similarity("Leith Library", "Leith Library Car Park") == 40.0
+
+
+def test_library_and_its_car_park_are_kept_apart() -> None:
+    table = assets(
+        {
+            "id": "lib",
+            "name": "Oakham Library",
+            "categories": ("library",),
+            "lon": OAKHAM[0],
+            "lat": OAKHAM[1],
+        },
+        {"id": "park", "name": "Oakham Library Car Park", **offset(*OAKHAM, east_m=30)},
+    )
+    pairs = find_duplicates(table)
+    assert pairs[["id_a", "id_b", "decision"]].values.tolist() == [["lib", "park", "distinct"]]
+    assert pairs.loc[0, "reasons"] == "names 40% alike (library vs car park, library); 30 m apart"
+
+
+def test_church_is_a_church_by_category_against_its_hall() -> None:
+    church = {"id": "church", "name": "St Nicholas, Cottesmore", "categories": ("faith_community",)}
+    hall = {
+        "id": "hall",
+        "name": "St Nicholas Church Hall, Cottesmore",
+        "categories": ("community_centre",),
+    }
+    table = assets(
+        {**church, "lon": -0.665484, "lat": 52.712888},
+        {**hall, **offset(-0.665484, 52.712888, north_m=40)},
+    )
+    pairs = find_duplicates(table)
+    assert pairs.loc[0, "decision"] == "distinct"
+    assert pairs.loc[0, "name_similarity"] == 40.0
+
+
+def test_neighbouring_village_halls_stay_apart_even_within_reach(shared_data: Path) -> None:
+    register = rutland_register(shared_data)
+    halls = register[register["name"].str.endswith("Village Hall")].reset_index(drop=True)
+    assert len(halls) == 19
+    # 5 km reaches each hall's neighbours (Egleton-Hambleton 2.4 km, Exton-Whitwell...).
+    pairs = find_duplicates(halls, config=MatchConfig(max_distance_m=5000))
+    assert len(pairs) == 19
+    assert pairs["decision"].value_counts().to_dict() == {"distinct": 19}
+    top = pairs.iloc[0]
+    assert (top["name_a"], top["name_b"], top["score"]) == (
+        "Hambleton Village Hall",
+        "Egleton Village Hall",
+        24.8,
+    )
+
+
+def test_village_hall_and_memorial_hall_of_one_village_go_to_review() -> None:
+    base = {"categories": ("community_centre",), "postcode": "LE15 7JE"}
+    table = assets(
+        {"id": "v", "name": "Langham Village Hall", **base, "lon": -0.752459, "lat": 52.691062},
+        {
+            "id": "m",
+            "name": "Langham Memorial Hall",
+            **base,
+            **offset(-0.752459, 52.691062, east_m=15),
+        },
+    )
+    pairs = find_duplicates(table)
+    assert pairs.loc[0, "decision"] == "review"
+    assert pairs.loc[0, "reasons"] == (
+        "names 88% alike (village hall vs memorial hall); 15 m apart; "
+        "both community_centre; same postcode"
+    )
+
+
+# ---------------------------------------------------------------- evidence and decisions
+
+
+def test_never_merges_on_a_name_alone() -> None:
+    far = {"name": "Rutland Foodbank", "postcode": "LE15 6AB"}
+    table = assets(
+        {"id": "a", **far, "lon": -0.70, "lat": 52.60},
+        {"id": "b", **far, "lon": -0.72, "lat": 52.67},
+    )
+    pairs = find_duplicates(table)  # 7.8 km apart: found only through the postcode
+    _, _, metres = Geod(ellps="WGS84").inv(-0.70, 52.60, -0.72, 52.67)
+    assert pairs.loc[0, "distance_m"] == pytest.approx(metres, rel=1e-3)
+    assert pairs.loc[0, "decision"] == "review"
+    assert pairs.loc[0, "reasons"] == "names 100% alike; 7.9 km apart; same postcode"
+    # Even a config that puts all the weight on names cannot merge them.
+    heavy = MatchConfig(name_weight=100, review_score=50, auto_merge_score=60)
+    assert find_duplicates(table, config=heavy).loc[0, "decision"] == "review"
+
+
+def test_merges_on_name_place_and_contact_details() -> None:
+    shared = {"categories": ("money_advice",), "postcode": "LE15 6AY"}
+    table = assets(
+        {
+            "id": "osm",
+            "name": "Citizens Advice Rutland",
+            "phone": "01572 723494",
+            **shared,
+            "website": "http://www.citizensadvicerutland.org.uk",
+            "lon": -0.730001,
+            "lat": 52.6697,
+        },
+        {
+            "id": "council",
+            "name": "CITIZENS ADVICE, RUTLAND",
+            "phone": "+44 1572 723 494",
+            **shared,
+            "website": "https://citizensadvicerutland.org.uk/contact/",
+            **offset(-0.730001, 52.6697, north_m=20),
+        },
+    )
+    pairs = find_duplicates(table)
+    assert pairs.loc[0, "decision"] == "merge"
+    assert pairs.loc[0, "score"] == 100.0
+    assert pairs.loc[0, "reasons"] == (
+        "names 100% alike; 20 m apart; same phone; same web domain; "
+        "both money_advice; same postcode"
+    )
+
+
+def test_different_phones_and_districts_count_against() -> None:
+    table = assets(
+        {
+            "id": "a",
+            "name": "Home-Start Rutland",
+            "phone": "01572 111111",
+            "postcode": "LE15 6AB",
+            "lon": OAKHAM[0],
+            "lat": OAKHAM[1],
+        },
+        {
+            "id": "b",
+            "name": "Home-Start Rutland",
+            "phone": "01572 222222",
+            "postcode": "PE9 3AB",
+            **offset(*OAKHAM, east_m=100),
+        },
+    )
+    pairs = find_duplicates(table)
+    assert pairs.loc[0, "reasons"] == (
+        "names 100% alike; 100 m apart; different phones; postcodes in different districts"
+    )
+    assert pairs.loc[0, "score"] == pytest.approx(60 + 20 * 150 / 225 - 5 - 10, abs=0.1)
+
+
+def test_blocking_never_compares_far_records_without_a_shared_postcode() -> None:
+    towns = [(-0.7271, 52.6705), (-0.7218, 52.5878), (-0.5519, 52.6340)]
+    rows = [
+        {"id": f"t{t}-{k}", "name": f"Group {t}-{k}", **offset(lon, lat, east_m=10 * k)}
+        for t, (lon, lat) in enumerate(towns)
+        for k in range(4)
+    ]
+    pairs = find_duplicates(assets(*rows))
+    assert len(pairs) == 3 * 6  # only the pairs within each town
+    assert {a.split("-")[0] for a in pairs["id_a"]} == {"t0", "t1", "t2"}
+    assert all(
+        a.split("-")[0] == b.split("-")[0]
+        for a, b in zip(pairs["id_a"], pairs["id_b"], strict=True)
+    )
+
+
+def test_postcode_blocking_reaches_beyond_the_radius() -> None:
+    table = assets(
+        {
+            "id": "a",
+            "name": "Ketton Sports & Community Centre",
+            "postcode": "pe93sz",
+            "lon": -0.551934,
+            "lat": 52.634077,
+        },
+        {
+            "id": "b",
+            "name": "Ketton Sports and Community Centre",
+            "postcode": "PE9 3SZ",
+            **offset(-0.551934, 52.634077, north_m=400),
+        },
+    )
+    assert len(find_duplicates(table)) == 1
+    assert find_duplicates(table, config=MatchConfig(max_distance_m=500)).loc[
+        0, "distance_m"
+    ] == pytest.approx(400, abs=1)
+
+
+def test_distances_are_metres_outside_great_britain_too() -> None:
+    # Paris: 300 m north; the local UTM zone (31N) is used, not the British grid.
+    table = assets(
+        {"id": "a", "name": "Bibliotheque", "lon": 2.35, "lat": 48.85},
+        {"id": "b", "name": "Bibliotheque", "lon": 2.35, "lat": 48.85 + 300 / 111_200},
+    )
+    assert find_duplicates(table, config=MatchConfig(max_distance_m=400)).loc[
+        0, "distance_m"
+    ] == pytest.approx(300, abs=1)
+
+
+def test_matches_an_import_against_the_register() -> None:
+    register = assets(
+        {"id": "r1", "name": "Uppingham Library", "lon": -0.720763, "lat": 52.587575},
+        {"id": "r2", "name": "Uppingham Town Hall", "lon": -0.719780, "lat": 52.588491},
+    )
+    incoming = assets(
+        {"id": "r1", "name": "Uppingham Library", "lon": -0.720763, "lat": 52.587575},
+        {"id": "new", "name": "Uppingham Libary", **offset(-0.720763, 52.587575, east_m=12)},
+    )
+    pairs = find_duplicates(incoming, other=register)
+    assert sorted(zip(pairs["id_a"], pairs["id_b"], pairs["decision"], strict=True)) == [
+        ("new", "r1", "review"),
+        ("new", "r2", "distinct"),
+        ("r1", "r2", "distinct"),
+    ]
+
+
+def test_no_candidates_gives_an_empty_table_with_every_column() -> None:
+    table = assets({"id": "a", "name": "Lonely", "lon": -0.7, "lat": 52.6})
+    pairs = find_duplicates(table)
+    assert list(pairs.columns) == list(PAIR_COLUMNS)
+    assert len(pairs) == 0
+
+
+def test_rejects_projected_input() -> None:
+    table = assets({"id": "a", "name": "Oakham Library", "lon": OAKHAM[0], "lat": OAKHAM[1]})
+    with pytest.raises(SchemaError, match="CRS must be 'EPSG:4326'"):
+        find_duplicates(table.to_crs(27700))
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([{"id": "a", "name": "X"}, {"id": "a", "name": "Y"}], "id 'a' appears more than once"),
+        ([{"id": None, "name": "X"}], r"row 1: `id` is missing"),
+        ([{"id": "a", "name": " "}], r"asset 'a': `name` is missing"),
+    ],
+)
+def test_rejects_bad_ids_and_names(rows: list[dict[str, object]], message: str) -> None:
+    table = assets(*({**r, "lon": -0.7, "lat": 52.6} for r in rows))
+    with pytest.raises(SchemaError, match=message):
+        find_duplicates(table)
+
+
+def test_config_checks_itself() -> None:
+    with pytest.raises(ValueError, match="`review_score` \\(90\\) must be below"):
+        MatchConfig(review_score=90)
+    with pytest.raises(ValueError, match="`max_distance_m` must be above 0"):
+        MatchConfig(max_distance_m=0)
+    with pytest.raises(ValueError, match="`phone_weight` must be a finite number"):
+        MatchConfig(phone_weight=float("nan"))
+
+
+def test_normalises_uk_phone_numbers_and_postcodes() -> None:
+    assert (
+        normalise_phone("(01572) 722577") == normalise_phone("+44 1572 722 577") == {"01572722577"}
+    )
+    assert normalise_phone("ring us") == frozenset()
+    assert [normalise_postcode(p) for p in ("le15 6hw", "LE156HW", " LE15  6HW ", "", "XYZ")] == [
+        "LE15 6HW",
+        "LE15 6HW",
+        "LE15 6HW",
+        None,
+        "XYZ",
+    ]
+
+
+def test_rutland_postcodes_fixture_is_real(shared_data: Path) -> None:
+    postcodes = rutland_postcodes(shared_data)
+    assert len(postcodes) == 1025
+    assert postcodes["postcode"].str.match(r"^(LE15|LE16|PE9|NG13) \d[A-Z]{2}$").all()
+
+
+# ---------------------------------------------------------------- merge planning
+
+
+def pairs_frame(*rows: tuple[str, str, float, str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["id_a", "id_b", "score", "decision"])
+
+
+def test_chain_with_an_unlike_end_is_held_back() -> None:
+    pairs = pairs_frame(
+        ("a", "b", 95.0, "merge"), ("b", "c", 90.0, "merge"), ("a", "c", 30.0, "distinct")
+    )
+    assert plan_merges(pairs) == [MergeGroup("a", ("b",), (("a", "b", 95.0),), (("b", "c", 90.0),))]
+
+
+def test_chain_of_never_compared_ends_is_held_back() -> None:
+    pairs = pairs_frame(("a", "b", 95.0, "merge"), ("b", "c", 90.0, "merge"))
+    groups = plan_merges(pairs)
+    assert [g.ids for g in groups] == [("a", "b")]
+    assert groups[0].held_back == (("b", "c", 90.0),)
+
+
+def test_chain_whose_ends_are_at_least_review_merges_as_one_group() -> None:
+    pairs = pairs_frame(
+        ("a", "b", 95.0, "merge"),
+        ("b", "c", 90.0, "merge"),
+        ("a", "c", 70.0, "review"),
+        ("d", "e", 88.0, "merge"),
+    )
+    groups = plan_merges(pairs)
+    assert [(g.keep_id, g.merged_ids, g.held_back) for g in groups] == [
+        ("b", ("a", "c"), ()),
+        ("d", ("e",), ()),
+    ]
+
+
+def test_keeps_the_preferred_then_verified_record() -> None:
+    pairs = pairs_frame(("a", "b", 95.0, "merge"), ("c", "d", 91.0, "merge"))
+    register = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "status": ["unverified", "verified", "unverified", "unverified"],
+        }
+    )
+    groups = plan_merges(pairs, assets=register, prefer=["d"])
+    assert [(g.keep_id, g.merged_ids) for g in groups] == [("b", ("a",)), ("d", ("c",))]
+
+
+def test_plan_rejects_a_table_that_is_not_pairs() -> None:
+    with pytest.raises(SchemaError, match="lacks column"):
+        plan_merges(pd.DataFrame({"id_a": ["a"]}))
+    with pytest.raises(SchemaError, match="unknown decision"):
+        plan_merges(pairs_frame(("a", "b", 95.0, "yes")))

@@ -22,7 +22,7 @@ from assetmap.store import Store
 from assetmap.workspace import Workspace, create_workspace, open_workspace
 
 LIB = {"name": "Oakham Library", "lon": -0.7271, "lat": 52.6703, "categories": ["library"]}
-FOOD = {"name": "Uppingham Food Bank", "lon": -0.7231, "lat": 52.5891, "categories": ["food_support"]}
+FOOD = LIB | {"name": "Uppingham Food Bank", "lon": -0.7231, "categories": ["food_support"]}
 
 
 def _tables(store: Store) -> dict[str, list[Any]]:

@@ -147,12 +147,6 @@ def _limit_seconds(max_minutes: float | None) -> float:
     return limit * 60.0
 
 
-def _check_node_times(graph: WalkGraph, name: str, values: FloatArray) -> None:
-    if values.shape[0] != graph.n_nodes:
-        msg = f"`{name}` has {values.shape[0]} rows but the graph has {graph.n_nodes} nodes."
-        raise ValueError(msg)
-
-
 def _super_source_graph(graph: WalkGraph, nodes: IntArray, legs: FloatArray) -> sp.csr_array:
     """Return the graph plus node ``n`` with an edge of weight ``legs[i]`` to ``nodes[i]``.
 

@@ -247,6 +247,66 @@ def _cmd_app(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env, cwd=APP_FILE.parent)  # noqa: S603
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from assetmap.backup import backup_workspace
+    from assetmap.workspace import open_workspace
+
+    target = backup_workspace(open_workspace(args.workspace), args.file)
+    _out(f"Backed up {args.workspace} to {target}")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from assetmap.backup import restore_workspace
+
+    workspace = restore_workspace(args.file, args.workspace, force=args.force)
+    _out(f"Restored {args.file} into {workspace.path}")
+    return 0
+
+
+def _cli_admin(args: argparse.Namespace) -> Any:
+    """Whoever runs the command line can read the database file: they act as an admin."""
+    from assetmap.access import Principal, Role
+
+    return Principal(args.actor, Role.ADMIN)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        msg = "The two passwords differ; nothing was changed."
+        raise AssetMapError(msg)
+    return first
+
+
+def _cmd_user(args: argparse.Namespace) -> int:
+    from assetmap import accounts
+    from assetmap.workspace import open_workspace
+
+    store = open_workspace(args.workspace).store()
+    admin = _cli_admin(args)
+    if args.user_command == "add":
+        password = _read_password(args)
+        name = accounts.create_user(
+            store, args.username, password, args.role, actor=admin, team=args.team or ()
+        )
+        _out(f"Created {args.role} account {name}")
+    elif args.user_command == "disable":
+        accounts.disable_user(store, args.username, actor=admin, reason=args.reason or "")
+        _out(f"Disabled account {args.username.strip().casefold()}")
+    else:
+        for row in accounts.list_users(store, actor=admin).to_dict("records"):
+            state = "active" if row["active"] else "disabled"
+            if row["locked_until"]:
+                state += f", locked until {row['locked_until']}"
+            _out(f"{row['username']}  {row['role']}  {state}")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assetmap",
@@ -306,6 +366,33 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace")
     p.add_argument("asset_id")
     p.set_defaults(handler=_cmd_history)
+
+    p = sub.add_parser("backup", help="back up a workspace (register, network, settings)")
+    p.add_argument("workspace")
+    p.add_argument("file", help="the backup file (.zip), or a folder for a dated one")
+    p.set_defaults(handler=_cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup into a workspace folder")
+    p.add_argument("file")
+    p.add_argument("workspace")
+    p.add_argument("--force", action="store_true", help="overwrite a folder that is not empty")
+    p.set_defaults(handler=_cmd_restore)
+
+    p = sub.add_parser("user", help="manage local sign-in accounts")
+    users = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    u = users.add_parser("add", help="create an account (asks for the password)")
+    u.add_argument("workspace")
+    u.add_argument("username")
+    u.add_argument("--role", required=True, choices=["facilitator", "staff", "lead", "admin"])
+    u.add_argument("--team", action="append", metavar="USERNAME", help="shares this caseload")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    u = users.add_parser("list", help="list the accounts")
+    u.add_argument("workspace")
+    u = users.add_parser("disable", help="stop an account signing in")
+    u.add_argument("workspace")
+    u.add_argument("username")
+    u.add_argument("--reason")
+    p.set_defaults(handler=_cmd_user)
 
     p = sub.add_parser("app", help="start the Streamlit app on a workspace")
     p.add_argument("workspace")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -340,3 +343,28 @@ def test_auth_config_checks_itself() -> None:
         AuthConfig(max_failures=0)
     with pytest.raises(ValueError, match="`code_length` must be at least 5"):
         AuthConfig(code_length=4)
+
+
+def test_the_command_line_manages_accounts(
+    workspace_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assetmap.cli import main
+    from assetmap.workspace import create_workspace
+
+    ws = create_workspace(workspace_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
+    args = ["--actor", "it-desk", "user", "add", str(ws.path), "Ana", "--role", "staff"]
+    assert main([*args, "--team", "tess", "--password-stdin"]) == 0
+    assert capsys.readouterr().out == "Created staff account ana\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["user", "add", str(ws.path), "bob", "--role", "lead", "--password-stdin"]) == 1
+    assert "too short" in capsys.readouterr().err
+    assert main(["user", "disable", str(ws.path), "ANA"]) == 0
+    assert main(["user", "list", str(ws.path)]) == 0
+    assert capsys.readouterr().out == "Disabled account ana\nana  staff  disabled\n"
+    history = ws.store().history("user", ws.store().records("user").iloc[0]["id"])
+    assert list(history["actor"]) == ["it-desk", os.environ.get("USER") or "cli"]
+    with pytest.raises(AuthError):
+        authenticate(ws.store(), "ana", "a long enough passphrase")

@@ -238,3 +238,20 @@ def test_backing_up_to_a_missing_folder_says_so(workspace: Workspace, tmp_path: 
     with pytest.raises(WorkspaceError, match="does not exist"):
         backup_workspace(workspace, tmp_path / "no" / "such" / "b.zip")
     assert sorted(p.name for p in tmp_path.rglob("*.zip")) == []
+
+
+def test_the_command_line_backs_up_and_restores(
+    workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assetmap.cli import main
+
+    before = _tables(workspace.store())
+    archive = tmp_path / "cli.zip"
+    assert main(["backup", str(workspace.path), str(archive)]) == 0
+    assert capsys.readouterr().out == f"Backed up {workspace.path} to {archive}\n"
+    _change_everything(workspace)
+    assert main(["restore", str(archive), str(workspace.path)]) == 1
+    assert "is not empty" in capsys.readouterr().err
+    assert main(["restore", str(archive), str(workspace.path), "--force"]) == 0
+    assert capsys.readouterr().out == f"Restored {archive} into {workspace.path}\n"
+    assert _tables(workspace.store()) == before

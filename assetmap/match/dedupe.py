@@ -85,7 +85,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from scipy.spatial import cKDTree
 
-from assetmap.errors import SchemaError
+from assetmap.errors import PostcodeError, SchemaError
+from assetmap.ingest.postcodes import normalise_postcode
 from assetmap.match.normalize import normalise_name
 from assetmap.schema import STORAGE_CRS
 
@@ -97,7 +98,6 @@ __all__ = [
     "find_duplicates",
     "name_similarity",
     "normalise_phone",
-    "normalise_postcode",
     "plan_merges",
 ]
 
@@ -631,7 +631,6 @@ def name_similarity(a: str, b: str) -> float:
 
 # ---------------------------------------------------------------- other fields
 
-_POSTCODE: Final = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])([A-Z]{2})$")
 _PHONE_SPLIT: Final = re.compile(r"[;,/]|\bor\b")
 _GENERIC_HOSTS: Final = frozenset(
     {
@@ -655,31 +654,14 @@ _UK_SECOND_LEVEL: Final = frozenset(
 )
 
 
-def normalise_postcode(text: object) -> str | None:
-    """Return a UK postcode as ``"LE15 6HW"``, other text upper-cased, or None.
-
-    Parameters
-    ----------
-    text
-        A postcode in any format ("le156hw", " LE15  6HW ").
-
-    Returns
-    -------
-    str or None
-        None for missing or blank values.
-
-    Examples
-    --------
-    >>> normalise_postcode(" le15  6hw"), normalise_postcode("PE94HR"), normalise_postcode(None)
-    ('LE15 6HW', 'PE9 4HR', None)
-    """
+def _postcode_key(text: object) -> str | None:
+    """Return a UK postcode as ``"LE15 6HW"``, other text upper-cased without spaces, or None."""
     if _blank(text):
         return None
-    key = re.sub(r"[^A-Z0-9]", "", str(text).upper())
-    if not key:
-        return None
-    match = _POSTCODE.match(key)
-    return f"{match.group(1)} {match.group(2)}{match.group(3)}" if match else key
+    try:
+        return normalise_postcode(str(text))
+    except PostcodeError:
+        return re.sub(r"[^A-Z0-9]", "", str(text).upper()) or None
 
 
 def normalise_phone(text: object) -> frozenset[str]:
@@ -893,7 +875,7 @@ def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
         kinds=[_record_kind(n, c) for n, c in zip(parsed, categories, strict=True)],
         lon=geometry.x.to_numpy(dtype=np.float64),
         lat=geometry.y.to_numpy(dtype=np.float64),
-        postcodes=[normalise_postcode(p) for p in _column(frame, "postcode")],
+        postcodes=[_postcode_key(p) for p in _column(frame, "postcode")],
         phones=[normalise_phone(p) for p in _column(frame, "phone")],
         emails=[_emails(e) for e in _column(frame, "email")],
         websites=[_website(w) for w in _column(frame, "website")],

@@ -20,7 +20,6 @@ from assetmap.match.dedupe import (
     find_duplicates,
     name_similarity,
     normalise_phone,
-    normalise_postcode,
     plan_merges,
 )
 
@@ -376,18 +375,34 @@ def test_config_checks_itself() -> None:
         MatchConfig(phone_weight=float("nan"))
 
 
-def test_normalises_uk_phone_numbers_and_postcodes() -> None:
+def test_normalises_uk_phone_numbers() -> None:
     assert (
         normalise_phone("(01572) 722577") == normalise_phone("+44 1572 722 577") == {"01572722577"}
     )
     assert normalise_phone("ring us") == frozenset()
-    assert [normalise_postcode(p) for p in ("le15 6hw", "LE156HW", " LE15  6HW ", "", "XYZ")] == [
-        "LE15 6HW",
-        "LE15 6HW",
-        "LE15 6HW",
-        None,
-        "XYZ",
-    ]
+
+
+def test_postcodes_compare_in_any_format_and_foreign_ones_by_text() -> None:
+    table = assets(
+        {
+            "id": "a",
+            "name": "Ryhall Library",
+            "postcode": "pe94hr",
+            "lon": -0.468684,
+            "lat": 52.683891,
+        },
+        {
+            "id": "b",
+            "name": "Ryhall Library",
+            "postcode": " PE9  4HR",
+            "lon": -0.468684,
+            "lat": 52.68392,
+        },
+        {"id": "c", "name": "Bibliotheque", "postcode": "75004", "lon": 2.35, "lat": 48.85},
+        {"id": "d", "name": "Bibliotheque", "postcode": "75 004", "lon": 2.40, "lat": 48.85},
+    )
+    pairs = find_duplicates(table)
+    assert [r.endswith("same postcode") for r in pairs["reasons"]] == [True, True]
 
 
 def test_rutland_postcodes_fixture_is_real(shared_data: Path) -> None:

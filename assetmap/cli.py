@@ -92,18 +92,18 @@ def _print_init(result: Any) -> None:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from assetmap.workspace import import_osm
+    from assetmap.workspace import import_osm, import_osm_place
 
-    if args.place:
-        from assetmap.workspace import import_osm_place  # type: ignore[attr-defined]
-
-        result = import_osm_place(args.workspace, args.place, progress=_Progress(args.progress))
-    else:
-        progress = _Progress(args.progress)
-        try:
+    progress = _Progress(args.progress)
+    try:
+        if args.place:
+            result = import_osm_place(
+                args.workspace, args.place, actor=args.actor, progress=progress
+            )
+        else:
             result = import_osm(args.workspace, args.osm, actor=args.actor, progress=progress)
-        finally:
-            progress.close()
+    finally:
+        progress.close()
     _print_init(result)
     return 0
 
@@ -144,7 +144,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         assets = store.assets(include_archived=args.include_archived)
     fmt = args.format
     if fmt == "hsds":
-        from assetmap.hsds import write_hsds  # type: ignore[import-not-found,unused-ignore]
+        from assetmap.export_hsds import write_hsds
 
         target = write_hsds(assets, args.out)
     else:

@@ -35,6 +35,7 @@ __all__ = [
     "WHEELCHAIR",
     "empty_assets",
     "normalise_record",
+    "records_to_frame",
     "validate_assets",
 ]
 
@@ -360,7 +361,19 @@ def validate_assets(
         records.append(normalise_record(record, taxonomy=tax, where=str(label)))
     if not records:
         return empty_assets()
-    frame = pd.DataFrame.from_records(records, columns=[*ASSET_COLUMNS, "geometry"])
-    for column in ASSET_COLUMNS:
-        frame[column] = frame[column].astype(object)
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
+    return records_to_frame(records)
+
+
+def records_to_frame(records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """Return normalised records as an asset table, keeping ``None`` (not NaN) and ints.
+
+    Every column is an object column, so a missing value stays ``None`` and an
+    age stays an ``int`` whatever pandas would infer.
+    """
+    if not records:
+        return empty_assets()
+    columns = {
+        column: pd.Series([r[column] for r in records], dtype=object) for column in ASSET_COLUMNS
+    }
+    geometry = gpd.GeoSeries([r["geometry"] for r in records], crs=STORAGE_CRS)
+    return gpd.GeoDataFrame(pd.DataFrame(columns), geometry=geometry, crs=STORAGE_CRS)

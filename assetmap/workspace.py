@@ -16,11 +16,14 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assetmap.errors import AssetMapError, WorkspaceError
 from assetmap.network import NETWORK_FILENAME, save_network
 from assetmap.store import ImportSummary, Store
+
+if TYPE_CHECKING:
+    from assetmap.ingest.osm import OsmExtract
 
 __all__ = [
     "DATABASE_ENV",
@@ -242,6 +245,80 @@ def import_osm(
 
     source = Path(osm_file)
     extract = read_osm_file(source, progress=progress)
+    return import_osm_extract(
+        path,
+        extract,
+        origin=str(source.resolve()),
+        reason=f"OpenStreetMap import from {source.name}",
+        actor=actor,
+        progress=progress,
+    )
+
+
+def import_osm_place(
+    path: str | Path,
+    place: str,
+    *,
+    actor: str = "assetmap",
+    progress: ProgressFn | None = None,
+) -> OsmInitResult:
+    """Create (or update) a workspace from live OpenStreetMap data for a named place.
+
+    Needs the internet (Nominatim and Overpass through osmnx). Otherwise as
+    :func:`import_osm`.
+
+    Parameters
+    ----------
+    path
+        The workspace folder.
+    place
+        A place name Nominatim resolves to a polygon, e.g. ``"Oakham, Rutland, England"``.
+    actor
+        Who runs the import (kept in history).
+    progress
+        Called with (stage, fraction done).
+    """
+    from assetmap.ingest.osm import fetch_osm_place
+
+    if progress is not None:
+        progress("Downloading from OpenStreetMap", 0.0)
+    extract = fetch_osm_place(place)
+    return import_osm_extract(
+        path,
+        extract,
+        origin=f"place:{place}",
+        reason=f"OpenStreetMap download for {place}",
+        actor=actor,
+        progress=progress,
+    )
+
+
+def import_osm_extract(
+    path: str | Path,
+    extract: OsmExtract,
+    *,
+    origin: str,
+    reason: str,
+    actor: str = "assetmap",
+    progress: ProgressFn | None = None,
+) -> OsmInitResult:
+    """Write an already-read OpenStreetMap extract into a workspace, atomically.
+
+    Parameters
+    ----------
+    path
+        The workspace folder (created if missing).
+    extract
+        Assets and walking network from :mod:`assetmap.ingest.osm`.
+    origin
+        Where the extract came from (a file path or ``place:NAME``), kept in settings.
+    reason
+        The reason recorded in history.
+    actor
+        Who runs the import.
+    progress
+        Called with (stage, fraction done).
+    """
     workspace = create_workspace(path)
     tmp_network = workspace.path / (NETWORK_FILENAME + ".new.npz")
     try:
@@ -250,7 +327,7 @@ def import_osm(
             extract.assets,
             source="osm",
             actor=actor,
-            reason=f"OpenStreetMap import from {source.name}",
+            reason=reason,
             archive_missing=True,
             progress=progress,
         )
@@ -264,7 +341,7 @@ def import_osm(
         raise WorkspaceError(msg) from exc
     bbox = getattr(extract, "bbox", None)
     workspace.update_settings(
-        osm_file=str(source.resolve()),
+        osm_file=origin,
         osm_imported=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         bbox=list(bbox) if bbox is not None else None,
     )

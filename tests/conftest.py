@@ -17,15 +17,17 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
+from support import (  # noqa: F401
+    LEEDS_OSM,
+    ROOT,
+    RUTLAND_PBF,
+    SHARED_DATA,
+    STRETFORD_OSM,
+    use_database_for_workspace,
+)
 
 from assetmap.store import Store
 from assetmap.workspace import close_stores
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-RUTLAND_PBF = SHARED_DATA / "osm-rutland" / "rutland-latest.osm.pbf"
-LEEDS_OSM = SHARED_DATA / "osm-street-snippets-uk" / "leeds_city_centre.osm"
-STRETFORD_OSM = SHARED_DATA / "osm-street-snippets-uk" / "manchester_kingsway_junction.osm"
 
 PG_BASE_URL = os.environ.get("ASSETMAP_TEST_DATABASE_URL")
 BACKEND = "postgresql" if PG_BASE_URL else "sqlite"
@@ -121,11 +123,3 @@ def workspace_path(
     use_database_for_workspace(database_url, monkeypatch)
     yield tmp_path / "ws"
     close_stores()
-
-
-def use_database_for_workspace(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point new workspaces at ``url`` (PostgreSQL) or at their own SQLite file."""
-    if url.startswith("postgresql"):
-        monkeypatch.setenv("ASSETMAP_DATABASE_URL", url)
-    else:
-        monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import LEEDS_OSM, RUTLAND_PBF, use_database_for_workspace
+from support import LEEDS_OSM, RUTLAND_PBF, use_database_for_workspace
 
 from assetmap.cli import main
 from assetmap.network import load_network
@@ -54,7 +54,7 @@ def test_init_rutland_exports_community_assets_each_with_a_category(
     for f in features:
         for c in f["properties"]["categories"]:
             by_category.setdefault(c, set()).add(f["properties"]["name"])
-    assert {"Oakham Library", "Uppingham Library"} <= by_category["library"]
+    assert {"Rutland County Library", "Uppingham Library"} <= by_category["library"]
     assert len(by_category["community_centre"]) >= 20
     assert any("Village Hall" in n for n in by_category["community_centre"])
     assert any("Stocken" in n for n in by_category["justice"])
@@ -225,3 +225,35 @@ def test_console_script_exits_1_with_one_line_on_bad_input(tmp_path: Path) -> No
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "ws").exists()
+
+
+def test_init_place_downloads_through_osmnx_and_builds_the_workspace(
+    workspace_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``init --place`` goes through ingest.osm.fetch_osm_place (recorded: Leeds snippet)."""
+    import assetmap.ingest.osm as osm
+
+    asked: list[str] = []
+
+    def fake_fetch(place: str, **_: object) -> osm.OsmExtract:
+        asked.append(place)
+        return osm.read_osm_file(LEEDS_OSM)
+
+    monkeypatch.setattr(osm, "fetch_osm_place", fake_fetch)
+    code, out, _ = run(capsys, "init", str(workspace_path), "--place", "Leeds, England")
+    assert code == 0
+    assert asked == ["Leeds, England"]
+    ws = open_workspace(workspace_path)
+    assert ws.settings()["osm_file"] == "place:Leeds, England"
+    assert len(ws.store().assets()) > 0
+    assert "Walking network" in out
+
+
+def test_export_hsds_writes_a_folder_of_valid_records(
+    rutland: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "hsds"
+    code, out, _ = run(capsys, "export", str(rutland), "--format", "hsds", "--out", str(target))
+    assert code == 0, out
+    services = json.loads((target / "services.json").read_text())
+    assert any(s["name"] == "Uppingham Library" for s in services)

@@ -11,8 +11,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
-from conftest import RUTLAND_PBF
 from pyproj import Transformer
+from support import RUTLAND_PBF
 
 from assetmap.ingest.osm import read_osm_file
 from assetmap.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points

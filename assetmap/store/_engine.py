@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 __all__ = ["BUSY_TIMEOUT_MS", "make_engine"]
 
@@ -31,10 +31,12 @@ def make_engine(url: str) -> Engine:
     sqlalchemy.engine.Engine
     """
     if url.startswith("sqlite"):
+        in_memory = url.split("///", 1)[-1] in ("", ":memory:") or url.rstrip("/") == "sqlite:"
         engine = create_engine(
             url,
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-            poolclass=NullPool,
+            # one shared connection keeps an in-memory database alive
+            poolclass=StaticPool if in_memory else NullPool,
         )
 
         @event.listens_for(engine, "connect")

@@ -29,9 +29,8 @@ from assetmap.errors import ConflictError, NotFoundError, SchemaError, StoreErro
 from assetmap.schema import (
     ASSET_COLUMNS,
     STATUSES,
-    STORAGE_CRS,
-    empty_assets,
     normalise_record,
+    records_to_frame,
     validate_assets,
 )
 from assetmap.store import tables as t
@@ -133,12 +132,7 @@ def _content_hash(row: Mapping[str, Any]) -> str:
 
 
 def _frame(records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
-    if not records:
-        return empty_assets()
-    frame = pd.DataFrame.from_records(records, columns=[*ASSET_COLUMNS, "geometry"])
-    for column in ASSET_COLUMNS:
-        frame[column] = frame[column].astype(object)
-    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
+    gdf = records_to_frame(records)
     return gdf.sort_values("name", kind="stable").reset_index(drop=True)
 
 

@@ -17,9 +17,9 @@ import osmnx as ox
 import pytest
 import requests
 import scipy.sparse as sp
-from conftest import LEEDS_OSM, RUTLAND_PBF
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import Point, box
+from support import LEEDS_OSM, RUTLAND_PBF
 
 from assetmap.errors import IngestError, NoAssetsError
 from assetmap.ingest.osm import (

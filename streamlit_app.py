@@ -1,7 +1,9 @@
 """assetmap's Streamlit entry point: the frame and the router, nothing else.
 
 Run it with ``assetmap app WORKSPACE`` (or ``streamlit run streamlit_app.py`` with
-``ASSETMAP_WORKSPACE`` set). Pages live in ``app/pages/``; add yours to ``PAGES``.
+``ASSETMAP_WORKSPACE`` set). Pages live in ``app/pages/``; each is listed in
+``PAGES`` with the operations that make it worth showing to a role (the core
+refuses the operations themselves; this only keeps menus short).
 
 Page icons are emoji on purpose: Streamlit turns a page's ``:material/...:`` icon
 into a favicon fetched from fonts.gstatic.com, and the app must work offline.
@@ -9,12 +11,35 @@ into a favicon fetched from fonts.gstatic.com, and the app must work offline.
 
 import streamlit as st
 
+from app import auth, state
+from assetmap.access import Operation, allowed
+
 st.set_page_config(page_title="assetmap", page_icon="🗺️", layout="wide")
 
-PAGES = {
-    "Register": [
-        st.Page("app/pages/map.py", title="Map", icon="🗺️", default=True),
-    ],
-}
+# (group, file, title, icon, operations any of which shows the page; () = everyone)
+PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
+    ("Register", "app/pages/map.py", "Map", "🗺️", ()),
+    # page entries added by each area: keep one line each
+]
 
-st.navigation(PAGES).run()
+principal = auth.current_principal(state.workspace_path())
+
+
+def _shown(operations: tuple[Operation, ...]) -> bool:
+    if not operations:
+        return True
+    if principal is None:
+        return False
+    scope = {"owner_id": principal.user_id, "session_id": principal.session_id}
+    return any(allowed(principal, op, **scope) for op in operations)
+
+
+groups: dict[str, list[st.Page]] = {}
+for group, file, title, icon, operations in PAGES:
+    if not _shown(operations):
+        continue
+    groups.setdefault(group, []).append(
+        st.Page(file, title=title, icon=icon, default=file == "app/pages/map.py")
+    )
+
+st.navigation(groups).run()

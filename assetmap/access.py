@@ -22,7 +22,8 @@ staff
 lead
     Project leads: dashboards and aggregates only, never a plan's details.
 admin
-    Users, settings, imports, backup and restore, retention purges and erasure.
+    Users, settings, imports, backup and restore, retention purges, subject
+    access exports and erasure of plans.
 
 Scope rules
 -----------
@@ -190,6 +191,7 @@ PERMISSIONS: Mapping[Role, frozenset[Operation]] = MappingProxyType(
                 _O.EXPORT_REGISTER,
                 _O.EXPORT_HSDS,
                 _O.IMPORT_DATA,
+                _O.EXPORT_PLAN,  # subject access requests, before an erasure
                 _O.ERASE_PLAN,
                 _O.PURGE_PLANS,
                 _O.MANAGE_USERS,

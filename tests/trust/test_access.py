@@ -35,7 +35,7 @@ create_plan                   -           -           C     -    -
 view_plan                     -           -           C     -    -
 edit_plan                     -           -           C     -    -
 log_referral                  -           -           C     -    -
-export_plan                   -           -           C     -    -
+export_plan                   -           -           C     -    Y
 erase_plan                    -           -           C     -    Y
 purge_plans                   -           -           -     -    Y
 view_dashboard                -           -           -     Y    -

@@ -16,6 +16,7 @@ __all__ = [
     "NetworkError",
     "NoAssetsError",
     "NotFoundError",
+    "OpeningHoursError",
     "PostcodeError",
     "QueryError",
     "SchemaError",
@@ -51,6 +52,10 @@ class PostcodeError(AssetMapError, ValueError):
 
 class QueryError(AssetMapError, ValueError):
     """A search query is empty, too long or otherwise unusable."""
+
+
+class OpeningHoursError(AssetMapError, ValueError):
+    """An OpenStreetMap ``opening_hours`` value is outside the syntax assetmap reads."""
 
 
 class WorkspaceError(AssetMapError):

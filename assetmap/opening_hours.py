@@ -556,7 +556,8 @@ def describe_hours(hours: OpeningHours | None) -> str:
         if day.spans == (TimeSpan(0, _DAY_MINUTES),):
             return "all day"
         ends = [s.end - _DAY_MINUTES if s.end > _DAY_MINUTES else s.end for s in day.spans]
-        return ", ".join(f"{_clock(s.start)}-{_clock(e)}" for s, e in zip(day.spans, ends, strict=True))
+        pairs = zip(day.spans, ends, strict=True)
+        return ", ".join(f"{_clock(s.start)}-{_clock(e)}" for s, e in pairs)
 
     texts = [words(d) for d in hours.week]
     if len(set(texts)) == 1:

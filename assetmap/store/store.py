@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -1365,6 +1366,116 @@ class Store:
             if status is not None:
                 rows = [r for r in rows if r.get("status") == status]
         return pd.DataFrame(rows)
+
+    def erase_record(self, entity: str, record_id: str, *, actor: str, reason: str) -> int:
+        """Erase a record's content, now and in every past version (right to erasure).
+
+        The record and each of its history snapshots are overwritten with a
+        tombstone ``{"erased": True, "status": "erased"}`` (history reasons
+        become ``"erased"``), and one more history row says who erased it,
+        when and why, without any content. On SQLite the transaction runs with
+        ``PRAGMA secure_delete=ON`` and the WAL is checkpointed and truncated,
+        so the old bytes are not left in the file; on PostgreSQL ``records``
+        and ``history`` are rewritten afterwards (``VACUUM FULL``).
+
+        Parameters
+        ----------
+        entity, record_id
+            The record.
+        actor
+            Who erases it.
+        reason
+            Why (kept in the audit line: never put the erased content here).
+
+        Returns
+        -------
+        int
+            The number of history snapshots overwritten.
+
+        Raises
+        ------
+        NotFoundError
+            If there is no such record.
+        """
+        self._check_who(actor, reason)
+        _check_entity(entity)
+        tombstone: dict[str, Any] = {"erased": True, "status": "erased"}
+        now = _utc(None)
+        r, h = t.records, t.history
+        with self._write() as conn:
+            if self.backend == "sqlite":
+                conn.exec_driver_sql("PRAGMA secure_delete=ON")
+            row = (
+                conn.execute(select(r).where(r.c.entity == entity, r.c.id == record_id))
+                .mappings()
+                .first()
+            )
+            if row is None:
+                msg = f"No {entity} with id {record_id!r}."
+                raise NotFoundError(msg)
+            version = int(row["version"]) + 1
+            values = {
+                "version": version,
+                "status": "erased",
+                "data": tombstone,
+                "lon": None,
+                "lat": None,
+                "updated_at": now,
+                "updated_by": actor,
+            }
+            conn.execute(
+                update(r).where(r.c.entity == entity, r.c.id == record_id).values(**values)
+            )
+            full = dict(row) | values
+            past = conn.execute(
+                select(h.c.seq, h.c.version, h.c.valid_from).where(
+                    h.c.entity == entity, h.c.entity_id == record_id
+                )
+            ).all()
+            for seq, old_version, old_valid_from in past:
+                snapshot = full | {"version": old_version, "valid_from": old_valid_from}
+                conn.execute(
+                    update(h)
+                    .where(h.c.seq == seq)
+                    .values(data=_snapshot(snapshot), reason="erased")
+                )
+            self._log(
+                conn,
+                entity=entity,
+                entity_id=record_id,
+                version=version,
+                action="erase",
+                actor=actor,
+                reason=reason,
+                valid_from=now,
+                recorded_at=now,
+                data=full,
+            )
+        self._scrub_files()
+        logger.info("erased the content of a %s record and %d history rows", entity, len(past))
+        return len(past)
+
+    def _scrub_files(self) -> None:
+        """Leave no erased bytes behind: truncate SQLite's WAL, rewrite PostgreSQL tables."""
+        try:
+            if self.backend == "sqlite":
+                raw = self.engine.raw_connection()
+                try:  # outside any transaction (the connection does not BEGIN implicitly)
+                    cursor = raw.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    busy = cursor.fetchone()
+                    cursor.close()
+                    if busy and busy[0]:
+                        logger.warning("WAL checkpoint blocked by readers; it completes later")
+                finally:
+                    raw.close()
+                return
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM FULL records, history")
+        except (OperationalError, sqlite3.Error) as exc:
+            detail = _describe(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+            msg = f"The erasure is saved, but the database files were not compacted: {detail}"
+            raise StoreError(msg) from exc
 
 
 def _source_values(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,518 @@
+"""Personal data in plans: retention, export, erasure and small-count suppression.
+
+Plans and referrals are generic register records (entities ``"plan"`` and
+``"referral"``). A plan is filed under a pseudonymous *reference* (never a
+name) and holds coarse locations only; see ``docs/privacy.md``.
+
+* :func:`export_plan_data` returns everything held under one reference (the
+  plan, its referrals and every past version of each) for a subject access
+  request.
+* :func:`erase_plan` removes the content of a plan and its referrals from the
+  register *and from its history* (:meth:`Store.erase_record
+  <assetmap.store.Store.erase_record>`), leaving audit lines that say an
+  erasure happened, by whom and why, but not what was erased.
+* The workspace setting ``retention_months`` (default
+  :data:`DEFAULT_RETENTION_MONTHS`) says how long a *closed* plan is kept;
+  :func:`purge_expired_plans` erases the ones past it (``assetmap purge``).
+* :func:`suppress_small_counts` hides counts of people, plans or referrals
+  below 5 in figures shown to leads.
+
+Nothing here logs or raises with a plan's content: messages name references
+at most when they are known to be well-formed, and usually not even that.
+
+Examples
+--------
+>>> import pandas as pd
+>>> suppress_small_counts(pd.DataFrame({"area": ["LE15", "PE9"], "plans": [12, 3]}), ["plans"])
+   area plans
+0  LE15    12
+1   PE9    <5
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import pandas as pd
+
+from assetmap.access import Operation, Principal, require
+from assetmap.errors import NotFoundError, SchemaError, WorkspaceError
+
+if TYPE_CHECKING:
+    from assetmap.store import Store
+    from assetmap.workspace import Workspace
+
+__all__ = [
+    "DEFAULT_RETENTION_MONTHS",
+    "PLAN_ENTITY",
+    "REFERRAL_ENTITY",
+    "RETENTION_SETTING",
+    "SUPPRESSED",
+    "ErasureResult",
+    "PurgeResult",
+    "erase_plan",
+    "expired_plans",
+    "export_plan_data",
+    "plan_counts",
+    "purge_expired_plans",
+    "retention_months",
+    "set_retention_months",
+    "suppress_small_counts",
+]
+
+logger = logging.getLogger(__name__)
+
+# The record kinds of assetmap.plans (kept as plain strings so this module does not import it).
+PLAN_ENTITY: Final = "plan"
+REFERRAL_ENTITY: Final = "referral"
+
+RETENTION_SETTING: Final = "retention_months"
+#: Months a closed plan is kept before :func:`purge_expired_plans` erases it.
+DEFAULT_RETENTION_MONTHS: Final = 24
+MAX_RETENTION_MONTHS: Final = 1200
+#: What a suppressed small count is shown as.
+SUPPRESSED: Final = "<5"
+EXPORT_FORMAT: Final = "assetmap-plan-export"
+
+_REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureResult:
+    """What one erasure did (ids and counts only, no content)."""
+
+    plan_ids: tuple[str, ...]
+    referrals: int
+    history_rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeResult:
+    """What a retention purge found (and erased, unless it was a dry run)."""
+
+    months: int
+    cutoff: dt.date
+    references: tuple[str, ...]
+    dry_run: bool
+
+    @property
+    def count(self) -> int:
+        """Plans past retention."""
+        return len(self.references)
+
+
+# ---------------------------------------------------------------------- retention
+def retention_months(workspace: Workspace) -> int:
+    """Return how many months closed plans are kept in ``workspace``.
+
+    Raises
+    ------
+    WorkspaceError
+        If the setting holds something other than a whole number of months.
+    """
+    value = workspace.settings().get(RETENTION_SETTING, DEFAULT_RETENTION_MONTHS)
+    if not _whole_months(value):
+        msg = f"The `{RETENTION_SETTING}` setting must be a whole number of months (1-1200)."
+        raise WorkspaceError(msg)
+    return int(value)
+
+
+def set_retention_months(workspace: Workspace, months: int, *, principal: Principal) -> int:
+    """Set how many months closed plans are kept; checks ``change_settings``.
+
+    Raises
+    ------
+    AccessDeniedError
+        If ``principal`` may not change settings.
+    SchemaError
+        If ``months`` is not a whole number from 1 to 1200.
+    """
+    require(principal, Operation.CHANGE_SETTINGS)
+    if not _whole_months(months):
+        msg = f"Retention must be a whole number of months from 1 to {MAX_RETENTION_MONTHS}."
+        raise SchemaError(msg)
+    workspace.update_settings(**{RETENTION_SETTING: months})
+    logger.info("plan retention set to %d months", months)
+    return months
+
+
+def _whole_months(value: object) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 1 <= value <= MAX_RETENTION_MONTHS
+    )
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    """Return the same day ``months`` calendar months earlier (clamped to the month's end).
+
+    >>> _months_before(dt.date(2026, 3, 31), 1)
+    datetime.date(2026, 2, 28)
+    """
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def _closed_on(plan: Mapping[str, Any]) -> dt.date | None:
+    value = plan.get("closed_on")
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    valid_from = plan.get("valid_from")  # closed without a date: when it last changed
+    if isinstance(valid_from, dt.datetime):
+        return valid_from.date()
+    return None
+
+
+def expired_plans(store: Store, *, months: int, today: dt.date) -> list[tuple[str, str]]:
+    """Return ``(plan id, reference)`` of closed plans closed ``months`` or more months ago.
+
+    Sorted by reference. Erased plans are not listed.
+    """
+    cutoff = _months_before(today, months)
+    out = []
+    for plan in _plans(store):
+        if plan.get("status") != "closed":
+            continue
+        closed = _closed_on(plan)
+        if closed is not None and closed <= cutoff:
+            out.append((str(plan["id"]), str(plan.get("reference") or "")))
+    return sorted(out, key=lambda pair: (pair[1], pair[0]))
+
+
+def purge_expired_plans(
+    workspace: Workspace, *, principal: Principal, today: dt.date, dry_run: bool = False
+) -> PurgeResult:
+    """Erase every closed plan past the workspace's retention period.
+
+    Checks ``purge_plans``. Each plan is erased as by :func:`erase_plan`
+    (with its referrals and history).
+
+    Parameters
+    ----------
+    workspace
+        The workspace (its ``retention_months`` setting applies).
+    principal
+        Who purges (an admin).
+    today
+        The date to count from.
+    dry_run
+        Only list what would be erased.
+
+    Returns
+    -------
+    PurgeResult
+        The references found past retention.
+    """
+    require(principal, Operation.PURGE_PLANS)
+    months = retention_months(workspace)
+    store = workspace.store()
+    expired = expired_plans(store, months=months, today=today)
+    if not dry_run:
+        reason = f"retention: closed more than {months} months ago"
+        for plan_id, _reference in expired:
+            _erase_plan_ids(store, [plan_id], actor=principal, reason=reason)
+        logger.info("retention purge erased %d plans", len(expired))
+    return PurgeResult(
+        months=months,
+        cutoff=_months_before(today, months),
+        references=tuple(ref for _, ref in expired),
+        dry_run=dry_run,
+    )
+
+
+# ---------------------------------------------------------------------- lookup
+def _check_reference(reference: str) -> str:
+    ref = reference.strip().upper() if isinstance(reference, str) else ""
+    if not _REFERENCE.match(ref):
+        # never echo what was typed: it might be a name
+        msg = (
+            "A plan reference is 3-20 capital letters, digits and dashes "
+            "(a pseudonymous reference, never a name)."
+        )
+        raise SchemaError(msg)
+    return ref
+
+
+def _plans(store: Store) -> list[dict[str, Any]]:
+    frame = store.records(PLAN_ENTITY)
+    if frame.empty:
+        return []
+    rows = frame.to_dict("records")
+    return [
+        {str(k): v for k, v in row.items() if not _is_missing(v)}
+        for row in rows
+        if row.get("status") != "erased"
+    ]
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _plans_under(store: Store, reference: str) -> list[dict[str, Any]]:
+    ref = _check_reference(reference)
+    ids = [str(p["id"]) for p in _plans(store) if p.get("reference") == ref]
+    if not ids:
+        msg = "No plan has that reference (it may have been erased)."
+        raise NotFoundError(msg)
+    return [store.get_record(PLAN_ENTITY, plan_id) for plan_id in sorted(ids)]
+
+
+def _referrals_of(store: Store, plan_ids: Iterable[str]) -> list[dict[str, Any]]:
+    wanted = set(plan_ids)
+    frame = store.records(REFERRAL_ENTITY)
+    if frame.empty or "plan_id" not in frame.columns:
+        return []
+    ids = sorted(str(i) for i, p in zip(frame["id"], frame["plan_id"], strict=True) if p in wanted)
+    return [store.get_record(REFERRAL_ENTITY, rid) for rid in ids]
+
+
+# ---------------------------------------------------------------------- export
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _history(store: Store, entity: str, record_id: str) -> list[dict[str, Any]]:
+    frame = store.history(entity, record_id)
+    out = []
+    for row in frame.to_dict("records"):
+        snapshot = row.get("data") or {}
+        out.append(
+            {
+                "version": int(row["version"]),
+                "action": row["action"],
+                "actor": row["actor"],
+                "reason": row["reason"],
+                "valid_from": _json_value(row["valid_from"]),
+                "recorded_at": _json_value(row["recorded_at"]),
+                "data": _json_value(snapshot.get("data")),
+            }
+        )
+    return out
+
+
+def export_plan_data(
+    store: Store, reference: str, *, principal: Principal, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Return everything held under one plan reference, as JSON-ready data.
+
+    Checks ``export_plan`` for each plan's owner (staff: their caseload; admins).
+
+    Parameters
+    ----------
+    store
+        The register store.
+    reference
+        The plan's pseudonymous reference.
+    principal
+        Who asks.
+    now
+        The export time written in the result (default: now).
+
+    Returns
+    -------
+    dict
+        ``{"format", "version", "exported_at", "reference", "plans": [...],
+        "referrals": [...], "history": {"plan": {id: [...]}, "referral": {id: [...]}}}``;
+        each history entry is one version (who, when, why and the data then).
+
+    Raises
+    ------
+    SchemaError
+        If the reference is malformed.
+    NotFoundError
+        If no plan has it.
+    AccessDeniedError
+        If ``principal`` may not export one of the plans.
+    """
+    plans = _plans_under(store, reference)
+    for plan in plans:
+        require(principal, Operation.EXPORT_PLAN, owner_id=plan.get("owner"))
+    referrals = _referrals_of(store, [p["id"] for p in plans])
+    when = now or dt.datetime.now(dt.UTC)
+    logger.info("plan data exported (%d plans, %d referrals)", len(plans), len(referrals))
+    return {
+        "format": EXPORT_FORMAT,
+        "version": 1,
+        "exported_at": when.isoformat(),
+        "reference": _check_reference(reference),
+        "plans": [_json_value(p) for p in plans],
+        "referrals": [_json_value(r) for r in referrals],
+        "history": {
+            PLAN_ENTITY: {p["id"]: _history(store, PLAN_ENTITY, p["id"]) for p in plans},
+            REFERRAL_ENTITY: {
+                r["id"]: _history(store, REFERRAL_ENTITY, r["id"]) for r in referrals
+            },
+        },
+    }
+
+
+# ---------------------------------------------------------------------- erasure
+def _erase_plan_ids(
+    store: Store, plan_ids: Sequence[str], *, actor: Principal, reason: str
+) -> ErasureResult:
+    """Erase referrals first, then the plans (a re-run finishes an interrupted erasure)."""
+    rows = 0
+    referrals = _referrals_of(store, plan_ids)
+    for referral in referrals:
+        rows += store.erase_record(
+            REFERRAL_ENTITY, referral["id"], actor=actor.user_id, reason=reason
+        )
+    for plan_id in plan_ids:
+        rows += store.erase_record(PLAN_ENTITY, plan_id, actor=actor.user_id, reason=reason)
+    return ErasureResult(plan_ids=tuple(plan_ids), referrals=len(referrals), history_rows=rows)
+
+
+def erase_plan(store: Store, reference: str, *, principal: Principal, reason: str) -> ErasureResult:
+    """Erase everything held under a plan reference, including its history.
+
+    Checks ``erase_plan`` for each plan's owner (staff: their caseload; admins).
+    The plan and its referrals keep their ids and version numbers, but their
+    data, in every version, becomes ``{"erased": true, "status": "erased"}``;
+    one audit line per record records who erased it, when and ``reason``.
+
+    Parameters
+    ----------
+    store
+        The register store.
+    reference
+        The plan's pseudonymous reference.
+    principal
+        Who erases.
+    reason
+        Why (e.g. "erasure request 2026-11-24"); kept in the audit lines, so it
+        must not repeat the content.
+
+    Raises
+    ------
+    SchemaError
+        If the reference is malformed or ``reason`` is empty.
+    NotFoundError
+        If no plan has the reference.
+    AccessDeniedError
+        If ``principal`` may not erase one of the plans.
+    """
+    if not isinstance(reason, str) or not reason.strip():
+        msg = "Say why the plan is erased (e.g. 'erasure request of 24 Nov 2026')."
+        raise SchemaError(msg)
+    plans = _plans_under(store, reference)
+    for plan in plans:
+        require(principal, Operation.ERASE_PLAN, owner_id=plan.get("owner"))
+    result = _erase_plan_ids(
+        store, [str(p["id"]) for p in plans], actor=principal, reason=reason.strip()
+    )
+    logger.info(
+        "erased %d plans, %d referrals, %d history rows",
+        len(result.plan_ids),
+        result.referrals,
+        result.history_rows,
+    )
+    return result
+
+
+# ---------------------------------------------------------------------- aggregates
+def suppress_small_counts(
+    frame: pd.DataFrame, columns: Sequence[str], *, threshold: int = 5
+) -> pd.DataFrame:
+    """Return a copy of ``frame`` with counts from 1 to ``threshold - 1`` shown as ``"<5"``.
+
+    Use it on every figure shown to leads that counts people, plans or
+    referrals: a count of 1 or 2 in a small area can point at a person.
+    Zero stays 0 (it points at nobody). Suppressed columns become text.
+
+    Parameters
+    ----------
+    frame
+        The aggregate table.
+    columns
+        The count columns to suppress.
+    threshold
+        The smallest count shown as a number (5 by default).
+
+    Raises
+    ------
+    SchemaError
+        If a column is missing or holds something other than whole counts.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"asset": ["A", "B", "C"], "referrals": [0, 4, 5]})
+    >>> suppress_small_counts(frame, ["referrals"])["referrals"].tolist()
+    [0, '<5', 5]
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        msg = f"`threshold` must be a positive whole number, got {threshold!r}."
+        raise SchemaError(msg)
+    label = f"<{threshold}"
+    out = frame.copy()
+    for column in columns:
+        if column not in out.columns:
+            msg = f"There is no count column {column!r} to suppress."
+            raise SchemaError(msg)
+        values = pd.to_numeric(out[column], errors="coerce")
+        if values.isna().any() or bool((values < 0).any()) or bool((values % 1 != 0).any()):
+            msg = f"Column {column!r} must hold whole, non-negative counts."
+            raise SchemaError(msg)
+        counts = values.astype("int64")
+        small = (counts > 0) & (counts < threshold)
+        out[column] = pd.Series(
+            [label if hide else int(n) for n, hide in zip(counts, small, strict=True)],
+            index=out.index,
+            dtype=object,
+        )
+    return out
+
+
+def plan_counts(
+    store: Store, *, principal: Principal, by: str = "home_area", threshold: int = 5
+) -> pd.DataFrame:
+    """Count open and closed plans per ``by`` value, small counts suppressed (for leads).
+
+    Checks ``view_aggregates``. Erased plans are not counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``by``, ``open``, ``closed``, ``total``, sorted by ``by``;
+        counts from 1 to ``threshold - 1`` shown as ``"<5"``.
+    """
+    require(principal, Operation.VIEW_AGGREGATES)
+    columns = [by, "open", "closed", "total"]
+    plans = _plans(store)
+    if not plans:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(
+        {
+            by: [str(p.get(by) or "unknown") for p in plans],
+            "status": [p.get("status") for p in plans],
+        }
+    )
+    table = pd.crosstab(frame[by], frame["status"])
+    out = pd.DataFrame(
+        {
+            by: table.index.astype(str),
+            "open": table.get("open", pd.Series(0, index=table.index)).to_numpy(),
+            "closed": table.get("closed", pd.Series(0, index=table.index)).to_numpy(),
+        }
+    )
+    out["total"] = table.sum(axis=1).to_numpy()
+    out = out.sort_values(by, kind="stable").reset_index(drop=True)
+    return suppress_small_counts(out, ["open", "closed", "total"], threshold=threshold)

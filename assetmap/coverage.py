@@ -40,23 +40,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 
+from assetmap.areas import area_of_points
 from assetmap.errors import SchemaError
-from assetmap.network import FloatArray, Snapped, WalkGraph, snap_points
-from assetmap.reach import nearest_times, point_times, travel_time_matrix
+from assetmap.ingest.postcodes import PostcodeIndex
+from assetmap.network import FloatArray, IntArray, Snapped, WalkGraph, snap_points
+from assetmap.reach import count_within, nearest_times, point_times, travel_time_matrix
 from assetmap.schema import STORAGE_CRS
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "INACTIVE_STATUSES",
+    "Coverage",
+    "Demand",
     "accessible_range",
     "asset_categories",
     "category_node_seconds",
+    "coverage",
+    "demand_points",
 ]
 
 logger = logging.getLogger(__name__)
@@ -303,4 +311,299 @@ def _reached_categories(
     out = np.zeros((n_points, len(codes)), dtype=bool)
     for j, code in enumerate(codes):
         out[:, j] = np.isfinite(point_times(table[code], snapped, max_minutes=limit))
+    return out
+
+
+# --- Coverage of small areas and postcodes ----------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Demand:
+    """Where coverage is measured: points with the area each one stands for.
+
+    Made by :func:`demand_points`. An area is measured at its postcodes
+    (where people live) when a postcode table gives it any, else at its
+    network nodes, else at a point inside it.
+
+    Attributes
+    ----------
+    areas
+        The area table (see :mod:`assetmap.areas`).
+    lon, lat
+        WGS 84 coordinates of the points.
+    snapped
+        The points snapped to the graph (done once, reused for every category
+        and every snapshot of a time series).
+    area
+        Position in ``areas`` of each point's area.
+    is_postcode
+        True for postcode centroids, False for nodes and area points.
+    """
+
+    areas: gpd.GeoDataFrame
+    lon: FloatArray
+    lat: FloatArray
+    snapped: Snapped
+    area: IntArray
+    is_postcode: npt.NDArray[np.bool_]
+
+    @property
+    def n_postcodes(self) -> int:
+        """Number of postcode points."""
+        return int(self.is_postcode.sum())
+
+
+def demand_points(
+    graph: WalkGraph, areas: gpd.GeoDataFrame, *, postcodes: PostcodeIndex | None = None
+) -> Demand:
+    """Choose and snap the points each area is measured at.
+
+    Parameters
+    ----------
+    graph
+        The walk graph.
+    areas
+        Area table in EPSG:4326 (from :func:`assetmap.areas.read_areas` or
+        :func:`assetmap.areas.grid_areas`).
+    postcodes
+        Postcode centroids; those inside no area are left out.
+
+    Returns
+    -------
+    Demand
+    """
+    lons: list[FloatArray] = []
+    lats: list[FloatArray] = []
+    owners: list[IntArray] = []
+    kinds: list[npt.NDArray[np.bool_]] = []
+    has_points = np.zeros(len(areas), dtype=bool)
+    if postcodes is not None and len(postcodes):
+        owner = area_of_points(areas, postcodes.lon, postcodes.lat)
+        inside = owner >= 0
+        lons.append(np.asarray(postcodes.lon[inside], dtype=np.float64))
+        lats.append(np.asarray(postcodes.lat[inside], dtype=np.float64))
+        owners.append(owner[inside])
+        kinds.append(np.ones(int(inside.sum()), dtype=bool))
+        has_points[owner[inside]] = True
+    lon_nodes, lat_nodes = graph.network.lon, graph.network.lat
+    owner = area_of_points(areas, lon_nodes, lat_nodes)
+    use = (owner >= 0) & ~has_points[np.maximum(owner, 0)]
+    lons.append(lon_nodes[use])
+    lats.append(lat_nodes[use])
+    owners.append(owner[use])
+    kinds.append(np.zeros(int(use.sum()), dtype=bool))
+    has_points[owner[use]] = True
+    empty = np.flatnonzero(~has_points)
+    if len(empty):
+        inner = shapely.point_on_surface(areas.geometry.to_numpy()[empty])
+        lons.append(shapely.get_x(inner))
+        lats.append(shapely.get_y(inner))
+        owners.append(empty.astype(np.int64))
+        kinds.append(np.zeros(len(empty), dtype=bool))
+    lon = np.concatenate(lons)
+    lat = np.concatenate(lats)
+    return Demand(
+        areas=areas,
+        lon=lon,
+        lat=lat,
+        snapped=snap_points(graph, lon, lat),
+        area=np.concatenate(owners).astype(np.int64),
+        is_postcode=np.concatenate(kinds),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Coverage:
+    """Coverage of areas and postcodes by category within a walking limit.
+
+    Attributes
+    ----------
+    minutes
+        The walking limit.
+    by_area
+        One row per (area, category): ``area_code``, ``category``,
+        ``minutes`` (median over the area's points of the minutes to the
+        nearest asset; ``inf`` when beyond the search limit), ``share_within``
+        (share of the area's points within the limit), ``count_within``
+        (median number of assets of the category within the limit; ``NaN``
+        when not counted), ``covered`` (``minutes`` within the limit),
+        ``imd_score``, ``imd_decile``.
+    by_category
+        One row per category: ``category``, ``n_assets``, ``share_areas``,
+        ``share_areas_imd`` (areas weighted by IMD score), ``share_postcodes``,
+        ``share_postcodes_imd`` (postcodes weighted by their area's IMD
+        score), ``median_minutes`` (over postcodes, else over all points),
+        ``areas_beyond``; shares are ``NaN`` when there is nothing to share.
+    point_seconds
+        Seconds from each demand point to the nearest asset of each category
+        (shape ``(n_points, n_categories)``, columns in ``by_category`` order).
+    """
+
+    minutes: float
+    by_area: pd.DataFrame
+    by_category: pd.DataFrame
+    point_seconds: FloatArray
+
+
+def _weighted_share(covered: npt.NDArray[np.bool_], weight: FloatArray) -> float:
+    ok = np.isfinite(weight)
+    total = float(weight[ok].sum())
+    if total <= 0:
+        return float("nan")
+    return float(weight[ok][covered[ok]].sum() / total)
+
+
+def _share(covered: npt.NDArray[np.bool_]) -> float:
+    return float(covered.mean()) if len(covered) else float("nan")
+
+
+def coverage(
+    graph: WalkGraph,
+    assets: gpd.GeoDataFrame,
+    demand: Demand,
+    *,
+    minutes: float,
+    categories: Iterable[str] | None = None,
+    search_minutes: float | None = None,
+    count: bool = True,
+) -> Coverage:
+    """Measure coverage by category: per area, and shares of areas and postcodes.
+
+    Parameters
+    ----------
+    graph
+        The walk graph.
+    assets
+        Asset table (archived and rejected assets are ignored).
+    demand
+        The points and areas to measure (:func:`demand_points`).
+    minutes
+        The walking limit ("within X minutes").
+    categories
+        Categories to report; by default every category an active asset has.
+    search_minutes
+        How far to search for the minutes to the nearest asset (``None``:
+        ``minutes``, the fastest; a larger value fills in how far beyond the
+        limit a gap is, e.g. for a gap map). Must be at least ``minutes``.
+    count
+        Also count the assets within the limit (one search per asset).
+
+    Returns
+    -------
+    Coverage
+
+    Raises
+    ------
+    SchemaError
+        If the asset table is malformed.
+    ValueError
+        If a limit is negative or ``search_minutes < minutes``.
+    """
+    limit = _check_minutes(minutes)
+    search = limit if search_minutes is None else _check_minutes(search_minutes)
+    if search < limit:
+        msg = f"`search_minutes` ({search}) must be at least `minutes` ({limit})."
+        raise ValueError(msg)
+    pairs = asset_categories(assets)
+    codes = (
+        sorted(set(pairs["category"])) if categories is None else list(dict.fromkeys(categories))
+    )
+    table = _seconds_by_category(graph, pairs, codes, search)
+    n_points, n_areas = len(demand.snapped), len(demand.areas)
+    seconds = np.empty((n_points, len(codes)))
+    for j, code in enumerate(codes):
+        seconds[:, j] = point_times(table[code], demand.snapped, max_minutes=search)
+    within = seconds <= limit * 60.0
+    counts = (
+        _counts_at_points(graph, pairs, codes, demand, limit)
+        if count
+        else np.full((n_points, len(codes)), np.nan)
+    )
+    order = np.argsort(demand.area, kind="stable")
+    bounds = np.searchsorted(demand.area[order], np.arange(n_areas + 1))
+    area_minutes = np.full((n_areas, len(codes)), np.inf)
+    area_share = np.zeros((n_areas, len(codes)))
+    area_count = np.full((n_areas, len(codes)), np.nan)
+    for a in range(n_areas):
+        rows = order[bounds[a] : bounds[a + 1]]
+        if len(rows) == 0:
+            continue
+        area_minutes[a] = np.median(seconds[rows], axis=0) / 60.0
+        area_share[a] = within[rows].mean(axis=0)
+        area_count[a] = np.median(counts[rows], axis=0)
+    covered = area_minutes <= limit
+    areas = demand.areas
+    imd = areas["imd_score"].to_numpy(dtype=np.float64)
+    by_area = pd.DataFrame(
+        {
+            "area_code": np.repeat(areas["area_code"].to_numpy(dtype=object), len(codes)),
+            "category": np.tile(np.asarray(codes, dtype=object), n_areas),
+            "minutes": area_minutes.ravel(),
+            "share_within": area_share.ravel(),
+            "count_within": area_count.ravel(),
+            "covered": covered.ravel(),
+            "imd_score": np.repeat(imd, len(codes)),
+            "imd_decile": np.repeat(areas["imd_decile"].to_numpy(), len(codes)),
+        }
+    )
+    is_pc = demand.is_postcode
+    point_imd = imd[demand.area]
+    n_assets = pairs.groupby("category").size()
+    summary = []
+    for j, code in enumerate(codes):
+        judged = seconds[is_pc, j] if is_pc.any() else seconds[:, j]
+        summary.append(
+            {
+                "category": code,
+                "n_assets": int(n_assets.get(code, 0)),
+                "share_areas": _share(covered[:, j]),
+                "share_areas_imd": _weighted_share(covered[:, j], imd),
+                "share_postcodes": _share(within[is_pc, j]),
+                "share_postcodes_imd": _weighted_share(within[is_pc, j], point_imd[is_pc]),
+                "median_minutes": float(np.median(judged) / 60.0) if len(judged) else np.nan,
+                "areas_beyond": int((~covered[:, j]).sum()),
+            }
+        )
+    by_category = pd.DataFrame(
+        summary,
+        columns=[
+            "category",
+            "n_assets",
+            "share_areas",
+            "share_areas_imd",
+            "share_postcodes",
+            "share_postcodes_imd",
+            "median_minutes",
+            "areas_beyond",
+        ],
+    )
+    return Coverage(minutes=limit, by_area=by_area, by_category=by_category, point_seconds=seconds)
+
+
+def _counts_at_points(
+    graph: WalkGraph, pairs: pd.DataFrame, codes: Sequence[str], demand: Demand, limit: float
+) -> FloatArray:
+    """Assets of each category within ``limit`` minutes of each point (both legs counted).
+
+    Points on a node (no leg) read :func:`assetmap.reach.count_within`; the
+    others a category x points matrix (:func:`assetmap.reach.travel_time_matrix`).
+    """
+    snapped = demand.snapped
+    on_node = snapped.leg_s == 0
+    off = np.flatnonzero(~on_node)
+    out = np.zeros((len(snapped), len(codes)))
+    groups = dict(tuple(pairs.groupby("category", sort=False)))
+    for j, code in enumerate(codes):
+        frame = groups.get(code)
+        if frame is None:
+            continue
+        src_lon, src_lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
+        if on_node.any():
+            nodes = count_within(graph, src_lon, src_lat, max_minutes=limit)
+            out[on_node, j] = nodes[snapped.node[on_node]]
+        if len(off):
+            matrix = travel_time_matrix(
+                graph, src_lon, src_lat, demand.lon[off], demand.lat[off], max_minutes=limit
+            )
+            out[off, j] = np.isfinite(matrix).sum(axis=0)
     return out

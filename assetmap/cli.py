@@ -412,6 +412,56 @@ def _cmd_dedupe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from assetmap.privacy import purge_expired_plans
+    from assetmap.workspace import open_workspace
+
+    result = purge_expired_plans(
+        open_workspace(args.workspace),
+        principal=_cli_admin(args),
+        today=dt.date.today(),
+        dry_run=args.dry_run,
+    )
+    verb = "Would erase" if result.dry_run else "Erased"
+    _out(
+        f"{verb} {result.count} plan(s) closed on or before {result.cutoff.isoformat()} "
+        f"(retention {result.months} months)"
+    )
+    for reference in result.references:
+        _out(f"  {reference}")
+    return 0
+
+
+def _cmd_plan_export(args: argparse.Namespace) -> int:
+    from assetmap.privacy import export_plan_data
+    from assetmap.workspace import open_workspace
+
+    data = export_plan_data(
+        open_workspace(args.workspace).store(), args.reference, principal=_cli_admin(args)
+    )
+    out = Path(args.out)
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _out(f"Wrote everything held under {data['reference']} to {out}")
+    return 0
+
+
+def _cmd_erase(args: argparse.Namespace) -> int:
+    from assetmap.privacy import erase_plan
+    from assetmap.workspace import open_workspace
+
+    result = erase_plan(
+        open_workspace(args.workspace).store(),
+        args.reference,
+        principal=_cli_admin(args),
+        reason=args.reason,
+    )
+    _out(
+        f"Erased {len(result.plan_ids)} plan(s) and {result.referrals} referral(s) "
+        f"({result.history_rows} history rows overwritten); an audit line records the erasure"
+    )
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assetmap",
@@ -518,6 +568,23 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace")
     p.add_argument("--report", metavar="FILE.csv", help="write every scored pair to a CSV")
     p.set_defaults(handler=_cmd_dedupe)
+
+    p = sub.add_parser("purge", help="erase closed plans past the retention period")
+    p.add_argument("workspace")
+    p.add_argument("--dry-run", action="store_true", help="only list what would be erased")
+    p.set_defaults(handler=_cmd_purge)
+
+    p = sub.add_parser("plan-export", help="everything held under one plan reference (JSON)")
+    p.add_argument("workspace")
+    p.add_argument("reference")
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=_cmd_plan_export)
+
+    p = sub.add_parser("erase", help="erase a plan reference, its referrals and its history")
+    p.add_argument("workspace")
+    p.add_argument("reference")
+    p.add_argument("--reason", required=True, help="why (kept in the audit line; no content)")
+    p.set_defaults(handler=_cmd_erase)
 
     p = sub.add_parser("app", help="start the Streamlit app on a workspace")
     p.add_argument("workspace")

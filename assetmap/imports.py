@@ -581,17 +581,25 @@ def _pair_key(id_a: str, id_b: str) -> str:
     return "|".join(sorted((str(id_a), str(id_b))))
 
 
+def _merged_into(store: Store, asset_id: str) -> str | None:
+    """Return the asset ``asset_id`` is merged into now (from its latest version), or None."""
+    history = store.asset_history(asset_id)
+    if history.empty:
+        return None
+    data = history["data"].iloc[-1] or {}
+    target = data.get("merged_into")
+    return str(target) if target else None
+
+
 def _live_id(store: Store, asset_id: str) -> str:
-    """Follow ``merged_into`` links to the asset that stands for ``asset_id`` now."""
+    """Follow merges to the asset that stands for ``asset_id`` now."""
+    store.get_asset(asset_id)  # NotFoundError for an unknown id
     seen = {asset_id}
-    current = store.get_asset(asset_id)
-    while current.get("merged_into"):
-        nxt = str(current["merged_into"])
-        if nxt in seen:
-            break
+    current = asset_id
+    while (nxt := _merged_into(store, current)) is not None and nxt not in seen:
         seen.add(nxt)
-        current = store.get_asset(nxt)
-    return str(current["id"])
+        current = nxt
+    return current
 
 
 def _reviews(store: Store) -> pd.DataFrame:
@@ -832,7 +840,7 @@ def undo_merge(
     """
     require(principal, Operation.MERGE_ASSETS)
     actor = _actor(principal)
-    keep_id = store.get_asset(merged_id).get("merged_into")
+    keep_id = _merged_into(store, merged_id)
     restored = store.unmerge(merged_id, actor=actor, reason=reason)
     if keep_id:
         key = _pair_key(str(keep_id), merged_id)

@@ -462,6 +462,62 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_find(args: argparse.Namespace) -> int:
+    from assetmap.access import Principal, Role
+    from assetmap.match.needs import Constraints, Goal
+    from assetmap.plans import find_support
+    from assetmap.workspace import open_workspace
+
+    goals = [Goal(need=code) for code in args.need or []]
+    if args.text is not None:
+        goals.append(Goal(text=args.text))
+    constraints = Constraints(
+        women_only_wanted=True if args.women_only else None,
+        free_only=args.free,
+        max_minutes=args.minutes,
+    )
+    # Searching reads no plan: the command line searches as staff would.
+    start, matches = find_support(
+        open_workspace(args.workspace),
+        args.start,
+        goals,
+        constraints,
+        principal=Principal(args.actor, Role.STAFF),
+        limit=args.limit,
+    )
+    if args.format == "json":
+        report = {
+            "start": {"kind": start.kind, "label": start.label, "area": start.area},
+            "max_minutes": constraints.max_minutes,
+            "goals": [
+                {
+                    **m.goal.to_record(),
+                    "gap": m.gap,
+                    "excluded": m.excluded,
+                    "results": json.loads(m.results.to_json(orient="records")),
+                }
+                for m in matches
+            ],
+        }
+        _out(json.dumps(report, indent=1, ensure_ascii=False))
+        return 0
+    _out(f"From {start.label} ({start.area or 'area unknown'}), within {args.minutes:g} min walk")
+    for m in matches:
+        goal = m.goal
+        _out("\n== " + " ".join(x for x in (goal.need, goal.good, goal.text) if x))
+        if m.gap:
+            _out(f"  {m.gap}")
+        for r in m.results.to_dict("records"):
+            _out(f"  {r['rank']:>2}. {r['minutes']:5.1f} min  {r['name']}")
+            _out(f"      why: {r['why']}")
+            if r["warnings"]:
+                _out(f"      check: {r['warnings']}")
+        if m.excluded:
+            left = ", ".join(f"{n} {why}" for why, n in sorted(m.excluded.items()))
+            _out(f"  not offered: {left}")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assetmap",
@@ -585,6 +641,18 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("reference")
     p.add_argument("--reason", required=True, help="why (kept in the audit line; no content)")
     p.set_defaults(handler=_cmd_erase)
+
+    p = sub.add_parser("find", help="find support a person can walk to, per need or words")
+    p.add_argument("workspace")
+    p.add_argument("--from", dest="start", required=True, metavar="POSTCODE|LAT,LON|PLACE")
+    p.add_argument("--need", action="append", metavar="CODE", help="a need or GLM good code")
+    p.add_argument("--text", help="what the person is looking for, in their words")
+    p.add_argument("--minutes", type=float, default=30.0, help="most minutes' walk (default 30)")
+    p.add_argument("--women-only", action="store_true", help="offer women-only services")
+    p.add_argument("--free", action="store_true", help="only free services")
+    p.add_argument("--limit", type=int, default=10, help="most results per need")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(handler=_cmd_find)
 
     p = sub.add_parser("app", help="start the Streamlit app on a workspace")
     p.add_argument("workspace")

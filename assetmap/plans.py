@@ -68,7 +68,17 @@ from assetmap.ingest.postcodes import (
     postcode_sector,
     postcodes_from_assets,
 )
-from assetmap.match.needs import Constraints, Goal, check_goals, check_on_network
+from assetmap.match.needs import (
+    Constraints,
+    Goal,
+    GoalMatch,
+    MatchContext,
+    check_goals,
+    check_on_network,
+    match_plan,
+    prepare_matching,
+    walk_graph_for,
+)
 from assetmap.match.normalize import normalise_name
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -87,6 +97,7 @@ __all__ = [
     "close_plan",
     "create_plan",
     "find_plan",
+    "find_support",
     "get_plan",
     "list_plans",
     "log_referral",
@@ -821,3 +832,51 @@ def plan_range_over_time(
     frame = pd.DataFrame(rows)
     frame["as_of"] = pd.to_datetime(frame["as_of"], utc=True)
     return frame
+
+
+def find_support(
+    workspace: Workspace,
+    start: str | tuple[float, float] | StartPoint,
+    goals: Sequence[Goal],
+    constraints: Constraints,
+    *,
+    principal: Principal,
+    context: MatchContext | None = None,
+    limit: int = 10,
+) -> tuple[StartPoint, tuple[GoalMatch, ...]]:
+    """Resolve a start point and match goals from it, on a workspace (CLI and app).
+
+    Parameters
+    ----------
+    workspace
+        The open workspace.
+    start
+        What the worker typed (see :func:`resolve_start`) or a resolved point.
+    goals, constraints
+        What to look for, and what the person can use.
+    principal
+        The caller (FIND_SUPPORT).
+    context
+        From :func:`~assetmap.match.needs.prepare_matching` on this
+        workspace; built (register + cached graph) when omitted.
+    limit
+        Most services per goal.
+
+    Raises
+    ------
+    AssetMapError
+        Any of :func:`resolve_start` and :func:`~assetmap.match.needs.match_plan`.
+    """
+    require(principal, Operation.FIND_SUPPORT)
+    if context is None:
+        graph = walk_graph_for(workspace.network_path)
+        context = prepare_matching(workspace.store().assets(), graph)
+    point = (
+        start
+        if isinstance(start, StartPoint)
+        else resolve_start(workspace, start, graph=context.graph)
+    )
+    matches = match_plan(
+        context, point.lon, point.lat, goals, constraints, principal=principal, limit=limit
+    )
+    return point, matches

@@ -280,7 +280,9 @@ def area_of_points(
 ) -> npt.NDArray[np.int64]:
     """Return, for each point, the position of the area containing it (``-1`` if none).
 
-    A point on a shared border goes to the first area (by position) that covers it.
+    A point on a shared border goes to the first area (by position) that
+    covers it; a point within about 0.1 m (``1e-6`` degrees) of an area but
+    in none (a rounding sliver between two areas) goes to the nearest one.
     """
     x = np.asarray(lon, dtype=np.float64)
     y = np.asarray(lat, dtype=np.float64)
@@ -294,4 +296,10 @@ def area_of_points(
     first = np.ones(len(point_idx), dtype=bool)
     first[1:] = point_idx[1:] != point_idx[:-1]
     out[point_idx[first]] = area_idx[first]
+    lost = np.flatnonzero(out < 0)
+    if len(lost):
+        near_point, near_area = tree.query_nearest(
+            shapely.points(x[lost], y[lost]), max_distance=1e-6, all_matches=False
+        )
+        out[lost[near_point]] = near_area
     return out

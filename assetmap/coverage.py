@@ -38,8 +38,9 @@ one and a food bank on the other:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -54,17 +55,23 @@ from assetmap.ingest.postcodes import PostcodeIndex
 from assetmap.network import FloatArray, IntArray, Snapped, WalkGraph, snap_points
 from assetmap.reach import count_within, nearest_times, point_times, travel_time_matrix
 from assetmap.schema import STORAGE_CRS
+from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "INACTIVE_STATUSES",
     "Coverage",
+    "CoverageSeries",
     "Demand",
     "accessible_range",
+    "additions",
     "asset_categories",
     "category_node_seconds",
     "coverage",
+    "coverage_series",
     "demand_points",
+    "monthly_dates",
+    "register_snapshots",
 ]
 
 logger = logging.getLogger(__name__)
@@ -607,3 +614,254 @@ def _counts_at_points(
             )
             out[off, j] = np.isfinite(matrix).sum(axis=0)
     return out
+
+
+# --- Over time ----------------------------------------------------------------------------
+
+
+def monthly_dates(start: dt.date, end: dt.date) -> list[dt.datetime]:
+    """Return the last moment (UTC) of every month from ``start``'s month to ``end``'s.
+
+    Examples
+    --------
+    >>> [d.isoformat() for d in monthly_dates(dt.date(2025, 11, 20), dt.date(2026, 1, 3))]
+    ['2025-11-30T23:59:59.999999+00:00', '2025-12-31T23:59:59.999999+00:00', \
+'2026-01-31T23:59:59.999999+00:00']
+    """
+    if end < start:
+        msg = f"`end` ({end}) is before `start` ({start})."
+        raise ValueError(msg)
+    out = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        first_of_next = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+        out.append(first_of_next - dt.timedelta(microseconds=1))
+    return out
+
+
+def _need_incidence(codes: Sequence[str], taxonomy: Taxonomy) -> tuple[list[str], FloatArray]:
+    """Needs served by any of ``codes`` and a (categories x needs) 0/1 matrix."""
+    needs = sorted(taxonomy.needs_for_categories(codes))
+    column = {n: i for i, n in enumerate(needs)}
+    matrix = np.zeros((len(codes), len(needs)))
+    for i, code in enumerate(codes):
+        for need in taxonomy.needs_for_categories([code]):
+            matrix[i, column[need]] = 1.0
+    return needs, matrix
+
+
+def _range_means(
+    within: npt.NDArray[np.bool_], needs_matrix: FloatArray, weights_rows: npt.NDArray[np.bool_]
+) -> tuple[float, float]:
+    """Mean number of categories and of needs within reach over the chosen points."""
+    rows = within[weights_rows] if weights_rows.any() else within
+    if len(rows) == 0:
+        return float("nan"), float("nan")
+    n_needs = ((rows.astype(np.float64) @ needs_matrix) > 0).sum(axis=1)
+    return float(rows.sum(axis=1).mean()), float(n_needs.mean())
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageSeries:
+    """Coverage and accessible range at a series of dates.
+
+    Attributes
+    ----------
+    summary
+        One row per date: ``date``, ``n_assets`` (active), ``n_categories``
+        (categories with an active asset), ``mean_categories`` and
+        ``mean_needs`` (the mean accessible range over postcodes, else over
+        all demand points) and ``share_any`` (share of those points with at
+        least one category within the limit).
+    by_category
+        One row per (date, category): ``date``, ``category``, ``n_assets``,
+        ``share_areas``, ``share_postcodes``.
+    """
+
+    summary: pd.DataFrame
+    by_category: pd.DataFrame
+
+
+def coverage_series(
+    graph: WalkGraph,
+    snapshots: Iterable[tuple[dt.datetime, gpd.GeoDataFrame]],
+    demand: Demand,
+    *,
+    minutes: float,
+    taxonomy: Taxonomy | None = None,
+) -> CoverageSeries:
+    """Coverage and accessible range for each of a series of registers.
+
+    The graph is built once and the demand points snapped once by the
+    caller; each snapshot costs one limited search per category present.
+
+    Parameters
+    ----------
+    graph
+        The walk graph.
+    snapshots
+        ``(date, assets)`` pairs, e.g. from :func:`register_snapshots`.
+    demand
+        The points and areas (:func:`demand_points`).
+    minutes
+        The walking limit.
+    taxonomy
+        Maps categories to needs; the project's taxonomy by default.
+
+    Returns
+    -------
+    CoverageSeries
+    """
+    tax = load_taxonomy() if taxonomy is None else taxonomy
+    summary = []
+    by_category = []
+    for when, assets in snapshots:
+        result = coverage(graph, assets, demand, minutes=minutes, count=False)
+        codes = result.by_category["category"].tolist()
+        _, needs_matrix = _need_incidence(codes, tax)
+        within = result.point_seconds <= result.minutes * 60.0
+        mean_categories, mean_needs = _range_means(within, needs_matrix, demand.is_postcode)
+        chosen = within[demand.is_postcode] if demand.is_postcode.any() else within
+        pairs = asset_categories(assets)
+        summary.append(
+            {
+                "date": when,
+                "n_assets": int(pairs["position"].nunique()),
+                "n_categories": len(codes),
+                "mean_categories": mean_categories,
+                "mean_needs": mean_needs,
+                "share_any": _share(np.asarray(chosen.any(axis=1), dtype=bool)),
+            }
+        )
+        frame = result.by_category[["category", "n_assets", "share_areas", "share_postcodes"]]
+        by_category.append(frame.assign(date=when))
+    columns = ["date", "category", "n_assets", "share_areas", "share_postcodes"]
+    return CoverageSeries(
+        summary=pd.DataFrame(
+            summary,
+            columns=[
+                "date",
+                "n_assets",
+                "n_categories",
+                "mean_categories",
+                "mean_needs",
+                "share_any",
+            ],
+        ),
+        by_category=(
+            pd.concat(by_category, ignore_index=True)[columns]
+            if by_category
+            else pd.DataFrame(columns=columns)
+        ),
+    )
+
+
+def register_snapshots(
+    store: Store, dates: Iterable[dt.datetime]
+) -> Iterator[tuple[dt.datetime, gpd.GeoDataFrame]]:
+    """Yield ``(date, register as of that date)`` for each date (one query each)."""
+    for when in dates:
+        yield when, store.register_as_of(when)
+
+
+def additions(
+    graph: WalkGraph,
+    store: Store,
+    demand: Demand,
+    *,
+    minutes: float,
+    taxonomy: Taxonomy | None = None,
+) -> pd.DataFrame:
+    """Measure what each import, mapping session or day of manual additions added.
+
+    Assets are grouped by how they were first added: their mapping session
+    (``session_id``), else the import that created them (``import_id``),
+    else the UTC day of a manual addition. For each group, in order of its
+    first addition, the register is taken as of its last addition, with and
+    without the group's assets.
+
+    Parameters
+    ----------
+    graph
+        The walk graph.
+    store
+        The register.
+    demand
+        The points the accessible range is averaged over.
+    minutes
+        The walking limit.
+    taxonomy
+        Maps categories to needs; the project's taxonomy by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``batch``, ``kind`` (``session``, ``import`` or
+        ``manual``), ``source``, ``first_added``, ``n_added``,
+        ``new_categories`` (categories the register had no active asset of
+        before), ``mean_categories_before``/``_after``, ``gain``.
+    """
+    tax = load_taxonomy() if taxonomy is None else taxonomy
+    columns = [
+        "batch",
+        "kind",
+        "source",
+        "first_added",
+        "n_added",
+        "new_categories",
+        "mean_categories_before",
+        "mean_categories_after",
+        "gain",
+    ]
+    log = store.change_log()
+    created = log[(log["version"] == 1) & log["action"].isin(("create", "import"))]
+    if created.empty:
+        return pd.DataFrame(columns=columns)
+    every = store.assets(include_archived=True)
+    session_of = dict(zip(every["id"], every["session_id"], strict=True))
+    rows = []
+    for entity_id, import_id, source, when in zip(
+        created["entity_id"],
+        created["import_id"],
+        created["source"],
+        created["valid_from"],
+        strict=True,
+    ):
+        stamp = pd.Timestamp(when)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        session = session_of.get(entity_id)
+        if isinstance(session, str) and session:
+            key, kind = f"session:{session}", "session"
+        elif isinstance(import_id, str) and import_id:
+            key, kind = f"import:{import_id}", "import"
+        else:
+            key, kind = f"manual:{stamp.date().isoformat()}", "manual"
+        rows.append((key, kind, source, stamp, entity_id))
+    batches = pd.DataFrame(rows, columns=["batch", "kind", "source", "when", "id"])
+    out = []
+    for batch, group in sorted(batches.groupby("batch"), key=lambda kv: kv[1]["when"].min()):
+        after = store.register_as_of(group["when"].max().to_pydatetime())
+        before = after[~after["id"].isin(set(group["id"]))]
+        means = []
+        for frame in (before, after):
+            result = coverage(graph, frame, demand, minutes=minutes, count=False)
+            _, needs_matrix = _need_incidence(result.by_category["category"].tolist(), tax)
+            within = result.point_seconds <= result.minutes * 60.0
+            means.append(_range_means(within, needs_matrix, demand.is_postcode)[0])
+        had = set(asset_categories(before)["category"])
+        new = sorted(set(asset_categories(after)["category"]) - had)
+        out.append(
+            {
+                "batch": batch,
+                "kind": group["kind"].iloc[0],
+                "source": group["source"].iloc[0],
+                "first_added": group["when"].min(),
+                "n_added": len(group),
+                "new_categories": tuple(new),
+                "mean_categories_before": means[0],
+                "mean_categories_after": means[1],
+                "gain": means[1] - means[0],
+            }
+        )
+    return pd.DataFrame(out, columns=columns)

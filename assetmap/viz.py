@@ -34,6 +34,7 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
+from assetmap.basemap import StreetLines, add_street_layer
 from assetmap.errors import SchemaError
 from assetmap.schema import STORAGE_CRS
 from assetmap.taxonomy import Taxonomy, load_taxonomy
@@ -358,6 +359,7 @@ def build_asset_map(
     tiles: TileConfig | None = None,
     leaflet_url: str = DEFAULT_LEAFLET_URL,
     height: str | int = "100%",
+    streets: StreetLines | None = None,
 ) -> folium.Map:
     """Draw the register on a Leaflet map with one coloured layer per category.
 
@@ -379,6 +381,9 @@ def build_asset_map(
         ``images/``; the app serves its vendored copy at the default.
     height
         Map height (CSS percentage string or pixels).
+    streets
+        Streets to draw under the markers (:func:`assetmap.basemap.street_lines`):
+        an offline basemap from the workspace's own OSM network.
 
     Returns
     -------
@@ -425,6 +430,8 @@ def build_asset_map(
         assert isinstance(root, Figure)  # folium.Map always sits in a Figure
         root.header.add_child(Element(style), name="assetmap_background")
     _add_tiles(fmap, tiles)
+    if streets is not None:
+        add_street_layer(fmap, streets)
 
     groups: dict[str, list[tuple[float, float, str, str]]] = {}
     for record in assets.to_dict("records"):

@@ -7,17 +7,39 @@ independent networkx Dijkstra.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
-from shapely.geometry import Point
-from support import RUTLAND_PBF
+from shapely.geometry import Point, box
+from support import RUTLAND_PBF, SHARED_DATA
 
-from assetmap.coverage import accessible_range, asset_categories, category_node_seconds
-from assetmap.errors import SchemaError
+from assetmap.areas import (
+    AREAS_FILENAME,
+    area_of_points,
+    grid_areas,
+    load_areas,
+    read_areas,
+    save_areas,
+)
+from assetmap.coverage import (
+    accessible_range,
+    additions,
+    asset_categories,
+    category_node_seconds,
+    coverage,
+    coverage_series,
+    demand_points,
+    monthly_dates,
+    register_snapshots,
+)
+from assetmap.errors import IngestError, SchemaError
 from assetmap.ingest.osm import OsmExtract, read_osm_file
+from assetmap.ingest.postcodes import PostcodeIndex
 from assetmap.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
 
 EAST0, NORTH0 = 486_000.0, 308_800.0  # Oakham, British National Grid
@@ -188,3 +210,167 @@ def test_rutland_range_matches_networkx(rutland, rutland_osm):
     assert (ours["n_categories"] == 0).sum() >= 1  # and some places have nothing
     one = accessible_range(rutland, assets, lon[:2], lat[:2], minutes=12)
     assert one["categories"].tolist() == theirs[:2]
+
+
+# --- Areas, postcodes and IMD on the grid ------------------------------------------------
+#
+# West area W holds columns 0-1 (IMD score 10), east area E column 2 (IMD 30). Postcodes
+# sit on nodes 0 and 4 (in W) and 8 (in E). Limit 2.5 minutes = 150 s = two blocks.
+
+JAN, MAR10, MAR20 = (
+    dt.datetime(2025, 1, 15, tzinfo=dt.UTC),
+    dt.datetime(2025, 3, 10, tzinfo=dt.UTC),
+    dt.datetime(2025, 3, 20, tzinfo=dt.UTC),
+)
+
+
+@pytest.fixture(scope="module")
+def halves() -> gpd.GeoDataFrame:
+    boxes = gpd.GeoSeries(
+        [
+            box(EAST0 - 50, NORTH0 - 50, EAST0 + 150, NORTH0 + 250),
+            box(EAST0 + 150, NORTH0 - 50, EAST0 + 250, NORTH0 + 250),
+        ],
+        crs="EPSG:27700",
+    ).to_crs("EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "area_code": ["W", "E"],
+            "area_name": ["West", "East"],
+            "imd_score": [10.0, 30.0],
+            "imd_decile": pd.array([6, 2], dtype="Int64"),
+        },
+        geometry=boxes.to_numpy(),
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture(scope="module")
+def diagonal_postcodes() -> PostcodeIndex:
+    lon, lat = at([0.0, 100.0, 200.0], [0.0, 100.0, 200.0])
+    return PostcodeIndex.from_arrays(["LE15 6AA", "LE15 6AB", "LE15 6AD"], lon, lat)
+
+
+@pytest.fixture(scope="module")
+def march(grid) -> gpd.GeoDataFrame:
+    """Libraries on nodes 0 and 2, a GP on node 8."""
+    return grid_assets(
+        [
+            (0.0, 0.0, ("library",), "verified"),
+            (200.0, 0.0, ("library",), "verified"),
+            (200.0, 200.0, ("gp_health",), "verified"),
+        ]
+    )
+
+
+def test_coverage_shares_of_areas_and_postcodes_with_imd_weights(
+    grid, halves, diagonal_postcodes, march
+):
+    demand = demand_points(grid, halves, postcodes=diagonal_postcodes)
+    assert demand.n_postcodes == 3  # areas measured at their postcodes only
+    assert len(demand.lon) == 3
+    result = coverage(grid, march, demand, minutes=2.5)
+    gp = result.by_category.set_index("category").loc["gp_health"]
+    # Postcodes: node 0 is 300 s from the GP, node 4 150 s, node 8 0 s.
+    assert gp["share_postcodes"] == pytest.approx(2 / 3)
+    assert gp["share_postcodes_imd"] == pytest.approx((10 + 30) / (10 + 10 + 30))
+    # Area W: median of 300 s and 150 s = 225 s > 150 s; area E: 0 s.
+    assert gp["share_areas"] == 0.5
+    assert gp["share_areas_imd"] == pytest.approx(30 / 40)
+    assert gp["areas_beyond"] == 1
+    assert gp["median_minutes"] == pytest.approx(2.5)
+    by_area = result.by_area.set_index(["area_code", "category"])
+    assert np.isinf(by_area.loc[("W", "gp_health"), "minutes"])  # beyond the search limit
+    assert by_area.loc[("W", "library"), "count_within"] == 2  # both libraries, from 0 and 4
+    assert by_area.loc[("E", "library"), "count_within"] == 1
+    assert by_area.loc[("W", "gp_health"), "share_within"] == 0.5
+    wider = coverage(grid, march, demand, minutes=2.5, search_minutes=10, count=False)
+    wide_area = wider.by_area.set_index(["area_code", "category"])
+    assert wide_area.loc[("W", "gp_health"), "minutes"] == pytest.approx(3.75)
+    assert np.isnan(wide_area.loc[("W", "library"), "count_within"])
+
+
+def test_coverage_without_postcodes_measures_areas_at_their_nodes(grid, halves, march):
+    demand = demand_points(grid, halves)
+    assert demand.n_postcodes == 0
+    assert len(demand.lon) == 9
+    result = coverage(grid, march, demand, minutes=2.5)
+    by_area = result.by_area.set_index(["area_code", "category"])
+    # E's nodes 2, 5, 8 are 150, 75, 0 s from the GP; W's six nodes 300, 225, 150, 225, 150, 75.
+    assert by_area.loc[("E", "gp_health"), "minutes"] == pytest.approx(1.25)
+    assert by_area.loc[("W", "gp_health"), "share_within"] == pytest.approx(3 / 6)
+    assert np.isnan(result.by_category.loc[0, "share_postcodes"])
+
+
+def test_series_rises_as_back_dated_assets_arrive(store, grid, halves, diagonal_postcodes):
+    demand = demand_points(grid, halves, postcodes=diagonal_postcodes)
+    for (east, north), cats, when, session in [
+        ((0.0, 0.0), ["library"], JAN, None),
+        ((200.0, 200.0), ["gp_health"], MAR10, None),
+        ((200.0, 0.0), ["library"], MAR20, "s-1"),
+    ]:
+        lon, lat = at([east], [north])
+        record = {"name": f"{cats[0]} {east}", "categories": cats, "lon": lon[0], "lat": lat[0]}
+        if session:
+            record["session_id"] = session
+        store.add_asset(record, actor="lead", reason="test", at=when)
+    dates = monthly_dates(dt.date(2024, 12, 1), dt.date(2025, 4, 1))
+    series = coverage_series(grid, register_snapshots(store, dates), demand, minutes=2.5).summary
+    # Dec: nothing. Jan-Feb: the library reaches nodes 0 and 4. Mar: node 0 has the library,
+    # node 4 both, node 8 both (library on 2, GP on 8). Needs: library -> ete, GP -> health.
+    assert series["n_assets"].tolist() == [0, 1, 1, 3, 3]
+    assert series["mean_categories"].tolist() == pytest.approx([0, 2 / 3, 2 / 3, 5 / 3, 5 / 3])
+    assert series["mean_needs"].tolist() == pytest.approx([0, 2 / 3, 2 / 3, 5 / 3, 5 / 3])
+    assert series["share_any"].tolist() == pytest.approx([0, 2 / 3, 2 / 3, 1, 1])
+    added = additions(grid, store, demand, minutes=2.5)
+    assert added["batch"].tolist() == ["manual:2025-01-15", "manual:2025-03-10", "session:s-1"]
+    assert added["n_added"].tolist() == [1, 1, 1]
+    assert added["new_categories"].tolist() == [("library",), ("gp_health",), ()]
+    assert added["gain"].tolist() == pytest.approx([2 / 3, 2 / 3, 1 / 3])
+
+
+def test_monthly_dates_end_each_month():
+    dates = monthly_dates(dt.date(2024, 12, 31), dt.date(2025, 2, 1))
+    assert [d.date().isoformat() for d in dates] == ["2024-12-31", "2025-01-31", "2025-02-28"]
+    with pytest.raises(ValueError, match="is before"):
+        monthly_dates(dt.date(2025, 2, 1), dt.date(2025, 1, 1))
+
+
+# --- Area tables ---------------------------------------------------------------------------
+
+RUTLAND_LSOA = SHARED_DATA / "boundaries-uk-geojson" / "lsoa_by_lad_E06000017.geojson"
+IMD = SHARED_DATA / "imd-2019-mysociety" / "UK_IMD_E.csv"
+
+
+def test_reads_rutland_lsoas_with_imd_and_round_trips_them(tmp_path):
+    areas = read_areas(RUTLAND_LSOA, imd=IMD)
+    assert len(areas) == 23
+    assert areas["area_code"].str.startswith("E0101").all()
+    assert areas["imd_decile"].min() == 5  # Rutland spans deciles 5-10 (SOURCE.md)
+    assert areas["imd_decile"].max() == 10
+    assert areas["imd_score"].notna().all()
+    saved = save_areas(areas, tmp_path / AREAS_FILENAME)
+    assert [p.name for p in tmp_path.iterdir()] == [AREAS_FILENAME]  # no temporary left
+    again = load_areas(saved)
+    assert again["area_code"].tolist() == areas["area_code"].tolist()
+    assert again.geometry.equals(areas.geometry)
+
+
+def test_area_loader_names_what_is_wrong(tmp_path):
+    with pytest.raises(IngestError, match="No boundary file"):
+        read_areas(tmp_path / "missing.geojson")
+    odd = tmp_path / "odd.geojson"
+    gpd.GeoDataFrame({"x": [1]}, geometry=[box(0, 50, 1, 51)], crs="EPSG:4326").to_file(odd)
+    with pytest.raises(IngestError, match="no area code column"):
+        read_areas(odd)
+    no_imd = tmp_path / "imd.csv"
+    no_imd.write_text("lsoa,score\nX,1\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="IMD score or decile"):
+        read_areas(RUTLAND_LSOA, imd=no_imd)
+
+
+def test_grid_cells_cover_every_node(grid):
+    cells = grid_areas(grid, cell_m=150.0)
+    owner = area_of_points(cells, grid.network.lon, grid.network.lat)
+    assert (owner >= 0).all()
+    assert len(cells) == len(np.unique(owner))

@@ -1,0 +1,278 @@
+"""An offline basemap: the workspace's own OSM streets drawn as light lines.
+
+With no internet there are no map tiles, and markers float on a plain
+background that a group in a room cannot read ("where is the station?").
+Every workspace already holds its walking network (``network.npz``, from
+OpenStreetMap), so :func:`street_lines` turns it into street polylines:
+edges are joined into whole streets at the nodes where only two edges meet
+(:func:`shapely.line_merge`), simplified (Douglas-Peucker, tolerance in
+metres) and rounded; the tolerance doubles until the drawing fits a point
+budget (then the shortest pieces are left out), so a county (Rutland: about
+40,000 edges) stays a few hundred kilobytes. :func:`add_street_layer` draws
+them on a folium map on a canvas, not as SVG, and not clickable, so thousands
+of lines stay fast under the markers.
+
+Examples
+--------
+>>> import numpy as np
+>>> from assetmap.network import WalkNetwork
+>>> net = WalkNetwork(node_ids=np.array([1, 2, 3]), lon=np.array([-0.73, -0.72, -0.71]),
+...                   lat=np.array([52.67, 52.67, 52.67]), edge_u=np.array([0, 1], dtype=np.int32),
+...                   edge_v=np.array([1, 2], dtype=np.int32), length_m=np.array([676.0, 676.0]))
+>>> street_lines(net).lines  # two edges in a straight line: one street, two points
+[[[52.67, -0.73], [52.67, -0.71]]]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any, Final
+
+import folium
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+
+from assetmap.network import WalkNetwork
+
+__all__ = [
+    "STREET_COLOUR",
+    "BasemapConfig",
+    "StreetLines",
+    "add_street_layer",
+    "street_lines",
+    "streets_geojson",
+]
+
+logger = logging.getLogger(__name__)
+
+STREET_COLOUR: Final = "#9a948a"
+_M_PER_DEGREE: Final = 111_320.0
+_MAX_ROUNDS: Final = 12
+
+
+@dataclass(frozen=True, slots=True)
+class BasemapConfig:
+    """How much to simplify the streets.
+
+    Attributes
+    ----------
+    tolerance_m
+        Douglas-Peucker tolerance to start from (metres).
+    max_points
+        Point budget for the whole drawing; the tolerance doubles until the
+        streets fit it.
+    decimals
+        Decimal places kept for coordinates (5 is about a metre).
+    """
+
+    tolerance_m: float = 4.0
+    max_points: int = 60_000
+    decimals: int = 5
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.tolerance_m) and self.tolerance_m >= 0):
+            msg = f"`tolerance_m` must be a non-negative number, got {self.tolerance_m!r}."
+            raise ValueError(msg)
+        if self.max_points < 2:
+            msg = f"`max_points` must be at least 2, got {self.max_points!r}."
+            raise ValueError(msg)
+        if not 0 <= self.decimals <= 8:
+            msg = f"`decimals` must be from 0 to 8, got {self.decimals!r}."
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class StreetLines:
+    """Street polylines ready for Leaflet.
+
+    Attributes
+    ----------
+    lines
+        One list of ``[lat, lon]`` pairs per street piece (Leaflet's order).
+    tolerance_m
+        The simplification tolerance that fitted the point budget.
+    n_points
+        Points in all lines.
+    n_dropped
+        Street pieces left out (the shortest) because even fully simplified
+        the streets did not fit the point budget.
+    """
+
+    lines: list[list[list[float]]]
+    tolerance_m: float
+    n_points: int
+    n_dropped: int = 0
+
+
+def street_lines(
+    network: WalkNetwork,
+    *,
+    config: BasemapConfig | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> StreetLines:
+    """Return the network's streets as simplified polylines.
+
+    Parameters
+    ----------
+    network
+        The workspace's walking network (:func:`assetmap.network.load_network`).
+    config
+        Simplification; ``BasemapConfig()`` when omitted.
+    bbox
+        ``(west, south, east, north)``: keep only edges with an end inside.
+
+    Returns
+    -------
+    StreetLines
+        Empty lines for an empty network.
+    """
+    cfg = config or BasemapConfig()
+    u = network.edge_u.astype(np.int64)
+    v = network.edge_v.astype(np.int64)
+    keep = u != v
+    if bbox is not None:
+        west, south, east, north = bbox
+        inside = (
+            (network.lon >= west)
+            & (network.lon <= east)
+            & (network.lat >= south)
+            & (network.lat <= north)
+        )
+        keep &= inside[u] | inside[v]
+    u, v = u[keep], v[keep]
+    if len(u) == 0:
+        return StreetLines(lines=[], tolerance_m=cfg.tolerance_m, n_points=0)
+    # A local plane in degrees of latitude: longitudes scaled by cos(latitude).
+    scale = math.cos(math.radians(float(np.mean(network.lat[np.concatenate([u, v])]))))
+    x = network.lon * scale
+    y = network.lat
+    coords = np.stack(
+        [np.stack([x[u], y[u]], axis=1), np.stack([x[v], y[v]], axis=1)], axis=1
+    )  # (edges, 2 points, xy)
+    merged = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(coords)))
+    parts = np.asarray(shapely.get_parts(merged))
+    tolerance = cfg.tolerance_m
+    for _ in range(_MAX_ROUNDS):
+        simple = shapely.simplify(parts, tolerance / _M_PER_DEGREE, preserve_topology=False)
+        counts = shapely.get_num_coordinates(simple)
+        if int(counts.sum()) <= cfg.max_points or bool(np.all(counts <= 2)):
+            break
+        tolerance = max(tolerance * 2, 1.0)
+    n_dropped = 0
+    if int(counts.sum()) > cfg.max_points:  # still too many: keep the longest streets
+        order = np.argsort(-shapely.length(simple), kind="stable")
+        fits = np.cumsum(counts[order]) <= cfg.max_points
+        n_dropped = int((~fits).sum())
+        simple = simple[np.sort(order[fits])]
+    lines: list[list[list[float]]] = []
+    total = 0
+    for line in simple:
+        xy = shapely.get_coordinates(line)
+        if len(xy) < 2:
+            continue
+        lat = np.round(xy[:, 1], cfg.decimals)
+        lon = np.round(xy[:, 0] / scale, cfg.decimals)
+        pairs = np.stack([lat, lon], axis=1)
+        keep_pt = np.ones(len(pairs), dtype=bool)
+        keep_pt[1:] = np.any(pairs[1:] != pairs[:-1], axis=1)  # drop repeats after rounding
+        pairs = pairs[keep_pt]
+        if len(pairs) < 2:
+            continue
+        lines.append(pairs.tolist())
+        total += len(pairs)
+    logger.debug("basemap: %d edges -> %d lines, %d points", len(u), len(lines), total)
+    return StreetLines(lines=lines, tolerance_m=tolerance, n_points=total, n_dropped=n_dropped)
+
+
+def streets_geojson(streets: StreetLines) -> dict[str, Any]:
+    """Return the streets as a GeoJSON FeatureCollection of one MultiLineString.
+
+    Examples
+    --------
+    >>> streets_geojson(StreetLines([[[52.0, -1.0], [52.1, -1.1]]], 4.0, 2))["features"][0][
+    ...     "geometry"]["coordinates"]
+    [[[-1.0, 52.0], [-1.1, 52.1]]]
+    """
+    coordinates = [[[lon, lat] for lat, lon in line] for line in streets.lines]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "streets"},
+                "geometry": {"type": "MultiLineString", "coordinates": coordinates},
+            }
+        ],
+    }
+
+
+class _StreetLayer(MacroElement):
+    """Street polylines on their own canvas, under the markers, not clickable."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var pane = map.createPane("assetmapStreets");
+            pane.style.zIndex = 350;
+            pane.style.pointerEvents = "none";
+            var renderer = L.canvas({pane: "assetmapStreets", padding: 0.5});
+            var lines = {{ this.lines_js }};
+            L.polyline(lines, {
+                renderer: renderer, pane: "assetmapStreets", interactive: false,
+                color: {{ this.colour_js }}, weight: {{ this.weight }}, opacity: 0.8
+            }).addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, streets: StreetLines, *, colour: str, weight: float) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "StreetLayer"
+        # Numbers only, so plain JSON is safe inside <script>.
+        self.lines_js = json.dumps(streets.lines, separators=(",", ":"))
+        self.colour_js = json.dumps(colour)
+        self.weight = float(weight)
+
+
+def add_street_layer(
+    fmap: folium.Map,
+    streets: StreetLines,
+    *,
+    colour: str = STREET_COLOUR,
+    weight: float = 1.5,
+) -> folium.Map:
+    """Draw ``streets`` on ``fmap`` as a light background layer and return the map.
+
+    Parameters
+    ----------
+    fmap
+        A folium map (e.g. from :func:`assetmap.viz.build_asset_map`).
+    streets
+        From :func:`street_lines`.
+    colour
+        A CSS colour such as ``#9a948a``.
+    weight
+        Line width in pixels.
+
+    Raises
+    ------
+    ValueError
+        If ``colour`` is not a ``#rrggbb`` colour.
+    """
+    if not (
+        len(colour) == 7
+        and colour.startswith("#")
+        and all(c in "0123456789abcdefABCDEF" for c in colour[1:])
+    ):
+        msg = f"`colour` must be a #rrggbb colour, got {colour!r}."
+        raise ValueError(msg)
+    if streets.lines:
+        fmap.add_child(_StreetLayer(streets, colour=colour, weight=weight))
+    return fmap

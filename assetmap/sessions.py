@@ -1,0 +1,1304 @@
+"""Facilitated mapping sessions: contributions, moderation, summary and freshness.
+
+A facilitator starts a session (:func:`start_session`) and gives the group a
+code (:func:`assetmap.accounts.issue_session_code`). Participants who join
+with it are :class:`~assetmap.access.Principal` objects scoped to that session.
+What they add is tagged with the session's id and enters as *proposed*:
+
+* assets and volunteering opportunities (:func:`propose_asset`,
+  :func:`propose_volunteering`) go into the register with status ``proposed``
+  and ``session_id`` set;
+* gaps (:func:`add_gap`), comments and ratings on an existing asset
+  (:func:`add_comment`), ideas for new services (:func:`add_idea`) and votes
+  (:func:`vote_idea`) are versioned generic records (entities ``gap``,
+  ``comment``, ``idea``, ``vote``) carrying the ``session_id``.
+
+The facilitator then works through the moderation queue
+(:func:`moderation_queue`): :func:`accept_proposal` (with edits; the asset
+becomes ``verified``), :func:`merge_proposal` (into an asset already in the
+register; :func:`undo_merge` takes it back) or :func:`reject_proposal` (with a
+reason: the asset is kept with status ``rejected``, never deleted). Every step
+is a version in the store's history.
+
+:func:`session_summary` counts what a session added, in figures a person can
+check by hand, and, given a walking graph, what it added to coverage (the
+accessible range before the session and with its accepted assets);
+:func:`summary_csv` and :func:`summary_html` export it.
+
+Who sees what
+-------------
+Every function takes a keyword ``principal`` and checks it first
+(:func:`assetmap.access.require`). A participant sees the register without
+anyone's unmoderated proposals but their own session's
+(:func:`visible_register`), their own session's contributions
+(:func:`session_contributions`, :func:`session_records`), and nothing else:
+other sessions, life plans, referrals, accounts and session codes are refused.
+
+Examples
+--------
+>>> from assetmap.access import Principal, Role
+>>> from assetmap.store import Store
+>>> store = Store("sqlite://")
+>>> fran = Principal("fran", Role.FACILITATOR)
+>>> sid = start_session(store, principal=fran, date="2026-11-03", area="Oakham",
+...                     group_label="Tuesday group", participants=5)
+>>> guest = Principal("p-1", Role.PARTICIPANT, session_id=sid)
+>>> aid = propose_asset(store, sid, {"name": "Oakham Library", "lon": -0.727, "lat": 52.670,
+...                                  "categories": ["library"]}, principal=guest)
+>>> store.get_asset(aid)["status"]
+'proposed'
+>>> accept_proposal(store, aid, principal=fran, reason="checked")["status"]
+'verified'
+>>> session_summary(store, sid, principal=fran).accepted
+1
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import html
+import io
+import logging
+import math
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy.exc import IntegrityError
+
+from assetmap.access import Operation, Principal, Role, require
+from assetmap.errors import (
+    AccessDeniedError,
+    ConflictError,
+    NotFoundError,
+    SchemaError,
+)
+from assetmap.export import neutralise_formula
+from assetmap.match.dedupe import name_similarity
+from assetmap.records import GAP_ENTITY, SESSION_ENTITY, normalise_gap, normalise_session
+from assetmap.store import Store
+from assetmap.taxonomy import Taxonomy, load_taxonomy
+
+__all__ = [
+    "BARRIERS",
+    "COMMENT_ENTITY",
+    "IDEA_ENTITY",
+    "SESSION_RECORD_ENTITIES",
+    "VOTE_ENTITY",
+    "SessionSummary",
+    "accept_proposal",
+    "add_comment",
+    "add_gap",
+    "add_idea",
+    "close_session",
+    "get_session",
+    "ideas_with_votes",
+    "likely_duplicates",
+    "list_sessions",
+    "merge_proposal",
+    "moderate_comment",
+    "moderation_queue",
+    "needs_checking",
+    "propose_asset",
+    "propose_volunteering",
+    "reject_proposal",
+    "reverify_asset",
+    "session_contributions",
+    "session_records",
+    "session_summary",
+    "start_session",
+    "summary_csv",
+    "summary_html",
+    "summary_pdf",
+    "undo_merge",
+    "visible_register",
+    "vote_idea",
+]
+
+logger = logging.getLogger(__name__)
+
+COMMENT_ENTITY: Final = "comment"
+IDEA_ENTITY: Final = "idea"
+VOTE_ENTITY: Final = "vote"
+#: The generic-record entities a session holds; anything else (plans, users,
+#: referrals, session codes) is never returned by this module.
+SESSION_RECORD_ENTITIES: Final = (GAP_ENTITY, COMMENT_ENTITY, IDEA_ENTITY, VOTE_ENTITY)
+
+#: Barriers a comment may name, in the words the page shows.
+BARRIERS: Final[Mapping[str, str]] = {
+    "cost": "Cost",
+    "distance": "Distance",
+    "opening_hours": "Opening hours",
+    "convictions": "Attitude to convictions",
+}
+COMMENT_STATUSES: Final = ("proposed", "accepted", "rejected")
+SESSION_SOURCE: Final = "session"
+WELCOMING_FLAG: Final = "welcoming"
+UNWELCOMING_FLAG: Final = "not_welcoming"
+MAX_TEXT: Final = 2000
+_VOTE_NAMESPACE: Final = uuid.UUID("5d0c9a43-31a3-4a8e-9a52-2f1b3d4a6c01")
+_EARTH_RADIUS_M: Final = 6_371_008.8
+
+# What a contribution form may send for an asset (beyond these: SchemaError).
+_ASSET_INPUT: Final = frozenset(
+    {
+        "name",
+        "kind",
+        "categories",
+        "description",
+        "organisation",
+        "address",
+        "postcode",
+        "opening_hours",
+        "phone",
+        "email",
+        "website",
+        "cost",
+        "referral_required",
+        "women_only",
+        "welcoming",
+        "convictions",
+        "wheelchair",
+        "dbs_check",
+        "lon",
+        "lat",
+    }
+)
+_EDITABLE: Final = _ASSET_INPUT - {"women_only", "welcoming"} | {"gender", "flags"}
+
+
+# ---------------------------------------------------------------------- helpers
+def _check_text(value: Any, key: str, *, where: str, required: bool = False) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            msg = f"{where}: `{key}` is required."
+            raise SchemaError(msg)
+        return None
+    if not isinstance(value, str):
+        msg = f"{where}: `{key}` must be text, got {type(value).__name__}."
+        raise SchemaError(msg)
+    text = " ".join(value.split())
+    if len(text) > MAX_TEXT:
+        msg = f"{where}: `{key}` is {len(text):,} characters long; the limit is {MAX_TEXT:,}."
+        raise SchemaError(msg)
+    return text
+
+
+def _session(store: Store, session_id: str) -> dict[str, Any]:
+    try:
+        return store.get_record(SESSION_ENTITY, session_id)
+    except NotFoundError:
+        msg = f"No mapping session with id {session_id!r}."
+        raise NotFoundError(msg) from None
+
+
+def _open_session(store: Store, session_id: str) -> dict[str, Any]:
+    session = _session(store, session_id)
+    if session.get("status") != "open":
+        msg = "This mapping session has been closed; nothing more can be added to it."
+        raise ConflictError(msg)
+    return session
+
+
+def _is_participant(principal: Principal) -> bool:
+    return principal.role is Role.PARTICIPANT
+
+
+def _proposal(store: Store, asset_id: str) -> dict[str, Any]:
+    asset = store.get_asset(asset_id)
+    if not asset.get("session_id"):
+        msg = f"Asset {asset_id} was not proposed in a mapping session."
+        raise SchemaError(msg)
+    return asset
+
+
+def _pending(asset: Mapping[str, Any]) -> None:
+    if asset["status"] != "proposed":
+        msg = f"Asset {asset['id']} is {asset['status']}, not waiting for moderation."
+        raise ConflictError(msg)
+
+
+# ---------------------------------------------------------------------- sessions
+def start_session(
+    store: Store,
+    *,
+    principal: Principal,
+    date: str | dt.date,
+    area: str,
+    group_label: str,
+    participants: int = 0,
+    notes: str | None = None,
+) -> str:
+    """Start a mapping session and return its id (checks ``start_session``).
+
+    Parameters
+    ----------
+    store
+        The register store.
+    principal
+        The facilitator; recorded as the session's facilitator.
+    date, area, group_label, participants, notes
+        The session record (:func:`assetmap.records.normalise_session`): no
+        participant names, only a head count.
+
+    Raises
+    ------
+    AccessDeniedError, SchemaError
+    """
+    require(principal, Operation.START_SESSION)
+    record = normalise_session(
+        {
+            "date": date,
+            "area": area,
+            "group_label": group_label,
+            "facilitator": principal.user_id,
+            "participants": participants,
+            "notes": notes,
+        }
+    )
+    session_id = store.add_record(
+        SESSION_ENTITY, record, actor=principal.user_id, reason="mapping session started"
+    )
+    logger.info("mapping session %s started", session_id)
+    return session_id
+
+
+def get_session(store: Store, session_id: str, *, principal: Principal) -> dict[str, Any]:
+    """Return a session record (checks ``view_session_proposals`` in that session)."""
+    require(principal, Operation.VIEW_SESSION_PROPOSALS, session_id=session_id)
+    return _session(store, session_id)
+
+
+def close_session(store: Store, session_id: str, *, principal: Principal) -> dict[str, Any]:
+    """Close a session: no more contributions, its join codes stop working.
+
+    Checks ``start_session``. Returns the closed session record.
+    """
+    require(principal, Operation.START_SESSION, session_id=session_id)
+    from assetmap.accounts import revoke_session_codes
+
+    session = _open_session(store, session_id)
+    closed = store.edit_record(
+        SESSION_ENTITY,
+        session_id,
+        {"status": "closed"},
+        expected_version=int(session["version"]),
+        actor=principal.user_id,
+        reason="mapping session closed",
+        action="close",
+    )
+    revoke_session_codes(store, session_id, actor=principal)
+    return closed
+
+
+def list_sessions(store: Store, *, principal: Principal) -> pd.DataFrame:
+    """Return every session (checks ``moderate``), newest date first.
+
+    Columns: id, date, area, group_label, participants, status, facilitator.
+    """
+    require(principal, Operation.MODERATE)
+    columns = ["id", "date", "area", "group_label", "participants", "status", "facilitator"]
+    frame = store.records(SESSION_ENTITY)
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    return frame[columns].sort_values(["date", "id"], ascending=[False, True], ignore_index=True)
+
+
+# ---------------------------------------------------------------------- contributions
+def _asset_record(data: Mapping[str, Any], *, where: str) -> dict[str, Any]:
+    unknown = sorted(set(data) - _ASSET_INPUT)
+    if unknown:
+        msg = f"{where}: unknown field(s) {', '.join(map(repr, unknown))}."
+        raise SchemaError(msg)
+    record = {k: v for k, v in data.items() if k not in {"women_only", "welcoming"}}
+    if data.get("women_only"):
+        record["gender"] = "women"
+    welcoming = data.get("welcoming")
+    if welcoming is not None:
+        record["flags"] = (WELCOMING_FLAG if welcoming else UNWELCOMING_FLAG,)
+    return record
+
+
+def propose_asset(
+    store: Store, session_id: str, data: Mapping[str, Any], *, principal: Principal
+) -> str:
+    """Add an asset the group knows, as *proposed*, tagged with the session.
+
+    Checks ``propose_asset`` in ``session_id``.
+
+    Parameters
+    ----------
+    store
+        The register store.
+    session_id
+        The open session it is proposed in.
+    data
+        ``name``, ``lon``/``lat`` (required), ``kind``, ``categories``, how to
+        get in (``opening_hours``, ``cost``, ``referral_required``,
+        ``welcoming`` (bool, kept as a flag), ``women_only`` (bool, kept as
+        ``gender="women"``), ``convictions``, ``wheelchair``) and contact
+        details (``address``, ``postcode``, ``phone``, ``website``, ...).
+    principal
+        Who proposes it.
+
+    Returns
+    -------
+    str
+        The new asset's id.
+
+    Raises
+    ------
+    AccessDeniedError, ConflictError (the session is closed), SchemaError
+    """
+    require(principal, Operation.PROPOSE_ASSET, session_id=session_id)
+    _open_session(store, session_id)
+    record = _asset_record(data, where="proposed asset")
+    record |= {
+        "status": "proposed",
+        "session_id": session_id,
+        "source": SESSION_SOURCE,
+        "source_id": None,
+    }
+    return store.add_asset(
+        record,
+        actor=principal.user_id,
+        reason=f"proposed in mapping session {session_id}",
+        action="propose",
+    )
+
+
+def propose_volunteering(
+    store: Store,
+    session_id: str,
+    *,
+    principal: Principal,
+    what: str,
+    lon: float,
+    lat: float,
+    when: str | None = None,
+    organisation: str | None = None,
+    dbs_check: bool | None = None,
+    open_to_convictions: bool | None = None,
+    categories: Sequence[str] = (),
+    description: str | None = None,
+) -> str:
+    """Add a volunteering opportunity (an asset of kind ``volunteering``), as *proposed*.
+
+    Checks ``propose_asset`` in ``session_id``. ``open_to_convictions`` is
+    kept as ``convictions`` = ``welcome`` (True) or ``not_accepted`` (False).
+
+    Returns
+    -------
+    str
+        The new asset's id.
+    """
+    require(principal, Operation.PROPOSE_ASSET, session_id=session_id)
+    convictions = (
+        None
+        if open_to_convictions is None
+        else ("welcome" if open_to_convictions else "not_accepted")
+    )
+    data: dict[str, Any] = {
+        "name": what,
+        "kind": "volunteering",
+        "lon": lon,
+        "lat": lat,
+        "opening_hours": when,
+        "organisation": organisation,
+        "dbs_check": dbs_check,
+        "convictions": convictions,
+        "categories": list(categories),
+        "description": description,
+    }
+    return propose_asset(store, session_id, data, principal=principal)
+
+
+def add_gap(
+    store: Store,
+    session_id: str,
+    data: Mapping[str, Any],
+    *,
+    principal: Principal,
+    taxonomy: Taxonomy | None = None,
+) -> str:
+    """Record a gap (a need with no answer nearby) named in the session.
+
+    Checks ``add_gap`` in ``session_id``. ``data`` as for
+    :func:`assetmap.records.normalise_gap` (``need``, ``category``, ``area`` or
+    ``lon``/``lat``, ``note``); the session and reporter are filled in.
+
+    Returns
+    -------
+    str
+        The gap's id.
+    """
+    require(principal, Operation.ADD_GAP, session_id=session_id)
+    _open_session(store, session_id)
+    record = normalise_gap(
+        {**data, "session_id": session_id, "reported_by": principal.user_id}, taxonomy=taxonomy
+    )
+    return store.add_record(
+        GAP_ENTITY, record, actor=principal.user_id, reason=f"gap named in session {session_id}"
+    )
+
+
+def add_comment(
+    store: Store,
+    session_id: str,
+    asset_id: str,
+    *,
+    principal: Principal,
+    welcoming: int | None = None,
+    barriers: Iterable[str] = (),
+    note: str | None = None,
+) -> str:
+    """Comment on or rate an asset in the register (entity ``comment``, *proposed*).
+
+    Checks ``add_comment`` in ``session_id``; the asset must be one the
+    caller can see (:func:`visible_register`).
+
+    Parameters
+    ----------
+    store, session_id, asset_id
+        Where, and on what.
+    principal
+        Who comments.
+    welcoming
+        How welcoming it felt, 1 (not at all) to 5 (very).
+    barriers
+        Codes from :data:`BARRIERS` met there.
+    note
+        In the group's own words.
+
+    Returns
+    -------
+    str
+        The comment's id.
+    """
+    require(principal, Operation.ADD_COMMENT, session_id=session_id)
+    _open_session(store, session_id)
+    asset = store.get_asset(asset_id)
+    if not _can_see_asset(principal, asset):
+        msg = f"No asset with id {asset_id!r}."
+        raise NotFoundError(msg)
+    where = f"comment on {asset_id}"
+    if welcoming is not None and (
+        isinstance(welcoming, bool) or not isinstance(welcoming, int) or not 1 <= welcoming <= 5
+    ):
+        msg = f"{where}: `welcoming` must be a whole number from 1 to 5, got {welcoming!r}."
+        raise SchemaError(msg)
+    codes = sorted(set(barriers))
+    unknown = [c for c in codes if c not in BARRIERS]
+    if unknown:
+        msg = f"{where}: unknown barrier(s) {', '.join(map(repr, unknown))}."
+        raise SchemaError(msg)
+    text = _check_text(note, "note", where=where)
+    if welcoming is None and not codes and text is None:
+        msg = f"{where}: give a rating, a barrier or a note."
+        raise SchemaError(msg)
+    record = {
+        "asset_id": asset_id,
+        "session_id": session_id,
+        "welcoming": welcoming,
+        "barriers": codes,
+        "note": text,
+        "status": "proposed",
+        "reported_by": principal.user_id,
+    }
+    return store.add_record(
+        COMMENT_ENTITY, record, actor=principal.user_id, reason=f"comment in session {session_id}"
+    )
+
+
+def add_idea(
+    store: Store,
+    session_id: str,
+    gap_id: str,
+    *,
+    principal: Principal,
+    what: str,
+    for_whom: str | None = None,
+    needs: str | None = None,
+) -> str:
+    """Write an idea for a new service that would answer a gap (entity ``idea``).
+
+    Checks ``add_gap`` in ``session_id``: ideas grow from the gaps a session
+    names, so a participant may only start from a gap of their own session.
+
+    Returns
+    -------
+    str
+        The idea's id.
+    """
+    require(principal, Operation.ADD_GAP, session_id=session_id)
+    _open_session(store, session_id)
+    gap = store.get_record(GAP_ENTITY, gap_id)
+    if _is_participant(principal) and gap.get("session_id") != session_id:
+        msg = f"No gap with id {gap_id!r}."
+        raise NotFoundError(msg)
+    where = "idea"
+    record = {
+        "gap_id": gap_id,
+        "session_id": session_id,
+        "need": gap.get("need"),
+        "area": gap.get("area"),
+        "lon": gap.get("lon"),
+        "lat": gap.get("lat"),
+        "what": _check_text(what, "what", where=where, required=True),
+        "for_whom": _check_text(for_whom, "for_whom", where=where),
+        "needs": _check_text(needs, "needs", where=where),
+        "status": "open",
+        "reported_by": principal.user_id,
+    }
+    return store.add_record(
+        IDEA_ENTITY, record, actor=principal.user_id, reason=f"idea in session {session_id}"
+    )
+
+
+def vote_idea(store: Store, idea_id: str, *, principal: Principal) -> str:
+    """Vote for an idea: one vote per person per idea (checks ``vote_idea``).
+
+    The vote's id is derived from the idea and the voter, so two votes by the
+    same person cannot both be stored, even at the same moment.
+
+    Raises
+    ------
+    ConflictError
+        If this person has voted for this idea already.
+    """
+    idea = store.get_record(IDEA_ENTITY, idea_id)
+    require(principal, Operation.VOTE_IDEA, session_id=idea.get("session_id"))
+    vote_id = str(uuid.uuid5(_VOTE_NAMESPACE, f"{idea_id}:{principal.user_id}"))
+    try:
+        return store.add_record(
+            VOTE_ENTITY,
+            {
+                "idea_id": idea_id,
+                "session_id": idea.get("session_id"),
+                "voter": principal.user_id,
+                "status": "cast",
+            },
+            actor=principal.user_id,
+            reason="vote",
+            record_id=vote_id,
+        )
+    except IntegrityError:
+        msg = "You have voted for this idea already."
+        raise ConflictError(msg) from None
+
+
+def ideas_with_votes(
+    store: Store, *, principal: Principal, session_id: str | None = None
+) -> pd.DataFrame:
+    """Return ideas with their vote counts, by area, most votes first.
+
+    A participant sees their own session's ideas only (checks
+    ``view_session_proposals``); facilitators may ask for every session
+    (``session_id=None``).
+
+    Columns: id, session_id, gap_id, area, need, what, for_whom, needs, votes.
+    """
+    scope = principal.session_id if _is_participant(principal) else session_id
+    if scope is None:
+        require(principal, Operation.MODERATE)
+    else:
+        require(principal, Operation.VIEW_SESSION_PROPOSALS, session_id=scope)
+    columns = ["id", "session_id", "gap_id", "area", "need", "what", "for_whom", "needs", "votes"]
+    ideas = store.records(IDEA_ENTITY)
+    if ideas.empty:
+        return pd.DataFrame(columns=columns)
+    if scope is not None:
+        ideas = ideas[ideas["session_id"] == scope]
+    votes = store.records(VOTE_ENTITY)
+    counts = votes.groupby("idea_id").size() if not votes.empty else pd.Series(dtype="int64")
+    out = ideas.assign(votes=[int(counts.get(i, 0)) for i in ideas["id"]])[columns]
+    return out.sort_values(["area", "votes", "what"], ascending=[True, False, True],
+                           na_position="last", ignore_index=True)  # fmt: skip
+
+
+# ---------------------------------------------------------------------- what a caller sees
+def _can_see_asset(principal: Principal, asset: Mapping[str, Any]) -> bool:
+    if asset["status"] in ("archived", "rejected") and _is_participant(principal):
+        return asset.get("session_id") == principal.session_id
+    if asset["status"] != "proposed" or not _is_participant(principal):
+        return True
+    return asset.get("session_id") == principal.session_id
+
+
+def visible_register(store: Store, *, principal: Principal) -> gpd.GeoDataFrame:
+    """Return the register as this caller may see it (checks ``view_register``).
+
+    Everyone sees the moderated register (verified and unverified assets). A
+    participant also sees their own session's proposals and no one else's;
+    other roles see every proposal.
+    """
+    require(principal, Operation.VIEW_REGISTER)
+    assets = store.assets()
+    if not _is_participant(principal) or assets.empty:
+        return assets
+    keep = (assets["status"] != "proposed") | (assets["session_id"] == principal.session_id)
+    return assets[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def session_records(
+    store: Store, entity: str, session_id: str, *, principal: Principal
+) -> pd.DataFrame:
+    """Return a session's records of one kind: gaps, comments, ideas or votes.
+
+    Checks ``view_session_proposals`` in ``session_id``. Only the entities in
+    :data:`SESSION_RECORD_ENTITIES` can be read here: plans, referrals,
+    accounts and codes are refused whoever asks.
+
+    Raises
+    ------
+    AccessDeniedError
+        For another session (participants) or another kind of record.
+    """
+    require(principal, Operation.VIEW_SESSION_PROPOSALS, session_id=session_id)
+    if entity not in SESSION_RECORD_ENTITIES:
+        msg = f"Session views hold gaps, comments, ideas and votes only, not {entity!r} records."
+        raise AccessDeniedError(msg)
+    frame = store.records(entity)
+    if frame.empty or "session_id" not in frame.columns:
+        return pd.DataFrame(columns=["id", "session_id"])
+    return frame[frame["session_id"] == session_id].reset_index(drop=True)
+
+
+def _label(tax: Taxonomy, kind: str, code: str | None) -> str:
+    if not code:
+        return ""
+    table: Mapping[str, Any] = tax.needs if kind == "need" else tax.categories
+    known = table.get(code)
+    if known is None:
+        return code
+    return str(getattr(known, "plain_label", None) or known.label)
+
+
+CONTRIBUTION_COLUMNS: Final = ("type", "id", "name", "status", "detail", "lon", "lat")
+
+
+def session_contributions(
+    store: Store, session_id: str, *, principal: Principal, taxonomy: Taxonomy | None = None
+) -> pd.DataFrame:
+    """Return everything a session added, one row each, in plain words.
+
+    Checks ``view_session_proposals`` in ``session_id``. Columns: ``type``
+    (asset, volunteering, gap, comment, idea), ``id``, ``name``, ``status``,
+    ``detail``, ``lon``, ``lat``. Texts are as typed: escape them to show
+    them in HTML.
+    """
+    require(principal, Operation.VIEW_SESSION_PROPOSALS, session_id=session_id)
+    tax = taxonomy or load_taxonomy()
+    rows: list[dict[str, Any]] = []
+    assets = store.assets(include_archived=True)
+    if not assets.empty:
+        mine = assets[assets["session_id"] == session_id]
+        for rec in mine.to_dict("records"):
+            detail = ", ".join(_label(tax, "category", c) for c in rec["categories"])
+            rows.append(
+                {
+                    "type": "volunteering" if rec["kind"] == "volunteering" else "asset",
+                    "id": rec["id"],
+                    "name": rec["name"],
+                    "status": rec["status"],
+                    "detail": detail,
+                    "lon": float(rec["geometry"].x),
+                    "lat": float(rec["geometry"].y),
+                }
+            )
+    names = dict(zip(assets["id"], assets["name"], strict=True)) if not assets.empty else {}
+    for rec in session_records(store, GAP_ENTITY, session_id, principal=principal).to_dict(
+        "records"
+    ):
+        rows.append(
+            {
+                "type": "gap",
+                "id": rec["id"],
+                "name": _label(tax, "need", rec.get("need")),
+                "status": rec.get("status"),
+                "detail": " · ".join(t for t in (rec.get("area"), rec.get("note")) if t),
+                "lon": rec.get("lon"),
+                "lat": rec.get("lat"),
+            }
+        )
+    for rec in session_records(store, COMMENT_ENTITY, session_id, principal=principal).to_dict(
+        "records"
+    ):
+        parts = []
+        if rec.get("welcoming") is not None and not pd.isna(rec["welcoming"]):
+            parts.append(f"welcoming {int(rec['welcoming'])}/5")
+        parts += [BARRIERS[b].lower() for b in rec.get("barriers") or ()]
+        if rec.get("note"):
+            parts.append(str(rec["note"]))
+        rows.append(
+            {
+                "type": "comment",
+                "id": rec["id"],
+                "name": names.get(rec["asset_id"], rec["asset_id"]),
+                "status": rec.get("status"),
+                "detail": "; ".join(parts),
+                "lon": None,
+                "lat": None,
+            }
+        )
+    for rec in session_records(store, IDEA_ENTITY, session_id, principal=principal).to_dict(
+        "records"
+    ):
+        rows.append(
+            {
+                "type": "idea",
+                "id": rec["id"],
+                "name": rec["what"],
+                "status": rec.get("status"),
+                "detail": " · ".join(t for t in (rec.get("for_whom"), rec.get("needs")) if t),
+                "lon": rec.get("lon"),
+                "lat": rec.get("lat"),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(CONTRIBUTION_COLUMNS))
+
+
+def likely_duplicates(
+    store: Store,
+    name: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    *,
+    principal: Principal,
+    max_distance_m: float = 1000.0,
+    min_similarity: float = 80.0,
+    limit: int = 5,
+) -> pd.DataFrame:
+    """Return assets the caller can see whose names are like ``name`` (and nearby).
+
+    For the entry form: "is it one of these?". With a place, only assets
+    within ``max_distance_m`` count; without one, only names at least 90 %
+    alike. Checks ``view_register``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns id, name, status, similarity (0-100), distance_m (None without
+        a place), best first.
+    """
+    require(principal, Operation.VIEW_REGISTER)
+    columns = ["id", "name", "status", "similarity", "distance_m"]
+    typed = (name or "").strip()
+    assets = visible_register(store, principal=principal)
+    if len(typed) < 3 or assets.empty:
+        return pd.DataFrame(columns=columns)
+    distance: np.ndarray[Any, np.dtype[np.float64]] | None = None
+    if lon is not None and lat is not None:
+        distance = _haversine_m(
+            float(lon), float(lat), assets.geometry.x.to_numpy(), assets.geometry.y.to_numpy()
+        )
+        candidates = np.flatnonzero(distance <= max_distance_m)
+        threshold = min_similarity
+    else:
+        candidates = np.arange(len(assets))
+        threshold = max(min_similarity, 90.0)
+    rows = []
+    for i in candidates:
+        score = name_similarity(typed, str(assets["name"].iloc[i]))
+        if score >= threshold:
+            rows.append(
+                {
+                    "id": assets["id"].iloc[i],
+                    "name": assets["name"].iloc[i],
+                    "status": assets["status"].iloc[i],
+                    "similarity": round(score, 1),
+                    "distance_m": None if distance is None else round(float(distance[i])),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=columns)
+    if frame.empty:
+        return frame
+    frame = frame.sort_values(["similarity", "distance_m"], ascending=[False, True])
+    return frame.head(limit).reset_index(drop=True)
+
+
+def _haversine_m(
+    lon: float, lat: float, lons: np.ndarray[Any, Any], lats: np.ndarray[Any, Any]
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    p1, p2 = math.radians(lat), np.radians(lats.astype(float))
+    dp = p2 - p1
+    dl = np.radians(lons.astype(float) - lon)
+    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(a)), dtype=np.float64)
+
+
+# ---------------------------------------------------------------------- moderation
+def moderation_queue(store: Store, session_id: str, *, principal: Principal) -> gpd.GeoDataFrame:
+    """Return the session's assets waiting for moderation (checks ``moderate``)."""
+    require(principal, Operation.MODERATE, session_id=session_id)
+    assets = store.assets()
+    if assets.empty:
+        return assets
+    pending = (assets["status"] == "proposed") & (assets["session_id"] == session_id)
+    return assets[pending.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def accept_proposal(
+    store: Store,
+    asset_id: str,
+    *,
+    principal: Principal,
+    edits: Mapping[str, Any] | None = None,
+    reason: str = "accepted in moderation",
+) -> dict[str, Any]:
+    """Accept a proposed asset, with the moderator's edits: it becomes *verified*.
+
+    Checks ``moderate`` in the asset's session. One new version holds the
+    edits and the status; ``last_verified`` becomes today.
+
+    Raises
+    ------
+    ConflictError
+        If the asset is no longer waiting (someone moderated it meanwhile).
+    SchemaError
+        For an edit to a field moderators do not edit here.
+    """
+    asset = _proposal(store, asset_id)
+    require(principal, Operation.MODERATE, session_id=asset["session_id"])
+    _pending(asset)
+    changes = dict(edits or {})
+    bad = sorted(set(changes) - _EDITABLE)
+    if bad:
+        msg = f"Cannot change field(s) in moderation: {', '.join(bad)}."
+        raise SchemaError(msg)
+    return store.edit_asset(
+        asset_id,
+        changes | {"status": "verified"},
+        expected_version=int(asset["version"]),
+        actor=principal.user_id,
+        reason=reason,
+        action="accept",
+    )
+
+
+def merge_proposal(
+    store: Store,
+    asset_id: str,
+    into_id: str,
+    *,
+    principal: Principal,
+    reason: str = "already in the register",
+) -> dict[str, Any]:
+    """Merge a proposed asset into one already in the register.
+
+    Checks ``moderate`` in the asset's session and ``merge_assets``. The kept
+    asset gains what it lacked (:meth:`assetmap.store.Store.merge_assets`);
+    the proposal is archived with ``merged_into`` set; :func:`undo_merge`
+    takes it back. Returns the kept asset.
+    """
+    asset = _proposal(store, asset_id)
+    require(principal, Operation.MODERATE, session_id=asset["session_id"])
+    require(principal, Operation.MERGE_ASSETS)
+    _pending(asset)
+    keep = store.get_asset(into_id)
+    return store.merge_assets(
+        into_id,
+        asset_id,
+        actor=principal.user_id,
+        reason=reason,
+        expected_versions=(int(keep["version"]), int(asset["version"])),
+    )
+
+
+def undo_merge(
+    store: Store, asset_id: str, *, principal: Principal, reason: str = "merge undone"
+) -> dict[str, Any]:
+    """Undo :func:`merge_proposal`: the proposal is back in the queue. Returns it."""
+    asset = _proposal(store, asset_id)
+    require(principal, Operation.MODERATE, session_id=asset["session_id"])
+    require(principal, Operation.MERGE_ASSETS)
+    return store.unmerge(asset_id, actor=principal.user_id, reason=reason)
+
+
+def reject_proposal(
+    store: Store, asset_id: str, *, principal: Principal, reason: str
+) -> dict[str, Any]:
+    """Reject a proposed asset with a reason. It is kept (status ``rejected``), never deleted.
+
+    Checks ``moderate`` in the asset's session.
+
+    Raises
+    ------
+    SchemaError
+        Without a reason.
+    """
+    asset = _proposal(store, asset_id)
+    require(principal, Operation.MODERATE, session_id=asset["session_id"])
+    if not reason or not reason.strip():
+        msg = "Say why the proposal is rejected (the group may ask)."
+        raise SchemaError(msg)
+    _pending(asset)
+    return store.set_status(
+        asset_id,
+        "rejected",
+        expected_version=int(asset["version"]),
+        actor=principal.user_id,
+        reason=reason.strip(),
+    )
+
+
+def moderate_comment(
+    store: Store, comment_id: str, *, principal: Principal, accept: bool, reason: str = ""
+) -> dict[str, Any]:
+    """Accept or reject a comment (kept either way). Checks ``moderate`` in its session."""
+    comment = store.get_record(COMMENT_ENTITY, comment_id)
+    require(principal, Operation.MODERATE, session_id=comment.get("session_id"))
+    if comment.get("status") != "proposed":
+        msg = f"Comment {comment_id} is {comment.get('status')}, not waiting for moderation."
+        raise ConflictError(msg)
+    if not accept and not reason.strip():
+        msg = "Say why the comment is rejected."
+        raise SchemaError(msg)
+    return store.edit_record(
+        COMMENT_ENTITY,
+        comment_id,
+        {"status": "accepted" if accept else "rejected"},
+        expected_version=int(comment["version"]),
+        actor=principal.user_id,
+        reason=reason.strip() or "accepted in moderation",
+        action="accept" if accept else "reject",
+    )
+
+
+# ---------------------------------------------------------------------- freshness
+def _months_before(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def needs_checking(assets: pd.DataFrame, today: dt.date, *, months: int = 12) -> pd.Series:
+    """Return, per asset, whether it needs checking: in the register, not verified for ``months``.
+
+    Proposed, archived and rejected assets never need checking (they are not
+    in the register); an asset never verified always does.
+
+    Parameters
+    ----------
+    assets
+        An asset table with ``status`` and ``last_verified`` (dates or None).
+    today
+        The day to count from.
+    months
+        How long a verification lasts (calendar months).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans, aligned with ``assets``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"status": ["verified", "verified", "unverified", "proposed"],
+    ...     "last_verified": [dt.date(2025, 11, 24), dt.date(2025, 11, 23), None, None]})
+    >>> needs_checking(frame, dt.date(2026, 11, 24)).tolist()
+    [False, True, True, False]
+    """
+    if months < 0:
+        msg = f"`months` must not be negative, got {months!r}."
+        raise ValueError(msg)
+    cutoff = _months_before(today, months)
+    in_register = assets["status"].isin(("verified", "unverified")).to_numpy(dtype=bool)
+    stale = [
+        v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v) or _as_date(v) < cutoff
+        for v in assets["last_verified"]
+    ]
+    return pd.Series(in_register & np.asarray(stale, dtype=bool), index=assets.index,
+                     name="needs_checking")  # fmt: skip
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def reverify_asset(
+    store: Store, asset_id: str, *, principal: Principal, session_id: str | None = None
+) -> dict[str, Any]:
+    """Mark an asset checked today (status ``verified``, ``last_verified`` today).
+
+    Checks ``verify_asset``; the session it was checked in, if any, goes in
+    the history's reason.
+    """
+    require(principal, Operation.VERIFY_ASSET)
+    asset = store.get_asset(asset_id)
+    where = f" in mapping session {session_id}" if session_id else ""
+    return store.set_status(
+        asset_id,
+        "verified",
+        expected_version=int(asset["version"]),
+        actor=principal.user_id,
+        reason=f"checked and still right{where}",
+    )
+
+
+# ---------------------------------------------------------------------- summary
+#: accessible_range(graph, assets, lon, lat, *, minutes, taxonomy) -> DataFrame
+RangeFn = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """What one session added, in figures a person can check by hand.
+
+    ``range_before``/``range_after`` are the accessible range (see
+    :func:`session_summary`): how many kinds of support (taxonomy categories)
+    are within ``range_minutes`` on foot of ``range_point``, before the
+    session and with its accepted assets added; ``new_in_reach`` names the
+    categories that came within reach, in plain words. All None/empty without a walking graph.
+    """
+
+    session_id: str
+    date: str
+    area: str
+    group_label: str
+    participants: int
+    status: str
+    assets_added: int
+    volunteering_added: int
+    gaps_added: int
+    comments_added: int
+    ideas_added: int
+    votes_cast: int
+    accepted: int
+    merged: int
+    rejected: int
+    waiting: int
+    range_minutes: float | None = None
+    range_point: tuple[float, float] | None = None
+    range_before: int | None = None
+    range_after: int | None = None
+    new_in_reach: tuple[str, ...] = ()
+    contributions: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
+
+    def figures(self) -> list[tuple[str, Any]]:
+        """Return (plain label, value) pairs, in the order reports show them."""
+        rows: list[tuple[str, Any]] = [
+            ("Date", self.date),
+            ("Area", self.area),
+            ("Group", self.group_label),
+            ("People taking part", self.participants),
+            ("Places and services added", self.assets_added),
+            ("Volunteering opportunities added", self.volunteering_added),
+            ("Gaps named", self.gaps_added),
+            ("Comments and ratings", self.comments_added),
+            ("Ideas for new services", self.ideas_added),
+            ("Votes for ideas", self.votes_cast),
+            ("Accepted into the register", self.accepted),
+            ("Merged with an existing entry", self.merged),
+            ("Not accepted", self.rejected),
+            ("Still waiting for review", self.waiting),
+        ]
+        if self.range_before is not None:
+            minutes = f"{self.range_minutes:g}"
+            rows += [
+                (f"Kinds of support within {minutes} min walk, before", self.range_before),
+                (f"Kinds of support within {minutes} min walk, after", self.range_after),
+                ("Newly within reach", ", ".join(self.new_in_reach) or "none"),
+            ]
+        return rows
+
+
+def _session_start(store: Store, session_id: str) -> dt.datetime:
+    history = store.history(SESSION_ENTITY, session_id)
+    return pd.Timestamp(history["valid_from"].iloc[0]).to_pydatetime()
+
+
+def _range_at(result: pd.DataFrame) -> tuple[int, tuple[str, ...]]:
+    """Read (number of categories, categories) of the one place ``accessible_range`` saw."""
+    row = result.iloc[0]
+    return int(row["n_categories"]), tuple(row["categories"])
+
+
+def session_summary(
+    store: Store,
+    session_id: str,
+    *,
+    principal: Principal,
+    graph: Any = None,
+    minutes: float = 15.0,
+    point: tuple[float, float] | None = None,
+    accessible_range: RangeFn | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> SessionSummary:
+    """Count what a session added, and what it added to coverage.
+
+    Checks ``view_session_proposals`` in the session.
+
+    Coverage: the accessible range (kinds of support, i.e. taxonomy
+    categories, with an active asset) from ``point`` (default: the middle of
+    the session's own assets) within ``minutes`` on foot, computed by
+    :func:`assetmap.coverage.accessible_range` on the register as it stood
+    when the session started (:meth:`assetmap.store.Store.register_as_of`,
+    proposals left out) and on that register plus the session's accepted
+    assets. Merged proposals add nothing: the asset was there already.
+
+    Parameters
+    ----------
+    store, session_id
+        Which session.
+    principal
+        Who asks.
+    graph
+        A :class:`assetmap.network.WalkGraph`; without it the coverage
+        figures are None.
+    minutes, point
+        The walk and where from.
+    accessible_range
+        The function to use (for tests); :mod:`assetmap.coverage`'s by default.
+    taxonomy
+        For labels.
+    """
+    require(principal, Operation.VIEW_SESSION_PROPOSALS, session_id=session_id)
+    session = _session(store, session_id)
+    contributions = session_contributions(store, session_id, principal=principal, taxonomy=taxonomy)
+    counts = contributions["type"].value_counts()
+    assets = contributions[contributions["type"].isin(("asset", "volunteering"))]
+    merged = 0
+    if not assets.empty:
+        archived = store.assets(include_archived=True)
+        merged_ids = set(archived.loc[archived["status"] == "archived", "id"])
+        merged = sum(1 for i in assets["id"] if i in merged_ids)
+    votes = session_records(store, VOTE_ENTITY, session_id, principal=principal)
+    range_before: int | None = None
+    range_after: int | None = None
+    range_point = None
+    new_in_reach: tuple[str, ...] = ()
+    if graph is not None:
+        accepted = assets[assets["status"] == "verified"]
+        if point is None and not assets.empty:
+            point = (float(assets["lon"].mean()), float(assets["lat"].mean()))
+        if point is not None:
+            range_point = (round(point[0], 6), round(point[1], 6))
+            fn = accessible_range or _default_range_fn()
+            before = store.register_as_of(_session_start(store, session_id))
+            before = before[before["status"] != "proposed"].reset_index(drop=True)
+            current = store.assets()
+            added = current[current["id"].isin(set(accepted["id"]))]
+            after = pd.concat([before, added], ignore_index=True)
+            after = gpd.GeoDataFrame(after, geometry="geometry", crs=before.crs)
+            lon, lat = [range_point[0]], [range_point[1]]
+            range_before, reach_before = _range_at(
+                fn(graph, before, lon, lat, minutes=minutes, taxonomy=taxonomy)
+            )
+            range_after, reach_after = _range_at(
+                fn(graph, after, lon, lat, minutes=minutes, taxonomy=taxonomy)
+            )
+            tax = taxonomy or load_taxonomy()
+            new_in_reach = tuple(
+                _label(tax, "category", c) for c in sorted(set(reach_after) - set(reach_before))
+            )
+    return SessionSummary(
+        session_id=session_id,
+        date=str(session["date"]),
+        area=str(session["area"]),
+        group_label=str(session["group_label"]),
+        participants=int(session.get("participants") or 0),
+        status=str(session["status"]),
+        assets_added=int(counts.get("asset", 0)),
+        volunteering_added=int(counts.get("volunteering", 0)),
+        gaps_added=int(counts.get("gap", 0)),
+        comments_added=int(counts.get("comment", 0)),
+        ideas_added=int(counts.get("idea", 0)),
+        votes_cast=len(votes),
+        accepted=int((assets["status"] == "verified").sum()),
+        merged=merged,
+        rejected=int((assets["status"] == "rejected").sum()),
+        waiting=int((assets["status"] == "proposed").sum()),
+        range_minutes=minutes if range_point is not None else None,
+        range_point=range_point,
+        range_before=range_before,
+        range_after=range_after,
+        new_in_reach=new_in_reach,
+        contributions=contributions,
+    )
+
+
+def _default_range_fn() -> RangeFn:
+    try:
+        from assetmap.coverage import accessible_range
+    except ImportError as exc:
+        msg = "Coverage needs assetmap.coverage.accessible_range, which is not available."
+        raise NotImplementedError(msg) from exc
+    return accessible_range
+
+
+def summary_csv(summary: SessionSummary) -> str:
+    """Return the summary as CSV: the figures, a blank line, then every contribution.
+
+    Text is as typed, with spreadsheet formulas neutralised.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Figure", "Value"])
+    for label, value in summary.figures():
+        writer.writerow([label, neutralise_formula(value)])
+    writer.writerow([])
+    writer.writerow(["Type", "Name", "Status", "Detail"])
+    for row in summary.contributions.itertuples(index=False):
+        writer.writerow([neutralise_formula(v) for v in (row.type, row.name, row.status,
+                                                         row.detail)])  # fmt: skip
+    return out.getvalue()
+
+
+_PRINT_CSS: Final = """
+body { font-family: sans-serif; margin: 2em; color: #111; }
+h1 { font-size: 1.6em; } table { border-collapse: collapse; margin-bottom: 1.5em; }
+th, td { border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+td.n { text-align: right; } @media print { body { margin: 0; } }
+"""
+
+
+def summary_html(summary: SessionSummary) -> str:
+    """Return a printable HTML page of the summary; every value is escaped."""
+    esc = html.escape
+    title = f"Mapping session: {summary.group_label}, {summary.area}, {summary.date}"
+    figures = "".join(
+        f'<tr><th scope="row">{esc(label)}</th><td class="n">{esc(str(value))}</td></tr>'
+        for label, value in summary.figures()
+    )
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td>{esc(str(v))}</td>" for v in (r.type, r.name, r.status, r.detail))
+        + "</tr>"
+        for r in summary.contributions.itertuples(index=False)
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{esc(title)}</title><style>{_PRINT_CSS}</style></head><body>"
+        f"<h1>{esc(title)}</h1><table><tbody>{figures}</tbody></table>"
+        "<h2>What the group added</h2><table><thead><tr><th>Type</th><th>Name</th>"
+        f"<th>Status</th><th>Detail</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<p>Map data © OpenStreetMap contributors.</p></body></html>"
+    )
+
+
+def summary_pdf(summary: SessionSummary) -> bytes:
+    """Return the printable summary as a PDF (WeasyPrint renders :func:`summary_html`)."""
+    import weasyprint
+
+    pdf = weasyprint.HTML(string=summary_html(summary)).write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def summary_record(summary: SessionSummary) -> dict[str, Any]:
+    """Return the summary's figures as a plain dict (no contributions table)."""
+    data = asdict(summary)
+    data.pop("contributions")
+    return data

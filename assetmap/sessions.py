@@ -81,7 +81,14 @@ from assetmap.errors import (
 )
 from assetmap.export import neutralise_formula
 from assetmap.match.dedupe import name_similarity
-from assetmap.records import GAP_ENTITY, SESSION_ENTITY, normalise_gap, normalise_session
+from assetmap.records import (
+    GAP_ENTITY,
+    MAX_NOTE_CHARS,
+    SESSION_ENTITY,
+    _text,
+    normalise_gap,
+    normalise_session,
+)
 from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -141,7 +148,6 @@ COMMENT_STATUSES: Final = ("proposed", "accepted", "rejected")
 SESSION_SOURCE: Final = "session"
 WELCOMING_FLAG: Final = "welcoming"
 UNWELCOMING_FLAG: Final = "not_welcoming"
-MAX_TEXT: Final = 2000
 _VOTE_NAMESPACE: Final = uuid.UUID("5d0c9a43-31a3-4a8e-9a52-2f1b3d4a6c01")
 _EARTH_RADIUS_M: Final = 6_371_008.8
 
@@ -175,17 +181,9 @@ _EDITABLE: Final = _ASSET_INPUT - {"women_only", "welcoming"} | {"gender", "flag
 
 # ---------------------------------------------------------------------- helpers
 def _check_text(value: Any, key: str, *, where: str, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            msg = f"{where}: `{key}` is required."
-            raise SchemaError(msg)
-        return None
-    if not isinstance(value, str):
-        msg = f"{where}: `{key}` must be text, got {type(value).__name__}."
-        raise SchemaError(msg)
-    text = " ".join(value.split())
-    if len(text) > MAX_TEXT:
-        msg = f"{where}: `{key}` is {len(text):,} characters long; the limit is {MAX_TEXT:,}."
+    text = _text({key: value}, key, where=where, limit=MAX_NOTE_CHARS)
+    if text is None and required:
+        msg = f"{where}: `{key}` is required."
         raise SchemaError(msg)
     return text
 

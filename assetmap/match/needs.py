@@ -706,6 +706,8 @@ def _match_goal(
     for rank, item in enumerate(rows, start=1):
         item["rank"] = rank
     frame = pd.DataFrame(rows[:limit], columns=list(RESULT_COLUMNS))
+    # True / False / None (unknown), never a numpy bool
+    frame["open_at_times"] = pd.Series([r["open_at_times"] for r in rows[:limit]], dtype=object)
     gap = None
     if not rows:
         what = _goal_label(goal, context.taxonomy)

@@ -1,0 +1,221 @@
+"""Life-plan matching on the real Rutland register plus three services built for their story.
+
+The Rutland extract has no women-only, age-limited or referral-only services,
+so three are added near Oakham centre: a women's centre (women only, open
+Tuesday mornings), a youth club (ages 11-18, Friday evenings) and a job club
+(Monday mornings, referral needed, last checked in January 2024).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from support import RUTLAND_PBF, SHARED_DATA, use_database_for_workspace
+
+from assetmap.access import Principal, Role
+from assetmap.errors import AccessDeniedError, NetworkError, QueryError, TaxonomyError
+from assetmap.ingest.postcodes import read_postcodes, save_postcodes
+from assetmap.match.needs import (
+    Constraints,
+    Goal,
+    MatchContext,
+    match_plan,
+    prepare_matching,
+    record_gap,
+    walk_graph_for,
+)
+from assetmap.plans import StartPoint, resolve_start
+from assetmap.records import GAP_ENTITY
+from assetmap.workspace import Workspace, close_stores, import_osm
+
+POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
+TODAY = dt.date(2026, 11, 24)
+TUESDAY_MORNING = (("Tu", "10:00", "12:00"),)
+ANA = Principal("ana", Role.STAFF)
+
+STORY_ASSETS = [
+    {"name": "Rutland Women's Centre", "lon": -0.7285, "lat": 52.6700,
+     "categories": ["womens_support"], "gender": "women", "cost": "free",
+     "opening_hours": "Tu 10:00-12:00", "last_verified": "2026-10-01"},
+    {"name": "Oakham Youth Club", "lon": -0.7262, "lat": 52.6712,
+     "categories": ["youth_services"], "min_age": 11, "max_age": 18,
+     "opening_hours": "Fr 18:00-21:00", "last_verified": "2026-09-01"},
+    {"name": "Catmose Job Club", "lon": -0.7270, "lat": 52.6690,
+     "categories": ["employment_support"], "cost": "free", "referral_required": True,
+     "opening_hours": "Mo 09:00-11:00", "last_verified": "2024-01-10"},
+]  # fmt: skip
+
+
+def build_rutland_workspace(folder: Path) -> Workspace:
+    """Rutland OSM + Code-Point postcodes + the three story services."""
+    workspace = import_osm(folder, RUTLAND_PBF).workspace
+    save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
+    for record in STORY_ASSETS:
+        workspace.store().add_asset(record, actor="test", reason="story service")
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def rutland(
+    tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
+) -> Iterator[Workspace]:
+    mp = pytest.MonkeyPatch()
+    use_database_for_workspace(new_database_url(), mp)
+    yield build_rutland_workspace(tmp_path_factory.mktemp("needs") / "rutland")
+    close_stores()
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def context(rutland: Workspace) -> MatchContext:
+    return prepare_matching(rutland.store().assets(), walk_graph_for(rutland.network_path))
+
+
+@pytest.fixture(scope="module")
+def oakham(rutland: Workspace, context: MatchContext) -> StartPoint:
+    return resolve_start(rutland, "LE15 6AA", graph=context.graph)
+
+
+def _match(context, start, goal, **constraints):
+    (found,) = match_plan(
+        context, start.lon, start.lat, [goal], Constraints(**constraints),
+        principal=ANA, today=TODAY,
+    )  # fmt: skip
+    return found
+
+
+def _row(found, name):
+    rows = found.results[found.results["name"] == name]
+    assert len(rows) == 1, f"{name} not offered: {found.results['name'].tolist()}"
+    return rows.iloc[0]
+
+
+def test_women_only_service_is_not_offered_to_a_plan_not_marked_for_it(context, oakham):
+    for wanted in (None, False):
+        found = _match(context, oakham, Goal(need="women_abuse"), women_only_wanted=wanted)
+        assert "Rutland Women's Centre" not in found.results["name"].tolist()
+        assert found.excluded == {"women only": 1}
+
+
+def test_women_only_service_is_offered_to_a_plan_that_wants_it(context, oakham):
+    found = _match(
+        context, oakham, Goal(need="women_abuse"),
+        women_only_wanted=True, available=TUESDAY_MORNING,
+    )  # fmt: skip
+    centre = _row(found, "Rutland Women's Centre")
+    assert centre["rank"] == 1
+    assert "women only, as wanted" in centre["why"]
+    assert "open when the person can go: Tu 10:00-12:00" in centre["why"]
+    assert centre["open_at_times"] is True
+    assert found.excluded == {}
+
+
+def test_age_limited_service_is_offered_only_within_its_ages(context, oakham):
+    goal = Goal(need="children_families")
+
+    def offered(age):
+        found = _match(context, oakham, goal, age=age)
+        return found.excluded, set(found.results["name"])
+
+    # Within 30 minutes: the youth club (11-18), Oakham School (9-18) and two
+    # primary schools (ages 4-11 and 3-11) have age limits.
+    excluded, names = offered(30)
+    assert excluded == {"outside its ages": 4}
+    assert not {"Oakham Youth Club", "Oakham School", "Brooke Hill Academy"} & names
+    excluded, names = offered(10)
+    assert excluded == {"outside its ages": 1}
+    assert {"Oakham School", "Brooke Hill Academy"} <= names
+    assert "Oakham Youth Club" not in names
+    for age in (11, 15, 18):
+        club = _row(_match(context, oakham, goal, age=age), "Oakham Youth Club")
+        assert "ages 11-18: fits" in club["why"]
+    unknown = _row(_match(context, oakham, goal), "Oakham Youth Club")
+    assert "only for ages 11-18; check the person's age" in unknown["warnings"]
+
+
+def test_service_closed_at_the_persons_times_is_marked_not_hidden(context, oakham):
+    found = _match(context, oakham, Goal(need="ete"), available=TUESDAY_MORNING)
+    job_club = _row(found, "Catmose Job Club")
+    assert job_club["open_at_times"] is False
+    assert job_club["warnings"] == (
+        "referral needed; not verified for over a year; closed at the times the person can attend"
+    )
+    library = _row(found, "Rutland County Library")
+    assert library["open_at_times"] is True
+    assert library["hours"] == "Mon-Fri 09:30-17:00; Sat-Sun closed"
+    assert "never verified" in library["warnings"]
+
+
+def test_results_are_ranked_by_fit_then_walking_minutes_and_say_why(context, oakham):
+    found = _match(context, oakham, Goal(need="ete"), max_minutes=10)
+    minutes = found.results["minutes"].tolist()
+    assert minutes == sorted(minutes)
+    assert found.results["rank"].tolist() == list(range(1, len(minutes) + 1))
+    assert all(m <= 10 for m in minutes)
+    first = found.results.iloc[0]
+    assert first["why"].startswith(
+        "Library (books, computers, free wifi) - meets the need: "
+        "Education, training and employment; "
+    )
+    assert f"{first['minutes']:.0f} min walk" in first["why"]
+
+
+def test_nothing_within_the_limit_says_so_and_records_a_coarse_gap(rutland, context, oakham):
+    found = _match(context, oakham, Goal(need="drugs_alcohol"), max_minutes=20)
+    assert found.results.empty
+    assert found.gap == "Nothing for 'Drugs and alcohol' within 20 minutes' walk."
+    gap_id = record_gap(
+        rutland.store(), need="drugs_alcohol", area=oakham.area, principal=ANA,
+        lon=oakham.coarse_lon, lat=oakham.coarse_lat, note=found.gap,
+    )  # fmt: skip
+    gap = rutland.store().get_record(GAP_ENTITY, gap_id)
+    assert (gap["need"], gap["area"], gap["reported_by"]) == ("drugs_alcohol", "LE15 6", "ana")
+    assert (gap["lon"], gap["lat"]) == (oakham.coarse_lon, oakham.coarse_lat)
+
+
+def test_free_only_leaves_out_paid_services_and_counts_them(rutland, context):
+    uppingham = resolve_start(rutland, "Uppingham", graph=context.graph)
+    goal = Goal(need="children_families")
+    anything = _match(context, uppingham, goal, max_minutes=15)
+    school = _row(anything, "Uppingham School")
+    assert "costs money" in school["warnings"]
+    free = _match(context, uppingham, goal, max_minutes=15, free_only=True)
+    assert free.excluded == {"not free": 1}
+    assert free.results["name"].tolist() == [
+        "Little Angels",
+        "Uppingham Church of England Primary School",
+    ]
+    assert all("cost not known" in w for w in free.results["warnings"])
+
+
+def test_words_alone_find_services_by_their_category_keywords(context, oakham):
+    found = _match(context, oakham, Goal(text="jobs club"), max_minutes=15)
+    assert found.results.iloc[0]["name"] == "Catmose Job Club"
+    assert "matches the words" in found.results.iloc[0]["why"]
+
+
+def test_bad_goals_are_refused_with_a_clear_message(context, oakham):
+    with pytest.raises(TaxonomyError, match="goal 1: unknown need code 'housing'"):
+        _match(context, oakham, Goal(need="housing"))
+    with pytest.raises(QueryError, match="10,000 characters long; the limit is 500"):
+        Goal(text="x" * 10_000)
+    with pytest.raises(QueryError, match="A goal needs words, a need or a Good Lives"):
+        Goal(text="   ")
+    with pytest.raises(QueryError, match="at least one goal"):
+        match_plan(context, oakham.lon, oakham.lat, [], Constraints(), principal=ANA)
+
+
+def test_a_point_in_the_sea_is_refused(context):
+    with pytest.raises(NetworkError, match=r"km from the nearest street or path"):
+        match_plan(context, 1.5, 53.5, [Goal(need="ete")], Constraints(), principal=ANA)
+
+
+def test_a_lead_may_not_search_for_support(context, oakham):
+    with pytest.raises(AccessDeniedError, match="A lead may not search for support"):
+        match_plan(
+            context, oakham.lon, oakham.lat, [Goal(need="ete")], Constraints(),
+            principal=Principal("lee", Role.LEAD),
+        )  # fmt: skip

@@ -55,6 +55,8 @@ import pandas as pd
 
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import ConflictError, IngestError, NoAssetsError, SchemaError
+from assetmap.export import export_register
+from assetmap.export_hsds import write_hsds
 from assetmap.ingest.hsds import read_hsds
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
@@ -75,6 +77,7 @@ from assetmap.store import ImportSummary, Store
 from assetmap.workspace import Workspace
 
 __all__ = [
+    "DOWNLOADS",
     "FORMATS",
     "REPORT_COLUMNS",
     "REVIEW_DECISIONS",
@@ -87,6 +90,7 @@ __all__ = [
     "decide_review",
     "deduplicate",
     "detect_format",
+    "export_bytes",
     "import_file",
     "load_postcode_file",
     "preview_import",
@@ -878,3 +882,41 @@ def undo_merge(
                 action="review:different",
             )
     return restored
+
+
+# --------------------------------------------------------------------------- export
+
+#: Download formats: format -> (file suffix, MIME type).
+DOWNLOADS: Final = {
+    "geojson": (".geojson", "application/geo+json"),
+    "gpkg": (".gpkg", "application/geopackage+sqlite3"),
+    "csv": (".csv", "text/csv"),
+    "hsds": (".zip", "application/zip"),
+}
+
+
+def export_bytes(store: Store, fmt: str, *, principal: Principal) -> bytes:
+    """Return the current register as a file's bytes, for a download.
+
+    Checks :attr:`Operation.EXPORT_REGISTER` (and :attr:`Operation.EXPORT_HSDS`
+    for ``hsds``, a zip of HSDS 3.0 JSON files). CSV cells that a spreadsheet
+    would run as formulas are neutralised.
+
+    Raises
+    ------
+    SchemaError
+        If ``fmt`` is not one of :data:`DOWNLOADS`.
+    """
+    require(principal, Operation.EXPORT_REGISTER)
+    if fmt not in DOWNLOADS:
+        msg = f"Unknown export format {fmt!r}; choose one of {', '.join(DOWNLOADS)}."
+        raise SchemaError(msg)
+    assets = store.assets()
+    with tempfile.TemporaryDirectory(prefix="assetmap-export-") as folder:
+        target = Path(folder) / f"register{DOWNLOADS[fmt][0]}"
+        if fmt == "hsds":
+            require(principal, Operation.EXPORT_HSDS)
+            write_hsds(assets, target)
+        else:
+            export_register(assets, target, fmt=fmt)
+        return target.read_bytes()

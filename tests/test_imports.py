@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from assetmap.imports import (
     decide_review,
     deduplicate,
     detect_format,
+    export_bytes,
     import_file,
     load_postcode_file,
     preview_import,
@@ -390,3 +392,38 @@ def test_same_merges_the_pair_and_undo_keeps_it_apart_for_good(rutland_ws):
     assert rerun.queued == ()
     with pytest.raises(SchemaError, match="Unknown decision"):
         decide_review(store, queue["id"].iloc[0], "maybe", principal=ADMIN)
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+@pytest.mark.parametrize(
+    ("fmt", "start"),
+    [
+        ("geojson", b'{"type": "FeatureCollection"'),
+        # export.export_register writes GeoPackages to "*.tmp", which GDAL warns about.
+        pytest.param(
+            "gpkg",
+            b"SQLite format 3\x00",
+            marks=[
+                pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+                pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+            ],
+        ),
+        ("csv", b"id,name,"),
+        ("hsds", b"PK\x03\x04"),
+    ],
+)
+def test_downloads_hold_the_whole_register(rutland_ws, fmt, start):
+    data = export_bytes(rutland_ws.store(), fmt, principal=ADMIN)
+    assert data.startswith(start)
+    if fmt == "csv":
+        assert len(pd.read_csv(io.BytesIO(data))) == 130
+
+
+def test_downloads_need_export_rights_and_a_known_format(rutland_ws):
+    participant = Principal("p-1", Role.PARTICIPANT, session_id="s-1")
+    with pytest.raises(AccessDeniedError):
+        export_bytes(rutland_ws.store(), "csv", principal=participant)
+    with pytest.raises(SchemaError, match="Unknown export format 'shp'"):
+        export_bytes(rutland_ws.store(), "shp", principal=ADMIN)

@@ -740,11 +740,16 @@ def referral_log(store: Store, plan_id: str, *, principal: Principal) -> pd.Data
         for version, recorded, data in zip(
             history["version"], history["recorded_at"], history["data"], strict=True
         ):
+            if isinstance(data, Mapping) and isinstance(data.get("data"), Mapping):
+                data = data["data"]  # history keeps the whole row; its content is under "data"
             if data:
                 rows.append({**{k: data.get(k) for k in columns[:5]}, "version": int(version),
                              "recorded_at": recorded})  # fmt: skip
     frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values(["recorded_at", "version"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["recorded_at", "version"], kind="stable").reset_index(drop=True)
+    reasons = frame["reason"].astype(object)
+    frame["reason"] = reasons.where(reasons.notna(), None)
+    return frame
 
 
 # ---------------------------------------------------------------- accessible range

@@ -1,0 +1,90 @@
+"""``assetmap find`` on a Rutland workspace built through the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from support import RUTLAND_PBF, SHARED_DATA, use_database_for_workspace
+
+from assetmap.cli import main
+from assetmap.workspace import close_stores
+
+POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--no-progress", "--actor", "tester", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def rutland(
+    tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
+) -> Iterator[Path]:
+    mp = pytest.MonkeyPatch()
+    use_database_for_workspace(new_database_url(), mp)
+    ws = tmp_path_factory.mktemp("find") / "ws"
+    assert main(["--no-progress", "init", str(ws), "--osm", str(RUTLAND_PBF)]) == 0
+    assert main(["--no-progress", "postcodes", str(ws), str(POSTCODES)]) == 0
+    yield ws
+    close_stores()
+    mp.undo()
+
+
+def test_find_json_ranks_services_per_need_with_minutes_and_reasons(rutland, capsys):
+    code, out, err = run(
+        capsys, "find", str(rutland), "--from", "LE15 6AA", "--need", "ete",
+        "--need", "drugs_alcohol", "--minutes", "10", "--format", "json",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert report["start"] == {"kind": "postcode", "label": "LE15 6AA", "area": "LE15 6"}
+    ete, drink = report["goals"]
+    assert ete["need"] == "ete"
+    first = ete["results"][0]
+    assert first["name"] == "Rutland County Library"
+    assert first["rank"] == 1
+    assert 0 < first["minutes"] <= 10
+    assert first["why"].startswith("Library (books, computers, free wifi) - meets the need")
+    assert [r["minutes"] for r in ete["results"]] == sorted(r["minutes"] for r in ete["results"])
+    assert drink["results"] == []
+    assert drink["gap"] == "Nothing for 'Drugs and alcohol' within 10 minutes' walk."
+
+
+def test_find_table_says_why_and_what_to_check(rutland, capsys):
+    code, out, _ = run(
+        capsys, "find", str(rutland), "--from", "52.6707,-0.7297", "--text", "library",
+        "--minutes", "5", "--free",
+    )  # fmt: skip
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "From 52.67070,-0.72970 (LE15 6), within 5 min walk"
+    assert lines[2] == "== library"
+    assert lines[3].endswith("Rutland County Library")
+    assert lines[5] == "      check: cost not known; never verified"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "LE15 6ZZ", "--need", "ete"],
+         "LE15 6ZZ is not in the workspace's postcode table; nearest known sector: LE15 6"),
+        (["--from", "53.5,1.5", "--need", "ete"], "km from the nearest street or path"),
+        (["--from", "LE15 6AA", "--need", "housing"], "goal 1: unknown need code 'housing'"),
+        (["--from", "LE15 6AA", "--text", ""], "A goal needs words, a need or a Good Lives"),
+        (["--from", "LE15 6AA", "--text", "x" * 10_000], "10,000 characters long; the limit"),
+        (["--from", "LE15 6AA"], "Give at least one goal"),
+        (["--from", "LE15 6AA", "--need", "ete", "--minutes", "0"], "`max_minutes` must be"),
+    ],
+)  # fmt: skip
+def test_find_bad_input_is_one_clear_line(rutland, capsys, args, message):
+    code, out, err = run(capsys, "find", str(rutland), *args)
+    assert code == 1
+    assert out == ""
+    assert err.startswith("assetmap: error: ")
+    assert message in err
+    assert len(err.splitlines()) == 1

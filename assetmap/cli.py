@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import importlib.resources
 import json
+import math
 import os
 import subprocess
 import sys
@@ -518,6 +519,164 @@ def _cmd_find(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jsonable(value: Any) -> Any:
+    """Floats that JSON cannot hold (inf, NaN) become None; tuples become lists."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _reach_setup(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    from assetmap.match.needs import walk_graph_for
+    from assetmap.workspace import open_workspace
+
+    workspace = open_workspace(args.workspace)
+    store = workspace.store()
+    when = _parse_when(args.as_of) if getattr(args, "as_of", None) else None
+    assets = store.assets() if when is None else store.register_as_of(when)
+    return workspace, walk_graph_for(workspace.network_path), assets
+
+
+def _cmd_areas(args: argparse.Namespace) -> int:
+    from assetmap.areas import load_areas_into_workspace
+    from assetmap.workspace import open_workspace
+
+    workspace = open_workspace(args.workspace)
+    areas = load_areas_into_workspace(
+        workspace, args.boundaries, imd=args.imd, code_column=args.code_column
+    )
+    with_imd = int(areas["imd_score"].notna().sum())
+    _out(f"Stored {len(areas):,} areas in {workspace.path} ({with_imd:,} with IMD 2019 scores)")
+    return 0
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from assetmap.coverage import coverage, workspace_demand
+
+    workspace, graph, assets = _reach_setup(args)
+    kind, demand = workspace_demand(workspace, graph, by=args.by, cell_m=args.cell_m)
+    result = coverage(graph, assets, demand, minutes=args.minutes, count=args.format != "json")
+    table = result.by_area if args.per_area else result.by_category
+    if args.format == "csv":
+        sys.stdout.write(table.to_csv(index=False, float_format="%.4f"))
+        return 0
+    if args.format == "json":
+        report = {
+            "minutes": args.minutes,
+            "as_of": args.as_of,
+            "by": kind,
+            "n_areas": len(demand.areas),
+            "n_postcodes": demand.n_postcodes,
+            "rows": table.drop(columns=[], errors="ignore").to_dict("records"),
+        }
+        _out(json.dumps(_jsonable(report), indent=1, default=str))
+        return 0
+    _out(
+        f"Within {args.minutes:g} min walk, {len(demand.areas)} {kind} areas, "
+        f"{demand.n_postcodes:,} postcodes"
+    )
+    for r in result.by_category.to_dict("records"):
+        _out(
+            f"  {r['category']:<26} areas {r['share_areas']:6.1%}  postcodes "
+            f"{r['share_postcodes']:6.1%}  median {r['median_minutes']:6.1f} min"
+        )
+    return 0
+
+
+def _cmd_reach(args: argparse.Namespace) -> int:
+    from assetmap.coverage import accessible_range, reachable_assets
+    from assetmap.plans import resolve_start
+    from assetmap.reach import isochrones
+
+    workspace, graph, assets = _reach_setup(args)
+    start = resolve_start(workspace, args.start, graph=graph)
+    found = reachable_assets(
+        graph, assets, start.lon, start.lat, minutes=args.minutes, category=args.category
+    )
+    scope = accessible_range(graph, assets, [start.lon], [start.lat], minutes=args.minutes).to_dict(
+        "records"
+    )[0]
+    if args.isochrone:
+        shapes = isochrones(graph, start.lon, start.lat, minutes=(args.minutes,)).polygons
+        target = Path(args.isochrone)
+        temporary = target.with_name(f".{target.name}.tmp")
+        shapes.to_file(temporary, driver="GeoJSON")
+        temporary.replace(target)
+    if args.format == "json":
+        report = {
+            "from": {"kind": start.kind, "label": start.label, "area": start.area},
+            "minutes": args.minutes,
+            "category": args.category,
+            "categories_within": list(scope["categories"]),
+            "needs_within": list(scope["needs"]),
+            "assets": found.to_dict("records"),
+        }
+        _out(json.dumps(_jsonable(report), indent=1, default=str, ensure_ascii=False))
+        return 0
+    _out(
+        f"From {start.label}: {len(found)} assets within {args.minutes:g} min walk, "
+        f"{scope['n_categories']} categories, {scope['n_needs']} needs"
+    )
+    for r in found.to_dict("records"):
+        _out(f"  {r['minutes']:5.1f} min  {r['name']}")
+    return 0
+
+
+def _cmd_sites(args: argparse.Namespace) -> int:
+    from assetmap.coverage import workspace_demand
+    from assetmap.sites import candidate_sites, suggest_sites
+
+    workspace, graph, assets = _reach_setup(args)
+    _, demand = workspace_demand(workspace, graph, by=args.by)
+    candidates = candidate_sites(
+        graph, assets, cell_m=args.cell_m if args.candidates == "grid" else None
+    )
+    weight = demand.areas["imd_score"].to_numpy()[demand.area] if args.imd_weighted else None
+    result = suggest_sites(
+        graph,
+        assets,
+        demand,
+        candidates,
+        category=args.category,
+        count=args.count,
+        minutes=args.minutes,
+        weight=weight,
+        method=args.method,
+    )
+    solution = result.solution
+    sites = result.sites.assign(lon=result.sites.geometry.x, lat=result.sites.geometry.y)
+    if args.format == "json":
+        report = {
+            "category": args.category,
+            "count": args.count,
+            "minutes": args.minutes,
+            "method": solution.method,
+            "optimal": solution.optimal,
+            "gap": solution.gap,
+            "bound": solution.bound,
+            "n_candidates": result.n_candidates,
+            "covered_before": result.covered_before,
+            "covered_after": result.covered_after,
+            "total": result.total,
+            "sites": sites.drop(columns="geometry").to_dict("records"),
+        }
+        _out(json.dumps(_jsonable(report), indent=1, default=str, ensure_ascii=False))
+        return 0
+    proof = "optimal" if solution.optimal else f"gap to bound {solution.gap:.1%}"
+    _out(
+        f"{len(sites)} sites for {args.category} by {solution.method} ({proof}), "
+        f"{result.n_candidates} candidates: demand within {args.minutes:g} min "
+        f"{result.covered_before:g} -> {result.covered_after:g} of {result.total:g}"
+    )
+    for r in sites.to_dict("records"):
+        _out(f"  {r['rank']}. {r['name']}  +{r['new_demand']:g}  ({r['lat']:.5f},{r['lon']:.5f})")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assetmap",
@@ -653,6 +812,46 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10, help="most results per need")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(handler=_cmd_find)
+
+    p = sub.add_parser("areas", help="store small-area boundaries (LSOA) and IMD 2019")
+    p.add_argument("workspace")
+    p.add_argument("--boundaries", required=True, metavar="FILE", help="GeoJSON/GPKG polygons")
+    p.add_argument("--imd", metavar="FILE", help="IMD 2019 by LSOA (CSV)")
+    p.add_argument("--code-column", help="the boundary file's area code column")
+    p.set_defaults(handler=_cmd_areas)
+
+    p = sub.add_parser("coverage", help="share of areas and postcodes within a walk, by category")
+    p.add_argument("workspace")
+    p.add_argument("--minutes", type=float, default=15.0)
+    p.add_argument("--as-of", metavar="DATE", help="the register as it stood then")
+    p.add_argument("--by", choices=["auto", "lsoa", "grid"], default="auto")
+    p.add_argument("--cell-m", type=float, default=1000.0, help="grid cell size (metres)")
+    p.add_argument("--per-area", action="store_true", help="one row per area and category")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.set_defaults(handler=_cmd_coverage)
+
+    p = sub.add_parser("reach", help="what is within a walk of a place (and its isochrone)")
+    p.add_argument("workspace")
+    p.add_argument("--from", dest="start", required=True, metavar="LAT,LON|POSTCODE")
+    p.add_argument("--minutes", type=float, default=20.0)
+    p.add_argument("--category", help="only assets of this category")
+    p.add_argument("--as-of", metavar="DATE", help="the register as it stood then")
+    p.add_argument("--isochrone", metavar="FILE", help="write the walkable area as GeoJSON")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(handler=_cmd_reach)
+
+    p = sub.add_parser("sites", help="suggest sites for a new service (maximal covering)")
+    p.add_argument("workspace")
+    p.add_argument("--category", required=True)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--minutes", type=float, default=15.0)
+    p.add_argument("--by", choices=["auto", "lsoa", "grid"], default="auto")
+    p.add_argument("--candidates", choices=["venues", "grid"], default="venues")
+    p.add_argument("--cell-m", type=float, default=500.0, help="grid candidate spacing (metres)")
+    p.add_argument("--imd-weighted", action="store_true", help="weight demand by IMD score")
+    p.add_argument("--method", choices=["auto", "milp", "greedy"], default="auto")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(handler=_cmd_sites)
 
     p = sub.add_parser("app", help="start the Streamlit app on a workspace")
     p.add_argument("workspace")

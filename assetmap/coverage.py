@@ -42,6 +42,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -49,14 +50,17 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from assetmap.areas import area_of_points
+from assetmap.areas import area_of_points, workspace_areas
 from assetmap.errors import SchemaError
-from assetmap.ingest.postcodes import PostcodeIndex
+from assetmap.ingest.postcodes import PostcodeIndex, load_postcodes
 from assetmap.network import FloatArray, IntArray, Snapped, WalkGraph, snap_points
 from assetmap.reach import count_within, nearest_times, point_times, travel_time_matrix
 from assetmap.schema import STORAGE_CRS
 from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from assetmap.workspace import Workspace
 
 __all__ = [
     "INACTIVE_STATUSES",
@@ -71,7 +75,9 @@ __all__ = [
     "coverage_series",
     "demand_points",
     "monthly_dates",
+    "reachable_assets",
     "register_snapshots",
+    "workspace_demand",
 ]
 
 logger = logging.getLogger(__name__)
@@ -865,3 +871,95 @@ def additions(
             }
         )
     return pd.DataFrame(out, columns=columns)
+
+
+# --- From one place -------------------------------------------------------------------------
+
+
+def reachable_assets(
+    graph: WalkGraph,
+    assets: gpd.GeoDataFrame,
+    lon: float,
+    lat: float,
+    *,
+    minutes: float,
+    category: str | None = None,
+) -> pd.DataFrame:
+    """Return the active assets within ``minutes`` on foot of a place, nearest first.
+
+    Parameters
+    ----------
+    graph
+        The walk graph.
+    assets
+        The register.
+    lon, lat
+        WGS 84 coordinates of the place.
+    minutes
+        The walking limit.
+    category
+        Only assets of this category.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``name``, ``categories``, ``minutes`` (the asset table's
+        columns when present), sorted by minutes then name.
+    """
+    limit = _check_minutes(minutes)
+    pairs = asset_categories(assets)
+    if category is not None:
+        pairs = pairs[pairs["category"] == category]
+    positions = np.unique(pairs["position"].to_numpy())
+    chosen = assets.iloc[positions]
+    columns = ["id", "name", "categories", "minutes"]
+    if len(chosen) == 0:
+        return pd.DataFrame(columns=columns)
+    walk = travel_time_matrix(
+        graph,
+        [lon],
+        [lat],
+        chosen.geometry.x.to_numpy(),
+        chosen.geometry.y.to_numpy(),
+        max_minutes=limit,
+    )[0]
+    keep = np.isfinite(walk)
+    frame = pd.DataFrame(
+        {
+            "id": chosen["id"].to_numpy(dtype=object)[keep]
+            if "id" in chosen.columns
+            else positions[keep],
+            "name": chosen["name"].to_numpy(dtype=object)[keep] if "name" in chosen.columns else "",
+            "categories": chosen["categories"].to_numpy(dtype=object)[keep],
+            "minutes": walk[keep],
+        }
+    )
+    return frame.sort_values(["minutes", "name"], kind="stable").reset_index(drop=True)
+
+
+def workspace_demand(
+    workspace: Workspace, graph: WalkGraph, *, by: str = "auto", cell_m: float = 1000.0
+) -> tuple[str, Demand]:
+    """Return ``(kind, demand)`` for a workspace: its areas (or a grid) and its postcodes.
+
+    Parameters
+    ----------
+    workspace
+        The workspace (its ``areas.parquet`` and ``postcodes.parquet`` when loaded).
+    graph
+        Its walk graph.
+    by
+        ``"auto"``, ``"lsoa"`` or ``"grid"`` (see :func:`assetmap.areas.workspace_areas`).
+    cell_m
+        Grid cell size in metres.
+
+    Raises
+    ------
+    IngestError
+        ``by="lsoa"`` without stored areas, or an unreadable table.
+    """
+    kind, areas = workspace_areas(workspace, graph, by=by, cell_m=cell_m)
+    postcodes = (
+        load_postcodes(workspace.postcodes_path) if workspace.postcodes_path.is_file() else None
+    )
+    return kind, demand_points(graph, areas, postcodes=postcodes)

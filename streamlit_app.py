@@ -20,6 +20,8 @@ st.set_page_config(page_title="assetmap", page_icon="🗺️", layout="wide")
 PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
     ("Register", "app/pages/map.py", "Map", "🗺️", ()),
     # page entries added by each area: keep one line each
+    ("Sessions", "app/pages/session.py", "Mapping session", "🤝", ()),  # () so people can join
+    ("Sessions", "app/pages/moderation.py", "Moderation", "✅", (Operation.MODERATE,)),
 ]
 
 principal = auth.current_principal(state.workspace_path())

@@ -15,6 +15,8 @@ from typing import Any
 import geopandas as gpd
 import streamlit as st
 
+from assetmap.basemap import StreetLines, street_lines
+from assetmap.network import WalkGraph, build_walk_graph, load_network
 from assetmap.workspace import DB_FILENAME, open_workspace
 
 _TTL = dt.timedelta(minutes=10)
@@ -54,3 +56,32 @@ def load_settings(workspace_path: str, data_version: str) -> dict[str, Any]:
     """Return the workspace's settings (``workspace.json``)."""
     del data_version
     return open_workspace(workspace_path).settings()
+
+
+def network_version(workspace_path: str) -> str:
+    """Return a key that changes when the workspace's walking network file changes."""
+    try:
+        stat = open_workspace(workspace_path).network_path.stat()
+    except OSError:
+        return "-"
+    return f"{stat.st_mtime_ns}:{stat.st_size}"
+
+
+@st.cache_data(max_entries=2, ttl=_TTL, show_spinner="Drawing the streets…")
+def load_streets(workspace_path: str, network_version: str) -> StreetLines | None:
+    """Return the workspace's streets for the offline basemap (None without a network)."""
+    del network_version
+    workspace = open_workspace(workspace_path)
+    if not workspace.network_path.is_file():
+        return None
+    return street_lines(load_network(workspace.network_path))
+
+
+@st.cache_resource(max_entries=2, ttl=_TTL, show_spinner="Loading the walking network…")
+def load_walk_graph(workspace_path: str, network_version: str) -> WalkGraph | None:
+    """Return the workspace's walking graph, built once (read-only; None without a network)."""
+    del network_version
+    workspace = open_workspace(workspace_path)
+    if not workspace.network_path.is_file():
+        return None
+    return build_walk_graph(load_network(workspace.network_path))

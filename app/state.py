@@ -21,6 +21,15 @@ MAP_CATEGORIES: Final = "assetmap.map.categories"  # list[str]: category codes
 MAP_KINDS: Final = "assetmap.map.kinds"  # list[str]
 MAP_STATUSES: Final = "assetmap.map.statuses"  # list[str]
 MAP_NAME: Final = "assetmap.map.name"  # str: text the name must contain
+SESSION_ID: Final = "assetmap.session.id"  # str: the session this browser runs (facilitator)
+SESSION_CODE: Final = "assetmap.session.code"  # str: its join code, shown once to the facilitator
+SESSION_POINT: Final = "assetmap.session.point"  # tuple[float, float]: lon, lat placed on the map
+SESSION_CLICK: Final = "assetmap.session.click"  # the map click last read (to spot a new one)
+SESSION_FLASH: Final = "assetmap.session.flash"  # tuple[str, str]: ("success"|"error", message)
+SESSION_CLIENT: Final = "assetmap.session.client"  # str: random id of this browser, rate limits
+SESSION_FORM: Final = "assetmap.session.form."  # prefix of the session page's form widget keys
+MODERATION_SESSION: Final = "assetmap.moderation.session"  # str: session id being moderated
+MODERATION_PDF: Final = "assetmap.moderation.pdf"  # bytes: the summary PDF, once made
 
 
 def workspace_path() -> str | None:

@@ -148,3 +148,32 @@ def asset_map(
         returned_objects=[],
     )
     st.caption(OSM_CREDIT)
+
+
+_TOUCH_CSS: Final = """
+<style>
+div.stButton > button, div.stDownloadButton > button, div.stFormSubmitButton > button {
+    min-height: 3.2rem; font-size: 1.15rem; padding: 0.5rem 1.4rem;
+}
+div[data-testid="stTextInput"] input, div[data-testid="stTextArea"] textarea,
+div[data-testid="stNumberInput"] input { font-size: 1.15rem; min-height: 2.8rem; }
+div[data-baseweb="select"] > div { min-height: 2.8rem; font-size: 1.1rem; }
+div[data-testid="stWidgetLabel"] p { font-size: 1.1rem; }
+button[data-baseweb="tab"] p { font-size: 1.2rem; }
+</style>
+"""
+_MARKDOWN_SPECIAL: Final = frozenset("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def touch_friendly_style() -> None:
+    """Make buttons, inputs and tabs big enough for a tablet or a projector (static CSS)."""
+    st.markdown(_TOUCH_CSS, unsafe_allow_html=True)
+
+
+def md_escape(text: object) -> str:
+    """Return ``text`` with Markdown's special characters escaped, to show what people typed.
+
+    ``st.markdown`` never runs HTML, but would still draw a typed ``![x](http://...)``
+    as an image fetched from the internet, or ``**`` as bold.
+    """
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))

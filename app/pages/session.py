@@ -1,0 +1,517 @@
+"""Mapping session page: start a session, join with a code, add what the group knows.
+
+Facilitators start a session and read out its join code; participants type the
+code and add places, volunteering, gaps, comments and ideas, tapping the map to
+place them. Everything goes in as *proposed* for the Moderation page. The core
+(``assetmap.sessions``) checks every call against the caller.
+"""
+
+import datetime as dt
+import secrets
+from typing import Any
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app import auth, cache, state, widgets
+from assetmap import sessions as ms
+from assetmap.access import Operation, Principal, Role, allowed
+from assetmap.accounts import issue_session_code, join_session
+from assetmap.errors import AssetMapError
+from assetmap.records import GAP_ENTITY
+from assetmap.taxonomy import load_taxonomy
+from assetmap.viz import build_asset_map, filter_assets
+from assetmap.workspace import open_workspace
+
+F = state.SESSION_FORM
+LOCAL_FACILITATOR = "local-facilitator"
+TRI_STATE = {"Don't know": None, "Yes": True, "No": False}
+KIND_WORDS = {
+    "service": "A service (advice, support, health…)",
+    "activity": "An activity or group",
+    "informal": "An informal place (café, park, library corner…)",
+    "organisation": "An organisation",
+}
+COST_WORDS = {"": "Don't know", "free": "Free", "low": "Low cost", "paid": "Costs money"}
+WELCOMING_WORDS = {
+    0: "Skip",
+    1: "1 · not welcoming",
+    2: "2",
+    3: "3 · OK",
+    4: "4",
+    5: "5 · very welcoming",
+}
+
+st.title("Mapping session")
+path = state.workspace_path()
+if path is None:
+    widgets.no_workspace_message()
+    st.stop()
+widgets.touch_friendly_style()
+
+try:
+    store = open_workspace(path).store()
+    settings = cache.load_settings(path, cache.data_version(path))
+except AssetMapError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+taxonomy = load_taxonomy()
+principal = auth.current_principal(path)
+client = st.session_state.setdefault(state.SESSION_CLIENT, secrets.token_hex(8))
+
+
+def flash(kind: str, message: str) -> None:
+    """Keep a message to show after the rerun a button causes."""
+    st.session_state[state.SESSION_FLASH] = (kind, message)
+
+
+def show_flash() -> None:
+    """Show (once) the message a button left."""
+    kept = st.session_state.pop(state.SESSION_FLASH, None)
+    if kept:
+        kind, message = kept
+        if kind == "success":
+            st.success(message, icon=":material/check_circle:")
+        else:
+            st.error(message, icon=":material/error:")
+
+
+def clear(*names: str) -> None:
+    """Reset form widgets (by their key suffix) to their defaults."""
+    for name in names:
+        st.session_state.pop(F + name, None)
+
+
+def join_form() -> None:
+    """The code box for participants."""
+    st.subheader("Join a session")
+    with st.form(F + "join"):
+        code = st.text_input("Type the code your facilitator gives you", placeholder="e.g. K7QH4M")
+        if st.form_submit_button("Join the session", type="primary"):
+            try:
+                st.session_state[auth.PRINCIPAL] = join_session(store, code, client=client)
+            except AssetMapError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.rerun()
+
+
+# ---------------------------------------------------------------- who is here
+can_start = principal is not None and allowed(principal, Operation.START_SESSION)
+if principal is not None and principal.user_id == auth.LOCAL_ADMIN_ID:
+    st.info(
+        "This workspace has no accounts, so whoever runs it on this computer can run a "
+        "session. Participants join on their own device with the code.",
+        icon=":material/info:",
+    )
+    if st.button("Run a session from this computer", type="primary"):
+        st.session_state[auth.PRINCIPAL] = Principal(
+            LOCAL_FACILITATOR, Role.FACILITATOR, label="Facilitator (this computer)"
+        )
+        st.rerun()
+    join_form()
+    st.stop()
+if principal is None or (principal.role is not Role.PARTICIPANT and not can_start):
+    join_form()
+    st.stop()
+
+if principal.role is Role.PARTICIPANT:
+    session_id: str | None = principal.session_id
+else:
+    session_id = st.session_state.get(state.SESSION_ID)
+
+show_flash()
+
+# ---------------------------------------------------------------- start or continue
+if session_id is None:
+    st.subheader("Start a session")
+    with st.form(F + "start"):
+        left, right = st.columns(2)
+        date = left.date_input("Date", value=dt.date.today())
+        people = right.number_input("How many people are taking part", 0, 100, 6, step=1)
+        area = left.text_input("Area", placeholder="e.g. Oakham town centre")
+        group = right.text_input("Group", placeholder="e.g. Tuesday group (no names)")
+        started = st.form_submit_button("Start the session", type="primary")
+    if started:
+        try:
+            new_id = ms.start_session(
+                store,
+                principal=principal,
+                date=date,
+                area=area,
+                group_label=group,
+                participants=int(people),
+            )
+            st.session_state[state.SESSION_CODE] = issue_session_code(
+                store, new_id, actor=principal
+            )
+        except AssetMapError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            st.session_state[state.SESSION_ID] = new_id
+            st.rerun()
+    if allowed(principal, Operation.MODERATE):
+        open_sessions = ms.list_sessions(store, principal=principal)
+        open_sessions = open_sessions[open_sessions["status"] == "open"]
+        if not open_sessions.empty:
+            st.subheader("Or carry on with an open session")
+            labels = {
+                r["id"]: f"{r['date']} · {r['group_label']} · {r['area']}"
+                for r in open_sessions.to_dict("records")
+            }
+            chosen = st.selectbox("Open sessions", list(labels), format_func=labels.__getitem__)
+            if st.button("Carry on with this session"):
+                st.session_state[state.SESSION_ID] = chosen
+                st.rerun()
+    st.stop()
+
+try:
+    session = ms.get_session(store, session_id, principal=principal)
+except AssetMapError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.session_state.pop(state.SESSION_ID, None)
+    st.stop()
+
+st.markdown(
+    f"**{widgets.md_escape(session['group_label'])}** · {widgets.md_escape(session['area'])} · "
+    f"{widgets.md_escape(session['date'])}"
+)
+if session["status"] != "open":
+    st.warning("This session has ended. Thank you for taking part.", icon=":material/flag:")
+    st.stop()
+
+if can_start:
+    code = st.session_state.get(state.SESSION_CODE)
+    left, right = st.columns([3, 1])
+    if code:
+        left.markdown(f"## Join code: `{code}`")
+        left.caption("Participants open this app on their own device and type the code.")
+    else:
+        left.caption("The join code was shown when the session started.")
+    if right.button("New join code"):
+        st.session_state[state.SESSION_CODE] = issue_session_code(
+            store, session_id, actor=principal
+        )
+        st.rerun()
+    if right.button("End the session"):
+        ms.close_session(store, session_id, principal=principal)
+        for key in (state.SESSION_ID, state.SESSION_CODE, state.SESSION_POINT):
+            st.session_state.pop(key, None)
+        flash("success", "The session has ended. Its proposals wait on the Moderation page.")
+        st.rerun()
+
+# ---------------------------------------------------------------- the map
+assets = ms.visible_register(store, principal=principal)
+point: tuple[float, float] | None = st.session_state.get(state.SESSION_POINT)
+tiles = widgets.tile_choice(settings.get("tiles"))
+streets = cache.load_streets(path, cache.network_version(path))
+fmap = build_asset_map(
+    assets, taxonomy=taxonomy, tiles=tiles, leaflet_url=widgets.leaflet_url(), streets=streets
+)
+if point is not None:
+    folium.CircleMarker(
+        location=[point[1], point[0]],
+        radius=14,
+        color="#000000",
+        weight=3,
+        fill=True,
+        fill_color="#ffd400",
+        fill_opacity=0.9,
+        tooltip="The new place",
+    ).add_to(fmap)
+    fmap.fit_bounds([[point[1] - 0.004, point[0] - 0.006], [point[1] + 0.004, point[0] + 0.006]])
+st.markdown("#### Tap the map where the place is")
+clicked = st_folium(
+    fmap, key=F + "map", height=600, use_container_width=True, returned_objects=["last_clicked"]
+)
+st.caption(widgets.OSM_CREDIT)
+last = (clicked or {}).get("last_clicked")
+if last and last != st.session_state.get(state.SESSION_CLICK):
+    st.session_state[state.SESSION_CLICK] = last
+    st.session_state[state.SESSION_POINT] = (round(last["lng"], 6), round(last["lat"], 6))
+    st.rerun()
+
+find_col, pick_col = st.columns([2, 3])
+query = find_col.text_input("Or find a place by name", key=F + "find")
+if query.strip():
+    found = filter_assets(assets, name_contains=query.strip()).head(20)
+    if found.empty:
+        pick_col.info("No place with that name yet.")
+    else:
+        places = {
+            r["id"]: (float(r["geometry"].x), float(r["geometry"].y), str(r["name"]))
+            for r in found.to_dict("records")
+        }
+        pick = pick_col.selectbox(
+            "Places", list(places), format_func=lambda i: places[i][2], key=F + "found"
+        )
+        if pick_col.button("Put the pin here"):
+            st.session_state[state.SESSION_POINT] = places[pick][:2]
+            st.rerun()
+if point is None:
+    st.info("No pin yet: tap the map, or find a place by name.", icon=":material/touch_app:")
+else:
+    st.success(f"Pin placed at {point[1]:.5f}, {point[0]:.5f}.", icon=":material/location_on:")
+
+
+# ---------------------------------------------------------------- saving (button callbacks)
+def value(name: str, default: Any = None) -> Any:
+    """Return a form widget's value."""
+    return st.session_state.get(F + name, default)
+
+
+def save_place() -> None:
+    """Propose the place in the form."""
+    where = st.session_state.get(state.SESSION_POINT)
+    if where is None:
+        flash("error", "Tap the map to place it first.")
+        return
+    category = value("category")
+    data = {
+        "name": value("name", ""),
+        "kind": value("kind", "service"),
+        "categories": [category] if category else [],
+        "opening_hours": value("hours") or None,
+        "cost": value("cost") or None,
+        "referral_required": TRI_STATE[value("referral", "Don't know")],
+        "welcoming": TRI_STATE[value("welcoming", "Don't know")],
+        "women_only": bool(value("women", False)),
+        "lon": where[0],
+        "lat": where[1],
+    }
+    try:
+        ms.propose_asset(store, session_id, data, principal=principal)
+    except AssetMapError as exc:
+        flash("error", str(exc))
+        return
+    flash("success", f"Saved: {data['name']}. The facilitator will check it.")
+    clear("name", "kind", "category", "hours", "cost", "referral", "welcoming", "women")
+    st.session_state.pop(state.SESSION_POINT, None)
+
+
+def save_volunteering() -> None:
+    """Propose the volunteering opportunity in the form."""
+    where = st.session_state.get(state.SESSION_POINT)
+    if where is None:
+        flash("error", "Tap the map to place it first.")
+        return
+    try:
+        ms.propose_volunteering(
+            store,
+            session_id,
+            principal=principal,
+            what=value("v_what", ""),
+            lon=where[0],
+            lat=where[1],
+            when=value("v_when") or None,
+            organisation=value("v_org") or None,
+            dbs_check=TRI_STATE[value("v_dbs", "Don't know")],
+            open_to_convictions=TRI_STATE[value("v_conv", "Don't know")],
+        )
+    except AssetMapError as exc:
+        flash("error", str(exc))
+        return
+    flash("success", f"Saved: {value('v_what')}. The facilitator will check it.")
+    clear("v_what", "v_when", "v_org", "v_dbs", "v_conv")
+    st.session_state.pop(state.SESSION_POINT, None)
+
+
+def save_gap() -> None:
+    """Record the gap in the form."""
+    where = st.session_state.get(state.SESSION_POINT) if value("g_here", True) else None
+    data = {
+        "need": value("g_need"),
+        "area": value("g_area") or None,
+        "note": value("g_note") or None,
+        "lon": where[0] if where else None,
+        "lat": where[1] if where else None,
+    }
+    try:
+        ms.add_gap(store, session_id, data, principal=principal, taxonomy=taxonomy)
+    except AssetMapError as exc:
+        flash("error", str(exc))
+        return
+    flash("success", "Saved the gap.")
+    clear("g_need", "g_area", "g_note")
+
+
+def save_comment() -> None:
+    """Record the comment in the form."""
+    welcoming = value("c_welcoming", 0)
+    try:
+        ms.add_comment(
+            store,
+            session_id,
+            value("c_asset"),
+            principal=principal,
+            welcoming=welcoming or None,
+            barriers=value("c_barriers", []),
+            note=value("c_note") or None,
+        )
+    except AssetMapError as exc:
+        flash("error", str(exc))
+        return
+    flash("success", "Saved your comment.")
+    clear("c_welcoming", "c_barriers", "c_note")
+
+
+def reverify(asset_id: str) -> None:
+    """Mark an asset checked today."""
+    try:
+        ms.reverify_asset(store, asset_id, principal=principal, session_id=session_id)
+    except AssetMapError as exc:
+        flash("error", str(exc))
+        return
+    flash("success", "Marked as checked today.")
+
+
+def save_idea() -> None:
+    """Record the idea in the form."""
+    try:
+        ms.add_idea(
+            store,
+            session_id,
+            value("i_gap"),
+            principal=principal,
+            what=value("i_what", ""),
+            for_whom=value("i_who") or None,
+            needs=value("i_needs") or None,
+        )
+    except AssetMapError as exc:
+        flash("error", str(exc))
+        return
+    flash("success", "Saved the idea. Everyone can vote for it now.")
+    clear("i_what", "i_who", "i_needs")
+
+
+def vote(idea_id: str) -> None:
+    """Vote for an idea."""
+    try:
+        ms.vote_idea(store, idea_id, principal=principal)
+    except AssetMapError as exc:
+        flash("error", str(exc))
+        return
+    flash("success", "Thank you for voting.")
+
+
+# ---------------------------------------------------------------- the forms
+category_labels = {"": "Not sure"} | {
+    code: cat.plain_label for code, cat in taxonomy.categories.items()
+}
+place_tab, volunteer_tab, gap_tab, comment_tab, idea_tab = st.tabs(
+    ["📍 A place", "🙋 Volunteering", "❓ A gap", "💬 A comment", "💡 Ideas"]
+)
+
+with place_tab:
+    name = st.text_input("What is it called?", key=F + "name")
+    if name.strip():
+        lon, lat = point if point is not None else (None, None)
+        similar = ms.likely_duplicates(store, name, lon, lat, principal=principal)
+        if not similar.empty:
+            listed = "\n".join(f"- {widgets.md_escape(n)}" for n in similar["name"])
+            st.warning(
+                "**Is it already on the map?** These look alike:\n\n"
+                f"{listed}\n\nIf it is one of these, add a comment about it instead "
+                "(the 💬 tab).",
+                icon=":material/content_copy:",
+            )
+    left, right = st.columns(2)
+    left.selectbox(
+        "What kind of place", list(KIND_WORDS), format_func=KIND_WORDS.get, key=F + "kind"
+    )
+    right.selectbox(
+        "What it helps with", list(category_labels), format_func=category_labels.get,
+        key=F + "category",
+    )  # fmt: skip
+    left.text_input("Opening times", key=F + "hours", placeholder="e.g. Tuesdays 10-12")
+    right.selectbox("Cost", list(COST_WORDS), format_func=COST_WORDS.get, key=F + "cost")
+    left.radio("Do you need a referral?", list(TRI_STATE), key=F + "referral", horizontal=True)
+    right.radio("Did it feel welcoming?", list(TRI_STATE), key=F + "welcoming", horizontal=True)
+    st.checkbox("Women only", key=F + "women")
+    st.button("Save this place", type="primary", on_click=save_place, key=F + "save_place")
+
+with volunteer_tab:
+    st.text_input("What would you do?", key=F + "v_what", placeholder="e.g. Garden helpers")
+    left, right = st.columns(2)
+    left.text_input("Who runs it", key=F + "v_org")
+    right.text_input("When", key=F + "v_when", placeholder="e.g. Saturdays 10-12")
+    left.radio("DBS check needed?", list(TRI_STATE), key=F + "v_dbs", horizontal=True)
+    right.radio(
+        "Open to people with convictions?", list(TRI_STATE), key=F + "v_conv", horizontal=True
+    )
+    st.button(
+        "Save this volunteering", type="primary", on_click=save_volunteering, key=F + "save_vol"
+    )
+
+with gap_tab:
+    needs = {code: need.label for code, need in taxonomy.needs.items()}
+    st.selectbox("What is missing?", list(needs), format_func=needs.get, key=F + "g_need")
+    st.text_input("Where (a street, an estate, a village)", key=F + "g_area")
+    st.checkbox("Use the pin on the map (rounded to about 100 m)", value=True, key=F + "g_here")
+    st.text_area("Say it in your own words", key=F + "g_note")
+    st.button("Save this gap", type="primary", on_click=save_gap, key=F + "save_gap")
+
+with comment_tab:
+    if assets.empty:
+        st.info("There is nothing on the map to comment on yet.")
+    else:
+        names = dict(zip(assets["id"], assets["name"], strict=True))
+        picked = st.selectbox(
+            "Which place", sorted(names, key=lambda i: str(names[i]).lower()),
+            format_func=lambda i: str(names[i]), key=F + "c_asset",
+        )  # fmt: skip
+        st.selectbox(
+            "How welcoming is it?", list(WELCOMING_WORDS), format_func=WELCOMING_WORDS.get,
+            key=F + "c_welcoming",
+        )  # fmt: skip
+        st.multiselect(
+            "What got in the way?", list(ms.BARRIERS), format_func=ms.BARRIERS.get,
+            key=F + "c_barriers", placeholder="Nothing",
+        )  # fmt: skip
+        st.text_area("Anything else", key=F + "c_note")
+        st.button("Save this comment", type="primary", on_click=save_comment, key=F + "save_c")
+        row = assets[assets["id"] == picked]
+        if allowed(principal, Operation.VERIFY_ASSET) and bool(
+            ms.needs_checking(row, dt.date.today()).any()
+        ):
+            checked = row["last_verified"].iloc[0]
+            st.warning(
+                f"Needs checking: last checked {checked or 'never'}.", icon=":material/history:"
+            )
+            st.button(
+                "Still right: mark as checked today", on_click=reverify, args=(picked,),
+                key=F + "reverify",
+            )  # fmt: skip
+
+with idea_tab:
+    gaps = ms.session_records(store, GAP_ENTITY, session_id, principal=principal)
+    if gaps.empty:
+        st.info("Ideas start from a gap: add a gap first (the ❓ tab).")
+    else:
+        gap_labels = {
+            r["id"]: f"{needs.get(r['need'], r['need'])} · {r.get('area') or 'on the map'}"
+            for r in gaps.to_dict("records")
+        }
+        st.selectbox("Which gap", list(gap_labels), format_func=gap_labels.get, key=F + "i_gap")
+        st.text_input("The idea: what could we set up?", key=F + "i_what")
+        st.text_input("Who is it for?", key=F + "i_who")
+        st.text_input("What would it need?", key=F + "i_needs")
+        st.button("Save this idea", type="primary", on_click=save_idea, key=F + "save_idea")
+    ideas = ms.ideas_with_votes(store, principal=principal, session_id=session_id)
+    for idea in ideas.to_dict("records"):
+        text, button = st.columns([4, 1])
+        for_whom = widgets.md_escape(idea["for_whom"] or "…")
+        text.markdown(f"**{widgets.md_escape(idea['what'])}** · for {for_whom}")
+        button.button(
+            f"👍 Vote ({idea['votes']})", key=F + "vote" + idea["id"], on_click=vote,
+            args=(idea["id"],),
+        )  # fmt: skip
+
+st.subheader("What this group has added")
+added = ms.session_contributions(store, session_id, principal=principal, taxonomy=taxonomy)
+st.dataframe(
+    added[["type", "name", "status", "detail"]].rename(columns=str.capitalize),
+    hide_index=True,
+    width="stretch",
+)

@@ -1,0 +1,204 @@
+"""The Mapping session page, driven with AppTest: start, join, add, see duplicates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from assetmap import sessions as ms
+from assetmap.access import Principal, Role
+from assetmap.accounts import issue_session_code
+from assetmap.schema import validate_assets
+from assetmap.workspace import close_stores, create_workspace, open_workspace
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+PAGE = "app/pages/session.py"
+PRINCIPAL = "assetmap.principal"
+F = "assetmap.session.form."
+POINT = "assetmap.session.point"
+FRAN = Principal("fran", Role.FACILITATOR)
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(autouse=True)
+def fresh_app_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("ASSETMAP_WORKSPACE", "ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
+        monkeypatch.delenv(name, raising=False)
+    st.cache_data.clear()
+    yield
+    close_stores()
+
+
+@pytest.fixture
+def oakham(workspace_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace with Oakham Library (verified) and Victoria Hall."""
+    records = [
+        {"name": "Oakham Library", "lon": -0.7271, "lat": 52.6703, "categories": ["library"],
+         "status": "verified", "source_id": "n1", "last_verified": "2026-10-01"},
+        {"name": "Victoria Hall", "lon": -0.7290, "lat": 52.6712,
+         "categories": ["community_centre"], "source_id": "n2"},
+    ]  # fmt: skip
+    workspace = create_workspace(workspace_path)
+    workspace.store().import_assets(
+        validate_assets(pd.DataFrame(records)), source="test", actor="test", reason="fixture"
+    )
+    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(workspace.path))
+    return workspace.path
+
+
+def _page(principal: Principal | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    if principal is not None:
+        at.session_state[PRINCIPAL] = principal
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _session(path: Path) -> str:
+    store = open_workspace(path).store()
+    return ms.start_session(store, principal=FRAN, date="2026-11-03", area="Oakham",
+                            group_label="Tuesday group", participants=4)  # fmt: skip
+
+
+def _button(at: AppTest, label: str):
+    (button,) = [b for b in at.button if b.label == label]
+    return button
+
+
+def test_local_operator_runs_a_session_and_gets_a_join_code(oakham: Path) -> None:
+    at = _page()
+    assert any("no accounts" in i.value for i in at.info)
+    _button(at, "Run a session from this computer").click().run()
+    assert at.session_state[PRINCIPAL].role is Role.FACILITATOR
+    at.text_input[0].input("Oakham town centre")
+    at.text_input[1].input("Tuesday group")
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    codes = [m.value for m in at.markdown if m.value.startswith("## Join code: `")]
+    assert len(codes) == 1
+    sessions = ms.list_sessions(open_workspace(oakham).store(), principal=FRAN)
+    assert sessions[["area", "group_label", "participants", "status"]].values.tolist() == [
+        ["Oakham town centre", "Tuesday group", 6, "open"]
+    ]
+
+
+def test_participant_joins_with_the_code(oakham: Path) -> None:
+    sid = _session(oakham)
+    code = issue_session_code(open_workspace(oakham).store(), sid, actor=FRAN)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[PRINCIPAL] = Principal("lee", Role.LEAD)  # not a facilitator: join form
+    at.run()
+    at.switch_page(PAGE).run()
+    at.text_input[0].input(code.lower())
+    at.button[0].click().run()
+    joined = at.session_state[PRINCIPAL]
+    assert (joined.role, joined.session_id) == (Role.PARTICIPANT, sid)
+    assert any("Tuesday group" in m.value for m in at.markdown)
+
+
+def test_wrong_code_is_refused_plainly(oakham: Path) -> None:
+    _session(oakham)
+    at = _page(Principal("lee", Role.LEAD))
+    at.text_input[0].input("AAAAAA")
+    at.button[0].click().run()
+    assert "does not work" in at.error[0].value
+    assert at.session_state[PRINCIPAL].role is Role.LEAD
+
+
+def test_participant_adds_a_place_after_a_duplicate_warning(oakham: Path) -> None:
+    sid = _session(oakham)
+    guest = Principal("participant-1234", Role.PARTICIPANT, session_id=sid)
+    at = _page(guest)
+    at.session_state[POINT] = (-0.72712, 52.67031)
+    at.text_input(key=F + "name").input("Oakham Libary").run()
+    (warning,) = at.warning
+    assert "Is it already on the map?" in warning.value
+    assert "Oakham Library" in warning.value
+    at.text_input(key=F + "name").input(HOSTILE).run()
+    assert not at.warning
+    at.selectbox(key=F + "category").set_value("library")
+    at.text_input(key=F + "hours").input("Mo-Fr 09:00-17:00")
+    at.radio(key=F + "welcoming").set_value("Yes")
+    _button(at, "Save this place").click().run()
+    assert not at.exception
+    assert any("Saved:" in s.value for s in at.success)
+    store = open_workspace(oakham).store()
+    (row,) = store.assets().query("session_id == @sid").to_dict("records")
+    assert (row["name"], row["status"], row["opening_hours"], row["flags"]) == (
+        HOSTILE, "proposed", "Mo-Fr 09:00-17:00", ("welcoming",),
+    )  # fmt: skip
+    table = at.dataframe[0].value
+    assert table["Name"].tolist() == [HOSTILE]  # shown as data, never as HTML
+    assert at.text_input(key=F + "name").value == ""  # the form is cleared
+    assert POINT not in at.session_state
+
+
+def test_place_without_a_pin_asks_for_one(oakham: Path) -> None:
+    sid = _session(oakham)
+    at = _page(Principal("participant-1234", Role.PARTICIPANT, session_id=sid))
+    at.text_input(key=F + "name").input("Somewhere")
+    _button(at, "Save this place").click().run()
+    assert "Tap the map" in at.error[0].value
+    assert open_workspace(oakham).store().assets().query("session_id == @sid").empty
+
+
+def test_gap_idea_and_vote(oakham: Path) -> None:
+    sid = _session(oakham)
+    at = _page(Principal("participant-1234", Role.PARTICIPANT, session_id=sid))
+    at.selectbox(key=F + "g_need").set_value("accommodation")
+    at.text_input(key=F + "g_area").input("Barleythorpe")
+    at.checkbox(key=F + "g_here").uncheck()
+    _button(at, "Save this gap").click().run()
+    at.text_input(key=F + "i_what").input("Evening housing drop-in")
+    _button(at, "Save this idea").click().run()
+    _button(at, "👍 Vote (0)").click().run()
+    assert [b.label for b in at.button if b.label.startswith("👍")] == ["👍 Vote (1)"]
+    _button(at, "👍 Vote (1)").click().run()
+    assert "voted for this idea already" in at.error[0].value
+    table = at.dataframe[0].value
+    assert sorted(table["Type"]) == ["gap", "idea"]
+
+
+def test_participant_map_and_comments_leave_out_other_sessions(oakham: Path) -> None:
+    sid, other = _session(oakham), _session(oakham)
+    store = open_workspace(oakham).store()
+    ms.propose_asset(store, other, {"name": "Secret Squirrel Club", "lon": -0.72, "lat": 52.67},
+                     principal=FRAN)  # fmt: skip
+    at = _page(Principal("participant-1234", Role.PARTICIPANT, session_id=sid))
+    (component,) = at.get("component_instance")
+    script = json.loads(component.proto.json_args)["script"]
+    assert "Oakham Library" in script
+    assert "Secret Squirrel" not in script
+    assert "Secret Squirrel Club" not in at.selectbox(key=F + "c_asset").options
+    at.selectbox(key=F + "c_asset").set_value(
+        ms.visible_register(store, principal=FRAN).query("name == 'Oakham Library'")["id"].iloc[0]
+    )
+    at.selectbox(key=F + "c_welcoming").set_value(4)
+    at.multiselect(key=F + "c_barriers").select("cost")
+    _button(at, "Save this comment").click().run()
+    (comment,) = ms.session_records(store, "comment", sid, principal=FRAN).to_dict("records")
+    assert (comment["welcoming"], comment["barriers"]) == (4, ["cost"])
+
+
+def test_facilitator_reverifies_a_stale_place(oakham: Path) -> None:
+    store = open_workspace(oakham).store()
+    hall = store.assets().query("name == 'Victoria Hall'")["id"].iloc[0]
+    sid = _session(oakham)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[PRINCIPAL] = FRAN
+    at.session_state["assetmap.session.id"] = sid
+    at.run()
+    at.switch_page(PAGE).run()
+    at.selectbox(key=F + "c_asset").set_value(hall).run()
+    assert "Needs checking: last checked never" in at.warning[0].value
+    _button(at, "Still right: mark as checked today").click().run()
+    assert store.get_asset(hall)["status"] == "verified"
+    assert not [w for w in at.warning if "Needs checking" in w.value]

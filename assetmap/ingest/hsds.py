@@ -153,6 +153,10 @@ class HsdsLimits:
         Network timeout of one URL fetch, in seconds.
     max_pages
         Most pages followed when a URL returns a paged list.
+    max_json_values
+        Most JSON values in one document, counted before parsing as its
+        commas, ``{`` and ``[`` (an upper bound): stops a small file of
+        millions of tiny values from taking gigabytes once parsed.
     """
 
     max_bytes: int = 50 * 1024 * 1024
@@ -160,9 +164,17 @@ class HsdsLimits:
     max_depth: int = 32
     timeout_s: float = 30.0
     max_pages: int = 200
+    max_json_values: int = 5_000_000
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_records", "max_depth", "timeout_s", "max_pages"):
+        for name in (
+            "max_bytes",
+            "max_records",
+            "max_depth",
+            "timeout_s",
+            "max_pages",
+            "max_json_values",
+        ):
             value = getattr(self, name)
             if not value > 0:
                 msg = f"`{name}` must be positive, got {value!r}."
@@ -602,6 +614,11 @@ def _collect_services(
     data: Any, problems: _Problems, limits: HsdsLimits, root: str = "services"
 ) -> list[_Service]:
     if isinstance(data, list):
+        if len(data) > limits.max_records:  # before looking at each item
+            msg = _too_big(
+                "The HSDS data holds", len(data), limits.max_records, "services", "max_records"
+            )
+            raise IngestError(msg)
         out: list[_Service] = []
         for i, item in enumerate(data):
             node = _obj(item)
@@ -1271,6 +1288,12 @@ def _parse_json(raw: bytes, name: str, limits: HsdsLimits) -> Any:
             f"{name} is not UTF-8 text (bad byte at position {exc.start}); HSDS JSON must be UTF-8."
         )
         raise IngestError(msg) from exc
+    values = raw.count(b",") + raw.count(b"{") + raw.count(b"[")
+    if values > limits.max_json_values:
+        msg = _too_big(
+            f"{name} holds up to", values, limits.max_json_values, "values", "max_json_values"
+        )
+        raise IngestError(msg)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -1281,14 +1304,20 @@ def _parse_json(raw: bytes, name: str, limits: HsdsLimits) -> Any:
         raise IngestError(msg) from exc
 
 
-def _read_csv(raw: bytes, name: str) -> list[dict[str, Any]]:
+def _read_csv(raw: bytes, name: str, limits: HsdsLimits) -> list[dict[str, Any]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         msg = f"{name} is not UTF-8 text (bad byte at position {exc.start})."
         raise IngestError(msg) from exc
     try:
-        return list(csv.DictReader(io.StringIO(text, newline="")))
+        rows = []
+        for row in csv.DictReader(io.StringIO(text, newline="")):
+            rows.append(row)
+            if len(rows) > limits.max_records:
+                msg = _too_big(f"{name} has", len(rows), limits.max_records, "rows", "max_records")
+                raise IngestError(msg)
+        return rows
     except csv.Error as exc:
         msg = f"{name} is not a readable CSV file: {exc}."
         raise IngestError(msg) from exc
@@ -1302,7 +1331,7 @@ def _from_members(members: Mapping[str, Callable[[], bytes]], name: str, limits:
         tables: dict[str, Any] = {}
         for member, read in members.items():
             if member.endswith(".csv"):
-                tables[member.removesuffix(".csv")] = _read_csv(read(), f"{name}/{member}")
+                tables[member.removesuffix(".csv")] = _read_csv(read(), f"{name}/{member}", limits)
         return {f"{k}.csv": v for k, v in tables.items()}
     found = ", ".join(sorted(members)) or "nothing"
     msg = f"{name} holds no services.json or services.csv (found: {found})."

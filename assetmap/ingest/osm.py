@@ -131,12 +131,18 @@ class OsmLimits:
         Most tags on one object (real objects have tens; a few hundred at most).
     max_tag_value_chars
         Longest tag value (OpenStreetMap itself allows 255 characters).
+    max_way_nodes
+        Most node references in one way (OpenStreetMap itself allows 2,000).
+    max_relation_members
+        Most members of one relation (OpenStreetMap itself allows 32,000).
     """
 
     max_file_bytes: int = 1 << 30
     max_objects: int = 60_000_000
     max_tags_per_object: int = 1_000
     max_tag_value_chars: int = 1_024
+    max_way_nodes: int = 10_000
+    max_relation_members: int = 100_000
 
     def __post_init__(self) -> None:
         for name in (
@@ -144,6 +150,8 @@ class OsmLimits:
             "max_objects",
             "max_tags_per_object",
             "max_tag_value_chars",
+            "max_way_nodes",
+            "max_relation_members",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -558,6 +566,14 @@ class _Scan:
     def tags(self, obj: Any, element: str) -> dict[str, str]:
         return _read_tags(obj, self.limits, lambda: f"{self.path}: {element}/{obj.id}")
 
+    def check_size(self, element: str, obj_id: int, size: int, limit: int, what: str) -> None:
+        if size > limit:
+            msg = (
+                f"{self.path}: {element}/{obj_id} has {size:,} {what}; the limit is {limit:,} "
+                "(OpenStreetMap itself allows far fewer): not a plausible OSM file."
+            )
+            raise IngestError(msg)
+
 
 class _RelationPass(_Scan):
     """Pass 1: multipolygon relations that are assets, and the ways they need."""
@@ -581,6 +597,8 @@ class _RelationPass(_Scan):
         if tags.get("type") != "multipolygon":
             self.skipped["asset_relations_not_multipolygon"] += 1
             return
+        size = len(rel.members)
+        self.check_size("relation", rel.id, size, self.limits.max_relation_members, "members")
         members = [(int(m.ref), str(m.role)) for m in rel.members if m.type == "w"]
         self.candidates.append((int(rel.id), tags, categories, members))
         self.member_ways.update(ref for ref, _ in members)
@@ -648,6 +666,8 @@ class _MainPass(_Scan):
         member = way.id in self.member_ways
         if not (walk or categories or member):
             return
+        size = len(way.nodes)
+        self.check_size("way", way.id, size, self.limits.max_way_nodes, "node references")
         coords: list[tuple[float, float]] = []
         refs: list[int] = []
         present: list[bool] = []

@@ -188,15 +188,19 @@ class TabularLimits:
         Most columns accepted.
     chunk_rows
         Rows parsed (and validated) per step; progress is reported per step.
+    max_unpacked_bytes
+        Most bytes an .xlsx workbook (a zip) may unpack to: a "zip bomb" of a
+        few kilobytes could otherwise expand to gigabytes of shared strings.
     """
 
     max_bytes: int = 50 * 1024 * 1024
     max_rows: int = 250_000
     max_columns: int = 500
     chunk_rows: int = 20_000
+    max_unpacked_bytes: int = 512 * 1024 * 1024
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_rows", "max_columns", "chunk_rows"):
+        for name in ("max_bytes", "max_rows", "max_columns", "chunk_rows", "max_unpacked_bytes"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 msg = f"`{name}` must be a positive whole number, got {value!r}."
@@ -499,6 +503,18 @@ def _read_xlsx(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # sizes as declared; reads stop there
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        msg = f"{name} is not a readable Excel .xlsx workbook ({type(exc).__name__}: {exc})."
+        raise IngestError(msg) from exc
+    if unpacked > limits.max_unpacked_bytes:
+        msg = (
+            f"{name} unpacks to {unpacked / 1e6:,.1f} MB; the limit is "
+            f"{limits.max_unpacked_bytes / 1e6:,.1f} MB. Save it as CSV or split it."
+        )
+        raise IngestError(msg)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:

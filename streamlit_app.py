@@ -19,6 +19,7 @@ st.set_page_config(page_title="assetmap", page_icon="🗺️", layout="wide")
 # (group, file, title, icon, operations any of which shows the page; () = everyone)
 PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
     ("Register", "app/pages/map.py", "Map", "🗺️", ()),
+    ("Register", "app/pages/data.py", "Data", "📥", (Operation.IMPORT_DATA, Operation.MERGE_ASSETS, Operation.EXPORT_REGISTER)),  # noqa: E501
     # page entries added by each area: keep one line each
     ("Sessions", "app/pages/session.py", "Mapping session", "🤝", ()),  # () so people can join
     ("Sessions", "app/pages/moderation.py", "Moderation", "✅", (Operation.MODERATE,)),

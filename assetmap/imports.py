@@ -93,6 +93,7 @@ __all__ = [
     "export_bytes",
     "import_file",
     "load_postcode_file",
+    "preview_columns",
     "preview_import",
     "review_queue",
     "undo_merge",
@@ -361,6 +362,37 @@ def _preview_hsds(
         category_mapping=result.terms,
         rows_read=len(assets) + len(result.rejected),
     )
+
+
+def preview_columns(
+    source: str | Path | bytes,
+    *,
+    principal: Principal,
+    filename: str | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+) -> ColumnMapping:
+    r"""Return how a spreadsheet's columns would map to fields, before any row is checked.
+
+    Checks :attr:`Operation.IMPORT_DATA`. Lets a user fix the mapping of a
+    sheet whose name or location column was not recognised (where
+    :func:`preview_import` refuses the sheet).
+
+    Raises
+    ------
+    IngestError
+        If the file cannot be read as a spreadsheet.
+
+    Examples
+    --------
+    >>> from assetmap.access import Principal, Role
+    >>> sheet = b"Walk,Post Code\nOakham Walkers,LE15 6HW\n"
+    >>> mapping = preview_columns(sheet, filename="g.csv", principal=Principal("a", Role.ADMIN))
+    >>> mapping.fields
+    {'Post Code': 'postcode'}
+    """
+    require(principal, Operation.IMPORT_DATA)
+    frame = read_table(source, filename=filename)
+    return propose_column_mapping(frame.columns, overrides=overrides)
 
 
 def preview_import(

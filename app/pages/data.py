@@ -1,0 +1,294 @@
+"""Data page: import a spreadsheet or HSDS file, review duplicates, download the register.
+
+Import: upload -> column mapping the user can override -> validation report ->
+import (all rows, or the good ones once the user ticks "skip"). Duplicates: run
+de-duplication, then answer the queued pairs one at a time ("Same", "Different",
+"Decide later"), the two records side by side and on a small map. Export: the
+register as GeoJSON, GeoPackage, CSV or an HSDS zip.
+"""
+
+import hashlib
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from app import auth, state, widgets
+from assetmap.access import Operation, allowed
+from assetmap.errors import AssetMapError
+from assetmap.imports import (
+    DOWNLOADS,
+    commit_import,
+    decide_review,
+    deduplicate,
+    detect_format,
+    export_bytes,
+    preview_columns,
+    preview_import,
+    review_queue,
+)
+from assetmap.ingest.tabular import TABLE_FIELDS
+from assetmap.taxonomy import load_taxonomy
+from assetmap.workspace import open_workspace
+
+IGNORE = "(not used)"
+SHOWN_FIELDS = (
+    ("name", "Name"),
+    ("organisation", "Organisation"),
+    ("address", "Address"),
+    ("postcode", "Postcode"),
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("website", "Website"),
+    ("categories", "Categories"),
+    ("opening_hours", "Opening hours"),
+    ("status", "Status"),
+    ("source", "Source"),
+)
+
+st.title("Data")
+
+path = state.workspace_path()
+if path is None:
+    widgets.no_workspace_message()
+    st.stop()
+principal = auth.require_principal(
+    path, Operation.IMPORT_DATA, Operation.MERGE_ASSETS, Operation.EXPORT_REGISTER
+)
+workspace = open_workspace(path)
+store = workspace.store()
+taxonomy = load_taxonomy()
+
+message = st.session_state.pop(state.DATA_MESSAGE, None)
+if message:
+    st.success(message, icon=":material/check_circle:")
+
+sections = [
+    (title, op)
+    for title, op in (
+        ("Import", Operation.IMPORT_DATA),
+        ("Duplicates", Operation.MERGE_ASSETS),
+        ("Export", Operation.EXPORT_REGISTER),
+    )
+    if allowed(principal, op)
+]
+tabs = dict(zip([t for t, _ in sections], st.tabs([t for t, _ in sections]), strict=True))
+
+
+def _cached(kind: str, data: bytes, name: str, overrides: dict[str, str | None]) -> Any:
+    """Return the column mapping or import preview of an upload, kept until either changes."""
+    key = (kind, hashlib.sha256(data).hexdigest(), name, tuple(sorted(overrides.items())))
+    cache = st.session_state.setdefault(state.DATA_PREVIEW, {})
+    if key not in cache:
+        if len(cache) > 4:
+            cache.clear()
+        if kind == "columns":
+            cache[key] = preview_columns(data, filename=name, principal=principal)
+        else:
+            with st.spinner("Reading and checking the file…"):
+                cache[key] = preview_import(
+                    workspace, data, filename=name, overrides=overrides, principal=principal
+                )
+    return cache[key]
+
+
+def _mapping_choices(columns: list[str], proposed: dict[str, str]) -> dict[str, str | None]:
+    """Show one selectbox per column; return the overrides that differ from the proposal."""
+    st.markdown("**Columns.** Check what each column of the file holds; change any that is wrong.")
+    options = [IGNORE, *TABLE_FIELDS]
+    overrides: dict[str, str | None] = {}
+    grid = st.columns(4)
+    for i, column in enumerate(columns):
+        default = proposed.get(column) or IGNORE
+        chosen = grid[i % 4].selectbox(
+            column, options, index=options.index(default), key=f"{state.DATA_MAP_PREFIX}{i}"
+        )
+        if chosen != default:
+            overrides[column] = None if chosen == IGNORE else chosen
+    return overrides
+
+
+def _import_section() -> None:
+    upload = st.file_uploader(
+        "A spreadsheet (CSV or Excel .xlsx) or an Open Referral HSDS file (.json or .zip)",
+        type=["csv", "tsv", "txt", "xlsx", "json", "zip"],
+        key=state.DATA_UPLOAD,
+    )
+    if upload is None:
+        st.caption(
+            "Rows are placed by their coordinates or their postcode "
+            "(load a postcode table with `assetmap postcodes WORKSPACE FILE`)."
+        )
+        return
+    data, name = upload.getvalue(), upload.name
+    try:
+        overrides: dict[str, str | None] = {}
+        if detect_format("upload", filename=name) != "hsds":
+            mapping = _cached("columns", data, name, {})
+            overrides = _mapping_choices(list(mapping.to_frame()["column"]), mapping.fields)
+        preview = _cached("preview", data, name, overrides)
+    except AssetMapError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    ready, rejected = len(preview.assets), preview.rows_rejected
+    left, middle, right = st.columns(3)
+    left.metric("Rows read", f"{preview.rows_read:,}")
+    middle.metric("Ready to import", f"{ready:,}")
+    right.metric("Rows with errors", f"{rejected:,}")
+    if len(preview.category_mapping):
+        with st.expander("How categories were matched"):
+            st.dataframe(preview.category_mapping, hide_index=True, width="stretch")
+    if len(preview.report):
+        st.markdown("**Validation report**")
+        st.dataframe(
+            preview.report.astype({"row": str}),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "row": "Row",
+                "field": "Field",
+                "problem": "Problem",
+                "value": "Value",
+                "severity": "Severity",
+            },
+        )
+    else:
+        st.info("Every row passed the checks.", icon=":material/task_alt:")
+    skip = False
+    if preview.blocking:
+        skip = st.checkbox(
+            f"Skip the {rejected:,} reported rows and import the other {ready:,}",
+            key=state.DATA_SKIP,
+            disabled=ready == 0,
+        )
+        if not skip:
+            st.warning(
+                "Nothing is imported while rows have errors: fix the file and upload it "
+                "again, or tick the box to skip those rows.",
+                icon=":material/warning:",
+            )
+    if st.button(
+        f"Import {ready:,} rows as {preview.source}",
+        type="primary",
+        disabled=ready == 0 or (preview.blocking and not skip),
+    ):
+        try:
+            outcome = commit_import(workspace, preview, principal=principal, skip_bad_rows=skip)
+        except AssetMapError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        summary = outcome.summary
+        if summary is not None:
+            st.session_state[state.DATA_MESSAGE] = (
+                f"Imported {summary.total:,} rows from {summary.source}: {summary.created:,} new, "
+                f"{summary.updated:,} updated, {summary.unchanged:,} unchanged. "
+                "Look for duplicates in the Duplicates tab."
+            )
+        for key in (state.DATA_PREVIEW, state.DATA_SKIP, state.DATA_UPLOAD):
+            st.session_state.pop(key, None)
+        st.rerun()
+
+
+def _record_table(record: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for field, label in SHOWN_FIELDS:
+        value = record.get(field)
+        if field == "categories":
+            value = ", ".join(
+                taxonomy.categories[c].plain_label if c in taxonomy.categories else c
+                for c in value or ()
+            )
+        rows.append((label, "" if value is None else str(value)))
+    return pd.DataFrame(rows, columns=["Field", "Value"])
+
+
+def _review_section() -> None:
+    if st.button("Look for duplicates", help="Merges sure matches; queues the unsure ones here"):
+        try:
+            result = deduplicate(store, principal=principal)
+        except AssetMapError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        st.session_state[state.DATA_MESSAGE] = (
+            f"Merged {len(result.merged):,} pairs of duplicates; "
+            f"{len(result.queued):,} pairs are waiting for you to decide."
+        )
+        st.rerun()
+    queue = review_queue(store, principal=principal)
+    if queue.empty:
+        st.info("No pairs are waiting for a decision.", icon=":material/task_alt:")
+        return
+    review = queue.iloc[0]
+    st.markdown(
+        f"**Are these the same place?** Pair 1 of {len(queue):,} waiting · "
+        f"score {float(review['score']):.1f} of 100"
+        + (" · you chose to decide this one later" if review["status"] == "later" else "")
+    )
+    st.text(f"Why they may be the same: {review['reasons']}")
+    try:
+        records = [store.get_asset(str(review["id_a"])), store.get_asset(str(review["id_b"]))]
+    except AssetMapError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    left, right = st.columns(2)
+    for column, title, record in zip((left, right), ("Record A", "Record B"), records, strict=True):
+        column.markdown(f"**{title}**")
+        column.dataframe(_record_table(record), hide_index=True, width="stretch")
+    pair = gpd.GeoDataFrame(pd.DataFrame(records), geometry="geometry", crs="EPSG:4326")
+    widgets.asset_map(
+        pair, taxonomy=taxonomy, tiles=widgets.tile_choice(workspace.settings().get("tiles")),
+        height=320,
+    )  # fmt: skip
+    same, different, later = st.columns(3)
+    decision = None
+    if same.button("Same", type="primary", width="stretch", help="Merge them into one"):
+        decision = "same"
+    if different.button("Different", width="stretch", help="Keep both; never ask again"):
+        decision = "different"
+    if later.button("Decide later", width="stretch"):
+        decision = "later"
+    if decision is not None:
+        try:
+            decide_review(store, str(review["id"]), decision, principal=principal)
+        except AssetMapError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        st.session_state[state.DATA_MESSAGE] = {
+            "same": "Merged the two records into one (undo it from the record's history).",
+            "different": "Kept the two records apart; this pair will not be asked again.",
+            "later": "Moved this pair to the end of the queue.",
+        }[decision]
+        st.rerun()
+
+
+def _export_section() -> None:
+    st.markdown("Download the register as it stands now.")
+    labels = {
+        "geojson": "GeoJSON",
+        "gpkg": "GeoPackage (QGIS)",
+        "csv": "CSV (spreadsheet)",
+        "hsds": "Open Referral HSDS (zip)",
+    }
+    columns = st.columns(len(DOWNLOADS))
+    for column, (fmt, (suffix, mime)) in zip(columns, DOWNLOADS.items(), strict=True):
+        if fmt == "hsds" and not allowed(principal, Operation.EXPORT_HSDS):
+            continue
+        column.download_button(
+            labels[fmt],
+            data=lambda fmt=fmt: export_bytes(store, fmt, principal=principal),
+            file_name=f"register{suffix}",
+            mime=mime,
+            key=f"assetmap.data.download.{fmt}",
+            on_click="ignore",
+        )
+
+
+for title, section in (
+    ("Import", _import_section),
+    ("Duplicates", _review_section),
+    ("Export", _export_section),
+):
+    if title in tabs:
+        with tabs[title]:
+            section()

@@ -1,0 +1,185 @@
+"""The Data page (AppTest): upload, mapping, report, import; duplicate review; downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from support import SHARED_DATA
+
+from assetmap.access import Principal, Role
+from assetmap.imports import REVIEW_ENTITY, deduplicate, import_file, load_postcode_file
+from assetmap.workspace import Workspace, close_stores, create_workspace, open_workspace
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+DATA = Path(__file__).resolve().parents[1] / "data"
+DIRECTORY = DATA / "rutland_directory.csv"
+POIS = SHARED_DATA / "osm-rutland" / "pois_community_rutland.csv"
+CODEPOINT_LE = SHARED_DATA / "postcodes-codepoint-open-2014" / "le.csv"
+ADMIN = Principal("ana", Role.ADMIN)
+DATA_PAGE = "app/pages/data.py"
+
+
+@pytest.fixture(autouse=True)
+def fresh_app_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("ASSETMAP_WORKSPACE", "ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)
+    st.cache_data.clear()
+    yield
+    close_stores()
+
+
+@pytest.fixture
+def rutland(tmp_path: Path) -> Workspace:
+    """Rutland's named community places (shared OSM extract) and Code-Point Open LE postcodes."""
+    workspace = create_workspace(tmp_path / "rutland")
+    import_file(
+        workspace,
+        POIS,
+        principal=ADMIN,
+        overrides={"amenity": "categories", "addr:postcode": "postcode"},
+        skip_bad_rows=True,
+    )
+    load_postcode_file(workspace, CODEPOINT_LE, principal=ADMIN)
+    return workspace
+
+
+def data_page(monkeypatch: pytest.MonkeyPatch, workspace: Workspace) -> AppTest:
+    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(workspace.path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(DATA_PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.file_uploader[0].set_value((name, content, "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label_start: str) -> object:
+    (found,) = [b for b in at.button if b.label.startswith(label_start)]
+    return found
+
+
+def test_page_has_import_duplicates_and_export_tabs(monkeypatch, rutland):
+    at = data_page(monkeypatch, rutland)
+    assert at.title[0].value == "Data"
+    assert [t.label for t in at.tabs] == ["Import", "Duplicates", "Export"]
+    assert [b.label for b in at.get("download_button")] == [
+        "GeoJSON",
+        "GeoPackage (QGIS)",
+        "CSV (spreadsheet)",
+        "Open Referral HSDS (zip)",
+    ]
+
+
+def test_upload_shows_mapping_and_report_and_refuses_until_rows_are_skipped(monkeypatch, rutland):
+    at = upload(data_page(monkeypatch, rutland), "rutland_directory.csv", DIRECTORY.read_bytes())
+    mapping = {s.label: s.value for s in at.selectbox if s.key.startswith("assetmap.data.map.")}
+    assert mapping["Organisation name"] == "name"
+    assert mapping["Post Code"] == "postcode"
+    assert [m.value for m in at.metric] == ["11", "4", "7"]
+    report = at.dataframe[-1].value
+    assert report["row"].tolist()[:3] == ["5", "6", "7"]
+    assert report["problem"].iloc[1] == (
+        "LE15 9ZZ is not in the workspace's postcode table; nearest known sector: LE15 9"
+    )
+    go = button(at, "Import 4 rows")
+    assert go.disabled
+    assert at.checkbox[0].label == "Skip the 7 reported rows and import the other 4"
+    before = len(rutland.store().assets())
+
+    at.checkbox[0].check().run()
+    go = button(at, "Import 4 rows")
+    assert not go.disabled
+    go.click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(
+        "Imported 4 rows from table:rutland_directory.csv: 4 new, 0 updated"
+    )
+    assert len(open_workspace(rutland.path).store().assets()) == before + 4
+
+
+def test_overriding_a_column_changes_the_preview(monkeypatch, rutland):
+    sheet = b"Contact,Walk,Latitude,Longitude\nSam,Oakham Walking Group,52.67,-0.73\n"
+    at = upload(data_page(monkeypatch, rutland), "groups.csv", sheet)
+    assert any("No column looks like a name" in e.value for e in at.error)
+    (group,) = [s for s in at.selectbox if s.label == "Walk"]
+    group.select("name").run()
+    assert not at.error
+    assert [m.value for m in at.metric] == ["1", "1", "0"]
+    button(at, "Import 1 rows").click().run()
+    names = open_workspace(rutland.path).store().assets()["name"]
+    assert "Oakham Walking Group" in set(names)
+
+
+def test_binary_junk_upload_is_an_error_and_imports_nothing(monkeypatch, rutland):
+    before = len(rutland.store().assets())
+    at = upload(data_page(monkeypatch, rutland), "junk.csv", bytes(range(256)) * 10)
+    assert at.error[0].value.startswith("junk.csv is not a text spreadsheet")
+    assert not [b for b in at.button if b.label.startswith("Import")]
+    assert len(rutland.store().assets()) == before
+
+
+def test_duplicate_review_shows_both_records_and_records_the_answer(monkeypatch, rutland):
+    deduplicate(rutland.store(), principal=ADMIN)
+    at = data_page(monkeypatch, rutland)
+    assert any("Pair 1 of 1 waiting · score 79.8 of 100" in m.value for m in at.markdown)
+    tables = [d.value for d in at.dataframe if list(d.value.columns) == ["Field", "Value"]]
+    assert [t.set_index("Field").loc["Name", "Value"] for t in tables] == [
+        "Oakham Medical Practice",
+        "Oakham Medical Practice",
+    ]
+    assert any(t.value.startswith("Why they may be the same: names 100% alike") for t in at.text)
+    (component,) = at.get("component_instance")
+    assert component.proto.component_name == "streamlit_folium.st_folium"
+
+    button(at, "Different").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Kept the two records apart")
+    assert any(i.value == "No pairs are waiting for a decision." for i in at.info)
+    (review,) = open_workspace(rutland.path).store().records(REVIEW_ENTITY)["status"]
+    assert review == "different"
+
+
+def test_same_merges_and_look_for_duplicates_merges_sure_matches(monkeypatch, rutland):
+    library = (
+        b"Name,Postcode,Phone,Type,Latitude,Longitude\n"
+        b"Rutland County Library,LE15 6HW,01572 722918,Library,52.66931,-0.72590\n"
+    )
+    import_file(rutland, library, filename="council.csv", principal=ADMIN)
+    before = len(rutland.store().assets())
+    at = data_page(monkeypatch, rutland)
+    button(at, "Look for duplicates").click().run()
+    assert at.success[0].value == (
+        "Merged 1 pairs of duplicates; 1 pairs are waiting for you to decide."
+    )
+    button(at, "Same").click().run()
+    assert at.success[0].value.startswith("Merged the two records into one")
+    assert len(open_workspace(rutland.path).store().assets()) == before - 2
+
+
+def test_staff_see_only_the_export_tab(monkeypatch, rutland):
+    from assetmap.accounts import create_user
+
+    create_user(rutland.store(), "sam", "a long enough password 1", "staff", actor=ADMIN)
+    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(rutland.path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["assetmap.principal"] = Principal("sam", Role.STAFF)
+    at.run()
+    at.switch_page(DATA_PAGE).run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Export"]
+    assert not at.file_uploader
+    assert [b.label for b in at.get("download_button")][:3] == [
+        "GeoJSON",
+        "GeoPackage (QGIS)",
+        "CSV (spreadsheet)",
+    ]

@@ -540,10 +540,13 @@ def suggest_sites(
 
     Raises
     ------
+    TaxonomyError
+        If ``category`` is not a category code.
     ValueError
         If ``count`` < 1, there are no candidates or the weights do not fit.
     """
     p = _check_count(count)
+    load_taxonomy().category(category)  # an unknown code is an error, not an empty answer
     if len(candidates) == 0:
         msg = "No candidate sites: add community venues to the register or use grid cells."
         raise ValueError(msg)

@@ -16,6 +16,7 @@ import geopandas as gpd
 import streamlit as st
 
 from assetmap.basemap import StreetLines, street_lines
+from assetmap.match.needs import MatchContext, prepare_matching
 from assetmap.network import WalkGraph, build_walk_graph, load_network
 from assetmap.workspace import DB_FILENAME, open_workspace
 
@@ -85,3 +86,14 @@ def load_walk_graph(workspace_path: str, network_version: str) -> WalkGraph | No
     if not workspace.network_path.is_file():
         return None
     return build_walk_graph(load_network(workspace.network_path))
+
+
+@st.cache_resource(max_entries=2, ttl=_TTL, show_spinner="Preparing the register for matching…")
+def load_match_context(
+    workspace_path: str, data_version: str, network_version: str
+) -> MatchContext | None:
+    """Return the register snapped to the walking graph and indexed (None without a network)."""
+    graph = load_walk_graph(workspace_path, network_version)
+    if graph is None:
+        return None
+    return prepare_matching(load_assets(workspace_path, data_version), graph)

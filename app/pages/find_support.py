@@ -1,0 +1,235 @@
+"""Find support: from a start point and a person's needs, what they can walk to and use."""
+
+import datetime as dt
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app import auth, cache, state, widgets
+from assetmap.access import Operation, allowed
+from assetmap.errors import AssetMapError
+from assetmap.match.needs import Constraints, Goal, record_gap
+from assetmap.network import load_network
+from assetmap.opening_hours import DAY_CODES
+from assetmap.plans import create_plan, find_support, list_plans, log_referral, resolve_start
+from assetmap.reach import isochrones
+from assetmap.sheet import support_sheet_html, support_sheet_pdf
+from assetmap.taxonomy import load_taxonomy
+from assetmap.viz import build_asset_map
+from assetmap.workspace import open_workspace
+
+st.title("Find support")
+
+path = state.workspace_path()
+if path is None:
+    widgets.no_workspace_message()
+    st.stop()
+principal = auth.require_principal(path, Operation.FIND_SUPPORT)
+
+try:
+    version = cache.data_version(path)
+    net_version = cache.network_version(path)
+    context = cache.load_match_context(path, version, net_version)
+    workspace = open_workspace(path)
+except AssetMapError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+if context is None:
+    st.info("This workspace has no walking network yet: import OpenStreetMap data first.")
+    st.stop()
+
+taxonomy = load_taxonomy()
+need_labels = {code: need.label for code, need in taxonomy.needs.items()}
+
+with st.form("find_support"):
+    start_text = st.text_input(
+        "Start point", placeholder="A postcode (LE15 6AA), LAT,LON, or a street or place name"
+    )
+    needs = st.multiselect(
+        "Needs", list(need_labels), format_func=need_labels.__getitem__, max_selections=6
+    )
+    words = st.text_input("Or in the person's words", placeholder="e.g. somewhere to volunteer")
+    left, middle, right = st.columns(3)
+    minutes = left.slider("Most minutes' walk", 5, 60, 20, step=5)
+    age = middle.number_input("Age (0 = not given)", 0, 120, 0)
+    days = right.multiselect("Days they can go", list(DAY_CODES))
+    left, middle, right = st.columns(3)
+    time_from = left.time_input("From", dt.time(9, 0), step=1800)
+    time_to = middle.time_input("Until", dt.time(17, 0), step=1800)
+    women_only = right.checkbox("Wants women-only services")
+    free_only = right.checkbox("Free only")
+    wheelchair = right.checkbox("Needs wheelchair access")
+    submitted = st.form_submit_button("Find support", type="primary")
+
+if submitted:
+    try:
+        goals = [Goal(need=code) for code in needs]
+        if words.strip():
+            goals.append(Goal(text=words))
+        window = (time_from.strftime("%H:%M"), time_to.strftime("%H:%M"))
+        constraints = Constraints(
+            women_only_wanted=True if women_only else None,
+            age=int(age) or None,
+            free_only=free_only,
+            available=tuple((day, *window) for day in days),
+            wheelchair=wheelchair,
+            max_minutes=float(minutes),
+        )
+        start = resolve_start(workspace, start_text, graph=context.graph)
+        _, matches = find_support(
+            workspace, start, goals, constraints, principal=principal, context=context
+        )
+    except AssetMapError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+    st.session_state[state.FIND_RESULT] = {
+        "start": start,
+        "goals": [g.to_record() for g in goals],
+        "constraints": constraints.to_record(),
+        "matches": [
+            {"goal": m.goal.to_record(), "gap": m.gap, "excluded": m.excluded,
+             "results": m.results}
+            for m in matches
+        ],
+    }  # fmt: skip
+    st.session_state.pop(state.FIND_PDF, None)
+
+result = st.session_state.get(state.FIND_RESULT)
+if not result:
+    st.caption("Give a start point and at least one need (or some words), then **Find support**.")
+    st.stop()
+
+start = result["start"]
+limit = float(result["constraints"]["max_minutes"])
+st.caption(
+    f"From **{widgets.md_escape(start.label)}** (area {widgets.md_escape(start.area or '?')}), "
+    f"within {limit:.0f} minutes' walk. Services that would not take the person are left out; "
+    "anything to check is under *Check*."
+)
+
+all_rows = []
+for number, match in enumerate(result["matches"], start=1):
+    goal = match["goal"]
+    heading = need_labels.get(goal["need"] or "", "") or goal["text"]
+    st.subheader(f"{number}. {heading}")
+    if match["excluded"]:
+        left_out = ", ".join(f"{n} {why}" for why, n in sorted(match["excluded"].items()))
+        st.caption(f"Not offered: {left_out}.")
+    if match["gap"]:
+        st.warning(match["gap"], icon=":material/search_off:")
+        if goal["need"] and start.area and st.button("Record this gap", key=f"gap_{number}"):
+            try:
+                record_gap(
+                    workspace.store(), need=goal["need"], area=start.area,
+                    lon=start.coarse_lon, lat=start.coarse_lat, note=match["gap"],
+                    principal=principal,
+                )  # fmt: skip
+                st.success("Gap recorded for the area (no personal details).")
+            except AssetMapError as exc:
+                st.error(str(exc), icon=":material/error:")
+        continue
+    table = match["results"]
+    all_rows.append(table)
+    columns = {"rank": "#", "name": "Name", "minutes": "Minutes", "why": "Why",
+               "warnings": "Check", "hours": "Open"}  # fmt: skip
+    st.dataframe(table[list(columns)].rename(columns=columns), hide_index=True, width="stretch")
+
+found = pd.concat(all_rows).drop_duplicates("id") if all_rows else pd.DataFrame()
+
+
+@st.fragment
+def _map() -> None:
+    ids = set(found["id"]) if len(found) else set()
+    shown = context.assets[context.assets["id"].isin(ids)]
+    try:
+        area = isochrones(context.graph, start.lon, start.lat, minutes=[limit])
+    except AssetMapError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    streets = cache.load_streets(path, net_version)
+    fmap = build_asset_map(
+        shown, taxonomy=taxonomy, leaflet_url=widgets.leaflet_url(), streets=streets
+    )
+    folium.GeoJson(
+        area.polygons[["minutes", "geometry"]],
+        name=f"Within {limit:.0f} minutes' walk",
+        style_function=lambda _: {"color": "#1f5fa8", "weight": 2, "fillOpacity": 0.08},
+    ).add_to(fmap)
+    west, south, east, north = (float(v) for v in area.polygons.total_bounds)
+    fmap.fit_bounds([[south, west], [north, east]])
+    st_folium(fmap, key="find_map", height=460, use_container_width=True, returned_objects=[])
+    st.caption(widgets.OSM_CREDIT)
+
+
+_map()
+
+if found.empty:
+    st.stop()
+
+names = dict(zip(found["id"], found["name"], strict=True))
+chosen = st.multiselect(
+    "Chosen services (for the sheet or a plan)",
+    list(names),
+    default=list(names)[:3],
+    format_func=names.__getitem__,
+    key=state.FIND_CHOSEN,
+)
+picked = found.set_index("id").loc[chosen].reset_index() if chosen else found.iloc[0:0]
+
+sheet_tab, plan_tab = st.tabs(["Support sheet", "Add to a plan"])
+with sheet_tab:
+    note = st.text_area("A note for the sheet (optional; nothing else about the person is shown)")
+    mark_start = st.checkbox("Mark the start point on the map", value=False)
+    if picked.empty:
+        st.info("Choose at least one service.")
+    else:
+        try:
+            network = load_network(workspace.network_path)
+            page = support_sheet_html(
+                picked, network=network, note=note or None,
+                start=(start.lon, start.lat) if mark_start else None,
+            )  # fmt: skip
+        except AssetMapError as exc:
+            st.error(str(exc), icon=":material/error:")
+            st.stop()
+        st.download_button("Download sheet (HTML)", page, "support-sheet.html", "text/html")
+        if st.button("Make a PDF"):
+            st.session_state[state.FIND_PDF] = support_sheet_pdf(page)
+        if st.session_state.get(state.FIND_PDF):
+            st.download_button(
+                "Download sheet (PDF)",
+                st.session_state[state.FIND_PDF],
+                "support-sheet.pdf",
+                "application/pdf",
+            )
+
+with plan_tab:
+    if not allowed(principal, Operation.CREATE_PLAN, owner_id=principal.user_id):
+        st.info("Your role cannot keep plans.")
+    elif picked.empty:
+        st.info("Choose at least one service.")
+    else:
+        plans = list_plans(workspace.store(), principal=principal)
+        options = ["(a new plan)", *plans["reference"].tolist()]
+        target = st.selectbox("Plan", options)
+        if st.button("Add as suggested", type="primary"):
+            try:
+                store = workspace.store()
+                if target == options[0]:
+                    plan = create_plan(
+                        store, start=start, principal=principal,
+                        goals=[Goal(**g) for g in result["goals"]],
+                        constraints=Constraints.from_record(result["constraints"]),
+                    )  # fmt: skip
+                else:
+                    plan_id = plans.loc[plans["reference"] == target, "id"].iloc[0]
+                    plan = {"id": plan_id, "reference": target}
+                for asset_id in picked["id"]:
+                    log_referral(store, plan["id"], asset_id, "suggested", principal=principal)
+                st.success(
+                    f"Added {len(picked)} service(s) to plan {plan['reference']} as suggested."
+                )
+            except AssetMapError as exc:
+                st.error(str(exc), icon=":material/error:")

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from support import RUTLAND_PBF, SHARED_DATA
+
+from assetmap.access import Principal, Role
+from assetmap.ingest.postcodes import read_postcodes, save_postcodes
+from assetmap.plans import PLAN_ENTITY, REFERRAL_ENTITY
+from assetmap.workspace import close_stores, import_osm, open_workspace
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+PAGE = "app/pages/find_support.py"
+PRINCIPAL = "assetmap.principal"
+POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
+ANA = Principal("ana", Role.STAFF)
+
+
+@pytest.fixture(scope="module")
+def rutland(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The Rutland register with Code-Point postcodes (SQLite: the app's own default)."""
+    mp = pytest.MonkeyPatch()
+    mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
+    workspace = import_osm(tmp_path_factory.mktemp("find_page") / "rutland", RUTLAND_PBF).workspace
+    save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
+    yield workspace.path
+    close_stores()
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def app_env(monkeypatch: pytest.MonkeyPatch, rutland: Path) -> None:
+    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(rutland))
+    st.cache_data.clear()
+
+
+def _page(principal: Principal = ANA) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[PRINCIPAL] = principal
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _find(at: AppTest, start: str, needs: list[str], minutes: int = 15) -> AppTest:
+    at.text_input[0].input(start)
+    at.multiselect[0].set_value(needs)
+    at.slider[0].set_value(minutes)
+    (submit,) = [b for b in at.button if b.label == "Find support"]
+    submit.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_finds_services_for_needs_from_a_postcode_with_a_walking_area_map(rutland):
+    at = _find(_page(), "LE15 6AA", ["ete", "drugs_alcohol"])
+    assert [h.value for h in at.subheader] == [
+        "1. Education, training and employment",
+        "2. Drugs and alcohol",
+    ]
+    table = at.dataframe[0].value
+    assert table.columns.tolist() == ["#", "Name", "Minutes", "Why", "Check", "Open"]
+    assert table.iloc[0]["Name"] == "Rutland County Library"
+    assert table["Minutes"].tolist() == sorted(table["Minutes"])
+    assert table.iloc[0]["Open"] == "Mon-Fri 09:30-17:00; Sat-Sun closed"
+    (gap,) = at.warning
+    assert gap.value == "Nothing for 'Drugs and alcohol' within 15 minutes' walk."
+    (component,) = at.get("component_instance")
+    assert component.proto.component_name == "streamlit_folium.st_folium"
+    assert "Within 15 minutes" in component.proto.json_args
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download sheet (HTML)"]
+
+
+def test_an_unknown_postcode_is_one_clear_error(rutland):
+    at = _find(_page(), "LE15 6ZZ", ["ete"])
+    (error,) = at.error
+    assert error.value == (
+        "LE15 6ZZ is not in the workspace's postcode table; nearest known sector: LE15 6"
+    )
+    assert len(at.dataframe) == 0
+
+
+def test_chosen_services_are_added_to_a_new_plan_as_suggested(rutland):
+    at = _find(_page(), "LE15 6AA", ["ete"], minutes=10)
+    chosen = at.multiselect(key="assetmap.find.chosen")
+    assert len(chosen.value) >= 1
+    (add,) = [b for b in at.button if b.label == "Add as suggested"]
+    add.click().run()
+    assert not at.exception, at.exception
+    (done,) = at.success
+    assert done.value.startswith(f"Added {len(chosen.value)} service(s) to plan P-")
+    store = open_workspace(rutland).store()
+    plans = store.records(PLAN_ENTITY)
+    assert plans["home_area"].tolist() == ["LE15 6"]
+    steps = store.records(REFERRAL_ENTITY)
+    assert sorted(steps["asset_id"]) == sorted(chosen.value)
+    assert set(steps["step"]) == {"suggested"}
+
+
+def test_a_lead_does_not_get_the_page(rutland):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[PRINCIPAL] = Principal("lee", Role.LEAD)
+    at.run()
+    with pytest.raises(Exception, match="find_support"):
+        at.switch_page(PAGE)

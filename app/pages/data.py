@@ -190,17 +190,22 @@ def _import_section() -> None:
         st.rerun()
 
 
-def _record_table(record: dict[str, Any]) -> pd.DataFrame:
-    rows = []
-    for field, label in SHOWN_FIELDS:
-        value = record.get(field)
-        if field == "categories":
-            value = ", ".join(
-                taxonomy.categories[c].plain_label if c in taxonomy.categories else c
-                for c in value or ()
-            )
-        rows.append((label, "" if value is None else str(value)))
-    return pd.DataFrame(rows, columns=["Field", "Value"])
+def _record_tables(records: list[dict[str, Any]]) -> list[pd.DataFrame]:
+    """Return one Field/Value table per record, leaving out fields both records lack."""
+    values = []
+    for record in records:
+        shown = {}
+        for field, label in SHOWN_FIELDS:
+            value = record.get(field)
+            if field == "categories":
+                value = ", ".join(
+                    taxonomy.categories[c].plain_label if c in taxonomy.categories else c
+                    for c in value or ()
+                )
+            shown[label] = "" if value is None else str(value)
+        values.append(shown)
+    labels = [label for _, label in SHOWN_FIELDS if any(v[label] for v in values)]
+    return [pd.DataFrame([(k, v[k]) for k in labels], columns=["Field", "Value"]) for v in values]
 
 
 def _review_section() -> None:
@@ -232,10 +237,13 @@ def _review_section() -> None:
         st.error(str(exc), icon=":material/error:")
         return
     left, right = st.columns(2)
-    for column, title, record in zip((left, right), ("Record A", "Record B"), records, strict=True):
+    tables = _record_tables(records)
+    for column, title, table in zip((left, right), ("Record A", "Record B"), tables, strict=True):
         column.markdown(f"**{title}**")
-        column.dataframe(_record_table(record), hide_index=True, width="stretch")
+        column.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+    # On the map, the tooltips say which record is which.
     pair = gpd.GeoDataFrame(pd.DataFrame(records), geometry="geometry", crs="EPSG:4326")
+    pair["name"] = ["A: " + str(records[0]["name"]), "B: " + str(records[1]["name"])]
     widgets.asset_map(
         pair, taxonomy=taxonomy, tiles=widgets.tile_choice(workspace.settings().get("tiles")),
         height=320,

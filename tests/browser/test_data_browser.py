@@ -1,0 +1,84 @@
+"""The Data page's duplicate review in a real browser, every non-local request blocked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Route
+
+from assetmap.access import Principal, Role
+from assetmap.imports import REVIEW_ENTITY, deduplicate, review_queue
+from assetmap.workspace import close_stores, open_workspace
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+ADMIN = Principal("browser-test", Role.ADMIN)
+
+
+def _queue_reviews(workspace: Path) -> tuple[str, str]:
+    """Run de-duplication on the workspace; return the names of the first queued pair."""
+    store = open_workspace(workspace).store()
+    deduplicate(store, principal=ADMIN)
+    first = review_queue(store, principal=ADMIN).iloc[0]
+    names = (str(first["name_a"]), str(first["name_b"]))
+    close_stores()
+    return names
+
+
+@pytest.mark.browser
+def test_duplicate_review_shows_both_records_on_a_map_and_takes_an_answer(
+    browser: Browser, streamlit_url: str, rutland_workspace: Path, artifacts: Path
+) -> None:
+    name_a, name_b = _queue_reviews(rutland_workspace)
+    assert (name_a, name_b) == ("Oakham Medical Practice", "Oakham Medical Practice")
+    external: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    context.route("**/*", only_local)
+    page = context.new_page()
+    try:
+        page.goto(f"{streamlit_url}/data", wait_until="domcontentloaded")
+        page.get_by_role("tab", name="Duplicates").click(timeout=60_000)
+        page.get_by_text("Are these the same place?").wait_for(timeout=60_000)
+        page.get_by_text("Record A").wait_for()
+        page.get_by_text("Record B").wait_for()
+        frame = page.frame_locator(MAP_IFRAME)
+        markers = frame.locator("path.leaflet-interactive")
+        markers.first.wait_for(state="attached", timeout=60_000)
+        page.wait_for_timeout(800)  # Leaflet fits the bounds; the tables finish drawing
+        assert markers.count() == 2
+        assert (
+            "© OpenStreetMap contributors"
+            in frame.locator(".leaflet-control-attribution").inner_text()
+        )
+        tips = set()
+        for i in range(2):
+            markers.nth(i).hover(force=True)
+            tips.add(frame.locator(".leaflet-tooltip").last.inner_text(timeout=10_000))
+        assert tips == {f"A: {name_a}", f"B: {name_b}"}
+        page.mouse.move(5, 5)  # close the tooltip so both markers show in the screenshot
+        frame.locator(".leaflet-tooltip").first.wait_for(state="detached", timeout=10_000)
+        reasons = page.get_by_text("Why they may be the same:").inner_text()
+        assert "names 100% alike" in reasons
+        for label in ("Same", "Different", "Decide later"):
+            assert page.get_by_role("button", name=label, exact=True).is_visible()
+        page.get_by_text("Are these the same place?").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / "duplicate_review.png"), full_page=True)
+
+        page.get_by_role("button", name="Decide later", exact=True).click()
+        page.get_by_text("Moved this pair to the end of the queue.").wait_for(timeout=30_000)
+    finally:
+        context.close()
+    assert external == []
+    reviews = open_workspace(rutland_workspace).store().records(REVIEW_ENTITY)
+    close_stores()
+    assert "later" in set(reviews["status"])

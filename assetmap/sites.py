@@ -51,19 +51,24 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from assetmap.access import Operation, Principal, require
 from assetmap.areas import area_of_points
 from assetmap.coverage import Coverage, Demand, asset_categories
 from assetmap.network import FloatArray, IntArray, WalkGraph, snap_points
 from assetmap.reach import nearest_times, point_times, travel_time_matrix
+from assetmap.records import GAP_ENTITY
 from assetmap.schema import STORAGE_CRS
+from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "VENUE_CATEGORIES",
     "MaxCover",
     "SiteSuggestion",
+    "area_minutes",
     "candidate_sites",
     "gap_areas",
+    "reported_gaps",
     "solve_max_cover",
     "suggest_sites",
 ]
@@ -79,15 +84,46 @@ Method = Literal["auto", "milp", "greedy"]
 # --- Gaps -------------------------------------------------------------------------------
 
 
-def gap_areas(
+def reported_gaps(store: Store, *, principal: Principal) -> pd.DataFrame:
+    """Return the open gap records, without who reported them.
+
+    Parameters
+    ----------
+    store
+        The register.
+    principal
+        The caller; needs :attr:`Operation.VIEW_DASHBOARD`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``need``, ``category``, ``area``, ``lon``, ``lat``, ``note``,
+        ``valid_from`` (absent fields are ``None``).
+
+    Raises
+    ------
+    AccessDeniedError
+        If the caller may not view the dashboard.
+    """
+    require(principal, Operation.VIEW_DASHBOARD)
+    columns = ["id", "need", "category", "area", "lon", "lat", "note", "valid_from"]
+    records = store.records(GAP_ENTITY)
+    if records.empty:
+        return pd.DataFrame(columns=columns)
+    if "status" in records.columns:
+        records = records[records["status"].fillna("open") == "open"]
+    return records.reindex(columns=columns).reset_index(drop=True)
+
+
+def area_minutes(
     result: Coverage,
     areas: gpd.GeoDataFrame,
-    gaps: pd.DataFrame,
     *,
     category: str,
+    gaps: pd.DataFrame | None = None,
     taxonomy: Taxonomy | None = None,
 ) -> gpd.GeoDataFrame:
-    """Return the areas beyond the limit for a category, with the gap records reported there.
+    """Return every area with its minutes to the nearest asset of a category and its gaps.
 
     A gap record counts for the category when it names the category, or
     names no category and a need the category serves. It lies in an area
@@ -99,32 +135,39 @@ def gap_areas(
         Coverage from :func:`assetmap.coverage.coverage`.
     areas
         The same area table the coverage was measured on.
-    gaps
-        Gap records (``store.records("gap")``; may be empty). Only open
-        ones are used.
     category
         The category code.
+    gaps
+        Gap records (:func:`reported_gaps`); only open ones are used.
     taxonomy
         Maps the category to its needs; the project's taxonomy by default.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per area beyond the limit, most deprived first (by IMD
-        score, then minutes): ``area_code``, ``area_name``, ``minutes``,
-        ``share_within``, ``imd_score``, ``imd_decile``, ``n_gaps``, ``gap_notes``
-        (tuple of the reported notes), ``geometry``.
+        In the order of ``areas``: ``area_code``, ``area_name``, ``minutes``,
+        ``share_within``, ``covered``, ``imd_score``, ``imd_decile``, ``n_gaps``,
+        ``gap_notes`` (tuple of the notes reported), ``geometry``.
+
+    Raises
+    ------
+    TaxonomyError
+        If ``category`` is not a category code.
     """
     tax = load_taxonomy() if taxonomy is None else taxonomy
     needs = set(tax.category(category).needs)
-    rows = result.by_area[(result.by_area["category"] == category) & ~result.by_area["covered"]]
-    beyond = areas.merge(
-        rows[["area_code", "minutes", "share_within"]], on="area_code", how="inner"
+    rows = result.by_area[result.by_area["category"] == category]
+    table = areas[["area_code", "area_name", "imd_score", "imd_decile", "geometry"]].merge(
+        rows[["area_code", "minutes", "share_within", "covered"]], on="area_code", how="left"
     )
-    notes: dict[int, list[str]] = {i: [] for i in range(len(beyond))}
-    relevant = _relevant_gaps(gaps, category, needs)
-    if len(relevant) and len(beyond):
-        code_at = {code: i for i, code in enumerate(beyond["area_code"].tolist())}
+    missing = table["minutes"].isna()
+    table.loc[missing, "minutes"] = np.inf  # a category with no asset anywhere
+    table.loc[missing, "share_within"] = 0.0
+    table["covered"] = table["minutes"] <= result.minutes
+    notes: dict[int, list[str]] = {i: [] for i in range(len(table))}
+    relevant = _relevant_gaps(pd.DataFrame() if gaps is None else gaps, category, needs)
+    if len(relevant) and len(table):
+        code_at = {code: i for i, code in enumerate(table["area_code"].tolist())}
         nothing = pd.Series([None] * len(relevant), index=relevant.index, dtype=object)
         lon = pd.to_numeric(
             relevant["lon"] if "lon" in relevant.columns else nothing, errors="coerce"
@@ -136,7 +179,7 @@ def gap_areas(
         has_point = (lon.notna() & lat.notna()).to_numpy()
         if has_point.any():
             located[has_point] = area_of_points(
-                beyond, lon.to_numpy()[has_point], lat.to_numpy()[has_point]
+                table, lon.to_numpy()[has_point], lat.to_numpy()[has_point]
             )
         named = relevant["area"].tolist() if "area" in relevant.columns else [None] * len(relevant)
         texts = relevant["note"].tolist() if "note" in relevant.columns else [None] * len(relevant)
@@ -144,25 +187,58 @@ def gap_areas(
             position = code_at.get(area_code, where) if isinstance(area_code, str) else where
             if position >= 0:
                 notes[position].append(note if isinstance(note, str) else "")
-    out = beyond.assign(
-        n_gaps=[len(notes[i]) for i in range(len(beyond))],
-        gap_notes=[tuple(n for n in notes[i] if n) for i in range(len(beyond))],
-    )
-    out = out.sort_values(
-        ["imd_score", "minutes"], ascending=[False, False], na_position="last", kind="stable"
-    ).reset_index(drop=True)
+    table["n_gaps"] = [len(notes[i]) for i in range(len(table))]
+    table["gap_notes"] = [tuple(n for n in notes[i] if n) for i in range(len(table))]
     columns = [
         "area_code",
         "area_name",
         "minutes",
         "share_within",
+        "covered",
         "imd_score",
         "imd_decile",
         "n_gaps",
         "gap_notes",
         "geometry",
     ]
-    return gpd.GeoDataFrame(out[columns], geometry="geometry", crs=STORAGE_CRS)
+    return gpd.GeoDataFrame(table[columns], geometry="geometry", crs=STORAGE_CRS)
+
+
+def gap_areas(
+    result: Coverage,
+    areas: gpd.GeoDataFrame,
+    gaps: pd.DataFrame,
+    *,
+    category: str,
+    taxonomy: Taxonomy | None = None,
+) -> gpd.GeoDataFrame:
+    """Return the areas beyond the limit for a category, with the gap records reported there.
+
+    Parameters
+    ----------
+    result
+        Coverage from :func:`assetmap.coverage.coverage`.
+    areas
+        The same area table the coverage was measured on.
+    gaps
+        Gap records (:func:`reported_gaps`; may be empty).
+    category
+        The category code.
+    taxonomy
+        Maps the category to its needs; the project's taxonomy by default.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows of :func:`area_minutes` not covered, most deprived first
+        (by IMD score, then minutes), without ``covered``.
+    """
+    table = area_minutes(result, areas, category=category, gaps=gaps, taxonomy=taxonomy)
+    beyond = table[~table["covered"]].drop(columns="covered")
+    beyond = beyond.sort_values(
+        ["imd_score", "minutes"], ascending=[False, False], na_position="last", kind="stable"
+    ).reset_index(drop=True)
+    return gpd.GeoDataFrame(beyond, geometry="geometry", crs=STORAGE_CRS)
 
 
 def _relevant_gaps(gaps: pd.DataFrame, category: str, needs: set[str]) -> pd.DataFrame:

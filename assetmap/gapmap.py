@@ -1,0 +1,252 @@
+"""The gap map: minutes on foot to the nearest service, per area, with IMD and suggested sites.
+
+:func:`build_gap_map` is pure (the same tables give the same map) and works
+offline: it starts from :func:`assetmap.viz.build_asset_map` (local Leaflet,
+configurable tiles, "© OpenStreetMap contributors", the category's services
+as markers) and adds a choropleth of areas, an optional IMD 2019 overlay
+(outlines, so the minutes stay readable) and the suggested sites. Every
+string from the data is HTML-escaped before it reaches the page.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> areas = gpd.GeoDataFrame(
+...     {"area_code": ["E01"], "area_name": ["Oakham <North>"], "minutes": [7.5],
+...      "imd_decile": [3], "n_gaps": [1]},
+...     geometry=[box(-0.74, 52.66, -0.72, 52.68)], crs="EPSG:4326")
+>>> fmap = build_gap_map(areas, minutes=15)
+>>> html_text = fmap.get_root().render()
+>>> "lt;North" in html_text, "<North>" in html_text  # escaped, never raw
+(True, False)
+>>> [label for label, _ in gap_legend(15)][:2]
+['up to 8 min', 'up to 15 min']
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from typing import Any, Final
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
+
+from assetmap.schema import empty_assets
+from assetmap.taxonomy import Taxonomy
+from assetmap.viz import DEFAULT_LEAFLET_URL, TileConfig, build_asset_map
+
+__all__ = ["IMD_COLOURS", "MINUTE_COLOURS", "build_gap_map", "gap_legend"]
+
+#: Within the limit (greens) to well beyond it (reds), then not reached at all.
+MINUTE_COLOURS: Final = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
+#: IMD 2019 outlines: deciles 1-2, 3-4, 5-10.
+IMD_COLOURS: Final = ("#3f007d", "#807dba", "#bcbddc")
+_STEPS: Final = (0.5, 1.0, 1.5, 2.0)  # multiples of the limit
+
+
+def gap_legend(minutes: float) -> list[tuple[str, str]]:
+    """Return ``(label, colour)`` for each class of the choropleth."""
+    edges = [math.ceil(minutes * f) for f in _STEPS]
+    labels = [f"up to {edges[0]} min", f"up to {edges[1]} min"]
+    labels += [f"up to {edges[2]} min", f"up to {edges[3]} min"]
+    labels += [f"over {edges[3]} min", "none within the search"]
+    return list(zip(labels, MINUTE_COLOURS, strict=True))
+
+
+def _minute_colour(value: float, minutes: float) -> str:
+    if not math.isfinite(value):
+        return MINUTE_COLOURS[-1]
+    for colour, factor in zip(MINUTE_COLOURS, _STEPS, strict=False):
+        if value <= math.ceil(minutes * factor):
+            return colour
+    return MINUTE_COLOURS[4]
+
+
+def _imd_style(decile: Any) -> dict[str, Any] | None:
+    try:
+        value = int(decile)
+    except (TypeError, ValueError):
+        return None
+    colour = IMD_COLOURS[0] if value <= 2 else IMD_COLOURS[1] if value <= 4 else IMD_COLOURS[2]
+    weight = 4 if value <= 2 else 3 if value <= 4 else 1
+    return {"color": colour, "weight": weight, "fillOpacity": 0.0, "dashArray": "6 4"}
+
+
+class _Legend(MacroElement):
+    """A legend box in the map corner (so screenshots and prints keep it)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "assetmap-legend");
+                div.style.background = "white";
+                div.style.padding = "6px 8px";
+                div.style.font = "12px sans-serif";
+                div.style.borderRadius = "4px";
+                div.style.boxShadow = "0 1px 4px rgba(0,0,0,0.3)";
+                div.innerHTML = {{ this.html_js }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Legend"
+        # JSON string literal, with the characters that could end a <script> escaped.
+        text = json.dumps(html_text)
+        for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+            text = text.replace(raw, escaped)
+        self.html_js = text
+
+
+def _legend_html(title: str, minutes: float, *, imd: bool) -> str:
+    rows = [f"<b>{html.escape(title)}</b>"]
+    for label, colour in gap_legend(minutes):
+        rows.append(
+            f'<div><span style="display:inline-block;width:12px;height:12px;'
+            f'background:{colour};margin-right:4px;opacity:0.8"></span>{html.escape(label)}</div>'
+        )
+    if imd:
+        rows.append("<b>IMD 2019 (outline)</b>")
+        for label, colour in zip(
+            ("decile 1-2", "decile 3-4", "decile 5-10"), IMD_COLOURS, strict=True
+        ):
+            rows.append(
+                f'<div><span style="display:inline-block;width:12px;height:3px;'
+                f'background:{colour};margin:0 4px 3px 0"></span>{label}</div>'
+            )
+    rows.append('<div><span style="color:#000">&#9679;</span> suggested site</div>')
+    return "".join(rows)
+
+
+def build_gap_map(
+    areas: gpd.GeoDataFrame,
+    *,
+    minutes: float,
+    title: str = "Minutes on foot to the nearest",
+    services: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    imd_overlay: bool = False,
+    taxonomy: Taxonomy | None = None,
+    tiles: TileConfig | None = None,
+    leaflet_url: str = DEFAULT_LEAFLET_URL,
+    height: str | int = "100%",
+) -> folium.Map:
+    """Draw the areas coloured by minutes to the nearest service, with optional overlays.
+
+    Parameters
+    ----------
+    areas
+        From :func:`assetmap.sites.area_minutes` (``area_code``, ``area_name``,
+        ``minutes``; ``imd_decile`` and ``n_gaps`` when present), EPSG:4326.
+    minutes
+        The walking limit (sets the colour classes).
+    title
+        Legend title.
+    services
+        Assets of the category (markers).
+    sites
+        Suggested sites (``rank``, ``name``, ``new_demand``, Points).
+    imd_overlay
+        Outline areas by IMD 2019 decile.
+    taxonomy
+        For the service markers' labels and colours.
+    tiles
+        Background tiles; none (offline) by default.
+    leaflet_url
+        Where Leaflet is served.
+    height
+        Map height.
+
+    Returns
+    -------
+    folium.Map
+    """
+    base = services if services is not None else empty_assets()
+    fmap = build_asset_map(
+        base, taxonomy=taxonomy, tiles=tiles, leaflet_url=leaflet_url, height=height
+    )
+    shown = areas.copy()
+    shown["colour"] = [_minute_colour(float(m), minutes) for m in shown["minutes"]]
+    shown["label"] = [html.escape(str(n)) for n in shown["area_name"]]
+    shown["walk"] = [
+        f"{m:.1f} min" if math.isfinite(float(m)) else "none within the search"
+        for m in shown["minutes"]
+    ]
+    fields, aliases = ["label", "walk"], ["Area", "Walk to nearest"]
+    if "imd_decile" in shown.columns:
+        shown["imd"] = [
+            "unknown" if pd.isna(v) else str(int(v)) for v in shown["imd_decile"].astype(object)
+        ]
+        fields.append("imd")
+        aliases.append("IMD decile")
+    if "n_gaps" in shown.columns:
+        shown["gaps"] = [str(int(v)) for v in shown["n_gaps"]]
+        fields.append("gaps")
+        aliases.append("Gaps reported")
+    keep = [*fields, "colour", "geometry"]
+    choropleth = folium.GeoJson(
+        shown[keep].__geo_interface__,
+        name=html.escape(title),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"],
+            "color": "#555555",
+            "weight": 0.6,
+            "fillOpacity": 0.65,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+    )
+    choropleth.add_to(fmap)
+    if imd_overlay and "imd_decile" in areas.columns:
+        outlined = shown[[_imd_style(v) is not None for v in shown["imd_decile"].astype(object)]]
+        deciles = {
+            code: _imd_style(v)
+            for code, v in zip(
+                outlined["area_code"], outlined["imd_decile"].astype(object), strict=True
+            )
+        }
+        outlined = outlined.assign(style_code=outlined["area_code"].astype(str))
+        folium.GeoJson(
+            outlined[["style_code", "label", "imd", "geometry"]].__geo_interface__,
+            name="IMD 2019 decile",
+            style_function=lambda f: deciles[f["properties"]["style_code"]],
+            interactive=False,
+        ).add_to(fmap)
+    if sites is not None and len(sites):
+        group = folium.FeatureGroup(name="Suggested sites", show=True)
+        for record in sites.to_dict("records"):
+            point = record["geometry"]
+            label = html.escape(f"{record.get('rank', '')}. {record.get('name', '')}")
+            extra = record.get("new_demand")
+            if extra is not None:
+                label += html.escape(f" (+{float(extra):g} newly within reach)")
+            folium.CircleMarker(
+                location=[float(point.y), float(point.x)],
+                radius=9,
+                color="#ffffff",
+                weight=3,
+                fill=True,
+                fill_color="#000000",
+                fill_opacity=1.0,
+                tooltip=label,
+            ).add_to(group)
+        group.add_to(fmap)
+    _Legend(_legend_html(title, minutes, imd=imd_overlay)).add_to(fmap)
+    if not any(isinstance(c, folium.LayerControl) for c in fmap._children.values()):
+        folium.LayerControl(collapsed=False).add_to(fmap)
+    if len(areas):
+        west, south, east, north = (float(v) for v in areas.total_bounds)
+        fmap.fit_bounds([[south, west], [north, east]], padding=(10, 10))
+    return fmap

@@ -27,7 +27,9 @@ import io
 import logging
 import math
 import re
+import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +41,7 @@ import numpy.typing as npt
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from assetmap.errors import IngestError, NoAssetsError, SchemaError
+from assetmap.errors import AssetMapError, IngestError, NoAssetsError, SchemaError
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
     bng_to_wgs84,
@@ -452,7 +454,9 @@ def _read_csv(
             chunksize=limits.chunk_rows,
             engine="c",
         )
-        with reader:
+        with reader, warnings.catch_warnings():
+            # a row longer than the header would be cut silently (ParserWarning)
+            warnings.simplefilter("error", pd.errors.ParserWarning)
             for chunk in reader:
                 chunks.append(chunk)
                 rows += len(chunk)
@@ -477,6 +481,12 @@ def _read_csv(
         raise IngestError(msg) from exc
     except pd.errors.EmptyDataError as exc:
         msg = f"{name} is empty."
+        raise IngestError(msg) from exc
+    except pd.errors.ParserWarning as exc:
+        msg = (
+            f"{name}: a row has more cells than the header "
+            "(a stray delimiter or an unclosed quote?)."
+        )
         raise IngestError(msg) from exc
     if chunks and chunks[0].shape[1] != len(headers):
         headers = _clean_headers(list(chunks[0].columns))
@@ -576,6 +586,20 @@ def _read_xlsx(
             chunks.append(pd.DataFrame(batch, columns=headers, dtype=str))
         if progress is not None:
             progress(rows, rows)
+    except AssetMapError:
+        raise
+    except (
+        zlib.error,
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        KeyError,
+        ValueError,
+        TypeError,
+        SyntaxError,
+    ) as exc:  # a damaged part inside the zip (xml.etree ParseError: SyntaxError)
+        msg = f"{name} is a damaged Excel .xlsx workbook ({type(exc).__name__}: {exc})."
+        raise IngestError(msg) from exc
     finally:
         workbook.close()
     frame = _finish(chunks, headers, header_at + 2, name, limits)

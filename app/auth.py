@@ -23,6 +23,8 @@ from assetmap.workspace import open_workspace
 
 PRINCIPAL: Final = "assetmap.principal"  # Principal of the signed-in user (or participant)
 LOCAL_ADMIN_ID: Final = "local-admin"
+LOCAL_ROLE: Final = "assetmap.local_role"  # Role chosen in local mode (no accounts)
+LOCAL_ROLES: Final = (Role.ADMIN, Role.STAFF, Role.LEAD, Role.FACILITATOR)
 
 
 def workspace_has_accounts(workspace_path: str) -> bool:
@@ -45,8 +47,32 @@ def current_principal(workspace_path: str | None) -> Principal | None:
     if isinstance(chosen, Principal):
         return chosen
     if workspace_path is not None and not workspace_has_accounts(workspace_path):
-        return Principal(LOCAL_ADMIN_ID, Role.ADMIN, label="Local administrator")
+        role = st.session_state.get(LOCAL_ROLE, Role.ADMIN)
+        role = role if role in LOCAL_ROLES else Role.ADMIN
+        label = "Local administrator" if role is Role.ADMIN else f"Local user as {role.value}"
+        return Principal(LOCAL_ADMIN_ID, role, label=label)
     return None
+
+
+def local_role_picker(workspace_path: str | None) -> None:
+    """In local mode (no accounts), let the person at the keyboard choose a role in the sidebar.
+
+    A workspace with no accounts is one person's copy (the demo, a laptop in a
+    session); trying the app as staff, a lead or a facilitator shows exactly what
+    that role would see. Once accounts exist, roles come from sign-in only.
+    """
+    if workspace_path is None or isinstance(st.session_state.get(PRINCIPAL), Principal):
+        return
+    if workspace_has_accounts(workspace_path):
+        return
+    st.sidebar.selectbox(
+        "Working as",
+        LOCAL_ROLES,
+        key=LOCAL_ROLE,
+        format_func=lambda role: role.value.capitalize(),
+        help="This workspace has no accounts (local mode). Choose a role to see what it sees; "
+        "create an account (`assetmap user add`) to make everyone sign in.",
+    )
 
 
 def sign_out() -> None:

@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from app import auth, cache, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
-from assetmap.match.needs import Constraints, Goal, record_gap
+from assetmap.match.needs import Constraints, Goal, MatchContext, record_gap
 from assetmap.network import load_network
 from assetmap.opening_hours import DAY_CODES
 from assetmap.plans import create_plan, find_support, list_plans, log_referral, resolve_start
@@ -140,15 +140,15 @@ found = pd.concat(all_rows).drop_duplicates("id") if all_rows else pd.DataFrame(
 
 
 @st.fragment
-def _map() -> None:
+def _map(match_context: MatchContext, workspace_path: str) -> None:
     ids = set(found["id"]) if len(found) else set()
-    shown = context.assets[context.assets["id"].isin(ids)]
+    shown = match_context.assets[match_context.assets["id"].isin(ids)]
     try:
-        area = isochrones(context.graph, start.lon, start.lat, minutes=[limit])
+        area = isochrones(match_context.graph, start.lon, start.lat, minutes=[limit])
     except AssetMapError as exc:
         st.error(str(exc), icon=":material/error:")
         return
-    streets = cache.load_streets(path, net_version)
+    streets = cache.load_streets(workspace_path, net_version)
     fmap = build_asset_map(
         shown, taxonomy=taxonomy, leaflet_url=widgets.leaflet_url(), streets=streets
     )
@@ -163,7 +163,7 @@ def _map() -> None:
     st.caption(widgets.OSM_CREDIT)
 
 
-_map()
+_map(context, path)
 
 if found.empty:
     st.stop()

@@ -177,6 +177,11 @@ BAD_INPUT = [
     ("noname.csv", b"Post Code,Tel\nLE15 6HW,01572\n", "No column looks like a name"),
     ("broken.json", b'{"id": "x",\n "name" "y"}', "broken.json"),
     ("sheet.xlsx", b"Name,Postcode\n", "named like an Excel workbook but is not one"),
+    (
+        "mixed.csv",
+        "Name,Postcode\nCafé,LE15 6HW\n".encode() + "Crèche,LE15 6HW\n".encode("cp1252"),
+        "mixed.csv mixes text encodings: line 3 is not UTF-8",
+    ),
 ]
 
 

@@ -229,6 +229,14 @@ def _no_name(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "noname.csv", [["Post Code", "Tel"], ["LE15 6HW", "01572"]])
 
 
+def _wrong_encoding(tmp_path: Path) -> Path:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        "Name,lat,lon\nCafé,52.67,-0.73\n".encode() + "Crèche,52.67,-0.72\n".encode("cp1252")
+    )
+    return path
+
+
 def _malformed_json(tmp_path: Path) -> Path:
     return DATA / "hsds" / "broken.json"
 
@@ -238,6 +246,7 @@ BAD_FILES = {
     "empty file": (_empty, IngestError, "empty.csv is empty"),
     "no name column": (_no_name, SchemaError, "No column looks like a name"),
     "malformed JSON": (_malformed_json, IngestError, r"broken.json.*line 3"),
+    "wrong encoding": (_wrong_encoding, IngestError, "mixed.csv mixes text encodings: line 3"),
 }
 
 

@@ -314,6 +314,40 @@ def _read_source(
     return data, name
 
 
+_UTF8_MULTIBYTE: Final = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _line_of(data: bytes, offset: int, encoding: str) -> int:
+    """Return the 1-based line of the byte at ``offset`` (in the file's own encoding)."""
+    return data[:offset].decode(encoding, errors="replace").count("\n") + 1
+
+
+def _bad_bytes(error: UnicodeDecodeError) -> str:
+    bad = error.object[error.start : min(error.end, error.start + 4)]
+    return "byte" + ("s " if len(bad) > 1 else " ") + " ".join(f"0x{b:02X}" for b in bad)
+
+
+def _refuse_mixed_encodings(data: bytes, error: UnicodeDecodeError, name: str) -> None:
+    """Refuse a file whose lines are partly UTF-8 and partly another encoding.
+
+    Decoding such a file as Windows-1252 would silently turn every UTF-8 "é"
+    into "Ã©"; a file wholly in one encoding passes.
+    """
+    utf8 = _UTF8_MULTIBYTE.search(data)
+    if utf8 is None:
+        return
+    bad_line = _line_of(data, error.start, "latin-1")
+    good_line = _line_of(data, utf8.start(), "latin-1")
+    msg = (
+        f"{name} mixes text encodings: line {bad_line:,} is not UTF-8 "
+        f"({_bad_bytes(error)}) but line {good_line:,} is. Save the whole file as "
+        "UTF-8 CSV (Excel: 'CSV UTF-8') and import it again."
+    )
+    raise IngestError(msg)
+
+
 def _decode(data: bytes, name: str) -> tuple[str, str]:
     """Return the text of a CSV and the encoding used."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -336,15 +370,25 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             raise IngestError(msg)
         else:
             encodings = ("utf-8", "cp1252", "latin-1")
+    first_error: UnicodeDecodeError | None = None
     for encoding in encodings:
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
             continue
         break
     else:
-        msg = f"{name} cannot be decoded as {encodings[0]}; save it as UTF-8 CSV."
-        raise IngestError(msg)
+        where = (
+            f": line {_line_of(data, first_error.start, encodings[0]):,} holds "
+            f"{_bad_bytes(first_error)}"
+            if first_error is not None
+            else ""
+        )
+        msg = f"{name} cannot be decoded as {encodings[0]}{where}; save it as UTF-8 CSV."
+        raise IngestError(msg) from first_error
+    if encoding != encodings[0] and first_error is not None and encodings[0] == "utf-8":
+        _refuse_mixed_encodings(data, first_error, name)
     sample_text = text[:65_536]
     controls = sum(1 for ch in sample_text if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\x7f")
     if controls > max(20, len(sample_text) // 100) or "\x00" in sample_text:
@@ -527,7 +571,16 @@ def _read_xlsx(
         raise IngestError(msg)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except (
+        zlib.error,  # a damaged deflate stream in a part read on opening (found by hypothesis)
+        zipfile.BadZipFile,
+        EOFError,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+        SyntaxError,
+    ) as exc:
         msg = f"{name} is not a readable Excel .xlsx workbook ({type(exc).__name__}: {exc})."
         raise IngestError(msg) from exc
     try:

@@ -400,6 +400,25 @@ def test_reads_common_encodings_and_delimiters(encoding, delimiter):
     ]
 
 
+def test_wrong_encoding_names_the_line_instead_of_garbling_it():
+    # A UTF-8 BOM promises UTF-8, but line 3 was typed in Windows-1252.
+    with pytest.raises(
+        IngestError,
+        match=r"^bom.csv cannot be decoded as utf-8-sig: line 3 holds byte 0xE9; save it as UTF-8",
+    ):
+        read_table(
+            b"\xef\xbb\xbfName,Postcode\nShop,LE15 6HW\nCaf\xe9,LE15 6HW\n", filename="bom.csv"
+        )
+    # Rows pasted from two programs: decoding it all as Windows-1252 would turn
+    # line 2's UTF-8 "Café" into "CafÃ©" without a word.
+    mixed = "Name,Postcode\nCafé,LE15 6HW\n".encode() + "Crèche,LE15 6HW\n".encode("cp1252")
+    with pytest.raises(
+        IngestError,
+        match=r"^mixed.csv mixes text encodings: line 3 is not UTF-8 \(byte 0xE8\) but line 2 is",
+    ):
+        read_table(mixed, filename="mixed.csv")
+
+
 def test_skips_a_title_above_the_header_and_keeps_row_numbers():
     frame = read_table(
         b"Rutland community directory 2024\n\nName,Postcode,Phone\nOakham Library,LE15 6HW,1\n",

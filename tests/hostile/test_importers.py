@@ -16,6 +16,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from hostile._hostile import hostile, hostile_text
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -228,3 +229,27 @@ def test_osm_files_give_an_extract_or_an_assetmap_error(
         except AssetMapError:
             return
     assert len(extract.assets) <= len(tag_rows)
+
+
+def test_a_damaged_deflate_stream_read_on_opening_is_an_ingest_error() -> None:
+    """Found by the long hypothesis run: zlib.error escaped from ``load_workbook``."""
+    import zipfile
+
+    from assetmap.errors import IngestError
+    from assetmap.ingest.tabular import TabularLimits
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["name", "postcode"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo("xl/styles.xml")
+    # the compressed bytes start after the 30-byte local header, its name and extra field
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for offset in range(2, 40):  # corrupt the stream (not just the CRC) inside styles.xml
+        data[start + offset] ^= 0xFF
+    with pytest.raises(IngestError, match=r"^damaged\.xlsx is "):
+        read_table(bytes(data), filename="damaged.xlsx", limits=TabularLimits())

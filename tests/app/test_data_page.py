@@ -107,6 +107,33 @@ def test_upload_shows_mapping_and_report_and_refuses_until_rows_are_skipped(monk
     assert len(open_workspace(rutland.path).store().assets()) == before + 4
 
 
+def test_preview_shows_how_each_category_text_was_matched(monkeypatch, rutland):
+    at = upload(data_page(monkeypatch, rutland), "rutland_directory.csv", DIRECTORY.read_bytes())
+    (categories,) = at.expander
+    assert categories.label == "How categories were matched"
+    shown = categories.dataframe[0].value
+    matched = {
+        text: list(codes) for text, codes in zip(shown["text"], shown["categories"], strict=True)
+    }
+    assert matched == {
+        "Library": ["library"],
+        "Food Bank": ["food_support"],
+        "Community centre": ["community_centre"],
+        "Village hall": ["community_centre"],
+        "Advice": [],
+        "Women's group": ["womens_support"],
+        "Youth club": ["family_support", "youth_services"],
+        "Sport": ["sport_fitness"],
+        "Job centre": ["employment_support"],
+    }
+    assert shown["rows"].tolist() == [3, 1, 1, 1, 1, 1, 1, 1, 1]
+    # the text that matched nothing is also a warning in the report
+    report = at.dataframe[-1].value
+    assert report[report["field"] == "categories"]["problem"].tolist() == [
+        "no category matches 'Advice'"
+    ]
+
+
 def test_overriding_a_column_changes_the_preview(monkeypatch, rutland):
     sheet = b"Contact,Walk,Latitude,Longitude\nSam,Oakham Walking Group,52.67,-0.73\n"
     at = upload(data_page(monkeypatch, rutland), "groups.csv", sheet)

@@ -30,6 +30,7 @@ from assetmap.ingest.hsds import (
     opening_hours_from_schedules,
     read_hsds,
 )
+from assetmap.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
 HSDS = ROOT.parent / "shared" / "data" / "hsds-3.0"
@@ -385,6 +386,31 @@ def test_export_ids_are_stable_and_derived_from_the_asset_id(oruk_assets):
     assert sal_ids == [str(uuid.uuid5(HSDS_NAMESPACE, f"{i}:service_at_location")) for i in IDS]
     # the two Women's Wellbeing assets share one organisation record
     assert first["services"][1]["organization_id"] == first["services"][2]["organization_id"]
+
+
+def test_taxonomy_terms_map_both_ways(oruk_assets):
+    taxonomy = load_taxonomy()
+    mapped = [c for c in taxonomy.categories.values() if c.hsds_terms]
+    # every mapped category (16 today), not one picked example
+    assert {"food_support", "housing_support", "peer_mentoring"} <= {c.code for c in mapped}
+    for category in mapped:
+        one = oruk_assets.iloc[[0]].copy()
+        one["categories"] = [(category.code,)]
+        (service,) = register_to_hsds(one)["services"]
+        terms = [
+            (a["taxonomy_term"]["taxonomy"], a["taxonomy_term"]["code"])
+            for a in service["attributes"]
+        ]
+        # out: the assetmap code and every term the taxonomy maps the category to
+        expected = [(t.vocabulary, t.code) for t in category.hsds_terms]
+        assert terms[: 1 + len(expected)] == [("assetmap", category.code), *expected]
+        # in: a feed that carries only the other vocabulary's terms gives the category back
+        service["attributes"] = [
+            a for a in service["attributes"] if a["taxonomy_term"]["taxonomy"] != "assetmap"
+        ]
+        again = assets_from_hsds(service)
+        assert again.assets["categories"].tolist() == [(category.code,)], category.code
+        assert set(again.terms["method"]) == {"hsds_term"}
 
 
 def test_import_export_import_gives_the_same_register(oruk_assets, tmp_path):

@@ -66,7 +66,6 @@ from assetmap.ingest.postcodes import (
     merge_postcodes,
     normalise_postcode,
     postcode_sector,
-    postcodes_from_assets,
 )
 from assetmap.match.needs import (
     Constraints,
@@ -161,18 +160,59 @@ class StartPoint:
     coarse_lat: float
 
 
-def workspace_postcodes(workspace: Workspace) -> PostcodeIndex:
+def workspace_postcodes(
+    workspace: Workspace, *, assets: pd.DataFrame | None = None
+) -> PostcodeIndex:
     """Return the workspace's postcode table, plus postcodes of its assets where it has none.
+
+    The merged table is cached per version of the saved file and of the
+    assets' postcodes, so a loaded workspace answers in microseconds.
+
+    Parameters
+    ----------
+    workspace
+        The open workspace.
+    assets
+        Its register, when already loaded (read from the store when omitted).
 
     Raises
     ------
     IngestError
         If the saved table is unreadable.
     """
-    from_assets = postcodes_from_assets(workspace.store().assets())
-    if workspace.postcodes_path.is_file():
-        return merge_postcodes(load_postcodes(workspace.postcodes_path), from_assets)
-    return from_assets
+    register = workspace.store().assets() if assets is None else assets
+    keyed: tuple[tuple[str, float, float], ...] = ()
+    if len(register) and "postcode" in register.columns:
+        points = register.geometry.representative_point()
+        keyed = tuple(
+            (code, float(lon), float(lat))
+            for code, lon, lat in zip(register["postcode"], points.x, points.y, strict=True)
+            if isinstance(code, str) and code
+        )
+    path = workspace.postcodes_path
+    try:
+        stat = path.stat()
+    except OSError:
+        stamp = None
+    else:
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    return _merged_postcodes(str(path), stamp, keyed)
+
+
+@functools.lru_cache(maxsize=8)
+def _merged_postcodes(
+    path: str, stamp: tuple[int, int] | None, asset_postcodes: tuple[tuple[str, float, float], ...]
+) -> PostcodeIndex:
+    """Return the saved table (when ``stamp`` says it exists) merged with asset postcodes."""
+    from_assets = PostcodeIndex.from_arrays(
+        [code for code, _, _ in asset_postcodes],
+        [lon for _, lon, _ in asset_postcodes],
+        [lat for _, _, lat in asset_postcodes],
+        source="asset postcodes",
+    )
+    if stamp is None:
+        return from_assets
+    return merge_postcodes(load_postcodes(path), from_assets)
 
 
 @functools.lru_cache(maxsize=4)
@@ -198,8 +238,11 @@ def _osm_places(path: str, mtime_ns: int) -> tuple[tuple[str, float, float], ...
     return tuple((name, lon, lat) for name, (lon, lat) in found.items())
 
 
-def _place_candidates(workspace: Workspace) -> list[tuple[str, float, float]]:
-    assets = workspace.store().assets()
+def _place_candidates(
+    workspace: Workspace, assets: pd.DataFrame | None
+) -> list[tuple[str, float, float]]:
+    if assets is None:
+        assets = workspace.store().assets()
     places: list[tuple[str, float, float]] = []
     for name, address, geometry in zip(
         assets["name"], assets["address"], assets.geometry, strict=True
@@ -215,8 +258,10 @@ def _place_candidates(workspace: Workspace) -> list[tuple[str, float, float]]:
     return places
 
 
-def _find_place(workspace: Workspace, text: str) -> tuple[str, float, float]:
-    places = _place_candidates(workspace)
+def _find_place(
+    workspace: Workspace, text: str, assets: pd.DataFrame | None
+) -> tuple[str, float, float]:
+    places = _place_candidates(workspace, assets)
     if not places:
         msg = f"No place called {text!r} in this workspace (it holds no named places yet)."
         raise QueryError(msg)
@@ -241,6 +286,7 @@ def resolve_start(
     *,
     graph: WalkGraph | None = None,
     postcodes: PostcodeIndex | None = None,
+    assets: pd.DataFrame | None = None,
 ) -> StartPoint:
     """Turn a postcode, ``"LAT,LON"``, (lat, lon) or a place or street name into a start point.
 
@@ -255,6 +301,9 @@ def resolve_start(
         another county); not checked when omitted.
     postcodes
         The postcode table (:func:`workspace_postcodes` when omitted).
+    assets
+        The register, when already loaded (for postcodes and place names;
+        read from the store when needed and omitted).
 
     Returns
     -------
@@ -269,7 +318,7 @@ def resolve_start(
     NetworkError
         Coordinates out of range, or far from the walking network.
     """
-    index = postcodes if postcodes is not None else workspace_postcodes(workspace)
+    index = postcodes if postcodes is not None else workspace_postcodes(workspace, assets=assets)
     if isinstance(text_or_latlon, tuple):
         lat, lon = (float(v) for v in text_or_latlon)
         kind, label = "coordinates", f"{lat:.5f},{lon:.5f}"
@@ -292,7 +341,7 @@ def resolve_start(
             lon, lat = index.locate(label)
             kind = "postcode"
         else:
-            label, lon, lat = _find_place(workspace, text)
+            label, lon, lat = _find_place(workspace, text, assets)
             kind = "place"
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         msg = f"({lat}, {lon}) is not a latitude and longitude; write them like 52.670,-0.727."
@@ -879,7 +928,7 @@ def find_support(
     point = (
         start
         if isinstance(start, StartPoint)
-        else resolve_start(workspace, start, graph=context.graph)
+        else resolve_start(workspace, start, graph=context.graph, assets=context.assets)
     )
     matches = match_plan(
         context, point.lon, point.lat, goals, constraints, principal=principal, limit=limit

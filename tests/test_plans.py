@@ -34,6 +34,7 @@ from assetmap.plans import (
     referral_log,
     resolve_start,
     update_plan,
+    workspace_postcodes,
 )
 from assetmap.workspace import Workspace, close_stores, import_osm, open_workspace
 
@@ -113,6 +114,20 @@ def test_bad_start_points_are_clear_errors(rutland, graph):
         resolve_start(rutland, "x" * 10_000, graph=graph)
     with pytest.raises(QueryError, match="No postcode, coordinates or place called 'Atlantis'"):
         resolve_start(rutland, "Atlantis", graph=graph)
+
+
+def test_the_postcode_table_is_kept_per_version_of_the_file_and_register(rutland, graph):
+    read = workspace_postcodes(rutland)
+    assets = rutland.store().assets()
+    assert workspace_postcodes(rutland, assets=assets) is read  # cached, not re-read
+    assert read.locate("LE15 6AA") == read_postcodes(POSTCODES).locate("LE15 6AA")
+    # An asset with a postcode the table lacks adds it; the loaded register is used as given.
+    extra = assets.iloc[:1].assign(postcode="TR21 0ZZ")
+    grown = workspace_postcodes(rutland, assets=extra)
+    assert grown is not read
+    assert grown.locate("TR21 0ZZ") == (extra.geometry.iloc[0].x, extra.geometry.iloc[0].y)
+    start = resolve_start(rutland, "TR21 0ZZ", graph=graph, assets=extra)
+    assert (start.kind, start.area) == ("postcode", "TR21 0")
 
 
 def test_a_plan_keeps_only_a_coarse_home_and_no_name(rutland, plan):

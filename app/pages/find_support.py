@@ -77,7 +77,7 @@ if submitted:
             wheelchair=wheelchair,
             max_minutes=float(minutes),
         )
-        start = resolve_start(workspace, start_text, graph=context.graph)
+        start = resolve_start(workspace, start_text, graph=context.graph, assets=context.assets)
         _, matches = find_support(
             workspace, start, goals, constraints, principal=principal, context=context
         )

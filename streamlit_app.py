@@ -25,6 +25,8 @@ PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
     ("Support", "app/pages/plans.py", "Plans", "📋", (Operation.VIEW_PLAN,)),
     ("Sessions", "app/pages/session.py", "Mapping session", "🤝", ()),  # () so people can join
     ("Sessions", "app/pages/moderation.py", "Moderation", "✅", (Operation.MODERATE,)),
+    ("Account", "app/pages/sign_in.py", "Sign in", "🔑", ()),
+    ("Account", "app/pages/admin.py", "Admin", "⚙️", (Operation.MANAGE_USERS, Operation.CHANGE_SETTINGS, Operation.PURGE_PLANS)),  # noqa: E501
 ]
 
 principal = auth.current_principal(state.workspace_path())

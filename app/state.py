@@ -39,6 +39,20 @@ SESSION_CLIENT: Final = "assetmap.session.client"  # str: random id of this brow
 SESSION_FORM: Final = "assetmap.session.form."  # prefix of the session page's form widget keys
 MODERATION_SESSION: Final = "assetmap.moderation.session"  # str: session id being moderated
 MODERATION_PDF: Final = "assetmap.moderation.pdf"  # bytes: the summary PDF, once made
+SIGNIN_FORM: Final = "assetmap.signin.form"  # the username/password form of the Sign in page
+SIGNIN_OUT: Final = "assetmap.signin.out"  # Sign out / Leave the session button
+SIGNIN_SSO: Final = "assetmap.signin.sso"  # Sign in with single sign-on button
+SIGNIN_SSO_OUT: Final = "assetmap.signin.sso_out"  # sign out of a provider that gave no role
+ADMIN_FLASH: Final = "assetmap.admin.flash"  # str: what the last admin action did
+ADMIN_ADD_FORM: Final = "assetmap.admin.add"  # forms of the Admin page
+ADMIN_RESET_FORM: Final = "assetmap.admin.reset"
+ADMIN_RESET_USER: Final = "assetmap.admin.reset_user"
+ADMIN_DISABLE_FORM: Final = "assetmap.admin.disable"
+ADMIN_DISABLE_USER: Final = "assetmap.admin.disable_user"
+ADMIN_RETENTION_FORM: Final = "assetmap.admin.retention"
+ADMIN_SSO_FORM: Final = "assetmap.admin.sso"
+ADMIN_PURGE_SURE: Final = "assetmap.admin.purge_sure"  # bool: the purge is confirmed
+ADMIN_PURGE: Final = "assetmap.admin.purge"  # the Erase now button
 
 
 def workspace_path() -> str | None:

@@ -22,6 +22,7 @@ state (and calls ``st.logout()`` for single sign-on); nothing is kept here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -33,7 +34,8 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -50,9 +52,14 @@ from assetmap.errors import (
 )
 from assetmap.store import Store
 
+if TYPE_CHECKING:
+    from assetmap.workspace import Workspace
+
 __all__ = [
     "CODE_ALPHABET",
+    "OIDC_SETTING",
     "AuthConfig",
+    "OidcSettings",
     "RateLimiter",
     "authenticate",
     "change_password",
@@ -62,9 +69,12 @@ __all__ = [
     "issue_session_code",
     "join_session",
     "list_users",
+    "oidc_settings",
     "principal_from_oidc",
     "reset_password",
     "revoke_session_codes",
+    "role_map_from_text",
+    "set_oidc_settings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -835,3 +845,151 @@ def principal_from_oidc(
         role=chosen,
         label=label if isinstance(label, str) and label.strip() else user_id,
     )
+
+
+#: Workspace setting holding the single sign-on options (see :class:`OidcSettings`).
+OIDC_SETTING = "sso"
+
+
+@dataclass(frozen=True, slots=True)
+class OidcSettings:
+    """How the app signs people in through an OpenID Connect provider.
+
+    The provider itself (client id, secret, metadata URL) is configured in
+    Streamlit's ``.streamlit/secrets.toml`` (see ``docs/sign-in.md``); these
+    are the workspace's choices about the claims, kept in its settings.
+
+    Attributes
+    ----------
+    provider
+        The ``[auth.<provider>]`` section to use, or "" for a single ``[auth]``.
+    role_claim
+        The claim holding the person's role(s).
+    id_claim
+        ``"email"`` (verified email, lower-cased) or ``"sub"``.
+    role_map
+        Provider value -> assetmap role (empty: the role names themselves).
+
+    Examples
+    --------
+    >>> options = oidc_settings({"sso": {"role_map": {"AssetMap.Lead": "lead"}}})
+    >>> (options.role_claim, options.role_map["AssetMap.Lead"].value)
+    ('roles', 'lead')
+    """
+
+    provider: str = ""
+    role_claim: str = "roles"
+    id_claim: str = "email"
+    role_map: Mapping[str, Role] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9-]{0,40}", self.provider):
+            msg = "The provider name must be letters, digits or dashes (no underscore), at most 40."
+            raise AccountError(msg)
+        if not re.fullmatch(r"[A-Za-z0-9_.:/-]{1,100}", self.role_claim):
+            msg = "The role claim must be a claim name such as `roles` or `groups`."
+            raise AccountError(msg)
+        if self.id_claim not in {"email", "sub"}:
+            msg = f"The id claim must be `email` or `sub`, got {self.id_claim!r}."
+            raise AccountError(msg)
+        roles: dict[str, Role] = {}
+        for key, value in dict(self.role_map).items():
+            if not isinstance(key, str) or not key.strip() or len(key) > 200:
+                msg = "Each provider role or group in the role map needs a name (at most 200)."
+                raise AccountError(msg)
+            try:
+                role = Role(value)
+            except ValueError:
+                msg = f"Unknown assetmap role {value!r} in the role map."
+                raise AccountError(msg) from None
+            if role is Role.PARTICIPANT:
+                msg = "Nobody signs in as a participant: participants use session codes."
+                raise AccountError(msg)
+            roles[key.strip()] = role
+        object.__setattr__(self, "role_map", MappingProxyType(roles))
+
+    def to_setting(self) -> dict[str, Any]:
+        """Return the JSON-friendly form kept in the workspace settings."""
+        return {
+            "provider": self.provider,
+            "role_claim": self.role_claim,
+            "id_claim": self.id_claim,
+            "role_map": {k: v.value for k, v in self.role_map.items()},
+        }
+
+    def principal(self, claims: Mapping[str, Any]) -> Principal:
+        """Map ``st.user.to_dict()`` to a principal with these options."""
+        return principal_from_oidc(
+            claims,
+            role_claim=self.role_claim,
+            role_map=dict(self.role_map) or None,
+            id_claim=self.id_claim,
+        )
+
+
+def oidc_settings(settings: Mapping[str, Any]) -> OidcSettings:
+    """Read :class:`OidcSettings` from workspace settings (defaults when absent).
+
+    Raises
+    ------
+    AccountError
+        If the stored options are malformed.
+    """
+    raw = settings.get(OIDC_SETTING) or {}
+    if not isinstance(raw, Mapping):
+        msg = f"The `{OIDC_SETTING}` setting must be a table of options."
+        raise AccountError(msg)
+    known = {"provider", "role_claim", "id_claim", "role_map"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        msg = f"Unknown single sign-on option(s): {', '.join(map(str, unknown))}."
+        raise AccountError(msg)
+    role_map = raw.get("role_map") or {}
+    if not isinstance(role_map, Mapping):
+        msg = "The single sign-on `role_map` must map provider values to roles."
+        raise AccountError(msg)
+    return OidcSettings(
+        provider=str(raw.get("provider") or ""),
+        role_claim=str(raw.get("role_claim") or "roles"),
+        id_claim=str(raw.get("id_claim") or "email"),
+        role_map=dict(role_map),
+    )
+
+
+def set_oidc_settings(workspace: Workspace, options: OidcSettings, *, principal: Principal) -> None:
+    """Keep ``options`` in the workspace settings; checks ``change_settings``."""
+    require(principal, Operation.CHANGE_SETTINGS)
+    workspace.update_settings(**{OIDC_SETTING: options.to_setting()})
+    logger.info("single sign-on options changed")
+
+
+def role_map_from_text(text: str) -> dict[str, Role]:
+    r"""Read a role map written one ``provider value = role`` per line (blank lines skipped).
+
+    Raises
+    ------
+    AccountError
+        Naming the line that is not ``value = role`` with a known role.
+
+    Examples
+    --------
+    >>> role_map_from_text("AssetMap.Staff = staff\n\nAssetMap.Admin=admin")
+    {'AssetMap.Staff': <Role.STAFF: 'staff'>, 'AssetMap.Admin': <Role.ADMIN: 'admin'>}
+    """
+    out: dict[str, Role] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        value, sep, role = line.rpartition("=")
+        try:
+            chosen = Role(role.strip().lower())
+        except ValueError:
+            chosen = None
+        if not sep or not value.strip() or chosen is None or chosen is Role.PARTICIPANT:
+            msg = (
+                f"Role map, line {number}: write `provider value = role` with role one of "
+                "staff, facilitator, lead, admin."
+            )
+            raise AccountError(msg)
+        out[value.strip()] = chosen
+    return out

@@ -21,6 +21,7 @@ PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
     ("Register", "app/pages/map.py", "Map", "🗺️", ()),
     ("Register", "app/pages/data.py", "Data", "📥", (Operation.IMPORT_DATA, Operation.MERGE_ASSETS, Operation.EXPORT_REGISTER)),  # noqa: E501
     # page entries added by each area: keep one line each
+    ("Reach", "app/pages/dashboard.py", "Dashboard", "📊", (Operation.VIEW_DASHBOARD,)),
     ("Support", "app/pages/find_support.py", "Find support", "🧭", (Operation.FIND_SUPPORT,)),
     ("Support", "app/pages/plans.py", "Plans", "📋", (Operation.VIEW_PLAN,)),
     ("Sessions", "app/pages/session.py", "Mapping session", "🤝", ()),  # () so people can join

@@ -97,3 +97,142 @@ def load_match_context(
     if graph is None:
         return None
     return prepare_matching(load_assets(workspace_path, data_version), graph)
+
+
+# --- Reach dashboard (coverage, series, sites): data only, keyed by versions ---------------
+
+
+def reach_version(workspace_path: str) -> str:
+    """Return a key that changes when the network, the area table or the postcode table does."""
+    from assetmap.areas import workspace_areas_path
+
+    workspace = open_workspace(workspace_path)
+    parts = [network_version(workspace_path)]
+    for file in (workspace_areas_path(workspace), workspace.postcodes_path):
+        try:
+            stat = file.stat()
+        except OSError:
+            parts.append("-")
+        else:
+            parts.append(f"{stat.st_mtime_ns}:{stat.st_size}")
+    return "|".join(parts)
+
+
+@st.cache_resource(max_entries=4, ttl=_TTL, show_spinner="Placing postcodes in areas…")
+def load_reach_demand(workspace_path: str, reach_version: str, by: str) -> Any:
+    """Return ``(kind, Demand)`` for the workspace (read-only; None without a network)."""
+    from assetmap.coverage import workspace_demand
+
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    if graph is None:
+        return None
+    return workspace_demand(open_workspace(workspace_path), graph, by=by)
+
+
+@st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Measuring walking coverage…")
+def reach_coverage(
+    workspace_path: str, data_version: str, reach_version: str, minutes: float, by: str
+) -> dict[str, Any] | None:
+    """Coverage by category and area, and the headline figures (None without a network)."""
+    from assetmap.coverage import coverage, coverage_series
+
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    found = load_reach_demand(workspace_path, reach_version, by)
+    if graph is None or found is None:
+        return None
+    kind, demand = found
+    assets = load_assets(workspace_path, data_version)
+    result = coverage(graph, assets, demand, minutes=minutes, search_minutes=max(60.0, 2 * minutes))
+    now = dt.datetime.now(dt.UTC)
+    headline = coverage_series(graph, [(now, assets)], demand, minutes=minutes).summary.iloc[0]
+    return {
+        "kind": kind,
+        "areas": demand.areas,
+        "n_postcodes": demand.n_postcodes,
+        "by_category": result.by_category,
+        "coverage": result,
+        "headline": headline.to_dict(),
+    }
+
+
+@st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Going back through the register's history…")
+def reach_series(
+    workspace_path: str, data_version: str, reach_version: str, minutes: float, by: str
+) -> Any:
+    """Monthly accessible range over the last 24 months (a DataFrame; None without a network)."""
+    import pandas as pd
+
+    from assetmap.coverage import coverage_series, monthly_dates, register_snapshots
+
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    found = load_reach_demand(workspace_path, reach_version, by)
+    if graph is None or found is None:
+        return None
+    store = open_workspace(workspace_path).store()
+    log = store.change_log()
+    today = dt.datetime.now(dt.UTC).date()
+    earliest = today.replace(day=1) - dt.timedelta(days=700)
+    if len(log):
+        earliest = max(earliest, pd.Timestamp(log["valid_from"].min()).date())
+    dates = monthly_dates(earliest, today)
+    return coverage_series(graph, register_snapshots(store, dates), found[1], minutes=minutes)
+
+
+@st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Measuring what each import added…")
+def reach_additions(
+    workspace_path: str, data_version: str, reach_version: str, minutes: float, by: str
+) -> Any:
+    """What each import, mapping session or day of additions added (a DataFrame; None without)."""
+    from assetmap.coverage import additions
+
+    del data_version  # part of the cache key only
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    found = load_reach_demand(workspace_path, reach_version, by)
+    if graph is None or found is None:
+        return None
+    return additions(graph, open_workspace(workspace_path).store(), found[1], minutes=minutes)
+
+
+@st.cache_data(max_entries=16, ttl=_TTL, show_spinner="Choosing sites…")
+def reach_sites(
+    workspace_path: str,
+    data_version: str,
+    reach_version: str,
+    minutes: float,
+    by: str,
+    category: str,
+    count: int,
+    imd_weighted: bool,
+) -> Any:
+    """Suggested sites for a new service of ``category`` (a SiteSuggestion; None without data)."""
+    from assetmap.sites import candidate_sites, suggest_sites
+
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    found = load_reach_demand(workspace_path, reach_version, by)
+    if graph is None or found is None:
+        return None
+    demand = found[1]
+    assets = load_assets(workspace_path, data_version)
+    candidates = candidate_sites(graph, assets)
+    if len(candidates) == 0:
+        candidates = candidate_sites(graph, assets, cell_m=500.0)
+    weight = demand.areas["imd_score"].to_numpy()[demand.area] if imd_weighted else None
+    return suggest_sites(
+        graph,
+        assets,
+        demand,
+        candidates,
+        category=category,
+        count=count,
+        minutes=minutes,
+        weight=weight,
+    )
+
+
+@st.cache_data(max_entries=16, ttl=_TTL, show_spinner=False)
+def chart_png(spec_json: str) -> bytes:
+    """Render a Vega-Lite chart (JSON) to PNG with vl-convert (offline)."""
+    import vl_convert
+
+    png: bytes = vl_convert.vegalite_to_png(spec_json, scale=2)
+    return png

@@ -36,6 +36,7 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
+from assetmap.privacy import suppress_small_counts
 from assetmap.schema import empty_assets
 from assetmap.taxonomy import Taxonomy
 from assetmap.viz import DEFAULT_LEAFLET_URL, TileConfig, build_asset_map
@@ -151,6 +152,7 @@ def build_gap_map(
     areas
         From :func:`assetmap.sites.area_minutes` (``area_code``, ``area_name``,
         ``minutes``; ``imd_decile`` and ``n_gaps`` when present), EPSG:4326.
+        Gap counts from 1 to 4 are shown as "<5" (they may count people).
     minutes
         The walking limit (sets the colour classes).
     title
@@ -193,7 +195,9 @@ def build_gap_map(
         fields.append("imd")
         aliases.append("IMD decile")
     if "n_gaps" in shown.columns:
-        shown["gaps"] = [str(int(v)) for v in shown["n_gaps"]]
+        # Gaps can come from one person's search for support: 1-4 is shown as "<5".
+        counts = suppress_small_counts(shown[["n_gaps"]], ["n_gaps"])["n_gaps"]
+        shown["gaps"] = [html.escape(str(v)) for v in counts]
         fields.append("gaps")
         aliases.append("Gaps reported")
     keep = [*fields, "colour", "geometry"]

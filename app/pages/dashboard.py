@@ -1,0 +1,288 @@
+"""Dashboard page for project leads: coverage on foot, gaps, new sites and growth over time."""
+
+import math
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app import auth, cache, state, widgets
+from assetmap.access import Operation
+from assetmap.errors import AssetMapError
+from assetmap.gapmap import build_gap_map
+from assetmap.privacy import suppress_small_counts
+from assetmap.sites import area_minutes, reported_gaps
+from assetmap.taxonomy import load_taxonomy
+from assetmap.workspace import open_workspace
+
+st.title("Reach dashboard")
+
+path = state.workspace_path()
+if path is None:
+    widgets.no_workspace_message()
+    st.stop()
+principal = auth.require_principal(path, Operation.VIEW_DASHBOARD)
+taxonomy = load_taxonomy()
+SHOW_NOTES_FROM = 5  # fewer gap reports than this in an area: count shown as "<5", no words
+
+
+def _label(code: str) -> str:
+    known = taxonomy.categories.get(code)
+    return known.plain_label if known else code
+
+
+try:
+    version = cache.data_version(path)
+    reach_version = cache.reach_version(path)
+    settings = cache.load_settings(path, version)
+    assets = cache.load_assets(path, version)
+except AssetMapError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+
+st.caption(f"Workspace **{settings.get('name', path)}**: how far people walk to support.")
+tiles = widgets.tile_choice(settings.get("tiles"))
+controls = st.columns([2, 2, 3, 2])
+minutes = controls[0].select_slider(
+    "Walking limit (minutes)", options=[5, 10, 15, 20, 30, 45, 60], value=15,
+    key=state.DASH_MINUTES,
+)  # fmt: skip
+by = controls[1].selectbox(
+    "Areas",
+    ["auto", "lsoa", "grid"],
+    format_func={"auto": "LSOAs if loaded", "lsoa": "LSOAs", "grid": "1 km grid"}.__getitem__,
+    key=state.DASH_BY,
+)
+
+try:
+    found = cache.reach_coverage(path, version, reach_version, float(minutes), by)
+except AssetMapError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+if found is None:
+    st.info("This workspace has no walking network yet: import an OpenStreetMap extract.")
+    st.stop()
+
+by_category = found["by_category"]
+present = by_category["category"].tolist()
+if not present:
+    st.info("The register has no active assets with a category yet.")
+    st.stop()
+default = "gp_health" if "gp_health" in present else present[0]
+category = controls[2].selectbox(
+    "Category on the gap map",
+    present,
+    index=present.index(default),
+    format_func=_label,
+    key=state.DASH_CATEGORY,
+)
+imd_overlay = controls[3].toggle("IMD 2019 overlay", key=state.DASH_IMD)
+
+# --- Headline figures -------------------------------------------------------------------
+head = found["headline"]
+n_postcodes = int(found["n_postcodes"])
+row = by_category.set_index("category").loc[category]
+where = "postcodes" if n_postcodes else "places"
+cols = st.columns(5)
+cols[0].metric("Active assets", f"{int(head['n_assets']):,}")
+cols[1].metric("Categories present", f"{int(head['n_categories'])}")
+cols[2].metric(
+    f"Mean categories within {minutes} min",
+    f"{head['mean_categories']:.1f}",
+    help=f"Accessible range: mean over {where} of the categories within {minutes} minutes' walk.",
+)
+cols[3].metric(f"Mean needs within {minutes} min", f"{head['mean_needs']:.1f}")
+cols[4].metric(
+    f"{_label(category)}: areas beyond {minutes} min",
+    f"{int(row['areas_beyond'])} of {len(found['areas'])}",
+)
+st.caption(
+    f"Measured over {len(found['areas'])} {'LSOAs' if found['kind'] == 'lsoa' else 'grid cells'}"
+    + (f" and {n_postcodes:,} postcodes" if n_postcodes else " (no postcode table loaded)")
+    + ". Counts are of places and services, never of people."
+)
+
+# --- Coverage by category ---------------------------------------------------------------
+st.subheader("Coverage by category")
+share_column = "share_postcodes" if n_postcodes else "share_areas"
+bars = by_category.assign(
+    label=[_label(c) for c in by_category["category"]],
+    share=by_category[share_column].fillna(0.0),
+)
+bar_chart = (
+    alt.Chart(bars, title=f"Share of {where} within {minutes} min walk")
+    .mark_bar()
+    .encode(
+        x=alt.X("share:Q", title=f"share of {where}", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("label:N", sort="-x", title=None),
+        color=alt.condition(alt.datum.category == category, alt.value("#d73027"),
+                            alt.value("#4c78a8")),
+        tooltip=["label", alt.Tooltip("share:Q", format=".1%"), "n_assets"],
+    )
+    .properties(height=max(160, 22 * len(bars)))
+)  # fmt: skip
+st.altair_chart(bar_chart, width="stretch")
+download = st.columns(2)
+download[0].download_button(
+    "Coverage table (CSV)",
+    by_category.to_csv(index=False).encode("utf-8"),
+    file_name=f"coverage_{minutes}min.csv",
+    mime="text/csv",
+)
+download[1].download_button(
+    "Coverage chart (PNG)",
+    cache.chart_png(bar_chart.to_json()),
+    file_name=f"coverage_{minutes}min.png",
+    mime="image/png",
+)
+
+# --- Gap map and suggested sites --------------------------------------------------------
+st.subheader(f"Gap map: {_label(category)}")
+site_controls = st.columns([2, 2, 6])
+count = site_controls[0].number_input(
+    "New sites to suggest", min_value=0, max_value=5, value=2, key=state.DASH_SITES
+)
+weighted = site_controls[1].toggle("Weight by IMD", key=state.DASH_WEIGHTED)
+suggestion = None
+if count:
+    suggestion = cache.reach_sites(
+        path, version, reach_version, float(minutes), by, category, int(count), bool(weighted)
+    )
+gaps = reported_gaps(open_workspace(path).store(), principal=principal)
+table = area_minutes(found["coverage"], found["areas"], category=category, gaps=gaps)
+services = assets[[category in (c or ()) for c in assets["categories"]]]
+
+
+@st.fragment
+def _gap_map() -> None:
+    fmap = build_gap_map(
+        table,
+        minutes=float(minutes),
+        title=f"Walk to nearest {_label(category).lower()}",
+        services=services,
+        sites=None if suggestion is None else suggestion.sites,
+        imd_overlay=bool(imd_overlay),
+        taxonomy=taxonomy,
+        tiles=tiles,
+        leaflet_url=widgets.leaflet_url(),
+    )
+    st_folium(fmap, key="gap_map", height=520, use_container_width=True, returned_objects=[])
+    st.caption(
+        widgets.OSM_CREDIT + " Boundaries: ONS/OS, OGL v3. IMD 2019: MHCLG (OGL v3) via mySociety."
+    )
+
+
+_gap_map()
+if suggestion is not None:
+    solution = suggestion.solution
+    proof = "exact optimum" if solution.optimal else f"within {solution.gap:.1%} of the best"
+    total = suggestion.total or 1.0
+    st.markdown(
+        f"**Suggested sites** ({solution.method.upper()}, {proof}; "
+        f"{suggestion.n_candidates} candidate venues): demand within {minutes} min goes from "
+        f"{suggestion.covered_before / total:.0%} to {suggestion.covered_after / total:.0%}."
+    )
+    st.dataframe(
+        suggestion.sites[["rank", "name", "kind", "new_demand"]].rename(
+            columns={
+                "rank": "Rank",
+                "name": "Site",
+                "kind": "Kind",
+                "new_demand": "Newly within reach",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+beyond = table[~table["covered"]].drop(columns="geometry")
+beyond = beyond.assign(minutes=[m if math.isfinite(m) else None for m in beyond["minutes"]])
+st.markdown(f"**Areas beyond {minutes} min** ({len(beyond)}), with gaps people reported")
+st.dataframe(
+    suppress_small_counts(
+        pd.DataFrame(
+            {
+                "Area": beyond["area_name"],
+                "Minutes": beyond["minutes"],
+                "IMD decile": beyond["imd_decile"],
+                "Gaps reported": beyond["n_gaps"],
+                "What people said": [
+                    "; ".join(notes) if n >= SHOW_NOTES_FROM else ""
+                    for n, notes in zip(beyond["n_gaps"], beyond["gap_notes"], strict=True)
+                ],
+            }
+        ),
+        ["Gaps reported"],
+    ).astype({"Gaps reported": str}),
+    hide_index=True,
+    width="stretch",
+)
+st.caption(
+    f'Counts of gaps from 1 to {SHOW_NOTES_FROM - 1} show as "<{SHOW_NOTES_FROM}" and their '
+    "words are left out: a gap can come from one person's search for support."
+)
+aggregate = suppress_small_counts(
+    table.drop(columns=["geometry", "gap_notes"]), ["n_gaps"], threshold=SHOW_NOTES_FROM
+)
+st.download_button(
+    "Areas and minutes (CSV)",
+    aggregate.to_csv(index=False).encode("utf-8"),
+    file_name=f"gap_areas_{category}_{minutes}min.csv",
+    mime="text/csv",
+)
+
+# --- Over time --------------------------------------------------------------------------
+st.subheader("Accessible range over time")
+series = cache.reach_series(path, version, reach_version, float(minutes), by)
+if series is not None and len(series.summary):
+    monthly = series.summary.assign(month=series.summary["date"].dt.strftime("%Y-%m"))
+    long = monthly.melt(
+        id_vars=["month"], value_vars=["mean_categories", "mean_needs"], var_name="measure"
+    ).replace({"mean_categories": "categories", "mean_needs": "needs"})
+    line_chart = (
+        alt.Chart(long, title=f"Mean number within {minutes} min walk, month by month")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:O", title="month"),
+            y=alt.Y("value:Q", title=f"mean within {minutes} min"),
+            color=alt.Color("measure:N", title=None),
+            tooltip=["month", "measure", alt.Tooltip("value:Q", format=".2f")],
+        )
+        .properties(height=260)
+    )
+    st.altair_chart(line_chart, width="stretch")
+    download = st.columns(2)
+    download[0].download_button(
+        "Series (CSV)",
+        monthly.drop(columns="date").to_csv(index=False).encode("utf-8"),
+        file_name=f"accessible_range_{minutes}min.csv",
+        mime="text/csv",
+    )
+    download[1].download_button(
+        "Series chart (PNG)",
+        cache.chart_png(line_chart.to_json()),
+        file_name=f"accessible_range_{minutes}min.png",
+        mime="image/png",
+    )
+
+added = cache.reach_additions(path, version, reach_version, float(minutes), by)
+if added is not None and len(added):
+    st.markdown(f"**What each import or mapping session added** (within {minutes} min)")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "First added": added["first_added"].dt.strftime("%Y-%m-%d"),
+                "How": added["kind"],
+                "Source": added["source"],
+                "Places added": added["n_added"],
+                "New categories": [
+                    ", ".join(_label(c) for c in codes) for codes in added["new_categories"]
+                ],
+                "Mean categories before": added["mean_categories_before"].round(2),
+                "after": added["mean_categories_after"].round(2),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -72,7 +72,7 @@ def export_register(assets: gpd.GeoDataFrame, path: str | Path, *, fmt: str) -> 
         msg = f"Unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}."
         raise AssetMapError(msg)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp = target.with_name(f".{target.stem}.tmp{target.suffix}")  # GDAL wants .gpkg at the end
     table = register_to_table(assets)
     try:
         if fmt == "csv":

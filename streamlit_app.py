@@ -30,6 +30,7 @@ PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
     ("Account", "app/pages/admin.py", "Admin", "⚙️", (Operation.MANAGE_USERS, Operation.CHANGE_SETTINGS, Operation.PURGE_PLANS)),  # noqa: E501
 ]
 
+auth.local_role_picker(state.workspace_path())
 principal = auth.current_principal(state.workspace_path())
 
 

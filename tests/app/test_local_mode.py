@@ -1,0 +1,91 @@
+"""Local mode: a workspace with no accounts lets the person at the keyboard pick a role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from assetmap.access import Principal, Role
+from assetmap.accounts import create_user
+from assetmap.workspace import Workspace, close_stores, create_workspace
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+PICKER = "Working as"
+
+
+@pytest.fixture(autouse=True)
+def app_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    st.cache_data.clear()
+    yield
+    close_stores()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    ws = create_workspace(tmp_path / "local")
+    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(ws.path))
+    return ws
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _picker(at: AppTest):  # type: ignore[no-untyped-def]
+    found = [box for box in at.sidebar.selectbox if box.label == PICKER]
+    return found[0] if found else None
+
+
+def test_without_accounts_the_sidebar_offers_four_roles_and_starts_as_admin(workspace):
+    at = _app()
+    picker = _picker(at)
+    assert picker is not None
+    assert picker.options == ["Admin", "Staff", "Lead", "Facilitator"]
+    assert picker.value is Role.ADMIN
+    at.switch_page("app/pages/admin.py").run()  # admin's page is in the menu
+    assert not at.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app/pages/plans.py")  # an admin sees no plans
+
+
+def test_choosing_staff_shows_staff_pages_and_hides_admin_ones(workspace):
+    at = _app()
+    _picker(at).set_value(Role.STAFF).run()
+    assert not at.exception
+    at.switch_page("app/pages/plans.py").run()
+    assert not at.exception
+    assert not [w.value for w in at.warning if "not available" in str(w.value)]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app/pages/admin.py")
+
+
+def test_choosing_lead_shows_the_dashboard_but_not_find_support(workspace):
+    at = _app()
+    _picker(at).set_value(Role.LEAD).run()
+    at.switch_page("app/pages/dashboard.py").run()
+    assert not at.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app/pages/find_support.py")
+
+
+def test_once_an_account_exists_there_is_no_picker_and_nobody_is_admin(workspace):
+    create_user(
+        workspace.store(),
+        "sam",
+        "kettle orchard lantern",
+        Role.STAFF,
+        actor=Principal("local-admin", Role.ADMIN),
+    )
+    at = _app()
+    assert _picker(at) is None
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app/pages/admin.py")

@@ -1,12 +1,14 @@
-"""The Data page's duplicate review in a real browser, every non-local request blocked."""
+"""The Data page in a real browser, other hosts blocked: import preview, duplicate review."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Route
+from playwright.sync_api import Browser, Page, Route
 
 from assetmap.access import Principal, Role
 from assetmap.imports import REVIEW_ENTITY, deduplicate, review_queue
@@ -15,6 +17,64 @@ from assetmap.workspace import close_stores, open_workspace
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 ADMIN = Principal("browser-test", Role.ADMIN)
+DIRECTORY = Path(__file__).resolve().parents[1] / "data" / "rutland_directory.csv"
+
+
+@contextlib.contextmanager
+def _offline_data_page(browser: Browser, url: str, *, height: int) -> Iterator[Page]:
+    """Open the Data page with every non-local request blocked; assert none was tried."""
+    external: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context = browser.new_context(viewport={"width": 1400, "height": height})
+    context.route("**/*", only_local)
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/data", wait_until="domcontentloaded")
+        yield page
+    finally:
+        context.close()
+    assert external == []
+
+
+@pytest.mark.browser
+def test_import_preview_shows_the_mapping_categories_and_report_before_anything_is_imported(
+    browser: Browser, streamlit_url: str, rutland_workspace: Path, artifacts: Path
+) -> None:
+    before = len(open_workspace(rutland_workspace).store().assets())
+    close_stores()
+    with _offline_data_page(browser, streamlit_url, height=1500) as page:
+        page.get_by_role("tab", name="Import").click(timeout=60_000)
+        page.locator('input[type="file"]').set_input_files(DIRECTORY)
+        page.get_by_text("Validation report").wait_for(timeout=60_000)
+        # one box per column, each showing the field it was matched to
+        for column, field in (("Organisation name", "name"), ("Post Code", "postcode")):
+            box = page.get_by_role("combobox", name=column, exact=True)
+            assert box.input_value() == field, column
+        metrics = page.get_by_test_id("stMetric")
+        metrics.nth(2).get_by_text("Rows with errors").wait_for(timeout=60_000)
+        # the workspace has no postcode table: only rows with an OSM-known postcode are placed
+        assert [[line for line in m.splitlines() if line] for m in metrics.all_inner_texts()] == [
+            ["Rows read", "11"],
+            ["Ready to import", "2"],
+            ["Rows with errors", "9"],
+        ]
+        page.get_by_text("How categories were matched").click()
+        categories = page.get_by_test_id("stExpander").get_by_test_id("stDataFrame")
+        categories.wait_for(timeout=30_000)
+        go = page.get_by_role("button", name="Import 2 rows as table:rutland_directory.csv")
+        assert go.is_disabled()  # rows have errors and "skip" is not ticked
+        assert page.get_by_text("Nothing is imported while rows have errors").is_visible()
+        page.wait_for_timeout(500)  # the tables finish drawing
+        page.screenshot(path=str(artifacts / "import_preview.png"), full_page=True)
+    assert len(open_workspace(rutland_workspace).store().assets()) == before
+    close_stores()
 
 
 def _queue_reviews(workspace: Path) -> tuple[str, str]:
@@ -33,20 +93,7 @@ def test_duplicate_review_shows_both_records_on_a_map_and_takes_an_answer(
 ) -> None:
     name_a, name_b = _queue_reviews(rutland_workspace)
     assert (name_a, name_b) == ("Oakham Medical Practice", "Oakham Medical Practice")
-    external: list[str] = []
-
-    def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            external.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    context = browser.new_context(viewport={"width": 1400, "height": 1300})
-    context.route("**/*", only_local)
-    page = context.new_page()
-    try:
-        page.goto(f"{streamlit_url}/data", wait_until="domcontentloaded")
+    with _offline_data_page(browser, streamlit_url, height=1300) as page:
         page.get_by_role("tab", name="Duplicates").click(timeout=60_000)
         page.get_by_text("Are these the same place?").wait_for(timeout=60_000)
         page.get_by_text("Record A").wait_for()
@@ -76,9 +123,6 @@ def test_duplicate_review_shows_both_records_on_a_map_and_takes_an_answer(
 
         page.get_by_role("button", name="Decide later", exact=True).click()
         page.get_by_text("Moved this pair to the end of the queue.").wait_for(timeout=30_000)
-    finally:
-        context.close()
-    assert external == []
     reviews = open_workspace(rutland_workspace).store().records(REVIEW_ENTITY)
     close_stores()
     assert "later" in set(reviews["status"])

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import SHARED_DATA
 
 from assetmap.errors import AssetMapError, IngestError
 from assetmap.export_hsds import HSDS_NAMESPACE, register_to_hsds, validate_hsds, write_hsds
@@ -30,6 +31,8 @@ from assetmap.ingest.hsds import (
     opening_hours_from_schedules,
     read_hsds,
 )
+from assetmap.ingest.tabular import assets_from_table, propose_column_mapping, read_table
+from assetmap.schema import ASSET_COLUMNS
 from assetmap.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -452,6 +455,26 @@ def test_import_export_import_gives_the_same_register(oruk_assets, tmp_path):
     assert (tmp_path / "out.zip").read_bytes() == write_hsds(
         oruk_assets, tmp_path / "b.zip"
     ).read_bytes()
+
+
+def test_rutland_register_round_trips_through_hsds(tmp_path):
+    # Real data at register scale: Rutland's 130 named community places (shared OSM
+    # extract) with their categories, addresses, postcodes, websites and hours.
+    table = read_table(SHARED_DATA / "osm-rutland" / "pois_community_rutland.csv")
+    mapping = propose_column_mapping(
+        table.columns, overrides={"amenity": "categories", "addr:postcode": "postcode"}
+    )
+    assets = assets_from_table(table, mapping).assets
+    assets["id"] = [str(uuid.uuid5(HSDS_NAMESPACE, s)) for s in assets["source_id"]]
+    columns = [c for c in ASSET_COLUMNS if c not in ("id", "source", "source_id", "valid_from")]
+    filled = assets[["categories", "address", "postcode", "website", "opening_hours"]]
+    assert filled.map(bool).sum().tolist() == [119, 57, 59, 2, 2]
+    assert len(assets) == 130
+    assert validate_hsds(register_to_hsds(assets)) == []
+    again = read_hsds(write_hsds(assets, tmp_path / "rutland.zip"))
+    assert again.report.empty
+    assert _rows(again.assets, columns) == _rows(assets, columns)
+    assert again.assets.geometry.geom_equals_exact(assets.geometry, 1e-9, align=False).all()
 
 
 # --------------------------------------------------------------------------- bad input

@@ -34,6 +34,7 @@ import pandas as pd
 
 from assetmap.errors import SchemaError
 from assetmap.network import WalkNetwork
+from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["MAX_SERVICES", "sheet_map_svg", "support_sheet_html", "support_sheet_pdf"]
 
@@ -204,6 +205,14 @@ def _nice_scale(metres: float) -> float:
     return 20000.0
 
 
+def _kinds(codes: Any, taxonomy: Taxonomy | None) -> str | None:
+    """Plain labels of a service's categories ("Dentist; Chemist (pharmacy)"), if any."""
+    if taxonomy is None or codes is None or isinstance(codes, str | float):
+        return None
+    labels = [taxonomy.categories[c].plain_label for c in codes if c in taxonomy.categories]
+    return "; ".join(dict.fromkeys(labels)) or None
+
+
 def support_sheet_html(
     services: pd.DataFrame,
     *,
@@ -220,8 +229,10 @@ def support_sheet_html(
     ----------
     services
         The chosen services in order: ``name``, ``lon``, ``lat`` and any of
-        ``minutes``, ``address``, ``postcode``, ``hours`` (or
-        ``opening_hours``), ``phone``, ``email``, ``website``.
+        ``minutes``, ``categories`` (shown as what each place is),
+        ``address`` (left out when it has no letters, e.g. a house number
+        alone), ``postcode``, ``hours`` (or ``opening_hours``), ``phone``,
+        ``email``, ``website``.
     network
         The walking network for the map's streets.
     title
@@ -246,6 +257,7 @@ def support_sheet_html(
         longer than 1,000 characters.
     """
     table = _check(services)
+    taxonomy = load_taxonomy() if "categories" in table.columns else None
     if note is not None and len(note) > MAX_NOTE_CHARS:
         msg = f"The note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}."
         raise SchemaError(msg)
@@ -258,8 +270,12 @@ def support_sheet_html(
         walk = ""
         if minutes is not None and not (isinstance(minutes, float) and math.isnan(minutes)):
             walk = f'<span class="walk">{max(1, round(float(minutes)))} min walk</span>'
-        address = ", ".join(x for x in (_text(row.get("address")), _text(row.get("postcode"))) if x)
+        # A street address needs letters: OSM sometimes has a house number alone ("74").
+        street = _text(row.get("address"))
+        street = street if street and any(c.isalpha() for c in street) else None
+        address = ", ".join(x for x in (street, _text(row.get("postcode"))) if x)
         details = [
+            ("What", _kinds(row.get("categories"), taxonomy)),
             ("Address", address or None),
             ("Open", _text(row.get("hours")) or _text(row.get("opening_hours"))),
             ("Phone", _text(row.get("phone"))),

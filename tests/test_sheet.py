@@ -62,6 +62,21 @@ def test_sheet_lists_the_chosen_services_with_contact_details(services, street):
     assert "© OpenStreetMap contributors" in page
 
 
+def test_sheet_says_what_each_place_is_and_leaves_out_a_bare_house_number(services):
+    named = services.assign(
+        categories=[("library",), ("dentist", "pharmacy", "not_a_code")],
+        address=["Catmos Street, Oakham", "74"],
+    )
+    page = support_sheet_html(named)
+    assert "<dt>What</dt><dd>Library (books, computers, free wifi)</dd>" in page
+    assert "<dt>What</dt><dd>Dentist; Chemist (pharmacy)</dd>" in page
+    assert "<dd>Catmos Street, Oakham, LE15 6HW</dd>" in page
+    assert "<dd>74</dd>" not in page
+    with_postcode = named.assign(postcode=["LE15 6HW", "LE15 6LE"])
+    assert "<dt>Address</dt><dd>LE15 6LE</dd>" in support_sheet_html(with_postcode)
+    assert "<dt>What</dt>" not in support_sheet_html(services)  # no categories given
+
+
 def test_every_user_string_is_escaped(services):
     page = support_sheet_html(services, note=f"Ask for {HOSTILE}", title=f"For {HOSTILE}")
     assert "<script>" not in page

@@ -134,7 +134,16 @@ for number, match in enumerate(result["matches"], start=1):
     all_rows.append(table)
     columns = {"rank": "#", "name": "Name", "minutes": "Minutes", "why": "Why",
                "warnings": "Check", "hours": "Open"}  # fmt: skip
-    st.dataframe(table[list(columns)].rename(columns=columns), hide_index=True, width="stretch")
+    st.dataframe(
+        table[list(columns)].rename(columns=columns),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "#": st.column_config.NumberColumn(width="small"),
+            "Minutes": st.column_config.NumberColumn(width="small", format="%.0f"),
+            "Why": st.column_config.TextColumn(width="large"),
+        },
+    )
 
 found = pd.concat(all_rows).drop_duplicates("id") if all_rows else pd.DataFrame()
 
@@ -152,15 +161,27 @@ def _map(match_context: MatchContext, workspace_path: str) -> None:
     fmap = build_asset_map(
         shown, taxonomy=taxonomy, leaflet_url=widgets.leaflet_url(), streets=streets
     )
+    # Not in the layer control: the control is already on the map, and a layer
+    # it lists that is defined after it breaks the map's script in the browser.
+    # Not clickable either, so the services' popups stay reachable through it.
     folium.GeoJson(
         area.polygons[["minutes", "geometry"]],
         name=f"Within {limit:.0f} minutes' walk",
+        control=False,
+        interactive=False,
         style_function=lambda _: {"color": "#1f5fa8", "weight": 2, "fillOpacity": 0.08},
     ).add_to(fmap)
+    folium.CircleMarker(
+        [start.lat, start.lon], radius=7, color="#000", weight=3, fill=True,
+        fill_color="#fff", fill_opacity=1, tooltip="Start point",
+    ).add_to(fmap)  # fmt: skip
     west, south, east, north = (float(v) for v in area.polygons.total_bounds)
     fmap.fit_bounds([[south, west], [north, east]])
     st_folium(fmap, key="find_map", height=460, use_container_width=True, returned_objects=[])
-    st.caption(widgets.OSM_CREDIT)
+    st.caption(
+        f"Blue outline: within {limit:.0f} minutes' walk of the start point (black ring). "
+        + widgets.OSM_CREDIT
+    )
 
 
 _map(context, path)

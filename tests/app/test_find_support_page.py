@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,7 +75,13 @@ def test_finds_services_for_needs_from_a_postcode_with_a_walking_area_map(rutlan
     assert gap.value == "Nothing for 'Drugs and alcohol' within 15 minutes' walk."
     (component,) = at.get("component_instance")
     assert component.proto.component_name == "streamlit_folium.st_folium"
-    assert "Within 15 minutes" in component.proto.json_args
+    script = json.loads(component.proto.json_args)["script"]
+    assert script.count('"fillOpacity": 0.08') == 1  # the walking area
+    assert script.count("Start point") == 1
+    assert any(
+        c.value.startswith("Blue outline: within 15 minutes' walk of the start point")
+        for c in at.caption
+    )
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download sheet (HTML)"]
 

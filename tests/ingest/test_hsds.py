@@ -396,10 +396,13 @@ def test_taxonomy_terms_map_both_ways(oruk_assets):
     mapped = [c for c in taxonomy.categories.values() if c.hsds_terms]
     # every mapped category (16 today), not one picked example
     assert {"food_support", "housing_support", "peer_mentoring"} <= {c.code for c in mapped}
-    for category in mapped:
-        one = oruk_assets.iloc[[0]].copy()
-        one["categories"] = [(category.code,)]
-        (service,) = register_to_hsds(one)["services"]
+    one_each = oruk_assets.iloc[[0] * len(mapped)].reset_index(drop=True)
+    one_each["id"] = [str(uuid.uuid5(HSDS_NAMESPACE, c.code)) for c in mapped]
+    one_each["categories"] = [(c.code,) for c in mapped]
+    services = register_to_hsds(one_each)["services"]
+    by_id = {s["id"]: s for s in services}
+    for category, asset_id in zip(mapped, one_each["id"], strict=True):
+        service = by_id[str(uuid.uuid5(HSDS_NAMESPACE, f"{asset_id}:service"))]
         terms = [
             (a["taxonomy_term"]["taxonomy"], a["taxonomy_term"]["code"])
             for a in service["attributes"]
@@ -411,9 +414,9 @@ def test_taxonomy_terms_map_both_ways(oruk_assets):
         service["attributes"] = [
             a for a in service["attributes"] if a["taxonomy_term"]["taxonomy"] != "assetmap"
         ]
-        again = assets_from_hsds(service)
-        assert again.assets["categories"].tolist() == [(category.code,)], category.code
-        assert set(again.terms["method"]) == {"hsds_term"}
+    again = assets_from_hsds({"contents": services})
+    assert again.assets["categories"].tolist() == [(c.code,) for c in mapped]
+    assert set(again.terms["method"]) == {"hsds_term"}
 
 
 def test_import_export_import_gives_the_same_register(oruk_assets, tmp_path):

@@ -361,7 +361,7 @@ def _schedule_days(schedule: Mapping[str, Any]) -> list[int] | None:
     text = _text(weekday)
     if text and text.lower() in _DAY_NAMES:
         return [_DAY_NAMES[text.lower()]]
-    if text and text.isdigit() and 1 <= int(text) <= 7:
+    if text and text.isascii() and text.isdigit() and 1 <= int(text) <= 7:
         return [int(text) - 1]
     return None
 
@@ -1260,7 +1260,7 @@ def fetch_url(url: str, limits: HsdsLimits) -> bytes:
     try:
         with urllib.request.urlopen(request, timeout=limits.timeout_s) as response:  # noqa: S310
             length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > limits.max_bytes:
+            if length and length.isascii() and length.isdigit() and int(length) > limits.max_bytes:
                 msg = _too_big(f"{url} is", int(length), limits.max_bytes, "bytes", "max_bytes")
                 raise IngestError(msg)
             body: bytes = response.read(limits.max_bytes + 1)

@@ -287,7 +287,7 @@ def _age(tags: Mapping[str, str], key: str, skipped: Counter[str]) -> int | None
     value = _first(tags, key)
     if value is None:
         return None
-    if value.isdigit() and int(value) <= 150:
+    if value.isascii() and value.isdigit() and int(value) <= 150:  # not "²" (found by hypothesis)
         return int(value)
     skipped["invalid_tag_values"] += 1
     return None

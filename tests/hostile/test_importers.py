@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from hostile._hostile import hostile, hostile_text
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
@@ -218,6 +218,7 @@ def _attr(text: str) -> str:
 
 @hostile(30)
 @given(st.lists(TAGS, min_size=2, max_size=4), st.binary(max_size=300), st.booleans())
+@example([{}, {"amenity": "library", "min_age": "²"}], b"", False)  # long run: int("²") raised
 def test_osm_files_give_an_extract_or_an_assetmap_error(
     tag_rows: list[dict[str, str]], noise: bytes, use_noise: bool
 ) -> None:
@@ -253,3 +254,14 @@ def test_a_damaged_deflate_stream_read_on_opening_is_an_ingest_error() -> None:
         data[start + offset] ^= 0xFF
     with pytest.raises(IngestError, match=r"^damaged\.xlsx is "):
         read_table(bytes(data), filename="damaged.xlsx", limits=TabularLimits())
+
+
+def test_a_superscript_digit_is_not_a_weekday_or_an_age() -> None:
+    """"²".isdigit() is True but int("²") raises: both parsers must treat it as unknown."""
+    feed = json.loads((Path(__file__).resolve().parents[1] / "data" / "hsds" /
+                       "oruk_v1_services.json").read_text(encoding="utf-8"))  # fmt: skip
+    service = feed["content"][0]
+    service["regular_schedules"][0]["weekday"] = "²"
+    service["eligibilitys"][0]["minimum_age"] = "²"
+    result = assets_from_hsds({"content": [service]})
+    assert len(result.assets) == 1

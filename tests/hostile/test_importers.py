@@ -257,7 +257,7 @@ def test_a_damaged_deflate_stream_read_on_opening_is_an_ingest_error() -> None:
 
 
 def test_a_superscript_digit_is_not_a_weekday_or_an_age() -> None:
-    """"²".isdigit() is True but int("²") raises: both parsers must treat it as unknown."""
+    """Superscript digits pass str.isdigit() but not int(): both parsers treat them as unknown."""
     feed = json.loads((Path(__file__).resolve().parents[1] / "data" / "hsds" /
                        "oruk_v1_services.json").read_text(encoding="utf-8"))  # fmt: skip
     service = feed["content"][0]

@@ -142,7 +142,8 @@ def reach_coverage(
         return None
     kind, demand = found
     assets = load_assets(workspace_path, data_version)
-    result = coverage(graph, assets, demand, minutes=minutes, search_minutes=max(60.0, 2 * minutes))
+    search_minutes = max(60.0, 2 * minutes)
+    result = coverage(graph, assets, demand, minutes=minutes, search_minutes=search_minutes)
     now = dt.datetime.now(dt.UTC)
     headline = coverage_series(graph, [(now, assets)], demand, minutes=minutes).summary.iloc[0]
     return {
@@ -151,6 +152,7 @@ def reach_coverage(
         "n_postcodes": demand.n_postcodes,
         "by_category": result.by_category,
         "coverage": result,
+        "search_minutes": search_minutes,
         "headline": headline.to_dict(),
     }
 

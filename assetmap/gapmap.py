@@ -122,7 +122,7 @@ def _legend_html(title: str, minutes: float, *, imd: bool) -> str:
     if imd:
         rows.append("<b>IMD 2019 (outline)</b>")
         for label, colour in zip(
-            ("decile 1-2", "decile 3-4", "decile 5-10"), IMD_COLOURS, strict=True
+            ("decile 1-2 (most deprived)", "decile 3-4", "decile 5-10"), IMD_COLOURS, strict=True
         ):
             rows.append(
                 f'<div><span style="display:inline-block;width:12px;height:3px;'
@@ -180,6 +180,15 @@ def build_gap_map(
     fmap = build_asset_map(
         base, taxonomy=taxonomy, tiles=tiles, leaflet_url=leaflet_url, height=height
     )
+    # The layer control must come after every layer it lists: in the browser, a
+    # layer defined after it is undefined when its script runs and the map is blank.
+    # The service markers go on top of the areas: take them out, add them back below.
+    services_layers = []
+    for key, child in list(fmap._children.items()):
+        if isinstance(child, folium.LayerControl | folium.FeatureGroup):
+            del fmap._children[key]
+        if isinstance(child, folium.FeatureGroup):
+            services_layers.append((key, child))
     shown = areas.copy()
     shown["colour"] = [_minute_colour(float(m), minutes) for m in shown["minutes"]]
     shown["label"] = [html.escape(str(n)) for n in shown["area_name"]]
@@ -228,6 +237,8 @@ def build_gap_map(
             style_function=lambda f: deciles[f["properties"]["style_code"]],
             interactive=False,
         ).add_to(fmap)
+    for key, child in services_layers:
+        fmap.add_child(child, name=key)
     if sites is not None and len(sites):
         group = folium.FeatureGroup(name="Suggested sites", show=True)
         for record in sites.to_dict("records"):
@@ -248,8 +259,7 @@ def build_gap_map(
             ).add_to(group)
         group.add_to(fmap)
     _Legend(_legend_html(title, minutes, imd=imd_overlay)).add_to(fmap)
-    if not any(isinstance(c, folium.LayerControl) for c in fmap._children.values()):
-        folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
     if len(areas):
         west, south, east, north = (float(v) for v in areas.total_bounds)
         fmap.fit_bounds([[south, west], [north, east]], padding=(10, 10))

@@ -88,14 +88,20 @@ cols = st.columns(5)
 cols[0].metric("Active assets", f"{int(head['n_assets']):,}")
 cols[1].metric("Categories present", f"{int(head['n_categories'])}")
 cols[2].metric(
-    f"Mean categories within {minutes} min",
+    "Categories in reach",
     f"{head['mean_categories']:.1f}",
     help=f"Accessible range: mean over {where} of the categories within {minutes} minutes' walk.",
 )
-cols[3].metric(f"Mean needs within {minutes} min", f"{head['mean_needs']:.1f}")
+cols[3].metric(
+    "Needs in reach",
+    f"{head['mean_needs']:.1f}",
+    help=f"Mean over {where} of the needs served within {minutes} minutes' walk.",
+)
 cols[4].metric(
-    f"{_label(category)}: areas beyond {minutes} min",
+    "Areas beyond reach",
     f"{int(row['areas_beyond'])} of {len(found['areas'])}",
+    help=f"Areas whose typical walk to the nearest {_label(category).lower()} is over "
+    f"{minutes} minutes.",
 )
 st.caption(
     f"Measured over {len(found['areas'])} {'LSOAs' if found['kind'] == 'lsoa' else 'grid cells'}"
@@ -116,12 +122,14 @@ bar_chart = (
     .encode(
         x=alt.X("share:Q", title=f"share of {where}", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("label:N", sort="-x", title=None),
+        y=alt.Y(
+            "label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)
+        ),
         color=alt.condition(alt.datum.category == category, alt.value("#d73027"),
                             alt.value("#4c78a8")),
         tooltip=["label", alt.Tooltip("share:Q", format=".1%"), "n_assets"],
     )
-    .properties(height=max(160, 22 * len(bars)))
+    .properties(height=max(160, 24 * len(bars)))
 )  # fmt: skip
 st.altair_chart(bar_chart, width="stretch")
 download = st.columns(2)
@@ -190,14 +198,17 @@ if suggestion is not None:
                 "rank": "Rank",
                 "name": "Site",
                 "kind": "Kind",
-                "new_demand": "Newly within reach",
+                "new_demand": f"{'Postcodes' if n_postcodes else 'Places'} newly within reach",
             }
         ),
         hide_index=True,
         width="stretch",
     )
 beyond = table[~table["covered"]].drop(columns="geometry")
-beyond = beyond.assign(minutes=[m if math.isfinite(m) else None for m in beyond["minutes"]])
+search = float(found["search_minutes"])
+beyond = beyond.assign(
+    minutes=[f"{m:.0f}" if math.isfinite(m) else f"over {search:.0f}" for m in beyond["minutes"]]
+)
 st.markdown(f"**Areas beyond {minutes} min** ({len(beyond)}), with gaps people reported")
 st.dataframe(
     suppress_small_counts(
@@ -244,7 +255,7 @@ if series is not None and len(series.summary):
         alt.Chart(long, title=f"Mean number within {minutes} min walk, month by month")
         .mark_line(point=True)
         .encode(
-            x=alt.X("month:O", title="month"),
+            x=alt.X("month:O", title="month", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title=f"mean within {minutes} min"),
             color=alt.Color("measure:N", title=None),
             tooltip=["month", "measure", alt.Tooltip("value:Q", format=".2f")],
@@ -276,11 +287,11 @@ if added is not None and len(added):
                 "How": added["kind"],
                 "Source": added["source"],
                 "Places added": added["n_added"],
+                "Mean categories before": added["mean_categories_before"].round(2),
+                "after": added["mean_categories_after"].round(2),
                 "New categories": [
                     ", ".join(_label(c) for c in codes) for codes in added["new_categories"]
                 ],
-                "Mean categories before": added["mean_categories_before"].round(2),
-                "after": added["mean_categories_after"].round(2),
             }
         ),
         hide_index=True,

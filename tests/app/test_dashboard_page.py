@@ -104,9 +104,9 @@ def test_headline_figures_match_the_core(rutland):
     head = coverage_series(graph, [(now, workspace.store().assets())], demand, minutes=15)
     row = head.summary.iloc[0]
     assert metrics["Active assets"] == f"{int(row['n_assets']):,}"
-    assert metrics["Mean categories within 15 min"] == f"{row['mean_categories']:.1f}"
-    assert metrics["Mean needs within 15 min"] == f"{row['mean_needs']:.1f}"
-    assert metrics["Doctor or health centre: areas beyond 15 min"].endswith(" of 23")
+    assert metrics["Categories in reach"] == f"{row['mean_categories']:.1f}"
+    assert metrics["Needs in reach"] == f"{row['mean_needs']:.1f}"
+    assert metrics["Areas beyond reach"] == "15 of 23"  # GPs, the default category
     assert any("23 LSOAs and 1,025 postcodes" in c.value for c in at.caption)
 
 
@@ -120,7 +120,7 @@ def test_gap_map_shows_every_lsoa_the_sites_and_the_imd_overlay(rutland):
     assert "<b>surgery</b>" not in script  # notes never reach the map
     sites = at.dataframe[0].value
     assert sites["Rank"].tolist() == [1, 2]
-    assert (sites["Newly within reach"] > 0).all()
+    assert (sites["Postcodes newly within reach"] > 0).all()
     (toggle,) = [t for t in at.toggle if t.label == "IMD 2019 overlay"]
     toggle.set_value(True).run()
     assert not at.exception, at.exception
@@ -138,6 +138,8 @@ def test_areas_beyond_reach_list_gaps_with_small_counts_suppressed(rutland):
     assert beyond.loc["Rutland 001A", "Gaps reported"] == "<5"  # two reports: could be people
     assert beyond.loc["Rutland 001A", "What people said"] == ""
     assert beyond.loc["Rutland 004A", "Gaps reported"] == "0"
+    assert beyond.loc["Rutland 005A", "Minutes"] == "44"
+    assert beyond.loc["Rutland 001A", "Minutes"] == "over 60"  # beyond the search
     assert "Told to see a GP" not in _map_script(at)
     assert '"gaps": "\\u0026lt;5"' in _map_script(at)  # "&lt;5": shown as text in the tooltip
 

@@ -1,0 +1,179 @@
+"""The Reach dashboard in a real browser, offline: a lead signs in and sees the gap map and series.
+
+The workspace holds Rutland's register and walking network, its 23 LSOAs with
+IMD 2019, Code-Point postcodes, two services added in past months (so the
+accessible range series has something to show) and one lead account. The lead
+signs in through the real Sign in page; the screenshot is
+``tests/artifacts/dashboard.png``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Route
+from support import RUTLAND_PBF, SHARED_DATA
+
+from assetmap.access import Principal, Role
+from assetmap.accounts import create_user
+from assetmap.areas import load_areas_into_workspace
+from assetmap.ingest.postcodes import read_postcodes, save_postcodes
+from assetmap.workspace import close_stores, import_osm
+
+ROOT = Path(__file__).resolve().parents[2]
+LSOA = SHARED_DATA / "boundaries-uk-geojson" / "lsoa_by_lad_E06000017.geojson"
+IMD = SHARED_DATA / "imd-2019-mysociety" / "UK_IMD_E.csv"
+POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+LEAD, PASSWORD = "lee.lead", "walking-minutes-matter"
+BACK_DATED = [  # name, category, (lon, lat), days ago
+    ("Oakham food bank", "food_support", (-0.7286, 52.6708), 95),
+    ("Uppingham money advice", "money_advice", (-0.7226, 52.5875), 40),
+]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Streamlit server on a Rutland workspace with areas, postcodes and a lead account."""
+    folder = tmp_path_factory.mktemp("dashboard_browser")
+    env = os.environ.copy()
+    env.pop("ASSETMAP_DATABASE_URL", None)
+    saved = os.environ.pop("ASSETMAP_DATABASE_URL", None)
+    try:
+        workspace = import_osm(folder / "rutland", RUTLAND_PBF).workspace
+        save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
+        load_areas_into_workspace(workspace, LSOA, imd=IMD)
+        store = workspace.store()
+        now = dt.datetime.now(dt.UTC)
+        for name, code, (lon, lat), days in BACK_DATED:
+            record = {"name": name, "categories": [code], "lon": lon, "lat": lat}
+            store.add_asset(record, actor="lee", reason="test", at=now - dt.timedelta(days=days))
+        create_user(store, LEAD, PASSWORD, Role.LEAD, actor=Principal("setup", Role.ADMIN))
+        close_stores()
+    finally:
+        if saved is not None:
+            os.environ["ASSETMAP_DATABASE_URL"] = saved
+    port = _free_port()
+    log = folder / "server.log"
+    env |= {"ASSETMAP_WORKSPACE": str(workspace.path), "ASSETMAP_TILES": "none",
+            "PYTHONWARNINGS": "ignore"}  # fmt: skip
+    command = [
+        sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _sign_in(page: Page, url: str) -> None:
+    page.goto(f"{url}/sign_in", wait_until="domcontentloaded")
+    page.get_by_role("textbox", name="Username").fill(LEAD)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("link", name="Dashboard").wait_for(timeout=60_000)
+
+
+def _wait_for_one_map_with(page: Page, text: str, timeout_s: float = 60) -> None:
+    """Wait until the rerun has replaced the old map and the new one shows ``text``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        maps = page.locator(MAP_IFRAME)
+        if maps.count() == 1 and maps.content_frame.get_by_text(text).count():
+            return
+        page.wait_for_timeout(300)
+    pytest.fail(f"the gap map never showed {text!r}")
+
+
+@pytest.mark.browser
+def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
+    browser: Browser, dashboard_url: str, artifacts: Path
+) -> None:
+    external: list[str] = []
+    dialogs: list[str] = []
+    script_errors: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context = browser.new_context(viewport={"width": 1400, "height": 3300})
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    try:
+        _sign_in(page, dashboard_url)
+        page.get_by_role("link", name="Dashboard").click()
+        page.get_by_text("Reach dashboard").first.wait_for(timeout=60_000)
+        page.get_by_text("Accessible range over time").wait_for(timeout=120_000)
+        page.get_by_text("IMD 2019 overlay").click()
+        _wait_for_one_map_with(page, "IMD 2019 decile")
+
+        frame = page.frame_locator(MAP_IFRAME)
+        areas = frame.locator("path.leaflet-interactive")
+        areas.first.wait_for(state="attached", timeout=60_000)
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        charts.nth(1).locator("canvas, svg").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)  # Leaflet fits the bounds; Vega draws
+
+        # 23 LSOAs, the GP markers and the two suggested sites are all drawn.
+        assert areas.count() >= 23 + 2
+        assert (
+            frame.locator(".leaflet-control-attribution")
+            .inner_text()
+            .count("© OpenStreetMap contributors")
+        )
+        legend = frame.locator("body").inner_text()
+        assert "up to 15 min" in legend
+        assert "decile 1-2 (most deprived)" in legend
+        assert charts.count() == 2
+        assert page.get_by_text("Series chart (PNG)").count() == 1
+        page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+    finally:
+        context.close()
+
+    assert external == []
+    assert dialogs == []
+    assert script_errors == []

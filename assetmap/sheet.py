@@ -206,8 +206,13 @@ def _nice_scale(metres: float) -> float:
 
 
 def _kinds(codes: Any, taxonomy: Taxonomy | None) -> str | None:
-    """Plain labels of a service's categories ("Dentist; Chemist (pharmacy)"), if any."""
-    if taxonomy is None or codes is None or isinstance(codes, str | float):
+    """Plain labels of a service's categories ("Dentist; Chemist (pharmacy)"), if any.
+
+    Text is taken as labels already (the ``categories`` column of match results).
+    """
+    if isinstance(codes, str):
+        return _text(codes)
+    if taxonomy is None or codes is None or isinstance(codes, float):
         return None
     labels = [taxonomy.categories[c].plain_label for c in codes if c in taxonomy.categories]
     return "; ".join(dict.fromkeys(labels)) or None
@@ -229,7 +234,8 @@ def support_sheet_html(
     ----------
     services
         The chosen services in order: ``name``, ``lon``, ``lat`` and any of
-        ``minutes``, ``categories`` (shown as what each place is),
+        ``minutes``, ``categories`` (codes, or labels as text: shown as what
+        each place is),
         ``address`` (left out when it has no letters, e.g. a house number
         alone), ``postcode``, ``hours`` (or ``opening_hours``), ``phone``,
         ``email``, ``website``.
@@ -257,7 +263,8 @@ def support_sheet_html(
         longer than 1,000 characters.
     """
     table = _check(services)
-    taxonomy = load_taxonomy() if "categories" in table.columns else None
+    codes = table["categories"] if "categories" in table.columns else pd.Series([], dtype=object)
+    taxonomy = load_taxonomy() if any(not isinstance(c, str) for c in codes) else None
     if note is not None and len(note) > MAX_NOTE_CHARS:
         msg = f"The note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}."
         raise SchemaError(msg)

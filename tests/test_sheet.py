@@ -75,6 +75,8 @@ def test_sheet_says_what_each_place_is_and_leaves_out_a_bare_house_number(servic
     with_postcode = named.assign(postcode=["LE15 6HW", "LE15 6LE"])
     assert "<dt>Address</dt><dd>LE15 6LE</dd>" in support_sheet_html(with_postcode)
     assert "<dt>What</dt>" not in support_sheet_html(services)  # no categories given
+    labelled = services.assign(categories=["Library (books, computers, free wifi)", "Dentist"])
+    assert "<dt>What</dt><dd>Dentist</dd>" in support_sheet_html(labelled)  # as match gives them
 
 
 def test_every_user_string_is_escaped(services):

@@ -138,10 +138,13 @@ for number, match in enumerate(result["matches"], start=1):
         table[list(columns)].rename(columns=columns),
         hide_index=True,
         width="stretch",
-        column_config={
-            "#": st.column_config.NumberColumn(width="small"),
-            "Minutes": st.column_config.NumberColumn(width="small", format="%.0f"),
-            "Why": st.column_config.TextColumn(width="large"),
+        column_config={  # pixels: all six columns fit a laptop screen; hover shows the rest
+            "#": st.column_config.NumberColumn(width=36),
+            "Name": st.column_config.TextColumn(width=200),
+            "Minutes": st.column_config.NumberColumn(width=64, format="%.0f"),
+            "Why": st.column_config.TextColumn(width=330),
+            "Check": st.column_config.TextColumn(width=170),
+            "Open": st.column_config.TextColumn(width=130),
         },
     )
 

@@ -1,0 +1,161 @@
+"""Find support in a real browser, offline: ranked list, walking-area map, printed sheet.
+
+A workspace without accounts runs as its local administrator, who may not
+search for support, and signing in needs an account. So the server runs a
+short entry script (written next to ``streamlit_app.py`` for the test's
+duration, so page paths resolve) that puts a staff principal in the session
+and then runs the real app. Screenshots: tests/artifacts/find_support.png and
+tests/artifacts/support_sheet.png (the downloaded PDF rendered by pdftoppm).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Route
+from support import RUTLAND_PBF, SHARED_DATA
+
+from assetmap.ingest.postcodes import read_postcodes, save_postcodes
+from assetmap.workspace import close_stores, import_osm
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+ENTRY = """import runpy
+import streamlit as st
+from assetmap.access import Principal, Role
+st.session_state.setdefault("assetmap.principal", Principal("ana", Role.STAFF))
+runpy.run_path({app!r}, run_name="__main__")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def find_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Streamlit server on a Rutland workspace (network + postcodes), signed in as staff."""
+    folder = tmp_path_factory.mktemp("find_browser")
+    env = os.environ.copy()
+    env.pop("ASSETMAP_DATABASE_URL", None)
+    workspace = import_osm(folder / "rutland", RUTLAND_PBF).workspace
+    save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
+    close_stores()
+    entry = ROOT / f"_find_browser_{uuid.uuid4().hex[:8]}.py"
+    entry.write_text(ENTRY.format(app=str(ROOT / "streamlit_app.py")), encoding="utf-8")
+    port = _free_port()
+    log = folder / "server.log"
+    env |= {"ASSETMAP_WORKSPACE": str(workspace.path), "ASSETMAP_TILES": "none",
+            "PYTHONWARNINGS": "ignore"}  # fmt: skip
+    command = [
+        sys.executable, "-m", "streamlit", "run", entry.name, "--server.headless", "true",
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        # Others may edit the sources meanwhile: no reloading mid-test.
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        entry.unlink(missing_ok=True)
+
+
+@pytest.mark.browser
+def test_find_support_lists_maps_and_prints_a_sheet_offline(
+    browser: Browser, find_url: str, artifacts: Path, tmp_path: Path
+) -> None:
+    external: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in {"127.0.0.1", "localhost"}:
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1900}, accept_downloads=True)
+    context.route("**/*", only_local)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{find_url}/find_support", wait_until="domcontentloaded")
+        page.get_by_text("Find support").first.wait_for(timeout=60_000)
+        page.get_by_label("Start point").fill("LE15 6AA")
+        needs = page.locator('[data-testid="stMultiSelect"]').first.locator("input")
+        for label in ("Education, training and employment", "Health"):
+            needs.click()
+            needs.fill(label[:9])
+            page.get_by_role("option", name=label, exact=True).click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Find support").click()
+        page.get_by_text("1. Education, training and employment").wait_for(timeout=60_000)
+        frame = page.frame_locator(MAP_IFRAME)
+        frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
+        page.wait_for_timeout(800)
+        box = page.locator(MAP_IFRAME).bounding_box()
+        assert box is not None
+        assert box["height"] == 460  # the map's script ran to the end and sized its frame
+        assert frame.locator("path.leaflet-interactive").count() >= 3  # start + services
+        assert (
+            "© OpenStreetMap contributors"
+            in frame.locator(".leaflet-control-attribution").inner_text()
+        )
+        page.screenshot(path=str(artifacts / "find_support.png"), full_page=True)
+
+        page.get_by_role("button", name="Make a PDF").click()
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Download sheet (PDF)").click()
+        pdf = tmp_path / "sheet.pdf"
+        download.value.save_as(pdf)
+    finally:
+        context.close()
+    assert external == []
+    assert errors == []
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = subprocess.run(
+        ["/usr/bin/pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Places that can help" in text
+    assert "Rutland County Library" in text
+    assert "Library (books, computers, free wifi)" in text
+    assert "LE15 6AA" not in text  # nothing about the person: not even the start point
+    subprocess.run(
+        ["/usr/bin/pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf),
+         str(artifacts / "support_sheet")],
+        check=True,
+    )  # fmt: skip
+    assert (artifacts / "support_sheet.png").stat().st_size > 10_000

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,6 +94,31 @@ def test_an_unknown_postcode_is_one_clear_error(rutland):
         "LE15 6ZZ is not in the workspace's postcode table; nearest known sector: LE15 6"
     )
     assert len(at.dataframe) == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "needs", "words", "message"),
+    [
+        ("53.5,1.5", ["ete"], "", r"^The start point is 1\d\d\.\d km from the nearest street"),
+        ("", ["ete"], "", r"^Give a start point: a postcode, coordinates"),
+        ("LE15 6AA", [], "", r"at least one goal"),
+        (
+            "LE15 6AA",
+            [],
+            "x" * 10_000,
+            r"^A goal.s text is 10,000 characters long; the limit is 500",
+        ),
+    ],
+    ids=["sea", "no-start", "no-goal", "10k-words"],
+)
+def test_bad_input_is_one_clear_error_and_no_results(rutland, start, needs, words, message):
+    at = _page()
+    at.text_input[1].input(words)
+    at = _find(at, start, needs)
+    (error,) = at.error
+    assert re.search(message, error.value), error.value
+    assert len(at.dataframe) == 0
+    assert "assetmap.find.result" not in at.session_state  # nothing half-shown
 
 
 def test_chosen_services_are_added_to_a_new_plan_as_suggested(rutland):

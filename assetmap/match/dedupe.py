@@ -1284,7 +1284,7 @@ def _check_pairs(pairs: pd.DataFrame) -> None:
     if missing:
         msg = f"`pairs` lacks column(s) {', '.join(missing)}; pass find_duplicates() output."
         raise SchemaError(msg)
-    unknown = sorted(set(pairs["decision"]) - set(DECISIONS))
+    unknown = sorted(set(pairs["decision"].unique()) - set(DECISIONS))
     if unknown:
         msg = f"`pairs`: unknown decision(s) {', '.join(map(repr, unknown))}."
         raise SchemaError(msg)
@@ -1352,14 +1352,16 @@ def plan_merges(
     """
     _check_pairs(pairs)
     scored: dict[frozenset[str], str] = {}
-    for id_a, id_b, decision in zip(pairs["id_a"], pairs["id_b"], pairs["decision"], strict=True):
-        scored[frozenset((str(id_a), str(id_b)))] = str(decision)
+    # .tolist() first: iterating Arrow-backed columns item by item is ~10x slower
+    columns = (pairs[c].astype(str).tolist() for c in ("id_a", "id_b", "decision"))
+    for id_a, id_b, decision in zip(*columns, strict=True):
+        scored[frozenset((id_a, id_b))] = decision
     merges = pairs[pairs["decision"] == "merge"]
     order = sorted(
         zip(
-            merges["id_a"].astype(str),
-            merges["id_b"].astype(str),
-            merges["score"].astype(float),
+            merges["id_a"].astype(str).tolist(),
+            merges["id_b"].astype(str).tolist(),
+            merges["score"].astype(float).tolist(),
             strict=True,
         ),
         key=lambda p: (-p[2], p[0], p[1]),

@@ -96,15 +96,23 @@ with matches_tab:
             found = ()
         st.caption("From the centre of the plan's area (its only stored location).")
         for goal, match in zip(goals, found, strict=True):
-            st.markdown(f"**{widgets.md_escape(goal.need or goal.good or goal.text)}**")
+            heading = (
+                taxonomy.needs[goal.need].label if goal.need
+                else taxonomy.glm_goods[goal.good].label if goal.good
+                else goal.text
+            )  # fmt: skip
+            st.markdown(f"**{widgets.md_escape(heading)}**")
             if match.gap:
                 st.warning(match.gap, icon=":material/search_off:")
                 continue
             st.dataframe(
-                match.results[["rank", "name", "minutes", "why", "warnings"]],
+                match.results[["rank", "name", "minutes", "why", "warnings"]].rename(
+                    columns={"rank": "#", "name": "Name", "minutes": "Minutes", "why": "Why",
+                             "warnings": "Check"}
+                ),
                 hide_index=True,
                 width="stretch",
-            )
+            )  # fmt: skip
 
 with log_tab:
     log = referral_log(store, plan_id, principal=principal)

@@ -73,7 +73,10 @@ def test_lists_only_the_callers_plans_by_reference_with_goals_and_matches(rutlan
     assert goals["Need"].tolist() == ["Education, training and employment", "Drugs and alcohol"]
     assert goals["In their words"].tolist() == [HOSTILE, ""]
     matches = at.dataframe[2].value
-    assert matches.iloc[0]["name"] == "Rutland County Library"
+    assert matches.columns.tolist() == ["#", "Name", "Minutes", "Why", "Check"]
+    assert matches.iloc[0]["Name"] == "Rutland County Library"
+    headings = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert headings == ["**Education, training and employment**", "**Drugs and alcohol**"]
     assert [w.value for w in at.warning] == [
         "Nothing for 'Drugs and alcohol' within 10 minutes' walk."
     ]

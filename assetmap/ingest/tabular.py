@@ -340,9 +340,13 @@ def _refuse_mixed_encodings(data: bytes, error: UnicodeDecodeError, name: str) -
         return
     bad_line = _line_of(data, error.start, "latin-1")
     good_line = _line_of(data, utf8.start(), "latin-1")
+    where = (
+        f"line {bad_line:,} is not UTF-8 ({_bad_bytes(error)}) but line {good_line:,} is"
+        if bad_line != good_line
+        else f"line {bad_line:,} holds UTF-8 text and also {_bad_bytes(error)}, which is not"
+    )
     msg = (
-        f"{name} mixes text encodings: line {bad_line:,} is not UTF-8 "
-        f"({_bad_bytes(error)}) but line {good_line:,} is. Save the whole file as "
+        f"{name} mixes text encodings: {where}. Save the whole file as "
         "UTF-8 CSV (Excel: 'CSV UTF-8') and import it again."
     )
     raise IngestError(msg)
@@ -387,8 +391,6 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         )
         msg = f"{name} cannot be decoded as {encodings[0]}{where}; save it as UTF-8 CSV."
         raise IngestError(msg) from first_error
-    if encoding != encodings[0] and first_error is not None and encodings[0] == "utf-8":
-        _refuse_mixed_encodings(data, first_error, name)
     sample_text = text[:65_536]
     controls = sum(1 for ch in sample_text if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\x7f")
     if controls > max(20, len(sample_text) // 100) or "\x00" in sample_text:
@@ -397,6 +399,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             f"hold {controls:,} control characters (binary data?)."
         )
         raise IngestError(msg)
+    if encoding != encodings[0] and first_error is not None and encodings[0] == "utf-8":
+        _refuse_mixed_encodings(data, first_error, name)
     return text, encoding
 
 

@@ -417,6 +417,9 @@ def test_wrong_encoding_names_the_line_instead_of_garbling_it():
         match=r"^mixed.csv mixes text encodings: line 3 is not UTF-8 \(byte 0xE8\) but line 2 is",
     ):
         read_table(mixed, filename="mixed.csv")
+    one_line = "Name\nCafé – ".encode() + "Crèche\n".encode("cp1252")
+    with pytest.raises(IngestError, match=r"line 2 holds UTF-8 text and also byte 0xE8, which is"):
+        read_table(one_line, filename="mixed.csv")
 
 
 def test_skips_a_title_above_the_header_and_keeps_row_numbers():

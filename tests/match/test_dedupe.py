@@ -248,6 +248,40 @@ def test_merges_on_name_place_and_contact_details() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("email_b", "score", "reasons"),
+    [
+        ("Info@RutlandFoodbank.org.uk", 100.0, "60 m apart; same email; both food_support"),
+        # one organisation has several addresses: a different one is not held against it
+        ("hello@rutlandfoodbank.org.uk", 86.9, "60 m apart; both food_support"),
+        (None, 86.9, "60 m apart; both food_support"),
+    ],
+)
+def test_the_same_email_in_any_case_counts_for_a_pair(
+    email_b: str | None, score: float, reasons: str
+) -> None:
+    table = assets(
+        {
+            "id": "a",
+            "name": "Rutland Foodbank",
+            "email": "info@rutlandfoodbank.org.uk",
+            "categories": ("food_support",),
+            "lon": OAKHAM[0],
+            "lat": OAKHAM[1],
+        },
+        {
+            "id": "b",
+            "name": "Rutland Food Bank",
+            "email": email_b,
+            "categories": ("food_support",),
+            **offset(*OAKHAM, east_m=60),
+        },
+    )
+    pairs = find_duplicates(table)
+    assert pairs[["score", "decision"]].values.tolist() == [[score, "merge"]]
+    assert pairs.loc[0, "reasons"] == f"names 100% alike; {reasons}"
+
+
 def test_different_phones_and_districts_count_against() -> None:
     table = assets(
         {

@@ -13,80 +13,21 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 import time
-import traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
 
-from assetmap.errors import ConflictError
+from trust._writers import (
+    PROCESSES,
+    ROUNDS,
+    SHARED,
+    THREADS,
+    THREADS_PER_PROCESS,
+    Outcome,
+    process_main,
+    write,
+)
+
 from assetmap.store import Store
-
-THREADS = 20
-PROCESSES = 4
-THREADS_PER_PROCESS = 2
-ROUNDS = 4  # each round: one add and one edit of a shared asset
-MAX_TRIES = 12
-SHARED = 3
-
-
-@dataclass
-class Outcome:
-    """What one writer did (plain data, so it crosses process boundaries)."""
-
-    added: list[tuple[str, str]] = field(default_factory=list)  # (asset id, name)
-    accepted: list[tuple[str, str, int]] = field(default_factory=list)  # (asset, tag, version)
-    refused: list[tuple[str, str, int, int]] = field(default_factory=list)  # (+ seen, now)
-    gave_up: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def _write(store: Store, writer: str, shared: list[str]) -> Outcome:
-    out = Outcome()
-    try:
-        for i in range(ROUNDS):
-            name = f"Writer {writer} asset {i}"
-            lon, lat = -0.72 + 0.001 * i, 52.67
-            record = {"name": name, "lon": lon, "lat": lat, "categories": ["library"]}
-            out.added.append((store.add_asset(record, actor=writer, reason="add"), name))
-            target = shared[(hash(writer) + i) % len(shared)]
-            for attempt in range(MAX_TRIES):
-                tag = f"{writer}/{i}/{attempt}"
-                seen = int(store.get_asset(target)["version"])
-                try:
-                    after = store.edit_asset(
-                        target,
-                        {"description": tag},
-                        expected_version=seen,
-                        actor=writer,
-                        reason=tag,
-                    )
-                except ConflictError as exc:
-                    out.refused.append((target, tag, seen, int(exc.current["version"])))
-                    continue
-                out.accepted.append((target, tag, int(after["version"])))
-                break
-            else:
-                out.gave_up += 1
-    except Exception:  # anything but a refusal is a failure of the test
-        out.errors.append(traceback.format_exc())
-    return out
-
-
-def _process_main(url: str, shared: list[str], name: str, barrier: Any, queue: Any) -> None:
-    """Entry point of a spawned writer process: a few writer threads of its own."""
-    store = Store(url, migrate=False)
-    try:
-        barrier.wait(timeout=120)
-        with ThreadPoolExecutor(THREADS_PER_PROCESS) as pool:
-            outcomes = list(
-                pool.map(lambda k: _write(store, f"{name}.{k}", shared), range(THREADS_PER_PROCESS))
-            )
-    except Exception:
-        outcomes = [Outcome(errors=[traceback.format_exc()])]
-    finally:
-        store.close()
-    queue.put([o.__dict__ for o in outcomes])
 
 
 def test_concurrent_writers_lose_nothing(store: Store, database_url: str) -> None:
@@ -102,7 +43,7 @@ def test_concurrent_writers_lose_nothing(store: Store, database_url: str) -> Non
     barrier = ctx.Barrier(PROCESSES + 1)
     queue = ctx.Queue()
     procs = [
-        ctx.Process(target=_process_main, args=(database_url, shared, f"p{n}", barrier, queue))
+        ctx.Process(target=process_main, args=(database_url, shared, f"p{n}", barrier, queue))
         for n in range(PROCESSES)
     ]
     for proc in procs:
@@ -113,7 +54,7 @@ def test_concurrent_writers_lose_nothing(store: Store, database_url: str) -> Non
 
     def thread_writer(k: int) -> Outcome:
         go.wait(timeout=60)
-        return _write(store, f"t{k}", shared)
+        return write(store, f"t{k}", shared)
 
     with ThreadPoolExecutor(THREADS) as pool:
         outcomes = list(pool.map(thread_writer, range(THREADS)))

@@ -13,6 +13,7 @@ from support import RUTLAND_PBF, SHARED_DATA
 from assetmap.access import Principal, Role
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.plans import PLAN_ENTITY, REFERRAL_ENTITY
+from assetmap.sites import reported_gaps
 from assetmap.workspace import close_stores, import_osm, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -114,6 +115,21 @@ def test_bad_input_is_one_clear_error_and_no_results(rutland, start, needs, word
     assert re.search(message, error.value), error.value
     assert len(at.dataframe) == 0
     assert "assetmap.find.result" not in at.session_state  # nothing half-shown
+
+
+def test_a_gap_recorded_from_the_page_reaches_the_leads_gap_analysis(rutland):
+    at = _find(_page(), "LE15 6AA", ["drugs_alcohol"])
+    (record,) = [b for b in at.button if b.label == "Record this gap"]
+    record.click().run()
+    assert not at.exception, at.exception
+    (done,) = at.success
+    assert done.value == "Gap recorded for the area (no personal details)."
+    gaps = reported_gaps(open_workspace(rutland).store(), principal=Principal("lee", Role.LEAD))
+    mine = gaps[gaps["need"] == "drugs_alcohol"]
+    assert mine[["area", "note"]].values.tolist() == [
+        ["LE15 6", "Nothing for 'Drugs and alcohol' within 15 minutes' walk."]
+    ]
+    assert "LE15 6AA" not in str(mine.to_dict("records"))
 
 
 def test_chosen_services_are_added_to_a_new_plan_as_suggested(rutland):

@@ -288,12 +288,14 @@ class _CircleMarkers(MacroElement):
         """
     )
 
-    def __init__(self, rows: list[tuple[float, float, str, str]], *, colour: str) -> None:
+    def __init__(
+        self, rows: list[tuple[float, float, str, str]], *, colour: str, radius: float = 7.0
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "CircleMarkers"
         self.rows = rows
         self.style = {
-            "radius": 7,
+            "radius": radius,
             "color": "#222222",
             "weight": 1,
             "fillColor": colour,
@@ -360,6 +362,7 @@ def build_asset_map(
     leaflet_url: str = DEFAULT_LEAFLET_URL,
     height: str | int = "100%",
     streets: StreetLines | None = None,
+    marker_radius: float = 7.0,
 ) -> folium.Map:
     """Draw the register on a Leaflet map with one coloured layer per category.
 
@@ -384,6 +387,8 @@ def build_asset_map(
     streets
         Streets to draw under the markers (:func:`assetmap.basemap.street_lines`):
         an offline basemap from the workspace's own OSM network.
+    marker_radius
+        Marker radius in screen pixels (larger for touch screens).
 
     Returns
     -------
@@ -407,6 +412,9 @@ def build_asset_map(
     ['Library (books, computers, free wifi) (1)']
     """
     _check_assets(assets)
+    if not marker_radius > 0:
+        msg = f"`marker_radius` must be positive, got {marker_radius!r}."
+        raise ValueError(msg)
     tax = taxonomy or load_taxonomy()
     tiles = tiles or TileConfig()
     base = leaflet_url.rstrip("/")
@@ -462,7 +470,7 @@ def build_asset_map(
         rows = groups[code]
         name = f"{html.escape(label)} ({len(rows)})"
         group = folium.FeatureGroup(name=name, overlay=True, control=True, show=True)
-        group.add_child(_CircleMarkers(rows, colour=colour))
+        group.add_child(_CircleMarkers(rows, colour=colour, radius=marker_radius))
         group.add_to(fmap)
 
     _Attribution(OSM_ATTRIBUTION).add_to(fmap)

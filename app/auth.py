@@ -17,7 +17,7 @@ from typing import Final
 import streamlit as st
 
 from assetmap.access import Operation, Principal, Role, allowed
-from assetmap.accounts import USER_ENTITY
+from assetmap.accounts import USER_ENTITY, oidc_settings
 from assetmap.errors import AssetMapError
 from assetmap.workspace import open_workspace
 
@@ -35,6 +35,29 @@ def workspace_has_accounts(workspace_path: str) -> bool:
         return False
 
 
+def sso_configured() -> bool:
+    """Return whether single sign-on is set up (an ``[auth]`` section in the secrets)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets.toml at all
+        return False
+
+
+def sso_principal(workspace_path: str | None) -> Principal | None:
+    """Return the person signed in through single sign-on, mapped with the workspace's options.
+
+    None when single sign-on is not set up, nobody is signed in with it, or
+    their claims give no assetmap role (the Sign in page says why).
+    """
+    if workspace_path is None or not sso_configured() or not st.user.get("is_logged_in"):
+        return None
+    try:
+        options = oidc_settings(open_workspace(workspace_path).settings())
+        return options.principal(st.user.to_dict())
+    except AssetMapError:
+        return None
+
+
 def current_principal(workspace_path: str | None) -> Principal | None:
     """Return the caller: the signed-in principal, the local administrator, or None.
 
@@ -46,6 +69,10 @@ def current_principal(workspace_path: str | None) -> Principal | None:
     chosen = st.session_state.get(PRINCIPAL)
     if isinstance(chosen, Principal):
         return chosen
+    sso = sso_principal(workspace_path)
+    if sso is not None:  # back from the identity provider, on whichever page
+        st.session_state[PRINCIPAL] = sso
+        return sso
     if workspace_path is not None and not workspace_has_accounts(workspace_path):
         role = st.session_state.get(LOCAL_ROLE, Role.ADMIN)
         role = role if role in LOCAL_ROLES else Role.ADMIN

@@ -27,10 +27,7 @@ except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
 
-try:
-    sso_configured = "auth" in st.secrets
-except FileNotFoundError:  # no secrets.toml at all: no single sign-on
-    sso_configured = False
+sso_configured = auth.sso_configured()
 sso_signed_in = sso_configured and bool(st.user.get("is_logged_in"))
 
 signed_in = st.session_state.get(auth.PRINCIPAL)

@@ -136,6 +136,16 @@ def test_a_stubbed_provider_signs_in_through_the_role_map(with_accounts):
     )
 
 
+def test_back_from_the_provider_on_the_map_page_is_signed_in_already(with_accounts):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = AUTH_SECRETS
+    at.user = ENTRA_USER
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Community assets"
+    assert at.session_state[PRINCIPAL].role is Role.STAFF
+
+
 def test_signing_out_of_single_sign_on_also_logs_out_of_streamlit(with_accounts):
     at = _page(user=ENTRA_USER, sso=True)
     at.button(key="assetmap.signin.out").click().run()

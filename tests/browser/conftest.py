@@ -7,6 +7,7 @@ root so its ``.streamlit/config.toml`` (static serving on) applies.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -14,12 +15,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, sync_playwright
 
 from assetmap.schema import validate_assets
 from assetmap.taxonomy import load_taxonomy
@@ -111,15 +112,12 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
     pytest.fail(f"streamlit was not healthy after {timeout_s} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def streamlit_url(
-    rutland_workspace: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """Base URL of a Streamlit server running the app on the Rutland workspace."""
+@contextlib.contextmanager
+def serve(workspace: Path, log: Path) -> Iterator[str]:
+    """Run the app on ``workspace`` (tiles off, files not watched); yield its base URL."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = os.environ | {
-        "ASSETMAP_WORKSPACE": str(rutland_workspace),
+        "ASSETMAP_WORKSPACE": str(workspace),
         "ASSETMAP_TILES": "none",
         "PYTHONWARNINGS": "ignore",
     }
@@ -130,6 +128,8 @@ def streamlit_url(
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
+        # Sources may change while tests run (others at work): never reload mid-test.
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -147,6 +147,22 @@ def streamlit_url(
 
 
 @pytest.fixture(scope="session")
+def serve_app() -> Callable[[Path, Path], contextlib.AbstractContextManager[str]]:
+    """Start the app on another workspace: ``with serve_app(path, log) as url: ...``."""
+    return serve
+
+
+@pytest.fixture(scope="session")
+def streamlit_url(
+    rutland_workspace: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Base URL of a Streamlit server running the app on the Rutland workspace."""
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with serve(rutland_workspace, log) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's chromium, headless, with its own background networking off."""
     assert CHROMIUM.is_file(), f"Debian chromium not found at {CHROMIUM} (apt-get install chromium)"
@@ -154,6 +170,30 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+_OPEN_POPUP_JS = """(_body, needle) => {
+    let found = null;
+    window.map.eachLayer((layer) => {
+        const tip = layer.getTooltip && layer.getTooltip();
+        if (!found && tip && String(tip.getContent()).includes(needle)) {
+            found = layer;
+        }
+    });
+    found.openPopup();
+    return document.querySelector(".leaflet-popup-content").innerText;
+}"""
+
+
+def open_popup(frame: FrameLocator, needle: str) -> str:
+    """Open the popup of the map marker whose tooltip HTML holds ``needle``; return its text."""
+    return str(frame.locator("body").evaluate(_OPEN_POPUP_JS, needle))
+
+
+@pytest.fixture(scope="session")
+def popup() -> Callable[[FrameLocator, str], str]:
+    """:func:`open_popup`, for test modules (``popup(frame, "&lt;img")``)."""
+    return open_popup
 
 
 @pytest.fixture

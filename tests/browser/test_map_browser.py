@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Request, Response, Route
+from playwright.sync_api import Browser, FrameLocator, Request, Response, Route
 
 from assetmap.workspace import close_stores, open_workspace
 
@@ -23,7 +24,11 @@ def _expected_marker_count(workspace: Path) -> int:
 
 @pytest.mark.browser
 def test_map_page_draws_every_marker_with_the_network_blocked(
-    browser: Browser, streamlit_url: str, rutland_workspace: Path, artifacts: Path
+    browser: Browser,
+    streamlit_url: str,
+    rutland_workspace: Path,
+    artifacts: Path,
+    popup: Callable[[FrameLocator, str], str],
 ) -> None:
     external: list[str] = []
     failed_local: list[str] = []
@@ -68,19 +73,7 @@ def test_map_page_draws_every_marker_with_the_network_blocked(
         page.screenshot(path=str(artifacts / "map_page.png"))
 
         # The hostile name reaches the popup as text, and nothing in it runs.
-        popup_text = frame.locator("body").evaluate(
-            """() => {
-                let found = null;
-                window.map.eachLayer((layer) => {
-                    const tip = layer.getTooltip && layer.getTooltip();
-                    if (!found && tip && String(tip.getContent()).includes("&lt;img")) {
-                        found = layer;
-                    }
-                });
-                found.openPopup();
-                return document.querySelector(".leaflet-popup-content").innerText;
-            }"""
-        )
+        popup_text = popup(frame, "&lt;img")
         assert popup_text.startswith("<img src=x onerror=alert(1)> Hall")
         assert frame.locator('img[src="x"]').count() == 0
         page.wait_for_timeout(500)  # the popup fades in

@@ -704,7 +704,8 @@ def session_contributions(
                     "type": "volunteering" if rec["kind"] == "volunteering" else "asset",
                     "id": rec["id"],
                     "name": rec["name"],
-                    "status": rec["status"],
+                    # A proposal is only ever archived by merging it into the register.
+                    "status": "merged" if rec["status"] == "archived" else rec["status"],
                     "detail": detail,
                     "lon": float(rec["geometry"].x),
                     "lat": float(rec["geometry"].y),

@@ -37,9 +37,11 @@ except AssetMapError as exc:
     st.stop()
 taxonomy = load_taxonomy()
 
+# One slot, drawn on every run, so the tabs below keep their place (and the open tab).
+flash_slot = st.empty()
 kept = st.session_state.pop(state.SESSION_FLASH, None)
 if kept:
-    (st.success if kept[0] == "success" else st.error)(kept[1])
+    (flash_slot.success if kept[0] == "success" else flash_slot.error)(kept[1])
 if sessions.empty:
     st.info("No mapping sessions yet: start one on the **Mapping session** page.")
     st.stop()
@@ -58,6 +60,21 @@ session_id = st.selectbox(
 )
 
 
+def plain(value: object) -> str:
+    """Say a field's value in plain words (None: not known; True/False: yes/no)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "Not known"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def category_words(code: str) -> str:
+    """A category in plain words (the code itself if the taxonomy lacks it)."""
+    known = taxonomy.categories.get(code)
+    return known.plain_label if known is not None else code
+
+
 def decide(kind: str, asset_id: str, name: str) -> None:
     """Carry out the decision chosen for one proposal (a button callback)."""
     try:
@@ -72,7 +89,7 @@ def decide(kind: str, asset_id: str, name: str) -> None:
             ms.accept_proposal(store, asset_id, principal=principal, edits=edits)
             message = f"Accepted: {name}"
         elif kind == "merge":
-            into = st.session_state.get(K + "into" + asset_id)
+            into = str(st.session_state.get(K + "into" + asset_id))
             ms.merge_proposal(store, asset_id, into, principal=principal)
             message = f"Merged: {name}"
         else:
@@ -115,23 +132,31 @@ with queue_tab:
         st.success("Nothing is waiting for review in this session.", icon=":material/done_all:")
     for rec in queue.to_dict("records"):
         aid = rec["id"]
-        with st.container(border=True):
+        with st.container(border=True, key=f"proposal-{aid}"):
+            helps = ", ".join(map(category_words, rec["categories"])) or "no category"
             st.markdown(
                 f"### {widgets.md_escape(rec['name'])}\n"
-                f"{widgets.md_escape(rec['kind'].capitalize())} · "
-                f"{widgets.md_escape(', '.join(rec['categories']) or 'no category')}"
+                f"{widgets.md_escape(rec['kind'].capitalize())} · {widgets.md_escape(helps)}"
             )
             details = {
                 "Opening times": rec["opening_hours"],
                 "Cost": rec["cost"],
                 "Referral needed": rec["referral_required"],
-                "Welcoming": ", ".join(rec["flags"]) or None,
+                "Welcoming": (
+                    True
+                    if ms.WELCOMING_FLAG in rec["flags"]
+                    else False
+                    if ms.UNWELCOMING_FLAG in rec["flags"]
+                    else None
+                ),
                 "Women only": rec["gender"] == "women",
                 "DBS check": rec["dbs_check"],
                 "Convictions": rec["convictions"],
             }
             st.dataframe(
-                pd.DataFrame({"Field": list(details), "Value": [str(v) for v in details.values()]}),
+                pd.DataFrame(
+                    {"Field": list(details), "Value": [plain(v) for v in details.values()]}
+                ),
                 hide_index=True,
             )
             similar = ms.likely_duplicates(
@@ -142,8 +167,8 @@ with queue_tab:
                 names = ", ".join(widgets.md_escape(n) for n in similar["name"])
                 st.warning(f"Looks like: {names}", icon=":material/content_copy:")
             choice = st.radio(
-                "Decision", list(DECISIONS), format_func=DECISIONS.get, key=K + "decision" + aid,
-                horizontal=True,
+                "Decision", list(DECISIONS), format_func=DECISIONS.__getitem__,
+                key=K + "decision" + aid, horizontal=True,
             )  # fmt: skip
             if choice == "accept":
                 st.text_input("Name", value=rec["name"], key=K + "name" + aid)
@@ -151,7 +176,7 @@ with queue_tab:
                     "Opening times", value=rec["opening_hours"] or "", key=K + "hours" + aid
                 )
                 st.selectbox(
-                    "Category", list(category_labels), format_func=category_labels.get,
+                    "Category", list(category_labels), format_func=category_labels.__getitem__,
                     key=K + "category" + aid,
                 )  # fmt: skip
             elif choice == "merge":
@@ -177,7 +202,7 @@ with queue_tab:
         st.subheader("Comments")
         for rec in waiting.to_dict("records"):
             cid = rec["id"]
-            with st.container(border=True):
+            with st.container(border=True, key=f"comment-{cid}"):
                 rating = (
                     "" if pd.isna(rec.get("welcoming")) else f"welcoming {rec['welcoming']}/5 · "
                 )
@@ -205,14 +230,13 @@ with summary_tab:
     except AssetMapError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
+    figures = summary.figures()
     st.dataframe(
-        pd.DataFrame(
-            {"Figure": [f for f, _ in summary.figures()],
-             "Value": [str(v) for _, v in summary.figures()]}
-        ),
+        pd.DataFrame({"Figure": [f for f, _ in figures], "Value": [str(v) for _, v in figures]}),
         hide_index=True,
         width="stretch",
-    )  # fmt: skip
+        height=36 * (len(figures) + 1) + 3,  # every figure shown, no inner scrolling
+    )
     if graph is None:
         st.caption("No walking network in this workspace, so no coverage figures.")
     st.subheader("What the group added")

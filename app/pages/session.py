@@ -67,20 +67,37 @@ def flash(kind: str, message: str) -> None:
 
 
 def show_flash() -> None:
-    """Show (once) the message a button left."""
+    """Show (once) the message a button left, in a slot that is always there.
+
+    The slot is drawn on every run, so the elements after it keep their
+    places and the tabs stay on the tab the participant chose.
+    """
+    slot = st.empty()
     kept = st.session_state.pop(state.SESSION_FLASH, None)
     if kept:
         kind, message = kept
         if kind == "success":
-            st.success(message, icon=":material/check_circle:")
+            slot.success(message, icon=":material/check_circle:")
         else:
-            st.error(message, icon=":material/error:")
+            slot.error(message, icon=":material/error:")
+
+
+FORM_DEFAULTS: dict[str, Any] = {
+    "name": "", "kind": "service", "category": "", "hours": "", "cost": "",
+    "referral": "Don't know", "welcoming": "Don't know", "women": False,
+    "v_what": "", "v_when": "", "v_org": "", "v_dbs": "Don't know", "v_conv": "Don't know",
+    "g_area": "", "g_note": "", "c_welcoming": 0, "c_barriers": [], "c_note": "",
+    "i_what": "", "i_who": "", "i_needs": "",
+}  # fmt: skip
 
 
 def clear(*names: str) -> None:
-    """Reset form widgets (by their key suffix) to their defaults."""
+    """Put form widgets (by their key suffix) back to their defaults (in a button callback).
+
+    Assigned, not deleted: a deleted key lets the browser send back what it showed.
+    """
     for name in names:
-        st.session_state.pop(F + name, None)
+        st.session_state[F + name] = FORM_DEFAULTS[name]
 
 
 def join_form() -> None:
@@ -121,10 +138,9 @@ if principal.role is Role.PARTICIPANT:
 else:
     session_id = st.session_state.get(state.SESSION_ID)
 
-show_flash()
-
 # ---------------------------------------------------------------- start or continue
 if session_id is None:
+    show_flash()
     st.subheader("Start a session")
     with st.form(F + "start"):
         left, right = st.columns(2)
@@ -172,6 +188,9 @@ except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
     st.session_state.pop(state.SESSION_ID, None)
     st.stop()
+# Narrowed for the button callbacks below (mypy does not carry narrowing into them).
+me: Principal = principal
+sid: str = session_id
 
 st.markdown(
     f"**{widgets.md_escape(session['group_label'])}** · {widgets.md_escape(session['area'])} · "
@@ -206,8 +225,14 @@ assets = ms.visible_register(store, principal=principal)
 point: tuple[float, float] | None = st.session_state.get(state.SESSION_POINT)
 tiles = widgets.tile_choice(settings.get("tiles"))
 streets = cache.load_streets(path, cache.network_version(path))
+TOUCH_MARKER_RADIUS = 11  # px: markers a finger can tap on a tablet
 fmap = build_asset_map(
-    assets, taxonomy=taxonomy, tiles=tiles, leaflet_url=widgets.leaflet_url(), streets=streets
+    assets,
+    taxonomy=taxonomy,
+    tiles=tiles,
+    leaflet_url=widgets.leaflet_url(),
+    streets=streets,
+    marker_radius=TOUCH_MARKER_RADIUS,
 )
 if point is not None:
     folium.CircleMarker(
@@ -281,7 +306,7 @@ def save_place() -> None:
         "lat": where[1],
     }
     try:
-        ms.propose_asset(store, session_id, data, principal=principal)
+        ms.propose_asset(store, sid, data, principal=me)
     except AssetMapError as exc:
         flash("error", str(exc))
         return
@@ -299,8 +324,8 @@ def save_volunteering() -> None:
     try:
         ms.propose_volunteering(
             store,
-            session_id,
-            principal=principal,
+            sid,
+            principal=me,
             what=value("v_what", ""),
             lon=where[0],
             lat=where[1],
@@ -328,12 +353,12 @@ def save_gap() -> None:
         "lat": where[1] if where else None,
     }
     try:
-        ms.add_gap(store, session_id, data, principal=principal, taxonomy=taxonomy)
+        ms.add_gap(store, sid, data, principal=me, taxonomy=taxonomy)
     except AssetMapError as exc:
         flash("error", str(exc))
         return
     flash("success", "Saved the gap.")
-    clear("g_need", "g_area", "g_note")
+    clear("g_area", "g_note")
 
 
 def save_comment() -> None:
@@ -342,9 +367,9 @@ def save_comment() -> None:
     try:
         ms.add_comment(
             store,
-            session_id,
+            sid,
             value("c_asset"),
-            principal=principal,
+            principal=me,
             welcoming=welcoming or None,
             barriers=value("c_barriers", []),
             note=value("c_note") or None,
@@ -359,7 +384,7 @@ def save_comment() -> None:
 def reverify(asset_id: str) -> None:
     """Mark an asset checked today."""
     try:
-        ms.reverify_asset(store, asset_id, principal=principal, session_id=session_id)
+        ms.reverify_asset(store, asset_id, principal=me, session_id=sid)
     except AssetMapError as exc:
         flash("error", str(exc))
         return
@@ -371,9 +396,9 @@ def save_idea() -> None:
     try:
         ms.add_idea(
             store,
-            session_id,
+            sid,
             value("i_gap"),
-            principal=principal,
+            principal=me,
             what=value("i_what", ""),
             for_whom=value("i_who") or None,
             needs=value("i_needs") or None,
@@ -388,7 +413,7 @@ def save_idea() -> None:
 def vote(idea_id: str) -> None:
     """Vote for an idea."""
     try:
-        ms.vote_idea(store, idea_id, principal=principal)
+        ms.vote_idea(store, idea_id, principal=me)
     except AssetMapError as exc:
         flash("error", str(exc))
         return
@@ -399,6 +424,7 @@ def vote(idea_id: str) -> None:
 category_labels = {"": "Not sure"} | {
     code: cat.plain_label for code, cat in taxonomy.categories.items()
 }
+show_flash()  # just above the forms, where the participant is looking
 place_tab, volunteer_tab, gap_tab, comment_tab, idea_tab = st.tabs(
     ["📍 A place", "🙋 Volunteering", "❓ A gap", "💬 A comment", "💡 Ideas"]
 )
@@ -418,14 +444,14 @@ with place_tab:
             )
     left, right = st.columns(2)
     left.selectbox(
-        "What kind of place", list(KIND_WORDS), format_func=KIND_WORDS.get, key=F + "kind"
+        "What kind of place", list(KIND_WORDS), format_func=KIND_WORDS.__getitem__, key=F + "kind"
     )
     right.selectbox(
-        "What it helps with", list(category_labels), format_func=category_labels.get,
+        "What it helps with", list(category_labels), format_func=category_labels.__getitem__,
         key=F + "category",
     )  # fmt: skip
     left.text_input("Opening times", key=F + "hours", placeholder="e.g. Tuesdays 10-12")
-    right.selectbox("Cost", list(COST_WORDS), format_func=COST_WORDS.get, key=F + "cost")
+    right.selectbox("Cost", list(COST_WORDS), format_func=COST_WORDS.__getitem__, key=F + "cost")
     left.radio("Do you need a referral?", list(TRI_STATE), key=F + "referral", horizontal=True)
     right.radio("Did it feel welcoming?", list(TRI_STATE), key=F + "welcoming", horizontal=True)
     st.checkbox("Women only", key=F + "women")
@@ -446,7 +472,7 @@ with volunteer_tab:
 
 with gap_tab:
     needs = {code: need.label for code, need in taxonomy.needs.items()}
-    st.selectbox("What is missing?", list(needs), format_func=needs.get, key=F + "g_need")
+    st.selectbox("What is missing?", list(needs), format_func=needs.__getitem__, key=F + "g_need")
     st.text_input("Where (a street, an estate, a village)", key=F + "g_area")
     st.checkbox("Use the pin on the map (rounded to about 100 m)", value=True, key=F + "g_here")
     st.text_area("Say it in your own words", key=F + "g_note")
@@ -462,11 +488,11 @@ with comment_tab:
             format_func=lambda i: str(names[i]), key=F + "c_asset",
         )  # fmt: skip
         st.selectbox(
-            "How welcoming is it?", list(WELCOMING_WORDS), format_func=WELCOMING_WORDS.get,
+            "How welcoming is it?", list(WELCOMING_WORDS), format_func=WELCOMING_WORDS.__getitem__,
             key=F + "c_welcoming",
         )  # fmt: skip
         st.multiselect(
-            "What got in the way?", list(ms.BARRIERS), format_func=ms.BARRIERS.get,
+            "What got in the way?", list(ms.BARRIERS), format_func=ms.BARRIERS.__getitem__,
             key=F + "c_barriers", placeholder="Nothing",
         )  # fmt: skip
         st.text_area("Anything else", key=F + "c_note")
@@ -493,7 +519,9 @@ with idea_tab:
             r["id"]: f"{needs.get(r['need'], r['need'])} · {r.get('area') or 'on the map'}"
             for r in gaps.to_dict("records")
         }
-        st.selectbox("Which gap", list(gap_labels), format_func=gap_labels.get, key=F + "i_gap")
+        st.selectbox(
+            "Which gap", list(gap_labels), format_func=gap_labels.__getitem__, key=F + "i_gap"
+        )
         st.text_input("The idea: what could we set up?", key=F + "i_what")
         st.text_input("Who is it for?", key=F + "i_who")
         st.text_input("What would it need?", key=F + "i_needs")

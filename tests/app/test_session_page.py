@@ -177,6 +177,7 @@ def test_participant_map_and_comments_leave_out_other_sessions(oakham: Path) -> 
     script = json.loads(component.proto.json_args)["script"]
     assert "Oakham Library" in script
     assert "Secret Squirrel" not in script
+    assert '"radius":11' in script  # markers big enough to tap
     assert "Secret Squirrel Club" not in at.selectbox(key=F + "c_asset").options
     at.selectbox(key=F + "c_asset").set_value(
         ms.visible_register(store, principal=FRAN).query("name == 'Oakham Library'")["id"].iloc[0]
@@ -202,3 +203,51 @@ def test_facilitator_reverifies_a_stale_place(oakham: Path) -> None:
     _button(at, "Still right: mark as checked today").click().run()
     assert store.get_asset(hall)["status"] == "verified"
     assert not [w for w in at.warning if "Needs checking" in w.value]
+
+
+def _everything_shown(at: AppTest) -> str:
+    """All the text a page put in front of its user: prose, tables, map, choices."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "error",
+                                  "subheader", "title") for e in getattr(at, kind)]  # fmt: skip
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    parts += [component.proto.json_args for component in at.get("component_instance")]
+    parts += [str(box.options) for box in (*at.selectbox, *at.multiselect, *at.radio)]
+    return "\n".join(map(str, parts))
+
+
+def test_participant_view_holds_no_plans_accounts_or_other_sessions(oakham: Path) -> None:
+    store = open_workspace(oakham).store()
+    facilitator = Principal("facilitator-7f3a", Role.FACILITATOR)
+    sid, other = (
+        ms.start_session(store, principal=facilitator, date="2026-11-03", area=area,
+                         group_label="Tuesday group", participants=3)
+        for area in ("Oakham", "Uppingham")
+    )  # fmt: skip
+    plan = {"owner": "staff-sam", "person": "Jo Bloggs", "goals": "a flat", "status": "active"}
+    store.add_record("plan", plan, actor="staff-sam", reason="fixture")
+    stranger = Principal("participant-9999", Role.PARTICIPANT, session_id=other)
+    ms.propose_asset(store, other, {"name": "Secret Squirrel Club", "lon": -0.72, "lat": 52.67},
+                     principal=stranger)  # fmt: skip
+    guest = Principal("participant-1234", Role.PARTICIPANT, session_id=sid)
+    ms.propose_asset(store, sid, {"name": "Oakham Food Bank", "lon": -0.73, "lat": 52.669},
+                     principal=guest)  # fmt: skip
+    ms.add_gap(store, sid, {"need": "accommodation", "area": "LE15 6", "note": "No hostel"},
+               principal=guest)  # fmt: skip
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[PRINCIPAL] = guest
+    at.run()
+    with pytest.raises(ValueError, match="Known pages") as refused:
+        at.switch_page("app/pages/plans.py")
+    menu = str(refused.value).split("Known pages:")[1]
+    for page in ("plans.py", "find_support.py", "dashboard.py", "data.py", "moderation.py",
+                 "admin.py"):  # fmt: skip
+        assert f"{page}'" not in menu
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    shown = _everything_shown(at)
+    assert "Oakham Food Bank" in shown  # their own session's proposal
+    assert "No hostel" in shown
+    for secret in ("Jo Bloggs", "a flat", "staff-sam", "Secret Squirrel", "participant-9999",
+                   "participant-1234", "facilitator-7f3a", "Uppingham"):  # fmt: skip
+        assert secret not in shown, secret

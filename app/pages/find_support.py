@@ -43,9 +43,16 @@ if context is None:
 taxonomy = load_taxonomy()
 need_labels = {code: need.label for code, need in taxonomy.needs.items()}
 
+# A point clicked on the map (below) becomes the start point, and the search runs again.
+from_click = state.FIND_CLICK in st.session_state
+if from_click:
+    st.session_state[state.FIND_START] = st.session_state.pop(state.FIND_CLICK)
+
 with st.form("find_support"):
     start_text = st.text_input(
-        "Start point", placeholder="A postcode (LE15 6AA), LAT,LON, or a street or place name"
+        "Start point",
+        placeholder="A postcode (LE15 6AA), LAT,LON, a street or place name, or click the map",
+        key=state.FIND_START,
     )
     needs = st.multiselect(
         "Needs", list(need_labels), format_func=need_labels.__getitem__, max_selections=6
@@ -63,7 +70,7 @@ with st.form("find_support"):
     wheelchair = right.checkbox("Needs wheelchair access")
     submitted = st.form_submit_button("Find support", type="primary")
 
-if submitted:
+if submitted or from_click:
     try:
         goals = [Goal(need=code) for code in needs]
         if words.strip():
@@ -180,11 +187,20 @@ def _map(match_context: MatchContext, workspace_path: str) -> None:
     ).add_to(fmap)  # fmt: skip
     west, south, east, north = (float(v) for v in area.polygons.total_bounds)
     fmap.fit_bounds([[south, west], [north, east]])
-    st_folium(fmap, key="find_map", height=460, use_container_width=True, returned_objects=[])
+    clicked = st_folium(
+        fmap, key="find_map", height=460, use_container_width=True,
+        returned_objects=["last_clicked"],
+    )  # fmt: skip
     st.caption(
         f"Blue outline: within {limit:.0f} minutes' walk of the start point (black ring). "
-        + widgets.OSM_CREDIT
+        "Click the map to search from another point. " + widgets.OSM_CREDIT
     )
+    point = (clicked or {}).get("last_clicked")
+    if point:
+        latlon = f"{float(point['lat']):.5f},{float(point['lng']):.5f}"
+        if st.button(f"Search from the clicked point ({latlon})", key="find_from_click"):
+            st.session_state[state.FIND_CLICK] = latlon
+            st.rerun(scope="app")
 
 
 _map(context, path)

@@ -88,6 +88,19 @@ def test_finds_services_for_needs_from_a_postcode_with_a_walking_area_map(rutlan
     assert labels == ["Download sheet (HTML)"]
 
 
+def test_a_point_clicked_on_the_map_becomes_the_start_and_searches_again(rutland):
+    at = _find(_page(), "LE15 6AA", ["ete"])
+    assert at.caption[0].value.startswith("From **LE15 6AA** (area LE15 6)")
+    # What the map's "Search from the clicked point" button leaves for the next run.
+    at.session_state["assetmap.find.click"] = "52.67070,-0.72970"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.text_input[0].value == "52.67070,-0.72970"
+    assert at.caption[0].value.startswith(r"From **52\.67070,\-0\.72970** (area LE15 6)")
+    assert at.subheader[0].value == "1. Education, training and employment"  # same needs
+    assert "assetmap.find.click" not in at.session_state
+
+
 def test_an_unknown_postcode_is_one_clear_error(rutland):
     at = _find(_page(), "LE15 6ZZ", ["ete"])
     (error,) = at.error

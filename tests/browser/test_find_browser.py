@@ -11,6 +11,7 @@ tests/artifacts/support_sheet.png (the downloaded PDF rendered by pdftoppm).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -141,6 +142,18 @@ def test_find_support_lists_maps_and_prints_a_sheet_offline(
             page.get_by_role("button", name="Download sheet (PDF)").click()
         pdf = tmp_path / "sheet.pdf"
         download.value.save_as(pdf)
+
+        # A click on the map (west of the start) searches again from that point.
+        frame.locator(".leaflet-container").click(position={"x": 330, "y": 260})
+        again = page.get_by_role("button", name=re.compile(r"^Search from the clicked point"))
+        again.click(timeout=60_000)
+        page.get_by_text(re.compile(r"^From 52\.\d{5},-0\.\d{5} \(area LE15 6\)")).wait_for(
+            timeout=60_000
+        )
+        assert re.fullmatch(
+            r"52\.\d{5},-0\.\d{5}", page.get_by_role("textbox", name="Start point").input_value()
+        )
+        page.get_by_text("1. Education, training and employment").wait_for(timeout=60_000)
     finally:
         context.close()
     assert external == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -424,3 +426,37 @@ def test_needs_checking_counts_calendar_months() -> None:
     )  # fmt: skip
     assert ms.needs_checking(frame, dt.date(2026, 2, 28)).tolist() == [False, True, False]
     assert ms.needs_checking(frame, dt.date(2026, 3, 31), months=2).tolist() == [True, True, False]
+
+
+# ---------------------------------------------------------------- two people at once
+def test_two_participants_saving_at_once_lose_nothing(store: Store) -> None:
+    """Two participants (threads) each save 8 places, 4 gaps and a vote at the same moments."""
+    sid = ms.start_session(store, principal=FRAN, date="2026-11-03", area="Oakham",
+                           group_label="Tuesday group", participants=2)  # fmt: skip
+    people = [Principal(f"participant-{k}", Role.PARTICIPANT, session_id=sid) for k in (1, 2)]
+    gap = ms.add_gap(store, sid, {"need": "accommodation", "area": "LE15 6"}, principal=people[0])
+    idea = ms.add_idea(store, sid, gap, principal=people[0], what="Evening drop-in")
+    start = threading.Barrier(2)
+
+    def contribute(k: int) -> None:
+        me = people[k]
+        start.wait()
+        for i in range(8):
+            ms.propose_asset(store, sid, {"name": f"Place {k}-{i}", "lon": -0.72 - k / 100,
+                                          "lat": 52.67 + i / 1000}, principal=me)  # fmt: skip
+            if i % 2:
+                ms.add_gap(store, sid, {"need": "ete", "area": f"gap {k}-{i}"}, principal=me)
+        ms.vote_idea(store, idea, principal=me)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(contribute, k) for k in (0, 1)]:
+            done.result()  # re-raises anything a participant met
+
+    added = ms.session_contributions(store, sid, principal=people[1])
+    places = sorted(added.loc[added["type"] == "asset", "name"])
+    assert places == sorted(f"Place {k}-{i}" for k in (0, 1) for i in range(8))
+    notes = sorted(added.loc[added["type"] == "gap", "detail"])
+    assert notes == ["LE15 6", *sorted(f"gap {k}-{i}" for k in (0, 1) for i in (1, 3, 5, 7))]
+    assert ms.ideas_with_votes(store, principal=people[0])["votes"].tolist() == [2]
+    by = ms.session_records(store, GAP_ENTITY, sid, principal=FRAN)["reported_by"]
+    assert by.value_counts().to_dict() == {"participant-1": 5, "participant-2": 4}

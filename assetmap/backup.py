@@ -18,8 +18,10 @@ Examples
 >>> from assetmap.workspace import create_workspace
 >>> tmp = Path(tempfile.mkdtemp())
 >>> ws = create_workspace(tmp / "oakham")
->>> archive = backup_workspace(ws, tmp / "oakham.zip")
->>> restore_workspace(archive, tmp / "restored").path.name
+>>> from assetmap.access import Principal, Role
+>>> ada = Principal("ada", Role.ADMIN)
+>>> archive = backup_workspace(ws, tmp / "oakham.zip", principal=ada)
+>>> restore_workspace(archive, tmp / "restored", principal=ada).path.name
 'restored'
 """
 
@@ -42,6 +44,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from assetmap.access import Operation, Principal, require
 from assetmap.errors import WorkspaceError
 from assetmap.workspace import (
     DATABASE_ENV,
@@ -166,8 +169,8 @@ def _dump_postgres(url: str, target: Path) -> None:
     _run([*command, *args, "--file", str(target)], env, "database dump (pg_dump)")
 
 
-def backup_workspace(workspace: Workspace, target: str | Path) -> Path:
-    """Write a backup of ``workspace`` to one zip file and return its path.
+def backup_workspace(workspace: Workspace, target: str | Path, *, principal: Principal) -> Path:
+    """Write a backup of ``workspace`` to one zip file and return its path (checks ``backup``).
 
     Safe while the app is in use: the register is copied as one consistent
     state even while others write.
@@ -179,6 +182,8 @@ def backup_workspace(workspace: Workspace, target: str | Path) -> Path:
     target
         The backup file to write (``.zip`` is added if missing), or an existing
         folder to write ``assetmap-backup-<UTC time>.zip`` into.
+    principal
+        The caller (an administrator).
 
     Returns
     -------
@@ -189,7 +194,10 @@ def backup_workspace(workspace: Workspace, target: str | Path) -> Path:
     ------
     WorkspaceError
         If the register cannot be copied or the file cannot be written.
+    AccessDeniedError
+        If ``principal`` may not back up.
     """
+    require(principal, Operation.BACKUP)
     out = Path(target).expanduser()
     if out.is_dir():
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -286,9 +294,9 @@ def _check_target(folder: Path, *, force: bool) -> None:
 
 
 def restore_workspace(
-    source_file: str | Path, target_path: str | Path, *, force: bool = False
+    source_file: str | Path, target_path: str | Path, *, principal: Principal, force: bool = False
 ) -> Workspace:
-    """Restore a backup made by :func:`backup_workspace` into a workspace folder.
+    """Restore a backup made by :func:`backup_workspace` into a folder (checks ``restore``).
 
     Parameters
     ----------
@@ -296,6 +304,8 @@ def restore_workspace(
         The backup file.
     target_path
         The workspace folder to restore into (created if missing).
+    principal
+        The caller (an administrator).
     force
         Overwrite a folder that is not empty (its workspace files are replaced).
 
@@ -311,7 +321,10 @@ def restore_workspace(
         or the backup's database kind does not match ``ASSETMAP_DATABASE_URL``
         (a PostgreSQL backup is restored into the database that variable
         names, with ``pg_restore --clean``, in one transaction).
+    AccessDeniedError
+        If ``principal`` may not restore.
     """
+    require(principal, Operation.RESTORE)
     source = Path(source_file).expanduser().resolve()
     manifest = read_manifest(source)
     folder = Path(target_path).expanduser().resolve()

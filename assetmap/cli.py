@@ -155,10 +155,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
+    from assetmap.register import asset_history
     from assetmap.workspace import open_workspace
 
     store = open_workspace(args.workspace).store()
-    frame = store.asset_history(args.asset_id)
+    frame = asset_history(store, args.asset_id, principal=_cli_admin(args))
     for row in frame.itertuples():
         _out(
             f"v{row.version}  {row.recorded_at:%Y-%m-%d %H:%M:%S}  {row.action:<8} "
@@ -168,6 +169,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 
 def _cmd_edit(args: argparse.Namespace) -> int:
+    from assetmap.register import edit_asset, set_asset_status
     from assetmap.workspace import open_workspace
 
     store = open_workspace(args.workspace).store()
@@ -181,17 +183,23 @@ def _cmd_edit(args: argparse.Namespace) -> int:
         changes[key.strip()] = value
     version = args.expected_version or int(current["version"])
     if args.status:
-        record = store.set_status(
+        record = set_asset_status(
+            store,
             args.asset_id,
             args.status,
             expected_version=version,
-            actor=args.actor,
+            principal=_cli_admin(args),
             reason=args.reason,
         )
         version = int(record["version"])
     if changes:
-        record = store.edit_asset(
-            args.asset_id, changes, expected_version=version, actor=args.actor, reason=args.reason
+        record = edit_asset(
+            store,
+            args.asset_id,
+            changes,
+            expected_version=version,
+            principal=_cli_admin(args),
+            reason=args.reason,
         )
     if not changes and not args.status:
         msg = "Nothing to change: give --set FIELD=VALUE or --status."
@@ -252,7 +260,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     from assetmap.backup import backup_workspace
     from assetmap.workspace import open_workspace
 
-    target = backup_workspace(open_workspace(args.workspace), args.file)
+    target = backup_workspace(open_workspace(args.workspace), args.file, principal=_cli_admin(args))
     _out(f"Backed up {args.workspace} to {target}")
     return 0
 
@@ -260,7 +268,9 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 def _cmd_restore(args: argparse.Namespace) -> int:
     from assetmap.backup import restore_workspace
 
-    workspace = restore_workspace(args.file, args.workspace, force=args.force)
+    workspace = restore_workspace(
+        args.file, args.workspace, principal=_cli_admin(args), force=args.force
+    )
     _out(f"Restored {args.file} into {workspace.path}")
     return 0
 

@@ -15,11 +15,14 @@ import pytest
 from sqlalchemy import text
 
 from assetmap import backup as backup_module
+from assetmap.access import Principal, Role
 from assetmap.backup import backup_workspace, read_manifest, restore_workspace
 from assetmap.errors import WorkspaceError
 from assetmap.network import WalkNetwork, load_network, save_network
 from assetmap.store import Store
 from assetmap.workspace import Workspace, create_workspace, open_workspace
+
+ADMIN = Principal("ada", Role.ADMIN)
 
 LIB = {"name": "Oakham Library", "lon": -0.7271, "lat": 52.6703, "categories": ["library"]}
 FOOD = LIB | {"name": "Uppingham Food Bank", "lon": -0.7231, "categories": ["food_support"]}
@@ -82,7 +85,7 @@ def test_backup_then_restore_gives_back_exactly_what_was_there(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     before = _tables(workspace.store())
-    archive = backup_workspace(workspace, tmp_path / "rutland-backup")
+    archive = backup_workspace(workspace, tmp_path / "rutland-backup", principal=ADMIN)
     assert archive == tmp_path / "rutland-backup.zip"
     manifest = read_manifest(archive)
     backend = workspace.store().backend
@@ -93,7 +96,7 @@ def test_backup_then_restore_gives_back_exactly_what_was_there(
     _change_everything(workspace)
     assert _tables(workspace.store()) != before
 
-    restored = restore_workspace(archive, tmp_path / "restored")
+    restored = restore_workspace(archive, tmp_path / "restored", principal=ADMIN)
     assert restored.path == tmp_path / "restored"
     assert _tables(restored.store()) == before
     assert restored.settings()["name"] == "Rutland"
@@ -109,13 +112,15 @@ def test_restore_over_the_workspace_itself_needs_force(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     before = _tables(workspace.store())
-    archive = backup_workspace(workspace, tmp_path)  # a folder: a dated file inside it
+    archive = backup_workspace(
+        workspace, tmp_path, principal=ADMIN
+    )  # a folder: a dated file inside it
     assert archive.parent == tmp_path
     assert archive.name.startswith("assetmap-backup-")
     _change_everything(workspace)
     with pytest.raises(WorkspaceError, match="is not empty; restore into a new folder"):
-        restore_workspace(archive, workspace.path)
-    restored = restore_workspace(archive, workspace.path, force=True)
+        restore_workspace(archive, workspace.path, principal=ADMIN)
+    restored = restore_workspace(archive, workspace.path, force=True, principal=ADMIN)
     assert _tables(restored.store()) == before
     assert _tables(open_workspace(workspace.path).store()) == before
     assert restored.network_path.is_file()
@@ -126,9 +131,9 @@ def test_a_workspace_without_a_network_restores_without_one(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     workspace.network_path.unlink()
-    archive = backup_workspace(workspace, tmp_path / "b.zip")
+    archive = backup_workspace(workspace, tmp_path / "b.zip", principal=ADMIN)
     assert "network.npz" not in read_manifest(archive)["files"]
-    assert not restore_workspace(archive, tmp_path / "r").network_path.exists()
+    assert not restore_workspace(archive, tmp_path / "r", principal=ADMIN).network_path.exists()
 
 
 def test_a_backup_taken_while_someone_writes_is_consistent(
@@ -154,13 +159,13 @@ def test_a_backup_taken_while_someone_writes_is_consistent(
     thread.start()
     while len(written) < 5 and thread.is_alive():
         time.sleep(0.005)
-    archive = backup_workspace(workspace, tmp_path / "busy.zip")
+    archive = backup_workspace(workspace, tmp_path / "busy.zip", principal=ADMIN)
     stop.set()
     thread.join(timeout=60)
     assert failures == []
     n_written = len(written)
 
-    restored = restore_workspace(archive, tmp_path / "restored")
+    restored = restore_workspace(archive, tmp_path / "restored", principal=ADMIN)
     rstore = restored.store()
     assets = rstore.assets()
     busy = assets[assets["name"].str.startswith("Busy ")]
@@ -182,7 +187,7 @@ def test_a_backup_holds_nothing_that_was_deleted_before_it(
     with store.engine.begin() as conn:  # as an erasure would: gone from records and history
         conn.execute(text("DELETE FROM records WHERE id = :id"), {"id": rid})
         conn.execute(text("DELETE FROM history WHERE entity_id = :id"), {"id": rid})
-    archive = backup_workspace(workspace, tmp_path / "after-erasure.zip")
+    archive = backup_workspace(workspace, tmp_path / "after-erasure.zip", principal=ADMIN)
     with zipfile.ZipFile(archive) as zf:
         contents = [zf.read(name) for name in zf.namelist()]
         if store.backend == "postgresql":  # the custom format is compressed: read it as SQL
@@ -201,7 +206,7 @@ def test_a_backup_holds_nothing_that_was_deleted_before_it(
 def test_a_damaged_backup_is_refused_before_anything_is_touched(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    archive = backup_workspace(workspace, tmp_path / "b.zip")
+    archive = backup_workspace(workspace, tmp_path / "b.zip", principal=ADMIN)
     with zipfile.ZipFile(archive) as zf:
         members = {name: zf.read(name) for name in zf.namelist()}
     members["workspace.json"] = members["workspace.json"].replace(b"Rutland", b"Hacked!")
@@ -212,18 +217,18 @@ def test_a_damaged_backup_is_refused_before_anything_is_touched(
     with pytest.raises(
         WorkspaceError, match=r"damaged: workspace.json does not match its checksum"
     ):
-        restore_workspace(damaged, tmp_path / "r")
+        restore_workspace(damaged, tmp_path / "r", principal=ADMIN)
     assert not (tmp_path / "r").exists()
     not_a_backup = tmp_path / "notes.zip"
     not_a_backup.write_bytes(b"PK not really")
     with pytest.raises(WorkspaceError, match="is not a readable assetmap backup"):
-        restore_workspace(not_a_backup, tmp_path / "r")
+        restore_workspace(not_a_backup, tmp_path / "r", principal=ADMIN)
 
 
 def test_a_backup_is_restored_only_into_the_same_kind_of_database(
     workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    archive = backup_workspace(workspace, tmp_path / "b.zip")
+    archive = backup_workspace(workspace, tmp_path / "b.zip", principal=ADMIN)
     if workspace.store().backend == "sqlite":
         monkeypatch.setenv("ASSETMAP_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/x")
         match = "holds a SQLite register but ASSETMAP_DATABASE_URL points"
@@ -231,12 +236,12 @@ def test_a_backup_is_restored_only_into_the_same_kind_of_database(
         monkeypatch.delenv("ASSETMAP_DATABASE_URL")
         match = "holds a PostgreSQL register: set ASSETMAP_DATABASE_URL"
     with pytest.raises(WorkspaceError, match=match):
-        restore_workspace(archive, tmp_path / "r")
+        restore_workspace(archive, tmp_path / "r", principal=ADMIN)
 
 
 def test_backing_up_to_a_missing_folder_says_so(workspace: Workspace, tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="does not exist"):
-        backup_workspace(workspace, tmp_path / "no" / "such" / "b.zip")
+        backup_workspace(workspace, tmp_path / "no" / "such" / "b.zip", principal=ADMIN)
     assert sorted(p.name for p in tmp_path.rglob("*.zip")) == []
 
 

@@ -27,18 +27,16 @@ from sqlalchemy import text
 from support import use_database_for_workspace
 from trust.test_access import CELLS
 
-from assetmap import imports, plans, privacy, sessions, sites
+from assetmap import imports, plans, privacy, register, sessions, sites
 from assetmap.access import Operation, Principal, Role
 from assetmap.accounts import list_users
+from assetmap.backup import backup_workspace, restore_workspace
 from assetmap.errors import AccessDeniedError, AssetMapError
 from assetmap.match.needs import Constraints, Goal
 from assetmap.workspace import Workspace, close_stores, create_workspace
 
-#: Operations checked at the edge only (CLI/app act as admin); no core function takes a principal.
-NOT_IN_CORE = frozenset(
-    {Operation.VIEW_HISTORY, Operation.EDIT_ASSET, Operation.ARCHIVE_ASSET, Operation.BACKUP,
-     Operation.RESTORE}
-)  # fmt: skip
+#: Operations checked at the edge only (none now: every operation has a core call).
+NOT_IN_CORE: frozenset[Operation] = frozenset()
 FRAN = Principal("fran", Role.FACILITATOR)
 SAM = Principal("sam", Role.STAFF)
 START = plans.StartPoint(-0.7271, 52.6703, "coordinates", "here", "LE15 6", -0.727, 52.670)
@@ -112,6 +110,26 @@ def _edit_plan(w: World, p: Principal) -> object:
     )
 
 
+def _asset_version(w: World) -> int:
+    return int(w.workspace.store().get_asset(w.asset_id)["version"])
+
+
+def _archive_and_restore(w: World, p: Principal) -> object:
+    """Archive the seed asset as ``p``, then put it back (as the setup) for the other cells."""
+    store = w.workspace.store()
+    register.set_asset_status(
+        store,
+        w.asset_id,
+        "archived",
+        expected_version=_asset_version(w),
+        principal=p,
+        reason="test",
+    )
+    return store.set_status(
+        w.asset_id, "unverified", expected_version=_asset_version(w), actor="setup", reason="back"
+    )
+
+
 CALLS: dict[Operation, Callable[[World, Principal], Any]] = {
     Operation.VIEW_REGISTER: lambda w, p: sessions.visible_register(
         w.workspace.store(), principal=p
@@ -182,6 +200,26 @@ CALLS: dict[Operation, Callable[[World, Principal], Any]] = {
     Operation.MANAGE_USERS: lambda w, p: list_users(w.workspace.store(), actor=p),
     Operation.CHANGE_SETTINGS: lambda w, p: privacy.set_retention_months(
         w.workspace, 24, principal=p
+    ),
+    Operation.VIEW_HISTORY: lambda w, p: register.asset_history(
+        w.workspace.store(), w.asset_id, principal=p
+    ),
+    Operation.EDIT_ASSET: lambda w, p: register.edit_asset(
+        w.workspace.store(),
+        w.asset_id,
+        {"phone": "01572 722918"},
+        expected_version=_asset_version(w),
+        principal=p,
+        reason="test",
+    ),
+    Operation.ARCHIVE_ASSET: _archive_and_restore,
+    Operation.BACKUP: lambda w, p: backup_workspace(
+        w.workspace, w.workspace.path.parent / f"backup-{p.role.value}.zip", principal=p
+    ),
+    Operation.RESTORE: lambda w, p: restore_workspace(
+        w.workspace.path.parent / "no-such-backup.zip",
+        w.workspace.path.parent / f"restored-{p.role.value}",
+        principal=p,
     ),
 }
 

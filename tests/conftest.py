@@ -31,7 +31,7 @@ from assetmap.workspace import close_stores
 
 PG_BASE_URL = os.environ.get("ASSETMAP_TEST_DATABASE_URL")
 BACKEND = "postgresql" if PG_BASE_URL else "sqlite"
-_TEMPLATE = "assetmap_test_template"
+_TEMPLATE = f"assetmap_test_template_{os.getpid()}"  # per run: parallel runs do not collide
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +62,8 @@ def _pg_template() -> Iterator[str | None]:
         conn.execute(text(f"CREATE DATABASE {_TEMPLATE}"))
     Store(_pg_url(_TEMPLATE)).close()  # PostGIS extension + migrations, once
     yield _TEMPLATE
+    with _pg_admin().connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {_TEMPLATE} WITH (FORCE)"))
 
 
 @pytest.fixture(scope="session")

@@ -158,6 +158,8 @@ div.stButton > button, div.stDownloadButton > button, div.stFormSubmitButton > b
 div[data-testid="stTextInput"] input, div[data-testid="stTextArea"] textarea,
 div[data-testid="stNumberInput"] input { font-size: 1.15rem; min-height: 2.8rem; }
 div[data-baseweb="select"] > div { min-height: 2.8rem; font-size: 1.1rem; }
+button[data-testid^="stBaseButton"] p { font-size: 1.15rem; }
+[data-testid="stSelectbox"] input, [data-testid="stMultiSelect"] input { font-size: 1.1rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.1rem; }
 [data-testid="stTab"] { min-height: 3rem; padding: 0 0.9rem; }
 [data-testid="stTab"] p { font-size: 1.2rem; }

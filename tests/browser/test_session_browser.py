@@ -152,6 +152,11 @@ def _type(page: Page, label: str, text: str) -> None:
     _settle(page)
 
 
+def _table_cells(page: Page) -> list[str]:
+    """The cells of the page's table (the grid's accessible copy, which screen readers use)."""
+    return page.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()
+
+
 def _card(page: Page, name: str) -> Locator:
     """The moderation card of the proposal called ``name``."""
     return page.locator('[class*="st-key-proposal-"]').filter(
@@ -235,6 +240,12 @@ def test_a_whole_session_from_start_to_summary(
         map_frame = first.frame_locator(MAP_IFRAME)
         assert popup(map_frame, "&lt;img").startswith(HOSTILE)
         assert map_frame.locator('img[src="x"]').count() == 0
+        # Each participant's table shows both people's contributions, typed text as text.
+        both = {EXISTING, "Community Garden Cafe", "Food bank helpers", HOSTILE}
+        assert both <= set(_table_cells(first))
+        assert both | {"Accommodation", "Kirkgate · Nowhere to get a shower"} <= set(
+            _table_cells(second)
+        )
         first.locator(MAP_IFRAME).scroll_into_view_if_needed()
         first.wait_for_timeout(400)
         first.screenshot(path=str(artifacts / "session_4_participant_added.png"), full_page=True)

@@ -259,6 +259,43 @@ def test_unreadable_files_are_refused_and_the_register_is_unchanged(rutland_ws, 
     assert state(rutland_ws) == before
 
 
+def _groups(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "name": [f"Group {i}" for i in range(n)],
+            "source_id": [f"g{i}" for i in range(n)],
+            "lon": -0.72,
+            "lat": [52.60 + i * 1e-5 for i in range(n)],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "change", "message"),
+    [
+        (2_401, {"source_id": "g7"}, "`source_id` 'g7' appears more than once in the import"),
+        (2_402, {"source_id": None}, "row 2402: every imported row needs a `source_id`"),
+        (2_403, {"cost": "cheap"}, "row 2403"),
+    ],
+)
+def test_a_bad_row_late_in_a_large_import_rolls_the_whole_import_back(
+    rutland_ws, row, change, message
+):
+    # The store checks and writes an import in batches of 1,000 rows, in one
+    # transaction: a bad row in the third batch must undo the first two.
+    rows = _groups(2_500)
+    for column, value in change.items():
+        rows.loc[row - 1, column] = value
+    before = state(rutland_ws)
+    with pytest.raises(SchemaError, match=message):
+        rutland_ws.store().import_assets(rows, source="table:groups", actor="t", reason="t")
+    assert state(rutland_ws) == before
+    summary = rutland_ws.store().import_assets(
+        _groups(2_500), source="table:groups", actor="t", reason="t"
+    )
+    assert (summary.created, len(rutland_ws.store().assets())) == (2_500, 2_630)
+
+
 def test_hsds_records_missing_required_fields_import_nothing(rutland_ws):
     before = state(rutland_ws)
     outcome = import_file(rutland_ws, DATA / "hsds" / "missing_required.json", principal=ADMIN)

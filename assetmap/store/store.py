@@ -52,6 +52,7 @@ _SOURCE_FIELDS = (
     "lat",
 )
 _BOOKKEEPING = ("id", "version", "valid_from", "updated_at", "updated_by", "merged_into")
+_IMPORT_BATCH = 1000  # rows turned into dicts and inserted at a time by import_assets
 
 
 @dataclass(frozen=True, slots=True)
@@ -697,22 +698,35 @@ class Store:
             If a row breaks the schema or lacks a unique ``source_id``.
         """
         self._check_who(actor, reason)
-        frame = validate_assets(assets, taxonomy=self.taxonomy)
-        ids = frame["source_id"]
-        if ids.isna().any():
-            first = int(ids.isna().to_numpy().nonzero()[0][0]) + 1
-            msg = f"row {first}: every imported row needs a `source_id`."
-            raise SchemaError(msg)
-        dupes = ids[ids.duplicated()]
-        if len(dupes):
-            msg = f"`source_id` {dupes.iloc[0]!r} appears more than once in the import."
-            raise SchemaError(msg)
+        validate_assets(assets.iloc[:0], taxonomy=self.taxonomy)  # the CRS
         now = _utc(None)
         valid_from = _utc(at) if at is not None else now
         import_id = str(uuid.uuid4())
         counts = {"created": 0, "updated": 0, "unchanged": 0, "archived": 0, "restored": 0}
-        records = frame.to_dict("records")
-        total = max(len(records), 1)
+        total = max(len(assets), 1)
+        seen: set[str] = set()
+
+        def checked_records() -> Iterator[dict[str, Any]]:
+            # Rows are checked (as validate_assets does), turned into dicts and
+            # written a batch at a time, all in the one transaction: a
+            # 200,000-row import never holds every row twice over, and a bad
+            # row still rolls the whole import back.
+            for start in range(0, len(assets), _IMPORT_BATCH):
+                batch = assets.iloc[start : start + _IMPORT_BATCH].to_dict("records")
+                for position, raw in enumerate(batch, start=start):
+                    label = raw.get("id") or f"row {position + 1}"
+                    rec = normalise_record(raw, taxonomy=self.taxonomy, where=str(label))
+                    source_id = rec["source_id"]
+                    if source_id is None:
+                        msg = f"row {position + 1}: every imported row needs a `source_id`."
+                        raise SchemaError(msg)
+                    if source_id in seen:
+                        msg = f"`source_id` {source_id!r} appears more than once in the import."
+                        raise SchemaError(msg)
+                    seen.add(source_id)
+                    yield rec
+
+        records = checked_records()
         with self._write() as conn:
             conn.execute(
                 insert(t.imports).values(
@@ -732,6 +746,17 @@ class Store:
             new_rows: list[dict[str, Any]] = []
             new_links: list[dict[str, Any]] = []
             new_history: list[dict[str, Any]] = []
+
+            def flush() -> None:
+                if new_rows:
+                    conn.execute(insert(t.assets), new_rows)
+                    conn.execute(insert(s), new_links)
+                if new_history:
+                    conn.execute(insert(t.history), new_history)
+                new_rows.clear()
+                new_links.clear()
+                new_history.clear()
+
             for i, rec in enumerate(records):
                 rec["source"] = source
                 row = _record_to_row(rec)
@@ -806,12 +831,10 @@ class Store:
                     counts["restored"] += int(restored)
                 if progress is not None and i % 500 == 0:
                     progress("importing", i / total)
-            if new_rows:
-                for start in range(0, len(new_rows), 1000):
-                    conn.execute(insert(t.assets), new_rows[start : start + 1000])
-                    conn.execute(insert(s), new_links[start : start + 1000])
+                if len(new_rows) >= _IMPORT_BATCH or len(new_history) >= _IMPORT_BATCH:
+                    flush()
+            flush()
             if archive_missing:
-                seen = set(frame["source_id"])
                 for source_id, link in known.items():
                     if source_id in seen or link.missing:
                         continue
@@ -831,8 +854,8 @@ class Store:
                         history_rows=new_history,
                     ):
                         counts["archived"] += 1
-            for start in range(0, len(new_history), 1000):
-                conn.execute(insert(t.history), new_history[start : start + 1000])
+            for start in range(0, len(new_history), _IMPORT_BATCH):
+                conn.execute(insert(t.history), new_history[start : start + _IMPORT_BATCH])
             conn.execute(
                 update(t.imports)
                 .where(t.imports.c.id == import_id)

@@ -269,6 +269,9 @@ def test_a_whole_session_from_start_to_summary(
         fac.get_by_role("heading", name="Moderation").wait_for()
         _settle(fac)
         assert _card(fac, HOSTILE).get_by_role("heading").inner_text() == HOSTILE
+        flagged = _card(fac, EXISTING).locator('[data-testid="stAlert"]')
+        assert flagged.inner_text().strip().endswith(f"Looks like: {EXISTING}")  # after its icon
+        flagged.scroll_into_view_if_needed()
         fac.screenshot(path=str(artifacts / "session_6_queue.png"), full_page=True)
         cafe = _card(fac, "Community Garden Cafe")
         cafe.get_by_label("Opening times").fill("Mo-Fr 09:00-15:00")

@@ -8,6 +8,7 @@ APT_PACKAGES=(
   postgresql postgresql-15-postgis-3   # the server path, and the test suite's second backend
   chromium                             # real-browser UI tests (Playwright drives /usr/bin/chromium)
   fonts-dejavu-core                    # readable text in screenshots and PDFs
+  fonts-noto-color-emoji               # page icons and tab labels in browser screenshots
   poppler-utils                        # pdftoppm: render support-sheet PDFs to PNG in tests
   libpango-1.0-0 libpangoft2-1.0-0     # WeasyPrint (HTML -> PDF)
 )

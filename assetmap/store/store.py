@@ -740,8 +740,15 @@ class Store:
                 )
             )
             s = t.asset_sources
+            # Only the columns every row needs: last_values is read for changed rows
+            # alone, so a 200,000-row re-import does not hold every row's JSON.
             known = {
-                r.source_id: r for r in conn.execute(select(s).where(s.c.source == source)).all()
+                r.source_id: r
+                for r in conn.execute(
+                    select(s.c.source_id, s.c.asset_id, s.c.content_hash, s.c.missing).where(
+                        s.c.source == source
+                    )
+                ).all()
             }
             new_rows: list[dict[str, Any]] = []
             new_links: list[dict[str, Any]] = []
@@ -909,6 +916,8 @@ class Store:
         history_rows: list[dict[str, Any]],
     ) -> bool:
         """Update the linked asset with what the source changed; return whether restored."""
+        if not changed and not link.missing:
+            return False  # nothing to change and nothing to restore: no need to read the asset
         current = self._current_row(conn, link.asset_id)
         restore = (
             bool(link.missing) and current["status"] == "archived" and not current["merged_into"]
@@ -916,7 +925,13 @@ class Store:
         if not changed and not restore:
             return False
         # Three-way: a field changes when the source changed it since the last import.
-        previous = link.last_values if isinstance(link.last_values, dict) else None
+        s = t.asset_sources
+        last_values = conn.execute(
+            select(s.c.last_values).where(
+                s.c.source == row["source"], s.c.source_id == row["source_id"]
+            )
+        ).scalar()
+        previous = last_values if isinstance(last_values, dict) else None
         values: dict[str, Any] = {}
         for key in _SOURCE_FIELDS:
             if key in ("source", "source_id"):

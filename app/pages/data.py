@@ -7,6 +7,7 @@ de-duplication, then answer the queued pairs one at a time ("Same", "Different",
 register as GeoJSON, GeoPackage, CSV or an HSDS zip.
 """
 
+import functools
 import hashlib
 from typing import Any
 
@@ -284,7 +285,7 @@ def _export_section() -> None:
             continue
         column.download_button(
             labels[fmt],
-            data=lambda fmt=fmt: export_bytes(store, fmt, principal=principal),
+            data=functools.partial(export_bytes, store, fmt, principal=principal),
             file_name=f"register{suffix}",
             mime=mime,
             key=f"assetmap.data.download.{fmt}",

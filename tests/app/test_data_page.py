@@ -164,7 +164,11 @@ def test_duplicate_review_shows_both_records_and_records_the_answer(monkeypatch,
         "Oakham Medical Practice",
         "Oakham Medical Practice",
     ]
-    assert any(t.value.startswith("Why they may be the same: names 100% alike") for t in at.text)
+    (why,) = [t.value for t in at.text if t.value.startswith("Why they may be the same:")]
+    # categories in words, as in the record tables, not their codes
+    assert why == (
+        "Why they may be the same: names 100% alike; 139 m apart; both doctor or health centre"
+    )
     (component,) = at.get("component_instance")
     assert component.proto.component_name == "streamlit_folium.st_folium"
 

@@ -473,6 +473,16 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_window(text: str) -> tuple[str, str, str]:
+    """``'Tue 09:00-12:00'`` -> ``("Tue", "09:00", "12:00")`` (checked by Constraints)."""
+    day, _, hours = text.strip().partition(" ")
+    start, sep, end = hours.strip().partition("-")
+    if not day or not sep:
+        msg = f"--when takes 'DAY HH:MM-HH:MM', e.g. 'Tue 09:00-12:00'; got {text!r}."
+        raise AssetMapError(msg)
+    return day, start.strip(), end.strip()
+
+
 def _cmd_find(args: argparse.Namespace) -> int:
     from assetmap.access import Principal, Role
     from assetmap.match.needs import Constraints, Goal
@@ -484,7 +494,10 @@ def _cmd_find(args: argparse.Namespace) -> int:
         goals.append(Goal(text=args.text))
     constraints = Constraints(
         women_only_wanted=True if args.women_only else None,
+        age=args.age,
         free_only=args.free,
+        available=tuple(_parse_window(text) for text in args.when or []),
+        wheelchair=args.wheelchair,
         max_minutes=args.minutes,
     )
     # Searching reads no plan: the command line searches as staff would.
@@ -819,6 +832,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--minutes", type=float, default=30.0, help="most minutes' walk (default 30)")
     p.add_argument("--women-only", action="store_true", help="offer women-only services")
     p.add_argument("--free", action="store_true", help="only free services")
+    p.add_argument("--age", type=int, help="the person's age (age-limited services are checked)")
+    p.add_argument("--wheelchair", action="store_true", help="needs step-free access")
+    p.add_argument(
+        "--when",
+        action="append",
+        metavar="'DAY HH:MM-HH:MM'",
+        help="a time the person can attend, e.g. 'Tue 09:00-12:00' (repeat for more)",
+    )
     p.add_argument("--limit", type=int, default=10, help="most results per need")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(handler=_cmd_find)

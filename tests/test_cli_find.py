@@ -88,3 +88,36 @@ def test_find_bad_input_is_one_clear_line(rutland, capsys, args, message):
     assert err.startswith("assetmap: error: ")
     assert message in err
     assert len(err.splitlines()) == 1
+
+
+def test_find_checks_age_wheelchair_and_the_times_the_person_can_go(rutland, capsys):
+    base = ["find", str(rutland), "--from", "LE15 6AA", "--need", "ete", "--minutes", "10"]
+    code, out, _ = run(capsys, *base, "--format", "json")
+    assert code == 0
+    plain = json.loads(out)["goals"][0]["results"]
+    library = next(r for r in plain if r["name"] == "Rutland County Library")
+    assert "closed" not in (library["warnings"] or "")
+    # The library (Mon-Fri 09:30-17:00; Sat-Sun closed in OSM) on a Sunday morning only:
+    sunday_args = ["--when", "Sun 10:00-12:00", "--age", "34", "--wheelchair", "--format", "json"]
+    code, out, _ = run(capsys, *base, *sunday_args)
+    assert code == 0
+    sunday = json.loads(out)["goals"][0]["results"]
+    library = next(r for r in sunday if r["name"] == "Rutland County Library")
+    assert "closed" in library["warnings"].lower()
+    assert len(sunday) == len(plain)  # marked, never hidden
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--when", "Sunday"], "--when takes 'DAY HH:MM-HH:MM'"),
+        (["--when", "Funday 09:00-10:00"], "`available` window 1"),
+        (["--when", "Mon 12:00-09:00"], "must end after it starts"),
+        (["--age", "200"], "`age` must be a whole number of years from 0 to 120"),
+    ],
+)  # fmt: skip
+def test_find_bad_constraints_are_one_clear_line(rutland, capsys, args, message):
+    code, out, err = run(capsys, "find", str(rutland), "--from", "LE15 6AA", "--need", "ete", *args)
+    assert (code, out) == (1, "")
+    assert message in err
+    assert len(err.splitlines()) == 1

@@ -8,19 +8,17 @@ root so its ``.streamlit/config.toml`` (static serving on) applies.
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, FrameLocator, sync_playwright
+from browser_support import Offline, serve
+from playwright.sync_api import (
+    Browser,
+    FrameLocator,
+    sync_playwright,
+)
 
 from assetmap.schema import validate_assets
 from assetmap.taxonomy import load_taxonomy
@@ -91,59 +89,10 @@ def rutland_workspace(shared_data: Path, tmp_path_factory: pytest.TempPathFactor
     return workspace.path
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"streamlit was not healthy after {timeout_s} s:\n{log.read_text()}")
-
-
-@contextlib.contextmanager
-def serve(workspace: Path, log: Path) -> Iterator[str]:
-    """Run the app on ``workspace`` (tiles off, files not watched); yield its base URL."""
-    port = _free_port()
-    env = os.environ | {
-        "ASSETMAP_WORKSPACE": str(workspace),
-        "ASSETMAP_TILES": "none",
-        "PYTHONWARNINGS": "ignore",
-    }
-    env.pop("ASSETMAP_DATABASE_URL", None)
-    command = [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        # Sources may change while tests run (others at work): never reload mid-test.
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log, timeout_s=60)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+@pytest.fixture
+def offline() -> Offline:
+    """A fresh :class:`Offline` for this test: ``context = offline.context(browser, ...)``."""
+    return Offline()
 
 
 @pytest.fixture(scope="session")

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from browser_support import Offline, serve
+from playwright.sync_api import Browser, Page
 from support import RUTLAND_PBF, SHARED_DATA
 
 from assetmap.access import Principal, Role
@@ -31,12 +26,10 @@ from assetmap.areas import load_areas_into_workspace
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.workspace import close_stores, import_osm
 
-ROOT = Path(__file__).resolve().parents[2]
 LSOA = SHARED_DATA / "boundaries-uk-geojson" / "lsoa_by_lad_E06000017.geojson"
 IMD = SHARED_DATA / "imd-2019-mysociety" / "UK_IMD_E.csv"
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LEAD, PASSWORD = "lee.lead", "walking-minutes-matter"
 BACK_DATED = [  # name, category, (lon, lat), days ago
     ("Oakham food bank", "food_support", (-0.7286, 52.6708), 95),
@@ -44,18 +37,10 @@ BACK_DATED = [  # name, category, (lon, lat), days ago
 ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Streamlit server on a Rutland workspace with areas, postcodes and a lead account."""
     folder = tmp_path_factory.mktemp("dashboard_browser")
-    env = os.environ.copy()
-    env.pop("ASSETMAP_DATABASE_URL", None)
     saved = os.environ.pop("ASSETMAP_DATABASE_URL", None)
     try:
         workspace = import_osm(folder / "rutland", RUTLAND_PBF).workspace
@@ -71,37 +56,8 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         if saved is not None:
             os.environ["ASSETMAP_DATABASE_URL"] = saved
-    port = _free_port()
-    log = folder / "server.log"
-    env |= {"ASSETMAP_WORKSPACE": str(workspace.path), "ASSETMAP_TILES": "none",
-            "PYTHONWARNINGS": "ignore"}  # fmt: skip
-    command = [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
+    with serve(workspace.path, folder / "server.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _sign_in(page: Page, url: str) -> None:
@@ -125,24 +81,10 @@ def _wait_for_one_map_with(page: Page, text: str, timeout_s: float = 60) -> None
 
 @pytest.mark.browser
 def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
-    browser: Browser, dashboard_url: str, artifacts: Path
+    browser: Browser, dashboard_url: str, artifacts: Path, offline: Offline
 ) -> None:
-    external: list[str] = []
-    dialogs: list[str] = []
-    script_errors: list[str] = []
-
-    def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            external.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    context = browser.new_context(viewport={"width": 1400, "height": 3300})
-    context.route("**/*", only_local)
+    context = offline.context(browser, viewport={"width": 1400, "height": 3300})
     page = context.new_page()
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.on("pageerror", lambda error: script_errors.append(str(error)))
     try:
         _sign_in(page, dashboard_url)
         page.get_by_role("link", name="Dashboard").click()
@@ -174,6 +116,6 @@ def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
     finally:
         context.close()
 
-    assert external == []
-    assert dialogs == []
-    assert script_errors == []
+    assert offline.external == []
+    assert offline.dialogs == []
+    assert offline.errors == []

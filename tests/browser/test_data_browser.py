@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from browser_support import Offline
+from playwright.sync_api import Browser, Page
 
 from assetmap.access import Principal, Role
 from assetmap.imports import REVIEW_ENTITY, deduplicate, review_queue
 from assetmap.workspace import close_stores, open_workspace
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 ADMIN = Principal("browser-test", Role.ADMIN)
 DIRECTORY = Path(__file__).resolve().parents[1] / "data" / "rutland_directory.csv"
@@ -23,24 +22,15 @@ DIRECTORY = Path(__file__).resolve().parents[1] / "data" / "rutland_directory.cs
 @contextlib.contextmanager
 def _offline_data_page(browser: Browser, url: str, *, height: int) -> Iterator[Page]:
     """Open the Data page with every non-local request blocked; assert none was tried."""
-    external: list[str] = []
-
-    def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            external.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    context = browser.new_context(viewport={"width": 1400, "height": height})
-    context.route("**/*", only_local)
+    offline = Offline()
+    context = offline.context(browser, viewport={"width": 1400, "height": height})
     page = context.new_page()
     try:
         page.goto(f"{url}/data", wait_until="domcontentloaded")
         yield page
     finally:
         context.close()
-    assert external == []
+    assert offline.external == []
 
 
 @pytest.mark.browser

@@ -10,21 +10,15 @@ tests/artifacts/support_sheet.png (the downloaded PDF rendered by pdftoppm).
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Route
+from browser_support import Offline, serve
+from playwright.sync_api import Browser
 from support import RUTLAND_PBF, SHARED_DATA
 
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
@@ -41,77 +35,30 @@ runpy.run_path({app!r}, run_name="__main__")
 """
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def find_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Streamlit server on a Rutland workspace (network + postcodes), signed in as staff."""
     folder = tmp_path_factory.mktemp("find_browser")
-    env = os.environ.copy()
-    env.pop("ASSETMAP_DATABASE_URL", None)
     workspace = import_osm(folder / "rutland", RUTLAND_PBF).workspace
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     close_stores()
     entry = ROOT / f"_find_browser_{uuid.uuid4().hex[:8]}.py"
     entry.write_text(ENTRY.format(app=str(ROOT / "streamlit_app.py")), encoding="utf-8")
-    port = _free_port()
-    log = folder / "server.log"
-    env |= {"ASSETMAP_WORKSPACE": str(workspace.path), "ASSETMAP_TILES": "none",
-            "PYTHONWARNINGS": "ignore"}  # fmt: skip
-    command = [
-        sys.executable, "-m", "streamlit", "run", entry.name, "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        # Others may edit the sources meanwhile: no reloading mid-test.
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        yield url
+        with serve(workspace.path, folder / "server.log", script=entry.name) as url:
+            yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         entry.unlink(missing_ok=True)
 
 
 @pytest.mark.browser
 def test_find_support_lists_maps_and_prints_a_sheet_offline(
-    browser: Browser, find_url: str, artifacts: Path, tmp_path: Path
+    browser: Browser, find_url: str, artifacts: Path, tmp_path: Path, offline: Offline
 ) -> None:
-    external: list[str] = []
-
-    def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in {"127.0.0.1", "localhost"}:
-            route.continue_()
-        else:
-            external.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    context = browser.new_context(viewport={"width": 1400, "height": 1900}, accept_downloads=True)
-    context.route("**/*", only_local)
+    context = offline.context(
+        browser, viewport={"width": 1400, "height": 1900}, accept_downloads=True
+    )
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         page.goto(f"{find_url}/find_support", wait_until="domcontentloaded")
         page.get_by_text("Find support").first.wait_for(timeout=60_000)
@@ -156,8 +103,8 @@ def test_find_support_lists_maps_and_prints_a_sheet_offline(
         page.get_by_text("1. Education, training and employment").wait_for(timeout=60_000)
     finally:
         context.close()
-    assert external == []
-    assert errors == []
+    assert offline.external == []
+    assert offline.errors == []
     assert pdf.read_bytes().startswith(b"%PDF-")
     text = subprocess.run(
         ["/usr/bin/pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True

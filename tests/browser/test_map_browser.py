@@ -7,11 +7,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, FrameLocator, Request, Response, Route
+from browser_support import LOCAL_HOSTS, Offline
+from playwright.sync_api import Browser, FrameLocator, Request, Response
 
 from assetmap.workspace import close_stores, open_workspace
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
@@ -29,27 +29,17 @@ def test_map_page_draws_every_marker_with_the_network_blocked(
     rutland_workspace: Path,
     artifacts: Path,
     popup: Callable[[FrameLocator, str], str],
+    offline: Offline,
 ) -> None:
-    external: list[str] = []
     failed_local: list[str] = []
-    dialogs: list[str] = []
-
-    def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            external.append(route.request.url)
-            route.abort("internetdisconnected")
 
     def note_failure(request: Request) -> None:
         if urlsplit(request.url).hostname in LOCAL_HOSTS:
             failed_local.append(request.url)
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    context.route("**/*", only_local)
+    context = offline.context(browser, viewport={"width": 1400, "height": 1100})
     page = context.new_page()
     page.on("requestfailed", note_failure)
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     leaflet_responses: list[tuple[str, int]] = []
 
     def note_leaflet(response: Response) -> None:
@@ -81,8 +71,8 @@ def test_map_page_draws_every_marker_with_the_network_blocked(
     finally:
         context.close()
 
-    assert external == []
-    assert dialogs == []
+    assert offline.external == []
+    assert offline.dialogs == []
     assert failed_local == []
     assert sorted(set(leaflet_responses)) == [
         ("/app/static/vendor/leaflet/images/layers.png", 200),  # the layer control's icon

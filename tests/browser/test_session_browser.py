@@ -12,17 +12,15 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from browser_support import Offline
 from playwright.sync_api import (
     Browser,
     BrowserContext,
-    Dialog,
     FrameLocator,
     Locator,
     Page,
-    Route,
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from support import LEEDS_OSM, ROOT
@@ -34,7 +32,6 @@ from assetmap.workspace import close_stores, import_osm, open_workspace
 HOSTILE = "<img src=x onerror=alert(1)>"
 EXISTING = "Leeds Playhouse"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TIMEOUT_MS = 30_000
 
 
@@ -58,38 +55,6 @@ def server(
     """A Streamlit server on the Leeds workspace (no tiles: everything offline)."""
     with serve_app(leeds_workspace, tmp_path_factory.mktemp("session-server") / "log") as url:
         yield url
-
-
-class Watch:
-    """What every page of a context did that it should not: dialogs, outside requests."""
-
-    def __init__(self) -> None:
-        self.dialogs: list[str] = []
-        self.external: list[str] = []
-
-    def context(self, browser: Browser) -> BrowserContext:
-        context = browser.new_context(
-            viewport={"width": 1300, "height": 1000}, accept_downloads=True
-        )
-
-        def only_local(route: Route) -> None:
-            if urlsplit(route.request.url).hostname in LOCAL_HOSTS | {None, ""}:
-                route.continue_()
-            else:
-                self.external.append(route.request.url)
-                route.abort("internetdisconnected")
-
-        context.route("**/*", only_local)
-        context.on("page", self.page)
-        return context
-
-    def page(self, page: Page) -> None:
-        """Record and dismiss every dialog (an ``alert`` from typed text would be one)."""
-        page.on("dialog", self.dialog)
-
-    def dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
 
 
 def _settle(page: Page) -> None:
@@ -172,8 +137,11 @@ def test_a_whole_session_from_start_to_summary(
     artifacts: Path,
     popup: Callable[[FrameLocator, str], str],
 ) -> None:
-    watch = Watch()
-    facilitator_ctx, first_ctx, second_ctx = (watch.context(browser) for _ in range(3))
+    watch = Offline()
+    facilitator_ctx, first_ctx, second_ctx = (
+        watch.context(browser, viewport={"width": 1300, "height": 1000}, accept_downloads=True)
+        for _ in range(3)
+    )
     try:
         # 1. The facilitator starts the session and reads out the code.
         fac = _open_session_page(facilitator_ctx, server)

@@ -14,20 +14,13 @@ tests/artifacts/xss_*.png.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, Route
-from support import ROOT
+from browser_support import Offline, serve
+from playwright.sync_api import Browser, Page
 from trust._xss import IMG, PASSWORD, SCRIPT, XssWorkspace, build_xss_workspace, name_for
 
 from assetmap.access import Principal, Role
@@ -35,7 +28,6 @@ from assetmap.sessions import session_summary, summary_html
 from assetmap.sheet import support_sheet_html
 from assetmap.workspace import close_stores, open_workspace
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 60_000
 
@@ -51,74 +43,24 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> XssWorkspace:
 @pytest.fixture(scope="module")
 def server(hostile: XssWorkspace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Streamlit server on the hostile workspace (no tiles: everything offline)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
     log = tmp_path_factory.mktemp("xss-server") / "server.log"
-    env = os.environ | {
-        "ASSETMAP_WORKSPACE": str(hostile.workspace.path),
-        "ASSETMAP_TILES": "none",
-        "PYTHONWARNINGS": "ignore",
-    }
-    env.pop("ASSETMAP_DATABASE_URL", None)
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-               "--server.headless", "true", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
+    with serve(hostile.workspace.path, log) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Guard:
     """Fails the test on any dialog, request off this machine, or injected element."""
 
     def __init__(self, browser: Browser) -> None:
-        self.dialogs: list[str] = []
-        self.external: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1300, "height": 1000})
-        self.context.route("**/*", self._only_local)
+        self.offline = Offline()
+        self.context = self.offline.context(browser, viewport={"width": 1300, "height": 1000})
         self.page = self.context.new_page()
-        self.page.on("dialog", self._dialog)
-
-    def _only_local(self, route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS or route.request.url.startswith(
-            ("data:", "about:")
-        ):
-            route.continue_()
-        else:
-            self.external.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    def _dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
 
     def check(self, page: Page) -> None:
         """Nothing ran and nothing was injected, in any frame of ``page``."""
         page.wait_for_timeout(500)  # a late onerror would fire by now
-        assert self.dialogs == []
-        assert self.external == []
+        assert self.offline.dialogs == []
+        assert self.offline.external == []
         for frame in page.frames:
             assert frame.locator('img[src="x"]').count() == 0, frame.url
             scripts = frame.locator("script").evaluate_all("els => els.map(e => e.text)")

@@ -1,0 +1,126 @@
+"""Helpers for the real-browser tests (importable: ``from browser_support import ...``).
+
+``tests/browser/conftest.py`` turns these into fixtures; test modules that need
+them directly (a server on their own workspace, an offline context) import
+them from here, since ``conftest`` names the top-level ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Route
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"streamlit was not healthy after {timeout_s} s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def serve(workspace: Path, log: Path, *, script: str = "streamlit_app.py") -> Iterator[str]:
+    """Run the app on ``workspace`` (tiles off, files not watched); yield its base URL.
+
+    ``script`` is the entry file, relative to the project root (a test may write
+    a short one there that signs someone in, then runs ``streamlit_app.py``).
+    """
+    port = _free_port()
+    env = os.environ | {
+        "ASSETMAP_WORKSPACE": str(workspace),
+        "ASSETMAP_TILES": "none",
+        "PYTHONWARNINGS": "ignore",
+    }
+    env.pop("ASSETMAP_DATABASE_URL", None)
+    command = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        # Sources may change while tests run (others at work): never reload mid-test.
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log, timeout_s=60)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
+
+class Offline:
+    """Browser contexts with the network cut off, and a record of what their pages tried.
+
+    Every request for a host other than this machine is aborted (as if the
+    internet were down) and listed in ``external``; every dialog (an ``alert``
+    from text that ran as script would be one) is dismissed and listed in
+    ``dialogs``; every uncaught script error is listed in ``errors``.
+    """
+
+    def __init__(self) -> None:
+        self.external: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+
+    def context(self, browser: Browser, **options: Any) -> BrowserContext:
+        """Return a new context (``options`` as for ``Browser.new_context``) that stays offline."""
+        context = browser.new_context(**options)
+        context.route("**/*", self._only_local)
+        context.on("page", self._watch)
+        return context
+
+    def _only_local(self, route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).hostname in LOCAL_HOSTS or url.startswith(("data:", "about:", "blob:")):
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort("internetdisconnected")
+
+    def _watch(self, page: Page) -> None:
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()

@@ -116,7 +116,7 @@ def join_form() -> None:
 
 # ---------------------------------------------------------------- who is here
 can_start = principal is not None and allowed(principal, Operation.START_SESSION)
-if principal is not None and principal.user_id == auth.LOCAL_ADMIN_ID:
+if principal is not None and principal.user_id == auth.LOCAL_ADMIN_ID and not can_start:
     st.info(
         "This workspace has no accounts, so whoever runs it on this computer can run a "
         "session. Participants join on their own device with the code.",

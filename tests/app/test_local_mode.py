@@ -89,3 +89,12 @@ def test_once_an_account_exists_there_is_no_picker_and_nobody_is_admin(workspace
     assert _picker(at) is None
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("app/pages/admin.py")
+
+
+def test_choosing_facilitator_goes_straight_to_starting_a_session(workspace):
+    at = _app()
+    _picker(at).set_value(Role.FACILITATOR).run()
+    at.switch_page("app/pages/session.py").run()
+    assert not at.exception
+    assert "Start a session" in [h.value for h in at.subheader]
+    assert not [b for b in at.button if b.label == "Run a session from this computer"]

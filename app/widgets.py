@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app import state
+from assetmap.basemap import StreetLines
 from assetmap.schema import KINDS, STATUSES
 from assetmap.taxonomy import Taxonomy
 from assetmap.viz import LEAFLET_VERSION, TileConfig, build_asset_map, tiles_from_setting
@@ -20,7 +21,7 @@ from assetmap.viz import LEAFLET_VERSION, TileConfig, build_asset_map, tiles_fro
 OSM_CREDIT: Final = "Map data © OpenStreetMap contributors, available under the ODbL."
 
 _TILE_LABELS: Final = {
-    "none": "None (works offline)",
+    "none": "Offline streets (no internet)",
     "osm": "OpenStreetMap (online)",
     "url": "Local basemap",
 }
@@ -129,9 +130,14 @@ def asset_map(
     *,
     taxonomy: Taxonomy,
     tiles: TileConfig,
+    streets: StreetLines | None = None,
     height: int = 560,
 ) -> None:
-    """Draw the assets on a map; panning and zooming do not rerun the page."""
+    """Draw the assets on a map; panning and zooming do not rerun the page.
+
+    ``streets`` (the workspace's own OSM streets) are drawn under the markers
+    when there is no tile background, so the map has streets even offline.
+    """
     if not st.get_option("server.enableStaticServing"):
         st.warning(
             f"Static file serving is off, so the map cannot load Leaflet {LEAFLET_VERSION}. "
@@ -139,7 +145,13 @@ def asset_map(
             "or pass `--server.enableStaticServing true`.",
             icon=":material/warning:",
         )
-    fmap = build_asset_map(assets, taxonomy=taxonomy, tiles=tiles, leaflet_url=leaflet_url())
+    fmap = build_asset_map(
+        assets,
+        taxonomy=taxonomy,
+        tiles=tiles,
+        leaflet_url=leaflet_url(),
+        streets=streets if tiles.kind == "none" else None,
+    )
     st_folium(
         fmap,
         key="asset_map",

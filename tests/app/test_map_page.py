@@ -185,3 +185,19 @@ def test_a_bad_tile_setting_warns_and_falls_back_to_none(monkeypatch, oakham_wor
     (warning,) = at.sidebar.warning
     assert "Tiles must be 'none', 'osm' or a URL template" in warning.value
     assert at.selectbox(key="assetmap.map.tiles").value == "none"
+
+
+def test_offline_map_draws_the_workspace_streets_and_tiles_replace_them(monkeypatch, tmp_path):
+    from support import LEEDS_OSM
+
+    from assetmap.basemap import STREET_COLOUR
+    from assetmap.workspace import import_osm
+
+    workspace = import_osm(tmp_path / "leeds", LEEDS_OSM).workspace
+    close_stores()
+    at = _app(monkeypatch, workspace.path)
+    assert at.selectbox(key="assetmap.map.tiles").value == "none"
+    assert STREET_COLOUR in str(_map_args(at)["script"])
+    at.selectbox(key="assetmap.map.tiles").select("osm").run()
+    assert STREET_COLOUR not in str(_map_args(at)["script"])
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in str(_map_args(at)["script"])

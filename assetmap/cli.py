@@ -582,7 +582,15 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
     workspace, graph, assets = _reach_setup(args)
     kind, demand = workspace_demand(workspace, graph, by=args.by, cell_m=args.cell_m)
-    result = coverage(graph, assets, demand, minutes=args.minutes, count=args.format != "json")
+    search = max(60.0, 2 * args.minutes)  # as the dashboard: how far beyond the limit gaps are
+    result = coverage(
+        graph,
+        assets,
+        demand,
+        minutes=args.minutes,
+        search_minutes=search,
+        count=args.format != "json",
+    )
     table = result.by_area if args.per_area else result.by_category
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False, float_format="%.4f"))
@@ -603,9 +611,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         f"{demand.n_postcodes:,} postcodes"
     )
     for r in result.by_category.to_dict("records"):
+        median = float(r["median_minutes"])
+        shown = f"{median:4.0f} min" if math.isfinite(median) else f"over {search:g} min"
         _out(
             f"  {r['category']:<26} areas {r['share_areas']:6.1%}  postcodes "
-            f"{r['share_postcodes']:6.1%}  median {r['median_minutes']:6.1f} min"
+            f"{r['share_postcodes']:6.1%}  median {shown}"
         )
     return 0
 
@@ -916,6 +926,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _out("assetmap: interrupted; nothing half-written was kept.", stream=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `assetmap find ... | head`: the reader has gone, not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush stays quiet
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -257,3 +257,14 @@ def test_export_hsds_writes_a_folder_of_valid_records(
     assert code == 0, out
     services = json.loads((target / "services.json").read_text())
     assert any(s["name"] == "Uppingham Library" for s in services)
+
+
+def test_output_cut_short_by_a_closed_pipe_is_not_an_error(rutland, monkeypatch):
+    """`assetmap list WS | head -1`: the reader going away ends the command quietly."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone: the first write fails with EPIPE
+    with os.fdopen(write_end, "w") as closed:
+        monkeypatch.setattr(sys, "stdout", closed)
+        assert main(["--no-progress", "list", str(rutland)]) == 0

@@ -30,6 +30,7 @@ PLANS_SELECTED: Final = "assetmap.plans.selected"  # str: reference of the plan 
 DATA_UPLOAD: Final = "assetmap.data.upload"  # file_uploader widget of the Data page
 DATA_PREVIEW: Final = "assetmap.data.preview"  # dict: mappings and previews of the upload
 DATA_MAP_PREFIX: Final = "assetmap.data.map."  # + column number: field chosen for a column
+DATA_CATEGORY_PREFIX: Final = "assetmap.data.category."  # + hash: categories chosen for a text
 DATA_SKIP: Final = "assetmap.data.skip"  # bool: skip the reported rows
 DATA_MESSAGE: Final = "assetmap.data.message"  # str: what the last import or decision did
 SESSION_ID: Final = "assetmap.session.id"  # str: the session this browser runs (facilitator)

@@ -1,6 +1,7 @@
 """Data page: import a spreadsheet or HSDS file, review duplicates, download the register.
 
-Import: upload -> column mapping the user can override -> validation report ->
+Import: upload -> column mapping the user can override -> how each category
+text was matched, which the user can also override -> validation report ->
 import (all rows, or the good ones once the user ticks "skip"). Duplicates: run
 de-duplication, then answer the queued pairs one at a time ("Same", "Different",
 "Decide later"), the two records side by side and on a small map. Export: the
@@ -77,19 +78,33 @@ sections = [
 tabs = dict(zip([t for t, _ in sections], st.tabs([t for t, _ in sections]), strict=True))
 
 
-def _cached(kind: str, data: bytes, name: str, overrides: dict[str, str | None]) -> Any:
-    """Return the column mapping or import preview of an upload, kept until either changes."""
-    key = (kind, hashlib.sha256(data).hexdigest(), name, tuple(sorted(overrides.items())))
+def _cached(
+    kind: str,
+    data: bytes,
+    name: str,
+    overrides: dict[str, str | None],
+    categories: dict[str, tuple[str, ...]] | None = None,
+) -> Any:
+    """Return the column mapping or import preview of an upload, kept until any input changes."""
+    chosen = tuple(sorted((categories or {}).items()))
+    key = (kind, hashlib.sha256(data).hexdigest(), name, tuple(sorted(overrides.items())), chosen)
     cache = st.session_state.setdefault(state.DATA_PREVIEW, {})
-    if key not in cache:
-        if len(cache) > 4:
-            cache.clear()
+    if key in cache:
+        cache[key] = cache.pop(key)  # most recently used last
+    else:
+        while len(cache) > 5:
+            cache.pop(next(iter(cache)))
         if kind == "columns":
             cache[key] = preview_columns(data, filename=name, principal=principal)
         else:
             with st.spinner("Reading and checking the file…"):
                 cache[key] = preview_import(
-                    workspace, data, filename=name, overrides=overrides, principal=principal
+                    workspace,
+                    data,
+                    filename=name,
+                    overrides=overrides,
+                    category_overrides=categories or None,
+                    principal=principal,
                 )
     return cache[key]
 
@@ -110,6 +125,34 @@ def _mapping_choices(columns: list[str], proposed: dict[str, str]) -> dict[str, 
     return overrides
 
 
+def _category_choices(matched: pd.DataFrame, upload_key: str) -> dict[str, tuple[str, ...]]:
+    """Show one category box per category text; return the texts whose choice differs.
+
+    ``matched`` is the fuzzy matching of the upload (text, categories, ...).
+    Emptying a box means "no category" for that text.
+    """
+    st.caption(
+        "Change any match below: pick the categories for each text in the file, "
+        "or empty the box for no category. The report and the import follow your choice."
+    )
+    chosen: dict[str, tuple[str, ...]] = {}
+    grid = st.columns(3)
+    for i, (text, codes) in enumerate(zip(matched["text"], matched["categories"], strict=True)):
+        default = [c for c in codes if c in taxonomy.categories]
+        digest = hashlib.sha256(f"{upload_key}\n{text}".encode()).hexdigest()[:16]
+        picked = grid[i % 3].multiselect(
+            widgets.md_escape(text),
+            list(taxonomy.categories),
+            default=default,
+            format_func=lambda code: taxonomy.categories[code].plain_label,
+            placeholder="No category",
+            key=f"{state.DATA_CATEGORY_PREFIX}{digest}",
+        )
+        if set(picked) != set(default):
+            chosen[str(text)] = tuple(picked)
+    return chosen
+
+
 def _import_section() -> None:
     upload = st.file_uploader(
         "A spreadsheet (CSV or Excel .xlsx) or an Open Referral HSDS file (.json or .zip)",
@@ -123,23 +166,33 @@ def _import_section() -> None:
         )
         return
     data, name = upload.getvalue(), upload.name
+    spreadsheet = detect_format("upload", filename=name) != "hsds"
     try:
         overrides: dict[str, str | None] = {}
-        if detect_format("upload", filename=name) != "hsds":
+        if spreadsheet:
             mapping = _cached("columns", data, name, {})
             overrides = _mapping_choices(list(mapping.to_frame()["column"]), mapping.fields)
-        preview = _cached("preview", data, name, overrides)
+        preview = matched = _cached("preview", data, name, overrides)
     except AssetMapError as exc:
         st.error(str(exc), icon=":material/error:")
         return
+    if len(matched.category_mapping):
+        with st.expander("How categories were matched"):
+            shown = st.empty()
+            if spreadsheet:
+                upload_key = f"{hashlib.sha256(data).hexdigest()}:{name}"
+                chosen = _category_choices(matched.category_mapping, upload_key)
+                try:
+                    preview = _cached("preview", data, name, overrides, chosen)
+                except AssetMapError as exc:
+                    st.error(str(exc), icon=":material/error:")
+                    return
+            shown.dataframe(preview.category_mapping, hide_index=True, width="stretch")
     ready, rejected = len(preview.assets), preview.rows_rejected
     left, middle, right = st.columns(3)
     left.metric("Rows read", f"{preview.rows_read:,}")
     middle.metric("Ready to import", f"{ready:,}")
     right.metric("Rows with errors", f"{rejected:,}")
-    if len(preview.category_mapping):
-        with st.expander("How categories were matched"):
-            st.dataframe(preview.category_mapping, hide_index=True, width="stretch")
     if len(preview.report):
         st.markdown("**Validation report**")
         st.dataframe(

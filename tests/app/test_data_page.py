@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button, DownloadButton, Multiselect
 from support import SHARED_DATA
 
 from assetmap.access import Principal, Role
-from assetmap.imports import REVIEW_ENTITY, deduplicate, import_file, load_postcode_file
+from assetmap.imports import (
+    REVIEW_ENTITY,
+    deduplicate,
+    import_file,
+    load_postcode_file,
+    preview_import,
+)
 from assetmap.workspace import Workspace, close_stores, create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -63,16 +71,18 @@ def upload(at: AppTest, name: str, content: bytes) -> AppTest:
     return at
 
 
-def button(at: AppTest, label_start: str) -> object:
+def button(at: AppTest, label_start: str) -> Button:
     (found,) = [b for b in at.button if b.label.startswith(label_start)]
     return found
 
 
-def test_page_has_import_duplicates_and_export_tabs(monkeypatch, rutland):
+def test_page_has_import_duplicates_and_export_tabs(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
     at = data_page(monkeypatch, rutland)
     assert at.title[0].value == "Data"
     assert [t.label for t in at.tabs] == ["Import", "Duplicates", "Export"]
-    assert [b.label for b in at.get("download_button")] == [
+    assert [b.label for b in at.get("download_button") if isinstance(b, DownloadButton)] == [
         "GeoJSON",
         "GeoPackage (QGIS)",
         "CSV (spreadsheet)",
@@ -80,9 +90,13 @@ def test_page_has_import_duplicates_and_export_tabs(monkeypatch, rutland):
     ]
 
 
-def test_upload_shows_mapping_and_report_and_refuses_until_rows_are_skipped(monkeypatch, rutland):
+def test_upload_shows_mapping_and_report_and_refuses_until_rows_are_skipped(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
     at = upload(data_page(monkeypatch, rutland), "rutland_directory.csv", DIRECTORY.read_bytes())
-    mapping = {s.label: s.value for s in at.selectbox if s.key.startswith("assetmap.data.map.")}
+    mapping = {
+        s.label: s.value for s in at.selectbox if (s.key or "").startswith("assetmap.data.map.")
+    }
     assert mapping["Organisation name"] == "name"
     assert mapping["Post Code"] == "postcode"
     assert [m.value for m in at.metric] == ["11", "4", "7"]
@@ -107,7 +121,9 @@ def test_upload_shows_mapping_and_report_and_refuses_until_rows_are_skipped(monk
     assert len(open_workspace(rutland.path).store().assets()) == before + 4
 
 
-def test_preview_shows_how_each_category_text_was_matched(monkeypatch, rutland):
+def test_preview_shows_how_each_category_text_was_matched_with_a_box_to_change_it(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
     at = upload(data_page(monkeypatch, rutland), "rutland_directory.csv", DIRECTORY.read_bytes())
     (categories,) = at.expander
     assert categories.label == "How categories were matched"
@@ -127,6 +143,13 @@ def test_preview_shows_how_each_category_text_was_matched(monkeypatch, rutland):
         "Job centre": ["employment_support"],
     }
     assert shown["rows"].tolist() == [3, 1, 1, 1, 1, 1, 1, 1, 1]
+    # one box per text, to change it: the fuzzy match by default, the taxonomy's plain
+    # labels to choose from, an empty box for no category
+    boxes = {box.label: box for box in categories.multiselect}
+    assert {text: box.value for text, box in boxes.items()} == matched
+    assert boxes["Advice"].options[:2] == ["Help with housing", "Help finding work"]
+    assert len(boxes["Advice"].options) == 27
+    assert boxes["Advice"].placeholder == "No category"
     # the text that matched nothing is also a warning in the report
     report = at.dataframe[-1].value
     assert report[report["field"] == "categories"]["problem"].tolist() == [
@@ -134,7 +157,72 @@ def test_preview_shows_how_each_category_text_was_matched(monkeypatch, rutland):
     ]
 
 
-def test_overriding_a_column_changes_the_preview(monkeypatch, rutland):
+def category_boxes(at: AppTest) -> dict[str, Multiselect[Any]]:
+    (categories,) = at.expander
+    return {box.label: box for box in categories.multiselect}
+
+
+def imported_categories(workspace: Workspace) -> dict[str, tuple[str, ...]]:
+    register = open_workspace(workspace.path).store().assets()
+    register = register[register["source"] == "table:rutland_directory.csv"]
+    return dict(zip(register["name"], register["categories"], strict=True))
+
+
+def test_overriding_a_category_text_changes_the_preview_and_the_imported_categories(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
+    at = upload(data_page(monkeypatch, rutland), "rutland_directory.csv", DIRECTORY.read_bytes())
+    boxes = category_boxes(at)
+    boxes["Library"].set_value(["library", "learning_skills"])
+    boxes["Youth club"].set_value([])
+    boxes["Advice"].set_value(["money_advice"]).run()
+    assert not at.exception, at.exception
+
+    shown = at.expander[0].dataframe[0].value
+    matched = dict(zip(shown["text"], shown["categories"], strict=True))
+    assert list(matched["Library"]) == ["library", "learning_skills"]
+    assert list(matched["Youth club"]) == []
+    assert list(matched["Advice"]) == ["money_advice"]
+    assert list(matched["Food Bank"]) == ["food_support"]  # untouched
+    report = at.dataframe[-1].value
+    assert "no category matches 'Advice'" not in set(report["problem"])
+    assert [m.value for m in at.metric] == ["11", "4", "7"]
+
+    at.checkbox[0].check().run()
+    button(at, "Import 4 rows").click().run()
+    assert not at.exception, at.exception
+    assert imported_categories(rutland) == {
+        "Oakham Library": ("library", "learning_skills"),
+        "Rutland Foodbank": ("food_support",),
+        "Uppingham Library": ("library", "learning_skills"),
+        "Rutland Youth Club": (),
+    }
+
+
+def test_an_untouched_category_mapping_imports_the_fuzzy_matches(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
+    expected = preview_import(
+        rutland, DIRECTORY.read_bytes(), filename="rutland_directory.csv", principal=ADMIN
+    ).assets
+    at = upload(data_page(monkeypatch, rutland), "rutland_directory.csv", DIRECTORY.read_bytes())
+    at.checkbox[0].check().run()
+    button(at, "Import 4 rows").click().run()
+    assert not at.exception, at.exception
+    assert imported_categories(rutland) == {
+        "Oakham Library": ("library",),
+        "Rutland Foodbank": ("food_support",),
+        "Uppingham Library": ("library",),
+        "Rutland Youth Club": ("family_support", "youth_services"),
+    }
+    assert imported_categories(rutland) == dict(
+        zip(expected["name"], expected["categories"], strict=True)
+    )
+
+
+def test_overriding_a_column_changes_the_preview(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
     sheet = b"Contact,Walk,Latitude,Longitude\nSam,Oakham Walking Group,52.67,-0.73\n"
     at = upload(data_page(monkeypatch, rutland), "groups.csv", sheet)
     assert any("No column looks like a name" in e.value for e in at.error)
@@ -147,7 +235,9 @@ def test_overriding_a_column_changes_the_preview(monkeypatch, rutland):
     assert "Oakham Walking Group" in set(names)
 
 
-def test_binary_junk_upload_is_an_error_and_imports_nothing(monkeypatch, rutland):
+def test_binary_junk_upload_is_an_error_and_imports_nothing(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
     before = len(rutland.store().assets())
     at = upload(data_page(monkeypatch, rutland), "junk.csv", bytes(range(256)) * 10)
     assert at.error[0].value.startswith("junk.csv is not a text spreadsheet")
@@ -155,7 +245,9 @@ def test_binary_junk_upload_is_an_error_and_imports_nothing(monkeypatch, rutland
     assert len(rutland.store().assets()) == before
 
 
-def test_duplicate_review_shows_both_records_and_records_the_answer(monkeypatch, rutland):
+def test_duplicate_review_shows_both_records_and_records_the_answer(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
     deduplicate(rutland.store(), principal=ADMIN)
     at = data_page(monkeypatch, rutland)
     assert any("Pair 1 of 1 waiting · score 79.8 of 100" in m.value for m in at.markdown)
@@ -180,7 +272,9 @@ def test_duplicate_review_shows_both_records_and_records_the_answer(monkeypatch,
     assert review == "different"
 
 
-def test_same_merges_and_look_for_duplicates_merges_sure_matches(monkeypatch, rutland):
+def test_same_merges_and_look_for_duplicates_merges_sure_matches(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
     library = (
         b"Name,Postcode,Phone,Type,Latitude,Longitude\n"
         b"Rutland County Library,LE15 6HW,01572 722918,Library,52.66931,-0.72590\n"
@@ -197,7 +291,7 @@ def test_same_merges_and_look_for_duplicates_merges_sure_matches(monkeypatch, ru
     assert len(open_workspace(rutland.path).store().assets()) == before - 2
 
 
-def test_staff_see_only_the_export_tab(monkeypatch, rutland):
+def test_staff_see_only_the_export_tab(monkeypatch: pytest.MonkeyPatch, rutland: Workspace) -> None:
     from assetmap.accounts import create_user
 
     create_user(rutland.store(), "sam", "a long enough password 1", "staff", actor=ADMIN)
@@ -209,7 +303,7 @@ def test_staff_see_only_the_export_tab(monkeypatch, rutland):
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Export"]
     assert not at.file_uploader
-    assert [b.label for b in at.get("download_button")][:3] == [
+    assert [b.label for b in at.get("download_button") if isinstance(b, DownloadButton)][:3] == [
         "GeoJSON",
         "GeoPackage (QGIS)",
         "CSV (spreadsheet)",

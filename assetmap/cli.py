@@ -592,6 +592,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         count=args.format != "json",
     )
     table = result.by_area if args.per_area else result.by_category
+    if args.per_point:
+        from assetmap.coverage import point_minutes
+
+        sys.stdout.write(point_minutes(result, demand).to_csv(index=False))
+        return 0
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False, float_format="%.4f"))
         return 0
@@ -867,7 +872,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="DATE", help="the register as it stood then")
     p.add_argument("--by", choices=["auto", "lsoa", "grid"], default="auto")
     p.add_argument("--cell-m", type=float, default=1000.0, help="grid cell size (metres)")
-    p.add_argument("--per-area", action="store_true", help="one row per area and category")
+    rows = p.add_mutually_exclusive_group()
+    rows.add_argument("--per-area", action="store_true", help="one row per area and category")
+    rows.add_argument(
+        "--per-point",
+        action="store_true",
+        help="CSV: minutes from every postcode (or node) to each category (for merging regions)",
+    )
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.set_defaults(handler=_cmd_coverage)
 

@@ -75,6 +75,7 @@ __all__ = [
     "coverage_series",
     "demand_points",
     "monthly_dates",
+    "point_minutes",
     "reachable_assets",
     "register_snapshots",
     "workspace_demand",
@@ -591,6 +592,48 @@ def coverage(
         ],
     )
     return Coverage(minutes=limit, by_area=by_area, by_category=by_category, point_seconds=seconds)
+
+
+def point_minutes(result: Coverage, demand: Demand) -> pd.DataFrame:
+    """Return the minutes from every demand point to the nearest asset of each category.
+
+    One row per point: ``area_code``, ``lon``, ``lat`` (5 decimals),
+    ``is_postcode``, then one column per category of ``result.by_category``
+    (minutes, 0.1 min; ``inf`` beyond the search limit). This is what regions
+    hand on when coverage is run region by region: medians and histograms over
+    a whole country are taken from these rows, never from regional medians
+    (``docs/country-scale.md``).
+
+    Parameters
+    ----------
+    result
+        From :func:`coverage` on ``demand``.
+    demand
+        The demand points the coverage was measured at.
+
+    Raises
+    ------
+    SchemaError
+        If ``result`` was not measured on ``demand`` (different point counts).
+    """
+    seconds = result.point_seconds
+    if seconds.shape[0] != len(demand.lon):
+        msg = (
+            f"The coverage has {seconds.shape[0]:,} points but the demand has "
+            f"{len(demand.lon):,}: pass the demand the coverage was measured on."
+        )
+        raise SchemaError(msg)
+    frame = pd.DataFrame(
+        {
+            "area_code": demand.areas["area_code"].to_numpy()[demand.area],
+            "lon": np.round(demand.lon, 5),
+            "lat": np.round(demand.lat, 5),
+            "is_postcode": demand.is_postcode,
+        }
+    )
+    categories = list(result.by_category["category"])
+    minutes = np.round(seconds / 60.0, 1)
+    return pd.concat([frame, pd.DataFrame(minutes, columns=categories, index=frame.index)], axis=1)
 
 
 def _counts_at_points(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from support import RUTLAND_PBF, SHARED_DATA, use_database_for_workspace
@@ -98,6 +99,25 @@ def test_coverage_json_and_csv_agree_with_the_accessible_range_of_postcodes(with
     assert float(table["school"]["share_areas"]) == pytest.approx(
         rows["school"]["share_areas"], abs=1e-4
     )
+
+
+def test_coverage_per_point_gives_the_minutes_behind_the_shares_and_medians(with_areas, capsys):
+    code, out, _ = run(capsys, "coverage", str(with_areas), "--minutes", "15", "--format", "json")
+    rows = {r["category"]: r for r in json.loads(out)["rows"]}
+    code, out, err = run(capsys, "coverage", str(with_areas), "--minutes", "15", "--per-point")
+    assert (code, err) == (0, "")
+    points = pd.read_csv(io.StringIO(out))
+    assert list(points.columns[:4]) == ["area_code", "lon", "lat", "is_postcode"]
+    assert set(points.columns[4:]) == set(rows)
+    postcodes = points[points["is_postcode"]]
+    assert len(postcodes) == json.loads(run(capsys, "coverage", str(with_areas), "--format",
+                                            "json")[1])["n_postcodes"]  # fmt: skip
+    assert points["area_code"].nunique() == 23
+    for code_ in ("faith_community", "school", "gp_health", "library"):
+        minutes = postcodes[code_].to_numpy(dtype=float)
+        share = rows[code_]["share_postcodes"]  # minutes are rounded to 0.1 in the CSV
+        assert (minutes < 14.95).mean() <= share <= (minutes <= 15.05).mean()
+        assert float(np.median(minutes)) == pytest.approx(rows[code_]["median_minutes"], abs=0.1)
 
 
 def test_coverage_as_of_before_the_import_is_empty(with_areas, capsys):

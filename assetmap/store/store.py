@@ -22,7 +22,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -753,15 +753,25 @@ class Store:
             new_rows: list[dict[str, Any]] = []
             new_links: list[dict[str, Any]] = []
             new_history: list[dict[str, Any]] = []
+            # Links already known get their new hash, last_seen and import id in one
+            # executemany UPDATE per batch instead of one statement per row. Nothing
+            # reads a link's row after its own update (source_ids are unique within
+            # an import), so deferring the write to the batch changes no result.
+            seen_links: list[dict[str, Any]] = []
+            link_by_key = and_(s.c.source == bindparam("b_source"),
+                               s.c.source_id == bindparam("b_source_id"))  # fmt: skip
 
             def flush() -> None:
                 if new_rows:
                     conn.execute(insert(t.assets), new_rows)
                     conn.execute(insert(s), new_links)
+                if seen_links:
+                    conn.execute(update(s).where(link_by_key), seen_links)
                 if new_history:
                     conn.execute(insert(t.history), new_history)
                 new_rows.clear()
                 new_links.clear()
+                seen_links.clear()
                 new_history.clear()
 
             for i, rec in enumerate(records):
@@ -823,33 +833,41 @@ class Store:
                         import_id=import_id,
                         history_rows=new_history,
                     )
-                    conn.execute(
-                        update(s)
-                        .where(s.c.source == source, s.c.source_id == row["source_id"])
-                        .values(
-                            content_hash=digest,
-                            last_seen=now,
-                            missing=False,
-                            import_id=import_id,
-                            last_values=_source_values(row),
-                        )
+                    seen_links.append(
+                        {
+                            "b_source": source,
+                            "b_source_id": row["source_id"],
+                            "content_hash": digest,
+                            "last_seen": now,
+                            "missing": False,
+                            "import_id": import_id,
+                            "last_values": _source_values(row),
+                        }
                     )
                     counts["updated" if changed else "unchanged"] += 1
                     counts["restored"] += int(restored)
                 if progress is not None and i % 500 == 0:
                     progress("importing", i / total)
-                if len(new_rows) >= _IMPORT_BATCH or len(new_history) >= _IMPORT_BATCH:
+                if max(len(new_rows), len(seen_links), len(new_history)) >= _IMPORT_BATCH:
                     flush()
             flush()
             if archive_missing:
-                for source_id, link in known.items():
-                    if source_id in seen or link.missing:
-                        continue
+                gone = [
+                    (source_id, link)
+                    for source_id, link in known.items()
+                    if source_id not in seen and not link.missing
+                ]
+                # Mark every vanished link first (one executemany per batch): an asset is
+                # archived once none of its links is live, whichever link comes last.
+                for start in range(0, len(gone), _IMPORT_BATCH):
                     conn.execute(
-                        update(s)
-                        .where(s.c.source == source, s.c.source_id == source_id)
-                        .values(missing=True)
+                        update(s).where(link_by_key).values(missing=True),
+                        [
+                            {"b_source": source, "b_source_id": source_id}
+                            for source_id, _ in gone[start : start + _IMPORT_BATCH]
+                        ],
                     )
+                for _, link in gone:
                     if self._archive_if_orphaned(
                         conn,
                         link.asset_id,

@@ -10,6 +10,7 @@ import pytest
 
 from assetmap.errors import ConflictError, NotFoundError, SchemaError
 from assetmap.store import Store
+from assetmap.store import store as store_module
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -138,6 +139,31 @@ def test_reimporting_the_same_rows_changes_nothing(store: Store) -> None:
     assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
     assert len(store.assets()) == 2
     assert all(len(store.asset_history(i)) == 1 for i in store.assets()["id"])
+
+
+def test_reimport_in_batches_marks_every_source_row_seen_and_a_late_bad_row_undoes_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "_IMPORT_BATCH", 2)  # five rows: three batches
+    rows = _osm_rows("Hall A", "Hall B", "Hall C", "Hall D", "Hall E")
+    store.import_assets(rows, source="osm", actor="x", reason="r")
+    moved = _osm_rows("Hall A", "Hall B", "Hall C", "Hall D", "Hall E", moved={"Hall D": 0.001})
+    second = store.import_assets(moved, source="osm", actor="x", reason="r2")
+    assert (second.created, second.updated, second.unchanged) == (0, 1, 4)
+    ids = store.assets().set_index("name")["id"]
+    links = pd.concat([store.sources_of(i) for i in ids])
+    assert links["import_id"].tolist() == [second.import_id] * 5
+    assert not links["missing"].any()
+    assert {n: len(store.asset_history(i)) for n, i in ids.items()} == {
+        "Hall A": 1, "Hall B": 1, "Hall C": 1, "Hall D": 2, "Hall E": 1,
+    }  # fmt: skip
+    bad = moved.copy()
+    bad["categories"] = [("community_centre",)] * 4 + [("not_a_category",)]
+    with pytest.raises(SchemaError, match="row 5: unknown category code"):
+        store.import_assets(bad, source="osm", actor="x", reason="r3")
+    after = pd.concat([store.sources_of(i) for i in ids])
+    pd.testing.assert_frame_equal(after, links)
+    assert len(store.imports()) == 2
 
 
 def test_newer_extract_updates_changed_and_archives_vanished(store: Store) -> None:

@@ -126,9 +126,14 @@ def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _content_hash(row: Mapping[str, Any]) -> str:
-    payload = {k: _jsonable(row.get(k)) for k in _SOURCE_FIELDS}
-    payload["lon"] = round(float(row["lon"]), 7)
-    payload["lat"] = round(float(row["lat"]), 7)
+    return _values_hash(_source_values(row))
+
+
+def _values_hash(values: Mapping[str, Any]) -> str:
+    """Hash a row's :func:`_source_values` (coordinates to 7 decimal places)."""
+    payload = dict(values)
+    payload["lon"] = round(float(values["lon"]), 7)
+    payload["lat"] = round(float(values["lat"]), 7)
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -777,7 +782,8 @@ class Store:
             for i, rec in enumerate(records):
                 rec["source"] = source
                 row = _record_to_row(rec)
-                digest = _content_hash(row)
+                values = _source_values(row)  # what the link keeps, and its hash
+                digest = _values_hash(values)
                 link = known.get(row["source_id"])
                 if link is None:
                     asset_id = str(uuid.uuid4())
@@ -800,7 +806,7 @@ class Store:
                             "first_seen": now,
                             "last_seen": now,
                             "missing": False,
-                            "last_values": _source_values(row),
+                            "last_values": values,
                         }
                     )
                     new_history.append(
@@ -841,7 +847,7 @@ class Store:
                             "last_seen": now,
                             "missing": False,
                             "import_id": import_id,
-                            "last_values": _source_values(row),
+                            "last_values": values,
                         }
                     )
                     counts["updated" if changed else "unchanged"] += 1

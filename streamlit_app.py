@@ -19,15 +19,27 @@ st.set_page_config(page_title="assetmap", page_icon="🗺️", layout="wide")
 # (group, file, title, icon, operations any of which shows the page; () = everyone)
 PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
     ("Register", "app/pages/map.py", "Map", "🗺️", ()),
-    ("Register", "app/pages/data.py", "Data", "📥", (Operation.IMPORT_DATA, Operation.MERGE_ASSETS, Operation.EXPORT_REGISTER)),  # noqa: E501
-    # page entries added by each area: keep one line each
+    (
+        "Register",
+        "app/pages/data.py",
+        "Data",
+        "📥",
+        (Operation.IMPORT_DATA, Operation.MERGE_ASSETS, Operation.EXPORT_REGISTER),
+    ),
+    # one entry per page
     ("Reach", "app/pages/dashboard.py", "Dashboard", "📊", (Operation.VIEW_DASHBOARD,)),
     ("Support", "app/pages/find_support.py", "Find support", "🧭", (Operation.FIND_SUPPORT,)),
     ("Support", "app/pages/plans.py", "Plans", "📋", (Operation.VIEW_PLAN,)),
     ("Sessions", "app/pages/session.py", "Mapping session", "🤝", ()),  # () so people can join
     ("Sessions", "app/pages/moderation.py", "Moderation", "✅", (Operation.MODERATE,)),
     ("Account", "app/pages/sign_in.py", "Sign in", "🔑", ()),
-    ("Account", "app/pages/admin.py", "Admin", "⚙️", (Operation.MANAGE_USERS, Operation.CHANGE_SETTINGS, Operation.PURGE_PLANS)),  # noqa: E501
+    (
+        "Account",
+        "app/pages/admin.py",
+        "Admin",
+        "⚙️",
+        (Operation.MANAGE_USERS, Operation.CHANGE_SETTINGS, Operation.PURGE_PLANS),
+    ),
 ]
 
 auth.local_role_picker(state.workspace_path())

@@ -42,8 +42,8 @@ PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
     ),
 ]
 
-auth.local_role_picker(state.workspace_path())
 principal = auth.current_principal(state.workspace_path())
+auth.local_role_picker(principal)
 
 
 def _shown(operations: tuple[Operation, ...]) -> bool:

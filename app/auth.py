@@ -81,16 +81,21 @@ def current_principal(workspace_path: str | None) -> Principal | None:
     return None
 
 
-def local_role_picker(workspace_path: str | None) -> None:
+def local_role_picker(principal: Principal | None) -> None:
     """In local mode (no accounts), let the person at the keyboard choose a role in the sidebar.
 
     A workspace with no accounts is one person's copy (the demo, a laptop in a
     session); trying the app as staff, a lead or a facilitator shows exactly what
     that role would see. Once accounts exist, roles come from sign-in only.
+
+    Parameters
+    ----------
+    principal
+        From :func:`current_principal` (the picker shows only for the local user,
+        whose role it already reflects: the widget's value is in session state
+        before the script reruns).
     """
-    if workspace_path is None or isinstance(st.session_state.get(PRINCIPAL), Principal):
-        return
-    if workspace_has_accounts(workspace_path):
+    if principal is None or principal.user_id != LOCAL_ADMIN_ID:
         return
     st.sidebar.selectbox(
         "Working as",

@@ -135,8 +135,8 @@ def asset_map(
 ) -> None:
     """Draw the assets on a map; panning and zooming do not rerun the page.
 
-    ``streets`` (the workspace's own OSM streets) are drawn under the markers
-    when there is no tile background, so the map has streets even offline.
+    ``streets`` (the workspace's own OSM streets) are drawn under the markers;
+    pass them when there is no tile background, so the map has streets offline.
     """
     if not st.get_option("server.enableStaticServing"):
         st.warning(
@@ -150,7 +150,7 @@ def asset_map(
         taxonomy=taxonomy,
         tiles=tiles,
         leaflet_url=leaflet_url(),
-        streets=streets if tiles.kind == "none" else None,
+        streets=streets,
     )
     st_folium(
         fmap,

@@ -182,13 +182,14 @@ def _cmd_edit(args: argparse.Namespace) -> int:
             raise AssetMapError(msg)
         changes[key.strip()] = value
     version = args.expected_version or int(current["version"])
+    admin = _cli_admin(args)
     if args.status:
         record = set_asset_status(
             store,
             args.asset_id,
             args.status,
             expected_version=version,
-            principal=_cli_admin(args),
+            principal=admin,
             reason=args.reason,
         )
         version = int(record["version"])
@@ -198,7 +199,7 @@ def _cmd_edit(args: argparse.Namespace) -> int:
             args.asset_id,
             changes,
             expected_version=version,
-            principal=_cli_admin(args),
+            principal=admin,
             reason=args.reason,
         )
     if not changes and not args.status:

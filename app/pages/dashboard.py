@@ -27,6 +27,21 @@ taxonomy = load_taxonomy()
 SHOW_NOTES_FROM = 5  # fewer gap reports than this in an area: count shown as "<5", no words
 
 
+def _table_and_chart_downloads(
+    table: tuple[str, pd.DataFrame], chart: tuple[str, alt.Chart], stem: str
+) -> None:
+    """Two download buttons side by side: the table as CSV and the chart as PNG (offline)."""
+    left, right = st.columns(2)
+    label, frame = table
+    left.download_button(
+        label, frame.to_csv(index=False).encode("utf-8"), file_name=f"{stem}.csv", mime="text/csv"
+    )
+    label, spec = chart
+    right.download_button(
+        label, cache.chart_png(spec.to_json()), file_name=f"{stem}.png", mime="image/png"
+    )
+
+
 def _label(code: str) -> str:
     known = taxonomy.categories.get(code)
     return known.plain_label if known else code
@@ -132,18 +147,10 @@ bar_chart = (
     .properties(height=max(160, 24 * len(bars)))
 )  # fmt: skip
 st.altair_chart(bar_chart, width="stretch")
-download = st.columns(2)
-download[0].download_button(
-    "Coverage table (CSV)",
-    by_category.to_csv(index=False).encode("utf-8"),
-    file_name=f"coverage_{minutes}min.csv",
-    mime="text/csv",
-)
-download[1].download_button(
-    "Coverage chart (PNG)",
-    cache.chart_png(bar_chart.to_json()),
-    file_name=f"coverage_{minutes}min.png",
-    mime="image/png",
+_table_and_chart_downloads(
+    ("Coverage table (CSV)", by_category),
+    ("Coverage chart (PNG)", bar_chart),
+    f"coverage_{minutes}min",
 )
 
 # --- Gap map and suggested sites --------------------------------------------------------
@@ -263,18 +270,10 @@ if series is not None and len(series.summary):
         .properties(height=260)
     )
     st.altair_chart(line_chart, width="stretch")
-    download = st.columns(2)
-    download[0].download_button(
-        "Series (CSV)",
-        monthly.drop(columns="date").to_csv(index=False).encode("utf-8"),
-        file_name=f"accessible_range_{minutes}min.csv",
-        mime="text/csv",
-    )
-    download[1].download_button(
-        "Series chart (PNG)",
-        cache.chart_png(line_chart.to_json()),
-        file_name=f"accessible_range_{minutes}min.png",
-        mime="image/png",
+    _table_and_chart_downloads(
+        ("Series (CSV)", monthly.drop(columns="date")),
+        ("Series chart (PNG)", line_chart),
+        f"accessible_range_{minutes}min",
     )
 
 added = cache.reach_additions(path, version, reach_version, float(minutes), by)

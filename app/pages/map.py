@@ -36,7 +36,8 @@ left.metric("Assets shown", f"{len(shown):,}", help=f"{len(assets):,} in the reg
 middle.metric("In the register", f"{len(assets):,}")
 right.metric("Shown and verified", f"{n_verified:,}")
 
-streets = cache.load_streets(path, cache.network_version(path))
+# Offline, the workspace's own streets stand in for tiles (drawn only then).
+streets = cache.load_streets(path, cache.network_version(path)) if tiles.kind == "none" else None
 widgets.asset_map(shown, taxonomy=taxonomy, tiles=tiles, streets=streets)
 st.dataframe(
     asset_table(shown, taxonomy=taxonomy),

@@ -8,6 +8,8 @@ constants from one is ambiguous once a subfolder has its own.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,33 @@ def use_database_for_workspace(url: str, monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.setenv("ASSETMAP_DATABASE_URL", url)
     else:
         monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run ``assetmap ARGS`` in-process as actor ``tester``; return (exit code, stdout, stderr)."""
+    from assetmap.cli import main
+
+    code = main(["--no-progress", "--actor", "tester", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@contextlib.contextmanager
+def rutland_cli_workspace(folder: Path, database_url: str, *then: Sequence[str]) -> Iterator[Path]:
+    """Build a workspace from the Rutland extract with ``assetmap init``, then run ``then``.
+
+    Each of ``then`` is a command whose first argument, the workspace, is filled
+    in (e.g. ``("postcodes", FILE)``). Yields the workspace path; closes its
+    stores after.
+    """
+    from assetmap.cli import main
+    from assetmap.workspace import close_stores
+
+    with pytest.MonkeyPatch.context() as mp:
+        use_database_for_workspace(database_url, mp)
+        ws = folder / "ws"
+        assert main(["--no-progress", "init", str(ws), "--osm", str(RUTLAND_PBF)]) == 0
+        for command, *rest in then:
+            assert main(["--no-progress", command, str(ws), *rest]) == 0
+        yield ws
+        close_stores()

@@ -13,17 +13,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import LEEDS_OSM, RUTLAND_PBF, use_database_for_workspace
+from support import LEEDS_OSM, RUTLAND_PBF, rutland_cli_workspace
+from support import run_cli as run
 
 from assetmap.cli import main
 from assetmap.network import load_network
-from assetmap.workspace import close_stores, open_workspace
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["--no-progress", "--actor", "tester", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from assetmap.workspace import open_workspace
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +26,8 @@ def rutland(
     tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
 ) -> Iterator[Path]:
     """A workspace built from the whole Rutland extract, shared by this module."""
-    mp = pytest.MonkeyPatch()
-    use_database_for_workspace(new_database_url(), mp)
-    ws = tmp_path_factory.mktemp("rutland") / "ws"
-    assert main(["--no-progress", "init", str(ws), "--osm", str(RUTLAND_PBF)]) == 0
-    yield ws
-    close_stores()
-    mp.undo()
+    with rutland_cli_workspace(tmp_path_factory.mktemp("rutland"), new_database_url()) as ws:
+        yield ws
 
 
 def test_init_rutland_exports_community_assets_each_with_a_category(

@@ -7,32 +7,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import RUTLAND_PBF, SHARED_DATA, use_database_for_workspace
-
-from assetmap.cli import main
-from assetmap.workspace import close_stores
+from support import SHARED_DATA, rutland_cli_workspace
+from support import run_cli as run
 
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["--no-progress", "--actor", "tester", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
 def rutland(
     tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
 ) -> Iterator[Path]:
-    mp = pytest.MonkeyPatch()
-    use_database_for_workspace(new_database_url(), mp)
-    ws = tmp_path_factory.mktemp("find") / "ws"
-    assert main(["--no-progress", "init", str(ws), "--osm", str(RUTLAND_PBF)]) == 0
-    assert main(["--no-progress", "postcodes", str(ws), str(POSTCODES)]) == 0
-    yield ws
-    close_stores()
-    mp.undo()
+    folder = tmp_path_factory.mktemp("find")
+    with rutland_cli_workspace(folder, new_database_url(), ("postcodes", str(POSTCODES))) as ws:
+        yield ws
 
 
 def test_find_json_ranks_services_per_need_with_minutes_and_reasons(rutland, capsys):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from support import SHARED_DATA
+from support import run_cli as run
 
 from assetmap.cli import main
 from assetmap.imports import REVIEW_ENTITY
@@ -19,12 +20,6 @@ POIS = SHARED_DATA / "osm-rutland" / "pois_community_rutland.csv"
 CODEPOINT = SHARED_DATA / "postcodes-codepoint-open-2014"
 HSDS_EXAMPLES = SHARED_DATA / "hsds-3.0" / "examples"
 UKCAT = SHARED_DATA / "charities-ukcat" / "sample.csv"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["--no-progress", "--actor", "tester", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from support import RUTLAND_PBF, SHARED_DATA, use_database_for_workspace
+from support import SHARED_DATA, rutland_cli_workspace
+from support import run_cli as run
 
 from assetmap.cli import main
 from assetmap.coverage import accessible_range, workspace_demand
 from assetmap.match.needs import walk_graph_for
-from assetmap.workspace import close_stores, open_workspace
+from assetmap.workspace import open_workspace
 
 LSOA = SHARED_DATA / "boundaries-uk-geojson" / "lsoa_by_lad_E06000017.geojson"
 IMD = SHARED_DATA / "imd-2019-mysociety" / "UK_IMD_E.csv"
@@ -30,25 +31,14 @@ POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "le.csv"
 OAKHAM = "LE15 0AQ"  # Code-Point Open: 486137 E, 308843 N, Oakham centre
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["--no-progress", "--actor", "tester", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture(scope="module")
 def rutland(
     tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
 ) -> Iterator[Path]:
     """Rutland's OSM extract and the LE postcodes; areas are loaded by the first test."""
-    mp = pytest.MonkeyPatch()
-    use_database_for_workspace(new_database_url(), mp)
-    ws = tmp_path_factory.mktemp("rutland") / "ws"
-    assert main(["--no-progress", "init", str(ws), "--osm", str(RUTLAND_PBF)]) == 0
-    assert main(["--no-progress", "postcodes", str(ws), str(POSTCODES)]) == 0
-    yield ws
-    close_stores()
-    mp.undo()
+    folder = tmp_path_factory.mktemp("rutland")
+    with rutland_cli_workspace(folder, new_database_url(), ("postcodes", str(POSTCODES))) as ws:
+        yield ws
 
 
 @pytest.fixture(scope="module")

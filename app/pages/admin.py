@@ -148,7 +148,7 @@ with settings_tab:
                 index=int(sso_now.id_claim == "sub"),
             )
             role_text = st.text_area(
-                "Role map: one `provider value = role` per line (empty: the role names)",
+                "Role map: one `provider value = role` per line (empty: nobody gets a role)",
                 "\n".join(f"{k} = {v.value}" for k, v in sso_now.role_map.items()),
             )
             save_sso = st.form_submit_button("Save single sign-on")

@@ -144,8 +144,13 @@ def sign_out() -> None:
 
 
 def cannot_open(error: AssetMapError) -> NoReturn:
-    """Stop the page: nobody is signed in to a workspace that cannot be read."""
-    sign_out()
+    """Stop the page: nobody is signed in to a workspace that cannot be read.
+
+    The signed token stays in the address: once the database is back, a reload
+    is the same person again (a participant must not become a new one).
+    """
+    for key in (PRINCIPAL, LAST_SEEN, ISSUED):
+        st.session_state.pop(key, None)
     st.error(
         f"This workspace cannot be opened, so nobody is signed in. {error}",
         icon=":material/error:",
@@ -170,7 +175,7 @@ def _restore(workspace: Workspace, key: bytes, idle: float, accounts_exist: bool
     except AssetMapError:
         back = None
     if back is None:
-        _signed_out("Please sign in again (your sign-in has ended).")
+        _signed_out("Your sign-in or session has ended: sign in, or join with a code, again.")
         return
     st.session_state[PRINCIPAL] = back.principal
     st.session_state[ISSUED] = back.issued

@@ -84,6 +84,7 @@ __all__ = [
     "reset_password",
     "revoke_session_codes",
     "role_map_from_text",
+    "set_idle_timeout_minutes",
     "set_oidc_settings",
 ]
 
@@ -1160,3 +1161,22 @@ def code_is_live(
         and record.get("status") == "active"
         and _now(now) < dt.datetime.fromisoformat(record["expires_at"])
     )
+
+
+def set_idle_timeout_minutes(
+    workspace: Workspace, minutes: float, *, principal: Principal
+) -> float:
+    """Set the idle time-out (minutes, 1 to 1440); checks ``change_settings``.
+
+    Raises
+    ------
+    AccessDeniedError
+        If ``principal`` may not change settings.
+    AccountError
+        If ``minutes`` is out of range.
+    """
+    require(principal, Operation.CHANGE_SETTINGS)
+    chosen = idle_timeout_minutes({IDLE_SETTING: minutes})
+    workspace.update_settings(**{IDLE_SETTING: chosen})
+    logger.info("idle time-out set to %g minutes", chosen)
+    return chosen

@@ -155,3 +155,21 @@ def test_a_forged_token_signs_nobody_in(with_accounts: Workspace) -> None:
     _run(at)
     assert PRINCIPAL not in at.session_state
     assert WHO_PARAM not in at.query_params
+
+
+def test_an_admin_sets_the_idle_timeout_on_the_admin_page(workspace: Workspace) -> None:
+    root = Principal("root", Role.ADMIN)
+    create_user(
+        workspace.store(), "root", "kettle orchard lantern", "admin", actor=root, config=FAST
+    )
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[PRINCIPAL] = root
+    _run(at)
+    at.switch_page("app/pages/admin.py")
+    _run(at)
+    (box,) = [n for n in at.number_input if n.label.endswith("(minutes idle)")]
+    assert box.value == 30
+    box.set_value(12)
+    at.button(key="FormSubmitter:assetmap.admin.idle-Save idle time-out").click()
+    _run(at)
+    assert workspace.settings()["idle_timeout_minutes"] == 12.0

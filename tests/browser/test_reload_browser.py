@@ -106,7 +106,6 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
         _settle(fac)
 
         # A reload: still the facilitator of that session, the code still on screen.
-        assert "who=" in fac.url
         fac.reload(wait_until="domcontentloaded")
         fac.get_by_text(re.compile(r"Join code:")).wait_for()
         _settle(fac)
@@ -141,8 +140,6 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
         assert _votes(workspace) == 1
 
         # Reload mid-session: the same participant, no join form, and no second vote.
-        before = guest.url
-        assert "who=" in before
         guest.reload(wait_until="domcontentloaded")
         guest.get_by_text("Tap the map where the place is").wait_for()
         _settle(guest)

@@ -16,7 +16,14 @@ from streamlit.testing.v1 import AppTest
 from app.auth import LAST_SEEN, PRINCIPAL, WHO_PARAM
 from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import AuthConfig, create_user, disable_user, issue_session_code
+from assetmap.accounts import (
+    AuthConfig,
+    OidcSettings,
+    create_user,
+    disable_user,
+    issue_session_code,
+    set_oidc_settings,
+)
 from assetmap.workspace import Workspace, close_stores, create_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -173,3 +180,42 @@ def test_an_admin_sets_the_idle_timeout_on_the_admin_page(workspace: Workspace) 
     at.button(key="FormSubmitter:assetmap.admin.idle-Save idle time-out").click()
     _run(at)
     assert workspace.settings()["idle_timeout_minutes"] == 12.0
+
+
+SSO_SECRETS = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret-but-long-enough-for-a-test",
+    "entra": {
+        "client_id": "00000000-0000-0000-0000-000000000000",
+        "client_secret": "x",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    },
+}
+
+
+def test_a_single_sign_on_whose_token_expires_is_signed_out_at_the_next_click(
+    workspace: Workspace,
+) -> None:
+    options = OidcSettings(provider="entra", role_map={"AssetMap.Staff": "staff"})
+    set_oidc_settings(workspace, options, principal=ADMIN)
+    now = dt.datetime.now(dt.UTC).timestamp()
+    claims = {
+        "is_logged_in": True,
+        "sub": "AAAAHk9",
+        "email": "ana@probation.example",
+        "email_verified": True,
+        "name": "Ana",
+        "roles": ["AssetMap.Staff"],
+        "exp": int(now + 3600),
+    }
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = SSO_SECRETS
+    at.user = claims
+    _run(at)
+    assert at.session_state[PRINCIPAL].user_id == "ana@probation.example"
+    at.user = claims | {"exp": int(now - 1)}
+    _run(at)
+    assert PRINCIPAL not in at.session_state
+    at.user = claims | {"email_verified": False, "exp": int(now + 3600)}
+    _run(at)
+    assert PRINCIPAL not in at.session_state

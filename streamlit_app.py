@@ -13,6 +13,7 @@ import streamlit as st
 
 from app import auth, state
 from assetmap.access import Operation, allowed
+from assetmap.errors import AssetMapError
 
 st.set_page_config(page_title="assetmap", page_icon="🗺️", layout="wide")
 
@@ -42,7 +43,11 @@ PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
     ),
 ]
 
-principal = auth.current_principal(state.workspace_path())
+try:
+    principal = auth.check_signed_in(state.workspace_path())  # fails closed
+except AssetMapError as exc:
+    auth.cannot_open(exc)
+auth.show_notice()
 auth.local_role_picker(principal)
 
 

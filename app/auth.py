@@ -8,31 +8,59 @@ A workspace with no user accounts (such as the offline demo) runs in *local
 mode*: whoever opened it on their own machine acts as its administrator, and
 the sidebar says so. Once an account exists, everyone signs in (see the
 *Sign in* page and ``docs/sign-in.md``).
+
+:func:`check_signed_in` runs once per page load (from the frame): it fails
+closed when the accounts cannot be read, re-checks the signed-in person in the
+core, applies the idle time-out, and keeps a signed token in the page address
+so a reload keeps who is here (``assetmap.signin_tokens``).
 """
 
 from __future__ import annotations
 
-from typing import Final
+import datetime as dt
+from typing import Final, NoReturn
 
 import streamlit as st
 
+from app import state
 from assetmap.access import Operation, Principal, Role, allowed
-from assetmap.accounts import USER_ENTITY, oidc_settings
+from assetmap.accounts import (
+    has_accounts,
+    idle_timeout_minutes,
+    is_idle,
+    oidc_settings,
+    refresh_principal,
+)
 from assetmap.errors import AssetMapError
-from assetmap.workspace import open_workspace
+from assetmap.signin_tokens import (
+    SignedIn,
+    issue_token,
+    principal_from_token,
+    signing_key,
+    token_fields,
+)
+from assetmap.workspace import Workspace, open_workspace
 
 PRINCIPAL: Final = "assetmap.principal"  # Principal of the signed-in user (or participant)
 LOCAL_ADMIN_ID: Final = "local-admin"
 LOCAL_ROLE: Final = "assetmap.local_role"  # Role chosen in local mode (no accounts)
 LOCAL_ROLES: Final = (Role.ADMIN, Role.STAFF, Role.LEAD, Role.FACILITATOR)
+WHO_PARAM: Final = "who"  # query parameter: signed token of who this browser is
+LAST_SEEN: Final = "assetmap.auth.last_seen"  # datetime: last page load of the signed-in person
+ISSUED: Final = "assetmap.auth.issued"  # datetime: when they signed in or joined
+NOTICE: Final = "assetmap.auth.notice"  # str: why this browser was just signed out
 
 
 def workspace_has_accounts(workspace_path: str) -> bool:
-    """Return whether any user account exists in the workspace's register."""
-    try:
-        return not open_workspace(workspace_path).store().records(USER_ENTITY).empty
-    except AssetMapError:
-        return False
+    """Return whether any user account exists in the workspace's register.
+
+    Raises
+    ------
+    AssetMapError
+        If the workspace or its accounts cannot be read: never guess "no
+        accounts" (that would make the caller a local administrator).
+    """
+    return has_accounts(open_workspace(workspace_path).store())
 
 
 def sso_configured() -> bool:
@@ -108,8 +136,146 @@ def local_role_picker(principal: Principal | None) -> None:
 
 
 def sign_out() -> None:
-    """Forget the signed-in principal for this browser session."""
-    st.session_state.pop(PRINCIPAL, None)
+    """Forget the signed-in principal for this browser session (and its sign-in link)."""
+    for key in (PRINCIPAL, LAST_SEEN, ISSUED, state.SESSION_ID, state.SESSION_CODE):
+        st.session_state.pop(key, None)
+    if WHO_PARAM in st.query_params:
+        del st.query_params[WHO_PARAM]
+
+
+def cannot_open(error: AssetMapError) -> NoReturn:
+    """Stop the page: nobody is signed in to a workspace that cannot be read.
+
+    The signed token stays in the address: once the database is back, a reload
+    is the same person again (a participant must not become a new one).
+    """
+    for key in (PRINCIPAL, LAST_SEEN, ISSUED):
+        st.session_state.pop(key, None)
+    st.error(
+        f"This workspace cannot be opened, so nobody is signed in. {error}",
+        icon=":material/error:",
+    )
+    st.stop()
+
+
+def _signed_out(why: str) -> None:
+    sign_out()
+    st.session_state[NOTICE] = why
+
+
+def _restore(workspace: Workspace, key: bytes, idle: float, accounts_exist: bool) -> None:
+    """After a reload: take who this browser is from its signed token, re-checked."""
+    token = st.query_params.get(WHO_PARAM)
+    if not token:
+        return
+    try:
+        back = principal_from_token(
+            workspace.store(), token, key=key, idle_minutes=idle, accounts_exist=accounts_exist
+        )
+    except AssetMapError:
+        back = None
+    if back is None:
+        _signed_out("Your sign-in or session has ended: sign in, or join with a code, again.")
+        return
+    st.session_state[PRINCIPAL] = back.principal
+    st.session_state[ISSUED] = back.issued
+    if "session" in back.extra:
+        st.session_state[state.SESSION_ID] = back.extra["session"]
+    if "code" in back.extra:
+        st.session_state[state.SESSION_CODE] = back.extra["code"]
+
+
+def _idle(idle: float, now: dt.datetime) -> bool:
+    """Sign out (and say why) whoever has been idle too long; return whether that happened."""
+    chosen = st.session_state.get(PRINCIPAL)
+    last = st.session_state.get(LAST_SEEN)
+    if not isinstance(chosen, Principal) or not isinstance(last, dt.datetime):
+        return False
+    if not is_idle(chosen, last, minutes=idle, now=now):
+        return False
+    _signed_out(f"You were signed out after {idle:g} minutes without activity.")
+    return True
+
+
+def _recheck(workspace: Workspace, accounts_exist: bool) -> None:
+    """On every page load: the signed-in person as the register has them now, or nobody."""
+    chosen = st.session_state.get(PRINCIPAL)
+    if not isinstance(chosen, Principal):
+        return
+    fresh = refresh_principal(workspace.store(), chosen, accounts_exist=accounts_exist)
+    if fresh is None:
+        _signed_out("You were signed out: your account is no longer active here.")
+        return
+    if fresh != chosen:
+        st.session_state[PRINCIPAL] = fresh
+
+
+def _keep_token(key: bytes, now: dt.datetime) -> None:
+    """Keep the signed token of who is here in the page address (changes once a minute)."""
+    who = st.session_state.get(PRINCIPAL)
+    if not isinstance(who, Principal):
+        return
+    issued = st.session_state.setdefault(ISSUED, now)
+    extra = (
+        token_fields({k: st.session_state.get(v) for k, v in _FACILITATOR_KEYS.items()})
+        if allowed(who, Operation.START_SESSION)
+        else {}
+    )
+    minute = now.replace(second=0, microsecond=0)
+    token = issue_token(SignedIn(who, issued, minute, extra), key=key)
+    if st.query_params.get(WHO_PARAM) != token:
+        st.query_params[WHO_PARAM] = token
+
+
+_FACILITATOR_KEYS: Final = {"session": state.SESSION_ID, "code": state.SESSION_CODE}
+
+
+def check_signed_in(workspace_path: str | None) -> Principal | None:
+    """Decide, once per page load, who is here; fail closed.
+
+    Reads the accounts (an unreadable workspace raises: the caller shows
+    :func:`cannot_open`); after a reload restores the person from the signed
+    token in the address; re-checks them in the core (disabled or deleted
+    accounts and participants of deleted sessions are signed out, a changed
+    role applies at once); signs out anyone but participants idle for longer
+    than the workspace's ``idle_timeout_minutes``; refreshes the token.
+
+    Raises
+    ------
+    AssetMapError
+        If the workspace or its accounts cannot be read.
+    """
+    if workspace_path is None:
+        return current_principal(None)
+    workspace = open_workspace(workspace_path)
+    accounts_exist = has_accounts(workspace.store())
+    idle = idle_timeout_minutes(workspace.settings())
+    now = dt.datetime.now(dt.UTC)
+    if sso_configured() and st.user.get("is_logged_in"):
+        sso = sso_principal(workspace_path)  # re-mapped every time: expiry, role map
+        if sso is None:
+            sign_out()
+        elif _idle(idle, now):
+            st.logout()  # the provider's cookie would sign them straight back in
+        else:
+            st.session_state[PRINCIPAL] = sso
+    else:
+        key = signing_key(workspace.path)
+        if not isinstance(st.session_state.get(PRINCIPAL), Principal):
+            _restore(workspace, key, idle, accounts_exist)
+        if not _idle(idle, now):
+            _recheck(workspace, accounts_exist)
+        _keep_token(key, now)
+    if isinstance(st.session_state.get(PRINCIPAL), Principal):
+        st.session_state[LAST_SEEN] = now
+    return current_principal(workspace_path)
+
+
+def show_notice() -> None:
+    """Say once why this browser was signed out (idle, account disabled, link ended)."""
+    why = st.session_state.pop(NOTICE, None)
+    if why:
+        st.info(why, icon=":material/logout:")
 
 
 def require_principal(workspace_path: str | None, *operations: Operation) -> Principal:

@@ -60,6 +60,7 @@ ADMIN_DISABLE_FORM: Final = "assetmap.admin.disable"
 ADMIN_DISABLE_USER: Final = "assetmap.admin.disable_user"
 ADMIN_RETENTION_FORM: Final = "assetmap.admin.retention"
 ADMIN_SSO_FORM: Final = "assetmap.admin.sso"
+ADMIN_IDLE_FORM: Final = "assetmap.admin.idle"
 ADMIN_PURGE_SURE: Final = "assetmap.admin.purge_sure"  # bool: the purge is confirmed
 ADMIN_PURGE: Final = "assetmap.admin.purge"  # the Erase now button
 

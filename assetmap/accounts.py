@@ -40,16 +40,19 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from assetmap.access import Operation, Principal, Role, require
 from assetmap.errors import (
     AccessDeniedError,
     AccountError,
+    AssetMapError,
     AuthError,
     ConflictError,
     NotFoundError,
+    WorkspaceError,
 )
+from assetmap.records import SESSION_ENTITY
 from assetmap.store import Store
 
 if TYPE_CHECKING:
@@ -57,6 +60,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CODE_ALPHABET",
+    "DEFAULT_IDLE_MINUTES",
+    "IDLE_SETTING",
     "OIDC_SETTING",
     "AuthConfig",
     "OidcSettings",
@@ -64,16 +69,22 @@ __all__ = [
     "authenticate",
     "change_password",
     "check_password",
+    "code_is_live",
     "create_user",
     "disable_user",
+    "has_accounts",
+    "idle_timeout_minutes",
+    "is_idle",
     "issue_session_code",
     "join_session",
     "list_users",
     "oidc_settings",
     "principal_from_oidc",
+    "refresh_principal",
     "reset_password",
     "revoke_session_codes",
     "role_map_from_text",
+    "set_idle_timeout_minutes",
     "set_oidc_settings",
 ]
 
@@ -771,7 +782,6 @@ def join_session(
 
 
 # ---------------------------------------------------------------------- single sign-on
-_SSO_ROLES: Mapping[str, Role] = {r.value: r for r in Role if r is not Role.PARTICIPANT}
 _PRECEDENCE: Sequence[Role] = (Role.ADMIN, Role.LEAD, Role.FACILITATOR, Role.STAFF)
 
 
@@ -782,6 +792,7 @@ def principal_from_oidc(
     role_map: Mapping[str, Role | str] | None = None,
     id_claim: str = "email",
     precedence: Sequence[Role] = _PRECEDENCE,
+    now: dt.datetime | None = None,
 ) -> Principal:
     """Map the identity claims of a single sign-on to a principal.
 
@@ -795,24 +806,27 @@ def principal_from_oidc(
         The claim holding the person's role(s) (a string or a list), e.g.
         ``"roles"`` (Microsoft Entra app roles) or ``"groups"``.
     role_map
-        Provider role/group value -> assetmap role. By default the values are
-        the role names themselves (``"staff"``, ``"lead"``...). Participants
-        never sign in this way.
+        Provider role/group value -> assetmap role. Required: without it no
+        value maps, so a group someone named ``"admin"`` never makes its
+        members administrators. Participants never sign in this way.
     id_claim
         The claim used as ``user_id`` (and plan owner): ``"email"`` by
-        default (refused if ``email_verified`` is false), or ``"sub"``.
+        default (only when ``email_verified`` is true), or ``"sub"``.
     precedence
         Which role wins when several map.
+    now
+        The current time (for tests): an ``exp`` claim at or before it is refused.
 
     Raises
     ------
     AccessDeniedError
-        If the person is not signed in, has no id, or no role that maps.
+        If the person is not signed in, the token has expired, the email is
+        not verified, or there is no id or no role that maps.
 
     Examples
     --------
     >>> claims = {"is_logged_in": True, "sub": "a1", "email": "ana@probation.example",
-    ...           "name": "Ana", "roles": ["assetmap.staff"]}
+    ...           "email_verified": True, "name": "Ana", "roles": ["assetmap.staff"]}
     >>> p = principal_from_oidc(claims, role_map={"assetmap.staff": "staff"})
     >>> (p.user_id, p.role.value, p.label)
     ('ana@probation.example', 'staff', 'Ana')
@@ -824,10 +838,20 @@ def principal_from_oidc(
     if not isinstance(user_id, str) or not user_id.strip():
         msg = f"The identity provider sent no `{id_claim}` claim; cannot tell who this is."
         raise AccessDeniedError(msg)
-    if id_claim == "email" and claims.get("email_verified") is False:
-        msg = "The identity provider says this email address is not verified."
+    _check_expiry(claims.get("exp"), _now(now))
+    if id_claim == "email" and claims.get("email_verified") is not True:
+        msg = (
+            "This email address is not verified by the identity provider (no "
+            "`email_verified: true`); identify people by the `sub` claim with this provider."
+        )
         raise AccessDeniedError(msg)
-    mapping = {k: Role(v) for k, v in (role_map or _SSO_ROLES).items()}
+    if not role_map:
+        msg = (
+            "Single sign-on has no role map yet: an administrator must say which provider "
+            "roles or groups give which assetmap role (Admin page, Settings)."
+        )
+        raise AccessDeniedError(msg)
+    mapping = {k: Role(v) for k, v in role_map.items()}
     raw = claims.get(role_claim)
     values = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list | tuple) else []
     roles = {mapping[v] for v in values if isinstance(v, str) and v in mapping}
@@ -845,6 +869,18 @@ def principal_from_oidc(
         role=chosen,
         label=label if isinstance(label, str) and label.strip() else user_id,
     )
+
+
+def _check_expiry(exp: Any, now: dt.datetime) -> None:
+    """Refuse an ID token whose ``exp`` (seconds since 1970) is not after ``now``."""
+    if exp is None:
+        return
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        msg = "The identity provider sent an unreadable expiry time; sign in again."
+        raise AccessDeniedError(msg)
+    if now.timestamp() >= float(exp):
+        msg = "Your single sign-on has expired; sign in again."
+        raise AccessDeniedError(msg)
 
 
 #: Workspace setting holding the single sign-on options (see :class:`OidcSettings`).
@@ -868,7 +904,7 @@ class OidcSettings:
     id_claim
         ``"email"`` (verified email, lower-cased) or ``"sub"``.
     role_map
-        Provider value -> assetmap role (empty: the role names themselves).
+        Provider value -> assetmap role (empty: nobody gets a role).
 
     Examples
     --------
@@ -917,13 +953,14 @@ class OidcSettings:
             "role_map": {k: v.value for k, v in self.role_map.items()},
         }
 
-    def principal(self, claims: Mapping[str, Any]) -> Principal:
+    def principal(self, claims: Mapping[str, Any], *, now: dt.datetime | None = None) -> Principal:
         """Map ``st.user.to_dict()`` to a principal with these options."""
         return principal_from_oidc(
             claims,
             role_claim=self.role_claim,
             role_map=dict(self.role_map) or None,
             id_claim=self.id_claim,
+            now=now,
         )
 
 
@@ -993,3 +1030,153 @@ def role_map_from_text(text: str) -> dict[str, Role]:
             raise AccountError(msg)
         out[value.strip()] = chosen
     return out
+
+
+# ---------------------------------------------------------------------- who is still signed in
+#: Workspace setting: minutes without activity after which a signed-in (non-participant) person
+#: is signed out.
+IDLE_SETTING = "idle_timeout_minutes"
+DEFAULT_IDLE_MINUTES = 30.0
+
+
+def has_accounts(store: Store) -> bool:
+    """Return whether the register holds any user account; fail closed when it cannot tell.
+
+    Raises
+    ------
+    WorkspaceError
+        If the accounts cannot be read (database unopenable, locked or
+        damaged). Callers must then sign nobody in: never treat an unreadable
+        database as one with no accounts (which would be local mode).
+    """
+    try:
+        return not store.records(USER_ENTITY).empty
+    except (AssetMapError, SQLAlchemyError) as exc:
+        logger.warning("accounts could not be read: %s", type(exc).__name__)
+        msg = f"The accounts cannot be read ({exc})."
+        raise WorkspaceError(msg) from exc
+
+
+def refresh_principal(
+    store: Store, principal: Principal, *, accounts_exist: bool
+) -> Principal | None:
+    """Re-check a signed-in principal against the register (on every page load).
+
+    A local account that has been disabled or deleted signs out at once
+    (None); a changed role or team takes effect at once. A participant stays
+    while their session exists. A principal with no account (the person at the
+    keyboard in local mode) stays only while the workspace has no accounts.
+    Single sign-on principals are re-mapped from their claims instead
+    (:meth:`OidcSettings.principal`).
+
+    Parameters
+    ----------
+    store
+        The register.
+    principal
+        Who the browser session says is signed in.
+    accounts_exist
+        From :func:`has_accounts`.
+
+    Returns
+    -------
+    Principal or None
+        The principal as the register has it now, or None: sign them out.
+    """
+    if principal.role is Role.PARTICIPANT:
+        try:
+            store.get_record(SESSION_ENTITY, str(principal.session_id))
+        except NotFoundError:
+            return None
+        return principal
+    user = _find_user(store, principal.user_id)
+    if user is None:
+        return None if accounts_exist else principal
+    if not user.get("active"):
+        logger.info("signed out: the account is disabled")
+        return None
+    return _principal_for(user)
+
+
+def idle_timeout_minutes(settings: Mapping[str, Any]) -> float:
+    """Read the idle time-out from workspace settings (30 minutes when absent).
+
+    Raises
+    ------
+    AccountError
+        If the setting is not a number of minutes between 1 and 1440.
+
+    Examples
+    --------
+    >>> idle_timeout_minutes({})
+    30.0
+    >>> idle_timeout_minutes({"idle_timeout_minutes": 10})
+    10.0
+    """
+    raw = settings.get(IDLE_SETTING, DEFAULT_IDLE_MINUTES)
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 1 <= raw <= 1440:
+        msg = f"The `{IDLE_SETTING}` setting must be a number of minutes from 1 to 1440."
+        raise AccountError(msg)
+    return float(raw)
+
+
+def is_idle(
+    principal: Principal, last_seen: dt.datetime, *, minutes: float, now: dt.datetime | None = None
+) -> bool:
+    """Whether ``principal`` has been idle too long and must sign in again.
+
+    Participants are never timed out here (their code and session bound them).
+
+    Examples
+    --------
+    >>> seen = dt.datetime(2025, 1, 1, 9, 0, tzinfo=dt.UTC)
+    >>> is_idle(Principal("ana", Role.STAFF), seen, minutes=30, now=seen + dt.timedelta(minutes=31))
+    True
+    >>> guest = Principal("p-1", Role.PARTICIPANT, session_id="s")
+    >>> is_idle(guest, seen, minutes=30, now=seen + dt.timedelta(minutes=31))
+    False
+    """
+    if principal.role is Role.PARTICIPANT:
+        return False
+    return _now(now) - _now(last_seen) > dt.timedelta(minutes=minutes)
+
+
+def code_is_live(
+    store: Store, code: str, *, session_id: str, now: dt.datetime | None = None
+) -> bool:
+    """Whether ``code`` still admits people to ``session_id`` (not expired, not revoked).
+
+    For showing a facilitator their join code again after a reload; joining
+    itself goes through :func:`join_session` (which counts wrong guesses).
+    """
+    typed = _normalise_code(code) if isinstance(code, str) else ""
+    if not typed or not set(typed) <= set(CODE_ALPHABET):
+        return False
+    try:
+        record = store.get_record(CODE_ENTITY, str(uuid.uuid5(_NAMESPACE, _code_key(typed))))
+    except NotFoundError:
+        return False
+    return (
+        record.get("session_id") == session_id
+        and record.get("status") == "active"
+        and _now(now) < dt.datetime.fromisoformat(record["expires_at"])
+    )
+
+
+def set_idle_timeout_minutes(
+    workspace: Workspace, minutes: float, *, principal: Principal
+) -> float:
+    """Set the idle time-out (minutes, 1 to 1440); checks ``change_settings``.
+
+    Raises
+    ------
+    AccessDeniedError
+        If ``principal`` may not change settings.
+    AccountError
+        If ``minutes`` is out of range.
+    """
+    require(principal, Operation.CHANGE_SETTINGS)
+    chosen = idle_timeout_minutes({IDLE_SETTING: minutes})
+    workspace.update_settings(**{IDLE_SETTING: chosen})
+    logger.info("idle time-out set to %g minutes", chosen)
+    return chosen

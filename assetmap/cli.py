@@ -13,9 +13,10 @@ import importlib.resources
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -254,7 +255,45 @@ def _cmd_app(args: argparse.Namespace) -> int:
         "false",
     ]
     _out(f"Serving assetmap for {workspace.path} at http://{args.address}:{args.port}")
-    return subprocess.call(command, env=env, cwd=APP_FILE.parent)  # noqa: S603
+    return _serve(command, env=env, cwd=APP_FILE.parent)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to send the server SIGTERM if this command dies (even by SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _serve(command: list[str], *, env: Mapping[str, str], cwd: Path) -> int:
+    """Run the Streamlit server and stop it when this command is stopped.
+
+    SIGTERM, SIGINT (Ctrl-C) and SIGHUP are passed on to the server, which is
+    waited for (killed after 10 s); on Linux the server also gets SIGTERM if
+    this process is killed outright, so no server outlives the command.
+    """
+    server = subprocess.Popen(command, env=env, cwd=cwd, preexec_fn=_die_with_parent)  # noqa: S603
+
+    def pass_on(signum: int, _frame: object) -> None:
+        if server.poll() is None:
+            server.send_signal(signum)
+
+    stops = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, pass_on) for sig in stops}
+    try:
+        return server.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:

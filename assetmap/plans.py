@@ -59,6 +59,7 @@ from assetmap.errors import (
     QueryError,
     SchemaError,
 )
+from assetmap.idempotency import add_record_once
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
     is_postcode,
@@ -491,6 +492,7 @@ def create_plan(
     owner: str | None = None,
     reference: str | None = None,
     at: dt.datetime | None = None,
+    request_key: str | None = None,
 ) -> dict[str, Any]:
     """Create a plan (only the start point's coarse area is kept).
 
@@ -512,6 +514,10 @@ def create_plan(
         A pseudonymous reference; a fresh one when omitted.
     at
         When it takes effect (now by default).
+    request_key
+        Identifies the form submission (e.g. the search the plan comes from):
+        a repeat with the same key creates nothing and returns the first plan
+        (:mod:`assetmap.idempotency`).
 
     Returns
     -------
@@ -546,9 +552,15 @@ def create_plan(
             "closed_on": None,
         }
     )
-    plan_id = store.add_record(
-        PLAN_ENTITY, record, actor=principal.user_id, reason="plan created", at=at
-    )
+    if request_key is None:
+        plan_id = store.add_record(
+            PLAN_ENTITY, record, actor=principal.user_id, reason="plan created", at=at
+        )
+    else:
+        plan_id = add_record_once(
+            store, PLAN_ENTITY, record, actor=principal.user_id, reason="plan created",
+            request_key=request_key,
+        )  # fmt: skip
     return store.get_record(PLAN_ENTITY, plan_id)
 
 
@@ -759,6 +771,8 @@ def log_referral(
     )
     current = _referral_for(store, plan_id, asset_id)
     why = f"referral step: {step}"
+    if current is not None and all(current.get(k) == v for k, v in record.items()):
+        return current  # the same step logged again (a double click): nothing new
     if current is None:
         rid = store.add_record(REFERRAL_ENTITY, record, actor=principal.user_id, reason=why)
         return store.get_record(REFERRAL_ENTITY, rid)

@@ -80,6 +80,7 @@ from assetmap.errors import (
     SchemaError,
 )
 from assetmap.export import neutralise_formula
+from assetmap.idempotency import add_asset_once, add_record_once
 from assetmap.match.dedupe import name_similarity
 from assetmap.records import (
     GAP_ENTITY,
@@ -324,7 +325,12 @@ def _asset_record(data: Mapping[str, Any], *, where: str) -> dict[str, Any]:
 
 
 def propose_asset(
-    store: Store, session_id: str, data: Mapping[str, Any], *, principal: Principal
+    store: Store,
+    session_id: str,
+    data: Mapping[str, Any],
+    *,
+    principal: Principal,
+    request_key: str | None = None,
 ) -> str:
     """Add an asset the group knows, as *proposed*, tagged with the session.
 
@@ -344,6 +350,9 @@ def propose_asset(
         details (``address``, ``postcode``, ``phone``, ``website``, ...).
     principal
         Who proposes it.
+    request_key
+        Identifies the form submission: a repeat (a double click) proposes
+        nothing new and returns the first id (:mod:`assetmap.idempotency`).
 
     Returns
     -------
@@ -363,11 +372,13 @@ def propose_asset(
         "source": SESSION_SOURCE,
         "source_id": None,
     }
-    return store.add_asset(
+    return add_asset_once(
+        store,
         record,
         actor=principal.user_id,
         reason=f"proposed in mapping session {session_id}",
         action="propose",
+        request_key=request_key,
     )
 
 
@@ -385,11 +396,13 @@ def propose_volunteering(
     open_to_convictions: bool | None = None,
     categories: Sequence[str] = (),
     description: str | None = None,
+    request_key: str | None = None,
 ) -> str:
     """Add a volunteering opportunity (an asset of kind ``volunteering``), as *proposed*.
 
     Checks ``propose_asset`` in ``session_id``. ``open_to_convictions`` is
-    kept as ``convictions`` = ``welcome`` (True) or ``not_accepted`` (False).
+    kept as ``convictions`` = ``welcome`` (True) or ``not_accepted`` (False);
+    ``request_key`` as for :func:`propose_asset`.
 
     Returns
     -------
@@ -414,7 +427,7 @@ def propose_volunteering(
         "categories": list(categories),
         "description": description,
     }
-    return propose_asset(store, session_id, data, principal=principal)
+    return propose_asset(store, session_id, data, principal=principal, request_key=request_key)
 
 
 def add_gap(
@@ -424,12 +437,14 @@ def add_gap(
     *,
     principal: Principal,
     taxonomy: Taxonomy | None = None,
+    request_key: str | None = None,
 ) -> str:
     """Record a gap (a need with no answer nearby) named in the session.
 
     Checks ``add_gap`` in ``session_id``. ``data`` as for
     :func:`assetmap.records.normalise_gap` (``need``, ``category``, ``area`` or
     ``lon``/``lat``, ``note``); the session and reporter are filled in.
+    ``request_key`` as for :func:`propose_asset`.
 
     Returns
     -------
@@ -441,8 +456,13 @@ def add_gap(
     record = normalise_gap(
         {**data, "session_id": session_id, "reported_by": principal.user_id}, taxonomy=taxonomy
     )
-    return store.add_record(
-        GAP_ENTITY, record, actor=principal.user_id, reason=f"gap named in session {session_id}"
+    return add_record_once(
+        store,
+        GAP_ENTITY,
+        record,
+        actor=principal.user_id,
+        reason=f"gap named in session {session_id}",
+        request_key=request_key,
     )
 
 
@@ -455,6 +475,7 @@ def add_comment(
     welcoming: int | None = None,
     barriers: Iterable[str] = (),
     note: str | None = None,
+    request_key: str | None = None,
 ) -> str:
     """Comment on or rate an asset in the register (entity ``comment``, *proposed*).
 
@@ -473,6 +494,8 @@ def add_comment(
         Codes from :data:`BARRIERS` met there.
     note
         In the group's own words.
+    request_key
+        As for :func:`propose_asset`.
 
     Returns
     -------
@@ -509,8 +532,13 @@ def add_comment(
         "status": "proposed",
         "reported_by": principal.user_id,
     }
-    return store.add_record(
-        COMMENT_ENTITY, record, actor=principal.user_id, reason=f"comment in session {session_id}"
+    return add_record_once(
+        store,
+        COMMENT_ENTITY,
+        record,
+        actor=principal.user_id,
+        reason=f"comment in session {session_id}",
+        request_key=request_key,
     )
 
 
@@ -523,11 +551,13 @@ def add_idea(
     what: str,
     for_whom: str | None = None,
     needs: str | None = None,
+    request_key: str | None = None,
 ) -> str:
     """Write an idea for a new service that would answer a gap (entity ``idea``).
 
     Checks ``add_gap`` in ``session_id``: ideas grow from the gaps a session
     names, so a participant may only start from a gap of their own session.
+    ``request_key`` as for :func:`propose_asset`.
 
     Returns
     -------
@@ -554,8 +584,13 @@ def add_idea(
         "status": "open",
         "reported_by": principal.user_id,
     }
-    return store.add_record(
-        IDEA_ENTITY, record, actor=principal.user_id, reason=f"idea in session {session_id}"
+    return add_record_once(
+        store,
+        IDEA_ENTITY,
+        record,
+        actor=principal.user_id,
+        reason=f"idea in session {session_id}",
+        request_key=request_key,
     )
 
 

@@ -1,10 +1,11 @@
-"""Admin page: user accounts, settings (retention, single sign-on) and the retention purge.
+"""Admin page: accounts, settings (retention, idle time-out, single sign-on) and the purge.
 
 Every action goes through the core, which checks ``manage_users``,
 ``change_settings`` or ``purge_plans`` itself.
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -14,10 +15,12 @@ from assetmap.accounts import (
     OidcSettings,
     create_user,
     disable_user,
+    idle_timeout_minutes,
     list_users,
     oidc_settings,
     reset_password,
     role_map_from_text,
+    set_idle_timeout_minutes,
     set_oidc_settings,
 )
 from assetmap.errors import AssetMapError
@@ -41,6 +44,16 @@ ACCOUNT_ROLES = [r for r in Role if r is not Role.PARTICIPANT]
 def _flash(message: str) -> None:
     st.session_state[state.ADMIN_FLASH] = message
     st.rerun()
+
+
+def _apply(save: Callable[[], object], message: str) -> None:
+    """Make a settings change through the core; say ``message``, or why it was refused."""
+    try:
+        save()
+    except AssetMapError as exc:
+        st.error(str(exc), icon=":material/error:")
+    else:
+        _flash(message)
 
 
 flash = st.session_state.pop(state.ADMIN_FLASH, None)
@@ -112,6 +125,7 @@ with settings_tab:
         try:
             months_now = retention_months(workspace)
             sso_now = oidc_settings(workspace.settings())
+            idle_now = idle_timeout_minutes(workspace.settings())
         except AssetMapError as exc:
             st.error(str(exc), icon=":material/error:")
             st.stop()
@@ -128,11 +142,26 @@ with settings_tab:
             )
             save_months = st.form_submit_button("Save retention")
         if save_months:
-            try:
-                set_retention_months(workspace, int(months), principal=principal)
-                _flash(f"Closed plans are now kept for {int(months)} months.")
-            except AssetMapError as exc:
-                st.error(str(exc), icon=":material/error:")
+            _apply(
+                lambda: set_retention_months(workspace, int(months), principal=principal),
+                f"Closed plans are now kept for {int(months)} months.",
+            )
+        with st.form(state.ADMIN_IDLE_FORM):
+            st.markdown("**Signing out when idle**")
+            idle = st.number_input(
+                "Sign staff, leads, admins and facilitators out after (minutes idle)",
+                min_value=1,
+                max_value=1440,
+                value=int(idle_now),
+                step=1,
+                help="Someone who loads no page for this long must sign in again.",
+            )
+            save_idle = st.form_submit_button("Save idle time-out")
+        if save_idle:
+            _apply(
+                lambda: set_idle_timeout_minutes(workspace, int(idle), principal=principal),
+                f"People are now signed out after {int(idle)} idle minutes.",
+            )
         with st.form(state.ADMIN_SSO_FORM):
             st.markdown(
                 "**Single sign-on** (the provider itself is set in `.streamlit/secrets.toml`; "
@@ -148,7 +177,7 @@ with settings_tab:
                 index=int(sso_now.id_claim == "sub"),
             )
             role_text = st.text_area(
-                "Role map: one `provider value = role` per line (empty: the role names)",
+                "Role map: one `provider value = role` per line (empty: nobody gets a role)",
                 "\n".join(f"{k} = {v.value}" for k, v in sso_now.role_map.items()),
             )
             save_sso = st.form_submit_button("Save single sign-on")

@@ -1,6 +1,7 @@
 """Find support: from a start point and a person's needs, what they can walk to and use."""
 
 import datetime as dt
+import secrets
 
 import folium
 import pandas as pd
@@ -92,6 +93,7 @@ if submitted or from_click:
         st.error(str(exc), icon=":material/error:")
         st.stop()
     st.session_state[state.FIND_RESULT] = {
+        "request": secrets.token_hex(16),  # one plan, one gap per search (idempotency key)
         "start": start,
         "goals": [g.to_record() for g in goals],
         "constraints": constraints.to_record(),
@@ -131,7 +133,7 @@ for number, match in enumerate(result["matches"], start=1):
                 record_gap(
                     workspace.store(), need=goal["need"], area=start.area,
                     lon=start.coarse_lon, lat=start.coarse_lat, note=match["gap"],
-                    principal=principal,
+                    principal=principal, request_key=f"{result['request']}-gap-{number}",
                 )  # fmt: skip
                 st.success("Gap recorded for the area (no personal details).")
             except AssetMapError as exc:
@@ -262,6 +264,7 @@ with plan_tab:
                         store, start=start, principal=principal,
                         goals=[Goal(**g) for g in result["goals"]],
                         constraints=Constraints.from_record(result["constraints"]),
+                        request_key=f"{result['request']}-plan",
                     )  # fmt: skip
                 else:
                     plan_id = plans.loc[plans["reference"] == target, "id"].iloc[0]

@@ -19,6 +19,7 @@ from assetmap import sessions as ms
 from assetmap.access import Operation, Principal, Role, allowed
 from assetmap.accounts import issue_session_code, join_session
 from assetmap.errors import AssetMapError
+from assetmap.idempotency import form_key
 from assetmap.records import GAP_ENTITY
 from assetmap.taxonomy import load_taxonomy
 from assetmap.viz import build_asset_map, filter_assets
@@ -306,7 +307,7 @@ def save_place() -> None:
         "lat": where[1],
     }
     try:
-        ms.propose_asset(store, sid, data, principal=me)
+        ms.propose_asset(store, sid, data, principal=me, request_key=form_key("place", data))
     except AssetMapError as exc:
         flash("error", str(exc))
         return
@@ -321,18 +322,18 @@ def save_volunteering() -> None:
     if where is None:
         flash("error", "Tap the map to place it first.")
         return
+    offer = {
+        "what": value("v_what", ""),
+        "lon": where[0],
+        "lat": where[1],
+        "when": value("v_when") or None,
+        "organisation": value("v_org") or None,
+        "dbs_check": TRI_STATE[value("v_dbs", "Don't know")],
+        "open_to_convictions": TRI_STATE[value("v_conv", "Don't know")],
+    }
     try:
         ms.propose_volunteering(
-            store,
-            sid,
-            principal=me,
-            what=value("v_what", ""),
-            lon=where[0],
-            lat=where[1],
-            when=value("v_when") or None,
-            organisation=value("v_org") or None,
-            dbs_check=TRI_STATE[value("v_dbs", "Don't know")],
-            open_to_convictions=TRI_STATE[value("v_conv", "Don't know")],
+            store, sid, principal=me, request_key=form_key("volunteering", offer), **offer
         )
     except AssetMapError as exc:
         flash("error", str(exc))
@@ -353,7 +354,9 @@ def save_gap() -> None:
         "lat": where[1] if where else None,
     }
     try:
-        ms.add_gap(store, sid, data, principal=me, taxonomy=taxonomy)
+        ms.add_gap(
+            store, sid, data, principal=me, taxonomy=taxonomy, request_key=form_key("gap", data)
+        )
     except AssetMapError as exc:
         flash("error", str(exc))
         return
@@ -363,17 +366,17 @@ def save_gap() -> None:
 
 def save_comment() -> None:
     """Record the comment in the form."""
-    welcoming = value("c_welcoming", 0)
+    said = {
+        "welcoming": value("c_welcoming", 0) or None,
+        "barriers": value("c_barriers", []),
+        "note": value("c_note") or None,
+    }
+    asset_id = value("c_asset")
     try:
         ms.add_comment(
-            store,
-            sid,
-            value("c_asset"),
-            principal=me,
-            welcoming=welcoming or None,
-            barriers=value("c_barriers", []),
-            note=value("c_note") or None,
-        )
+            store, sid, asset_id, principal=me, request_key=form_key("comment", asset_id, said),
+            **said,
+        )  # fmt: skip
     except AssetMapError as exc:
         flash("error", str(exc))
         return
@@ -393,15 +396,15 @@ def reverify(asset_id: str) -> None:
 
 def save_idea() -> None:
     """Record the idea in the form."""
+    idea = {
+        "what": value("i_what", ""),
+        "for_whom": value("i_who") or None,
+        "needs": value("i_needs") or None,
+    }
+    gap_id = value("i_gap")
     try:
         ms.add_idea(
-            store,
-            sid,
-            value("i_gap"),
-            principal=me,
-            what=value("i_what", ""),
-            for_whom=value("i_who") or None,
-            needs=value("i_needs") or None,
+            store, sid, gap_id, principal=me, request_key=form_key("idea", gap_id, idea), **idea
         )
     except AssetMapError as exc:
         flash("error", str(exc))

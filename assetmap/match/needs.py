@@ -41,6 +41,7 @@ import pandas as pd
 
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import NetworkError, OpeningHoursError, QueryError, SchemaError, TaxonomyError
+from assetmap.idempotency import add_record_once
 from assetmap.match.search import SearchIndex, build_search_index, search_index
 from assetmap.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
 from assetmap.opening_hours import (
@@ -749,6 +750,7 @@ def record_gap(
     lat: float | None = None,
     note: str | None = None,
     taxonomy: Taxonomy | None = None,
+    request_key: str | None = None,
 ) -> str:
     """Record an unmet need in an area (a ``gap`` record, coarse area only).
 
@@ -770,6 +772,9 @@ def record_gap(
         What was looked for, in plain words.
     taxonomy
         The default taxonomy when omitted.
+    request_key
+        Identifies the form submission: a repeat records nothing new
+        (:mod:`assetmap.idempotency`).
 
     Returns
     -------
@@ -793,6 +798,7 @@ def record_gap(
         },
         taxonomy=taxonomy,
     )
-    return store.add_record(
-        GAP_ENTITY, record, actor=principal.user_id, reason="gap found while finding support"
-    )
+    return add_record_once(
+        store, GAP_ENTITY, record, actor=principal.user_id,
+        reason="gap found while finding support", request_key=request_key,
+    )  # fmt: skip

@@ -416,6 +416,7 @@ class Store:
         reason: str,
         at: dt.datetime | None = None,
         action: str = "create",
+        asset_id: str | None = None,
     ) -> str:
         """Add one asset and return its new id.
 
@@ -429,15 +430,20 @@ class Store:
             When it took effect (default now); a past date back-dates it.
         action
             The history action name.
+        asset_id
+            The new asset's id (a fresh random one by default; see
+            :mod:`assetmap.idempotency` for ids that make a repeat a no-op).
 
         Raises
         ------
         SchemaError
             If the record breaks the schema.
+        sqlalchemy.exc.IntegrityError
+            If ``asset_id`` is taken.
         """
         self._check_who(actor, reason)
         rec = normalise_record(record, taxonomy=self.taxonomy, where="new asset")
-        asset_id = str(uuid.uuid4())
+        asset_id = asset_id or str(uuid.uuid4())
         now = _utc(None)
         valid_from = _utc(at) if at is not None else now
         row = _record_to_row(rec) | {

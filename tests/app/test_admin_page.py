@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
-from assetmap.accounts import authenticate, oidc_settings
+from assetmap.accounts import authenticate, create_user, oidc_settings
 from assetmap.errors import AuthError
 from assetmap.privacy import PLAN_ENTITY, retention_months
 from assetmap.workspace import Workspace, close_stores, create_workspace, open_workspace
@@ -60,6 +60,13 @@ def _page(principal: Principal | None = None) -> AppTest:
     return at
 
 
+def _named_admin(workspace: Workspace) -> Principal:
+    """Give the workspace an admin account "root" (a principal with no account is signed out)."""
+    root = Principal("root", Role.ADMIN)
+    create_user(open_workspace(workspace.path).store(), "root", PASSWORD, "admin", actor=root)
+    return root
+
+
 def _form_inputs(at: AppTest, form: str) -> dict[str, object]:
     return {w.label: w for w in at.get("text_input") + at.get("selectbox") if w.form_id == form}
 
@@ -98,9 +105,12 @@ def test_local_admin_adds_an_account_that_can_then_sign_in(workspace):
     assert [t.value for t in at.title] == ["Community assets"]  # back to the map, Admin gone
     who = authenticate(open_workspace(workspace.path).store(), "ana", PASSWORD)
     assert who == Principal("ana", Role.FACILITATOR)
-    at = _page(Principal("root", Role.ADMIN))
+    at = _page(_named_admin(workspace))
     users = at.dataframe[0].value
-    assert users[["username", "role", "active"]].values.tolist() == [["ana", "facilitator", True]]
+    assert users[["username", "role", "active"]].values.tolist() == [
+        ["ana", "facilitator", True],
+        ["root", "admin", True],
+    ]
 
 
 def test_a_weak_password_is_refused_with_the_policy(workspace):
@@ -122,12 +132,12 @@ def test_admin_disables_an_account(workspace):
     fields["Password again"].input(PASSWORD)
     at.button[0].click().run()
     # now signed-in admins only: the workspace has an account, so act as a named admin
-    at = _page(Principal("root", Role.ADMIN))
+    at = _page(_named_admin(workspace))
     disable = _form_inputs(at, "assetmap.admin.disable")
     disable["Reason"].input("left the team")
     at.button(key="FormSubmitter:assetmap.admin.disable-Disable account").click().run()
     assert [s.value for s in at.success] == ["Account ana disabled."]
-    assert at.dataframe[0].value["active"].tolist() == [False]
+    assert at.dataframe[0].value["active"].tolist() == [False, True]  # ana, root
     with pytest.raises(AuthError):
         authenticate(open_workspace(workspace.path).store(), "ana", PASSWORD)
 

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
 from assetmap.accounts import AuthConfig, OidcSettings, create_user, set_oidc_settings
-from assetmap.workspace import close_stores, create_workspace
+from assetmap.sessions import start_session
+from assetmap.workspace import close_stores, create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/sign_in.py"
@@ -168,8 +169,15 @@ def test_without_provider_secrets_there_is_no_single_sign_on_button(with_account
 
 
 def test_a_participant_can_leave_their_session(with_accounts):
+    facilitator = Principal("fran", Role.FACILITATOR)
+    store = open_workspace(with_accounts).store()
+    session_id = start_session(
+        store, principal=facilitator, date="2025-03-04", area="Oakham", group_label="Tuesday"
+    )
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[PRINCIPAL] = Principal("participant-ab12", Role.PARTICIPANT, session_id="s")
+    at.session_state[PRINCIPAL] = Principal(
+        "participant-ab12", Role.PARTICIPANT, session_id=session_id
+    )
     at.run()
     at.switch_page(PAGE).run()
     assert "taking part in a mapping session as **Participant ab12**" in at.success[0].value

@@ -305,9 +305,12 @@ def test_sso_claims_become_a_principal() -> None:
     assert by_sub.user_id == "AAAAAAAAAAAAAAAAAAAAAHk9"
 
 
-def test_sso_role_claim_may_be_a_single_string_with_default_names() -> None:
-    claims = {"sub": "u1", "email": "f@x.example", "groups": "facilitator"}
-    assert principal_from_oidc(claims, role_claim="groups").role is Role.FACILITATOR
+def test_sso_role_claim_may_be_a_single_string() -> None:
+    claims = {"sub": "u1", "email": "f@x.example", "email_verified": True, "groups": "Fac"}
+    role_map = {"Fac": "facilitator"}
+    assert principal_from_oidc(claims, role_claim="groups", role_map=role_map).role is (
+        Role.FACILITATOR
+    )
 
 
 def test_sso_precedence_picks_one_role() -> None:

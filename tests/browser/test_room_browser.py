@@ -4,18 +4,23 @@ The server runs on 127.0.0.2 (standing for the room's network; tests connect to
 loopback addresses only) on a workspace *with* accounts. The facilitator signs
 in and starts a session; a participant joins with the code in another browser
 context (another device) and gets the session page and nothing else, whatever
-URL they type. A workspace without accounts is refused on 0.0.0.0 and
-127.0.0.2 (the command is only started; nothing is connected to).
+URL they type. A page whose DNS name is rebound to the server cannot open its
+WebSocket. A workspace without accounts is refused on 0.0.0.0 and 127.0.0.2
+(the command is only started; nothing is connected to).
 Screenshots: tests/artifacts/room_*.png.
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
+import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -210,3 +215,27 @@ def test_a_workspace_without_accounts_is_refused_on_the_network(
     assert f"cannot be served on {address}" in lines[0]
     assert "--role admin" in lines[0]
     assert done.stdout == ""
+
+
+def _websocket_handshake(url: str, host: str) -> int:
+    """Open Streamlit's WebSocket with ``Host: host`` (as a rebound DNS name would); the status."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", "/_stcore/stream", headers={
+            "Host": host, "Upgrade": "websocket", "Connection": "Upgrade",
+            "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+            "Sec-WebSocket-Version": "13", "Origin": f"http://{host}",
+        })  # fmt: skip
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+@pytest.mark.browser
+def test_a_rebound_host_name_cannot_open_the_app_s_websocket(room_server: str) -> None:
+    own = urlsplit(room_server).netloc
+    assert _websocket_handshake(room_server, own) == 101  # the control: its own name works
+    port = urlsplit(room_server).port
+    assert _websocket_handshake(room_server, f"evil.example:{port}") != 101
+    assert _websocket_handshake(room_server, f"127.0.0.2.evil.example:{port}") != 101

@@ -185,7 +185,8 @@ def test_a_participant_on_the_room_network_gets_the_session_page_only(
             text = guest.locator("body").inner_text()
             for secret in (PLAN_REF, OTHER_PROPOSAL, ADMIN_NAME, "Working as", "Oakham Library"):
                 assert secret not in text, (path, secret)
-            guest.locator("button").first.wait_for()
+        guest.get_by_role("button", name="Sign in", exact=True).wait_for()  # the last: sign_in
+        _settle(guest)
         guest.screenshot(path=str(artifacts / "room_5_fresh_load.png"), full_page=True)
         assert watch.external == []
         assert watch.errors == []

@@ -134,7 +134,7 @@ def browse_register(
 def dashboard_snapshots(
     store: Store, *, principal: Principal, months: int = 24, today: dt.date | None = None
 ) -> Iterator[tuple[dt.datetime, gpd.GeoDataFrame]]:
-    """Yield ``(first of the month, register then)`` over the last ``months`` (``view_dashboard``).
+    """Yield ``(end of a month, register then)`` over the last ``months`` (``view_dashboard``).
 
     Starts at the register's first change if that is later; each snapshot is
     the caller's view of the register as it was.

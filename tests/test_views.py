@@ -10,7 +10,7 @@ from assetmap import sessions as ms
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError
 from assetmap.store import Store
-from assetmap.views import browse_register, view_register
+from assetmap.views import browse_register, dashboard_snapshots, view_register
 
 FRAN = Principal("fran", Role.FACILITATOR)
 
@@ -80,3 +80,13 @@ def test_a_visitor_not_signed_in_sees_nothing_without_a_public_map(register):
 def test_a_public_map_shows_visitors_verified_assets_only(register):
     seen = browse_register(register.store, principal=None, public_map=True)
     assert _names(seen) == {"Oakham Library"}
+
+
+def test_dashboard_history_is_the_lead_s_view_and_refused_to_others(register):
+    lee = Principal("lee", Role.LEAD)
+    snapshots = list(dashboard_snapshots(register.store, principal=lee))
+    assert snapshots  # at least this month
+    assert _names(snapshots[-1][1]) == MODERATED  # no proposals in the lead's figures
+    for who in (register.p_a, FRAN, Principal("ada", Role.ADMIN)):
+        with pytest.raises(AccessDeniedError, match="view the dashboard"):
+            next(dashboard_snapshots(register.store, principal=who))

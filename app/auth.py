@@ -5,9 +5,11 @@ pages only ask for the principal and pass it on, and hide what the core would
 refuse anyway.
 
 A workspace with no user accounts (such as the offline demo) runs in *local
-mode*: whoever opened it on their own machine acts as its administrator, and
-the sidebar says so. Once an account exists, everyone signs in (see the
-*Sign in* page and ``docs/sign-in.md``).
+mode* only when ``assetmap app --local`` served it on 127.0.0.1 or ::1 (the
+core decides: :func:`assetmap.serving.local_mode`): the person at that
+computer acts as its administrator, and the sidebar says so. Otherwise, and
+as soon as an account exists, everyone signs in (see the *Sign in* page and
+``docs/sign-in.md``).
 
 :func:`check_signed_in` runs once per page load (from the frame): it fails
 closed when the accounts cannot be read, re-checks the signed-in person in the
@@ -18,6 +20,7 @@ so a reload keeps who is here (``assetmap.signin_tokens``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Final, NoReturn
 
 import streamlit as st
@@ -32,6 +35,7 @@ from assetmap.accounts import (
     refresh_principal,
 )
 from assetmap.errors import AssetMapError
+from assetmap.serving import LOCAL_ENV, local_mode
 from assetmap.signin_tokens import (
     SignedIn,
     issue_token,
@@ -61,6 +65,61 @@ def workspace_has_accounts(workspace_path: str) -> bool:
         accounts" (that would make the caller a local administrator).
     """
     return has_accounts(open_workspace(workspace_path).store())
+
+
+def _has_accounts(workspace_path: str) -> bool | None:
+    """Whether the workspace has accounts; None when they cannot be read."""
+    try:
+        return has_accounts(open_workspace(workspace_path).store())
+    except AssetMapError:
+        return None
+
+
+def _local(accounts: bool | None) -> bool:
+    if accounts is not False:  # accounts, or unreadable: fail closed
+        return False
+    return local_mode(
+        granted=os.environ.get(LOCAL_ENV),
+        server_address=st.get_option("server.address"),
+        has_accounts=accounts,
+    )
+
+
+def local_mode_granted(workspace_path: str) -> bool:
+    """Ask the core whether this server runs in local mode (granted by ``assetmap app --local``).
+
+    False when the accounts cannot be read (fail closed).
+    """
+    return _local(_has_accounts(workspace_path))
+
+
+def unserved_reason(workspace_path: str | None) -> str | None:
+    """Return why nobody may use this workspace here (no accounts, no local mode), else None.
+
+    A workspace without accounts is only ever one person's, on their own
+    computer (``assetmap app WS --local``); served any other way, the app
+    says so in one line and shows nothing else.
+    """
+    if workspace_path is None:
+        return None
+    accounts = _has_accounts(workspace_path)
+    if accounts is not False or _local(accounts):  # unreadable: the pages say so
+        return None
+    return (
+        "This workspace has no user accounts and is not in local mode: add the first "
+        f"administrator with `assetmap user add {workspace_path} NAME --role admin`, or open it "
+        f"on this computer only with `assetmap app {workspace_path} --local`."
+    )
+
+
+def participant_sidebar(principal: Principal | None) -> None:
+    """For a participant: who they are in the sidebar, and a button to leave the session."""
+    if principal is None or principal.role is not Role.PARTICIPANT:
+        return
+    st.sidebar.caption(f"Taking part as {principal.label}")
+    if st.sidebar.button("Leave the session", key=state.SIGNIN_LEAVE):
+        sign_out()
+        st.rerun()
 
 
 def sso_configured() -> bool:
@@ -101,7 +160,7 @@ def current_principal(workspace_path: str | None) -> Principal | None:
     if sso is not None:  # back from the identity provider, on whichever page
         st.session_state[PRINCIPAL] = sso
         return sso
-    if workspace_path is not None and not workspace_has_accounts(workspace_path):
+    if workspace_path is not None and local_mode_granted(workspace_path):
         role = st.session_state.get(LOCAL_ROLE, Role.ADMIN)
         role = role if role in LOCAL_ROLES else Role.ADMIN
         label = "Local administrator" if role is Role.ADMIN else f"Local user as {role.value}"
@@ -136,9 +195,16 @@ def local_role_picker(principal: Principal | None) -> None:
 
 
 def sign_out() -> None:
-    """Forget the signed-in principal for this browser session (and its sign-in link)."""
-    for key in (PRINCIPAL, LAST_SEEN, ISSUED, state.SESSION_ID, state.SESSION_CODE):
-        st.session_state.pop(key, None)
+    """Forget everything this browser session held: who was here and what they did.
+
+    The whole session state goes (the principal, a search's start point and
+    results, a chosen plan, forms, a session's join code) and so does the
+    signed sign-in link in the address, so the next person at this browser
+    starts from nothing.
+    """
+    for key in list(st.session_state.keys()):
+        if key != state.WORKSPACE:  # which workspace is open is not the person's
+            del st.session_state[key]
     if WHO_PARAM in st.query_params:
         del st.query_params[WHO_PARAM]
 

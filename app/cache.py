@@ -2,6 +2,12 @@
 
 Cached functions take small hashable keys (a workspace path and a data version),
 never big frames, and return data (frames, dicts), never live objects.
+
+Whatever comes from the register is loaded *for a caller*: each such loader
+takes the ``principal`` and gets its data from a core function that checks it
+(``assetmap.views``). The cache is keyed by the caller's view of the register
+(:func:`assetmap.views.register_view`), not by who they are, so people with the
+same view share one entry and nobody gets a view that is not theirs.
 """
 
 from __future__ import annotations
@@ -15,13 +21,27 @@ from typing import Any
 import geopandas as gpd
 import streamlit as st
 
+from assetmap.access import Principal
 from assetmap.basemap import StreetLines, street_lines
+from assetmap.errors import AssetMapError
 from assetmap.match.needs import MatchContext, prepare_matching
 from assetmap.network import WalkGraph, build_walk_graph, load_network
+from assetmap.views import browse_register, dashboard_additions, dashboard_snapshots, register_view
 from assetmap.workspace import DB_FILENAME, open_workspace
 
 _TTL = dt.timedelta(minutes=10)
 _SERVER_DB_REFRESH_S = 30  # without a local file to watch, re-read a server database this often
+
+
+def _view_key(principal: Principal) -> str:
+    """Cache key of a principal: the view of the register it gets (refusals never share)."""
+    try:
+        return register_view(principal)
+    except AssetMapError:
+        return f"refused:{principal.role.value}:{principal.user_id}"
+
+
+_BY_VIEW: dict[Any, Any] = {Principal: _view_key}
 
 
 def data_version(workspace_path: str) -> str:
@@ -45,11 +65,17 @@ def data_version(workspace_path: str) -> str:
     return "|".join(parts)
 
 
-@st.cache_data(max_entries=4, ttl=_TTL, show_spinner="Loading the register…")
-def load_assets(workspace_path: str, data_version: str) -> gpd.GeoDataFrame:
-    """Return the workspace's current register (archived assets left out)."""
+@st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Loading the register…", hash_funcs=_BY_VIEW)
+def load_assets(
+    workspace_path: str,
+    data_version: str,
+    principal: Principal | None,
+    public_map: bool = False,
+) -> gpd.GeoDataFrame:
+    """Return the current register (archived assets left out) as ``principal`` may browse it."""
     del data_version  # part of the cache key only
-    return open_workspace(workspace_path).store().assets()
+    store = open_workspace(workspace_path).store()
+    return browse_register(store, principal=principal, public_map=public_map)
 
 
 @st.cache_data(max_entries=4, ttl=_TTL, show_spinner=False)
@@ -88,15 +114,20 @@ def load_walk_graph(workspace_path: str, network_version: str) -> WalkGraph | No
     return build_walk_graph(load_network(workspace.network_path))
 
 
-@st.cache_resource(max_entries=2, ttl=_TTL, show_spinner="Preparing the register for matching…")
+@st.cache_resource(
+    max_entries=2,
+    ttl=_TTL,
+    show_spinner="Preparing the register for matching…",
+    hash_funcs=_BY_VIEW,
+)
 def load_match_context(
-    workspace_path: str, data_version: str, network_version: str
+    workspace_path: str, data_version: str, network_version: str, principal: Principal
 ) -> MatchContext | None:
-    """Return the register snapped to the walking graph and indexed (None without a network)."""
+    """Return the caller's register snapped to the walking graph and indexed (None without)."""
     graph = load_walk_graph(workspace_path, network_version)
     if graph is None:
         return None
-    return prepare_matching(load_assets(workspace_path, data_version), graph)
+    return prepare_matching(load_assets(workspace_path, data_version, principal), graph)
 
 
 # --- Reach dashboard (coverage, series, sites): data only, keyed by versions ---------------
@@ -129,9 +160,16 @@ def load_reach_demand(workspace_path: str, reach_version: str, by: str) -> Any:
     return workspace_demand(open_workspace(workspace_path), graph, by=by)
 
 
-@st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Measuring walking coverage…")
+@st.cache_data(
+    max_entries=8, ttl=_TTL, show_spinner="Measuring walking coverage…", hash_funcs=_BY_VIEW
+)
 def reach_coverage(
-    workspace_path: str, data_version: str, reach_version: str, minutes: float, by: str
+    workspace_path: str,
+    data_version: str,
+    reach_version: str,
+    minutes: float,
+    by: str,
+    principal: Principal,
 ) -> dict[str, Any] | None:
     """Coverage by category and area, and the headline figures (None without a network)."""
     from assetmap.coverage import coverage, coverage_series
@@ -141,7 +179,7 @@ def reach_coverage(
     if graph is None or found is None:
         return None
     kind, demand = found
-    assets = load_assets(workspace_path, data_version)
+    assets = load_assets(workspace_path, data_version, principal)
     search_minutes = max(60.0, 2 * minutes)
     result = coverage(graph, assets, demand, minutes=minutes, search_minutes=search_minutes)
     now = dt.datetime.now(dt.UTC)
@@ -157,45 +195,55 @@ def reach_coverage(
     }
 
 
-@st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Going back through the register's history…")
+@st.cache_data(
+    max_entries=8,
+    ttl=_TTL,
+    show_spinner="Going back through the register's history…",
+    hash_funcs=_BY_VIEW,
+)
 def reach_series(
-    workspace_path: str, data_version: str, reach_version: str, minutes: float, by: str
+    workspace_path: str,
+    data_version: str,
+    reach_version: str,
+    minutes: float,
+    by: str,
+    principal: Principal,
 ) -> Any:
     """Monthly accessible range over the last 24 months (a DataFrame; None without a network)."""
-    import pandas as pd
-
-    from assetmap.coverage import coverage_series, monthly_dates, register_snapshots
-
-    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
-    found = load_reach_demand(workspace_path, reach_version, by)
-    if graph is None or found is None:
-        return None
-    store = open_workspace(workspace_path).store()
-    log = store.change_log()
-    today = dt.datetime.now(dt.UTC).date()
-    earliest = today.replace(day=1) - dt.timedelta(days=700)
-    if len(log):
-        earliest = max(earliest, pd.Timestamp(log["valid_from"].min()).date())
-    dates = monthly_dates(earliest, today)
-    return coverage_series(graph, register_snapshots(store, dates), found[1], minutes=minutes)
-
-
-@st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Measuring what each import added…")
-def reach_additions(
-    workspace_path: str, data_version: str, reach_version: str, minutes: float, by: str
-) -> Any:
-    """What each import, mapping session or day of additions added (a DataFrame; None without)."""
-    from assetmap.coverage import additions
+    from assetmap.coverage import coverage_series
 
     del data_version  # part of the cache key only
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     found = load_reach_demand(workspace_path, reach_version, by)
     if graph is None or found is None:
         return None
-    return additions(graph, open_workspace(workspace_path).store(), found[1], minutes=minutes)
+    store = open_workspace(workspace_path).store()
+    snapshots = dashboard_snapshots(store, principal=principal)
+    return coverage_series(graph, snapshots, found[1], minutes=minutes)
 
 
-@st.cache_data(max_entries=16, ttl=_TTL, show_spinner="Choosing sites…")
+@st.cache_data(
+    max_entries=8, ttl=_TTL, show_spinner="Measuring what each import added…", hash_funcs=_BY_VIEW
+)
+def reach_additions(
+    workspace_path: str,
+    data_version: str,
+    reach_version: str,
+    minutes: float,
+    by: str,
+    principal: Principal,
+) -> Any:
+    """What each import, mapping session or day of additions added (a DataFrame; None without)."""
+    del data_version  # part of the cache key only
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    found = load_reach_demand(workspace_path, reach_version, by)
+    if graph is None or found is None:
+        return None
+    store = open_workspace(workspace_path).store()
+    return dashboard_additions(graph, store, found[1], minutes=minutes, principal=principal)
+
+
+@st.cache_data(max_entries=16, ttl=_TTL, show_spinner="Choosing sites…", hash_funcs=_BY_VIEW)
 def reach_sites(
     workspace_path: str,
     data_version: str,
@@ -205,6 +253,7 @@ def reach_sites(
     category: str,
     count: int,
     imd_weighted: bool,
+    principal: Principal,
 ) -> Any:
     """Suggested sites for a new service of ``category`` (a SiteSuggestion; None without data)."""
     from assetmap.sites import candidate_sites, suggest_sites
@@ -214,7 +263,7 @@ def reach_sites(
     if graph is None or found is None:
         return None
     demand = found[1]
-    assets = load_assets(workspace_path, data_version)
+    assets = load_assets(workspace_path, data_version, principal)
     candidates = candidate_sites(graph, assets)
     if len(candidates) == 0:
         candidates = candidate_sites(graph, assets, cell_m=500.0)

@@ -50,6 +50,7 @@ DASH_SITES: Final = "assetmap.dashboard.sites"  # int: how many new sites to sug
 DASH_WEIGHTED: Final = "assetmap.dashboard.weighted"  # bool: weight demand by IMD score
 SIGNIN_FORM: Final = "assetmap.signin.form"  # the username/password form of the Sign in page
 SIGNIN_OUT: Final = "assetmap.signin.out"  # Sign out / Leave the session button
+SIGNIN_LEAVE: Final = "assetmap.signin.leave"  # a participant's Leave the session (sidebar)
 SIGNIN_SSO: Final = "assetmap.signin.sso"  # Sign in with single sign-on button
 SIGNIN_SSO_OUT: Final = "assetmap.signin.sso_out"  # sign out of a provider that gave no role
 ADMIN_FLASH: Final = "assetmap.admin.flash"  # str: what the last admin action did

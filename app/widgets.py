@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any, Final
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app import state
 from assetmap.basemap import StreetLines
+from assetmap.export import neutralise_formula
 from assetmap.schema import KINDS, STATUSES
 from assetmap.taxonomy import Taxonomy
 from assetmap.viz import LEAFLET_VERSION, TileConfig, build_asset_map, tiles_from_setting
@@ -194,3 +196,25 @@ def md_escape(text: object) -> str:
     as an image fetched from the internet, or ``**`` as bold.
     """
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+
+
+def table(data: Any, *, into: Any = None, **options: Any) -> Any:
+    """Show ``data`` with ``st.dataframe``, its text made safe for the toolbar's CSV download.
+
+    Streamlit's table toolbar downloads what it shows as CSV; text that a
+    spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` ...) gets
+    the same leading apostrophe as the core's exports
+    (:func:`assetmap.export.neutralise_formula`). Every page shows tables
+    through this (``tests/app/test_pages_ask_the_core.py`` checks); ``into``
+    is a container (a column, the sidebar) to draw it in.
+    """
+    frame = pd.DataFrame(data)
+    text = [
+        name
+        for name in frame.columns
+        if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])
+    ]
+    if text:
+        frame = frame.copy()
+        frame[text] = frame[text].map(neutralise_formula)
+    return (into or st).dataframe(frame, **options)

@@ -12,7 +12,8 @@ Roles
 participant
     A person on probation (or anyone) taking part in a mapping session. Joins
     with a session code, not an account; may contribute to and see the
-    proposals of *their own* session only.
+    proposals of *their own* session only, and never browses the whole
+    register (``browse_register``: the Map page).
 facilitator
     Runs mapping sessions: starts them, issues codes, moderates proposals,
     curates the register.
@@ -94,6 +95,7 @@ class Operation(enum.StrEnum):
 
     # the register
     VIEW_REGISTER = "view_register"
+    BROWSE_REGISTER = "browse_register"  # the Map page: the whole register, not a session's view
     VIEW_HISTORY = "view_history"
     FIND_SUPPORT = "find_support"
     EDIT_ASSET = "edit_asset"
@@ -150,6 +152,7 @@ PERMISSIONS: Mapping[Role, frozenset[Operation]] = MappingProxyType(
         Role.FACILITATOR: frozenset(
             {
                 _O.VIEW_REGISTER,
+                _O.BROWSE_REGISTER,
                 _O.VIEW_HISTORY,
                 _O.FIND_SUPPORT,
                 _O.EXPORT_REGISTER,
@@ -162,6 +165,7 @@ PERMISSIONS: Mapping[Role, frozenset[Operation]] = MappingProxyType(
         Role.STAFF: frozenset(
             {
                 _O.VIEW_REGISTER,
+                _O.BROWSE_REGISTER,
                 _O.VIEW_HISTORY,
                 _O.FIND_SUPPORT,
                 _O.EXPORT_REGISTER,
@@ -177,6 +181,7 @@ PERMISSIONS: Mapping[Role, frozenset[Operation]] = MappingProxyType(
         Role.LEAD: frozenset(
             {
                 _O.VIEW_REGISTER,
+                _O.BROWSE_REGISTER,
                 _O.VIEW_HISTORY,
                 _O.EXPORT_REGISTER,
                 _O.EXPORT_HSDS,
@@ -187,6 +192,7 @@ PERMISSIONS: Mapping[Role, frozenset[Operation]] = MappingProxyType(
         Role.ADMIN: frozenset(
             {
                 _O.VIEW_REGISTER,
+                _O.BROWSE_REGISTER,
                 _O.VIEW_HISTORY,
                 _O.EXPORT_REGISTER,
                 _O.EXPORT_HSDS,
@@ -268,6 +274,7 @@ def _describe(role: Role) -> str:
 _PHRASES: Mapping[Operation, str] = MappingProxyType(
     {
         _O.VIEW_REGISTER: "view the register",
+        _O.BROWSE_REGISTER: "browse the whole register",
         _O.VIEW_HISTORY: "view the change history",
         _O.FIND_SUPPORT: "search for support",
         _O.EDIT_ASSET: "edit an asset",

@@ -235,26 +235,28 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
+    from assetmap import serving
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
-    env = os.environ | {"ASSETMAP_WORKSPACE": str(workspace.path)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP_FILE),
-        "--server.port",
-        str(args.port),
-        "--server.address",
+    serving.check_serving(
         args.address,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    _out(f"Serving assetmap for {workspace.path} at http://{args.address}:{args.port}")
+        local=args.local,
+        has_accounts=serving.has_accounts(workspace.store()),
+        workspace=args.workspace,
+    )
+    env = os.environ | {"ASSETMAP_WORKSPACE": str(workspace.path)}
+    env.pop(serving.LOCAL_ENV, None)
+    if args.local:
+        env[serving.LOCAL_ENV] = args.address
+    hosts = serving.allowed_hosts(args.address, args.host_name)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+        "--server.port", str(args.port),
+        *serving.streamlit_server_options(args.address, hosts),
+    ]  # fmt: skip
+    mode = "local mode, this computer only" if args.local else "everyone signs in"
+    _out(f"Serving assetmap for {workspace.path} at http://{args.address}:{args.port} ({mode})")
     return _serve(command, env=env, cwd=APP_FILE.parent)
 
 
@@ -948,7 +950,19 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the Streamlit app on a workspace")
     p.add_argument("workspace")
     p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--address", default="127.0.0.1")
+    p.add_argument("--address", default="127.0.0.1", help="address to listen on")
+    p.add_argument(
+        "--local",
+        action="store_true",
+        help="local mode: no accounts, you are the administrator (127.0.0.1 or ::1 only)",
+    )
+    p.add_argument(
+        "--host-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name people type to reach the server (repeatable; checked against DNS rebinding)",
+    )
     p.set_defaults(handler=_cmd_app)
     return parser
 

@@ -791,6 +791,14 @@ def review_queue(store: Store, *, principal: Principal) -> pd.DataFrame:
     return waiting.reindex(columns=columns).reset_index(drop=True)
 
 
+def review_records(
+    store: Store, id_a: str, id_b: str, *, principal: Principal
+) -> list[dict[str, Any]]:
+    """Return the two records of a duplicate review, side by side (checks ``merge_assets``)."""
+    require(principal, Operation.MERGE_ASSETS)
+    return [store.get_asset(id_a), store.get_asset(id_b)]
+
+
 def decide_review(
     store: Store,
     review_id: str,

@@ -92,6 +92,7 @@ from assetmap.records import (
 )
 from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
+from assetmap.views import view_register
 
 __all__ = [
     "BARRIERS",
@@ -669,14 +670,10 @@ def visible_register(store: Store, *, principal: Principal) -> gpd.GeoDataFrame:
 
     Everyone sees the moderated register (verified and unverified assets). A
     participant also sees their own session's proposals and no one else's;
-    other roles see every proposal.
+    facilitators, staff and admins see every proposal; leads none (see
+    :func:`assetmap.views.view_register`, which this is).
     """
-    require(principal, Operation.VIEW_REGISTER)
-    assets = store.assets()
-    if not _is_participant(principal) or assets.empty:
-        return assets
-    keep = (assets["status"] != "proposed") | (assets["session_id"] == principal.session_id)
-    return assets[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+    return view_register(store, principal=principal)
 
 
 def session_records(

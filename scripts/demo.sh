@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 WS=${1:-demo-workspace}
 .venv/bin/assetmap demo "$WS"
-exec .venv/bin/assetmap app "$WS" --port "${PORT:-8501}"
+# The demo has no accounts: local mode, this computer only (127.0.0.1).
+exec .venv/bin/assetmap app "$WS" --local --port "${PORT:-8501}"

@@ -26,9 +26,9 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Route
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
+def _free_port(address: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((address, 0))
         return int(sock.getsockname()[1])
 
 
@@ -48,31 +48,46 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 
 @contextlib.contextmanager
-def serve(workspace: Path, log: Path, *, script: str = "streamlit_app.py") -> Iterator[str]:
+def serve(
+    workspace: Path,
+    log: Path,
+    *,
+    script: str = "streamlit_app.py",
+    address: str = "127.0.0.1",
+    local: bool = True,
+) -> Iterator[str]:
     """Run the app on ``workspace`` (tiles off, files not watched); yield its base URL.
 
-    ``script`` is the entry file, relative to the project root (a test may write
-    a short one there that signs someone in, then runs ``streamlit_app.py``).
+    It is served as ``assetmap app`` serves it (the same options, from
+    ``assetmap.serving``), on ``address`` (a loopback address: tests connect
+    to nothing else; ``127.0.0.2`` stands for the room's network), in local
+    mode when ``local`` (``--local``; only honoured on 127.0.0.1). ``script``
+    is the entry file, relative to the project root (a test may write a short
+    one there that signs someone in, then runs ``streamlit_app.py``).
     """
-    port = _free_port()
+    from assetmap.serving import LOCAL_ENV, allowed_hosts, streamlit_server_options
+
+    assert address.startswith("127."), "tests serve on loopback addresses only"
+    port = _free_port(address)
     env = os.environ | {
         "ASSETMAP_WORKSPACE": str(workspace),
         "ASSETMAP_TILES": "none",
         "PYTHONWARNINGS": "ignore",
     }
     env.pop("ASSETMAP_DATABASE_URL", None)
+    env.pop(LOCAL_ENV, None)
+    if local:
+        env[LOCAL_ENV] = address
     command = [
         sys.executable, "-m", "streamlit", "run", script,
-        "--server.headless", "true",
         "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
+        *streamlit_server_options(address, allowed_hosts(address)),
         # Sources may change while tests run (others at work): never reload mid-test.
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{address}:{port}"
     try:
         _wait_healthy(url, process, log, timeout_s=60)
         yield url
@@ -85,7 +100,17 @@ def serve(workspace: Path, log: Path, *, script: str = "streamlit_app.py") -> It
             process.wait()
 
 
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+def settle(page: Page, *, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit has finished rerunning the script and dropped stale elements."""
+    page.wait_for_timeout(250)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout_ms)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout_ms
+    )
+    page.wait_for_timeout(150)
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "127.0.0.2", "localhost"})
 
 
 class Offline:

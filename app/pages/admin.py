@@ -73,7 +73,7 @@ with users_tab:
             )
         else:
             shown = users.assign(team=users["team"].map(lambda t: ", ".join(t or ())))
-            st.dataframe(shown, hide_index=True, width="stretch")
+            widgets.table(shown, hide_index=True, width="stretch")
         with st.form(state.ADMIN_ADD_FORM, clear_on_submit=True):
             st.markdown("**Add an account**")
             new_name = st.text_input("Username")
@@ -211,7 +211,7 @@ with retention_tab:
         if not due.count:
             st.info("No closed plan is past retention.", icon=":material/check:")
         else:
-            st.dataframe({"Reference": list(due.references)}, hide_index=True)
+            widgets.table({"Reference": list(due.references)}, hide_index=True)
             sure = st.checkbox(
                 f"Erase these {due.count} plans, their referrals and their history for good",
                 key=state.ADMIN_PURGE_SURE,

@@ -51,7 +51,7 @@ try:
     version = cache.data_version(path)
     reach_version = cache.reach_version(path)
     settings = cache.load_settings(path, version)
-    assets = cache.load_assets(path, version)
+    assets = cache.load_assets(path, version, principal)
 except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
@@ -71,7 +71,7 @@ by = controls[1].selectbox(
 )
 
 try:
-    found = cache.reach_coverage(path, version, reach_version, float(minutes), by)
+    found = cache.reach_coverage(path, version, reach_version, float(minutes), by, principal)
 except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
@@ -163,7 +163,15 @@ weighted = site_controls[1].toggle("Weight by IMD", key=state.DASH_WEIGHTED)
 suggestion = None
 if count:
     suggestion = cache.reach_sites(
-        path, version, reach_version, float(minutes), by, category, int(count), bool(weighted)
+        path,
+        version,
+        reach_version,
+        float(minutes),
+        by,
+        category,
+        int(count),
+        bool(weighted),
+        principal,
     )
 gaps = reported_gaps(open_workspace(path).store(), principal=principal)
 table = area_minutes(found["coverage"], found["areas"], category=category, gaps=gaps)
@@ -199,7 +207,7 @@ if suggestion is not None:
         f"{suggestion.n_candidates} candidate venues): demand within {minutes} min goes from "
         f"{suggestion.covered_before / total:.0%} to {suggestion.covered_after / total:.0%}."
     )
-    st.dataframe(
+    widgets.table(
         suggestion.sites[["rank", "name", "kind", "new_demand"]].rename(
             columns={
                 "rank": "Rank",
@@ -217,7 +225,7 @@ beyond = beyond.assign(
     minutes=[f"{m:.0f}" if math.isfinite(m) else f"over {search:.0f}" for m in beyond["minutes"]]
 )
 st.markdown(f"**Areas beyond {minutes} min** ({len(beyond)}), with gaps people reported")
-st.dataframe(
+widgets.table(
     suppress_small_counts(
         pd.DataFrame(
             {
@@ -252,7 +260,7 @@ st.download_button(
 
 # --- Over time --------------------------------------------------------------------------
 st.subheader("Accessible range over time")
-series = cache.reach_series(path, version, reach_version, float(minutes), by)
+series = cache.reach_series(path, version, reach_version, float(minutes), by, principal)
 if series is not None and len(series.summary):
     monthly = series.summary.assign(month=series.summary["date"].dt.strftime("%Y-%m"))
     long = monthly.melt(
@@ -276,10 +284,10 @@ if series is not None and len(series.summary):
         f"accessible_range_{minutes}min",
     )
 
-added = cache.reach_additions(path, version, reach_version, float(minutes), by)
+added = cache.reach_additions(path, version, reach_version, float(minutes), by, principal)
 if added is not None and len(added):
     st.markdown(f"**What each import or mapping session added** (within {minutes} min)")
-    st.dataframe(
+    widgets.table(
         pd.DataFrame(
             {
                 "First added": added["first_added"].dt.strftime("%Y-%m-%d"),

@@ -29,6 +29,7 @@ from assetmap.imports import (
     preview_columns,
     preview_import,
     review_queue,
+    review_records,
 )
 from assetmap.ingest.tabular import TABLE_FIELDS
 from assetmap.taxonomy import load_taxonomy
@@ -187,7 +188,7 @@ def _import_section() -> None:
                 except AssetMapError as exc:
                     st.error(str(exc), icon=":material/error:")
                     return
-            shown.dataframe(preview.category_mapping, hide_index=True, width="stretch")
+            widgets.table(preview.category_mapping, into=shown, hide_index=True, width="stretch")
     ready, rejected = len(preview.assets), preview.rows_rejected
     left, middle, right = st.columns(3)
     left.metric("Rows read", f"{preview.rows_read:,}")
@@ -195,7 +196,7 @@ def _import_section() -> None:
     right.metric("Rows with errors", f"{rejected:,}")
     if len(preview.report):
         st.markdown("**Validation report**")
-        st.dataframe(
+        widgets.table(
             preview.report.astype({"row": str}),
             hide_index=True,
             width="stretch",
@@ -308,7 +309,9 @@ def _review_section() -> None:
     )
     st.text(f"Why they may be the same: {_readable_reasons(str(review['reasons']))}")
     try:
-        records = [store.get_asset(str(review["id_a"])), store.get_asset(str(review["id_b"]))]
+        records = review_records(
+            store, str(review["id_a"]), str(review["id_b"]), principal=principal
+        )
     except AssetMapError as exc:
         st.error(str(exc), icon=":material/error:")
         return
@@ -316,7 +319,9 @@ def _review_section() -> None:
     tables = _record_tables(records)
     for column, title, table in zip((left, right), ("Record A", "Record B"), tables, strict=True):
         column.markdown(f"**{title}**")
-        column.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+        widgets.table(
+            table, into=column, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3
+        )
     # On the map, the tooltips say which record is which.
     pair = gpd.GeoDataFrame(pd.DataFrame(records), geometry="geometry", crs="EPSG:4326")
     pair["name"] = ["A: " + str(records[0]["name"]), "B: " + str(records[1]["name"])]

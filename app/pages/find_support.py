@@ -32,7 +32,7 @@ principal = auth.require_principal(path, Operation.FIND_SUPPORT)
 try:
     version = cache.data_version(path)
     net_version = cache.network_version(path)
-    context = cache.load_match_context(path, version, net_version)
+    context = cache.load_match_context(path, version, net_version, principal)
     workspace = open_workspace(path)
 except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
@@ -143,7 +143,7 @@ for number, match in enumerate(result["matches"], start=1):
     all_rows.append(table)
     columns = {"rank": "#", "name": "Name", "minutes": "Minutes", "why": "Why",
                "warnings": "Check", "hours": "Open"}  # fmt: skip
-    st.dataframe(
+    widgets.table(
         table[list(columns)].rename(columns=columns),
         hide_index=True,
         width="stretch",

@@ -1,10 +1,16 @@
-"""Map page: the register on a map and in a table, with filters."""
+"""Map page: the register on a map and in a table, with filters.
+
+What it shows comes from the core for this caller (``assetmap.views.browse_register``):
+participants may not browse the whole register, and a visitor who is not
+signed in sees nothing unless the workspace publishes a public map.
+"""
 
 import streamlit as st
 
-from app import cache, state, widgets
-from assetmap.errors import AssetMapError
+from app import auth, cache, state, widgets
+from assetmap.errors import AccessDeniedError, AssetMapError
 from assetmap.taxonomy import load_taxonomy
+from assetmap.views import PUBLIC_MAP_SETTING
 from assetmap.viz import asset_table, filter_assets
 
 st.title("Community assets")
@@ -14,10 +20,15 @@ if path is None:
     widgets.no_workspace_message()
     st.stop()
 
+principal = auth.current_principal(path)
 try:
     version = cache.data_version(path)
     settings = cache.load_settings(path, version)
-    assets = cache.load_assets(path, version)
+    public_map = bool(settings.get(PUBLIC_MAP_SETTING, False))
+    assets = cache.load_assets(path, version, principal, public_map)
+except AccessDeniedError as exc:
+    st.info(f"{exc} (the **Sign in** page).", icon=":material/login:")
+    st.stop()
 except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
@@ -39,7 +50,7 @@ right.metric("Shown and verified", f"{n_verified:,}")
 # Offline, the workspace's own streets stand in for tiles (drawn only then).
 streets = cache.load_streets(path, cache.network_version(path)) if tiles.kind == "none" else None
 widgets.asset_map(shown, taxonomy=taxonomy, tiles=tiles, streets=streets)
-st.dataframe(
+widgets.table(
     asset_table(shown, taxonomy=taxonomy),
     hide_index=True,
     width="stretch",

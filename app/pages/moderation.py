@@ -153,7 +153,7 @@ with queue_tab:
                 "DBS check": rec["dbs_check"],
                 "Convictions": rec["convictions"],
             }
-            st.dataframe(
+            widgets.table(
                 pd.DataFrame(
                     {"Field": list(details), "Value": [plain(v) for v in details.values()]}
                 ),
@@ -231,7 +231,7 @@ with summary_tab:
         st.error(str(exc), icon=":material/error:")
         st.stop()
     figures = summary.figures()
-    st.dataframe(
+    widgets.table(
         pd.DataFrame({"Figure": [f for f, _ in figures], "Value": [str(v) for _, v in figures]}),
         hide_index=True,
         width="stretch",
@@ -240,7 +240,7 @@ with summary_tab:
     if graph is None:
         st.caption("No walking network in this workspace, so no coverage figures.")
     st.subheader("What the group added")
-    st.dataframe(
+    widgets.table(
         summary.contributions[["type", "name", "status", "detail"]].rename(columns=str.capitalize),
         hide_index=True,
         width="stretch",
@@ -248,7 +248,7 @@ with summary_tab:
     ideas = ms.ideas_with_votes(store, principal=principal)
     if not ideas.empty:
         st.subheader("Ideas for new services, by area (all sessions)")
-        st.dataframe(
+        widgets.table(
             ideas[["area", "what", "for_whom", "needs", "votes"]].rename(columns=str.capitalize),
             hide_index=True,
             width="stretch",

@@ -31,7 +31,7 @@ principal = auth.require_principal(path, Operation.VIEW_PLAN)
 
 try:
     version = cache.data_version(path)
-    context = cache.load_match_context(path, version, cache.network_version(path))
+    context = cache.load_match_context(path, version, cache.network_version(path), principal)
     store = open_workspace(path).store()
     plans = list_plans(store, principal=principal, include_closed=True)
 except AssetMapError as exc:
@@ -42,7 +42,7 @@ if plans.empty:
     st.info("No plans in your caseload yet. Start one from **Find support**.")
     st.stop()
 
-st.dataframe(
+widgets.table(
     plans[["reference", "home_area", "status", "n_goals", "version"]].rename(
         columns={"reference": "Reference", "home_area": "Area", "status": "Status",
                  "n_goals": "Goals", "version": "Version"}
@@ -65,7 +65,7 @@ st.caption(
     f"Plan **{widgets.md_escape(plan['reference'])}** · area {widgets.md_escape(plan['home_area'])}"
     f" · {plan['status']} · up to {constraints.max_minutes:.0f} minutes' walk"
 )
-st.dataframe(
+widgets.table(
     pd.DataFrame(
         {
             "Need": [taxonomy.needs[g.need].label if g.need else "" for g in goals],
@@ -105,7 +105,7 @@ with matches_tab:
             if match.gap:
                 st.warning(match.gap, icon=":material/search_off:")
                 continue
-            st.dataframe(
+            widgets.table(
                 match.results[["rank", "name", "minutes", "why", "warnings"]].rename(
                     columns={"rank": "#", "name": "Name", "minutes": "Minutes", "why": "Why",
                              "warnings": "Check"}
@@ -117,7 +117,7 @@ with matches_tab:
 with log_tab:
     log = referral_log(store, plan_id, principal=principal)
     shown = log.assign(service=[names.get(a, a) for a in log["asset_id"]])
-    st.dataframe(
+    widgets.table(
         shown[["on", "service", "step", "reason", "by", "version"]],
         hide_index=True,
         width="stretch",

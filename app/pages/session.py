@@ -541,7 +541,7 @@ with idea_tab:
 
 st.subheader("What this group has added")
 added = ms.session_contributions(store, session_id, principal=principal, taxonomy=taxonomy)
-st.dataframe(
+widgets.table(
     added[["type", "name", "status", "detail"]].rename(columns=str.capitalize),
     hide_index=True,
     width="stretch",

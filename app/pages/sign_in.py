@@ -61,10 +61,11 @@ if isinstance(signed_in, Principal):
         st.rerun()
     st.stop()
 
-if not auth.workspace_has_accounts(path):
+if auth.local_mode_granted(path):
     st.info(
-        "This workspace has no accounts yet (local mode): whoever opens it here works as its "
-        "administrator. Add accounts on the **Admin** page; from then on everyone signs in.",
+        "Local mode: this workspace has no accounts and is served to this computer only, so "
+        "you work as its administrator. Add accounts on the **Admin** page; from then on "
+        "everyone signs in.",
         icon=":material/info:",
     )
 

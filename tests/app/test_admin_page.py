@@ -102,7 +102,8 @@ def test_local_admin_adds_an_account_that_can_then_sign_in(workspace):
     at.button[0].click().run()
     assert not at.exception, at.exception
     # the first account ends local mode: from now on everyone signs in, the local admin too
-    assert [t.value for t in at.title] == ["Community assets"]  # back to the map, Admin gone
+    # a visitor now: the session page (to join), no Map and no Admin
+    assert [t.value for t in at.title] == ["Mapping session"]
     who = authenticate(open_workspace(workspace.path).store(), "ana", PASSWORD)
     assert who == Principal("ana", Role.FACILITATOR)
     at = _page(_named_admin(workspace))

@@ -95,7 +95,7 @@ def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
 
 def test_local_mode_says_so_and_offers_the_form(local_only):
     at = _page()
-    assert "no accounts yet (local mode)" in at.info[0].value
+    assert at.info[0].value.startswith("Local mode: this workspace has no accounts")
     assert [t.label for t in at.text_input] == ["Username", "Password"]
 
 
@@ -179,7 +179,19 @@ def test_a_participant_can_leave_their_session(with_accounts):
         "participant-ab12", Role.PARTICIPANT, session_id=session_id
     )
     at.run()
-    at.switch_page(PAGE).run()
-    assert "taking part in a mapping session as **Participant ab12**" in at.success[0].value
-    at.button(key="assetmap.signin.out").click().run()
+    assert "Taking part as Participant ab12" in at.sidebar.caption[0].value
+    at.sidebar.button(key="assetmap.signin.leave").click().run()
     assert PRINCIPAL not in at.session_state
+
+
+def test_sign_out_forgets_everything_the_last_person_did(with_accounts):
+    at = _sign_in(_page(), "sam", PASSWORD)
+    at.session_state["assetmap.find.start"] = "LE15 6RB"  # the last search's start point
+    at.session_state["assetmap.find.chosen"] = ["asset-1"]
+    at.session_state["assetmap.plans.selected"] = "REF-1"
+    at.run()
+    at.button(key="assetmap.signin.out").click().run()
+    assert not at.exception
+    left = {key for key in at.session_state if key.startswith("assetmap.")}
+    assert not left & {PRINCIPAL, "assetmap.find.start", "assetmap.find.chosen",
+                       "assetmap.plans.selected"}  # fmt: skip

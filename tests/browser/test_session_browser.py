@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from browser_support import Offline
+from browser_support import Offline, settle
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -58,13 +58,7 @@ def server(
 
 
 def _settle(page: Page) -> None:
-    """Wait until Streamlit has finished rerunning the script and dropped stale elements."""
-    page.wait_for_timeout(250)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT_MS)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT_MS
-    )
-    page.wait_for_timeout(150)
+    settle(page, timeout_ms=TIMEOUT_MS)
 
 
 def _open_session_page(context: BrowserContext, url: str) -> Page:

@@ -15,6 +15,7 @@ from assetmap.errors import AccessDeniedError
 #                            participant facilitator staff lead admin
 EXPECTED = """
 view_register                 Y           Y           Y     Y    Y
+browse_register               -           Y           Y     Y    Y
 view_history                  -           Y           Y     Y    Y
 find_support                  -           Y           Y     -    -
 edit_asset                    -           Y           Y     -    Y

@@ -27,7 +27,7 @@ from sqlalchemy import text
 from support import use_database_for_workspace
 from trust.test_access import CELLS
 
-from assetmap import imports, plans, privacy, register, sessions, sites
+from assetmap import imports, plans, privacy, register, sessions, sites, views
 from assetmap.access import Operation, Principal, Role
 from assetmap.accounts import list_users
 from assetmap.backup import backup_workspace, restore_workspace
@@ -134,6 +134,7 @@ CALLS: dict[Operation, Callable[[World, Principal], Any]] = {
     Operation.VIEW_REGISTER: lambda w, p: sessions.visible_register(
         w.workspace.store(), principal=p
     ),
+    Operation.BROWSE_REGISTER: lambda w, p: views.browse_register(w.workspace.store(), principal=p),
     Operation.FIND_SUPPORT: lambda w, p: plans.find_support(
         w.workspace, START, [Goal(need="ete")], Constraints(), principal=p
     ),

@@ -1,6 +1,6 @@
 """The needs taxonomy: resettlement-pathway needs, Good Lives Model goods and categories.
 
-The taxonomy ships as package data (``assetmap/data/taxonomy.yaml``); :func:`load_taxonomy` reads and
+The taxonomy is package data (``assetmap/data/taxonomy.yaml``); :func:`load_taxonomy` reads and
 validates it once and returns an immutable :class:`Taxonomy`.
 """
 

@@ -76,7 +76,9 @@ def _codepoint_rows(files: list[Path]) -> dict[str, list[list[str]]]:
 def build_rutland(shared: Path, out: Path) -> dict[str, int]:
     """Write the Rutland bundle into ``out`` and return what it holds."""
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shared / "osm-rutland" / "rutland-latest.osm.pbf", out / "rutland-latest.osm.pbf")
+    shutil.copyfile(
+        shared / "osm-rutland" / "rutland-latest.osm.pbf", out / "rutland-latest.osm.pbf"
+    )
     codepoint = shared / "postcodes-codepoint-open-2014"
     rows = _codepoint_rows([codepoint / "le.csv", codepoint / "pe.csv"])
     with (out / "postcodes.csv").open("w", newline="", encoding="utf-8") as fh:

@@ -221,9 +221,11 @@ def test_init_place_downloads_through_osmnx_and_builds_the_workspace(
     workspace_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``init --place`` goes through ingest.osm.fetch_osm_place (recorded: Leeds snippet)."""
+    import assetmap.ingest.extracts as extracts
     import assetmap.ingest.osm as osm
 
     asked: list[str] = []
+    monkeypatch.setattr(extracts, "_nominatim", lambda place, timeout_s: (-1.54, 53.80))
 
     def fake_fetch(place: str, **_: object) -> osm.OsmExtract:
         asked.append(place)

@@ -23,6 +23,14 @@ SHARED_DATA = Path(os.environ.get("ASSETMAP_SHARED_DATA") or ROOT.parent / "shar
 needs_shared_data = pytest.mark.skipif(
     not SHARED_DATA.is_dir(), reason=f"needs the shared data folder {SHARED_DATA}"
 )
+
+
+def skip_without_shared_data() -> None:
+    """In a fixture: skip every test that uses it when ``../shared/data`` is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"needs the shared data folder {SHARED_DATA}")
+
+
 #: The Rutland bundle that ships in the package (the same extract as ../shared's copy).
 RUTLAND_BUNDLE = ROOT / "assetmap" / "data" / "demo" / "rutland"
 RUTLAND_PBF = RUTLAND_BUNDLE / "rutland-latest.osm.pbf"

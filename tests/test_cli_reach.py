@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from support import SHARED_DATA, rutland_cli_workspace
+from support import SHARED_DATA, needs_shared_data, rutland_cli_workspace
 from support import run_cli as run
 
 from assetmap.cli import main
 from assetmap.coverage import accessible_range, workspace_demand
 from assetmap.match.needs import walk_graph_for
 from assetmap.workspace import open_workspace
+
+pytestmark = needs_shared_data
 
 LSOA = SHARED_DATA / "boundaries-uk-geojson" / "lsoa_by_lad_E06000017.geojson"
 IMD = SHARED_DATA / "imd-2019-mysociety" / "UK_IMD_E.csv"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import math
 import os
@@ -24,7 +25,20 @@ from assetmap.errors import AssetMapError
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
-APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+
+
+def _app_file() -> Path:
+    """Return the Streamlit entry script: beside the package in a checkout, else installed."""
+    beside = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+    if beside.is_file():
+        return beside
+    spec = importlib.util.find_spec("streamlit_app")
+    if spec is None or spec.origin is None:
+        msg = "assetmap's Streamlit entry script (streamlit_app.py) is not installed."
+        raise AssetMapError(msg)
+    return Path(spec.origin)
+
+
 DEMO_ACTOR = "assetmap-demo"
 
 
@@ -253,13 +267,14 @@ def _cmd_app(args: argparse.Namespace) -> int:
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
+    app_file = _app_file()
     env = os.environ | {"ASSETMAP_WORKSPACE": str(workspace.path)}
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(APP_FILE),
+        str(app_file),
         "--server.port",
         str(args.port),
         "--server.address",
@@ -268,9 +283,11 @@ def _cmd_app(args: argparse.Namespace) -> int:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--server.enableStaticServing",
+        "true",
     ]
     _out(f"Serving assetmap for {workspace.path} at http://{args.address}:{args.port}")
-    return _serve(command, env=env, cwd=APP_FILE.parent)
+    return _serve(command, env=env, cwd=app_file.parent)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import importlib.util
 import json
 import math
@@ -16,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,15 +30,33 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _app_file() -> Path:
-    """Return the Streamlit entry script: beside the package in a checkout, else installed."""
+    """Return the Streamlit entry script: beside the package in a checkout, else installed.
+
+    Streamlit finds the pages (``app/pages/...``) and serves ``static/`` (the
+    vendored Leaflet) relative to the entry script's folder. In a checkout that
+    is the project root; for an installed wheel, a private folder of links to the
+    installed ``streamlit_app.py``, ``app`` package and ``app/static`` stands in.
+    """
     beside = Path(__file__).resolve().parents[1] / "streamlit_app.py"
-    if beside.is_file():
+    if beside.is_file() and (beside.parent / "static").is_dir():  # a checkout
         return beside
-    spec = importlib.util.find_spec("streamlit_app")
-    if spec is None or spec.origin is None:
-        msg = "assetmap's Streamlit entry script (streamlit_app.py) is not installed."
+    entry = importlib.util.find_spec("streamlit_app")
+    package = importlib.util.find_spec("app")
+    if entry is None or entry.origin is None or package is None or package.origin is None:
+        msg = "assetmap's app (streamlit_app.py and the app package) is not installed."
         raise AssetMapError(msg)
-    return Path(spec.origin)
+    app_dir = Path(package.origin).parent
+    install = hashlib.sha256(str(app_dir).encode()).hexdigest()[:12]  # one folder per install
+    folder = Path(tempfile.gettempdir()) / f"assetmap-app-{os.getuid()}-{install}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    links = {"streamlit_app.py": Path(entry.origin), "app": app_dir, "static": app_dir / "static"}
+    for name, target in links.items():
+        link = folder / name
+        if link.is_symlink() and link.resolve() == target.resolve():
+            continue
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    return folder / "streamlit_app.py"
 
 
 DEMO_ACTOR = "assetmap-demo"

@@ -93,6 +93,11 @@ def test_wheel_serves_the_app(installed) -> None:
                 time.sleep(0.5)
         else:
             pytest.fail("the app did not start within 60 s")
+        # The Map page's Leaflet is served from the installed app/static, offline.
+        leaflet = f"http://127.0.0.1:{port}/app/static/vendor/leaflet/leaflet.js"
+        with urllib.request.urlopen(leaflet) as r:
+            assert r.status == 200
+            assert b"Leaflet" in r.read(2000)
     finally:
         server.terminate()
         server.wait(timeout=20)

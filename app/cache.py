@@ -172,7 +172,8 @@ def reach_coverage(
     principal: Principal,
 ) -> dict[str, Any] | None:
     """Coverage by category and area, and the headline figures (None without a network)."""
-    from assetmap.coverage import coverage, coverage_series
+    from assetmap.coverage import coverage, coverage_series, demand_note
+    from assetmap.workspace import open_workspace
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     found = load_reach_demand(workspace_path, reach_version, by)
@@ -188,6 +189,8 @@ def reach_coverage(
         "kind": kind,
         "areas": demand.areas,
         "n_postcodes": demand.n_postcodes,
+        "street_node_areas": demand.street_node_areas,
+        "measured_over": demand_note(demand, kind, open_workspace(workspace_path).settings()),
         "by_category": result.by_category,
         "coverage": result,
         "search_minutes": search_minutes,
@@ -256,7 +259,7 @@ def reach_sites(
     principal: Principal,
 ) -> Any:
     """Suggested sites for a new service of ``category`` (a SiteSuggestion; None without data)."""
-    from assetmap.sites import candidate_sites, suggest_sites
+    from assetmap.sites import candidate_sites, imd_weights, suggest_sites
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     found = load_reach_demand(workspace_path, reach_version, by)
@@ -267,7 +270,7 @@ def reach_sites(
     candidates = candidate_sites(graph, assets)
     if len(candidates) == 0:
         candidates = candidate_sites(graph, assets, cell_m=500.0)
-    weight = demand.areas["imd_score"].to_numpy()[demand.area] if imd_weighted else None
+    weight = imd_weights(demand) if imd_weighted else None
     return suggest_sites(
         graph,
         assets,

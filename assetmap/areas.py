@@ -37,11 +37,13 @@ if TYPE_CHECKING:
 __all__ = [
     "AREAS_FILENAME",
     "AREA_COLUMNS",
+    "area_noun",
     "area_of_points",
     "grid_areas",
     "load_areas",
     "load_areas_into_workspace",
     "read_areas",
+    "read_boundary_frame",
     "save_areas",
     "workspace_areas",
     "workspace_areas_path",
@@ -53,6 +55,15 @@ AREAS_FILENAME: Final = "areas.parquet"
 AREA_COLUMNS: Final = ("area_code", "area_name", "imd_score", "imd_decile", "geometry")
 
 _CODE_COLUMNS: Final = ("LSOA11CD", "LSOA21CD", "lsoa", "lsoa_code", "MSOA11CD", "WD13CD", "code")
+# What the areas of a code column are called (plural); anything else is plain "areas".
+_KIND_OF_COLUMN: Final = {
+    "lsoa11cd": "LSOAs",
+    "lsoa21cd": "LSOAs",
+    "lsoa": "LSOAs",
+    "lsoa_code": "LSOAs",
+    "msoa11cd": "MSOAs",
+    "wd13cd": "wards",
+}
 _NAME_COLUMNS: Final = ("LSOA11NM", "LSOA21NM", "MSOA11NM", "WD13NM", "name")
 _IMD_CODE_COLUMNS: Final = ("lsoa", "lsoa11cd", "lsoa_code", "lsoa code (2011)", "lsoa11")
 _IMD_SCORE_COLUMNS: Final = (
@@ -107,17 +118,7 @@ def read_areas(
         repeat, or a geometry is not a polygon (the row is named).
     """
     path = Path(boundaries)
-    if not path.is_file():
-        msg = f"No boundary file at {path}."
-        raise IngestError(msg)
-    try:
-        raw = gpd.read_file(path)
-    except (OSError, ValueError) as exc:  # pyogrio raises DataSourceError (a RuntimeError)
-        msg = f"Cannot read the boundary file {path.name}: {exc}"
-        raise IngestError(msg) from exc
-    except RuntimeError as exc:
-        msg = f"Cannot read the boundary file {path.name}: {exc}"
-        raise IngestError(msg) from exc
+    raw = read_boundary_frame(path)
     columns = [c for c in raw.columns if c != raw.geometry.name]
     code = code_column if code_column is not None else _pick(columns, _CODE_COLUMNS)
     if code is None or code not in raw.columns:
@@ -155,7 +156,21 @@ def read_areas(
     )
     if imd is not None:
         areas = _join_imd(areas, Path(imd))
-    return areas.sort_values("area_code", kind="stable").reset_index(drop=True)
+    out = areas.sort_values("area_code", kind="stable").reset_index(drop=True)
+    out.attrs["kind"] = _KIND_OF_COLUMN.get(str(code).lower(), "areas")
+    return out
+
+
+def read_boundary_frame(path: Path) -> gpd.GeoDataFrame:
+    """Read a boundary file with :func:`geopandas.read_file`; errors are one IngestError line."""
+    if not path.is_file():
+        msg = f"No boundary file at {path}."
+        raise IngestError(msg)
+    try:
+        return gpd.read_file(path)
+    except (OSError, ValueError, RuntimeError) as exc:  # pyogrio: DataSourceError (RuntimeError)
+        msg = f"Cannot read the boundary file {path.name}: {exc}"
+        raise IngestError(msg) from exc
 
 
 def _join_imd(areas: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
@@ -343,8 +358,31 @@ def load_areas_into_workspace(
         areas_file=str(boundaries),
         areas_imd_file=None if imd is None else str(imd),
         areas_count=len(areas),
+        areas_kind=areas.attrs.get("kind", "areas"),
     )
     return areas
+
+
+def area_noun(settings: dict[str, object], kind: str) -> str:
+    """Return what a workspace's coverage areas are called (plural), for messages.
+
+    Parameters
+    ----------
+    settings
+        The workspace settings (``areas_kind`` is set when areas are loaded).
+    kind
+        ``"lsoa"`` (stored areas) or ``"grid"``, as :func:`workspace_areas` returns.
+
+    Examples
+    --------
+    >>> area_noun({"areas_kind": "LSOAs"}, "lsoa"), area_noun({"areas_kind": "areas"}, "lsoa")
+    ('LSOAs', 'areas')
+    >>> area_noun({}, "grid"), area_noun({}, "lsoa")
+    ('grid cells', 'LSOAs')
+    """
+    if kind == "grid":
+        return "grid cells"
+    return str(settings.get("areas_kind") or "LSOAs")
 
 
 def workspace_areas(

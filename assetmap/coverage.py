@@ -50,7 +50,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from assetmap.areas import area_of_points, workspace_areas
+from assetmap.areas import area_noun, area_of_points, workspace_areas
 from assetmap.errors import SchemaError
 from assetmap.ingest.postcodes import PostcodeIndex, load_postcodes
 from assetmap.network import FloatArray, IntArray, Snapped, WalkGraph, snap_points
@@ -73,6 +73,7 @@ __all__ = [
     "category_node_seconds",
     "coverage",
     "coverage_series",
+    "demand_note",
     "demand_points",
     "monthly_dates",
     "point_minutes",
@@ -366,6 +367,13 @@ class Demand:
         """Number of postcode points."""
         return int(self.is_postcode.sum())
 
+    @property
+    def street_node_areas(self) -> list[str]:
+        """Codes of the areas with no postcode, measured at street nodes (or a point inside)."""
+        with_postcode = np.zeros(len(self.areas), dtype=bool)
+        with_postcode[self.area[self.is_postcode]] = True
+        return [str(code) for code in self.areas["area_code"].to_numpy()[~with_postcode]]
+
 
 def demand_points(
     graph: WalkGraph, areas: gpd.GeoDataFrame, *, postcodes: PostcodeIndex | None = None
@@ -424,6 +432,43 @@ def demand_points(
         area=np.concatenate(owners).astype(np.int64),
         is_postcode=np.concatenate(kinds),
     )
+
+
+def demand_note(demand: Demand, kind: str, settings: dict[str, object]) -> str:
+    """Say what coverage is measured over, and where it falls back to street nodes.
+
+    Parameters
+    ----------
+    demand
+        The demand points.
+    kind
+        ``"lsoa"`` (stored areas) or ``"grid"``.
+    settings
+        The workspace settings (what the stored areas are called).
+
+    Returns
+    -------
+    str
+        One or two sentences, e.g. "23 LSOAs and 1,207 postcodes. 1 of 23 LSOAs has no
+        postcode and is measured at its street nodes instead: E01013797."
+    """
+    noun = area_noun(settings, kind)
+    n_areas = len(demand.areas)
+    if not demand.n_postcodes:
+        return (
+            f"{n_areas:,} {noun}; no postcodes are loaded, so every area is measured at "
+            "its street nodes instead of where people live."
+        )
+    text = f"{n_areas:,} {noun} and {demand.n_postcodes:,} postcodes."
+    fallback = demand.street_node_areas
+    if fallback:
+        shown = ", ".join(fallback[:10]) + (" ..." if len(fallback) > 10 else "")
+        verb = "has" if len(fallback) == 1 else "have"
+        text += (
+            f" {len(fallback)} of {n_areas} {noun} {verb} no postcode and "
+            f"{'is' if len(fallback) == 1 else 'are'} measured at street nodes instead: {shown}."
+        )
+    return text
 
 
 @dataclass(frozen=True, eq=False)

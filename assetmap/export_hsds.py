@@ -58,6 +58,7 @@ from assetmap.ingest.hsds import (
     OPENING_HOURS_NOTE,
     schedules_from_opening_hours,
 )
+from assetmap.resources import data_path
 from assetmap.schema import validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -81,13 +82,11 @@ HSDS_TABLES: Final[dict[str, str]] = {
     "taxonomies": "taxonomy.json",
     "taxonomy_terms": "taxonomy_term.json",
 }
-#: The HSDS 3.0 schemas, in the shared data folder beside the repository.
-DEFAULT_SCHEMA_DIR: Final = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "hsds-3.0" / "schema"
-)
+#: The HSDS 3.0 schemas, shipped as package data (``scripts/build_demo_bundle.py`` copies them).
+DEFAULT_SCHEMA_DIR: Final = data_path("schemas", "hsds-3.0")
 
 _VOCABULARY_DESCRIPTIONS: Final = {
-    ASSETMAP_VOCABULARY: "assetmap categories and eligibility codes (data/taxonomy.yaml)",
+    ASSETMAP_VOCABULARY: "assetmap categories and eligibility codes (assetmap's taxonomy)",
     "openeligibility": "Open Eligibility taxonomy of human services and situations",
 }
 _FIELD_LABELS: Final = {
@@ -456,8 +455,7 @@ def write_hsds(
         See :func:`register_to_hsds`.
     validate
         Check every record against the HSDS schemas first and write nothing if
-        one fails; by default, whenever the schemas are found at
-        :data:`DEFAULT_SCHEMA_DIR`.
+        one fails; by default always (the schemas ship at :data:`DEFAULT_SCHEMA_DIR`).
 
     Returns
     -------
@@ -472,9 +470,7 @@ def write_hsds(
         If the target cannot be written (nothing is left half-written).
     """
     tables = register_to_hsds(assets, taxonomy=taxonomy)
-    if validate is None:
-        validate = (DEFAULT_SCHEMA_DIR / "service.json").is_file()
-    if validate:
+    if validate is not False:
         errors = validate_hsds(tables)
         if errors:
             msg = f"The HSDS export does not validate ({len(errors)} errors), first: {errors[0]}"

@@ -107,6 +107,7 @@ __all__ = [
     "plan_range_over_time",
     "referral_log",
     "resolve_start",
+    "start_hint",
     "update_plan",
     "workspace_postcodes",
 ]
@@ -259,6 +260,22 @@ def _place_candidates(
     return places
 
 
+def start_hint(workspace: Workspace) -> str:
+    """Say what a start point can be, with examples that fit the workspace's country and data.
+
+    A UK postcode example ("LE15 6AA") only where the country is GB; coordinates
+    from the middle of the workspace's extract.
+    """
+    from assetmap.workspace import workspace_country
+
+    settings = workspace.settings()
+    box = settings.get("bbox") or [-0.727, 52.670, -0.727, 52.670]
+    coords = f"{(box[1] + box[3]) / 2:.3f},{(box[0] + box[2]) / 2:.3f}"
+    if workspace_country(settings) == "GB":
+        return f"a postcode like LE15 6AA, coordinates like {coords}, or a street or place name"
+    return f"coordinates like {coords}, or a street or place name"
+
+
 def _find_place(
     workspace: Workspace, text: str, assets: pd.DataFrame | None
 ) -> tuple[str, float, float]:
@@ -275,7 +292,7 @@ def _find_place(
     if best is None:
         msg = (
             f"No postcode, coordinates or place called {text!r} found in this workspace; "
-            "try a postcode like LE15 6AA or coordinates like 52.670,-0.727."
+            f"try {start_hint(workspace)}."
         )
         raise QueryError(msg)
     return places[best[2]]

@@ -185,6 +185,7 @@ def streamlit_server_options(address: str, hosts: Sequence[str]) -> list[str]:
         "--server.enableCORS", "true",
         "--client.showErrorDetails", "none",
         "--browser.gatherUsageStats", "false",
+        "--server.enableStaticServing", "true",  # the offline Leaflet, also from a wheel
     ]  # fmt: skip
     for host in hosts:
         options += ["--server.allowedHosts", host]

@@ -54,6 +54,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from assetmap.access import Operation, Principal, require
 from assetmap.areas import area_of_points
 from assetmap.coverage import Coverage, Demand, asset_categories
+from assetmap.errors import QueryError
 from assetmap.network import FloatArray, IntArray, WalkGraph, snap_points
 from assetmap.reach import nearest_times, point_times, travel_time_matrix
 from assetmap.records import GAP_ENTITY
@@ -68,6 +69,7 @@ __all__ = [
     "area_minutes",
     "candidate_sites",
     "gap_areas",
+    "imd_weights",
     "reported_gaps",
     "solve_max_cover",
     "suggest_sites",
@@ -567,6 +569,26 @@ class SiteSuggestion:
         return self.solution.method
 
 
+def imd_weights(demand: Demand) -> npt.NDArray[np.float64]:
+    """Return each demand point's weight for IMD-weighted siting: its area's IMD score.
+
+    Raises
+    ------
+    QueryError
+        If no area has an IMD score (none loaded, or a grid): weighing every
+        place zero would silently suggest nothing.
+    """
+    scores = demand.areas["imd_score"].to_numpy(dtype=np.float64)
+    if not np.isfinite(scores).any():
+        msg = (
+            "IMD weighting needs deprivation scores, and none of the areas has one: load them "
+            "with `assetmap areas WORKSPACE --boundaries FILE --imd FILE`, "
+            "or leave out IMD weighting."
+        )
+        raise QueryError(msg)
+    return np.asarray(scores[demand.area], dtype=np.float64)
+
+
 def suggest_sites(
     graph: WalkGraph,
     assets: gpd.GeoDataFrame,
@@ -618,14 +640,19 @@ def suggest_sites(
     ------
     TaxonomyError
         If ``category`` is not a category code.
+    QueryError
+        If there are no candidate sites (a ``ValueError`` too).
     ValueError
-        If ``count`` < 1, there are no candidates or the weights do not fit.
+        If ``count`` < 1 or the weights do not fit.
     """
     p = _check_count(count)
     load_taxonomy().category(category)  # an unknown code is an error, not an empty answer
     if len(candidates) == 0:
-        msg = "No candidate sites: add community venues to the register or use grid cells."
-        raise ValueError(msg)
+        msg = (
+            "No candidate sites: the register has no community venues to suggest; add some, "
+            "or use grid cells (--candidates grid)."
+        )
+        raise QueryError(msg)
     use = demand.is_postcode if demand.is_postcode.any() else np.ones(len(demand.lon), dtype=bool)
     w_all = np.ones(len(demand.lon)) if weight is None else np.asarray(weight, dtype=np.float64)
     if len(w_all) != len(demand.lon):

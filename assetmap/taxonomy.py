@@ -1,6 +1,6 @@
 """The needs taxonomy: resettlement-pathway needs, Good Lives Model goods and categories.
 
-The taxonomy lives in ``data/taxonomy.yaml``; :func:`load_taxonomy` reads and
+The taxonomy is package data (``assetmap/data/taxonomy.yaml``); :func:`load_taxonomy` reads and
 validates it once and returns an immutable :class:`Taxonomy`.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from assetmap.errors import TaxonomyError
+from assetmap.resources import data_path
 
 __all__ = [
     "DEFAULT_TAXONOMY_PATH",
@@ -26,7 +27,7 @@ __all__ = [
     "load_taxonomy",
 ]
 
-DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parents[1] / "data" / "taxonomy.yaml"
+DEFAULT_TAXONOMY_PATH = data_path("taxonomy.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +329,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     Parameters
     ----------
     path
-        A taxonomy YAML file; the project's ``data/taxonomy.yaml`` by default.
+        A taxonomy YAML file; the package's ``assetmap/data/taxonomy.yaml`` by default.
 
     Returns
     -------

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from assetmap.errors import AssetMapError, WorkspaceError
 from assetmap.network import NETWORK_FILENAME, save_network
@@ -34,8 +34,10 @@ __all__ = [
     "Workspace",
     "close_stores",
     "create_workspace",
+    "detect_country",
     "import_osm",
     "open_workspace",
+    "workspace_country",
 ]
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,20 @@ WORKSPACE_FILENAME = "workspace.json"
 DB_FILENAME = "assetmap.sqlite"
 POSTCODES_FILENAME = "postcodes.parquet"
 ProgressFn = Callable[[str, float], None]
+
+# Rough (min_lon, min_lat, max_lon, max_lat) boxes, first match wins: enough to tell
+# which country an extract is in when it carries no ISO 3166-1 tag. Great Britain and
+# Northern Ireland come first (the Irish box overlaps Northern Ireland's).
+_COUNTRY_BOXES: Final = (
+    ("GB", (-8.2, 54.0, -5.4, 55.4)),  # Northern Ireland
+    ("IE", (-10.7, 51.3, -5.9, 55.5)),
+    ("GB", (-7.9, 49.8, 1.9, 60.9)),
+    ("FR", (-5.3, 42.3, 8.3, 51.1)),
+    ("NL", (3.3, 50.7, 7.3, 53.6)),
+    ("DE", (5.8, 47.2, 15.1, 55.1)),
+    ("FI", (19.0, 59.7, 31.6, 70.1)),
+    ("US", (-125.0, 24.4, -66.9, 49.4)),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +216,51 @@ def open_workspace(path: str | Path) -> Workspace:
     return Workspace(path=folder, database_url=_database_url(folder))
 
 
+def detect_country(bbox: tuple[float, float, float, float] | None) -> str:
+    """Return the ISO 3166-1 alpha-2 code of the country an extract's box lies in ("" if unsure).
+
+    The box's centre decides, against rough country boxes (Great Britain and
+    Northern Ireland, Ireland, France, the Netherlands, Germany, Finland, the
+    contiguous United States); anywhere else is "" (unknown), and the user can
+    set ``country`` in ``workspace.json``.
+
+    Examples
+    --------
+    >>> detect_country((-0.82, 52.52, -0.43, 52.76))  # Rutland
+    'GB'
+    >>> detect_country((24.93, 60.16, 24.95, 60.18))  # Helsinki
+    'FI'
+    >>> detect_country((151.1, -33.9, 151.3, -33.8)), detect_country(None)
+    ('', '')
+    """
+    if bbox is None:
+        return ""
+    lon = (bbox[0] + bbox[2]) / 2
+    lat = (bbox[1] + bbox[3]) / 2
+    for code, (x0, y0, x1, y1) in _COUNTRY_BOXES:
+        if x0 <= lon <= x1 and y0 <= lat <= y1:
+            return code
+    return ""
+
+
+def workspace_country(settings: dict[str, Any]) -> str:
+    """Return the workspace's country (ISO 3166-1 alpha-2, upper case; "" when unknown).
+
+    Set from the extract at ``init`` (:func:`detect_country`) or by hand in
+    ``workspace.json``; a workspace made before the setting existed is "GB"
+    (assetmap was only used in England then).
+
+    Examples
+    --------
+    >>> workspace_country({"country": "us"}), workspace_country({})
+    ('US', 'GB')
+    >>> workspace_country({"country": ""})
+    ''
+    """
+    value = settings.get("country", "GB")
+    return str(value or "").strip().upper()
+
+
 @dataclass(frozen=True, slots=True)
 class OsmInitResult:
     """What importing an OSM extract into a workspace did."""
@@ -217,6 +278,9 @@ def import_osm(
     *,
     actor: str = "assetmap",
     progress: ProgressFn | None = None,
+    area: str | None = None,
+    boundary: str | Path | None = None,
+    buffer_m: float | None = None,
 ) -> OsmInitResult:
     """Create (or update) a workspace from a local OpenStreetMap extract.
 
@@ -235,6 +299,15 @@ def import_osm(
         Who runs the import (kept in history).
     progress
         Called with (stage, fraction done).
+    area
+        Keep only this administrative area of the extract: its name or ONS
+        code (``assetmap areas list FILE`` lists them); its assets, and the
+        walking network within ``buffer_m`` of it.
+    boundary
+        Or a boundary file (GeoJSON, GeoPackage...) to clip to the same way.
+    buffer_m
+        Metres of walking network kept beyond the boundary
+        (:data:`assetmap.ingest.boundaries.DEFAULT_BUFFER_M` by default).
 
     Raises
     ------
@@ -245,14 +318,48 @@ def import_osm(
 
     source = Path(osm_file)
     extract = read_osm_file(source, progress=progress)
-    return import_osm_extract(
+    label = None
+    if area is not None or boundary is not None:
+        extract, label = _clip(source, extract, area, boundary, buffer_m, progress)
+    result = import_osm_extract(
         path,
         extract,
         origin=str(source.resolve()),
-        reason=f"OpenStreetMap import from {source.name}",
+        reason=f"OpenStreetMap import from {source.name}" + (f" ({label})" if label else ""),
         actor=actor,
         progress=progress,
     )
+    if label is not None:
+        result.workspace.update_settings(osm_area=label)
+    return result
+
+
+def _clip(
+    source: Path,
+    extract: OsmExtract,
+    area: str | None,
+    boundary: str | Path | None,
+    buffer_m: float | None,
+    progress: ProgressFn | None,
+) -> tuple[OsmExtract, str]:
+    """Clip a read extract to a named area of it or to a boundary file; return it and a label."""
+    from assetmap.ingest import boundaries as b
+
+    if progress is not None:
+        progress("clipping", 0.0)
+    if boundary is not None:
+        shape = b.read_boundary_file(boundary)
+        label = Path(boundary).name
+    else:
+        found = b.find_admin_area(b.list_admin_areas(source), str(area))
+        shape = b.admin_boundary(source, found)
+        label = f"{found.name} ({found.code})" if found.code else found.name
+    clipped = b.clip_extract(
+        extract, shape, buffer_m=b.DEFAULT_BUFFER_M if buffer_m is None else buffer_m
+    )
+    if progress is not None:
+        progress("clipping", 1.0)
+    return clipped, label
 
 
 def import_osm_place(
@@ -278,10 +385,12 @@ def import_osm_place(
     progress
         Called with (stage, fraction done).
     """
+    from assetmap.ingest.extracts import locate_place
     from assetmap.ingest.osm import fetch_osm_place
 
     if progress is not None:
         progress("Downloading from OpenStreetMap", 0.0)
+    locate_place(place)  # fails within seconds offline, naming the extract file to download
     extract = fetch_osm_place(place)
     return import_osm_extract(
         path,
@@ -340,10 +449,12 @@ def import_osm_extract(
         msg = f"Cannot write the walking network into {workspace.path}: {exc.strerror or exc}."
         raise WorkspaceError(msg) from exc
     bbox = getattr(extract, "bbox", None)
+    known = workspace.settings().get("country")
     workspace.update_settings(
         osm_file=origin,
         osm_imported=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         bbox=list(bbox) if bbox is not None else None,
+        country=known if known is not None else detect_country(bbox),
     )
     return OsmInitResult(
         workspace=workspace,

@@ -1,5 +1,10 @@
 """Shared fixtures: paths to the real data in ../shared/data and database backends.
 
+Tests that read ``../shared/data`` skip (with the reason) when it is absent: through the
+``shared_data`` fixture, ``pytestmark = needs_shared_data`` in a module, or
+``skip_without_shared_data()`` in a fixture (all from ``support``). Set
+``ASSETMAP_SHARED_DATA=/nonexistent`` to see what runs without it.
+
 The whole suite runs on SQLite by default and on PostgreSQL + PostGIS when
 ``ASSETMAP_TEST_DATABASE_URL`` points at a server (see ``.ci/run``): every
 test that asks for ``database_url`` (directly, or through ``store`` or
@@ -23,6 +28,7 @@ from support import (  # noqa: F401
     RUTLAND_PBF,
     SHARED_DATA,
     STRETFORD_OSM,
+    skip_without_shared_data,
     use_database_for_workspace,
 )
 
@@ -36,8 +42,8 @@ _TEMPLATE = f"assetmap_test_template_{os.getpid()}"  # per run: parallel runs do
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The read-only real data folder (../shared/data)."""
-    assert SHARED_DATA.is_dir(), f"shared data not found at {SHARED_DATA}"
+    """The read-only real data folder (../shared/data); tests that use it skip without it."""
+    skip_without_shared_data()
     return SHARED_DATA
 
 

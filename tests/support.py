@@ -9,14 +9,31 @@ constants from one is ambiguous once a subfolder has its own.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-RUTLAND_PBF = SHARED_DATA / "osm-rutland" / "rutland-latest.osm.pbf"
+#: The real data folder beside the checkout; ASSETMAP_SHARED_DATA points elsewhere (e.g.
+#: ``/nonexistent`` to check that the suite skips, not fails, without it).
+SHARED_DATA = Path(os.environ.get("ASSETMAP_SHARED_DATA") or ROOT.parent / "shared" / "data")
+#: Skip a test (or, as ``pytestmark``, a module) that reads ``../shared/data`` when it is absent.
+needs_shared_data = pytest.mark.skipif(
+    not SHARED_DATA.is_dir(), reason=f"needs the shared data folder {SHARED_DATA}"
+)
+
+
+def skip_without_shared_data() -> None:
+    """In a fixture: skip every test that uses it when ``../shared/data`` is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"needs the shared data folder {SHARED_DATA}")
+
+
+#: The Rutland bundle that ships in the package (the same extract as ../shared's copy).
+RUTLAND_BUNDLE = ROOT / "assetmap" / "data" / "demo" / "rutland"
+RUTLAND_PBF = RUTLAND_BUNDLE / "rutland-latest.osm.pbf"
 LEEDS_OSM = SHARED_DATA / "osm-street-snippets-uk" / "leeds_city_centre.osm"
 STRETFORD_OSM = SHARED_DATA / "osm-street-snippets-uk" / "manchester_kingsway_junction.osm"
 

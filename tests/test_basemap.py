@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from support import LEEDS_OSM
+from support import LEEDS_OSM, needs_shared_data
 
 from assetmap.basemap import BasemapConfig, StreetLines, street_lines, streets_geojson
 from assetmap.ingest.osm import read_osm_file
@@ -51,6 +51,7 @@ def test_small_wiggles_are_simplified_away_but_kept_at_zero_tolerance():
     assert exact.lines == [[[52.68, -0.7], [52.680009, -0.699], [52.68, -0.698]]]
 
 
+@needs_shared_data
 def test_leeds_streets_fit_the_point_budget_and_the_bbox():
     network = read_osm_file(LEEDS_OSM).network
     full = street_lines(network)

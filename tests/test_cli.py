@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import LEEDS_OSM, RUTLAND_PBF, rutland_cli_workspace
+from support import (
+    LEEDS_OSM,
+    RUTLAND_PBF,
+    needs_shared_data,
+    rutland_cli_workspace,
+    skip_without_shared_data,
+)
 from support import run_cli as run
 
 from assetmap.cli import main
@@ -73,6 +79,7 @@ def test_reimporting_the_same_extract_changes_nothing(
 
 @pytest.fixture
 def leeds(workspace_path: Path) -> Path:
+    skip_without_shared_data()
     assert main(["--no-progress", "init", str(workspace_path), "--osm", str(LEEDS_OSM)]) == 0
     return workspace_path
 
@@ -180,6 +187,7 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+@needs_shared_data
 def test_unwritable_workspace_gives_one_line(
     tmp_path: Path, workspace_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -217,13 +225,16 @@ def test_console_script_exits_1_with_one_line_on_bad_input(tmp_path: Path) -> No
     assert not (tmp_path / "ws").exists()
 
 
+@needs_shared_data
 def test_init_place_downloads_through_osmnx_and_builds_the_workspace(
     workspace_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``init --place`` goes through ingest.osm.fetch_osm_place (recorded: Leeds snippet)."""
+    import assetmap.ingest.extracts as extracts
     import assetmap.ingest.osm as osm
 
     asked: list[str] = []
+    monkeypatch.setattr(extracts, "_nominatim", lambda place, timeout_s: (-1.54, 53.80))
 
     def fake_fetch(place: str, **_: object) -> osm.OsmExtract:
         asked.append(place)

@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import SHARED_DATA, rutland_cli_workspace
+from support import SHARED_DATA, needs_shared_data, rutland_cli_workspace
 from support import run_cli as run
+
+pytestmark = needs_shared_data
 
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
 

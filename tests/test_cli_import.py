@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import SHARED_DATA
+from support import SHARED_DATA, needs_shared_data
 from support import run_cli as run
 
 from assetmap.cli import main
 from assetmap.imports import REVIEW_ENTITY
 from assetmap.workspace import Workspace, close_stores, create_workspace
+
+pytestmark = needs_shared_data
 
 DATA = Path(__file__).resolve().parent / "data"
 DIRECTORY = DATA / "rutland_directory.csv"

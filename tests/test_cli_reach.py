@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from support import SHARED_DATA, rutland_cli_workspace
+from support import SHARED_DATA, needs_shared_data, rutland_cli_workspace
 from support import run_cli as run
 
 from assetmap.cli import main
 from assetmap.coverage import accessible_range, workspace_demand
 from assetmap.match.needs import walk_graph_for
 from assetmap.workspace import open_workspace
+
+pytestmark = needs_shared_data
 
 LSOA = SHARED_DATA / "boundaries-uk-geojson" / "lsoa_by_lad_E06000017.geojson"
 IMD = SHARED_DATA / "imd-2019-mysociety" / "UK_IMD_E.csv"
@@ -55,7 +57,7 @@ def test_areas_command_stores_lsoas_that_coverage_by_lsoa_needs(rutland, capsys)
     assert err.count("\n") == 1
     code, out, _ = run(capsys, "areas", str(rutland), "--boundaries", str(LSOA), "--imd", str(IMD))
     assert code == 0
-    assert out.strip().endswith("Stored 23 areas in " + str(rutland) + " (23 with IMD 2019 scores)")
+    assert out.strip().endswith("Stored 23 LSOAs in " + str(rutland) + " (23 with IMD 2019 scores)")
     assert (rutland / "areas.parquet").is_file()
     code, _, err = run(capsys, "areas", str(rutland), "--boundaries", str(rutland / "none.json"))
     assert code == 1
@@ -69,6 +71,16 @@ def test_coverage_json_and_csv_agree_with_the_accessible_range_of_postcodes(with
     assert report["by"] == "lsoa"
     assert report["n_areas"] == 23
     assert 1000 <= report["n_postcodes"] <= 1030  # Rutland's 1,025, give or take the border
+    # le.csv only: the PE9 east of the county has no postcode; it is measured at street nodes
+    # and the report says which areas those are.
+    fallback = report["areas_measured_at_street_nodes"]
+    assert len(fallback) == 3
+    assert all(code.startswith("E0101") for code in fallback)
+    code, table_out, _ = run(capsys, "coverage", str(with_areas), "--minutes", "15")
+    assert (
+        f"3 of 23 LSOAs have no postcode and are measured at street nodes instead: {fallback[0]}"
+        in table_out
+    )
     rows = {r["category"]: r for r in report["rows"]}
     assert rows["faith_community"]["n_assets"] == 62
     # An independent path: the accessible range of every postcode, one by one.

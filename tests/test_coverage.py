@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point, box
-from support import RUTLAND_PBF, SHARED_DATA
+from support import RUTLAND_BUNDLE, RUTLAND_PBF
 
 from assetmap.areas import (
     AREAS_FILENAME,
@@ -338,8 +338,9 @@ def test_monthly_dates_end_each_month():
 
 # --- Area tables ---------------------------------------------------------------------------
 
-RUTLAND_LSOA = SHARED_DATA / "boundaries-uk-geojson" / "lsoa_by_lad_E06000017.geojson"
-IMD = SHARED_DATA / "imd-2019-mysociety" / "UK_IMD_E.csv"
+# The bundled copies: the LSOA file unchanged, the IMD rows of those LSOAs.
+RUTLAND_LSOA = RUTLAND_BUNDLE / "lsoa.geojson"
+IMD = RUTLAND_BUNDLE / "imd.csv"
 
 
 def test_reads_rutland_lsoas_with_imd_and_round_trips_them(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from support import SHARED_DATA
+from support import SHARED_DATA, needs_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.errors import (
@@ -35,6 +35,8 @@ from assetmap.imports import (
     workspace_postcodes,
 )
 from assetmap.workspace import Workspace, close_stores, create_workspace
+
+pytestmark = needs_shared_data
 
 DATA = Path(__file__).resolve().parent / "data"
 DIRECTORY = DATA / "rutland_directory.csv"

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 
 import pytest
-from support import RUTLAND_PBF, SHARED_DATA, use_database_for_workspace
+from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data, use_database_for_workspace
 
 from assetmap.access import Principal, Role
 from assetmap.errors import (
@@ -37,6 +37,8 @@ from assetmap.plans import (
     workspace_postcodes,
 )
 from assetmap.workspace import Workspace, close_stores, import_osm, open_workspace
+
+pytestmark = needs_shared_data
 
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
 ANA = Principal("ana", Role.STAFF)

@@ -119,9 +119,7 @@ cols[4].metric(
     f"{minutes} minutes.",
 )
 st.caption(
-    f"Measured over {len(found['areas'])} {'LSOAs' if found['kind'] == 'lsoa' else 'grid cells'}"
-    + (f" and {n_postcodes:,} postcodes" if n_postcodes else " (no postcode table loaded)")
-    + ". Counts are of places and services, never of people."
+    f"Measured over {found['measured_over']} Counts are of places and services, never of people."
 )
 
 # --- Coverage by category ---------------------------------------------------------------
@@ -162,17 +160,20 @@ count = site_controls[0].number_input(
 weighted = site_controls[1].toggle("Weight by IMD", key=state.DASH_WEIGHTED)
 suggestion = None
 if count:
-    suggestion = cache.reach_sites(
-        path,
-        version,
-        reach_version,
-        float(minutes),
-        by,
-        category,
-        int(count),
-        bool(weighted),
-        principal,
-    )
+    try:
+        suggestion = cache.reach_sites(
+            path,
+            version,
+            reach_version,
+            float(minutes),
+            by,
+            category,
+            int(count),
+            bool(weighted),
+            principal,
+        )
+    except AssetMapError as exc:
+        st.warning(str(exc), icon=":material/warning:")
 gaps = reported_gaps(open_workspace(path).store(), principal=principal)
 table = area_minutes(found["coverage"], found["areas"], category=category, gaps=gaps)
 services = assets[[category in (c or ()) for c in assets["categories"]]]

@@ -14,7 +14,14 @@ from assetmap.errors import AssetMapError
 from assetmap.match.needs import Constraints, Goal, MatchContext, record_gap
 from assetmap.network import load_network
 from assetmap.opening_hours import DAY_CODES
-from assetmap.plans import create_plan, find_support, list_plans, log_referral, resolve_start
+from assetmap.plans import (
+    create_plan,
+    find_support,
+    list_plans,
+    log_referral,
+    resolve_start,
+    start_hint,
+)
 from assetmap.reach import isochrones
 from assetmap.sheet import support_sheet_html, support_sheet_pdf
 from assetmap.taxonomy import load_taxonomy
@@ -52,7 +59,7 @@ if from_click:
 with st.form("find_support"):
     start_text = st.text_input(
         "Start point",
-        placeholder="A postcode (LE15 6AA), LAT,LON, a street or place name, or click the map",
+        placeholder=start_hint(workspace).capitalize() + ", or click the map",
         key=state.FIND_START,
     )
     needs = st.multiselect(

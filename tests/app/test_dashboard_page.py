@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
-from support import RUTLAND_PBF, SHARED_DATA
+from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.areas import load_areas_into_workspace
@@ -26,6 +26,8 @@ from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.match.needs import walk_graph_for
 from assetmap.records import GAP_ENTITY, normalise_gap
 from assetmap.workspace import close_stores, import_osm, open_workspace
+
+pytestmark = needs_shared_data
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/dashboard.py"

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, DownloadButton, Multiselect
-from support import SHARED_DATA
+from support import SHARED_DATA, needs_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.imports import (
@@ -21,6 +21,8 @@ from assetmap.imports import (
     preview_import,
 )
 from assetmap.workspace import Workspace, close_stores, create_workspace, open_workspace
+
+pytestmark = needs_shared_data
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 DATA = Path(__file__).resolve().parents[1] / "data"

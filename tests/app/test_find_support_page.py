@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from support import RUTLAND_PBF, SHARED_DATA
+from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.plans import PLAN_ENTITY, REFERRAL_ENTITY
 from assetmap.sites import reported_gaps
 from assetmap.workspace import close_stores, import_osm, open_workspace
+
+pytestmark = needs_shared_data
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/find_support.py"

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from support import needs_shared_data
 
 from assetmap.schema import validate_assets
 from assetmap.workspace import close_stores, create_workspace
@@ -187,6 +188,7 @@ def test_a_bad_tile_setting_warns_and_falls_back_to_none(monkeypatch, oakham_wor
     assert at.selectbox(key="assetmap.map.tiles").value == "none"
 
 
+@needs_shared_data
 def test_offline_map_draws_the_workspace_streets_and_tiles_replace_them(monkeypatch, tmp_path):
     from support import LEEDS_OSM
 

@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from support import RUTLAND_PBF, SHARED_DATA
+from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.match.needs import Constraints, Goal, walk_graph_for
 from assetmap.plans import create_plan, log_referral, referral_log, resolve_start
 from assetmap.workspace import close_stores, import_osm
+
+pytestmark = needs_shared_data
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/plans.py"

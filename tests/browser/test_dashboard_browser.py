@@ -18,13 +18,15 @@ from pathlib import Path
 import pytest
 from browser_support import Offline, serve
 from playwright.sync_api import Browser, Page
-from support import RUTLAND_PBF, SHARED_DATA
+from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.accounts import create_user
 from assetmap.areas import load_areas_into_workspace
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.workspace import close_stores, import_osm
+
+pytestmark = needs_shared_data
 
 LSOA = SHARED_DATA / "boundaries-uk-geojson" / "lsoa_by_lad_E06000017.geojson"
 IMD = SHARED_DATA / "imd-2019-mysociety" / "UK_IMD_E.csv"

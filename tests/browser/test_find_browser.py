@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 from browser_support import Offline, serve
 from playwright.sync_api import Browser
-from support import RUTLAND_PBF, SHARED_DATA
+from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.workspace import close_stores, import_osm
+
+pytestmark = needs_shared_data
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"

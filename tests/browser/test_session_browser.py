@@ -23,7 +23,7 @@ from playwright.sync_api import (
     Page,
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from support import LEEDS_OSM, ROOT
+from support import LEEDS_OSM, ROOT, skip_without_shared_data
 
 from assetmap import sessions as ms
 from assetmap.access import Principal, Role
@@ -38,6 +38,7 @@ TIMEOUT_MS = 30_000
 @pytest.fixture(scope="module")
 def leeds_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace from the Leeds city-centre snippet: its places and its streets."""
+    skip_without_shared_data()
     path = tmp_path_factory.mktemp("session-browser") / "leeds"
     with pytest.MonkeyPatch.context() as env:
         env.delenv("ASSETMAP_DATABASE_URL", raising=False)  # its own SQLite file

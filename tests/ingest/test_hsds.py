@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import SHARED_DATA
+from support import SHARED_DATA, needs_shared_data
 
 from assetmap.errors import AssetMapError, IngestError
 from assetmap.export_hsds import HSDS_NAMESPACE, register_to_hsds, validate_hsds, write_hsds
@@ -35,8 +35,10 @@ from assetmap.ingest.tabular import assets_from_table, propose_column_mapping, r
 from assetmap.schema import ASSET_COLUMNS
 from assetmap.taxonomy import load_taxonomy
 
+pytestmark = needs_shared_data
+
 ROOT = Path(__file__).resolve().parents[2]
-HSDS = ROOT.parent / "shared" / "data" / "hsds-3.0"
+HSDS = SHARED_DATA / "hsds-3.0"
 EXAMPLES = HSDS / "examples"
 DATA = ROOT / "tests" / "data" / "hsds"
 ORUK = DATA / "oruk_v1_services.json"

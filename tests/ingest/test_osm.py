@@ -19,7 +19,7 @@ import requests
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import Point, box
-from support import LEEDS_OSM, RUTLAND_PBF
+from support import LEEDS_OSM, RUTLAND_PBF, needs_shared_data, skip_without_shared_data
 
 from assetmap.errors import IngestError, NoAssetsError
 from assetmap.ingest.osm import (
@@ -360,6 +360,7 @@ def test_progress_reports_each_stage_up_to_one(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def leeds() -> OsmExtract:
+    skip_without_shared_data()
     return read_osm_file(LEEDS_OSM)
 
 
@@ -375,6 +376,7 @@ def test_leeds_xml_assets(leeds: OsmExtract) -> None:
     assert leeds.skipped == {"unnamed_features": 2}
 
 
+@needs_shared_data
 def test_osmnx_features_give_the_same_assets_as_the_file(leeds: OsmExtract) -> None:
     features = ox.features_from_xml(LEEDS_OSM, tags=osm_query_tags())
     assets = assets_from_osm_features(features)
@@ -382,6 +384,7 @@ def test_osmnx_features_give_the_same_assets_as_the_file(leeds: OsmExtract) -> N
     assert assets[columns].to_dict("records") == leeds.assets[columns].to_dict("records")
 
 
+@needs_shared_data
 def test_osmnx_graph_gives_the_same_network_as_the_file(
     leeds: OsmExtract, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -441,6 +444,7 @@ def test_assets_from_osm_features_rejects_a_frame_without_osmnx_index() -> None:
         assets_from_osm_features(frame)
 
 
+@needs_shared_data
 def test_fetch_osm_place_parses_what_osmnx_fetches(
     leeds: OsmExtract, monkeypatch: pytest.MonkeyPatch
 ) -> None:

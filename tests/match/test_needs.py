@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import RUTLAND_PBF, SHARED_DATA, use_database_for_workspace
+from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data, use_database_for_workspace
 
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError, NetworkError, QueryError, TaxonomyError
@@ -30,6 +30,8 @@ from assetmap.match.needs import (
 from assetmap.plans import StartPoint, resolve_start
 from assetmap.records import GAP_ENTITY
 from assetmap.workspace import Workspace, close_stores, import_osm
+
+pytestmark = needs_shared_data
 
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
 TODAY = dt.date(2026, 11, 24)

@@ -369,15 +369,20 @@ def export_plan_data(
 def _erase_plan_ids(
     store: Store, plan_ids: Sequence[str], *, actor: Principal, reason: str
 ) -> ErasureResult:
-    """Erase referrals first, then the plans (a re-run finishes an interrupted erasure)."""
+    """Erase referrals first, then the plans, then check the files hold none of it.
+
+    A re-run finishes an interrupted erasure; if a reader keeps old pages, the
+    content is erased from the register and :class:`StoreError` says how to
+    finish (``assetmap scrub``).
+    """
     rows = 0
     referrals = _referrals_of(store, plan_ids)
-    for referral in referrals:
+    targets = [(REFERRAL_ENTITY, str(r["id"])) for r in referrals]
+    for entity, record_id in [*targets, *((PLAN_ENTITY, p) for p in plan_ids)]:
         rows += store.erase_record(
-            REFERRAL_ENTITY, referral["id"], actor=actor.user_id, reason=reason
+            entity, record_id, actor=actor.user_id, reason=reason, scrub=False
         )
-    for plan_id in plan_ids:
-        rows += store.erase_record(PLAN_ENTITY, plan_id, actor=actor.user_id, reason=reason)
+    store.finish_erasure()
     return ErasureResult(plan_ids=tuple(plan_ids), referrals=len(referrals), history_rows=rows)
 
 

@@ -67,3 +67,5 @@ def test_plan_export_then_erase(
     assert main(["erase", str(workspace.path), "NOW-1", "--reason", "again"]) == 1
     err = capsys.readouterr().err
     assert err == "assetmap: error: No plan has that reference (it may have been erased).\n"
+    assert main(["scrub", str(workspace.path)]) == 0
+    assert capsys.readouterr().out == "No erased content is left in the database files\n"

@@ -35,7 +35,7 @@ from assetmap.schema import (
     validate_assets,
 )
 from assetmap.store import tables as t
-from assetmap.store._engine import make_engine
+from assetmap.store._engine import BUSY_TIMEOUT_MS, make_engine
 from assetmap.store.migrate import upgrade_database
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -52,6 +52,17 @@ _SOURCE_FIELDS = (
     "lat",
 )
 _BOOKKEEPING = ("id", "version", "valid_from", "updated_at", "updated_by", "merged_into")
+#: How often :meth:`Store.finish_erasure` checks that no reader keeps erased content...
+SCRUB_TRIES = 5
+#: ...and how long it waits for readers each time (milliseconds).
+SCRUB_WAIT_MS = 1000
+# Other client connections to this database holding a snapshot (they may still see old rows).
+_SNAPSHOT_HOLDERS = """
+SELECT (SELECT count(*) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()
+          AND backend_type = 'client backend' AND backend_xmin IS NOT NULL)
+     + (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database())
+"""
 _IMPORT_BATCH = 1000  # rows turned into dicts and inserted at a time by import_assets
 
 
@@ -1435,16 +1446,18 @@ class Store:
                 rows = [r for r in rows if r.get("status") == status]
         return pd.DataFrame(rows)
 
-    def erase_record(self, entity: str, record_id: str, *, actor: str, reason: str) -> int:
+    def erase_record(
+        self, entity: str, record_id: str, *, actor: str, reason: str, scrub: bool = True
+    ) -> int:
         """Erase a record's content, now and in every past version (right to erasure).
 
         The record and each of its history snapshots are overwritten with a
         tombstone ``{"erased": True, "status": "erased"}`` (history reasons
         become ``"erased"``), and one more history row says who erased it,
-        when and why, without any content. On SQLite the transaction runs with
-        ``PRAGMA secure_delete=ON`` and the WAL is checkpointed and truncated,
-        so the old bytes are not left in the file; on PostgreSQL ``records``
-        and ``history`` are rewritten afterwards (``VACUUM FULL``).
+        when and why, without any content. SQLite connections run with
+        ``PRAGMA secure_delete=ON`` (freed space is zeroed), and
+        :meth:`finish_erasure` then truncates the WAL (SQLite) or rewrites
+        ``records`` and ``history`` (PostgreSQL), and checks that it worked.
 
         Parameters
         ----------
@@ -1454,6 +1467,9 @@ class Store:
             Who erases it.
         reason
             Why (kept in the audit line: never put the erased content here).
+        scrub
+            Call :meth:`finish_erasure` afterwards; pass ``False`` when erasing
+            several records, then call it once at the end.
 
         Returns
         -------
@@ -1464,6 +1480,9 @@ class Store:
         ------
         NotFoundError
             If there is no such record.
+        StoreError
+            If the erasure is saved but a reader kept the old content on disk
+            (see :meth:`finish_erasure`); the message says what to do.
         """
         self._check_who(actor, reason)
         _check_entity(entity)
@@ -1471,8 +1490,6 @@ class Store:
         now = _utc(None)
         r, h = t.records, t.history
         with self._write() as conn:
-            if self.backend == "sqlite":
-                conn.exec_driver_sql("PRAGMA secure_delete=ON")
             row = (
                 conn.execute(select(r).where(r.c.entity == entity, r.c.id == record_id))
                 .mappings()
@@ -1519,31 +1536,90 @@ class Store:
                 recorded_at=now,
                 data=full,
             )
-        self._scrub_files()
+        if scrub:
+            self.finish_erasure()
         logger.info("erased the content of a %s record and %d history rows", entity, len(past))
         return len(past)
 
-    def _scrub_files(self) -> None:
-        """Leave no erased bytes behind: truncate SQLite's WAL, rewrite PostgreSQL tables."""
-        try:
-            if self.backend == "sqlite":
-                raw = self.engine.raw_connection()
-                try:  # outside any transaction (the connection does not BEGIN implicitly)
-                    cursor = raw.cursor()
-                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                    busy = cursor.fetchone()
-                    cursor.close()
-                    if busy and busy[0]:
-                        logger.warning("WAL checkpoint blocked by readers; it completes later")
-                finally:
-                    raw.close()
+    def finish_erasure(self) -> None:
+        """Make sure no erased bytes remain in the database's files, or raise.
+
+        Called by :meth:`erase_record`; call it again (``assetmap scrub``)
+        after an erasure reported that a reader held old pages.
+
+        On SQLite the write-ahead log is checkpointed into the database file
+        and truncated to nothing (``PRAGMA wal_checkpoint(TRUNCATE)``), and
+        the result is checked: another connection still reading an older
+        snapshot keeps the old pages in the log. On PostgreSQL ``records``
+        and ``history`` are rewritten (``VACUUM FULL``), which drops the old
+        row versions only if no other connection to the database holds a
+        snapshot from before the erasure. Either way the check is tried
+        :data:`SCRUB_TRIES` times, waiting up to :data:`SCRUB_WAIT_MS` each.
+
+        Raises
+        ------
+        StoreError
+            If a reader kept the old content after every try, saying what to do.
+        """
+        for _ in range(SCRUB_TRIES):
+            try:
+                done = self._checkpoint() if self.backend == "sqlite" else self._vacuum_full()
+            except (OperationalError, sqlite3.Error) as exc:
+                detail = _describe(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+                msg = f"The erasure is saved, but the database files were not compacted: {detail}"
+                raise StoreError(msg) from exc
+            if done:
                 return
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if self.backend == "sqlite":
+            where = "the old text is still in its write-ahead log (the file ending in -wal)"
+        else:
+            where = "PostgreSQL still keeps the old row versions for it"
+        msg = (
+            "The content is erased from the register, but another program is still reading "
+            f"an older copy of the database, so {where}. Close the other assetmap windows, "
+            "commands and database tools using this workspace, then run "
+            "`assetmap scrub WORKSPACE` to finish the erasure."
+        )
+        raise StoreError(msg)
+
+    def _checkpoint(self) -> bool:
+        """Checkpoint and truncate SQLite's WAL; whether it completed (no reader pinned it)."""
+        raw = self.engine.raw_connection()
+        try:  # outside any transaction (the connection does not BEGIN implicitly)
+            cursor = raw.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={SCRUB_WAIT_MS}")
+            try:
+                busy, log, checkpointed = cursor.execute(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).fetchone()
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                cursor.close()
+        finally:
+            raw.close()
+        # (0, 0, 0) after a truncation; (0, -1, -1) for a database without a WAL (in memory)
+        done = busy == 0 and log == checkpointed and log <= 0
+        if not done:
+            logger.warning(
+                "WAL checkpoint incomplete (busy=%s, log=%s, done=%s)", busy, log, checkpointed
+            )
+        return bool(done)
+
+    def _vacuum_full(self) -> bool:
+        """Rewrite ``records`` and ``history``; whether no older snapshot could keep old rows."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar_one():
+                conn.exec_driver_sql(f"SELECT pg_sleep({SCRUB_WAIT_MS / 1000})")
+                return False
+            conn.exec_driver_sql(f"SET lock_timeout = {SCRUB_WAIT_MS}")
+            try:
                 conn.exec_driver_sql("VACUUM FULL records, history")
-        except (OperationalError, sqlite3.Error) as exc:
-            detail = _describe(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
-            msg = f"The erasure is saved, but the database files were not compacted: {detail}"
-            raise StoreError(msg) from exc
+            except OperationalError as exc:
+                if "lock timeout" not in str(exc):
+                    raise
+                return False
+            # VACUUM FULL copies row versions still visible to a snapshot taken meanwhile
+            return not conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar_one()
 
 
 def _source_values(row: Mapping[str, Any]) -> dict[str, Any]:

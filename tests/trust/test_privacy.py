@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sqlite3
 import subprocess
 import zipfile
 from pathlib import Path
@@ -17,7 +18,13 @@ from sqlalchemy import text
 
 from assetmap.access import Principal, Role
 from assetmap.backup import _pg_args, _pg_tool, backup_workspace
-from assetmap.errors import AccessDeniedError, AssetMapError, NotFoundError, SchemaError
+from assetmap.errors import (
+    AccessDeniedError,
+    AssetMapError,
+    NotFoundError,
+    SchemaError,
+    StoreError,
+)
 from assetmap.privacy import (
     DEFAULT_RETENTION_MONTHS,
     PLAN_ENTITY,
@@ -32,6 +39,7 @@ from assetmap.privacy import (
     suppress_small_counts,
 )
 from assetmap.store import Store
+from assetmap.store import store as store_module
 from assetmap.workspace import Workspace, create_workspace
 
 ADMIN = Principal("ada", Role.ADMIN)
@@ -240,6 +248,118 @@ def test_erasure_leaves_no_trace_in_the_database_files_or_a_later_backup(
     assert MARKER.encode() not in held
     assert b"REF-ZQ1" not in held
     assert b"KEEPME" in held
+
+
+@pytest.fixture
+def upstream_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every new SQLite connection starts as upstream SQLite builds it: ``secure_delete`` off.
+
+    (Debian's and Python's builds default to on, which would hide the problem.)
+    """
+    connect = sqlite3.dbapi2.connect
+
+    def upstream_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)
+        conn.execute("PRAGMA secure_delete=0")
+        return conn
+
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", upstream_connect)
+
+
+def _edited_plan(store: Store, edits: int) -> str:
+    """A plan rewritten ``edits`` times, the marker in every version."""
+    plan_id = _add_plan(store, "REF-ED1")
+    for n in range(edits):
+        store.edit_record(
+            PLAN_ENTITY,
+            plan_id,
+            {
+                "goals": [f"goal {n} {MARKER} " + "x" * (40 * n)],
+                "constraints": {"note": f"edit {n} {MARKER}"},
+            },
+            expected_version=n + 1,
+            actor="sam",
+            reason="goals changed",
+        )
+    return plan_id
+
+
+def _dump(store: Store) -> str:
+    if store.backend == "postgresql":
+        return _pg_dump_text(store.url)
+    with sqlite3.connect(store.engine.url.database or "") as conn:
+        return "\n".join(conn.iterdump())
+
+
+def test_every_connection_zeroes_deleted_content_whatever_sqlite_was_built_with(
+    upstream_sqlite: None, workspace_path: Path
+) -> None:
+    store = create_workspace(workspace_path, name="Rutland").store()
+    if store.backend != "sqlite":
+        pytest.skip("a SQLite setting")
+    assert sqlite3.dbapi2.connect(":memory:").execute("PRAGMA secure_delete").fetchone() == (0,)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar_one() == 1
+
+
+def test_a_plan_edited_many_times_leaves_no_trace_after_erasure(
+    upstream_sqlite: None, workspace_path: Path, tmp_path: Path
+) -> None:
+    workspace = create_workspace(workspace_path, name="Rutland")
+    store = workspace.store()
+    _edited_plan(store, edits=5)
+    _add_plan(store, "REF-OK2", goals=["keep housing KEEPME"], constraints={})
+    assert MARKER.encode() in _raw_bytes(workspace)  # the check can fail
+    erase_plan(store, "REF-ED1", principal=ADA, reason="erasure request")
+    raw = _raw_bytes(workspace)
+    assert MARKER.encode() not in raw
+    assert b"REF-ED1" not in raw
+    assert b"KEEPME" in raw
+    if store.backend == "sqlite":
+        wal = Path(f"{store.engine.url.database}-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+    dump = _dump(store)
+    assert MARKER not in dump
+    assert "KEEPME" in dump
+    held = _backup_bytes(
+        backup_workspace(workspace, tmp_path / "after.zip", principal=ADA), tmp_path
+    )
+    assert MARKER.encode() not in held
+    assert b"KEEPME" in held
+
+
+def _hold_a_read_snapshot(store: Store) -> Any:
+    """Another program that began reading before the erasure and is still at it."""
+    if store.backend == "sqlite":
+        reader: Any = sqlite3.connect(store.engine.url.database or "", isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM records").fetchone()
+        return reader
+    reader = store.engine.connect()
+    reader.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    reader.exec_driver_sql("SELECT count(*) FROM records").scalar_one()
+    return reader
+
+
+def test_erasure_does_not_report_success_while_a_reader_holds_old_pages(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "SCRUB_TRIES", 2, raising=False)
+    monkeypatch.setattr(store_module, "SCRUB_WAIT_MS", 200, raising=False)
+    store = workspace.store()
+    _edited_plan(store, edits=3)
+    reader = _hold_a_read_snapshot(store)
+    try:
+        with pytest.raises(StoreError, match="another program is still reading") as held:
+            erase_plan(store, "REF-ED1", principal=ADA, reason="erasure request")
+        assert "assetmap scrub" in str(held.value)
+        assert MARKER.encode() in _raw_bytes(workspace)  # the failure was real
+    finally:
+        reader.close()
+    # the register no longer holds it, and once the reader has gone scrub finishes the job
+    assert store.records(PLAN_ENTITY)["status"].tolist() == ["erased"]
+    store.finish_erasure()
+    assert MARKER.encode() not in _raw_bytes(workspace)
 
 
 def test_only_the_owner_or_an_admin_may_erase_and_a_reason_is_required(

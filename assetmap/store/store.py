@@ -384,8 +384,13 @@ class Store:
             rows = [dict(r) for r in conn.execute(query).mappings().all()]
         return pd.DataFrame(rows, columns=[c.name for c in t.imports.columns])
 
-    def change_log(self, *, since: dt.datetime | None = None) -> pd.DataFrame:
-        """Return every change to assets (newest first): who, when, what, why."""
+    def change_log(
+        self, *, since: dt.datetime | None = None, entity: str = "asset"
+    ) -> pd.DataFrame:
+        """Return every change to assets, or records of ``entity`` (newest first).
+
+        Who, when, what and why: no record content.
+        """
         h = t.history
         query = select(
             h.c.entity_id,
@@ -397,7 +402,7 @@ class Store:
             h.c.import_id,
             h.c.valid_from,
             h.c.recorded_at,
-        ).where(h.c.entity == "asset")
+        ).where(h.c.entity == entity)
         if since is not None:
             query = query.where(h.c.recorded_at >= _utc(since))
         query = query.order_by(h.c.seq.desc())

@@ -4,6 +4,7 @@ purges, small-count suppression and nothing personal in logs or error messages."
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import sqlite3
@@ -27,6 +28,7 @@ from assetmap.errors import (
 )
 from assetmap.privacy import (
     DEFAULT_RETENTION_MONTHS,
+    HIDDEN,
     PLAN_ENTITY,
     REFERRAL_ENTITY,
     erase_plan,
@@ -445,13 +447,117 @@ def test_leads_see_plan_counts_per_area_with_small_counts_suppressed(
     for i in range(6):
         _add_plan(store, f"LE-{i:03d}", home_area="LE15")
     _add_plan(store, "PE-001", home_area="PE9", status="closed", closed_on="2026-01-01")
+    _add_plan(store, "PE-002", home_area="PE9", status="closed", closed_on="2026-01-01")
     counts = plan_counts(store, principal=LEE)
+    # with LE15's 6 and the 8 in all shown, PE9's 2 would be 8 - 6: the 6 is hidden too
     assert counts.to_dict("records") == [
-        {"home_area": "LE15", "open": 6, "closed": 0, "total": 6},
+        {"home_area": "LE15", "open": HIDDEN, "closed": 0, "total": HIDDEN},
         {"home_area": "PE9", "open": 0, "closed": "<5", "total": "<5"},
+        {"home_area": "total", "open": HIDDEN, "closed": "<5", "total": 8},
     ]
+    assert all(len(values) > 1 for values in _consistent_values(counts).values())
     with pytest.raises(AccessDeniedError):
         plan_counts(store, principal=SAM)
+
+
+def _plans_in(store: Store, area: str, *, open_: int, closed: int, at: dt.datetime) -> None:
+    for i in range(open_ + closed):
+        status = "open" if i < open_ else "closed"
+        store.add_record(
+            PLAN_ENTITY,
+            _plan(f"{area[:2]}-{status[0].upper()}{i:02d}", home_area=area, status=status),
+            actor="sam",
+            reason="new plan",
+            at=at,
+        )
+
+
+def _consistent_values(
+    frame: pd.DataFrame, *, threshold: int = 5
+) -> dict[tuple[int, str], set[int]]:
+    """Every value each ``<5`` cell can take, given everything else the table shows.
+
+    An attacker's view: ``<5`` is 1 to 4, ``hidden`` is ``threshold`` or more
+    (small ones are shown as ``<5``), rows add up to ``total`` and the
+    ``total`` row adds up the others.
+    """
+    grid = frame[["open", "closed", "total"]].to_numpy(dtype=object)
+    unknown = [
+        (i, j) for i in range(grid.shape[0]) for j in range(3) if isinstance(grid[i, j], str)
+    ]
+    ranges = [
+        range(1, threshold) if grid[c] == f"<{threshold}" else range(threshold, 30) for c in unknown
+    ]
+    seen: dict[tuple[int, str], set[int]] = {
+        (i, ["open", "closed", "total"][j]): set() for i, j in unknown if grid[i, j].startswith("<")
+    }
+    for values in itertools.product(*ranges):
+        full = grid.copy()
+        for cell, value in zip(unknown, values, strict=True):
+            full[cell] = value
+        rows_add_up = all(full[i, 0] + full[i, 1] == full[i, 2] for i in range(grid.shape[0]))
+        cols_add_up = all(sum(full[:-1, j]) == full[-1, j] for j in range(3))
+        if rows_add_up and cols_add_up:
+            for i, j in unknown:
+                if (i, ["open", "closed", "total"][j]) in seen:
+                    seen[(i, ["open", "closed", "total"][j])].add(int(full[i, j]))
+    return seen
+
+
+def test_a_total_never_gives_away_a_suppressed_count(workspace: Workspace) -> None:
+    """7 open and 2 closed make 9: with the 7 and the 9 shown, the 2 would be plain."""
+    naive = pd.DataFrame({"open": [7, 7], "closed": ["<5", "<5"], "total": [9, 9]})
+    assert _consistent_values(naive)[(0, "closed")] == {2}  # the check can fail
+    store = workspace.store()
+    when = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    _plans_in(store, "LE15 6", open_=7, closed=2, at=when)
+    counts = plan_counts(store, principal=LEE, by="area")
+    assert counts.to_dict("records") == [
+        {"home_area": "LE15 6", "open": HIDDEN, "closed": "<5", "total": 9},
+        {"home_area": "total", "open": HIDDEN, "closed": "<5", "total": 9},
+    ]
+    _plans_in(store, "PE9 1", open_=6, closed=0, at=when)
+    counts = plan_counts(store, principal=LEE, by="home_area")
+    assert counts.to_dict("records") == [
+        {"home_area": "LE15 6", "open": HIDDEN, "closed": "<5", "total": 9},
+        {"home_area": "PE9 1", "open": 6, "closed": 0, "total": 6},
+        {"home_area": "total", "open": HIDDEN, "closed": "<5", "total": 15},
+    ]
+    assert all(len(values) > 1 for values in _consistent_values(counts).values())
+    by_status = plan_counts(store, principal=LEE, by="status")
+    assert by_status.to_dict("records") == [
+        {"status": "open", "plans": HIDDEN},
+        {"status": "closed", "plans": "<5"},
+        {"status": "total", "plans": 15},
+    ]
+    by_month = plan_counts(store, principal=LEE, by="month")
+    assert by_month["month"].tolist() == ["2026-03", "total"]
+    assert by_month.iloc[0].tolist()[1:] == [HIDDEN, "<5", 15]
+
+
+@pytest.mark.parametrize(
+    ("opened", "closed"),
+    [((7, 6, 3), (2, 0, 4)), ((1, 8, 5), (1, 3, 9)), ((9, 0, 2), (0, 3, 1))],
+)
+def test_no_small_count_can_be_worked_out_from_the_rest_of_the_table(
+    workspace: Workspace, opened: tuple[int, ...], closed: tuple[int, ...]
+) -> None:
+    store = workspace.store()
+    when = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    for area, n_open, n_closed in zip(("LE15 6", "LE15 7", "PE9 1"), opened, closed, strict=True):
+        _plans_in(store, area, open_=n_open, closed=n_closed, at=when)
+    counts = plan_counts(store, principal=LEE)
+    possible = _consistent_values(counts)
+    assert possible  # there are small counts to protect
+    assert all(len(values) > 1 for values in possible.values()), possible
+
+
+@pytest.mark.parametrize("by", ["goals", "reference", "constraints", "owner", "closed_on", ""])
+def test_plan_counts_refuse_groupings_by_content(workspace: Workspace, by: str) -> None:
+    _add_plan(workspace.store(), "REF-ZQ1")
+    with pytest.raises(SchemaError, match="only by status, month") as refused:
+        plan_counts(workspace.store(), principal=LEE, by=by)
+    assert MARKER not in str(refused.value)
 
 
 # ---------------------------------------------------------------------- logs and messages

@@ -50,6 +50,7 @@ from assetmap.errors import (
     AuthError,
     ConflictError,
     NotFoundError,
+    StoreError,
     WorkspaceError,
 )
 from assetmap.records import SESSION_ENTITY
@@ -97,6 +98,13 @@ CODE_ENTITY = "session_code"
 _NAMESPACE = uuid.UUID("5b0f6a53-2d8e-4c61-9a55-6d1f0d8e7a10")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,62}[a-z0-9]$")
 _RETRIES = 10
+#: The attempt counter (:meth:`Store.count_attempt`) of password sign-ins, per account id.
+SIGN_IN_SCOPE = "sign-in"
+#: Password checks (argon2id, ``memory_cost_kib`` each) running at once in one process.
+MAX_CONCURRENT_VERIFICATIONS = 2
+#: How long a sign-in waits for a free password check before it is refused.
+VERIFY_WAIT_SECONDS = 30.0
+_VERIFY_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_VERIFICATIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,8 +324,6 @@ def create_user(
         "username": name,
         "role": user_role.value,
         "password_hash": _hasher(cfg).hash(password),
-        "failed_attempts": 0,
-        "locked_until": None,
         "active": True,
         "status": "active",
         "team": sorted({_normalise_username(t) for t in team}),
@@ -406,52 +412,68 @@ def authenticate(
     cfg = config or _DEFAULT_CONFIG
     when = _now(now)
     failed = AuthError(cfg.failure_message)
-    user = _find_user(store, username) if isinstance(username, str) else None
-    if not isinstance(password, str) or len(password) > cfg.max_password_length:
+    if not isinstance(username, str) or not isinstance(password, str):
         raise failed
-    if user is None or not user.get("active"):
-        _verify(cfg, _dummy_hash(cfg), password)
-        logger.info("sign-in refused: no such active account")
+    if len(password) > cfg.max_password_length:
         raise failed
-    locked_until = user.get("locked_until")
-    if locked_until and when < dt.datetime.fromisoformat(locked_until):
-        _verify(cfg, _dummy_hash(cfg), password)
-        logger.info("sign-in refused: account locked")
+    key = _user_id(_normalise_username(username))
+    try:
+        user = _checked_sign_in(store, key, username, password, cfg, when)
+    except (StoreError, AccountError) as exc:  # e.g. "database is locked": same answer for all
+        logger.warning("sign-in refused: the accounts could not be read or written (%s)", exc)
+        raise failed from None
+    if user is None:
         raise failed
-    if not _verify(cfg, str(user["password_hash"]), password):
-        _record_failure(store, user["username"], cfg, when)
-        logger.info("sign-in refused: wrong password")
-        raise failed
-
-    def reset(current: dict[str, Any]) -> dict[str, Any] | None:
-        changes: dict[str, Any] = {}
-        if current.get("failed_attempts") or current.get("locked_until"):
-            changes |= {"failed_attempts": 0, "locked_until": None}
-        if _hasher(cfg).check_needs_rehash(str(current["password_hash"])):
-            changes["password_hash"] = _hasher(cfg).hash(password)
-        return changes
-
-    user = _update_user(store, user["username"], reset, actor=user["username"], reason="signed in")
-    assert user is not None
     return _principal_for(user)
 
 
+def _checked_sign_in(
+    store: Store, key: str, username: str, password: str, cfg: AuthConfig, when: dt.datetime
+) -> dict[str, Any] | None:
+    """Count the attempt, then verify; the signed-in account, or ``None`` for any failure.
+
+    The attempt is counted (atomically, in the database) *before* the password
+    is checked, so however many tries race, at most ``max_failures`` of them
+    reach the account's hash before it locks. Unknown, disabled and locked
+    accounts are verified against a dummy hash, so every refusal takes as
+    long as a wrong password.
+    """
+    lockout = dt.timedelta(minutes=cfg.lockout_minutes)
+    allowed = store.count_attempt(
+        SIGN_IN_SCOPE, key, limit=cfg.max_failures, lock_for=lockout, now=when
+    )
+    user = _find_user(store, username)
+    if not allowed or user is None or not user.get("active"):
+        _verify(cfg, _dummy_hash(cfg), password)
+        logger.info("sign-in refused: locked, or no such active account")
+        return None
+    if not _verify(cfg, str(user["password_hash"]), password):
+        logger.info("sign-in refused: wrong password")
+        return None
+    store.forget_attempts(SIGN_IN_SCOPE, key)
+    if _hasher(cfg).check_needs_rehash(str(user["password_hash"])):
+        new_hash = _hasher(cfg).hash(password)
+        user = _update_user(
+            store,
+            str(user["username"]),
+            lambda _current: {"password_hash": new_hash},
+            actor=str(user["username"]),
+            reason="password re-hashed on sign-in",
+        )
+    return user
+
+
 def _verify(cfg: AuthConfig, password_hash: str, password: str) -> bool:
+    """Check a password, at most :data:`MAX_CONCURRENT_VERIFICATIONS` at a time (memory)."""
+    if not _VERIFY_SLOTS.acquire(timeout=VERIFY_WAIT_SECONDS):
+        logger.warning("sign-in refused: too many password checks at once")
+        return False
     try:
         return bool(_hasher(cfg).verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _record_failure(store: Store, username: str, cfg: AuthConfig, when: dt.datetime) -> None:
-    def fail(current: dict[str, Any]) -> dict[str, Any]:
-        attempts = int(current.get("failed_attempts") or 0) + 1
-        if attempts >= cfg.max_failures:
-            until = when + dt.timedelta(minutes=cfg.lockout_minutes)
-            return {"failed_attempts": 0, "locked_until": until.isoformat()}
-        return {"failed_attempts": attempts}
-
-    _update_user(store, username, fail, actor=username, reason="wrong password")
+    finally:
+        _VERIFY_SLOTS.release()
 
 
 def change_password(
@@ -510,13 +532,14 @@ def reset_password(
     done = _update_user(
         store,
         name,
-        lambda _user: {"password_hash": new_hash, "failed_attempts": 0, "locked_until": None},
+        lambda _user: {"password_hash": new_hash},
         actor=actor.user_id,
         reason="password reset by an admin",
     )
     if done is None:
         msg = "There is no account with that username."
         raise AccountError(msg)
+    store.forget_attempts(SIGN_IN_SCOPE, _user_id(name))
 
 
 def disable_user(store: Store, username: str, *, actor: Principal, reason: str = "") -> None:
@@ -542,16 +565,28 @@ def disable_user(store: Store, username: str, *, actor: Principal, reason: str =
         raise AccountError(msg)
 
 
-def list_users(store: Store, *, actor: Principal) -> pd.DataFrame:
+def list_users(store: Store, *, actor: Principal, now: dt.datetime | None = None) -> pd.DataFrame:
     """Return the accounts (never their hashes), sorted by username.
 
-    Columns: username, role, active, locked_until, failed_attempts, team.
+    Columns: username, role, active, locked_until, failed_attempts, team
+    (``failed_attempts``: wrong tries since the last good sign-in or lock;
+    ``locked_until``: UTC, or missing when not locked).
     """
     require(actor, Operation.MANAGE_USERS)
     columns = ["username", "role", "active", "locked_until", "failed_attempts", "team"]
     frame = store.records(USER_ENTITY)
     if frame.empty:
         return pd.DataFrame(columns=columns)
+    counts = {str(r["key"]): r for r in store.attempts(SIGN_IN_SCOPE).to_dict("records")}
+    when = pd.Timestamp(_now(now))
+    failures, locked = [], []
+    for name in frame["username"]:
+        row = counts.get(_user_id(str(name)), {})
+        until = row.get("locked_until")
+        failures.append(int(row.get("failures", 0)))
+        locked.append(until if isinstance(until, pd.Timestamp) and until > when else None)
+    frame["failed_attempts"] = failures
+    frame["locked_until"] = pd.Series(locked, index=frame.index, dtype=object)
     return frame[columns].sort_values("username", kind="stable").reset_index(drop=True)
 
 

@@ -22,7 +22,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -1450,6 +1452,101 @@ class Store:
             if status is not None:
                 rows = [r for r in rows if r.get("status") == status]
         return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------------ attempt counters
+    def count_attempt(
+        self,
+        scope: str,
+        key: str,
+        *,
+        limit: int,
+        lock_for: dt.timedelta,
+        window: dt.timedelta | None = None,
+        now: dt.datetime | None = None,
+    ) -> bool:
+        """Count one attempt *before* it is checked; whether it may go ahead.
+
+        One atomic step in the database (``BEGIN IMMEDIATE`` on SQLite, a row
+        lock on PostgreSQL), so every app server on the database and every
+        thread shares the count, and a race cannot let more than ``limit``
+        attempts through. The ``limit``-th attempt is let through and locks
+        ``key`` for ``lock_for``; a lock that has run out, or a ``window``
+        that has passed since the first counted attempt, starts the count
+        again. Undo the count of an attempt that succeeded with
+        :meth:`forget_attempts`.
+
+        Parameters
+        ----------
+        scope, key
+            What is counted (e.g. ``"sign-in"`` and an account id).
+        limit
+            Attempts let through before the lock.
+        lock_for
+            How long the lock lasts.
+        window
+            Counts older than this are forgotten (``None``: only a success
+            or the end of a lock resets the count).
+        now
+            The current time (for tests).
+
+        Examples
+        --------
+        >>> store = Store("sqlite://")
+        >>> t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        >>> lock = dt.timedelta(minutes=15)
+        >>> [store.count_attempt("demo", "k", limit=2, lock_for=lock, now=t0) for _ in range(3)]
+        [True, True, False]
+        >>> store.count_attempt("demo", "k", limit=2, lock_for=lock, now=t0 + lock)
+        True
+        """
+        when = _utc(now)
+        a = t.auth_attempts
+        where = and_(a.c.scope == scope, a.c.key == key)
+        dialect = pg_insert if self.backend == "postgresql" else sqlite_insert
+        with self._write() as conn:
+            conn.execute(
+                dialect(a)
+                .values(scope=scope, key=key, failures=0, window_start=when, locked_until=None)
+                .on_conflict_do_nothing()
+            )
+            row = conn.execute(select(a).where(where).with_for_update()).mappings().one()
+            failures, start, locked = row["failures"], row["window_start"], row["locked_until"]
+            if locked is not None and when < locked:
+                return False
+            if locked is not None or (window is not None and when >= start + window):
+                failures, start = 0, when
+            failures += 1
+            until = when + lock_for if failures >= limit else None
+            conn.execute(
+                update(a)
+                .where(where)
+                .values(failures=failures, window_start=start, locked_until=until)
+            )
+        return True
+
+    def forget_attempts(self, scope: str, key: str, *, every: bool = True) -> None:
+        """Undo counted attempts of ``key``: all of them (and its lock), or only one."""
+        a = t.auth_attempts
+        where = and_(a.c.scope == scope, a.c.key == key)
+        with self._write() as conn:
+            if every:
+                conn.execute(delete(a).where(where))
+                return
+            conn.execute(
+                update(a)
+                .where(where, a.c.failures > 0)
+                .values(failures=a.c.failures - 1, locked_until=None)
+            )
+
+    def attempts(self, scope: str) -> pd.DataFrame:
+        """Return the counters of ``scope``: ``key``, ``failures``, ``locked_until`` (UTC)."""
+        a = t.auth_attempts
+        query = select(a.c.key, a.c.failures, a.c.locked_until).where(a.c.scope == scope)
+        with self._read() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings().all()]
+        frame = pd.DataFrame(rows, columns=["key", "failures", "locked_until"])
+        frame["locked_until"] = pd.to_datetime(frame["locked_until"], utc=True)
+        return frame
 
     def erase_record(
         self, entity: str, record_id: str, *, actor: str, reason: str, scrub: bool = True

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
 import os
+import sqlite3
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from assetmap.access import Operation, Principal, Role, allowed
@@ -30,6 +36,7 @@ from assetmap.accounts import (
 )
 from assetmap.errors import AccessDeniedError, AccountError, AuthError
 from assetmap.store import Store
+from assetmap.store import _engine as store_engine
 
 # Cheap argon2 parameters keep the tests fast; the defaults are tested for the hash format.
 FAST = AuthConfig(time_cost=1, memory_cost_kib=8, parallelism=1)
@@ -115,10 +122,101 @@ def test_simultaneous_wrong_passwords_are_all_counted(accounts: Store) -> None:
         list(pool.map(attempt, range(5)))
     with pytest.raises(AuthError):
         authenticate(accounts, "sam", PASSWORD, config=FAST, now=T0)
-    history = accounts.history(
-        "user", accounts.records("user").set_index("username").at["sam", "id"]
-    )
-    assert list(history["reason"]) == ["account created (staff)"] + ["wrong password"] * 5
+    users = list_users(accounts, actor=ADMIN, now=T0).set_index("username")
+    assert users.loc["sam", "failed_attempts"] == 5
+    assert users.loc["sam", "locked_until"] == pd.Timestamp(T0 + dt.timedelta(minutes=15))
+
+
+def _spy_on_password_checks(monkeypatch: pytest.MonkeyPatch, *, pause: float = 0.0) -> dict:
+    """Record every argon2 verification: which hash, and how many ran at once."""
+    seen: dict = {"hashes": [], "running": 0, "most": 0}
+    lock = threading.Lock()
+    verify = PasswordHasher.verify
+
+    def spying(self: PasswordHasher, hash: str, password: str) -> bool:
+        with lock:
+            seen["hashes"].append(hash)
+            seen["running"] += 1
+            seen["most"] = max(seen["most"], seen["running"])
+        try:
+            time.sleep(pause)
+            return verify(self, hash, password)
+        finally:
+            with lock:
+                seen["running"] -= 1
+
+    monkeypatch.setattr(PasswordHasher, "verify", spying)
+    return seen
+
+
+def _race(accounts: Store, config: AuthConfig, n: int) -> None:
+    start = threading.Barrier(n)
+
+    def attempt(i: int) -> None:
+        start.wait()
+        with pytest.raises(AuthError, match="username or password is wrong"):
+            authenticate(accounts, "sam", f"guess number {i}", config=config, now=T0)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        list(pool.map(attempt, range(n)))
+
+
+def test_racing_wrong_passwords_reach_the_hash_no_more_often_than_the_lock_out_allows(
+    accounts: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = dataclasses.replace(FAST, max_failures=3)
+    real_hash = accounts.records("user").set_index("username").at["sam", "password_hash"]
+    seen = _spy_on_password_checks(monkeypatch)
+    _race(accounts, config, n=12)
+    assert seen["hashes"].count(real_hash) <= 3  # every other try met the lock
+    assert len(seen["hashes"]) == 12  # ... and still took as long (a dummy hash)
+    with pytest.raises(AuthError):
+        authenticate(accounts, "sam", PASSWORD, config=config, now=T0)
+    assert seen["hashes"].count(real_hash) <= 3
+
+
+def test_at_most_two_password_checks_run_at_once(
+    accounts: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _spy_on_password_checks(monkeypatch, pause=0.05)
+    _race(accounts, dataclasses.replace(FAST, max_failures=100), n=8)
+    assert len(seen["hashes"]) == 8
+    assert seen["most"] == 2  # accounts.MAX_CONCURRENT_VERIFICATIONS
+
+
+def test_an_unknown_user_is_checked_against_a_hash_too(
+    accounts: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _spy_on_password_checks(monkeypatch)
+    for username in ("nobody", "sam"):
+        with pytest.raises(AuthError):
+            authenticate(accounts, username, "wrong password here", config=FAST, now=T0)
+    assert len(seen["hashes"]) == 2  # the same work, so the same time, either way
+
+
+def test_a_locked_database_does_not_tell_which_usernames_exist(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's whole-database write lock")
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 200)
+    store = Store(database_url)
+    create_user(store, "sam", PASSWORD, "staff", actor=ADMIN, config=FAST)
+    writer = sqlite3.connect(store.engine.url.database or "", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # e.g. a long import holding the write lock
+    try:
+        messages = set()
+        for username in ("sam", "nobody"):
+            with pytest.raises(AuthError) as refused:
+                authenticate(store, username, "wrong password here", config=FAST, now=T0)
+            messages.add(str(refused.value))
+        assert messages == {FAST.failure_message}
+        with pytest.raises(AuthError):  # nor signs anyone in unchecked
+            authenticate(store, "sam", PASSWORD, config=FAST, now=T0)
+    finally:
+        writer.rollback()
+        writer.close()
+        store.close()
 
 
 def test_a_disabled_account_cannot_sign_in(accounts: Store) -> None:

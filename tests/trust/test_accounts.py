@@ -22,7 +22,6 @@ from assetmap.access import Operation, Principal, Role, allowed
 from assetmap.accounts import (
     CODE_ALPHABET,
     AuthConfig,
-    RateLimiter,
     authenticate,
     change_password,
     create_user,
@@ -34,7 +33,14 @@ from assetmap.accounts import (
     reset_password,
     revoke_session_codes,
 )
-from assetmap.errors import AccessDeniedError, AccountError, AuthError
+from assetmap.errors import (
+    AccessDeniedError,
+    AccountError,
+    AuthError,
+    ConflictError,
+    NotFoundError,
+)
+from assetmap.sessions import close_session, start_session
 from assetmap.store import Store
 from assetmap.store import _engine as store_engine
 
@@ -308,26 +314,33 @@ def test_list_users_never_shows_hashes(accounts: Store) -> None:
 
 
 # ------------------------------------------------------------------ session codes
-def test_a_participant_joins_their_session_with_a_code(store: Store) -> None:
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
+@pytest.fixture
+def session_a(store: Store) -> str:
+    """An open mapping session."""
+    return start_session(
+        store, principal=FACILITATOR, date="2025-03-01", area="Oakham", group_label="Tuesday group"
+    )
+
+
+def test_a_participant_joins_their_session_with_a_code(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
     assert len(code) == 6
     assert set(code) <= set(CODE_ALPHABET)
     assert not set("0O1IL5S2Z8B") & set(CODE_ALPHABET)
-    limiter = RateLimiter(max_failures=10, window_seconds=60)
     typed = f" {code[:3].lower()}-{code[3:]} "
-    guest = join_session(store, typed, now=T0 + dt.timedelta(hours=1), limiter=limiter)
+    guest = join_session(store, typed, now=T0 + dt.timedelta(hours=1))
     assert guest.role is Role.PARTICIPANT
-    assert guest.session_id == "session-A"
+    assert guest.session_id == session_a
     assert guest.label.startswith("Participant ")
-    assert allowed(guest, Operation.PROPOSE_ASSET, session_id="session-A")
+    assert allowed(guest, Operation.PROPOSE_ASSET, session_id=session_a)
     assert not allowed(guest, Operation.PROPOSE_ASSET, session_id="session-B")
-    other = join_session(store, code, now=T0, limiter=limiter)
+    other = join_session(store, code, now=T0)
     assert other.user_id != guest.user_id  # each join is a separate, anonymous participant
 
 
-def test_a_session_code_reaches_no_plan(store: Store) -> None:
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
-    guest = join_session(store, code, now=T0, limiter=RateLimiter(max_failures=5, window_seconds=1))
+def test_a_session_code_reaches_no_plan(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    guest = join_session(store, code, now=T0)
     plan_ops = [
         Operation.CREATE_PLAN,
         Operation.VIEW_PLAN,
@@ -339,48 +352,85 @@ def test_a_session_code_reaches_no_plan(store: Store) -> None:
     ]
     for op in plan_ops:
         for owner in (guest.user_id, "sam", None):
-            assert not allowed(guest, op, owner_id=owner, session_id="session-A")
+            assert not allowed(guest, op, owner_id=owner, session_id=session_a)
 
 
-def test_the_code_itself_is_never_stored(store: Store) -> None:
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
+def test_the_code_itself_is_never_stored(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
     assert code not in _raw_dump(store)
 
 
-def test_expired_revoked_and_unknown_codes_are_refused(store: Store) -> None:
-    limiter = RateLimiter(max_failures=100, window_seconds=60)
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, ttl_hours=8, now=T0)
+def test_expired_revoked_and_unknown_codes_are_refused(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, ttl_hours=8, now=T0)
     refused = "That session code does not work"
     with pytest.raises(AuthError, match=refused):
-        join_session(store, code, now=T0 + dt.timedelta(hours=8), limiter=limiter)
+        join_session(store, code, now=T0 + dt.timedelta(hours=8))
     with pytest.raises(AuthError, match=refused):
-        join_session(store, "ACDEFG" if code != "ACDEFG" else "GFEDCA", now=T0, limiter=limiter)
+        join_session(store, "ACDEFG" if code != "ACDEFG" else "GFEDCA", now=T0)
     with pytest.raises(AuthError, match=refused):
-        join_session(store, "<script>", now=T0, limiter=limiter)
-    assert revoke_session_codes(store, "session-A", actor=FACILITATOR) == 1
+        join_session(store, "<script>", now=T0)
+    assert revoke_session_codes(store, session_a, actor=FACILITATOR) == 1
     with pytest.raises(AuthError, match=refused):
-        join_session(store, code, now=T0, limiter=limiter)
+        join_session(store, code, now=T0)
 
 
-def test_wrong_codes_are_rate_limited_per_client(store: Store) -> None:
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
-    limiter = RateLimiter(max_failures=3, window_seconds=60)
-    for _ in range(3):
+def test_wrong_codes_are_limited_per_server_not_per_browser(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    config = AuthConfig(join_max_failures=3, join_window_seconds=60)
+    for tab in (
+        "tablet-1",
+        "tablet-1 new tab",
+        "phone-2",
+    ):  # a new tab or device starts nothing afresh
         with pytest.raises(AuthError, match="does not work"):
-            join_session(store, "XXXXXX", client="tablet-1", now=T0, limiter=limiter)
-    with pytest.raises(AuthError, match="Too many wrong codes"):
-        join_session(store, code, client="tablet-1", now=T0, limiter=limiter)
-    assert join_session(store, code, client="tablet-2", now=T0, limiter=limiter).session_id
-    later = T0 + dt.timedelta(seconds=60)
-    assert join_session(store, code, client="tablet-1", now=later, limiter=limiter).session_id
+            join_session(store, "XXXXXX", client=tab, config=config, now=T0)
+    for tab in ("tablet-1", "another new tab"):
+        with pytest.raises(AuthError, match="Too many wrong codes"):
+            join_session(store, code, client=tab, config=config, now=T0)
+    # another app server on the same database shares the count
+    other = Store(store.url)
+    try:
+        with pytest.raises(AuthError, match="Too many wrong codes"):
+            join_session(other, code, config=config, now=T0 + dt.timedelta(seconds=30))
+    finally:
+        other.close()
+    later = T0 + dt.timedelta(seconds=61)
+    assert join_session(store, code, client="tablet-1", config=config, now=later).session_id
 
 
-def test_only_facilitators_issue_codes(store: Store) -> None:
+def test_right_codes_do_not_use_up_the_servers_wrong_tries(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    config = AuthConfig(join_max_failures=3, join_window_seconds=60)
+    for _ in range(10):  # a whole room joining
+        assert join_session(store, code, config=config, now=T0).session_id == session_a
+
+
+def test_a_new_join_code_replaces_the_old_one(store: Store, session_a: str) -> None:
+    first = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    second = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    assert join_session(store, second, now=T0).session_id == session_a
+    with pytest.raises(AuthError, match="does not work"):
+        join_session(store, first, now=T0)
+
+
+def test_codes_are_issued_only_for_open_sessions(store: Store, session_a: str) -> None:
+    with pytest.raises(NotFoundError, match="No mapping session"):
+        issue_session_code(store, "no-such-session", actor=FACILITATOR, now=T0)
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    close_session(store, session_a, principal=FACILITATOR)
+    with pytest.raises(ConflictError, match="has been closed"):
+        issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    with pytest.raises(AuthError, match="does not work"):
+        join_session(store, code, now=T0)
+    assert store.records("session_code", status="active").empty
+
+
+def test_only_facilitators_issue_codes(store: Store, session_a: str) -> None:
     with pytest.raises(AccessDeniedError, match=r"start_session"):
-        issue_session_code(store, "session-A", actor=Principal("sam", Role.STAFF))
-    guest = Principal("p-1", Role.PARTICIPANT, session_id="session-A")
+        issue_session_code(store, session_a, actor=Principal("sam", Role.STAFF))
+    guest = Principal("p-1", Role.PARTICIPANT, session_id=session_a)
     with pytest.raises(AccessDeniedError):
-        issue_session_code(store, "session-A", actor=guest)
+        issue_session_code(store, session_a, actor=guest)
 
 
 # ------------------------------------------------------------------ single sign-on

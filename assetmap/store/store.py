@@ -58,6 +58,8 @@ _BOOKKEEPING = ("id", "version", "valid_from", "updated_at", "updated_by", "merg
 SCRUB_TRIES = 5
 #: ...and how long it waits for readers each time (milliseconds).
 SCRUB_WAIT_MS = 1000
+#: How long an attempt counter that is not locked is kept (see :meth:`Store.count_attempt`).
+ATTEMPTS_KEPT = dt.timedelta(days=1)
 # Other client connections to this database holding a snapshot (they may still see old rows).
 _SNAPSHOT_HOLDERS = """
 SELECT (SELECT count(*) FROM pg_stat_activity
@@ -1473,7 +1475,9 @@ class Store:
         ``key`` for ``lock_for``; a lock that has run out, or a ``window``
         that has passed since the first counted attempt, starts the count
         again. Undo the count of an attempt that succeeded with
-        :meth:`forget_attempts`.
+        :meth:`forget_attempts`. Counts started more than
+        :data:`ATTEMPTS_KEPT` ago and not locked are dropped when a new key
+        is counted, so made-up keys cannot grow the table without bound.
 
         Parameters
         ----------
@@ -1504,11 +1508,19 @@ class Store:
         where = and_(a.c.scope == scope, a.c.key == key)
         dialect = pg_insert if self.backend == "postgresql" else sqlite_insert
         with self._write() as conn:
-            conn.execute(
+            added = conn.execute(
                 dialect(a)
                 .values(scope=scope, key=key, failures=0, window_start=when, locked_until=None)
                 .on_conflict_do_nothing()
-            )
+            ).rowcount
+            if added:  # a new key (e.g. a made-up username): drop the stale ones, so it stays small
+                conn.execute(
+                    delete(a).where(
+                        a.c.scope == scope,
+                        a.c.window_start < when - ATTEMPTS_KEPT,
+                        (a.c.locked_until.is_(None)) | (a.c.locked_until < when),
+                    )
+                )
             row = conn.execute(select(a).where(where).with_for_update()).mappings().one()
             failures, start, locked = row["failures"], row["window_start"], row["locked_until"]
             if locked is not None and when < locked:

@@ -225,6 +225,24 @@ def test_a_locked_database_does_not_tell_which_usernames_exist(
         store.close()
 
 
+def test_counters_of_made_up_usernames_do_not_pile_up(accounts: Store) -> None:
+    for i in range(20):
+        with pytest.raises(AuthError):
+            authenticate(accounts, f"made-up-{i}", "wrong password here", config=FAST, now=T0)
+    three_days = dataclasses.replace(FAST, lockout_minutes=3 * 24 * 60)
+    for _ in range(5):  # sam is locked for three days
+        with pytest.raises(AuthError):
+            authenticate(accounts, "sam", "wrong password here", config=three_days, now=T0)
+    assert len(accounts.attempts("sign-in")) == 21
+    later = T0 + dt.timedelta(days=1, minutes=1)
+    with pytest.raises(AuthError):
+        authenticate(accounts, "made-up-new", "wrong password here", config=FAST, now=later)
+    # a day on, only the new one and sam's running lock are left
+    assert len(accounts.attempts("sign-in")) == 2
+    with pytest.raises(AuthError):
+        authenticate(accounts, "sam", PASSWORD, config=three_days, now=later)
+
+
 def test_a_disabled_account_cannot_sign_in(accounts: Store) -> None:
     disable_user(accounts, "sam", actor=ADMIN)
     with pytest.raises(AuthError, match="username or password is wrong"):

@@ -60,6 +60,8 @@ SCRUB_TRIES = 5
 SCRUB_WAIT_MS = 1000
 #: How long an attempt counter that is not locked is kept (see :meth:`Store.count_attempt`).
 ATTEMPTS_KEPT = dt.timedelta(days=1)
+#: How long counting an attempt waits for a lock held by someone else (milliseconds).
+ATTEMPT_WAIT_MS = BUSY_TIMEOUT_MS
 # Other client connections to this database holding a snapshot (they may still see old rows).
 _SNAPSHOT_HOLDERS = """
 SELECT (SELECT count(*) FROM pg_stat_activity
@@ -1508,6 +1510,8 @@ class Store:
         where = and_(a.c.scope == scope, a.c.key == key)
         dialect = pg_insert if self.backend == "postgresql" else sqlite_insert
         with self._write() as conn:
+            if self.backend == "postgresql":  # wait like SQLite's busy timeout, not for ever
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(ATTEMPT_WAIT_MS)}")
             added = conn.execute(
                 dialect(a)
                 .values(scope=scope, key=key, failures=0, window_start=when, locked_until=None)

@@ -586,8 +586,10 @@ def list_users(store: Store, *, actor: Principal, now: dt.datetime | None = None
     for name in frame["username"]:
         row = counts.get(_user_id(str(name)), {})
         until = row.get("locked_until")
-        failures.append(int(row.get("failures", 0)))
-        locked.append(until if isinstance(until, pd.Timestamp) and until > when else None)
+        running = isinstance(until, pd.Timestamp) and until > when
+        over = isinstance(until, pd.Timestamp) and not running  # the next try starts afresh
+        failures.append(0 if over else int(row.get("failures", 0)))
+        locked.append(until if running else None)
     frame["failed_attempts"] = failures
     frame["locked_until"] = pd.Series(locked, index=frame.index, dtype=object)
     return frame[columns].sort_values("username", kind="stable").reset_index(drop=True)

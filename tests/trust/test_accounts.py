@@ -133,6 +133,11 @@ def test_simultaneous_wrong_passwords_are_all_counted(accounts: Store) -> None:
     users = list_users(accounts, actor=ADMIN, now=T0).set_index("username")
     assert users.loc["sam", "failed_attempts"] == 5
     assert users.loc["sam", "locked_until"] == pd.Timestamp(T0 + dt.timedelta(minutes=15))
+    later = list_users(accounts, actor=ADMIN, now=T0 + dt.timedelta(minutes=16))
+    assert later.set_index("username").loc["sam", ["failed_attempts", "locked_until"]].tolist() == [
+        0,
+        None,
+    ]
 
 
 def _spy_on_password_checks(monkeypatch: pytest.MonkeyPatch, *, pause: float = 0.0) -> dict:

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -22,7 +23,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -62,13 +63,18 @@ SCRUB_WAIT_MS = 1000
 ATTEMPTS_KEPT = dt.timedelta(days=1)
 #: How long counting an attempt waits for a lock held by someone else (milliseconds).
 ATTEMPT_WAIT_MS = BUSY_TIMEOUT_MS
-# Other client connections to this database holding a snapshot (they may still see old rows).
-_SNAPSHOT_HOLDERS = """
+# Other client connections to this database in a transaction begun before `since` that holds a
+# snapshot (it may still see the rows as they were before an erasure), and older prepared ones.
+_SNAPSHOT_HOLDERS = text("""
 SELECT (SELECT count(*) FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid()
-          AND backend_type = 'client backend' AND backend_xmin IS NOT NULL)
-     + (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database())
-"""
+          AND backend_type = 'client backend' AND backend_xmin IS NOT NULL
+          AND xact_start < :since)
+     + (SELECT count(*) FROM pg_prepared_xacts
+        WHERE database = current_database() AND prepared < :since)
+""")
+# VACUUM FULL VERBOSE's report of row versions it had to copy although they are dead.
+_KEPT_ROWS = re.compile(r"(\d+) dead row versions cannot be removed yet")
 _IMPORT_BATCH = 1000  # rows turned into dicts and inserted at a time by import_assets
 
 
@@ -1679,9 +1685,14 @@ class Store:
         StoreError
             If a reader kept the old content after every try, saying what to do.
         """
+        since: dt.datetime | None = None
         for _ in range(SCRUB_TRIES):
             try:
-                done = self._checkpoint() if self.backend == "sqlite" else self._vacuum_full()
+                if self.backend == "sqlite":
+                    done = self._checkpoint()
+                else:
+                    since = since or self._database_now()
+                    done = self._vacuum_full(since)
             except (OperationalError, sqlite3.Error) as exc:
                 detail = _describe(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
                 msg = f"The erasure is saved, but the database files were not compacted: {detail}"
@@ -1723,21 +1734,43 @@ class Store:
             )
         return bool(done)
 
-    def _vacuum_full(self) -> bool:
-        """Rewrite ``records`` and ``history``; whether no older snapshot could keep old rows."""
+    def _database_now(self) -> dt.datetime:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT clock_timestamp()")).scalar_one()  # type: ignore[no-any-return]
+
+    def _vacuum_full(self, since: dt.datetime) -> bool:
+        """Rewrite ``records`` and ``history``; whether no old row version had to be kept.
+
+        ``VACUUM FULL`` copies row versions that some snapshot may still see
+        ("N dead row versions cannot be removed yet" in its ``VERBOSE``
+        report); any such row means the erased content may still be on disk.
+        A reader that began before ``since`` is waited for first.
+        """
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            if conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar_one():
+            if conn.execute(_SNAPSHOT_HOLDERS.bindparams(since=since)).scalar_one():
                 conn.exec_driver_sql(f"SELECT pg_sleep({SCRUB_WAIT_MS / 1000})")
                 return False
+            notes: list[str] = []
+
+            def keep(diagnostic: Any) -> None:
+                notes.append(str(diagnostic.message_detail or ""))
+
+            driver = conn.connection.driver_connection
+            driver.add_notice_handler(keep)  # type: ignore[union-attr]
             conn.exec_driver_sql(f"SET lock_timeout = {SCRUB_WAIT_MS}")
             try:
-                conn.exec_driver_sql("VACUUM FULL records, history")
+                conn.exec_driver_sql("VACUUM (FULL, VERBOSE) records, history")
             except OperationalError as exc:
                 if "lock timeout" not in str(exc):
                     raise
                 return False
-            # VACUUM FULL copies row versions still visible to a snapshot taken meanwhile
-            return not conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar_one()
+            finally:
+                conn.exec_driver_sql("RESET lock_timeout")  # the connection goes back to the pool
+                driver.remove_notice_handler(keep)  # type: ignore[union-attr]
+        kept = sum(int(n) for n in _KEPT_ROWS.findall("\n".join(notes)))
+        if kept:
+            logger.warning("VACUUM FULL kept %d old row versions a reader may still see", kept)
+        return kept == 0
 
 
 def _source_values(row: Mapping[str, Any]) -> dict[str, Any]:

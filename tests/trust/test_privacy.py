@@ -9,7 +9,9 @@ import json
 import logging
 import sqlite3
 import subprocess
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +252,60 @@ def test_erasure_leaves_no_trace_in_the_database_files_or_a_later_backup(
     assert MARKER.encode() not in held
     assert b"REF-ZQ1" not in held
     assert b"KEEPME" in held
+
+
+def _reading_assets(store: Store) -> Any:
+    """Another app server listing assets inside a transaction (its snapshot held)."""
+    reader = store.engine.connect()
+    reader.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    reader.exec_driver_sql("SELECT count(*) FROM assets").scalar_one()
+    return reader
+
+
+def test_only_readers_older_than_the_erasure_hold_it_up_on_postgresql(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = workspace.store()
+    if store.backend != "postgresql":
+        pytest.skip("SQLite's TRUNCATE checkpoint waits for every reader of the WAL")
+    monkeypatch.setattr(store_module, "SCRUB_TRIES", 3, raising=False)
+    monkeypatch.setattr(store_module, "SCRUB_WAIT_MS", 1000, raising=False)
+    plan_id = _edited_plan(store, edits=3)
+    old = _reading_assets(store)
+    store.erase_record(PLAN_ENTITY, plan_id, actor="ada", reason="erasure request", scrub=False)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        finishing = pool.submit(store.finish_erasure)
+        time.sleep(0.3)  # its first try meets the old reader and waits a second
+        old.close()
+        new = _reading_assets(store)  # began after: it cannot see the erased rows
+        try:
+            finishing.result(timeout=30)
+        finally:
+            new.close()
+    assert MARKER.encode() not in _raw_bytes(workspace)
+
+
+def test_a_reader_postgresql_does_not_list_still_stops_a_false_success(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """E.g. another role's session: pg_stat_activity hides its snapshot from us."""
+    store = workspace.store()
+    if store.backend != "postgresql":
+        pytest.skip("PostgreSQL's VACUUM FULL report")
+    monkeypatch.setattr(store_module, "SCRUB_TRIES", 2, raising=False)
+    monkeypatch.setattr(store_module, "SCRUB_WAIT_MS", 200, raising=False)
+    monkeypatch.setattr(
+        store_module, "_SNAPSHOT_HOLDERS", text("SELECT 0 WHERE :since IS NOT NULL")
+    )
+    _edited_plan(store, edits=3)
+    reader = _reading_assets(store)
+    try:
+        with pytest.raises(StoreError, match="another program is still reading"):
+            erase_plan(store, "REF-ED1", principal=ADA, reason="erasure request")
+    finally:
+        reader.close()
+    store.finish_erasure()
+    assert MARKER.encode() not in _raw_bytes(workspace)
 
 
 @pytest.fixture

@@ -254,11 +254,11 @@ def test_erasure_leaves_no_trace_in_the_database_files_or_a_later_backup(
     assert b"KEEPME" in held
 
 
-def _reading_assets(store: Store) -> Any:
-    """Another app server listing assets inside a transaction (its snapshot held)."""
+def _reading(store: Store, table: str = "assets") -> Any:
+    """Another app server reading ``table`` inside a transaction (its snapshot held)."""
     reader = store.engine.connect()
     reader.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-    reader.exec_driver_sql("SELECT count(*) FROM assets").scalar_one()
+    reader.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
     return reader
 
 
@@ -271,13 +271,13 @@ def test_only_readers_older_than_the_erasure_hold_it_up_on_postgresql(
     monkeypatch.setattr(store_module, "SCRUB_TRIES", 3, raising=False)
     monkeypatch.setattr(store_module, "SCRUB_WAIT_MS", 1000, raising=False)
     plan_id = _edited_plan(store, edits=3)
-    old = _reading_assets(store)
+    old = _reading(store)
     store.erase_record(PLAN_ENTITY, plan_id, actor="ada", reason="erasure request", scrub=False)
     with ThreadPoolExecutor(max_workers=1) as pool:
         finishing = pool.submit(store.finish_erasure)
         time.sleep(0.3)  # its first try meets the old reader and waits a second
         old.close()
-        new = _reading_assets(store)  # began after: it cannot see the erased rows
+        new = _reading(store)  # began after: it cannot see the erased rows
         try:
             finishing.result(timeout=30)
         finally:
@@ -298,7 +298,7 @@ def test_a_reader_postgresql_does_not_list_still_stops_a_false_success(
         store_module, "_SNAPSHOT_HOLDERS", text("SELECT 0 WHERE :since IS NOT NULL")
     )
     _edited_plan(store, edits=3)
-    reader = _reading_assets(store)
+    reader = _reading(store)
     try:
         with pytest.raises(StoreError, match="another program is still reading"):
             erase_plan(store, "REF-ED1", principal=ADA, reason="erasure request")
@@ -393,10 +393,7 @@ def _hold_a_read_snapshot(store: Store) -> Any:
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM records").fetchone()
         return reader
-    reader = store.engine.connect()
-    reader.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-    reader.exec_driver_sql("SELECT count(*) FROM records").scalar_one()
-    return reader
+    return _reading(store, "records")
 
 
 def test_erasure_does_not_report_success_while_a_reader_holds_old_pages(

@@ -31,7 +31,6 @@ import re
 import secrets
 import threading
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -50,9 +49,10 @@ from assetmap.errors import (
     AuthError,
     ConflictError,
     NotFoundError,
+    StoreError,
     WorkspaceError,
 )
-from assetmap.records import SESSION_ENTITY
+from assetmap.records import SESSION_ENTITY, open_session_record
 from assetmap.store import Store
 
 if TYPE_CHECKING:
@@ -65,7 +65,6 @@ __all__ = [
     "OIDC_SETTING",
     "AuthConfig",
     "OidcSettings",
-    "RateLimiter",
     "authenticate",
     "change_password",
     "check_password",
@@ -97,6 +96,16 @@ CODE_ENTITY = "session_code"
 _NAMESPACE = uuid.UUID("5b0f6a53-2d8e-4c61-9a55-6d1f0d8e7a10")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,62}[a-z0-9]$")
 _RETRIES = 10
+#: The attempt counter (:meth:`Store.count_attempt`) of password sign-ins, per account id.
+SIGN_IN_SCOPE = "sign-in"
+#: The attempt counter of session codes: one for the whole server (``JOIN_KEY``).
+JOIN_SCOPE = "join"
+JOIN_KEY = "server"
+#: Password checks (argon2id, ``memory_cost_kib`` each) running at once in one process.
+MAX_CONCURRENT_VERIFICATIONS = 2
+#: How long a sign-in waits for a free password check before it is refused.
+VERIFY_WAIT_SECONDS = 30.0
+_VERIFY_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_VERIFICATIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +128,9 @@ class AuthConfig:
     code_length
         Characters in a session code.
     join_max_failures, join_window_seconds
-        Wrong session codes one client may try within the window.
+        Wrong session codes the whole server may be sent within the window
+        (all browsers and app servers on the database together), after which
+        joining waits until the window ends.
     """
 
     max_failures: int = 5
@@ -130,7 +141,7 @@ class AuthConfig:
     memory_cost_kib: int = 65536
     parallelism: int = 4
     code_length: int = 6
-    join_max_failures: int = 10
+    join_max_failures: int = 30
     join_window_seconds: float = 60.0
 
     def __post_init__(self) -> None:
@@ -316,8 +327,6 @@ def create_user(
         "username": name,
         "role": user_role.value,
         "password_hash": _hasher(cfg).hash(password),
-        "failed_attempts": 0,
-        "locked_until": None,
         "active": True,
         "status": "active",
         "team": sorted({_normalise_username(t) for t in team}),
@@ -406,52 +415,68 @@ def authenticate(
     cfg = config or _DEFAULT_CONFIG
     when = _now(now)
     failed = AuthError(cfg.failure_message)
-    user = _find_user(store, username) if isinstance(username, str) else None
-    if not isinstance(password, str) or len(password) > cfg.max_password_length:
+    if not isinstance(username, str) or not isinstance(password, str):
         raise failed
-    if user is None or not user.get("active"):
-        _verify(cfg, _dummy_hash(cfg), password)
-        logger.info("sign-in refused: no such active account")
+    if len(password) > cfg.max_password_length:
         raise failed
-    locked_until = user.get("locked_until")
-    if locked_until and when < dt.datetime.fromisoformat(locked_until):
-        _verify(cfg, _dummy_hash(cfg), password)
-        logger.info("sign-in refused: account locked")
+    key = _user_id(_normalise_username(username))
+    try:
+        user = _checked_sign_in(store, key, username, password, cfg, when)
+    except (StoreError, AccountError) as exc:  # e.g. "database is locked": same answer for all
+        logger.warning("sign-in refused: the accounts could not be read or written (%s)", exc)
+        raise failed from None
+    if user is None:
         raise failed
-    if not _verify(cfg, str(user["password_hash"]), password):
-        _record_failure(store, user["username"], cfg, when)
-        logger.info("sign-in refused: wrong password")
-        raise failed
-
-    def reset(current: dict[str, Any]) -> dict[str, Any] | None:
-        changes: dict[str, Any] = {}
-        if current.get("failed_attempts") or current.get("locked_until"):
-            changes |= {"failed_attempts": 0, "locked_until": None}
-        if _hasher(cfg).check_needs_rehash(str(current["password_hash"])):
-            changes["password_hash"] = _hasher(cfg).hash(password)
-        return changes
-
-    user = _update_user(store, user["username"], reset, actor=user["username"], reason="signed in")
-    assert user is not None
     return _principal_for(user)
 
 
+def _checked_sign_in(
+    store: Store, key: str, username: str, password: str, cfg: AuthConfig, when: dt.datetime
+) -> dict[str, Any] | None:
+    """Count the attempt, then verify; the signed-in account, or ``None`` for any failure.
+
+    The attempt is counted (atomically, in the database) *before* the password
+    is checked, so however many tries race, at most ``max_failures`` of them
+    reach the account's hash before it locks. Unknown, disabled and locked
+    accounts are verified against a dummy hash, so every refusal takes as
+    long as a wrong password.
+    """
+    lockout = dt.timedelta(minutes=cfg.lockout_minutes)
+    allowed = store.count_attempt(
+        SIGN_IN_SCOPE, key, limit=cfg.max_failures, lock_for=lockout, now=when
+    )
+    user = _find_user(store, username)
+    if not allowed or user is None or not user.get("active"):
+        _verify(cfg, _dummy_hash(cfg), password)
+        logger.info("sign-in refused: locked, or no such active account")
+        return None
+    if not _verify(cfg, str(user["password_hash"]), password):
+        logger.info("sign-in refused: wrong password")
+        return None
+    store.forget_attempts(SIGN_IN_SCOPE, key)
+    if _hasher(cfg).check_needs_rehash(str(user["password_hash"])):
+        new_hash = _hasher(cfg).hash(password)
+        user = _update_user(
+            store,
+            str(user["username"]),
+            lambda _current: {"password_hash": new_hash},
+            actor=str(user["username"]),
+            reason="password re-hashed on sign-in",
+        )
+    return user
+
+
 def _verify(cfg: AuthConfig, password_hash: str, password: str) -> bool:
+    """Check a password, at most :data:`MAX_CONCURRENT_VERIFICATIONS` at a time (memory)."""
+    if not _VERIFY_SLOTS.acquire(timeout=VERIFY_WAIT_SECONDS):
+        logger.warning("sign-in refused: too many password checks at once")
+        return False
     try:
         return bool(_hasher(cfg).verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _record_failure(store: Store, username: str, cfg: AuthConfig, when: dt.datetime) -> None:
-    def fail(current: dict[str, Any]) -> dict[str, Any]:
-        attempts = int(current.get("failed_attempts") or 0) + 1
-        if attempts >= cfg.max_failures:
-            until = when + dt.timedelta(minutes=cfg.lockout_minutes)
-            return {"failed_attempts": 0, "locked_until": until.isoformat()}
-        return {"failed_attempts": attempts}
-
-    _update_user(store, username, fail, actor=username, reason="wrong password")
+    finally:
+        _VERIFY_SLOTS.release()
 
 
 def change_password(
@@ -510,13 +535,14 @@ def reset_password(
     done = _update_user(
         store,
         name,
-        lambda _user: {"password_hash": new_hash, "failed_attempts": 0, "locked_until": None},
+        lambda _user: {"password_hash": new_hash},
         actor=actor.user_id,
         reason="password reset by an admin",
     )
     if done is None:
         msg = "There is no account with that username."
         raise AccountError(msg)
+    store.forget_attempts(SIGN_IN_SCOPE, _user_id(name))
 
 
 def disable_user(store: Store, username: str, *, actor: Principal, reason: str = "") -> None:
@@ -542,81 +568,34 @@ def disable_user(store: Store, username: str, *, actor: Principal, reason: str =
         raise AccountError(msg)
 
 
-def list_users(store: Store, *, actor: Principal) -> pd.DataFrame:
+def list_users(store: Store, *, actor: Principal, now: dt.datetime | None = None) -> pd.DataFrame:
     """Return the accounts (never their hashes), sorted by username.
 
-    Columns: username, role, active, locked_until, failed_attempts, team.
+    Columns: username, role, active, locked_until, failed_attempts, team
+    (``failed_attempts``: wrong tries since the last good sign-in or lock;
+    ``locked_until``: UTC, or missing when not locked).
     """
     require(actor, Operation.MANAGE_USERS)
     columns = ["username", "role", "active", "locked_until", "failed_attempts", "team"]
     frame = store.records(USER_ENTITY)
     if frame.empty:
         return pd.DataFrame(columns=columns)
+    counts = {str(r["key"]): r for r in store.attempts(SIGN_IN_SCOPE).to_dict("records")}
+    when = pd.Timestamp(_now(now))
+    failures, locked = [], []
+    for name in frame["username"]:
+        row = counts.get(_user_id(str(name)), {})
+        until = row.get("locked_until")
+        running = isinstance(until, pd.Timestamp) and until > when
+        over = isinstance(until, pd.Timestamp) and not running  # the next try starts afresh
+        failures.append(0 if over else int(row.get("failures", 0)))
+        locked.append(until if running else None)
+    frame["failed_attempts"] = failures
+    frame["locked_until"] = pd.Series(locked, index=frame.index, dtype=object)
     return frame[columns].sort_values("username", kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------- session codes
-class RateLimiter:
-    """Counts failures per client in a sliding window (thread-safe, in memory).
-
-    Parameters
-    ----------
-    max_failures
-        Failures allowed per client within the window.
-    window_seconds
-        The window's length.
-
-    Examples
-    --------
-    >>> limiter = RateLimiter(max_failures=2, window_seconds=60)
-    >>> t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    >>> limiter.fail("kiosk", t0); limiter.fail("kiosk", t0)
-    >>> limiter.blocked("kiosk", t0 + dt.timedelta(seconds=59))
-    True
-    >>> limiter.blocked("kiosk", t0 + dt.timedelta(seconds=61))
-    False
-    """
-
-    def __init__(self, *, max_failures: int, window_seconds: float) -> None:
-        self.max_failures = max_failures
-        self.window = dt.timedelta(seconds=window_seconds)
-        self._lock = threading.Lock()
-        self._failures: dict[str, deque[dt.datetime]] = {}
-
-    def _trim(self, key: str, now: dt.datetime) -> deque[dt.datetime]:
-        times = self._failures.setdefault(key, deque())
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        return times
-
-    def blocked(self, key: str, now: dt.datetime) -> bool:
-        """Whether ``key`` has used up its failures for now."""
-        with self._lock:
-            blocked = len(self._trim(key, now)) >= self.max_failures
-            if not self._failures[key]:
-                del self._failures[key]
-            return blocked
-
-    def fail(self, key: str, now: dt.datetime) -> None:
-        """Count one failure for ``key``."""
-        with self._lock:
-            self._trim(key, now).append(now)
-
-
-_JOIN_LIMITERS: dict[tuple[int, float], RateLimiter] = {}
-_JOIN_LIMITERS_LOCK = threading.Lock()
-
-
-def _join_limiter(cfg: AuthConfig) -> RateLimiter:
-    key = (cfg.join_max_failures, cfg.join_window_seconds)
-    with _JOIN_LIMITERS_LOCK:
-        if key not in _JOIN_LIMITERS:
-            _JOIN_LIMITERS[key] = RateLimiter(
-                max_failures=cfg.join_max_failures, window_seconds=cfg.join_window_seconds
-            )
-        return _JOIN_LIMITERS[key]
-
-
 def _code_key(code: str) -> str:
     return hashlib.sha256(("assetmap-session-code:" + code).encode()).hexdigest()
 
@@ -636,8 +615,10 @@ def issue_session_code(
 ) -> str:
     """Create a short code participants type to join a mapping session.
 
-    Checks ``start_session``. Only a hash of the code is stored; the code is
-    shown once, to the facilitator.
+    Checks ``start_session``. The session must exist and be open. Any code
+    issued for it before stops working ("New join code" replaces the code).
+    Only a hash of the code is stored; the code is shown once, to the
+    facilitator.
 
     Parameters
     ----------
@@ -658,6 +639,13 @@ def issue_session_code(
     -------
     str
         E.g. ``"K7QH4M"``: letters and digits that cannot be confused.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such session.
+    ConflictError
+        If the session has been closed.
     """
     require(actor, Operation.START_SESSION)
     cfg = config or _DEFAULT_CONFIG
@@ -667,6 +655,8 @@ def issue_session_code(
     if not 0 < ttl_hours <= 24 * 7:
         msg = f"`ttl_hours` must be between 0 and 168, got {ttl_hours!r}."
         raise AccountError(msg)
+    open_session_record(store, session_id)
+    revoke_session_codes(store, session_id, actor=actor)
     expires = _now(now) + dt.timedelta(hours=ttl_hours)
     for _ in range(_RETRIES):
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(cfg.code_length))
@@ -721,9 +711,13 @@ def join_session(
     client: str = "unknown",
     config: AuthConfig | None = None,
     now: dt.datetime | None = None,
-    limiter: RateLimiter | None = None,
 ) -> Principal:
     """Join a mapping session with its code, as a participant.
+
+    Every try is counted in the database *before* the code is looked up, for
+    the whole server (:data:`JOIN_SCOPE`): all browsers, tabs and app servers
+    on the database share ``join_max_failures`` tries per
+    ``join_window_seconds``; a right code gives its try back.
 
     Parameters
     ----------
@@ -732,13 +726,12 @@ def join_session(
     code
         What the participant typed (case, spaces and dashes do not matter).
     client
-        Who is trying (e.g. the browser session's id), for rate limiting.
+        Who is trying (e.g. the browser session's id), for the log only: the
+        limit is per server, so a new tab or device does not reset it.
     config
-        How many wrong codes a client may try per window.
+        How many wrong codes the server accepts per window.
     now
         The current time (for tests).
-    limiter
-        The failure counter; one shared per process by default.
 
     Returns
     -------
@@ -749,36 +742,48 @@ def join_session(
     Raises
     ------
     AuthError
-        If the code is unknown, expired or revoked, or this client has tried
-        too many wrong codes.
+        If the code is unknown, expired or revoked, its session has ended, or
+        too many wrong codes were tried on this server within the window.
     """
     cfg = config or _DEFAULT_CONFIG
     when = _now(now)
-    counter = limiter or _join_limiter(cfg)
-    if counter.blocked(client, when):
+    window = dt.timedelta(seconds=cfg.join_window_seconds)
+    if not store.count_attempt(
+        JOIN_SCOPE, JOIN_KEY, limit=cfg.join_max_failures, lock_for=window, window=window, now=when
+    ):
+        logger.warning("join refused: too many wrong session codes on this server")
         msg = "Too many wrong codes. Wait a minute, then check the code with your facilitator."
         raise AuthError(msg)
-    typed = _normalise_code(code) if isinstance(code, str) else ""
-    record: dict[str, Any] | None = None
-    if len(typed) == cfg.code_length and set(typed) <= set(CODE_ALPHABET):
-        key = _code_key(typed)
-        try:
-            record = store.get_record(CODE_ENTITY, str(uuid.uuid5(_NAMESPACE, key)))
-        except NotFoundError:
-            record = None
-    if (
-        record is None
-        or record.get("status") != "active"
-        or when >= dt.datetime.fromisoformat(record["expires_at"])
-    ):
-        counter.fail(client, when)
+    record = _live_code(store, code, cfg, when)
+    if record is None:
+        logger.info("wrong session code (client %s)", client[:40])
         msg = "That session code does not work: it may be mistyped or the session may have ended."
         raise AuthError(msg)
+    store.forget_attempts(JOIN_SCOPE, JOIN_KEY, every=False)
     return Principal(
         user_id=f"participant-{secrets.token_hex(6)}",
         role=Role.PARTICIPANT,
         session_id=str(record["session_id"]),
     )
+
+
+def _live_code(
+    store: Store, code: str, cfg: AuthConfig, when: dt.datetime
+) -> dict[str, Any] | None:
+    """Return the record of a code that works now (active, unexpired, session open)."""
+    typed = _normalise_code(code) if isinstance(code, str) else ""
+    if len(typed) != cfg.code_length or not set(typed) <= set(CODE_ALPHABET):
+        return None
+    try:
+        record = store.get_record(CODE_ENTITY, str(uuid.uuid5(_NAMESPACE, _code_key(typed))))
+        if record.get("status") != "active":
+            return None
+        if when >= dt.datetime.fromisoformat(record["expires_at"]):
+            return None
+        open_session_record(store, str(record["session_id"]))
+    except (NotFoundError, ConflictError):
+        return None
+    return record
 
 
 # ---------------------------------------------------------------------- single sign-on

@@ -565,6 +565,14 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scrub(args: argparse.Namespace) -> int:
+    from assetmap.workspace import open_workspace
+
+    open_workspace(args.workspace).store().finish_erasure()
+    _out("No erased content is left in the database files")
+    return 0
+
+
 def _parse_window(text: str) -> tuple[str, str, str]:
     """``'Tue 09:00-12:00'`` -> ``("Tue", "09:00", "12:00")`` (checked by Constraints)."""
     day, _, hours = text.strip().partition(" ")
@@ -968,6 +976,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("reference")
     p.add_argument("--reason", required=True, help="why (kept in the audit line; no content)")
     p.set_defaults(handler=_cmd_erase)
+
+    p = sub.add_parser("scrub", help="finish an erasure a reader held up (truncate the WAL)")
+    p.add_argument("workspace")
+    p.set_defaults(handler=_cmd_scrub)
 
     p = sub.add_parser("find", help="find support a person can walk to, per need or words")
     p.add_argument("workspace")

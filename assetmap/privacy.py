@@ -39,6 +39,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
 import pandas as pd
 
 from assetmap.access import Operation, Principal, require
@@ -50,7 +51,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_RETENTION_MONTHS",
+    "HIDDEN",
     "PLAN_ENTITY",
+    "PLAN_GROUPINGS",
     "REFERRAL_ENTITY",
     "RETENTION_SETTING",
     "SUPPRESSED",
@@ -369,15 +372,20 @@ def export_plan_data(
 def _erase_plan_ids(
     store: Store, plan_ids: Sequence[str], *, actor: Principal, reason: str
 ) -> ErasureResult:
-    """Erase referrals first, then the plans (a re-run finishes an interrupted erasure)."""
+    """Erase referrals first, then the plans, then check the files hold none of it.
+
+    A re-run finishes an interrupted erasure; if a reader keeps old pages, the
+    content is erased from the register and :class:`StoreError` says how to
+    finish (``assetmap scrub``).
+    """
     rows = 0
     referrals = _referrals_of(store, plan_ids)
-    for referral in referrals:
+    targets = [(REFERRAL_ENTITY, str(r["id"])) for r in referrals]
+    for entity, record_id in [*targets, *((PLAN_ENTITY, p) for p in plan_ids)]:
         rows += store.erase_record(
-            REFERRAL_ENTITY, referral["id"], actor=actor.user_id, reason=reason
+            entity, record_id, actor=actor.user_id, reason=reason, scrub=False
         )
-    for plan_id in plan_ids:
-        rows += store.erase_record(PLAN_ENTITY, plan_id, actor=actor.user_id, reason=reason)
+    store.finish_erasure()
     return ErasureResult(plan_ids=tuple(plan_ids), referrals=len(referrals), history_rows=rows)
 
 
@@ -458,9 +466,7 @@ def suppress_small_counts(
     >>> suppress_small_counts(frame, ["referrals"])["referrals"].tolist()
     [0, '<5', 5]
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        msg = f"`threshold` must be a positive whole number, got {threshold!r}."
-        raise SchemaError(msg)
+    _check_threshold(threshold)
     label = f"<{threshold}"
     out = frame.copy()
     for column in columns:
@@ -481,38 +487,172 @@ def suppress_small_counts(
     return out
 
 
+#: What :func:`plan_counts` may group by: coarse, never the content of a plan.
+PLAN_GROUPINGS: Final = ("status", "month", "home_area")
+_GROUPING_ALIASES: Final = {"area": "home_area"}
+#: What a count hidden so that a total cannot give away a ``"<5"`` is shown as.
+HIDDEN: Final = "hidden"
+_STATUSES: Final = ("open", "closed")
+
+
+def _grouping(by: str) -> str:
+    key = _GROUPING_ALIASES.get(by, by) if isinstance(by, str) else ""
+    if key not in PLAN_GROUPINGS:
+        msg = (
+            "Plans can be counted only by status, month (opened) or area (home_area); "
+            "grouping by a plan's content, reference or owner could point at a person."
+        )
+        raise SchemaError(msg)
+    return key
+
+
+def _opened_months(store: Store) -> dict[str, str]:
+    """Plan id -> ``"YYYY-MM"`` of its first version (when it was opened)."""
+    log = store.change_log(entity=PLAN_ENTITY)
+    created = log[log["version"] == 1]
+    return {
+        str(i): pd.Timestamp(v).strftime("%Y-%m")
+        for i, v in zip(created["entity_id"], created["valid_from"], strict=True)
+    }
+
+
+def _suppressed_cells(
+    table: Any, *, threshold: int
+) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """Cells of a table with margins (last row and column are totals) to hide.
+
+    Primary: counts from 1 to ``threshold - 1``. Secondary: in every row and
+    column (a line whose last entry is the sum of the others), a suppressed
+    count must not be recoverable from the rest: a line never has exactly one
+    hidden entry, and a small count is never pinned to one value by the
+    visible total and the bounds the labels give (``<5``: 1 to 4; hidden:
+    ``threshold`` or more). The smallest visible positive entry of a line is
+    hidden next, until nothing changes.
+
+    Examples
+    --------
+    >>> primary, secondary = _suppressed_cells(np.array([[7, 2, 9], [7, 2, 9]]), threshold=5)
+    >>> sorted(primary), sorted(secondary)
+    ([(0, 1), (1, 1)], [(0, 0), (1, 0)])
+    """
+    rows, cols = table.shape
+    primary = {(i, j) for i in range(rows) for j in range(cols) if 0 < table[i, j] < threshold}
+    secondary: set[tuple[int, int]] = set()
+    lines = [[(i, j) for j in range(cols)] for i in range(rows)] if cols > 1 else []
+    lines += [[(i, j) for i in range(rows)] for j in range(cols)] if rows > 1 else []
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            hidden = [c for c in line if c in primary or c in secondary]
+            if not hidden or not _recoverable(table, line, primary, hidden, threshold=threshold):
+                continue
+            shown = [c for c in line if c not in hidden and table[c] > 0]
+            secondary.add(min(shown, key=lambda c: (table[c], c == line[-1])))
+            changed = True
+    return primary, secondary
+
+
+def _recoverable(
+    table: Any,
+    line: list[tuple[int, int]],
+    primary: set[tuple[int, int]],
+    hidden: list[tuple[int, int]],
+    *,
+    threshold: int,
+) -> bool:
+    """Whether a hidden small count in ``line`` can be worked out from what it shows."""
+    if len(hidden) == 1:
+        return True
+    total = line[-1]
+    if total in hidden:
+        return False  # the sum itself is unknown
+    rest = int(table[total]) - sum(int(table[c]) for c in line[:-1] if c not in hidden)
+    for cell in (c for c in hidden if c in primary):
+        others = [c for c in hidden if c != cell]
+        low = sum(1 if c in primary else threshold for c in others)
+        if all(c in primary for c in others):
+            high = sum(threshold - 1 for _ in others)
+            if max(1, rest - high) >= min(threshold - 1, rest - low):
+                return True
+        elif min(threshold - 1, rest - low) <= 1:
+            return True
+    return False
+
+
+def _check_threshold(threshold: int) -> None:
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        msg = f"`threshold` must be a positive whole number, got {threshold!r}."
+        raise SchemaError(msg)
+
+
 def plan_counts(
     store: Store, *, principal: Principal, by: str = "home_area", threshold: int = 5
 ) -> pd.DataFrame:
-    """Count open and closed plans per ``by`` value, small counts suppressed (for leads).
+    """Count open and closed plans per ``by`` value, for leads, so no one can be picked out.
 
-    Checks ``view_aggregates``. Erased plans are not counted.
+    Checks ``view_aggregates``. Erased plans are not counted. Only the coarse
+    groupings in :data:`PLAN_GROUPINGS` are allowed (``"area"`` means
+    ``"home_area"``; ``"month"`` is the month a plan was opened). Counts from
+    1 to ``threshold - 1`` are shown as ``"<5"`` and, so that no total or
+    other count gives them away (secondary suppression, see
+    :func:`_suppressed_cells`), further counts may be shown as
+    :data:`HIDDEN`. The last row, ``"total"``, counts every plan.
+
+    Parameters
+    ----------
+    store
+        The register store.
+    principal
+        Who asks (a lead or admin).
+    by
+        ``"home_area"`` (or ``"area"``), ``"month"`` or ``"status"``.
+    threshold
+        The smallest count shown as a number.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``by``, ``open``, ``closed``, ``total``, sorted by ``by``;
-        counts from 1 to ``threshold - 1`` shown as ``"<5"``.
+        Columns ``by``, ``open``, ``closed``, ``total`` sorted by ``by`` then
+        the ``"total"`` row; for ``by="status"``: ``status`` (open, closed,
+        total) and ``plans``.
+
+    Raises
+    ------
+    AccessDeniedError
+        If ``principal`` may not see aggregates.
+    SchemaError
+        If ``by`` is not an allowed grouping (e.g. goals, reference, constraints).
     """
     require(principal, Operation.VIEW_AGGREGATES)
-    columns = [by, "open", "closed", "total"]
-    plans = _plans(store)
-    if not plans:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(
-        {
-            by: [str(p.get(by) or "unknown") for p in plans],
-            "status": [p.get("status") for p in plans],
-        }
-    )
-    table = pd.crosstab(frame[by], frame["status"])
-    out = pd.DataFrame(
-        {
-            by: table.index.astype(str),
-            "open": table.get("open", pd.Series(0, index=table.index)).to_numpy(),
-            "closed": table.get("closed", pd.Series(0, index=table.index)).to_numpy(),
-        }
-    )
-    out["total"] = table.sum(axis=1).to_numpy()
-    out = out.sort_values(by, kind="stable").reset_index(drop=True)
-    return suppress_small_counts(out, ["open", "closed", "total"], threshold=threshold)
+    key = _grouping(by)
+    _check_threshold(threshold)
+    plans = [p for p in _plans(store) if p.get("status") in _STATUSES]
+    if key == "status":
+        labels = ["total"] * len(plans)
+    elif key == "month":
+        months = _opened_months(store) if plans else {}
+        labels = [months.get(str(p["id"]), "unknown") for p in plans]
+    else:
+        labels = [str(p.get(key) or "unknown") for p in plans]
+    groups = sorted(set(labels)) if key != "status" else ["total"]
+    counts = np.zeros((len(groups) + 1, len(_STATUSES) + 1), dtype=np.int64)
+    for label, plan in zip(labels, plans, strict=True):
+        counts[groups.index(label), _STATUSES.index(plan["status"])] += 1
+    counts[:-1, -1] = counts[:-1, :-1].sum(axis=1)
+    counts[-1, :] = counts[:-1, :].sum(axis=0)
+    if key == "status":
+        counts = counts[:1]  # one line: open + closed = total
+    primary, secondary = _suppressed_cells(counts, threshold=threshold)
+    shown = [
+        [
+            f"<{threshold}" if (i, j) in primary else HIDDEN if (i, j) in secondary else int(n)
+            for j, n in enumerate(row)
+        ]
+        for i, row in enumerate(counts)
+    ]
+    if key == "status":
+        return pd.DataFrame({"status": [*_STATUSES, "total"], "plans": shown[0]})
+    out = pd.DataFrame(shown, columns=[*_STATUSES, "total"], dtype=object)
+    out.insert(0, key, [*groups, "total"])
+    return out

@@ -21,10 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from assetmap.errors import SchemaError
+from assetmap.errors import ConflictError, NotFoundError, SchemaError
 from assetmap.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from assetmap.store import Store
 
 GAP_ENTITY: Final = "gap"
 SESSION_ENTITY: Final = "session"
@@ -185,3 +188,38 @@ def normalise_session(data: Mapping[str, Any], *, where: str = "session") -> dic
     out["status"] = status
     out["notes"] = _text(data, "notes", where=where, limit=MAX_NOTE_CHARS)
     return out
+
+
+def session_record(store: Store, session_id: str) -> dict[str, Any]:
+    """Return a mapping session's record.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such session.
+    """
+    try:
+        return store.get_record(SESSION_ENTITY, session_id)
+    except NotFoundError:
+        msg = f"No mapping session with id {session_id!r}."
+        raise NotFoundError(msg) from None
+
+
+def open_session_record(store: Store, session_id: str) -> dict[str, Any]:
+    """Return a mapping session's record if it is still open.
+
+    Every contribution to a session (a place, gap, comment, idea, vote) and
+    every join code checks this, so nothing is added once it has ended.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such session.
+    ConflictError
+        If it has been closed.
+    """
+    session = session_record(store, session_id)
+    if session.get("status") != "open":
+        msg = "This mapping session has been closed; nothing more can be added to it."
+        raise ConflictError(msg)
+    return session

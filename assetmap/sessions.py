@@ -89,6 +89,8 @@ from assetmap.records import (
     _text,
     normalise_gap,
     normalise_session,
+    open_session_record,
+    session_record,
 )
 from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
@@ -190,22 +192,6 @@ def _check_text(value: Any, key: str, *, where: str, required: bool = False) -> 
     return text
 
 
-def _session(store: Store, session_id: str) -> dict[str, Any]:
-    try:
-        return store.get_record(SESSION_ENTITY, session_id)
-    except NotFoundError:
-        msg = f"No mapping session with id {session_id!r}."
-        raise NotFoundError(msg) from None
-
-
-def _open_session(store: Store, session_id: str) -> dict[str, Any]:
-    session = _session(store, session_id)
-    if session.get("status") != "open":
-        msg = "This mapping session has been closed; nothing more can be added to it."
-        raise ConflictError(msg)
-    return session
-
-
 def _is_participant(principal: Principal) -> bool:
     return principal.role is Role.PARTICIPANT
 
@@ -272,7 +258,7 @@ def start_session(
 def get_session(store: Store, session_id: str, *, principal: Principal) -> dict[str, Any]:
     """Return a session record (checks ``view_session_proposals`` in that session)."""
     require(principal, Operation.VIEW_SESSION_PROPOSALS, session_id=session_id)
-    return _session(store, session_id)
+    return session_record(store, session_id)
 
 
 def close_session(store: Store, session_id: str, *, principal: Principal) -> dict[str, Any]:
@@ -283,7 +269,7 @@ def close_session(store: Store, session_id: str, *, principal: Principal) -> dic
     require(principal, Operation.START_SESSION, session_id=session_id)
     from assetmap.accounts import revoke_session_codes
 
-    session = _open_session(store, session_id)
+    session = open_session_record(store, session_id)
     closed = store.edit_record(
         SESSION_ENTITY,
         session_id,
@@ -365,7 +351,7 @@ def propose_asset(
     AccessDeniedError, ConflictError (the session is closed), SchemaError
     """
     require(principal, Operation.PROPOSE_ASSET, session_id=session_id)
-    _open_session(store, session_id)
+    open_session_record(store, session_id)
     record = _asset_record(data, where="proposed asset")
     record |= {
         "status": "proposed",
@@ -453,7 +439,7 @@ def add_gap(
         The gap's id.
     """
     require(principal, Operation.ADD_GAP, session_id=session_id)
-    _open_session(store, session_id)
+    open_session_record(store, session_id)
     record = normalise_gap(
         {**data, "session_id": session_id, "reported_by": principal.user_id}, taxonomy=taxonomy
     )
@@ -504,7 +490,7 @@ def add_comment(
         The comment's id.
     """
     require(principal, Operation.ADD_COMMENT, session_id=session_id)
-    _open_session(store, session_id)
+    open_session_record(store, session_id)
     asset = store.get_asset(asset_id)
     if not _can_see_asset(principal, asset):
         msg = f"No asset with id {asset_id!r}."
@@ -566,7 +552,7 @@ def add_idea(
         The idea's id.
     """
     require(principal, Operation.ADD_GAP, session_id=session_id)
-    _open_session(store, session_id)
+    open_session_record(store, session_id)
     gap = store.get_record(GAP_ENTITY, gap_id)
     if _is_participant(principal) and gap.get("session_id") != session_id:
         msg = f"No gap with id {gap_id!r}."
@@ -604,10 +590,12 @@ def vote_idea(store: Store, idea_id: str, *, principal: Principal) -> str:
     Raises
     ------
     ConflictError
-        If this person has voted for this idea already.
+        If this person has voted for this idea already, or its session has ended.
     """
     idea = store.get_record(IDEA_ENTITY, idea_id)
     require(principal, Operation.VOTE_IDEA, session_id=idea.get("session_id"))
+    if idea.get("session_id"):
+        open_session_record(store, str(idea["session_id"]))
     vote_id = str(uuid.uuid5(_VOTE_NAMESPACE, f"{idea_id}:{principal.user_id}"))
     try:
         return store.add_record(
@@ -1196,7 +1184,7 @@ def session_summary(
         For labels.
     """
     require(principal, Operation.VIEW_SESSION_PROPOSALS, session_id=session_id)
-    session = _session(store, session_id)
+    session = session_record(store, session_id)
     contributions = session_contributions(store, session_id, principal=principal, taxonomy=taxonomy)
     counts = contributions["type"].value_counts()
     assets = contributions[contributions["type"].isin(("asset", "volunteering"))]

@@ -1,4 +1,4 @@
-"""The command line's privacy commands: purge (with a dry run), plan-export and erase."""
+"""The command line's privacy commands: purge (with a dry run), plan-export, erase and scrub."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from assetmap.cli import main
 from assetmap.privacy import PLAN_ENTITY
+from assetmap.store import store as store_module
 from assetmap.workspace import Workspace, create_workspace
 
 MARKER = "QZXCLIGOAL"
@@ -67,3 +68,25 @@ def test_plan_export_then_erase(
     assert main(["erase", str(workspace.path), "NOW-1", "--reason", "again"]) == 1
     err = capsys.readouterr().err
     assert err == "assetmap: error: No plan has that reference (it may have been erased).\n"
+    assert main(["scrub", str(workspace.path)]) == 0
+    assert capsys.readouterr().out == "No erased content is left in the database files\n"
+
+
+def test_erase_with_a_reader_open_fails_loudly_and_scrub_finishes(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "SCRUB_TRIES", 2)
+    monkeypatch.setattr(store_module, "SCRUB_WAIT_MS", 200)
+    reader = workspace.store().engine.connect()  # e.g. the app, in the middle of a page
+    reader.exec_driver_sql("SELECT count(*) FROM records").scalar_one()
+    try:
+        assert main(["erase", str(workspace.path), "NOW-1", "--reason", "erasure request"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("assetmap: error: The content is erased from the register, but ")
+        assert "`assetmap scrub WORKSPACE`" in err
+        assert main(["scrub", str(workspace.path)]) == 1  # still held
+    finally:
+        reader.close()
+    capsys.readouterr()
+    assert main(["scrub", str(workspace.path)]) == 0
+    assert capsys.readouterr().out == "No erased content is left in the database files\n"

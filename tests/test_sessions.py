@@ -17,6 +17,7 @@ from assetmap import sessions as ms
 from assetmap.access import Principal, Role
 from assetmap.accounts import issue_session_code, join_session
 from assetmap.errors import AccessDeniedError, AuthError, ConflictError, NotFoundError, SchemaError
+from assetmap.match.needs import record_gap
 from assetmap.network import WalkConfig, WalkNetwork, build_walk_graph
 from assetmap.records import GAP_ENTITY
 from assetmap.store import Store
@@ -198,6 +199,31 @@ def test_a_closed_session_takes_nothing_more_and_its_code_stops_working(story: S
                          principal=story.q1)  # fmt: skip
     with pytest.raises(AuthError):
         join_session(story.store, code, client="t2")
+
+
+def test_after_a_session_ends_participants_read_their_summary_but_add_and_vote_nothing(
+    story: Story,
+) -> None:
+    ms.close_session(story.store, story.a, principal=FRAN)
+    late = Principal("participant-dddd", Role.PARTICIPANT, session_id=story.a)  # had not voted
+    before = len(story.store.records("vote"))
+    with pytest.raises(ConflictError, match="has been closed"):
+        ms.vote_idea(story.store, story.idea, principal=late)
+    with pytest.raises(ConflictError, match="has been closed"):
+        record_gap(story.store, need="accommodation", area="LE15 6", principal=story.p1)
+    with pytest.raises(ConflictError, match="has been closed"):
+        ms.add_gap(story.store, story.a, {"need": "food", "area": "LE15 6"}, principal=story.p1)
+    with pytest.raises(ConflictError, match="has been closed"):
+        ms.add_idea(story.store, story.a, story.gap, principal=story.p2, what="A second idea")
+    assert len(story.store.records("vote")) == before
+    assert len(story.store.records(GAP_ENTITY)) == 1
+    summary = ms.session_summary(story.store, story.a, principal=story.p1, graph=object(),
+                                 accessible_range=_count_assets)  # fmt: skip
+    assert dict(summary.figures())["Group"] == "Tuesday group"
+    assert ms.ideas_with_votes(story.store, principal=story.p1)["votes"].tolist() == [2]
+    # staff finding support outside any session still record gaps
+    sam = Principal("sam", Role.STAFF)
+    assert record_gap(story.store, need="accommodation", area="LE15 6", principal=sam)
 
 
 def test_likely_duplicates_finds_the_register_entry_near_the_typed_name(story: Story) -> None:

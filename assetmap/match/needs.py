@@ -54,7 +54,7 @@ from assetmap.opening_hours import (
     read_opening_hours,
 )
 from assetmap.reach import point_times, times_from_point
-from assetmap.records import GAP_ENTITY, normalise_gap
+from assetmap.records import GAP_ENTITY, normalise_gap, open_session_record
 from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -754,7 +754,8 @@ def record_gap(
 ) -> str:
     """Record an unmet need in an area (a ``gap`` record, coarse area only).
 
-    Checks :data:`~assetmap.access.Operation.ADD_GAP`.
+    Checks :data:`~assetmap.access.Operation.ADD_GAP`, and for someone in a
+    mapping session (a participant) that the session is still open.
 
     Parameters
     ----------
@@ -785,8 +786,12 @@ def record_gap(
     ------
     SchemaError
         If the need is unknown or the area is missing.
+    ConflictError
+        If the caller's mapping session has ended.
     """
     require(principal, Operation.ADD_GAP, session_id=principal.session_id)
+    if principal.session_id:
+        open_session_record(store, principal.session_id)
     record = normalise_gap(
         {
             "need": need,

@@ -16,7 +16,10 @@ BUSY_TIMEOUT_MS = 30_000
 def make_engine(url: str) -> Engine:
     """Return an engine for ``url`` set up for many concurrent users.
 
-    SQLite runs in WAL mode with a busy timeout; write transactions start
+    SQLite runs in WAL mode with a busy timeout and ``secure_delete`` on (every
+    connection, whatever the library was compiled with: deleted or overwritten
+    content is zeroed in the file, so an erasure leaves no fragments of earlier
+    edits behind); write transactions start
     with ``BEGIN IMMEDIATE`` (taking the write lock up front, so two writers
     queue instead of failing with "database is locked" half way), reads with a
     plain deferred ``BEGIN``. PostgreSQL uses psycopg 3 and a small pool.
@@ -47,6 +50,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")  # upstream's default is off
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -22,7 +23,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -35,7 +38,7 @@ from assetmap.schema import (
     validate_assets,
 )
 from assetmap.store import tables as t
-from assetmap.store._engine import make_engine
+from assetmap.store._engine import BUSY_TIMEOUT_MS, make_engine
 from assetmap.store.migrate import upgrade_database
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -52,6 +55,26 @@ _SOURCE_FIELDS = (
     "lat",
 )
 _BOOKKEEPING = ("id", "version", "valid_from", "updated_at", "updated_by", "merged_into")
+#: How often :meth:`Store.finish_erasure` checks that no reader keeps erased content...
+SCRUB_TRIES = 5
+#: ...and how long it waits for readers each time (milliseconds).
+SCRUB_WAIT_MS = 1000
+#: How long an attempt counter that is not locked is kept (see :meth:`Store.count_attempt`).
+ATTEMPTS_KEPT = dt.timedelta(days=1)
+#: How long counting an attempt waits for a lock held by someone else (milliseconds).
+ATTEMPT_WAIT_MS = BUSY_TIMEOUT_MS
+# Other client connections to this database in a transaction begun before `since` that holds a
+# snapshot (it may still see the rows as they were before an erasure), and older prepared ones.
+_SNAPSHOT_HOLDERS = text("""
+SELECT (SELECT count(*) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()
+          AND backend_type = 'client backend' AND backend_xmin IS NOT NULL
+          AND xact_start < :since)
+     + (SELECT count(*) FROM pg_prepared_xacts
+        WHERE database = current_database() AND prepared < :since)
+""")
+# VACUUM FULL VERBOSE's report of row versions it had to copy although they are dead.
+_KEPT_ROWS = re.compile(r"(\d+) dead row versions cannot be removed yet")
 _IMPORT_BATCH = 1000  # rows turned into dicts and inserted at a time by import_assets
 
 
@@ -373,8 +396,13 @@ class Store:
             rows = [dict(r) for r in conn.execute(query).mappings().all()]
         return pd.DataFrame(rows, columns=[c.name for c in t.imports.columns])
 
-    def change_log(self, *, since: dt.datetime | None = None) -> pd.DataFrame:
-        """Return every change to assets (newest first): who, when, what, why."""
+    def change_log(
+        self, *, since: dt.datetime | None = None, entity: str = "asset"
+    ) -> pd.DataFrame:
+        """Return every change to assets, or records of ``entity`` (newest first).
+
+        Who, when, what and why: no record content.
+        """
         h = t.history
         query = select(
             h.c.entity_id,
@@ -386,7 +414,7 @@ class Store:
             h.c.import_id,
             h.c.valid_from,
             h.c.recorded_at,
-        ).where(h.c.entity == "asset")
+        ).where(h.c.entity == entity)
         if since is not None:
             query = query.where(h.c.recorded_at >= _utc(since))
         query = query.order_by(h.c.seq.desc())
@@ -1435,16 +1463,125 @@ class Store:
                 rows = [r for r in rows if r.get("status") == status]
         return pd.DataFrame(rows)
 
-    def erase_record(self, entity: str, record_id: str, *, actor: str, reason: str) -> int:
+    # ------------------------------------------------------------------ attempt counters
+    def count_attempt(
+        self,
+        scope: str,
+        key: str,
+        *,
+        limit: int,
+        lock_for: dt.timedelta,
+        window: dt.timedelta | None = None,
+        now: dt.datetime | None = None,
+    ) -> bool:
+        """Count one attempt *before* it is checked; whether it may go ahead.
+
+        One atomic step in the database (``BEGIN IMMEDIATE`` on SQLite, a row
+        lock on PostgreSQL), so every app server on the database and every
+        thread shares the count, and a race cannot let more than ``limit``
+        attempts through. The ``limit``-th attempt is let through and locks
+        ``key`` for ``lock_for``; a lock that has run out, or a ``window``
+        that has passed since the first counted attempt, starts the count
+        again. Undo the count of an attempt that succeeded with
+        :meth:`forget_attempts`. Counts started more than
+        :data:`ATTEMPTS_KEPT` ago and not locked are dropped when a new key
+        is counted, so made-up keys cannot grow the table without bound.
+
+        Parameters
+        ----------
+        scope, key
+            What is counted (e.g. ``"sign-in"`` and an account id).
+        limit
+            Attempts let through before the lock.
+        lock_for
+            How long the lock lasts.
+        window
+            Counts older than this are forgotten (``None``: only a success
+            or the end of a lock resets the count).
+        now
+            The current time (for tests).
+
+        Examples
+        --------
+        >>> store = Store("sqlite://")
+        >>> t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        >>> lock = dt.timedelta(minutes=15)
+        >>> [store.count_attempt("demo", "k", limit=2, lock_for=lock, now=t0) for _ in range(3)]
+        [True, True, False]
+        >>> store.count_attempt("demo", "k", limit=2, lock_for=lock, now=t0 + lock)
+        True
+        """
+        when = _utc(now)
+        a = t.auth_attempts
+        where = and_(a.c.scope == scope, a.c.key == key)
+        dialect = pg_insert if self.backend == "postgresql" else sqlite_insert
+        with self._write() as conn:
+            if self.backend == "postgresql":  # wait like SQLite's busy timeout, not for ever
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(ATTEMPT_WAIT_MS)}")
+            added = conn.execute(
+                dialect(a)
+                .values(scope=scope, key=key, failures=0, window_start=when, locked_until=None)
+                .on_conflict_do_nothing()
+            ).rowcount
+            if added:  # a new key (e.g. a made-up username): drop the stale ones, so it stays small
+                conn.execute(
+                    delete(a).where(
+                        a.c.scope == scope,
+                        a.c.window_start < when - ATTEMPTS_KEPT,
+                        (a.c.locked_until.is_(None)) | (a.c.locked_until < when),
+                    )
+                )
+            row = conn.execute(select(a).where(where).with_for_update()).mappings().one()
+            failures, start, locked = row["failures"], row["window_start"], row["locked_until"]
+            if locked is not None and when < locked:
+                return False
+            if locked is not None or (window is not None and when >= start + window):
+                failures, start = 0, when
+            failures += 1
+            until = when + lock_for if failures >= limit else None
+            conn.execute(
+                update(a)
+                .where(where)
+                .values(failures=failures, window_start=start, locked_until=until)
+            )
+        return True
+
+    def forget_attempts(self, scope: str, key: str, *, every: bool = True) -> None:
+        """Undo counted attempts of ``key``: all of them (and its lock), or only one."""
+        a = t.auth_attempts
+        where = and_(a.c.scope == scope, a.c.key == key)
+        with self._write() as conn:
+            if every:
+                conn.execute(delete(a).where(where))
+                return
+            conn.execute(
+                update(a)
+                .where(where, a.c.failures > 0)
+                .values(failures=a.c.failures - 1, locked_until=None)
+            )
+
+    def attempts(self, scope: str) -> pd.DataFrame:
+        """Return the counters of ``scope``: ``key``, ``failures``, ``locked_until`` (UTC)."""
+        a = t.auth_attempts
+        query = select(a.c.key, a.c.failures, a.c.locked_until).where(a.c.scope == scope)
+        with self._read() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings().all()]
+        frame = pd.DataFrame(rows, columns=["key", "failures", "locked_until"])
+        frame["locked_until"] = pd.to_datetime(frame["locked_until"], utc=True)
+        return frame
+
+    def erase_record(
+        self, entity: str, record_id: str, *, actor: str, reason: str, scrub: bool = True
+    ) -> int:
         """Erase a record's content, now and in every past version (right to erasure).
 
         The record and each of its history snapshots are overwritten with a
         tombstone ``{"erased": True, "status": "erased"}`` (history reasons
         become ``"erased"``), and one more history row says who erased it,
-        when and why, without any content. On SQLite the transaction runs with
-        ``PRAGMA secure_delete=ON`` and the WAL is checkpointed and truncated,
-        so the old bytes are not left in the file; on PostgreSQL ``records``
-        and ``history`` are rewritten afterwards (``VACUUM FULL``).
+        when and why, without any content. SQLite connections run with
+        ``PRAGMA secure_delete=ON`` (freed space is zeroed), and
+        :meth:`finish_erasure` then truncates the WAL (SQLite) or rewrites
+        ``records`` and ``history`` (PostgreSQL), and checks that it worked.
 
         Parameters
         ----------
@@ -1454,6 +1591,9 @@ class Store:
             Who erases it.
         reason
             Why (kept in the audit line: never put the erased content here).
+        scrub
+            Call :meth:`finish_erasure` afterwards; pass ``False`` when erasing
+            several records, then call it once at the end.
 
         Returns
         -------
@@ -1464,6 +1604,9 @@ class Store:
         ------
         NotFoundError
             If there is no such record.
+        StoreError
+            If the erasure is saved but a reader kept the old content on disk
+            (see :meth:`finish_erasure`); the message says what to do.
         """
         self._check_who(actor, reason)
         _check_entity(entity)
@@ -1471,8 +1614,6 @@ class Store:
         now = _utc(None)
         r, h = t.records, t.history
         with self._write() as conn:
-            if self.backend == "sqlite":
-                conn.exec_driver_sql("PRAGMA secure_delete=ON")
             row = (
                 conn.execute(select(r).where(r.c.entity == entity, r.c.id == record_id))
                 .mappings()
@@ -1519,31 +1660,117 @@ class Store:
                 recorded_at=now,
                 data=full,
             )
-        self._scrub_files()
+        if scrub:
+            self.finish_erasure()
         logger.info("erased the content of a %s record and %d history rows", entity, len(past))
         return len(past)
 
-    def _scrub_files(self) -> None:
-        """Leave no erased bytes behind: truncate SQLite's WAL, rewrite PostgreSQL tables."""
-        try:
-            if self.backend == "sqlite":
-                raw = self.engine.raw_connection()
-                try:  # outside any transaction (the connection does not BEGIN implicitly)
-                    cursor = raw.cursor()
-                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                    busy = cursor.fetchone()
-                    cursor.close()
-                    if busy and busy[0]:
-                        logger.warning("WAL checkpoint blocked by readers; it completes later")
-                finally:
-                    raw.close()
+    def finish_erasure(self) -> None:
+        """Make sure no erased bytes remain in the database's files, or raise.
+
+        Called by :meth:`erase_record`; call it again (``assetmap scrub``)
+        after an erasure reported that a reader held old pages.
+
+        On SQLite the write-ahead log is checkpointed into the database file
+        and truncated to nothing (``PRAGMA wal_checkpoint(TRUNCATE)``), and
+        the result is checked: another connection still reading an older
+        snapshot keeps the old pages in the log. On PostgreSQL ``records``
+        and ``history`` are rewritten (``VACUUM FULL``), which drops the old
+        row versions only if no other connection to the database holds a
+        snapshot from before the erasure. Either way the check is tried
+        :data:`SCRUB_TRIES` times, waiting up to :data:`SCRUB_WAIT_MS` each.
+
+        Raises
+        ------
+        StoreError
+            If a reader kept the old content after every try, saying what to do.
+        """
+        since: dt.datetime | None = None
+        for _ in range(SCRUB_TRIES):
+            try:
+                if self.backend == "sqlite":
+                    done = self._checkpoint()
+                else:
+                    since = since or self._database_now()
+                    done = self._vacuum_full(since)
+            except (OperationalError, sqlite3.Error) as exc:
+                detail = _describe(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+                msg = f"The erasure is saved, but the database files were not compacted: {detail}"
+                raise StoreError(msg) from exc
+            if done:
                 return
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM FULL records, history")
-        except (OperationalError, sqlite3.Error) as exc:
-            detail = _describe(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
-            msg = f"The erasure is saved, but the database files were not compacted: {detail}"
-            raise StoreError(msg) from exc
+        if self.backend == "sqlite":
+            where = "the old text is still in its write-ahead log (the file ending in -wal)"
+        else:
+            where = "PostgreSQL still keeps the old row versions for it"
+        msg = (
+            "The content is erased from the register, but another program is still reading "
+            f"an older copy of the database, so {where}. Close the other assetmap windows, "
+            "commands and database tools using this workspace, then run "
+            "`assetmap scrub WORKSPACE` to finish the erasure."
+        )
+        raise StoreError(msg)
+
+    def _checkpoint(self) -> bool:
+        """Checkpoint and truncate SQLite's WAL; whether it completed (no reader pinned it)."""
+        raw = self.engine.raw_connection()
+        try:  # outside any transaction (the connection does not BEGIN implicitly)
+            cursor = raw.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={SCRUB_WAIT_MS}")
+            try:
+                busy, log, checkpointed = cursor.execute(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).fetchone()
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                cursor.close()
+        finally:
+            raw.close()
+        # (0, 0, 0) after a truncation; (0, -1, -1) for a database without a WAL (in memory)
+        done = busy == 0 and log == checkpointed and log <= 0
+        if not done:
+            logger.warning(
+                "WAL checkpoint incomplete (busy=%s, log=%s, done=%s)", busy, log, checkpointed
+            )
+        return bool(done)
+
+    def _database_now(self) -> dt.datetime:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT clock_timestamp()")).scalar_one()  # type: ignore[no-any-return]
+
+    def _vacuum_full(self, since: dt.datetime) -> bool:
+        """Rewrite ``records`` and ``history``; whether no old row version had to be kept.
+
+        ``VACUUM FULL`` copies row versions that some snapshot may still see
+        ("N dead row versions cannot be removed yet" in its ``VERBOSE``
+        report); any such row means the erased content may still be on disk.
+        A reader that began before ``since`` is waited for first.
+        """
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if conn.execute(_SNAPSHOT_HOLDERS.bindparams(since=since)).scalar_one():
+                conn.exec_driver_sql(f"SELECT pg_sleep({SCRUB_WAIT_MS / 1000})")
+                return False
+            notes: list[str] = []
+
+            def keep(diagnostic: Any) -> None:
+                notes.append(str(diagnostic.message_detail or ""))
+
+            driver = conn.connection.driver_connection
+            driver.add_notice_handler(keep)  # type: ignore[union-attr]
+            conn.exec_driver_sql(f"SET lock_timeout = {SCRUB_WAIT_MS}")
+            try:
+                conn.exec_driver_sql("VACUUM (FULL, VERBOSE) records, history")
+            except OperationalError as exc:
+                if "lock timeout" not in str(exc):
+                    raise
+                return False
+            finally:
+                conn.exec_driver_sql("RESET lock_timeout")  # the connection goes back to the pool
+                driver.remove_notice_handler(keep)  # type: ignore[union-attr]
+        kept = sum(int(n) for n in _KEPT_ROWS.findall("\n".join(notes)))
+        if kept:
+            logger.warning("VACUUM FULL kept %d old row versions a reader may still see", kept)
+        return kept == 0
 
 
 def _source_values(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-__all__ = ["asset_sources", "assets", "history", "imports", "metadata", "records", "settings"]
+__all__ = [
+    "asset_sources",
+    "assets",
+    "auth_attempts",
+    "history",
+    "imports",
+    "metadata",
+    "records",
+    "settings",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -145,4 +154,16 @@ settings = Table(
     metadata,
     Column("key", String(100), primary_key=True),
     Column("value", JsonType, nullable=False),
+)
+
+# Counters of sign-in and join attempts, shared by every app server on the database.
+# Not versioned: a count of tries is not a record anyone needs the history of.
+auth_attempts = Table(
+    "auth_attempts",
+    metadata,
+    Column("scope", String(20), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("locked_until", UtcDateTime),
 )

@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import issue_session_code
+from assetmap.accounts import issue_session_code, join_session
+from assetmap.errors import AuthError
 from assetmap.schema import validate_assets
 from assetmap.workspace import close_stores, create_workspace, open_workspace
 
@@ -102,6 +103,25 @@ def test_participant_joins_with_the_code(oakham: Path) -> None:
     joined = at.session_state[PRINCIPAL]
     assert (joined.role, joined.session_id) == (Role.PARTICIPANT, sid)
     assert any("Tuesday group" in m.value for m in at.markdown)
+
+
+def test_new_join_code_stops_the_old_one_working(oakham: Path) -> None:
+    sid = _session(oakham)
+    store = open_workspace(oakham).store()
+    old = issue_session_code(store, sid, actor=FRAN)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[PRINCIPAL] = FRAN
+    at.session_state["assetmap.session.id"] = sid
+    at.run()
+    at.switch_page(PAGE).run()
+    _button(at, "New join code").click().run()
+    assert not at.exception, at.exception
+    (shown,) = [m.value for m in at.markdown if m.value.startswith("## Join code: `")]
+    new = shown.removeprefix("## Join code: `").removesuffix("`")
+    assert new != old
+    assert join_session(store, new).session_id == sid
+    with pytest.raises(AuthError, match="does not work"):
+        join_session(store, old)
 
 
 def test_wrong_code_is_refused_plainly(oakham: Path) -> None:

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
 import os
+import sqlite3
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from assetmap.access import Operation, Principal, Role, allowed
 from assetmap.accounts import (
     CODE_ALPHABET,
     AuthConfig,
-    RateLimiter,
     authenticate,
     change_password,
     create_user,
@@ -28,8 +34,17 @@ from assetmap.accounts import (
     reset_password,
     revoke_session_codes,
 )
-from assetmap.errors import AccessDeniedError, AccountError, AuthError
+from assetmap.errors import (
+    AccessDeniedError,
+    AccountError,
+    AuthError,
+    ConflictError,
+    NotFoundError,
+)
+from assetmap.sessions import close_session, start_session
 from assetmap.store import Store
+from assetmap.store import _engine as store_engine
+from assetmap.store import store as store_module
 
 # Cheap argon2 parameters keep the tests fast; the defaults are tested for the hash format.
 FAST = AuthConfig(time_cost=1, memory_cost_kib=8, parallelism=1)
@@ -115,10 +130,133 @@ def test_simultaneous_wrong_passwords_are_all_counted(accounts: Store) -> None:
         list(pool.map(attempt, range(5)))
     with pytest.raises(AuthError):
         authenticate(accounts, "sam", PASSWORD, config=FAST, now=T0)
-    history = accounts.history(
-        "user", accounts.records("user").set_index("username").at["sam", "id"]
-    )
-    assert list(history["reason"]) == ["account created (staff)"] + ["wrong password"] * 5
+    users = list_users(accounts, actor=ADMIN, now=T0).set_index("username")
+    assert users.loc["sam", "failed_attempts"] == 5
+    assert users.loc["sam", "locked_until"] == pd.Timestamp(T0 + dt.timedelta(minutes=15))
+    later = list_users(accounts, actor=ADMIN, now=T0 + dt.timedelta(minutes=16))
+    assert later.set_index("username").loc["sam", ["failed_attempts", "locked_until"]].tolist() == [
+        0,
+        None,
+    ]
+
+
+def _spy_on_password_checks(monkeypatch: pytest.MonkeyPatch, *, pause: float = 0.0) -> dict:
+    """Record every argon2 verification: which hash, and how many ran at once."""
+    seen: dict = {"hashes": [], "running": 0, "most": 0}
+    lock = threading.Lock()
+    verify = PasswordHasher.verify
+
+    def spying(self: PasswordHasher, hash: str, password: str) -> bool:
+        with lock:
+            seen["hashes"].append(hash)
+            seen["running"] += 1
+            seen["most"] = max(seen["most"], seen["running"])
+        try:
+            time.sleep(pause)
+            return verify(self, hash, password)
+        finally:
+            with lock:
+                seen["running"] -= 1
+
+    monkeypatch.setattr(PasswordHasher, "verify", spying)
+    return seen
+
+
+def _race(accounts: Store, config: AuthConfig, n: int) -> None:
+    start = threading.Barrier(n)
+
+    def attempt(i: int) -> None:
+        start.wait()
+        with pytest.raises(AuthError, match="username or password is wrong"):
+            authenticate(accounts, "sam", f"guess number {i}", config=config, now=T0)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        list(pool.map(attempt, range(n)))
+
+
+def test_racing_wrong_passwords_reach_the_hash_no_more_often_than_the_lock_out_allows(
+    accounts: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = dataclasses.replace(FAST, max_failures=3)
+    real_hash = accounts.records("user").set_index("username").at["sam", "password_hash"]
+    seen = _spy_on_password_checks(monkeypatch)
+    _race(accounts, config, n=12)
+    assert seen["hashes"].count(real_hash) <= 3  # every other try met the lock
+    assert len(seen["hashes"]) == 12  # ... and still took as long (a dummy hash)
+    with pytest.raises(AuthError):
+        authenticate(accounts, "sam", PASSWORD, config=config, now=T0)
+    assert seen["hashes"].count(real_hash) <= 3
+
+
+def test_at_most_two_password_checks_run_at_once(
+    accounts: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _spy_on_password_checks(monkeypatch, pause=0.05)
+    _race(accounts, dataclasses.replace(FAST, max_failures=100), n=8)
+    assert len(seen["hashes"]) == 8
+    assert seen["most"] == 2  # accounts.MAX_CONCURRENT_VERIFICATIONS
+
+
+def test_an_unknown_user_is_checked_against_a_hash_too(
+    accounts: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _spy_on_password_checks(monkeypatch)
+    for username in ("nobody", "sam"):
+        with pytest.raises(AuthError):
+            authenticate(accounts, username, "wrong password here", config=FAST, now=T0)
+    assert len(seen["hashes"]) == 2  # the same work, so the same time, either way
+
+
+def _hold_the_write_lock(store: Store) -> Any:
+    """Another connection holding the lock sign-in needs (e.g. a long import)."""
+    if store.backend == "sqlite":
+        writer: Any = sqlite3.connect(store.engine.url.database or "", isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        return writer
+    writer = store.engine.connect()
+    writer.exec_driver_sql("LOCK TABLE auth_attempts IN ACCESS EXCLUSIVE MODE")
+    return writer
+
+
+def test_a_locked_database_does_not_tell_which_usernames_exist(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(store_module, "ATTEMPT_WAIT_MS", 200, raising=False)
+    store = Store(database_url)
+    create_user(store, "sam", PASSWORD, "staff", actor=ADMIN, config=FAST)
+    writer = _hold_the_write_lock(store)
+    try:
+        messages = set()
+        for username in ("sam", "nobody"):
+            with pytest.raises(AuthError) as refused:
+                authenticate(store, username, "wrong password here", config=FAST, now=T0)
+            messages.add(str(refused.value))
+        assert messages == {FAST.failure_message}
+        with pytest.raises(AuthError):  # nor signs anyone in unchecked
+            authenticate(store, "sam", PASSWORD, config=FAST, now=T0)
+    finally:
+        writer.rollback()
+        writer.close()
+        store.close()
+
+
+def test_counters_of_made_up_usernames_do_not_pile_up(accounts: Store) -> None:
+    for i in range(20):
+        with pytest.raises(AuthError):
+            authenticate(accounts, f"made-up-{i}", "wrong password here", config=FAST, now=T0)
+    three_days = dataclasses.replace(FAST, lockout_minutes=3 * 24 * 60)
+    for _ in range(5):  # sam is locked for three days
+        with pytest.raises(AuthError):
+            authenticate(accounts, "sam", "wrong password here", config=three_days, now=T0)
+    assert len(accounts.attempts("sign-in")) == 21
+    later = T0 + dt.timedelta(days=1, minutes=1)
+    with pytest.raises(AuthError):
+        authenticate(accounts, "made-up-new", "wrong password here", config=FAST, now=later)
+    # a day on, only the new one and sam's running lock are left
+    assert len(accounts.attempts("sign-in")) == 2
+    with pytest.raises(AuthError):
+        authenticate(accounts, "sam", PASSWORD, config=three_days, now=later)
 
 
 def test_a_disabled_account_cannot_sign_in(accounts: Store) -> None:
@@ -210,26 +348,33 @@ def test_list_users_never_shows_hashes(accounts: Store) -> None:
 
 
 # ------------------------------------------------------------------ session codes
-def test_a_participant_joins_their_session_with_a_code(store: Store) -> None:
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
+@pytest.fixture
+def session_a(store: Store) -> str:
+    """An open mapping session."""
+    return start_session(
+        store, principal=FACILITATOR, date="2025-03-01", area="Oakham", group_label="Tuesday group"
+    )
+
+
+def test_a_participant_joins_their_session_with_a_code(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
     assert len(code) == 6
     assert set(code) <= set(CODE_ALPHABET)
     assert not set("0O1IL5S2Z8B") & set(CODE_ALPHABET)
-    limiter = RateLimiter(max_failures=10, window_seconds=60)
     typed = f" {code[:3].lower()}-{code[3:]} "
-    guest = join_session(store, typed, now=T0 + dt.timedelta(hours=1), limiter=limiter)
+    guest = join_session(store, typed, now=T0 + dt.timedelta(hours=1))
     assert guest.role is Role.PARTICIPANT
-    assert guest.session_id == "session-A"
+    assert guest.session_id == session_a
     assert guest.label.startswith("Participant ")
-    assert allowed(guest, Operation.PROPOSE_ASSET, session_id="session-A")
+    assert allowed(guest, Operation.PROPOSE_ASSET, session_id=session_a)
     assert not allowed(guest, Operation.PROPOSE_ASSET, session_id="session-B")
-    other = join_session(store, code, now=T0, limiter=limiter)
+    other = join_session(store, code, now=T0)
     assert other.user_id != guest.user_id  # each join is a separate, anonymous participant
 
 
-def test_a_session_code_reaches_no_plan(store: Store) -> None:
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
-    guest = join_session(store, code, now=T0, limiter=RateLimiter(max_failures=5, window_seconds=1))
+def test_a_session_code_reaches_no_plan(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    guest = join_session(store, code, now=T0)
     plan_ops = [
         Operation.CREATE_PLAN,
         Operation.VIEW_PLAN,
@@ -241,48 +386,85 @@ def test_a_session_code_reaches_no_plan(store: Store) -> None:
     ]
     for op in plan_ops:
         for owner in (guest.user_id, "sam", None):
-            assert not allowed(guest, op, owner_id=owner, session_id="session-A")
+            assert not allowed(guest, op, owner_id=owner, session_id=session_a)
 
 
-def test_the_code_itself_is_never_stored(store: Store) -> None:
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
+def test_the_code_itself_is_never_stored(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
     assert code not in _raw_dump(store)
 
 
-def test_expired_revoked_and_unknown_codes_are_refused(store: Store) -> None:
-    limiter = RateLimiter(max_failures=100, window_seconds=60)
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, ttl_hours=8, now=T0)
+def test_expired_revoked_and_unknown_codes_are_refused(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, ttl_hours=8, now=T0)
     refused = "That session code does not work"
     with pytest.raises(AuthError, match=refused):
-        join_session(store, code, now=T0 + dt.timedelta(hours=8), limiter=limiter)
+        join_session(store, code, now=T0 + dt.timedelta(hours=8))
     with pytest.raises(AuthError, match=refused):
-        join_session(store, "ACDEFG" if code != "ACDEFG" else "GFEDCA", now=T0, limiter=limiter)
+        join_session(store, "ACDEFG" if code != "ACDEFG" else "GFEDCA", now=T0)
     with pytest.raises(AuthError, match=refused):
-        join_session(store, "<script>", now=T0, limiter=limiter)
-    assert revoke_session_codes(store, "session-A", actor=FACILITATOR) == 1
+        join_session(store, "<script>", now=T0)
+    assert revoke_session_codes(store, session_a, actor=FACILITATOR) == 1
     with pytest.raises(AuthError, match=refused):
-        join_session(store, code, now=T0, limiter=limiter)
+        join_session(store, code, now=T0)
 
 
-def test_wrong_codes_are_rate_limited_per_client(store: Store) -> None:
-    code = issue_session_code(store, "session-A", actor=FACILITATOR, now=T0)
-    limiter = RateLimiter(max_failures=3, window_seconds=60)
-    for _ in range(3):
+def test_wrong_codes_are_limited_per_server_not_per_browser(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    config = AuthConfig(join_max_failures=3, join_window_seconds=60)
+    for tab in (
+        "tablet-1",
+        "tablet-1 new tab",
+        "phone-2",
+    ):  # a new tab or device starts nothing afresh
         with pytest.raises(AuthError, match="does not work"):
-            join_session(store, "XXXXXX", client="tablet-1", now=T0, limiter=limiter)
-    with pytest.raises(AuthError, match="Too many wrong codes"):
-        join_session(store, code, client="tablet-1", now=T0, limiter=limiter)
-    assert join_session(store, code, client="tablet-2", now=T0, limiter=limiter).session_id
-    later = T0 + dt.timedelta(seconds=60)
-    assert join_session(store, code, client="tablet-1", now=later, limiter=limiter).session_id
+            join_session(store, "XXXXXX", client=tab, config=config, now=T0)
+    for tab in ("tablet-1", "another new tab"):
+        with pytest.raises(AuthError, match="Too many wrong codes"):
+            join_session(store, code, client=tab, config=config, now=T0)
+    # another app server on the same database shares the count
+    other = Store(store.url)
+    try:
+        with pytest.raises(AuthError, match="Too many wrong codes"):
+            join_session(other, code, config=config, now=T0 + dt.timedelta(seconds=30))
+    finally:
+        other.close()
+    later = T0 + dt.timedelta(seconds=61)
+    assert join_session(store, code, client="tablet-1", config=config, now=later).session_id
 
 
-def test_only_facilitators_issue_codes(store: Store) -> None:
+def test_right_codes_do_not_use_up_the_servers_wrong_tries(store: Store, session_a: str) -> None:
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    config = AuthConfig(join_max_failures=3, join_window_seconds=60)
+    for _ in range(10):  # a whole room joining
+        assert join_session(store, code, config=config, now=T0).session_id == session_a
+
+
+def test_a_new_join_code_replaces_the_old_one(store: Store, session_a: str) -> None:
+    first = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    second = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    assert join_session(store, second, now=T0).session_id == session_a
+    with pytest.raises(AuthError, match="does not work"):
+        join_session(store, first, now=T0)
+
+
+def test_codes_are_issued_only_for_open_sessions(store: Store, session_a: str) -> None:
+    with pytest.raises(NotFoundError, match="No mapping session"):
+        issue_session_code(store, "no-such-session", actor=FACILITATOR, now=T0)
+    code = issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    close_session(store, session_a, principal=FACILITATOR)
+    with pytest.raises(ConflictError, match="has been closed"):
+        issue_session_code(store, session_a, actor=FACILITATOR, now=T0)
+    with pytest.raises(AuthError, match="does not work"):
+        join_session(store, code, now=T0)
+    assert store.records("session_code", status="active").empty
+
+
+def test_only_facilitators_issue_codes(store: Store, session_a: str) -> None:
     with pytest.raises(AccessDeniedError, match=r"start_session"):
-        issue_session_code(store, "session-A", actor=Principal("sam", Role.STAFF))
-    guest = Principal("p-1", Role.PARTICIPANT, session_id="session-A")
+        issue_session_code(store, session_a, actor=Principal("sam", Role.STAFF))
+    guest = Principal("p-1", Role.PARTICIPANT, session_id=session_a)
     with pytest.raises(AccessDeniedError):
-        issue_session_code(store, "session-A", actor=guest)
+        issue_session_code(store, session_a, actor=guest)
 
 
 # ------------------------------------------------------------------ single sign-on

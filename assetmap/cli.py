@@ -137,7 +137,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from assetmap.export import export_register
     from assetmap.workspace import open_workspace
 
-    store = open_workspace(args.workspace).store()
+    workspace = open_workspace(args.workspace)
+    store = workspace.store()
     if args.as_of:
         assets = store.register_as_of(
             _parse_when(args.as_of), include_archived=args.include_archived
@@ -145,10 +146,24 @@ def _cmd_export(args: argparse.Namespace) -> int:
     else:
         assets = store.assets(include_archived=args.include_archived)
     fmt = args.format
-    if fmt == "hsds":
-        from assetmap.export_hsds import write_hsds
+    if fmt in {"hsds", "oruk"}:
+        from assetmap.export_hsds import workspace_country, write_hsds
 
-        target = write_hsds(assets, args.out)
+        dropped: list[str] = []
+        target = write_hsds(
+            assets,
+            args.out,
+            profile=fmt,
+            country=workspace_country(workspace.settings()),
+            dropped=dropped,
+        )
+        if dropped:
+            shown = ", ".join(dropped[:5]) + (f" (and {len(dropped) - 5} more)" if len(dropped) > 5 else "")
+            _out(
+                f"Left out {len(dropped):,} source values the Open Referral UK profile has "
+                f"no field for: {shown}",
+                stream=sys.stderr,
+            )
     else:
         target = export_register(assets, args.out, fmt=fmt)
     _out(f"Wrote {len(assets):,} assets to {target}")
@@ -786,7 +801,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export the register (or its state at a date)")
     p.add_argument("workspace")
-    p.add_argument("--format", required=True, choices=["geojson", "gpkg", "csv", "hsds"])
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=["geojson", "gpkg", "csv", "hsds", "oruk"],
+        help="hsds: HSDS 3.0 JSON; oruk: the Open Referral UK profile of it",
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--as-of", help="ISO date or date-time: the register as it stood then")
     p.add_argument("--include-archived", action="store_true")

@@ -48,12 +48,15 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
 from assetmap.errors import AssetMapError, IngestError
+from assetmap.ingest.postcodes import is_postcode, normalise_postcode
+from assetmap.ingest.tabular import UK_BBOX
 from assetmap.schema import empty_assets, normalise_record, validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "ASSETMAP_VOCABULARY",
     "CONVICTIONS_TERM",
+    "MODELLED_FIELDS",
     "OPENING_HOURS_NOTE",
     "REPORT_COLUMNS",
     "TERM_COLUMNS",
@@ -62,6 +65,7 @@ __all__ = [
     "HsdsResult",
     "assets_from_hsds",
     "fetch_url",
+    "modelled_values",
     "opening_hours_from_schedules",
     "read_hsds",
     "schedules_from_opening_hours",
@@ -568,7 +572,8 @@ def _term_triple(term: Mapping[str, Any]) -> tuple[str | None, str | None, str |
     vocabulary = (
         _text(term.get("taxonomy")) or _text(detail.get("name")) or _text(term.get("vocabulary"))
     )
-    return vocabulary, _text(term.get("code")) or _text(term.get("id")), _text(term.get("name"))
+    code = _text(term.get("code")) or _text(term.get("term")) or _text(term.get("id"))
+    return vocabulary, code, _text(term.get("name"))
 
 
 # --------------------------------------------------------------------------- shapes -> services
@@ -1014,6 +1019,140 @@ def _schedules_for(
     return out
 
 
+_V1_KEYS: Final = frozenset(
+    {
+        "regular_schedules",
+        "service_taxonomys",
+        "eligibilitys",
+        "physical_addresses",
+        "accessibility_for_disabilities",
+    }
+)
+
+
+def _is_v1(service: Mapping[str, Any], location: Mapping[str, Any]) -> bool:
+    """Whether a record is Open Referral UK v1 (kept, but not written back into HSDS 3.0)."""
+    return bool(_V1_KEYS.intersection(service) or _V1_KEYS.intersection(location))
+
+
+_UK_COUNTRIES: Final = frozenset({"GB", "UK", "GBR", "UNITED KINGDOM", "GREAT BRITAIN"})
+_POSTCODE_CHARS: Final = 10  # the register's postcode column
+
+
+def _country(location: Mapping[str, Any]) -> str | None:
+    for address in _objs(location.get("addresses")) + _objs(location.get("physical_addresses")):
+        country = _text(address.get("country"))
+        if country:
+            return country.upper()
+    return None
+
+
+def _checked_postcode(
+    postcode: str | None, country: str | None, problems: _Problems, where: str
+) -> str | None:
+    """A UK postcode normalised (a malformed one warned about, as the CSV import does)."""
+    if postcode is None:
+        return None
+    if country is not None and country not in _UK_COUNTRIES:
+        if len(postcode) > _POSTCODE_CHARS:
+            problems.add(
+                where,
+                "location.addresses.postal_code",
+                f"{postcode!r} is longer than {_POSTCODE_CHARS} characters (kept in the "
+                "source record only)",
+                level="warning",
+            )
+            return None
+        return postcode
+    if not is_postcode(postcode):
+        problems.add(
+            where,
+            "location.addresses.postal_code",
+            f"{postcode!r}: not a UK postcode (the coordinates are used)",
+            level="warning",
+        )
+        return None
+    return normalise_postcode(postcode)
+
+
+def _check_position(lon: float, lat: float, problems: _Problems, where: str) -> bool:
+    """Report swapped (an error) or outside-the-UK (a warning) coordinates, as the CSV import."""
+    west, south, east, north = UK_BBOX
+    inside = west <= lon <= east and south <= lat <= north
+    if inside:
+        return False
+    if west <= lat <= east and south <= lon <= north:
+        problems.add(
+            where,
+            "location.latitude",
+            f"latitude and longitude look swapped ({lat:g}, {lon:g}; swapped, the point is "
+            "inside the UK)",
+        )
+        return True
+    problems.add(
+        where, "location.latitude", f"({lat:g}, {lon:g}) is outside the UK", level="warning"
+    )
+    return False
+
+
+#: Asset fields an import derives from an HSDS record (see :func:`modelled_values`).
+MODELLED_FIELDS: Final = (
+    "name",
+    "kind",
+    "categories",
+    "description",
+    "organisation",
+    "address",
+    "postcode",
+    "opening_hours",
+    "phone",
+    "email",
+    "website",
+    "cost",
+    "min_age",
+    "max_age",
+    "gender",
+    "convictions",
+    "referral_required",
+    "wheelchair",
+    "dbs_check",
+    "last_verified",
+    "lon",
+    "lat",
+)
+
+
+def modelled_values(asset: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the asset fields an HSDS import sets, as plain JSON values.
+
+    Kept in ``extra["imported"]`` at import: an export compares them with the
+    asset's values then, and writes the source's own record for every field
+    that has not changed since.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> modelled_values({"name": "Oakham Library", "categories": ("library",),
+    ...                  "geometry": Point(-0.72, 52.67)})["categories"]
+    ['library']
+    """
+    out: dict[str, Any] = {}
+    for name in MODELLED_FIELDS:
+        value = asset.get(name)
+        if name in {"lon", "lat"}:
+            geom = asset.get("geometry")
+            value = getattr(geom, "x" if name == "lon" else "y", None) if geom is not None else value
+            value = None if value is None else round(float(value), 7)
+        elif isinstance(value, tuple | list):
+            value = list(value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, float) and math.isnan(value):
+            value = None
+        out[name] = value
+    return out
+
+
 _STATUS: Final = {"inactive": "archived", "defunct": "archived"}
 #: Asset columns exported as ``assetmap`` taxonomy terms ``<column>:<value>``.
 _ASSETMAP_FIELDS: Final = frozenset(
@@ -1083,9 +1222,18 @@ def _map_service(
             )
             continue
         bad_position = not (-90 <= lat <= 90 and -180 <= lon <= 180)
+        if bad_position:
+            problems.add(
+                sal_where,
+                "location.latitude",
+                f"({lat:g}, {lon:g}) is not a latitude/longitude pair",
+            )
         loc_id = _text(location.get("id"))
         source_id = _text(sal.get("id")) or (f"{sid}@{loc_id}" if loc_id else f"{sid}@{j}")
         address, postcode = _address(location)
+        postcode = _checked_postcode(postcode, _country(location), problems, sal_where)
+        if not bad_position:
+            bad_position = _check_position(lon, lat, problems, sal_where)
         hours, hours_problem = _hours(_schedules_for(service, sal, location))
         if hours_problem:
             problems.add(
@@ -1115,13 +1263,20 @@ def _map_service(
             "lon": lon,
             "lat": lat,
             **{k: v for k, v in eligibility.items() if k not in {"kind"}},
+            "extra": {
+                ("oruk_v1" if _is_v1(service, location) else "hsds"): {
+                    "service": {
+                        k: v
+                        for k, v in service.items()
+                        if k not in {"service_at_locations", "organization"}
+                    },
+                    "organization": dict(item.organization) if item.organization else None,
+                    "service_at_location": {k: v for k, v in sal.items() if k != "location"},
+                    "location": dict(location),
+                }
+            },
         }
         if bad_position:
-            problems.add(
-                sal_where,
-                "location.latitude",
-                f"({lat:g}, {lon:g}) is not a latitude/longitude pair",
-            )
             rejected.append({**record, "row": sal_where})
             continue
         out.append((sal_where, record))
@@ -1208,11 +1363,12 @@ def assets_from_hsds(
                 )
                 continue
             try:
-                normalise_record(record, taxonomy=tax, where=where)
+                normal = normalise_record(record, taxonomy=tax, where=where)
             except AssetMapError as exc:
                 problems.add(where, "", str(exc).removeprefix(f"{where}: "))
                 rejected.append({**record, "row": where})
                 continue
+            record["extra"] = {**record["extra"], "imported": modelled_values(normal)}
             seen_ids[record["source_id"]] = where
             accepted.append(record)
     assets = validate_assets(pd.DataFrame(accepted), taxonomy=tax) if accepted else empty_assets()

@@ -158,7 +158,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
             dropped=dropped,
         )
         if dropped:
-            shown = ", ".join(dropped[:5]) + (f" (and {len(dropped) - 5} more)" if len(dropped) > 5 else "")
+            shown = ", ".join(dropped[:5]) + (
+                f" (and {len(dropped) - 5} more)" if len(dropped) > 5 else ""
+            )
             _out(
                 f"Left out {len(dropped):,} source values the Open Referral UK profile has "
                 f"no field for: {shown}",
@@ -167,6 +169,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
     else:
         target = export_register(assets, args.out, fmt=fmt)
     _out(f"Wrote {len(assets):,} assets to {target}")
+    return 0
+
+
+def _cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assetmap.api import build_app
+    from assetmap.workspace import open_workspace
+
+    app = build_app(open_workspace(args.workspace))
+    _out(
+        f"Serving the Open Referral UK API (read-only, verified assets) at "
+        f"http://{args.host}:{args.port}/  (Ctrl+C to stop)"
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -811,6 +828,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="ISO date or date-time: the register as it stood then")
     p.add_argument("--include-archived", action="store_true")
     p.set_defaults(handler=_cmd_export)
+
+    p = sub.add_parser("api", help="serve the register as a read-only Open Referral UK API")
+    p.add_argument("workspace")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.set_defaults(handler=_cmd_api)
 
     p = sub.add_parser("list", help="list the assets in the register")
     p.add_argument("workspace")

@@ -358,7 +358,7 @@ def _render(
             "description": org_name,
         }
         service["organization_id"] = organization["id"]
-    optional = {
+    optional: dict[str, Any] = {
         "description": _str(asset.get("description")),
         "url": _url(asset.get("website")),
         "email": _str(asset.get("email")),
@@ -390,7 +390,9 @@ def _render(
             if profile == "hsds":
                 option["currency"] = "GBP"
         service["cost_options"] = [option]
-    attributes = [_attribute(key, service_id, t, profile) for t in _asset_terms(asset, tax, profile)]
+    attributes = [
+        _attribute(key, service_id, t, profile) for t in _asset_terms(asset, tax, profile)
+    ]
     if attributes:
         service["attributes"] = attributes
     return {
@@ -447,7 +449,7 @@ def _merge_attributes(original: list[Any], rendered: list[dict[str, Any]]) -> li
 def _merged_parts(
     asset: Mapping[str, Any], rendered: dict[str, Any], extra: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The source's own record with assetmap's rendering of what changed since the import."""
+    """Return the source's own record with assetmap's rendering of what changed since."""
     original = _uuid_ids(extra["hsds"])
     parts: dict[str, Any] = {
         name: copy.deepcopy(original.get(name)) if isinstance(original.get(name), Mapping) else None
@@ -464,7 +466,7 @@ def _merged_parts(
                 if key in rendered[part]:
                     parts[part][key] = copy.deepcopy(rendered[part][key])
     service = parts["service"]
-    if "organisation" in changed or parts["organization"] is None and rendered["organization"]:
+    if "organisation" in changed or (parts["organization"] is None and rendered["organization"]):
         parts["organization"] = rendered["organization"]
         service.pop("organization_id", None)
         if rendered["organization"] is not None:
@@ -582,7 +584,7 @@ def hsds_export(
     organizations: dict[str, dict[str, Any]] = {}
     locations: dict[str, dict[str, Any]] = {}
     sals: list[dict[str, Any]] = []
-    terms: dict[str, Mapping[str, Any]] = {}
+    terms: dict[str, dict[str, Any]] = {}
     vocabularies: dict[str, dict[str, Any]] = {}
     for position, asset in enumerate(frame.to_dict("records")):
         key = _asset_key(asset, position)
@@ -599,8 +601,6 @@ def hsds_export(
             org = organizations.setdefault(str(org["id"]), org)
             service["organization"] = org
         sal = {k: v for k, v in sal.items() if k != "location"}
-        sal.setdefault("service_id", service_id)
-        sal.setdefault("location_id", location["id"])
         if service_id in services:  # another location of a service already written
             service = services[service_id]
         else:
@@ -608,9 +608,9 @@ def hsds_export(
             services[service_id] = service
         service["service_at_locations"].append({**sal, "location": location})
         locations.setdefault(str(location["id"]), location)
-        sals.append(sal)
+        sals.append({"service_id": service_id, "location_id": location["id"], **sal})
         for term in _terms_of(service):
-            terms.setdefault(str(term["id"]), term)
+            terms.setdefault(str(term["id"]), dict(term))
             vocabulary = _taxonomy_of(term)
             if vocabulary is not None:
                 vocabularies.setdefault(str(vocabulary["id"]), vocabulary)
@@ -755,8 +755,9 @@ def strict_schema(schema: Any) -> Any:
 
     Examples
     --------
-    >>> strict_schema({"properties": {"a": {"type": "object", "properties": {}}}})
-    {'properties': {'a': {'type': 'object', 'properties': {}, 'additionalProperties': False}}, 'additionalProperties': False}
+    >>> strict = strict_schema({"properties": {"a": {"type": "object", "properties": {}}}})
+    >>> strict["additionalProperties"], strict["properties"]["a"]["additionalProperties"]
+    (False, False)
     """
     if isinstance(schema, list):
         return [strict_schema(v) for v in schema]

@@ -29,6 +29,7 @@ Fetching (:func:`fetch_url`) is kept apart from parsing
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import logging
@@ -1050,7 +1051,7 @@ def _country(location: Mapping[str, Any]) -> str | None:
 def _checked_postcode(
     postcode: str | None, country: str | None, problems: _Problems, where: str
 ) -> str | None:
-    """A UK postcode normalised (a malformed one warned about, as the CSV import does)."""
+    """Return a UK postcode normalised; warn of a malformed one as the CSV import does."""
     if postcode is None:
         return None
     if country is not None and country not in _UK_COUNTRIES:
@@ -1141,11 +1142,13 @@ def modelled_values(asset: Mapping[str, Any]) -> dict[str, Any]:
         value = asset.get(name)
         if name in {"lon", "lat"}:
             geom = asset.get("geometry")
-            value = getattr(geom, "x" if name == "lon" else "y", None) if geom is not None else value
+            value = (
+                getattr(geom, "x" if name == "lon" else "y", None) if geom is not None else value
+            )
             value = None if value is None else round(float(value), 7)
         elif isinstance(value, tuple | list):
             value = list(value)
-        elif hasattr(value, "isoformat"):
+        elif isinstance(value, dt.date):
             value = value.isoformat()
         elif isinstance(value, float) and math.isnan(value):
             value = None
@@ -1270,7 +1273,7 @@ def _map_service(
                         for k, v in service.items()
                         if k not in {"service_at_locations", "organization"}
                     },
-                    "organization": dict(item.organization) if item.organization else None,
+                    "organization": {k: v for k, v in org.items() if k != "services"} or None,
                     "service_at_location": {k: v for k, v in sal.items() if k != "location"},
                     "location": dict(location),
                 }
@@ -1569,6 +1572,30 @@ def _pages(url: str, first: Any, limits: HsdsLimits, fetch: Fetcher) -> Iterator
         data = _parse_json(fetch(next_url, limits), next_url, limits)
 
 
+def _full_services(url: str, items: list[Any], limits: HsdsLimits, fetch: Fetcher) -> list[Any]:
+    """Fetch ``/services/{id}`` for each item of a ``/services`` list that is not nested.
+
+    An HSDA or Open Referral UK ``/services`` page lists one-to-one fields only
+    (no locations); the full record of each is at ``/services/{id}``.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if not parts.path.rstrip("/").endswith("/services"):
+        return items
+    flat = [
+        i
+        for i in items
+        if isinstance(i, Mapping) and "service_at_locations" not in i and i.get("id")
+    ]
+    if not flat or len(flat) != len(items):
+        return items
+    base = urllib.parse.urlunsplit(parts._replace(query="", fragment="")).rstrip("/")
+    out = []
+    for item in flat:
+        record_url = f"{base}/{urllib.parse.quote(str(item['id']), safe='')}"
+        out.append(_parse_json(fetch(record_url, limits), record_url, limits))
+    return out
+
+
 def read_hsds(
     path_or_url: str | Path,
     *,
@@ -1584,7 +1611,9 @@ def read_hsds(
     path_or_url
         A ``.json`` file, a folder or ``.zip`` holding ``services.json`` (as
         :func:`assetmap.export_hsds.write_hsds` writes) or ``services.csv`` and
-        the other tables, or an ``http(s)://`` URL (paged lists are followed).
+        the other tables, or an ``http(s)://`` URL (paged lists are followed;
+        a ``/services`` list of one-to-one records is completed from
+        ``/services/{id}``, as an Open Referral UK API serves them).
     taxonomy
         See :func:`assets_from_hsds`.
     source
@@ -1624,6 +1653,7 @@ def read_hsds(
                         "max_records",
                     )
                     raise IngestError(msg)
+            data = _full_services(text, data, limits, fetch)
     else:
         path = Path(path_or_url)
         name = path.stem or path.name

@@ -455,6 +455,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
             stream=sys.stderr,
         )
         return 1
+    if not preview.taxonomy.empty:
+        terms = preview.taxonomy[preview.taxonomy["kind"] == "term"]
+        mapped = int(terms["category"].notna().sum())
+        _out(
+            f"Imported a taxonomy from {preview.source}: {len(preview.taxonomy):,} records "
+            f"({len(terms):,} terms, {mapped:,} mapped to assetmap categories; "
+            f"{outcome.taxonomy_saved:,} new or changed)"
+        )
+        return 0
     s = outcome.summary
     if s is None:  # imported always carries a summary
         return 1

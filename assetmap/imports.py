@@ -82,6 +82,7 @@ __all__ = [
     "REPORT_COLUMNS",
     "REVIEW_DECISIONS",
     "REVIEW_ENTITY",
+    "TAXONOMY_ENTITY",
     "DedupeResult",
     "ImportOutcome",
     "ImportPreview",
@@ -96,6 +97,7 @@ __all__ = [
     "preview_columns",
     "preview_import",
     "review_queue",
+    "save_taxonomy",
     "undo_merge",
     "workspace_postcodes",
 ]
@@ -196,7 +198,11 @@ class ImportPreview:
     category_mapping
         How each category text (or HSDS taxonomy term) was mapped.
     rows_read
-        Data rows (or HSDS service records) read.
+        Data rows (or HSDS service records, or taxonomy records) read.
+    taxonomy
+        For an HSDS/Open Referral UK taxonomy or taxonomy-term file: its
+        vocabularies and terms with the category each maps to
+        (:data:`assetmap.ingest.hsds.TAXONOMY_COLUMNS`); ``assets`` is then empty.
     """
 
     source: str
@@ -206,6 +212,7 @@ class ImportPreview:
     mapping: ColumnMapping | None = None
     category_mapping: pd.DataFrame = field(default_factory=pd.DataFrame)
     rows_read: int = 0
+    taxonomy: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -235,6 +242,7 @@ class ImportOutcome:
     imported: bool
     summary: ImportSummary | None = None
     skipped_rows: int = 0
+    taxonomy_saved: int = 0
 
 
 def detect_format(source: str | Path, *, filename: str | None = None) -> str:
@@ -360,7 +368,8 @@ def _preview_hsds(
         assets=assets,
         report=_hsds_report(result.report),
         category_mapping=result.terms,
-        rows_read=len(assets) + len(result.rejected),
+        rows_read=len(assets) + len(result.rejected) + len(result.taxonomy),
+        taxonomy=result.taxonomy,
     )
 
 
@@ -472,6 +481,55 @@ def preview_import(
     )
 
 
+#: Record kind of the taxonomy vocabularies and terms read from HSDS / Open Referral UK files.
+TAXONOMY_ENTITY: Final = "hsds_taxonomy"
+
+
+def save_taxonomy(store: Store, taxonomy: pd.DataFrame, *, actor: str, reason: str) -> int:
+    """Keep the vocabularies and terms of a taxonomy file as versioned records.
+
+    One record per (kind, vocabulary, id); a term already kept is updated when
+    the file says something new about it and left alone otherwise.
+
+    Returns
+    -------
+    int
+        How many records were added or changed.
+    """
+    kept = store.records(TAXONOMY_ENTITY)
+    by_key = (
+        {(r["kind"], r["vocabulary"], r["term_id"]): r for r in kept.to_dict("records")}
+        if not kept.empty
+        else {}
+    )
+    changed = 0
+    for row in taxonomy.to_dict("records"):
+        data = {
+            ("term_id" if k == "id" else k): (None if pd.isna(v) else v) for k, v in row.items()
+        }
+        old = by_key.get((data["kind"], data["vocabulary"], data["term_id"]))
+        if old is None:
+            store.add_record(TAXONOMY_ENTITY, data, actor=actor, reason=reason)
+            changed += 1
+            continue
+        diff = {
+            k: v
+            for k, v in data.items()
+            if not (old.get(k) == v or (v is None and pd.isna(old.get(k))))
+        }
+        if diff:
+            store.edit_record(
+                TAXONOMY_ENTITY,
+                old["id"],
+                diff,
+                expected_version=int(old["version"]),
+                actor=actor,
+                reason=reason,
+            )
+            changed += 1
+    return changed
+
+
 def commit_import(
     workspace: Workspace,
     preview: ImportPreview,
@@ -520,6 +578,14 @@ def commit_import(
             "import from %s refused: %d rows with errors", preview.source, preview.rows_rejected
         )
         return ImportOutcome(preview=preview, imported=False)
+    if preview.assets.empty and not preview.taxonomy.empty:
+        saved = save_taxonomy(
+            workspace.store(),
+            preview.taxonomy,
+            actor=_actor(principal),
+            reason=reason or f"taxonomy import of {preview.source}",
+        )
+        return ImportOutcome(preview=preview, imported=True, taxonomy_saved=saved)
     if preview.assets.empty:
         msg = f"Nothing to import from {preview.source}: every row has a problem (see the report)."
         raise NoAssetsError(msg)

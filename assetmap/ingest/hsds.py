@@ -60,6 +60,7 @@ __all__ = [
     "MODELLED_FIELDS",
     "OPENING_HOURS_NOTE",
     "REPORT_COLUMNS",
+    "TAXONOMY_COLUMNS",
     "TERM_COLUMNS",
     "Fetcher",
     "HsdsLimits",
@@ -87,6 +88,20 @@ CONVICTIONS_TERM: Final = (
 OPENING_HOURS_NOTE: Final = "OSM opening_hours: "
 REPORT_COLUMNS: Final = ("row", "field", "problem", "level")
 TERM_COLUMNS: Final = ("vocabulary", "code", "name", "category", "method", "score")
+TAXONOMY_COLUMNS: Final = (
+    "kind",
+    "id",
+    "vocabulary",
+    "taxonomy_id",
+    "code",
+    "name",
+    "description",
+    "parent_id",
+    "term_uri",
+    "category",
+    "method",
+    "score",
+)
 
 _DAYS: Final = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY_NAMES: Final[dict[str, int]] = {
@@ -206,12 +221,17 @@ class HsdsResult:
     rejected
         The records that failed validation, as mapped (with ``lon``/``lat``
         and ``row``), so a user can see and fix them.
+    taxonomy
+        When the data is a taxonomy or taxonomy-term file (not services):
+        one row per term, :data:`TAXONOMY_COLUMNS`, with the assetmap
+        category it maps to (``assets`` is then empty).
     """
 
     assets: gpd.GeoDataFrame
     report: pd.DataFrame
     terms: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TERM_COLUMNS))
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    taxonomy: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TAXONOMY_COLUMNS))
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -694,6 +714,8 @@ _TERM_KEYS: Final = frozenset(
         "version",
         "vocabulary",
         "metadata",
+        "term",
+        "taxonomy_terms",
     }
 )
 
@@ -1286,6 +1308,87 @@ def _map_service(
     return out
 
 
+def _is_term(node: Any) -> bool:
+    return (
+        isinstance(node, Mapping)
+        and bool(node)
+        and set(node) <= _TERM_KEYS
+        and "name" in node
+        and "id" in node
+    )
+
+
+def _taxonomy_nodes(data: Any) -> list[Mapping[str, Any]] | None:
+    """Return the taxonomy and term records of a taxonomy file (None: it holds services)."""
+    node = _obj(data)
+    if node is not None:
+        for key in ("contents", "content"):
+            if isinstance(node.get(key), list):
+                return _taxonomy_nodes(node[key])
+        if isinstance(node.get("taxonomy_terms"), list) and not _is_term(node):
+            return _taxonomy_nodes(node["taxonomy_terms"])
+        return [node] if _is_term(node) else None
+    if isinstance(data, list) and data and all(_is_term(n) for n in data):
+        return list(data)
+    return None
+
+
+def _taxonomy_frame(
+    nodes: Sequence[Mapping[str, Any]], index: _TermIndex, limits: HsdsLimits
+) -> pd.DataFrame:
+    """One row per term (terms nested under a taxonomy included), mapped to categories."""
+    names: dict[str, str] = {}
+    vocabularies: list[Mapping[str, Any]] = []
+    terms: list[tuple[Mapping[str, Any], str | None]] = []
+    for node in nodes:
+        nested = _objs(node.get("taxonomy_terms"))
+        if nested or not any(k in node for k in ("taxonomy", "taxonomy_id", "term", "code")):
+            names[_text(node.get("id")) or ""] = _text(node.get("name")) or ""
+            vocabularies.append(node)
+            terms.extend((t, _text(node.get("name"))) for t in nested)
+        else:
+            terms.append((node, None))
+    if len(terms) > limits.max_records:
+        msg = _too_big("The taxonomy holds", len(terms), limits.max_records, "terms", "max_records")
+        raise IngestError(msg)
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": "taxonomy",
+            "id": _text(v.get("id")),
+            "vocabulary": _text(v.get("name")),
+            "name": _text(v.get("name")),
+            "description": _text(v.get("description")),
+            "term_uri": _text(v.get("uri")),
+            "method": "none",
+            "score": 0.0,
+        }
+        for v in vocabularies
+    ]
+    for term, parent_vocab in terms:
+        vocabulary, code, name = _term_triple(term)
+        vocabulary = (
+            vocabulary or parent_vocab or names.get(_text(term.get("taxonomy_id")) or "") or None
+        )
+        category, method, score = index.match(vocabulary, code, name)
+        rows.append(
+            {
+                "kind": "term",
+                "id": _text(term.get("id")),
+                "vocabulary": vocabulary,
+                "taxonomy_id": _text(term.get("taxonomy_id")),
+                "code": code,
+                "name": name,
+                "description": _text(term.get("description")),
+                "parent_id": _text(term.get("parent_id")),
+                "term_uri": _text(term.get("term_uri")) or _text(term.get("uri")),
+                "category": category,
+                "method": method,
+                "score": score,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(TAXONOMY_COLUMNS))
+
+
 def assets_from_hsds(
     data: Mapping[str, Any] | list[Any],
     *,
@@ -1300,7 +1403,9 @@ def assets_from_hsds(
     data
         Parsed JSON: a service, organization or service_at_location full
         record, a list of them, a paged list (``contents``/``content``), or
-        tables (``{"services.csv": [rows], ...}``).
+        tables (``{"services.csv": [rows], ...}``); or a taxonomy or
+        taxonomy-term file (one, a list, a paged list, or a taxonomy with
+        ``taxonomy_terms``), read into :attr:`HsdsResult.taxonomy`.
     taxonomy
         Categories come from its ``hsds_terms`` (and a fuzzy match on term
         names); the default taxonomy when omitted.
@@ -1329,6 +1434,13 @@ def assets_from_hsds(
     """
     tax = taxonomy or load_taxonomy()
     _check_shape(data, limits)
+    taxonomy_nodes = _taxonomy_nodes(data)
+    if taxonomy_nodes is not None:
+        return HsdsResult(
+            assets=empty_assets(),
+            report=_Problems().frame(),
+            taxonomy=_taxonomy_frame(taxonomy_nodes, _TermIndex.build(tax), limits),
+        )
     problems = _Problems()
     services = _collect_services(data, problems, limits)
     if len(services) > limits.max_records:

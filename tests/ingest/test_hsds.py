@@ -209,14 +209,28 @@ def test_official_tabular_csv_joins_tables_into_one_asset(tmp_path):
     [
         ("base.json", "HSDS API root"),
         ("location.json", "HSDS location record, not services"),
-        ("taxonomy.json", "HSDS taxonomy or taxonomy_term record"),
-        ("taxonomy_term.json", "HSDS taxonomy or taxonomy_term record"),
         ("organization_list.json", "'Example Organization Inc.' lists no services"),
     ],
 )
 def test_official_examples_without_services_are_refused_by_name(example, match):
     with pytest.raises(IngestError, match=match):
         read_hsds(EXAMPLES / example)
+
+
+@pytest.mark.parametrize(
+    ("example", "kinds"),
+    [
+        ("taxonomy.json", ["taxonomy"]),
+        ("taxonomy_list.json", ["taxonomy"]),
+        ("taxonomy_term.json", ["term"]),
+        ("taxonomy_term_list.json", ["term"]),
+    ],
+)
+def test_official_taxonomy_examples_are_read_as_taxonomy(example, kinds):
+    result = read_hsds(EXAMPLES / example)
+    assert result.assets.empty
+    assert result.report.empty
+    assert result.taxonomy["kind"].tolist() == kinds
 
 
 def test_service_list_page_without_locations_is_reported_not_dropped():

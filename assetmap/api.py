@@ -19,14 +19,17 @@ a restart. Starlette routes; :mod:`assetmap.publish` decides everything.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -38,7 +41,14 @@ from assetmap.ingest.postcodes import PostcodeIndex, load_postcodes
 from assetmap.publish import OrukFeed, QueryError, ServiceQuery, public_register
 from assetmap.workspace import Workspace
 
-__all__ = ["SERVED_PATHS", "ApiConfig", "build_app", "openapi_document"]
+__all__ = [
+    "SERVED_PATHS",
+    "ApiConfig",
+    "build_app",
+    "openapi_document",
+    "serve",
+    "serving",
+]
 
 #: The Open Referral UK API paths this server answers.
 SERVED_PATHS: Final = (
@@ -265,3 +275,41 @@ def build_app(workspace: Workspace, *, config: ApiConfig | None = None) -> Starl
         Route("/taxonomy_terms/{id}", guarded(one("taxonomy_terms")), methods=["GET"]),
     ]
     return Starlette(routes=routes)
+
+
+def serve(app: Starlette, *, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve ``app`` with uvicorn until interrupted (what ``assetmap api`` runs)."""
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@contextlib.contextmanager
+def serving(app: Starlette, *, host: str = "127.0.0.1", timeout_s: float = 10.0) -> Iterator[str]:
+    """Serve ``app`` on a free port of ``host`` in a background thread; yield its base URL.
+
+    For tests and benchmarks: the server stops when the block ends.
+
+    Raises
+    ------
+    AssetMapError
+        If the server has not started within ``timeout_s``.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, name="assetmap-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            server.should_exit = True
+            msg = f"The API did not start on {host}:{port} within {timeout_s:g} s."
+            raise AssetMapError(msg)
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout_s)

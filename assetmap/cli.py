@@ -173,9 +173,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_api(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from assetmap.api import build_app
+    from assetmap.api import build_app, serve
     from assetmap.workspace import open_workspace
 
     app = build_app(open_workspace(args.workspace))
@@ -183,7 +181,7 @@ def _cmd_api(args: argparse.Namespace) -> int:
         f"Serving the Open Referral UK API (read-only, verified assets) at "
         f"http://{args.host}:{args.port}/  (Ctrl+C to stop)"
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    serve(app, host=args.host, port=args.port)
     return 0
 
 
@@ -456,11 +454,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
         )
         return 1
     if not preview.taxonomy.empty:
-        terms = preview.taxonomy[preview.taxonomy["kind"] == "term"]
-        mapped = int(terms["category"].notna().sum())
+        term_rows = preview.taxonomy[preview.taxonomy["kind"] == "term"]
+        n_mapped = int(term_rows["category"].notna().sum())
         _out(
             f"Imported a taxonomy from {preview.source}: {len(preview.taxonomy):,} records "
-            f"({len(terms):,} terms, {mapped:,} mapped to assetmap categories; "
+            f"({len(term_rows):,} terms, {n_mapped:,} mapped to assetmap categories; "
             f"{outcome.taxonomy_saved:,} new or changed)"
         )
         return 0

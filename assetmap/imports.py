@@ -504,8 +504,9 @@ def save_taxonomy(store: Store, taxonomy: pd.DataFrame, *, actor: str, reason: s
     )
     changed = 0
     for row in taxonomy.to_dict("records"):
-        data = {
-            ("term_id" if k == "id" else k): (None if pd.isna(v) else v) for k, v in row.items()
+        data: dict[str, Any] = {
+            ("term_id" if k == "id" else str(k)): (None if pd.isna(v) else v)
+            for k, v in row.items()
         }
         old = by_key.get((data["kind"], data["vocabulary"], data["term_id"]))
         if old is None:

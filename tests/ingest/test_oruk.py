@@ -300,7 +300,7 @@ def test_cli_exports_the_uk_profile_with_the_workspace_country(workspace_path, c
     ws = create_workspace(workspace_path)
     try:
         ws.update_settings(country="IE")
-        code, out, err = run_cli(capsys, "import", str(ws.path), str(SERVICES))
+        code, _, err = run_cli(capsys, "import", str(ws.path), str(SERVICES))
         assert code == 0, err
         assets = ws.store().assets()
         first = assets.index[assets["name"] == "Ketton Job Club"][0]
@@ -311,7 +311,7 @@ def test_cli_exports_the_uk_profile_with_the_workspace_country(workspace_path, c
             actor="t",
             reason="t",
         )
-        code, out, err = run_cli(
+        code, _out, err = run_cli(
             capsys, "export", str(ws.path), "--format", "oruk", "--out", str(ws.path / "oruk")
         )
         assert code == 0, err
@@ -334,7 +334,7 @@ def test_an_hsds_only_field_is_left_out_of_the_uk_export_and_said(workspace_path
         given = _corrected(json.loads((EXAMPLES / "service_full.json").read_text("utf-8")))
         corrected.write_text(json.dumps(given), "utf-8")
         assert run_cli(capsys, "import", str(ws.path), str(corrected))[0] == 0
-        code, out, err = run_cli(
+        code, _out, err = run_cli(
             capsys, "export", str(ws.path), "--format", "oruk", "--out", str(ws.path / "o")
         )
         assert code == 0

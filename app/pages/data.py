@@ -189,6 +189,13 @@ def _import_section() -> None:
                     st.error(str(exc), icon=":material/error:")
                     return
             widgets.table(preview.category_mapping, into=shown, hide_index=True, width="stretch")
+    if len(preview.taxonomy):
+        st.markdown("**A taxonomy file**: its terms and the categories they map to")
+        widgets.table(
+            preview.taxonomy[["kind", "vocabulary", "code", "name", "category", "method"]],
+            hide_index=True,
+            width="stretch",
+        )
     ready, rejected = len(preview.assets), preview.rows_rejected
     left, middle, right = st.columns(3)
     left.metric("Rows read", f"{preview.rows_read:,}")
@@ -223,10 +230,15 @@ def _import_section() -> None:
                 "again, or tick the box to skip those rows.",
                 icon=":material/warning:",
             )
+    label = (
+        f"Import the taxonomy ({len(preview.taxonomy):,} records) as {preview.source}"
+        if len(preview.taxonomy)
+        else f"Import {ready:,} rows as {preview.source}"
+    )
     if st.button(
-        f"Import {ready:,} rows as {preview.source}",
+        label,
         type="primary",
-        disabled=ready == 0 or (preview.blocking and not skip),
+        disabled=(ready == 0 and not len(preview.taxonomy)) or (preview.blocking and not skip),
     ):
         try:
             outcome = commit_import(workspace, preview, principal=principal, skip_bad_rows=skip)
@@ -234,7 +246,12 @@ def _import_section() -> None:
             st.error(str(exc), icon=":material/error:")
             return
         summary = outcome.summary
-        if summary is not None:
+        if len(preview.taxonomy):
+            st.session_state[state.DATA_MESSAGE] = (
+                f"Kept the taxonomy from {preview.source}: {outcome.taxonomy_saved:,} records "
+                "new or changed."
+            )
+        elif summary is not None:
             st.session_state[state.DATA_MESSAGE] = (
                 f"Imported {summary.total:,} rows from {summary.source}: {summary.created:,} new, "
                 f"{summary.updated:,} updated, {summary.unchanged:,} unchanged. "

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,7 +29,7 @@ from support import SHARED_DATA, run_cli
 
 from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.api import SERVED_PATHS, build_app, serving
+from assetmap.api import SERVED_PATHS, ApiConfig, build_app, serving
 from assetmap.export_hsds import ORUK_SCHEMA_DIR, register_to_hsds, validate_hsds
 from assetmap.ingest.hsds import HsdsLimits, read_hsds
 from assetmap.publish import public_register
@@ -322,3 +327,52 @@ def test_rutland_register_exports_strictly_and_round_trips_through_the_api(
         again = read_hsds(f"{base}/services?per_page=25", limits=LOOPBACK)
     assert again.errors.empty
     assert _rows(again.assets) == _rows(register)
+
+
+def test_a_newly_verified_asset_is_served_after_the_refresh(oruk_ws: Workspace):
+    store = oruk_ws.store()
+    with serving(build_app(oruk_ws, config=ApiConfig(refresh_s=0))) as base:
+        assert _get(f"{base}/services?search=fridge")[1]["total_items"] == 0
+        fridge = store.add_asset(
+            {"name": "Oakham Community Fridge", "lon": -0.7302, "lat": 52.6688},
+            actor="t",
+            reason="t",
+        )
+        assert _get(f"{base}/services?search=fridge")[1]["total_items"] == 0  # unverified
+        store.set_status(fridge, "verified", expected_version=1, actor="t", reason="checked")
+        assert _get(f"{base}/services?search=fridge")[1]["total_items"] == 1
+
+
+def test_assetmap_api_command_serves_the_workspace(oruk_ws: Workspace):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assetmap.cli", "api", str(oruk_ws.path), "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, root_doc = _get(f"http://127.0.0.1:{port}/")
+                break
+            except OSError:
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        assert status == 200
+        assert root_doc["openapi_url"] == f"http://127.0.0.1:{port}/openapi.json"
+        _, page = _get(f"http://127.0.0.1:{port}/services")
+        assert page["total_items"] == 3
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=15)
+    assert out.startswith(
+        f"Serving the Open Referral UK API (read-only, verified assets) at http://127.0.0.1:{port}/"
+    )

@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -51,6 +52,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from assetmap.access import Operation, Principal, require
@@ -66,8 +68,11 @@ from assetmap.ingest.postcodes import (
     read_postcodes,
     save_postcodes,
 )
+from assetmap.ingest.tabular import _FAR_FROM_POSTCODE_M as FAR_FROM_POSTCODE_M
 from assetmap.ingest.tabular import (
+    UK_BBOX,
     ColumnMapping,
+    _distance_m,
     assets_from_table,
     propose_column_mapping,
     read_table,
@@ -302,6 +307,60 @@ def _hsds_report(report: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _with_place_checks(
+    preview: ImportPreview,
+    postcodes: PostcodeIndex | None,
+    area: tuple[float, float, float, float],
+) -> ImportPreview:
+    """Add the spreadsheet import's place warnings to an HSDS preview.
+
+    Coordinates far from the centre of their postcode (when a postcode table
+    is loaded) and places outside the workspace's area are reported as
+    warnings: the asset is still imported at the coordinates the feed gave.
+    """
+    assets = preview.assets
+    if assets.empty:
+        return preview
+    lon, lat = assets.geometry.x.to_numpy(), assets.geometry.y.to_numpy()
+    rows: list[dict[str, str]] = []
+    where = [f"service_at_location {s}" for s in assets["source_id"]]
+    if postcodes is not None:
+        plon, plat = postcodes.lookup(assets["postcode"].tolist())
+        known = np.isfinite(plon)
+        gap = np.full(len(assets), np.nan)
+        gap[known] = _distance_m(lon[known], lat[known], plon[known], plat[known])
+        for i in np.flatnonzero(known & (gap > FAR_FROM_POSTCODE_M)):
+            rows.append(
+                {
+                    "row": where[i],
+                    "field": "postcode",
+                    "problem": f"the coordinates are {gap[i] / 1000:,.1f} km from the centre "
+                    f"of {assets['postcode'].iloc[i]}",
+                    "value": str(assets["postcode"].iloc[i]),
+                    "severity": "warning",
+                }
+            )
+    west, south, east, north = area
+    outside = ~((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
+    if area != UK_BBOX:  # outside the UK is already reported by the HSDS reader
+        for i in np.flatnonzero(outside):
+            rows.append(
+                {
+                    "row": where[i],
+                    "field": "location",
+                    "problem": f"outside the area {tuple(area)}",
+                    "value": f"{lat[i]:.5f}, {lon[i]:.5f}",
+                    "severity": "warning",
+                }
+            )
+    if not rows:
+        return preview
+    report = pd.concat(
+        [preview.report, pd.DataFrame(rows, columns=list(REPORT_COLUMNS))], ignore_index=True
+    )
+    return dataclasses.replace(preview, report=report)
+
+
 def _preview_table(
     workspace: Workspace,
     source: str | Path | bytes,
@@ -466,7 +525,10 @@ def preview_import(
         if overrides:
             msg = "--map applies to spreadsheets only; HSDS fields have fixed names."
             raise SchemaError(msg)
-        return _preview_hsds(source, filename=filename, progress=progress)
+        preview = _preview_hsds(source, filename=filename, progress=progress)
+        return _with_place_checks(
+            preview, workspace_postcodes(workspace), _area_bbox(workspace) or UK_BBOX
+        )
     if isinstance(source, str) and _URL_RE.match(source):
         msg = f"{source} is a URL: only HSDS feeds can be imported from a URL (use --format hsds)."
         raise IngestError(msg)

@@ -380,3 +380,22 @@ def test_taxonomy_terms_map_to_categories():
     }
     official = read_hsds(EXAMPLES / "taxonomy_term_list.json").taxonomy
     assert official[["kind", "name"]].to_dict("records") == [{"kind": "term", "name": "name"}]
+
+
+def test_hsds_import_warns_of_coordinates_far_from_their_postcode(workspace_path, capsys):
+    services = _fixture()[2:]  # the women's group at Victoria Hall, Oakham (LE15 6AH)
+    location = services[0]["service_at_locations"][0]["location"]
+    location["latitude"], location["longitude"] = 52.6271, -0.5526  # Ketton, 12 km away
+    feed = workspace_path.parent / "feed.json"
+    feed.write_text(json.dumps(services), "utf-8")
+    ws = create_workspace(workspace_path)
+    try:
+        codepoint = SHARED_DATA / "postcodes-codepoint-open-2014" / "le.csv"
+        assert run_cli(capsys, "postcodes", str(ws.path), str(codepoint))[0] == 0
+        code, out, err = run_cli(capsys, "import", str(ws.path), str(feed))
+        assert code == 0, err
+        sal = services[0]["service_at_locations"][0]["id"]
+        assert (f"  warning service_at_location {sal}, postcode: the coordinates are ") in out
+        assert "12.8 km from the centre of LE15 6AH [LE15 6AH]" in out
+    finally:
+        close_stores()

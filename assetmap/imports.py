@@ -1061,15 +1061,18 @@ DOWNLOADS: Final = {
     "gpkg": (".gpkg", "application/geopackage+sqlite3"),
     "csv": (".csv", "text/csv"),
     "hsds": (".zip", "application/zip"),
+    "oruk": (".zip", "application/zip"),
 }
 
 
-def export_bytes(store: Store, fmt: str, *, principal: Principal) -> bytes:
+def export_bytes(store: Store, fmt: str, *, principal: Principal, country: str = "GB") -> bytes:
     """Return the current register as a file's bytes, for a download.
 
     Checks :attr:`Operation.EXPORT_REGISTER` (and :attr:`Operation.EXPORT_HSDS`
-    for ``hsds``, a zip of HSDS 3.0 JSON files). CSV cells that a spreadsheet
-    would run as formulas are neutralised.
+    for ``hsds`` and ``oruk``, zips of HSDS 3.0 / Open Referral UK JSON files,
+    whose addresses assetmap writes get ``country``: pass
+    :func:`assetmap.export_hsds.workspace_country`). CSV cells that a
+    spreadsheet would run as formulas are neutralised.
 
     Raises
     ------
@@ -1083,9 +1086,9 @@ def export_bytes(store: Store, fmt: str, *, principal: Principal) -> bytes:
     assets = store.assets()
     with tempfile.TemporaryDirectory(prefix="assetmap-export-") as folder:
         target = Path(folder) / f"register{DOWNLOADS[fmt][0]}"
-        if fmt == "hsds":
+        if fmt in {"hsds", "oruk"}:
             require(principal, Operation.EXPORT_HSDS)
-            write_hsds(assets, target)
+            write_hsds(assets, target, profile=fmt, country=country)
         else:
             export_register(assets, target, fmt=fmt)
         return target.read_bytes()

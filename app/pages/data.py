@@ -19,6 +19,7 @@ import streamlit as st
 from app import auth, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
+from assetmap.export_hsds import workspace_country
 from assetmap.imports import (
     DOWNLOADS,
     commit_import,
@@ -375,14 +376,16 @@ def _export_section() -> None:
         "gpkg": "GeoPackage (QGIS)",
         "csv": "CSV (spreadsheet)",
         "hsds": "Open Referral HSDS (zip)",
+        "oruk": "Open Referral UK (zip)",
     }
+    country = workspace_country(workspace.settings())
     columns = st.columns(len(DOWNLOADS))
     for column, (fmt, (suffix, mime)) in zip(columns, DOWNLOADS.items(), strict=True):
-        if fmt == "hsds" and not allowed(principal, Operation.EXPORT_HSDS):
+        if fmt in {"hsds", "oruk"} and not allowed(principal, Operation.EXPORT_HSDS):
             continue
         column.download_button(
             labels[fmt],
-            data=functools.partial(export_bytes, store, fmt, principal=principal),
+            data=functools.partial(export_bytes, store, fmt, principal=principal, country=country),
             file_name=f"register{suffix}",
             mime=mime,
             key=f"assetmap.data.download.{fmt}",

@@ -87,6 +87,7 @@ def test_page_has_import_duplicates_and_export_tabs(
         "GeoPackage (QGIS)",
         "CSV (spreadsheet)",
         "Open Referral HSDS (zip)",
+        "Open Referral UK (zip)",
     ]
 
 

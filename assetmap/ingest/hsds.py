@@ -51,7 +51,7 @@ from rapidfuzz import fuzz, process, utils
 from assetmap.errors import AssetMapError, IngestError
 from assetmap.ingest.postcodes import is_postcode, normalise_postcode
 from assetmap.ingest.tabular import UK_BBOX
-from assetmap.schema import empty_assets, normalise_record, validate_assets
+from assetmap.schema import ASSET_COLUMNS, empty_assets, normalise_record, validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -1118,28 +1118,25 @@ def _check_position(lon: float, lat: float, problems: _Problems, where: str) -> 
     return False
 
 
-#: Asset fields an import derives from an HSDS record (see :func:`modelled_values`).
+#: Asset fields an import derives from an HSDS record (see :func:`modelled_values`):
+#: every column but provenance and bookkeeping, and the coordinates.
 MODELLED_FIELDS: Final = (
-    "name",
-    "kind",
-    "categories",
-    "description",
-    "organisation",
-    "address",
-    "postcode",
-    "opening_hours",
-    "phone",
-    "email",
-    "website",
-    "cost",
-    "min_age",
-    "max_age",
-    "gender",
-    "convictions",
-    "referral_required",
-    "wheelchair",
-    "dbs_check",
-    "last_verified",
+    *(
+        c
+        for c in ASSET_COLUMNS
+        if c
+        not in {
+            "id",
+            "status",
+            "source",
+            "source_id",
+            "session_id",
+            "flags",
+            "version",
+            "valid_from",
+            "extra",
+        }
+    ),
     "lon",
     "lat",
 )

@@ -512,6 +512,29 @@ def _uuid_ids(value: Any) -> Any:
     return out
 
 
+def _service_fields(service: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in service.items() if k != "service_at_locations"}
+
+
+def _relinked(service: dict[str, Any], service_id: str) -> dict[str, Any]:
+    """Return ``service`` under a new id, its own records' ``service_id`` and ``link_id`` too."""
+    old = service["id"]
+
+    def relink(value: Any) -> Any:
+        if isinstance(value, list):
+            return [relink(v) for v in value]
+        if isinstance(value, dict):
+            return {
+                k: (service_id if k in {"service_id", "link_id"} and v == old else relink(v))
+                for k, v in value.items()
+            }
+        return value
+
+    out: dict[str, Any] = relink(service)
+    out["id"] = service_id
+    return out
+
+
 def _terms_of(service: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     out = []
     for attribute in service.get("attributes") or []:
@@ -601,6 +624,12 @@ def hsds_export(
             org = organizations.setdefault(str(org["id"]), org)
             service["organization"] = org
         sal = {k: v for k, v in sal.items() if k != "location"}
+        if service_id in services and _service_fields(services[service_id]) != _service_fields(
+            service
+        ):  # one location's asset was changed apart from the others: its own service now
+            service_id = _id(f"{service_id}:{key}", "service")
+            service = _relinked(service, service_id)
+            sal["service_id"] = service_id
         if service_id in services:  # another location of a service already written
             service = services[service_id]
         else:

@@ -399,3 +399,23 @@ def test_hsds_import_warns_of_coordinates_far_from_their_postcode(workspace_path
         assert "12.8 km from the centre of LE15 6AH [LE15 6AH]" in out
     finally:
         close_stores()
+
+
+def test_a_change_to_one_location_of_a_service_makes_it_a_service_of_its_own():
+    given = _fixture()
+    assets = read_hsds(SERVICES).assets
+    assert assets.loc[1, "name"] == "Community Larder"  # its Uppingham hall
+    assets.loc[1, "name"] = "Community Larder (Uppingham)"
+    tables = register_to_hsds(assets, profile="oruk")
+    assert validate_hsds(tables, schema_dir=ORUK_SCHEMA_DIR, strict=True) == []
+    larders = [s for s in tables["services"] if s["name"].startswith("Community Larder")]
+    assert [s["name"] for s in larders] == ["Community Larder", "Community Larder (Uppingham)"]
+    oakham, uppingham = larders
+    assert oakham["id"] == given[0]["id"]
+    assert [sal["location"]["name"] for sal in oakham["service_at_locations"]] == [
+        "Victoria Hall, Oakham"
+    ]
+    assert uppingham["id"] != given[0]["id"]
+    assert {sal["service_id"] for sal in uppingham["service_at_locations"]} == {uppingham["id"]}
+    assert {c["service_id"] for c in uppingham["cost_options"]} == {uppingham["id"]}
+    assert uppingham["funding"][0]["source"] == given[0]["funding"][0]["source"]

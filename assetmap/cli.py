@@ -162,7 +162,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 f" (and {len(dropped) - 5} more)" if len(dropped) > 5 else ""
             )
             _out(
-                f"Left out {len(dropped):,} source values the Open Referral UK profile has "
+                f"Left out {len(dropped):,} values the Open Referral UK profile has "
                 f"no field for: {shown}",
                 stream=sys.stderr,
             )

@@ -281,9 +281,10 @@ class HsdsExport:
     tables
         Table name -> records (see :func:`register_to_hsds`).
     dropped
-        ``"<table>[i].<path>"`` of every value a source record held that the
-        profile does not define (only with ``profile="oruk"``, for records that
-        came from a wider HSDS feed); empty when nothing was left out.
+        ``"<table>[i].<path>"`` of every value the profile has no field for
+        (only with ``profile="oruk"``): what a record from a wider HSDS feed
+        held, and assetmap's own phone numbers (the UK profile has no phone
+        on a service); empty when nothing was left out.
     """
 
     tables: dict[str, list[dict[str, Any]]]
@@ -513,7 +514,8 @@ def _uuid_ids(value: Any) -> Any:
 
 
 def _service_fields(service: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in service.items() if k != "service_at_locations"}
+    """Return what must agree for two assets to go out as one service (not last_modified)."""
+    return {k: v for k, v in service.items() if k not in {"service_at_locations", "last_modified"}}
 
 
 def _relinked(service: dict[str, Any], service_id: str) -> dict[str, Any]:
@@ -609,6 +611,7 @@ def hsds_export(
     sals: list[dict[str, Any]] = []
     terms: dict[str, dict[str, Any]] = {}
     vocabularies: dict[str, dict[str, Any]] = {}
+    no_phone: list[str] = []
     for position, asset in enumerate(frame.to_dict("records")):
         key = _asset_key(asset, position)
         rendered = _render(asset, key, tax, profile, country)
@@ -619,6 +622,8 @@ def hsds_export(
             else rendered
         )
         service, org, sal, location = (parts[p] for p in _PARTS)
+        if profile == "oruk" and _str(asset.get("phone")) and parts is rendered:
+            no_phone.append(str(service["id"]))  # the UK profile has no phone on a service
         service_id = str(service["id"])
         if org is not None:
             org = organizations.setdefault(str(org["id"]), org)
@@ -631,7 +636,10 @@ def hsds_export(
             service = _relinked(service, service_id)
             sal["service_id"] = service_id
         if service_id in services:  # another location of a service already written
-            service = services[service_id]
+            written = services[service_id]
+            if str(service.get("last_modified") or "") > str(written.get("last_modified") or ""):
+                written["last_modified"] = service["last_modified"]
+            service = written
         else:
             service["service_at_locations"] = []
             services[service_id] = service
@@ -653,7 +661,10 @@ def hsds_export(
     }
     if profile == "hsds":
         return HsdsExport(tables)
-    return project_to_profile(tables, schema_dir_for(profile))
+    projected = project_to_profile(tables, schema_dir_for(profile))
+    index = {str(s["id"]): i for i, s in enumerate(tables["services"])}
+    phones = [f"services[{index[i]}].phones (assetmap's phone)" for i in no_phone if i in index]
+    return HsdsExport(projected.tables, (*projected.dropped, *phones))
 
 
 def register_to_hsds(

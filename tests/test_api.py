@@ -299,7 +299,13 @@ def test_rutland_register_exports_strictly_and_round_trips_through_the_api(
         str(rutland_ws.path / "o"),
     )
     assert code == 0
-    assert err == ""  # nothing left out
+    # nothing left out but the phones, which the UK profile has no field for, each named
+    with_phone = int(register["phone"].notna().sum())
+    assert with_phone > 0
+    assert err.startswith(
+        f"Left out {with_phone} values the Open Referral UK profile has no field for: services["
+    )
+    assert err.count("(assetmap's phone)") == min(with_phone, 5)
     tables = {
         p.stem: json.loads(p.read_text("utf-8")) for p in (rutland_ws.path / "o").glob("*.json")
     }

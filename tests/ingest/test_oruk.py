@@ -339,7 +339,7 @@ def test_an_hsds_only_field_is_left_out_of_the_uk_export_and_said(workspace_path
         )
         assert code == 0
         # every HSDS-only value is named in the count (wait_time, program, contacts' phones...)
-        assert err.startswith("Left out 75 source values the Open Referral UK profile has no")
+        assert err.startswith("Left out 75 values the Open Referral UK profile has no field")
         services = json.loads((ws.path / "o" / "services.json").read_text("utf-8"))
         assert validate_hsds({"services": services}, schema_dir=ORUK_SCHEMA_DIR, strict=True) == []
     finally:

@@ -173,6 +173,14 @@ def test_imported_uk_services_get_categories_eligibility_and_warnings():
     ]
 
 
+def test_uk_service_terms_are_matched_by_their_term_code():
+    terms = read_hsds(SERVICES).terms.set_index("name")
+    assert terms.loc["Food Pantry", ["category", "method"]].tolist() == [
+        "food_support",
+        "hsds_term",
+    ]
+
+
 def test_imported_uk_services_are_found_by_find_support():
     assets = read_hsds(SERVICES).assets
     assets["id"] = [f"asset-{i}" for i in range(len(assets))]
@@ -378,6 +386,9 @@ def test_taxonomy_terms_map_to_categories():
         "Help Find Work": "employment_support",
         "Mentoring": "peer_mentoring",
     }
+    # the UK profile's `term` is the code: matched exactly, not by name
+    methods = terms.set_index("name")["method"].to_dict()
+    assert [methods[n] for n in ("Food Pantry", "Help Find Work", "Mentoring")] == ["hsds_term"] * 3
     official = read_hsds(EXAMPLES / "taxonomy_term_list.json").taxonomy
     assert official[["kind", "name"]].to_dict("records") == [{"kind": "term", "name": "name"}]
 

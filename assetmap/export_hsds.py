@@ -1,4 +1,12 @@
-"""Export the register as Open Referral HSDS 3.0 JSON.
+"""Export the register as Open Referral HSDS 3.0 or Open Referral UK JSON.
+
+Two profiles: ``hsds`` (HSDS 3.0, validated against ``../shared/data/hsds-3.0``)
+and ``oruk`` (the Open Referral UK profile, ``../shared/data/oruk-profile``:
+schedules on the service, taxonomy terms with ``term``, nothing the profile
+does not define; what a record held that it has no field for is listed in
+:attr:`HsdsExport.dropped`). An asset imported from HSDS keeps the source's
+own records in ``extra``; they are written back, with only what changed in
+assetmap since the import replaced (see :func:`hsds_export`).
 
 Layout of an export (a folder, or the same files in a ``.zip``)::
 
@@ -18,11 +26,13 @@ asset field without joins and is what an HSDA API serves; :func:`read_hsds`
 reads a folder or zip holding ``services.json``.
 
 One asset (a service at a location) becomes one service with one
-service_at_location. Ids are stable: ``uuid5(HSDS_NAMESPACE, "<asset key>:<role>")``
-where the asset key is the asset ``id`` (or ``source:source_id`` for an asset
-not yet in the store), so exporting twice gives identical ids and an importer
-matching on service_at_location ids sees the same records. Organisations are
-keyed by name, taxonomy terms by vocabulary and code.
+service_at_location (the assets of one imported service go out as that
+service again, with the source's ids). Ids are stable:
+``uuid5(HSDS_NAMESPACE, "<asset key>:<role>")`` where the asset key is the
+asset ``id`` (or ``source:source_id`` for an asset not yet in the store), so
+exporting twice gives identical ids and an importer matching on
+service_at_location ids sees the same records. Organisations are keyed by
+name, taxonomy terms by vocabulary and code.
 
 Category codes go out as ``assetmap`` taxonomy terms (with the taxonomy's mapped
 ``hsds_terms`` beside them); eligibility, cost, wheelchair access and the other

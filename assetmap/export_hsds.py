@@ -81,6 +81,7 @@ __all__ = [
     "ORUK_SCHEMA_DIR",
     "PROFILES",
     "HsdsExport",
+    "conform_to_schemas",
     "hsds_export",
     "project_to_profile",
     "register_to_hsds",
@@ -504,6 +505,27 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+#: The id and link fields of HSDS records (all UUIDs in HSDS 3.0 and the UK profile).
+_LINK_KEYS: Final = frozenset(
+    {
+        "id",
+        "service_id",
+        "location_id",
+        "organization_id",
+        "parent_organization_id",
+        "service_at_location_id",
+        "program_id",
+        "contact_id",
+        "phone_id",
+        "link_id",
+        "taxonomy_term_id",
+        "taxonomy_id",
+        "parent_id",
+        "resource_id",
+    }
+)
+
+
 def _uuid_ids(value: Any) -> Any:
     """Return ``value`` with every id that is not a UUID replaced by one derived from it.
 
@@ -516,7 +538,7 @@ def _uuid_ids(value: Any) -> Any:
         return value
     out = {}
     for k, v in value.items():
-        if (k == "id" or k.endswith("_id")) and isinstance(v, str) and not _is_uuid(v):
+        if k in _LINK_KEYS and isinstance(v, str) and not _is_uuid(v):
             out[k] = _id(f"source-id:{v}", "id")
         else:
             out[k] = _uuid_ids(v)
@@ -670,6 +692,8 @@ def hsds_export(
         "taxonomy_terms": sorted(terms.values(), key=lambda t: str(t["id"])),
     }
     if profile == "hsds":
+        if (DEFAULT_SCHEMA_DIR / "service.json").is_file():
+            conform_to_schemas(tables, DEFAULT_SCHEMA_DIR)
         return HsdsExport(tables)
     projected = project_to_profile(tables, schema_dir_for(profile))
     index = {str(s["id"]): i for i, s in enumerate(tables["services"])}
@@ -735,6 +759,25 @@ def _defined(schema: Mapping[str, Any], registry: referencing.Registry[Any]) -> 
     return schema
 
 
+def _scalar(value: Any, schema: Mapping[str, Any]) -> Any:
+    """Return a number as text where the schema wants text, numeric text as a number.
+
+    Tabular HSDS (CSV) holds every value as text and some feeds write
+    identifiers as numbers; the value is kept, written in the schema's type.
+    """
+    kind = schema.get("type")
+    if kind == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if kind in {"number", "integer"} and isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return value
+        if math.isfinite(number):
+            return int(number) if kind == "integer" or number.is_integer() else number
+    return value
+
+
 def _project(
     value: Any,
     schema: Mapping[str, Any],
@@ -742,6 +785,7 @@ def _project(
     path: str,
     dropped: list[str],
 ) -> Any:
+    """Return ``value`` without what ``schema`` does not define (listed in ``dropped``)."""
     schema = _defined(schema, registry)
     if isinstance(value, dict) and isinstance(schema.get("properties"), Mapping):
         props = schema["properties"]
@@ -757,7 +801,41 @@ def _project(
             _project(v, schema["items"], registry, f"{path}[{i}]", dropped)
             for i, v in enumerate(value)
         ]
-    return value
+    return _scalar(value, schema)
+
+
+def _conform(value: Any, schema: Mapping[str, Any], registry: referencing.Registry[Any]) -> None:
+    schema = _defined(schema, registry)
+    if isinstance(value, dict) and isinstance(schema.get("properties"), Mapping):
+        for k, v in value.items():
+            if k in schema["properties"]:
+                sub = _defined(schema["properties"][k], registry)
+                if isinstance(v, dict | list):
+                    _conform(v, sub, registry)
+                else:
+                    value[k] = _scalar(v, sub)
+    elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        sub = _defined(schema["items"], registry)
+        for i, v in enumerate(value):
+            if isinstance(v, dict | list):
+                _conform(v, sub, registry)
+            else:
+                value[i] = _scalar(v, sub)
+
+
+def conform_to_schemas(tables: Mapping[str, list[dict[str, Any]]], schema_dir: Path) -> None:
+    """Write numbers and numeric text in the type the schemas give, in place.
+
+    A source's identifier written as a number where the schema wants text
+    (``10092008082``), or an age as text where it wants a number (every value
+    of the tabular CSV form is text), goes out as the same value in the
+    schema's type. Nothing else changes; records shared between tables stay
+    shared.
+    """
+    registry, schemas = _registry(schema_dir.resolve())
+    for table, records in tables.items():
+        for record in records:
+            _conform(record, schemas[HSDS_TABLES[table]], registry)
 
 
 def project_to_profile(
@@ -781,7 +859,13 @@ def project_to_profile(
     dropped: list[str] = []
     out = {
         table: [
-            _project(dict(r), schemas[HSDS_TABLES[table]], registry, f"{table}[{i}]", dropped)
+            _project(
+                dict(r),
+                schemas[HSDS_TABLES[table]],
+                registry,
+                f"{table}[{i}]",
+                dropped,
+            )
             for i, r in enumerate(records)
         ]
         for table, records in tables.items()

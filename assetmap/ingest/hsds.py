@@ -790,6 +790,74 @@ def _index(rows: Iterable[Mapping[str, Any]], key: str) -> dict[str, list[Mappin
     return out
 
 
+#: Tables the tabular join places itself; every other table is attached by its links.
+_JOINED_TABLES: Final = frozenset(
+    {
+        "organizations",
+        "services",
+        "service_at_location",
+        "service_at_locations",
+        "locations",
+        "taxonomy_terms",
+        "taxonomies",
+        "attributes",
+        "addresses",
+        "accessibility",
+        "schedules",
+        "phones",
+        "contacts",
+        "cost_options",
+        "meta_table_descriptions",
+    }
+)
+
+
+def _linked_tables(
+    rows: Mapping[str, list[Mapping[str, Any]]],
+) -> tuple[dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]], list[tuple[str, int]]]:
+    """(entity, id) -> {table: rows} for the tables not joined by name.
+
+    A row goes to the service it names (``service_id``), else the location,
+    else the organisation (``funding``, ``service_areas``, ``languages``,
+    ``required_documents``, ``organization_identifiers``, ``programs`` ...);
+    ``metadata`` rows go to their ``resource_id``. So the nested records hold
+    every table of the tabular form. Also returns (table, row index) of the
+    rows that name no record of the feed.
+    """
+    known = {
+        kind: {_text(r.get("id")) for r in rows.get(table, [])}
+        for kind, table in (
+            ("service", "services"),
+            ("location", "locations"),
+            ("organization", "organizations"),
+        )
+    }
+    out: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
+    orphans: list[tuple[str, int]] = []
+    for table, table_rows in rows.items():
+        if table in _JOINED_TABLES:
+            continue
+        for position, row in enumerate(table_rows):
+            placed = False
+            if table == "metadata":
+                target = _text(row.get("resource_id"))
+                kinds = [(k, target) for k in ("service", "location", "organization")]
+            else:
+                kinds = [
+                    (kind, _text(row.get(f"{kind}_id")))
+                    for kind in ("service", "location", "organization")
+                ]
+            for kind, target in kinds:
+                if target and target in known[kind]:
+                    out.setdefault((kind, target), {}).setdefault(table, []).append(row)
+                    placed = True
+                    if table != "metadata":
+                        break
+            if not placed:
+                orphans.append((table, position))
+    return out, orphans
+
+
 def _services_from_tables(
     tables: Mapping[str, Any], problems: _Problems, limits: HsdsLimits, *, suffix: str = ".csv"
 ) -> list[_Service]:
@@ -808,8 +876,23 @@ def _services_from_tables(
             if isinstance(r, Mapping)
         ]
     sal_rows = rows.get("service_at_location", rows.get("service_at_locations", []))
-    orgs = {k: v[0] for k, v in _index(rows.get("organizations", []), "id").items()}
-    locations = {k: v[0] for k, v in _index(rows.get("locations", []), "id").items()}
+    others, orphans = _linked_tables(rows)
+    for orphan_table, position in orphans:
+        problems.add(
+            f"{orphan_table}{suffix} row {position + 2}",
+            "",
+            "names no service, location or organization of this feed; not imported",
+            level="warning",
+        )
+    orgs = {
+        k: {**v[0], **others.get(("organization", k), {})}
+        for k, v in _index(rows.get("organizations", []), "id").items()
+    }
+    locations = {
+        k: {**v[0], **others.get(("location", k), {})}
+        for k, v in _index(rows.get("locations", []), "id").items()
+    }
+    programs = {k: v[0] for k, v in _index(rows.get("programs", []), "id").items()}
     terms = {k: v[0] for k, v in _index(rows.get("taxonomy_terms", []), "id").items()}
     taxonomies = {k: v[0] for k, v in _index(rows.get("taxonomies", []), "id").items()}
     addresses = _index(rows.get("addresses", []), "location_id")
@@ -834,14 +917,48 @@ def _services_from_tables(
             term = terms.get(_text(attribute.get("taxonomy_term_id")) or "")
             if term is not None:
                 detail = taxonomies.get(_text(term.get("taxonomy_id")) or "")
-                out.append({"taxonomy_term": {**term, "taxonomy_detail": detail}})
+                nested = {**term, "taxonomy_detail": detail} if detail else dict(term)
+                out.append({**attribute, "taxonomy_term": nested})
+            else:
+                out.append(dict(attribute))
         return out
+
+    linked_ids = {
+        _text(r.get("id"))
+        for table in ("services", "locations", "organizations")
+        for r in rows.get(table, [])
+    }
+    used_terms = {
+        _text(a.get("taxonomy_term_id"))
+        for link, found in attributes.items()
+        if link in linked_ids
+        for a in found
+    }
+    used_taxonomies = {_text(terms[t].get("taxonomy_id")) for t in used_terms if t in terms}
+    taxonomy_hint = "; not imported with the services (import the file as a taxonomy to keep it)"
+    for unused_table, key, used, problem in (
+        ("attributes", "link_id", linked_ids, "links to no service, location or organization"),
+        ("taxonomy_terms", "id", used_terms, "is used by no service, location or organization"),
+        ("taxonomies", "id", used_taxonomies, "is used by no term of a service"),
+    ):
+        hint = "; not imported" if unused_table == "attributes" else taxonomy_hint
+        for position, row in enumerate(rows.get(unused_table, [])):
+            if _text(row.get(key)) not in used:
+                problems.add(
+                    f"{unused_table}{suffix} row {position + 2}",
+                    key,
+                    f"{problem}{hint}",
+                    level="warning",
+                )
 
     services: list[_Service] = []
     for i, row in enumerate(rows.get("services", [])):
         where = f"services{suffix} row {i + 2}"
         sid = _text(row.get("id")) or ""
-        service: dict[str, Any] = dict(row)
+        service: dict[str, Any] = {**row, **others.get(("service", sid), {})}
+        program = programs.get(_text(row.get("program_id")) or "")
+        if program is not None:
+            service["program"] = program
         service["cost_options"] = costs.get(sid, [])
         service["contacts"] = contacts.get(sid, [])
         service["phones"] = [
@@ -871,6 +988,7 @@ def _services_from_tables(
                     "phones": phones_by["service_at_location_id"].get(sal_id, []),
                     "location": {
                         **location,
+                        **({"attributes": a} if (a := linked_terms(loc_id)) else {}),
                         "addresses": addresses.get(loc_id, []),
                         "accessibility": access.get(loc_id, []),
                         "schedules": sched_by["location_id"].get(loc_id, []),
@@ -879,7 +997,10 @@ def _services_from_tables(
                 }
             )
         service["service_at_locations"] = sals
-        org = orgs.get(_text(row.get("organization_id")) or "")
+        org_id = _text(row.get("organization_id")) or ""
+        org = orgs.get(org_id)
+        if org is not None and (org_terms := linked_terms(org_id)):
+            org = {**org, "attributes": org_terms}
         services.append(_Service(where, service, org))
     return services
 

@@ -430,3 +430,75 @@ def test_a_change_to_one_location_of_a_service_makes_it_a_service_of_its_own():
     assert {sal["service_id"] for sal in uppingham["service_at_locations"]} == {uppingham["id"]}
     assert {c["service_id"] for c in uppingham["cost_options"]} == {uppingham["id"]}
     assert uppingham["funding"][0]["source"] == given[0]["funding"][0]["source"]
+
+
+def _records_by_id(node: Any, out: dict[str, list[dict[str, Any]]]) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("id"), str):
+            out.setdefault(node["id"], []).append(node)
+        for v in node.values():
+            _records_by_id(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _records_by_id(v, out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, or the same number written as text in one and as a number in the other."""
+    if a == b:
+        return True
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return False
+
+
+@pytest.mark.parametrize("example", ["tabular.json", "csv"])
+def test_official_tabular_examples_round_trip_every_row(example, tmp_path):
+    if example == "csv":
+        source = tmp_path / "csv"
+        source.mkdir()
+        for path in (EXAMPLES / "csv").iterdir():
+            text = path.read_text("utf-8-sig")
+            if path.name == "locations.csv":
+                text = text.replace(",100,101,", ",52.6703,-0.7271,")
+            source.joinpath(path.name).write_text(text, "utf-8")
+        tables = {p.stem: _csv_rows(p) for p in source.glob("*.csv")}
+    else:
+        data = _corrected(json.loads((EXAMPLES / example).read_text("utf-8")))
+        source = tmp_path / "tabular.json"
+        source.write_text(json.dumps(data), "utf-8")
+        tables = {k.removesuffix(".csv"): v for k, v in data.items()}
+    result = read_hsds(source)
+    assert result.errors.empty, result.errors
+    # rows that name no record of the example (its attribute links to an id it does not
+    # hold, so its term and taxonomy are unused): said, not dropped silently
+    assert result.report[["row", "field", "level"]].to_dict("records") == [
+        {"row": "metadata.csv row 2", "field": "", "level": "warning"},
+        {"row": "attributes.csv row 2", "field": "link_id", "level": "warning"},
+        {"row": "taxonomy_terms.csv row 2", "field": "id", "level": "warning"},
+        {"row": "taxonomies.csv row 2", "field": "id", "level": "warning"},
+    ]
+    unlinked = {"metadata", "meta_table_descriptions", "attributes", "taxonomy_terms", "taxonomies"}
+    exported = register_to_hsds(result.assets)
+    assert validate_hsds(exported) == []
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    _records_by_id(exported, by_id)
+    lost = []
+    for table, rows in tables.items():
+        if table in unlinked:
+            continue
+        for row in rows:
+            given = {k: v for k, v in row.items() if v not in ("", None)}
+            if not any(
+                all(_same(r.get(k), v) for k, v in given.items()) for r in by_id.get(row["id"], [])
+            ):
+                lost.append((table, row["id"]))
+    assert lost == []
+
+
+def _csv_rows(path: Path) -> list[dict[str, Any]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))

@@ -186,7 +186,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from assetmap.export import export_register
     from assetmap.workspace import open_workspace
 
-    store = open_workspace(args.workspace).store()
+    workspace = open_workspace(args.workspace)
+    store = workspace.store()
     if args.as_of:
         assets = store.register_as_of(
             _parse_when(args.as_of), include_archived=args.include_archived
@@ -194,13 +195,42 @@ def _cmd_export(args: argparse.Namespace) -> int:
     else:
         assets = store.assets(include_archived=args.include_archived)
     fmt = args.format
-    if fmt == "hsds":
-        from assetmap.export_hsds import write_hsds
+    if fmt in {"hsds", "oruk"}:
+        from assetmap.export_hsds import workspace_country, write_hsds
 
-        target = write_hsds(assets, args.out)
+        dropped: list[str] = []
+        target = write_hsds(
+            assets,
+            args.out,
+            profile=fmt,
+            country=workspace_country(workspace.settings()),
+            dropped=dropped,
+        )
+        if dropped:
+            shown = ", ".join(dropped[:5]) + (
+                f" (and {len(dropped) - 5} more)" if len(dropped) > 5 else ""
+            )
+            _out(
+                f"Left out {len(dropped):,} values the Open Referral UK profile has "
+                f"no field for: {shown}",
+                stream=sys.stderr,
+            )
     else:
         target = export_register(assets, args.out, fmt=fmt)
     _out(f"Wrote {len(assets):,} assets to {target}")
+    return 0
+
+
+def _cmd_api(args: argparse.Namespace) -> int:
+    from assetmap.api import build_app, serve
+    from assetmap.workspace import open_workspace
+
+    app = build_app(open_workspace(args.workspace))
+    _out(
+        f"Serving the Open Referral UK API (read-only, verified assets) at "
+        f"http://{args.host}:{args.port}/  (Ctrl+C to stop)"
+    )
+    serve(app, host=args.host, port=args.port)
     return 0
 
 
@@ -473,6 +503,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
             stream=sys.stderr,
         )
         return 1
+    if not preview.taxonomy.empty:
+        term_rows = preview.taxonomy[preview.taxonomy["kind"] == "term"]
+        n_mapped = int(term_rows["category"].notna().sum())
+        _out(
+            f"Imported a taxonomy from {preview.source}: {len(preview.taxonomy):,} records "
+            f"({len(term_rows):,} terms, {n_mapped:,} mapped to assetmap categories; "
+            f"{outcome.taxonomy_saved:,} new or changed)"
+        )
+        return 0
     s = outcome.summary
     if s is None:  # imported always carries a summary
         return 1
@@ -882,11 +921,22 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export the register (or its state at a date)")
     p.add_argument("workspace")
-    p.add_argument("--format", required=True, choices=["geojson", "gpkg", "csv", "hsds"])
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=["geojson", "gpkg", "csv", "hsds", "oruk"],
+        help="hsds: HSDS 3.0 JSON; oruk: the Open Referral UK profile of it",
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--as-of", help="ISO date or date-time: the register as it stood then")
     p.add_argument("--include-archived", action="store_true")
     p.set_defaults(handler=_cmd_export)
+
+    p = sub.add_parser("api", help="serve the register as a read-only Open Referral UK API")
+    p.add_argument("workspace")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.set_defaults(handler=_cmd_api)
 
     p = sub.add_parser("list", help="list the assets in the register")
     p.add_argument("workspace")

@@ -48,6 +48,10 @@ def register_to_table(assets: gpd.GeoDataFrame) -> pd.DataFrame:
     frame["lat"] = assets.geometry.y.round(7)
     for column in ("last_verified", "valid_from"):
         frame[column] = [None if v is None else v.isoformat() for v in frame[column]]
+    frame["extra"] = [
+        None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
+        for v in frame["extra"]
+    ]
     return frame
 
 

@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -51,6 +52,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from assetmap.access import Operation, Principal, require
@@ -66,8 +68,11 @@ from assetmap.ingest.postcodes import (
     read_postcodes,
     save_postcodes,
 )
+from assetmap.ingest.tabular import _FAR_FROM_POSTCODE_M as FAR_FROM_POSTCODE_M
 from assetmap.ingest.tabular import (
+    UK_BBOX,
     ColumnMapping,
+    _distance_m,
     assets_from_table,
     propose_column_mapping,
     read_table,
@@ -82,6 +87,7 @@ __all__ = [
     "REPORT_COLUMNS",
     "REVIEW_DECISIONS",
     "REVIEW_ENTITY",
+    "TAXONOMY_ENTITY",
     "DedupeResult",
     "ImportOutcome",
     "ImportPreview",
@@ -96,6 +102,7 @@ __all__ = [
     "preview_columns",
     "preview_import",
     "review_queue",
+    "save_taxonomy",
     "undo_merge",
     "workspace_postcodes",
 ]
@@ -196,7 +203,11 @@ class ImportPreview:
     category_mapping
         How each category text (or HSDS taxonomy term) was mapped.
     rows_read
-        Data rows (or HSDS service records) read.
+        Data rows (or HSDS service records, or taxonomy records) read.
+    taxonomy
+        For an HSDS/Open Referral UK taxonomy or taxonomy-term file: its
+        vocabularies and terms with the category each maps to
+        (:data:`assetmap.ingest.hsds.TAXONOMY_COLUMNS`); ``assets`` is then empty.
     """
 
     source: str
@@ -206,6 +217,7 @@ class ImportPreview:
     mapping: ColumnMapping | None = None
     category_mapping: pd.DataFrame = field(default_factory=pd.DataFrame)
     rows_read: int = 0
+    taxonomy: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -235,6 +247,7 @@ class ImportOutcome:
     imported: bool
     summary: ImportSummary | None = None
     skipped_rows: int = 0
+    taxonomy_saved: int = 0
 
 
 def detect_format(source: str | Path, *, filename: str | None = None) -> str:
@@ -292,6 +305,60 @@ def _hsds_report(report: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return out.reset_index(drop=True)
+
+
+def _with_place_checks(
+    preview: ImportPreview,
+    postcodes: PostcodeIndex | None,
+    area: tuple[float, float, float, float],
+) -> ImportPreview:
+    """Add the spreadsheet import's place warnings to an HSDS preview.
+
+    Coordinates far from the centre of their postcode (when a postcode table
+    is loaded) and places outside the workspace's area are reported as
+    warnings: the asset is still imported at the coordinates the feed gave.
+    """
+    assets = preview.assets
+    if assets.empty:
+        return preview
+    lon, lat = assets.geometry.x.to_numpy(), assets.geometry.y.to_numpy()
+    rows: list[dict[str, str]] = []
+    where = [f"service_at_location {s}" for s in assets["source_id"]]
+    if postcodes is not None:
+        plon, plat = postcodes.lookup(assets["postcode"].tolist())
+        known = np.isfinite(plon)
+        gap = np.full(len(assets), np.nan)
+        gap[known] = _distance_m(lon[known], lat[known], plon[known], plat[known])
+        for i in np.flatnonzero(known & (gap > FAR_FROM_POSTCODE_M)):
+            rows.append(
+                {
+                    "row": where[i],
+                    "field": "postcode",
+                    "problem": f"the coordinates are {gap[i] / 1000:,.1f} km from the centre "
+                    f"of {assets['postcode'].iloc[i]}",
+                    "value": str(assets["postcode"].iloc[i]),
+                    "severity": "warning",
+                }
+            )
+    west, south, east, north = area
+    outside = ~((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
+    if area != UK_BBOX:  # outside the UK is already reported by the HSDS reader
+        for i in np.flatnonzero(outside):
+            rows.append(
+                {
+                    "row": where[i],
+                    "field": "location",
+                    "problem": f"outside the area {tuple(area)}",
+                    "value": f"{lat[i]:.5f}, {lon[i]:.5f}",
+                    "severity": "warning",
+                }
+            )
+    if not rows:
+        return preview
+    report = pd.concat(
+        [preview.report, pd.DataFrame(rows, columns=list(REPORT_COLUMNS))], ignore_index=True
+    )
+    return dataclasses.replace(preview, report=report)
 
 
 def _preview_table(
@@ -360,7 +427,8 @@ def _preview_hsds(
         assets=assets,
         report=_hsds_report(result.report),
         category_mapping=result.terms,
-        rows_read=len(assets) + len(result.rejected),
+        rows_read=len(assets) + len(result.rejected) + len(result.taxonomy),
+        taxonomy=result.taxonomy,
     )
 
 
@@ -457,7 +525,10 @@ def preview_import(
         if overrides:
             msg = "--map applies to spreadsheets only; HSDS fields have fixed names."
             raise SchemaError(msg)
-        return _preview_hsds(source, filename=filename, progress=progress)
+        preview = _preview_hsds(source, filename=filename, progress=progress)
+        return _with_place_checks(
+            preview, workspace_postcodes(workspace), _area_bbox(workspace) or UK_BBOX
+        )
     if isinstance(source, str) and _URL_RE.match(source):
         msg = f"{source} is a URL: only HSDS feeds can be imported from a URL (use --format hsds)."
         raise IngestError(msg)
@@ -470,6 +541,56 @@ def preview_import(
         category_overrides=category_overrides,
         progress=progress,
     )
+
+
+#: Record kind of the taxonomy vocabularies and terms read from HSDS / Open Referral UK files.
+TAXONOMY_ENTITY: Final = "hsds_taxonomy"
+
+
+def save_taxonomy(store: Store, taxonomy: pd.DataFrame, *, actor: str, reason: str) -> int:
+    """Keep the vocabularies and terms of a taxonomy file as versioned records.
+
+    One record per (kind, vocabulary, id); a term already kept is updated when
+    the file says something new about it and left alone otherwise.
+
+    Returns
+    -------
+    int
+        How many records were added or changed.
+    """
+    kept = store.records(TAXONOMY_ENTITY)
+    by_key = (
+        {(r["kind"], r["vocabulary"], r["term_id"]): r for r in kept.to_dict("records")}
+        if not kept.empty
+        else {}
+    )
+    changed = 0
+    for row in taxonomy.to_dict("records"):
+        data: dict[str, Any] = {
+            ("term_id" if k == "id" else str(k)): (None if pd.isna(v) else v)
+            for k, v in row.items()
+        }
+        old = by_key.get((data["kind"], data["vocabulary"], data["term_id"]))
+        if old is None:
+            store.add_record(TAXONOMY_ENTITY, data, actor=actor, reason=reason)
+            changed += 1
+            continue
+        diff = {
+            k: v
+            for k, v in data.items()
+            if not (old.get(k) == v or (v is None and pd.isna(old.get(k))))
+        }
+        if diff:
+            store.edit_record(
+                TAXONOMY_ENTITY,
+                old["id"],
+                diff,
+                expected_version=int(old["version"]),
+                actor=actor,
+                reason=reason,
+            )
+            changed += 1
+    return changed
 
 
 def commit_import(
@@ -520,6 +641,14 @@ def commit_import(
             "import from %s refused: %d rows with errors", preview.source, preview.rows_rejected
         )
         return ImportOutcome(preview=preview, imported=False)
+    if preview.assets.empty and not preview.taxonomy.empty:
+        saved = save_taxonomy(
+            workspace.store(),
+            preview.taxonomy,
+            actor=_actor(principal),
+            reason=reason or f"taxonomy import of {preview.source}",
+        )
+        return ImportOutcome(preview=preview, imported=True, taxonomy_saved=saved)
     if preview.assets.empty:
         msg = f"Nothing to import from {preview.source}: every row has a problem (see the report)."
         raise NoAssetsError(msg)
@@ -932,15 +1061,18 @@ DOWNLOADS: Final = {
     "gpkg": (".gpkg", "application/geopackage+sqlite3"),
     "csv": (".csv", "text/csv"),
     "hsds": (".zip", "application/zip"),
+    "oruk": (".zip", "application/zip"),
 }
 
 
-def export_bytes(store: Store, fmt: str, *, principal: Principal) -> bytes:
+def export_bytes(store: Store, fmt: str, *, principal: Principal, country: str = "GB") -> bytes:
     """Return the current register as a file's bytes, for a download.
 
     Checks :attr:`Operation.EXPORT_REGISTER` (and :attr:`Operation.EXPORT_HSDS`
-    for ``hsds``, a zip of HSDS 3.0 JSON files). CSV cells that a spreadsheet
-    would run as formulas are neutralised.
+    for ``hsds`` and ``oruk``, zips of HSDS 3.0 / Open Referral UK JSON files,
+    whose addresses assetmap writes get ``country``: pass
+    :func:`assetmap.export_hsds.workspace_country`). CSV cells that a
+    spreadsheet would run as formulas are neutralised.
 
     Raises
     ------
@@ -954,9 +1086,9 @@ def export_bytes(store: Store, fmt: str, *, principal: Principal) -> bytes:
     assets = store.assets()
     with tempfile.TemporaryDirectory(prefix="assetmap-export-") as folder:
         target = Path(folder) / f"register{DOWNLOADS[fmt][0]}"
-        if fmt == "hsds":
+        if fmt in {"hsds", "oruk"}:
             require(principal, Operation.EXPORT_HSDS)
-            write_hsds(assets, target)
+            write_hsds(assets, target, profile=fmt, country=country)
         else:
             export_register(assets, target, fmt=fmt)
         return target.read_bytes()

@@ -2,7 +2,9 @@
 
 Every importer yields, and the store returns, one GeoDataFrame of assets in
 ``STORAGE_CRS`` (WGS 84 longitude/latitude) with the columns below. Lists
-(``categories``, ``flags``) are tuples; unknown values are ``None``.
+(``categories``, ``flags``) are tuples; unknown values are ``None``. ``extra``
+is a JSON object (or ``None``): what an imported record said that assetmap
+does not model, kept verbatim so an export can write it back.
 
 The asset is assetmap's unit of the register: what Open Referral HSDS 3.0
 calls a *service at a location* (service + location + service_at_location),
@@ -13,6 +15,7 @@ field-by-field mapping to HSDS.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Mapping
 from typing import Any, Final
@@ -78,6 +81,7 @@ ASSET_COLUMNS: Final[dict[str, str]] = {
     "flags": "tuple",
     "version": "int",
     "valid_from": "datetime?",
+    "extra": "json?",
 }
 
 _ALLOWED: Final[dict[str, tuple[str, ...]]] = {
@@ -101,6 +105,8 @@ _DEFAULTS: Final[dict[str, Any]] = {
 }
 
 MAX_TEXT_CHARS: Final = 10_000
+#: Largest ``extra`` (the source's own record, kept verbatim), as JSON text.
+MAX_EXTRA_CHARS: Final = 1_000_000
 
 
 def _missing(value: Any) -> bool:
@@ -205,6 +211,34 @@ def _as_datetime(value: Any, column: str, where: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def _as_json(value: Any, column: str, where: str) -> dict[str, Any] | None:
+    """Return ``value`` as a JSON object (a dict), or None; text is parsed as JSON."""
+    if _missing(value) or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            msg = f"{where}: `{column}` must be a JSON object, got text that is not JSON."
+            raise SchemaError(msg) from None
+    if not isinstance(value, Mapping):
+        msg = f"{where}: `{column}` must be a JSON object, got {type(value).__name__}."
+        raise SchemaError(msg)
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        msg = f"{where}: `{column}` is not plain JSON: {exc}."
+        raise SchemaError(msg) from None
+    if len(text) > MAX_EXTRA_CHARS:
+        msg = (
+            f"{where}: `{column}` is {len(text):,} characters of JSON; "
+            f"the limit is {MAX_EXTRA_CHARS:,}."
+        )
+        raise SchemaError(msg)
+    parsed: dict[str, Any] = json.loads(text)
+    return parsed
+
+
 def normalise_record(
     record: Mapping[str, Any],
     *,
@@ -260,6 +294,8 @@ def normalise_record(
             value = _as_date(value, column, where)
         elif kind == "datetime?":
             value = _as_datetime(value, column, where)
+        elif kind == "json?":
+            value = _as_json(value, column, where)
         if value is None and column in _DEFAULTS and _DEFAULTS[column] is not None:
             value = _DEFAULTS[column]
         out[column] = value

@@ -61,6 +61,18 @@ beside this file). Attribution: "Open Referral Human Services Data Specification
 """
 
 
+ORUK_NOTE = """\
+# Open Referral UK profile: schemas and API description
+
+The JSON Schemas of the Open Referral UK profile of HSDS 3.0 and its API description
+(`openapi.json`), from the OpenReferralUK/uk-profile repository, copied unchanged by
+`scripts/build_demo_bundle.py` so that `assetmap export --format oruk` validates what it writes
+and `assetmap api` serves the API description wherever assetmap is installed. Licence: Open
+Referral publishes its specification materials under Creative Commons Attribution-ShareAlike 4.0
+(the UK profile repository carries no separate licence file). Attribution: "Open Referral UK".
+"""
+
+
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -122,6 +134,18 @@ def build_hsds_schemas(shared: Path, out: Path) -> int:
     return len(schemas)
 
 
+def build_oruk_schemas(shared: Path, out: Path) -> int:
+    """Copy the Open Referral UK profile's schemas and openapi.json (not the compiled ones)."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    schemas = sorted((shared / "oruk-profile" / "schema").glob("*.json"))
+    for path in schemas:
+        shutil.copyfile(path, out / path.name)
+    (out / "SOURCE.md").write_text(ORUK_NOTE)
+    return len(schemas)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build both folders; print what they hold."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -132,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     counts = build_rutland(args.shared, DATA / "demo" / "rutland")
     n_schemas = build_hsds_schemas(args.shared, DATA / "schemas" / "hsds-3.0")
-    print(f"Rutland bundle: {counts}; HSDS schemas: {n_schemas}")
+    n_oruk = build_oruk_schemas(args.shared, DATA / "schemas" / "oruk-profile")
+    print(f"Rutland bundle: {counts}; HSDS schemas: {n_schemas}; ORUK schemas: {n_oruk}")
     return 0
 
 

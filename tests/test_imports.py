@@ -460,6 +460,7 @@ def test_same_merges_the_pair_and_undo_keeps_it_apart_for_good(rutland_ws):
         ),
         ("csv", b"id,name,"),
         ("hsds", b"PK\x03\x04"),
+        ("oruk", b"PK\x03\x04"),
     ],
 )
 def test_downloads_hold_the_whole_register(rutland_ws, fmt, start):

@@ -19,6 +19,7 @@ import streamlit as st
 from app import auth, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
+from assetmap.export_hsds import workspace_country
 from assetmap.imports import (
     DOWNLOADS,
     commit_import,
@@ -189,6 +190,13 @@ def _import_section() -> None:
                     st.error(str(exc), icon=":material/error:")
                     return
             widgets.table(preview.category_mapping, into=shown, hide_index=True, width="stretch")
+    if len(preview.taxonomy):
+        st.markdown("**A taxonomy file**: its terms and the categories they map to")
+        widgets.table(
+            preview.taxonomy[["kind", "vocabulary", "code", "name", "category", "method"]],
+            hide_index=True,
+            width="stretch",
+        )
     ready, rejected = len(preview.assets), preview.rows_rejected
     left, middle, right = st.columns(3)
     left.metric("Rows read", f"{preview.rows_read:,}")
@@ -223,10 +231,15 @@ def _import_section() -> None:
                 "again, or tick the box to skip those rows.",
                 icon=":material/warning:",
             )
+    label = (
+        f"Import the taxonomy ({len(preview.taxonomy):,} records) as {preview.source}"
+        if len(preview.taxonomy)
+        else f"Import {ready:,} rows as {preview.source}"
+    )
     if st.button(
-        f"Import {ready:,} rows as {preview.source}",
+        label,
         type="primary",
-        disabled=ready == 0 or (preview.blocking and not skip),
+        disabled=(ready == 0 and not len(preview.taxonomy)) or (preview.blocking and not skip),
     ):
         try:
             outcome = commit_import(workspace, preview, principal=principal, skip_bad_rows=skip)
@@ -234,7 +247,12 @@ def _import_section() -> None:
             st.error(str(exc), icon=":material/error:")
             return
         summary = outcome.summary
-        if summary is not None:
+        if len(preview.taxonomy):
+            st.session_state[state.DATA_MESSAGE] = (
+                f"Kept the taxonomy from {preview.source}: {outcome.taxonomy_saved:,} records "
+                "new or changed."
+            )
+        elif summary is not None:
             st.session_state[state.DATA_MESSAGE] = (
                 f"Imported {summary.total:,} rows from {summary.source}: {summary.created:,} new, "
                 f"{summary.updated:,} updated, {summary.unchanged:,} unchanged. "
@@ -358,14 +376,16 @@ def _export_section() -> None:
         "gpkg": "GeoPackage (QGIS)",
         "csv": "CSV (spreadsheet)",
         "hsds": "Open Referral HSDS (zip)",
+        "oruk": "Open Referral UK (zip)",
     }
+    country = workspace_country(workspace.settings())
     columns = st.columns(len(DOWNLOADS))
     for column, (fmt, (suffix, mime)) in zip(columns, DOWNLOADS.items(), strict=True):
-        if fmt == "hsds" and not allowed(principal, Operation.EXPORT_HSDS):
+        if fmt in {"hsds", "oruk"} and not allowed(principal, Operation.EXPORT_HSDS):
             continue
         column.download_button(
             labels[fmt],
-            data=functools.partial(export_bytes, store, fmt, principal=principal),
+            data=functools.partial(export_bytes, store, fmt, principal=principal, country=country),
             file_name=f"register{suffix}",
             mime=mime,
             key=f"assetmap.data.download.{fmt}",

@@ -29,6 +29,7 @@ Fetching (:func:`fetch_url`) is kept apart from parsing
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import logging
@@ -48,20 +49,25 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
 from assetmap.errors import AssetMapError, IngestError
-from assetmap.schema import empty_assets, normalise_record, validate_assets
+from assetmap.ingest.postcodes import is_postcode, normalise_postcode
+from assetmap.ingest.tabular import UK_BBOX
+from assetmap.schema import ASSET_COLUMNS, empty_assets, normalise_record, validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "ASSETMAP_VOCABULARY",
     "CONVICTIONS_TERM",
+    "MODELLED_FIELDS",
     "OPENING_HOURS_NOTE",
     "REPORT_COLUMNS",
+    "TAXONOMY_COLUMNS",
     "TERM_COLUMNS",
     "Fetcher",
     "HsdsLimits",
     "HsdsResult",
     "assets_from_hsds",
     "fetch_url",
+    "modelled_values",
     "opening_hours_from_schedules",
     "read_hsds",
     "schedules_from_opening_hours",
@@ -82,6 +88,20 @@ CONVICTIONS_TERM: Final = (
 OPENING_HOURS_NOTE: Final = "OSM opening_hours: "
 REPORT_COLUMNS: Final = ("row", "field", "problem", "level")
 TERM_COLUMNS: Final = ("vocabulary", "code", "name", "category", "method", "score")
+TAXONOMY_COLUMNS: Final = (
+    "kind",
+    "id",
+    "vocabulary",
+    "taxonomy_id",
+    "code",
+    "name",
+    "description",
+    "parent_id",
+    "term_uri",
+    "category",
+    "method",
+    "score",
+)
 
 _DAYS: Final = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY_NAMES: Final[dict[str, int]] = {
@@ -201,12 +221,17 @@ class HsdsResult:
     rejected
         The records that failed validation, as mapped (with ``lon``/``lat``
         and ``row``), so a user can see and fix them.
+    taxonomy
+        When the data is a taxonomy or taxonomy-term file (not services):
+        one row per term, :data:`TAXONOMY_COLUMNS`, with the assetmap
+        category it maps to (``assets`` is then empty).
     """
 
     assets: gpd.GeoDataFrame
     report: pd.DataFrame
     terms: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TERM_COLUMNS))
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    taxonomy: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TAXONOMY_COLUMNS))
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -568,7 +593,8 @@ def _term_triple(term: Mapping[str, Any]) -> tuple[str | None, str | None, str |
     vocabulary = (
         _text(term.get("taxonomy")) or _text(detail.get("name")) or _text(term.get("vocabulary"))
     )
-    return vocabulary, _text(term.get("code")) or _text(term.get("id")), _text(term.get("name"))
+    code = _text(term.get("code")) or _text(term.get("term")) or _text(term.get("id"))
+    return vocabulary, code, _text(term.get("name"))
 
 
 # --------------------------------------------------------------------------- shapes -> services
@@ -688,6 +714,8 @@ _TERM_KEYS: Final = frozenset(
         "version",
         "vocabulary",
         "metadata",
+        "term",
+        "taxonomy_terms",
     }
 )
 
@@ -762,6 +790,74 @@ def _index(rows: Iterable[Mapping[str, Any]], key: str) -> dict[str, list[Mappin
     return out
 
 
+#: Tables the tabular join places itself; every other table is attached by its links.
+_JOINED_TABLES: Final = frozenset(
+    {
+        "organizations",
+        "services",
+        "service_at_location",
+        "service_at_locations",
+        "locations",
+        "taxonomy_terms",
+        "taxonomies",
+        "attributes",
+        "addresses",
+        "accessibility",
+        "schedules",
+        "phones",
+        "contacts",
+        "cost_options",
+        "meta_table_descriptions",
+    }
+)
+
+
+def _linked_tables(
+    rows: Mapping[str, list[Mapping[str, Any]]],
+) -> tuple[dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]], list[tuple[str, int]]]:
+    """(entity, id) -> {table: rows} for the tables not joined by name.
+
+    A row goes to the service it names (``service_id``), else the location,
+    else the organisation (``funding``, ``service_areas``, ``languages``,
+    ``required_documents``, ``organization_identifiers``, ``programs`` ...);
+    ``metadata`` rows go to their ``resource_id``. So the nested records hold
+    every table of the tabular form. Also returns (table, row index) of the
+    rows that name no record of the feed.
+    """
+    known = {
+        kind: {_text(r.get("id")) for r in rows.get(table, [])}
+        for kind, table in (
+            ("service", "services"),
+            ("location", "locations"),
+            ("organization", "organizations"),
+        )
+    }
+    out: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
+    orphans: list[tuple[str, int]] = []
+    for table, table_rows in rows.items():
+        if table in _JOINED_TABLES:
+            continue
+        for position, row in enumerate(table_rows):
+            placed = False
+            if table == "metadata":
+                target = _text(row.get("resource_id"))
+                kinds = [(k, target) for k in ("service", "location", "organization")]
+            else:
+                kinds = [
+                    (kind, _text(row.get(f"{kind}_id")))
+                    for kind in ("service", "location", "organization")
+                ]
+            for kind, target in kinds:
+                if target and target in known[kind]:
+                    out.setdefault((kind, target), {}).setdefault(table, []).append(row)
+                    placed = True
+                    if table != "metadata":
+                        break
+            if not placed:
+                orphans.append((table, position))
+    return out, orphans
+
+
 def _services_from_tables(
     tables: Mapping[str, Any], problems: _Problems, limits: HsdsLimits, *, suffix: str = ".csv"
 ) -> list[_Service]:
@@ -780,8 +876,23 @@ def _services_from_tables(
             if isinstance(r, Mapping)
         ]
     sal_rows = rows.get("service_at_location", rows.get("service_at_locations", []))
-    orgs = {k: v[0] for k, v in _index(rows.get("organizations", []), "id").items()}
-    locations = {k: v[0] for k, v in _index(rows.get("locations", []), "id").items()}
+    others, orphans = _linked_tables(rows)
+    for orphan_table, position in orphans:
+        problems.add(
+            f"{orphan_table}{suffix} row {position + 2}",
+            "",
+            "names no service, location or organization of this feed; not imported",
+            level="warning",
+        )
+    orgs = {
+        k: {**v[0], **others.get(("organization", k), {})}
+        for k, v in _index(rows.get("organizations", []), "id").items()
+    }
+    locations = {
+        k: {**v[0], **others.get(("location", k), {})}
+        for k, v in _index(rows.get("locations", []), "id").items()
+    }
+    programs = {k: v[0] for k, v in _index(rows.get("programs", []), "id").items()}
     terms = {k: v[0] for k, v in _index(rows.get("taxonomy_terms", []), "id").items()}
     taxonomies = {k: v[0] for k, v in _index(rows.get("taxonomies", []), "id").items()}
     addresses = _index(rows.get("addresses", []), "location_id")
@@ -806,14 +917,48 @@ def _services_from_tables(
             term = terms.get(_text(attribute.get("taxonomy_term_id")) or "")
             if term is not None:
                 detail = taxonomies.get(_text(term.get("taxonomy_id")) or "")
-                out.append({"taxonomy_term": {**term, "taxonomy_detail": detail}})
+                nested = {**term, "taxonomy_detail": detail} if detail else dict(term)
+                out.append({**attribute, "taxonomy_term": nested})
+            else:
+                out.append(dict(attribute))
         return out
+
+    linked_ids = {
+        _text(r.get("id"))
+        for table in ("services", "locations", "organizations")
+        for r in rows.get(table, [])
+    }
+    used_terms = {
+        _text(a.get("taxonomy_term_id"))
+        for link, found in attributes.items()
+        if link in linked_ids
+        for a in found
+    }
+    used_taxonomies = {_text(terms[t].get("taxonomy_id")) for t in used_terms if t in terms}
+    taxonomy_hint = "; not imported with the services (import the file as a taxonomy to keep it)"
+    for unused_table, key, used, problem in (
+        ("attributes", "link_id", linked_ids, "links to no service, location or organization"),
+        ("taxonomy_terms", "id", used_terms, "is used by no service, location or organization"),
+        ("taxonomies", "id", used_taxonomies, "is used by no term of a service"),
+    ):
+        hint = "; not imported" if unused_table == "attributes" else taxonomy_hint
+        for position, row in enumerate(rows.get(unused_table, [])):
+            if _text(row.get(key)) not in used:
+                problems.add(
+                    f"{unused_table}{suffix} row {position + 2}",
+                    key,
+                    f"{problem}{hint}",
+                    level="warning",
+                )
 
     services: list[_Service] = []
     for i, row in enumerate(rows.get("services", [])):
         where = f"services{suffix} row {i + 2}"
         sid = _text(row.get("id")) or ""
-        service: dict[str, Any] = dict(row)
+        service: dict[str, Any] = {**row, **others.get(("service", sid), {})}
+        program = programs.get(_text(row.get("program_id")) or "")
+        if program is not None:
+            service["program"] = program
         service["cost_options"] = costs.get(sid, [])
         service["contacts"] = contacts.get(sid, [])
         service["phones"] = [
@@ -843,6 +988,7 @@ def _services_from_tables(
                     "phones": phones_by["service_at_location_id"].get(sal_id, []),
                     "location": {
                         **location,
+                        **({"attributes": a} if (a := linked_terms(loc_id)) else {}),
                         "addresses": addresses.get(loc_id, []),
                         "accessibility": access.get(loc_id, []),
                         "schedules": sched_by["location_id"].get(loc_id, []),
@@ -851,7 +997,10 @@ def _services_from_tables(
                 }
             )
         service["service_at_locations"] = sals
-        org = orgs.get(_text(row.get("organization_id")) or "")
+        org_id = _text(row.get("organization_id")) or ""
+        org = orgs.get(org_id)
+        if org is not None and (org_terms := linked_terms(org_id)):
+            org = {**org, "attributes": org_terms}
         services.append(_Service(where, service, org))
     return services
 
@@ -1014,6 +1163,139 @@ def _schedules_for(
     return out
 
 
+_V1_KEYS: Final = frozenset(
+    {
+        "regular_schedules",
+        "service_taxonomys",
+        "eligibilitys",
+        "physical_addresses",
+        "accessibility_for_disabilities",
+    }
+)
+
+
+def _is_v1(service: Mapping[str, Any], location: Mapping[str, Any]) -> bool:
+    """Whether a record is Open Referral UK v1 (kept, but not written back into HSDS 3.0)."""
+    return bool(_V1_KEYS.intersection(service) or _V1_KEYS.intersection(location))
+
+
+_UK_COUNTRIES: Final = frozenset({"GB", "UK", "GBR", "UNITED KINGDOM", "GREAT BRITAIN"})
+_POSTCODE_CHARS: Final = 10  # the register's postcode column
+
+
+def _country(location: Mapping[str, Any]) -> str | None:
+    for address in _objs(location.get("addresses")) + _objs(location.get("physical_addresses")):
+        country = _text(address.get("country"))
+        if country:
+            return country.upper()
+    return None
+
+
+def _checked_postcode(
+    postcode: str | None, country: str | None, problems: _Problems, where: str
+) -> str | None:
+    """Return a UK postcode normalised; warn of a malformed one as the CSV import does."""
+    if postcode is None:
+        return None
+    if country is not None and country not in _UK_COUNTRIES:
+        if len(postcode) > _POSTCODE_CHARS:
+            problems.add(
+                where,
+                "location.addresses.postal_code",
+                f"{postcode!r} is longer than {_POSTCODE_CHARS} characters (kept in the "
+                "source record only)",
+                level="warning",
+            )
+            return None
+        return postcode
+    if not is_postcode(postcode):
+        problems.add(
+            where,
+            "location.addresses.postal_code",
+            f"{postcode!r}: not a UK postcode (the coordinates are used)",
+            level="warning",
+        )
+        return None
+    return normalise_postcode(postcode)
+
+
+def _check_position(lon: float, lat: float, problems: _Problems, where: str) -> bool:
+    """Report swapped (an error) or outside-the-UK (a warning) coordinates, as the CSV import."""
+    west, south, east, north = UK_BBOX
+    inside = west <= lon <= east and south <= lat <= north
+    if inside:
+        return False
+    if west <= lat <= east and south <= lon <= north:
+        problems.add(
+            where,
+            "location.latitude",
+            f"latitude and longitude look swapped ({lat:g}, {lon:g}; swapped, the point is "
+            "inside the UK)",
+        )
+        return True
+    problems.add(
+        where, "location.latitude", f"({lat:g}, {lon:g}) is outside the UK", level="warning"
+    )
+    return False
+
+
+#: Asset fields an import derives from an HSDS record (see :func:`modelled_values`):
+#: every column but provenance and bookkeeping, and the coordinates.
+MODELLED_FIELDS: Final = (
+    *(
+        c
+        for c in ASSET_COLUMNS
+        if c
+        not in {
+            "id",
+            "status",
+            "source",
+            "source_id",
+            "session_id",
+            "flags",
+            "version",
+            "valid_from",
+            "extra",
+        }
+    ),
+    "lon",
+    "lat",
+)
+
+
+def modelled_values(asset: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the asset fields an HSDS import sets, as plain JSON values.
+
+    Kept in ``extra["imported"]`` at import: an export compares them with the
+    asset's values then, and writes the source's own record for every field
+    that has not changed since.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> modelled_values({"name": "Oakham Library", "categories": ("library",),
+    ...                  "geometry": Point(-0.72, 52.67)})["categories"]
+    ['library']
+    """
+    out: dict[str, Any] = {}
+    for name in MODELLED_FIELDS:
+        value = asset.get(name)
+        if name in {"lon", "lat"}:
+            geom = asset.get("geometry")
+            value = (
+                getattr(geom, "x" if name == "lon" else "y", None) if geom is not None else value
+            )
+            value = None if value is None else round(float(value), 7)
+        elif isinstance(value, tuple | list):
+            value = list(value)
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, float) and math.isnan(value):
+            value = None
+        out[name] = value
+    return out
+
+
 _STATUS: Final = {"inactive": "archived", "defunct": "archived"}
 #: Asset columns exported as ``assetmap`` taxonomy terms ``<column>:<value>``.
 _ASSETMAP_FIELDS: Final = frozenset(
@@ -1083,9 +1365,18 @@ def _map_service(
             )
             continue
         bad_position = not (-90 <= lat <= 90 and -180 <= lon <= 180)
+        if bad_position:
+            problems.add(
+                sal_where,
+                "location.latitude",
+                f"({lat:g}, {lon:g}) is not a latitude/longitude pair",
+            )
         loc_id = _text(location.get("id"))
         source_id = _text(sal.get("id")) or (f"{sid}@{loc_id}" if loc_id else f"{sid}@{j}")
         address, postcode = _address(location)
+        postcode = _checked_postcode(postcode, _country(location), problems, sal_where)
+        if not bad_position:
+            bad_position = _check_position(lon, lat, problems, sal_where)
         hours, hours_problem = _hours(_schedules_for(service, sal, location))
         if hours_problem:
             problems.add(
@@ -1115,17 +1406,105 @@ def _map_service(
             "lon": lon,
             "lat": lat,
             **{k: v for k, v in eligibility.items() if k not in {"kind"}},
+            "extra": {
+                ("oruk_v1" if _is_v1(service, location) else "hsds"): {
+                    "service": {
+                        k: v
+                        for k, v in service.items()
+                        if k not in {"service_at_locations", "organization"}
+                    },
+                    "organization": {k: v for k, v in org.items() if k != "services"} or None,
+                    "service_at_location": {k: v for k, v in sal.items() if k != "location"},
+                    "location": dict(location),
+                }
+            },
         }
         if bad_position:
-            problems.add(
-                sal_where,
-                "location.latitude",
-                f"({lat:g}, {lon:g}) is not a latitude/longitude pair",
-            )
             rejected.append({**record, "row": sal_where})
             continue
         out.append((sal_where, record))
     return out
+
+
+def _is_term(node: Any) -> bool:
+    return (
+        isinstance(node, Mapping)
+        and bool(node)
+        and set(node) <= _TERM_KEYS
+        and "name" in node
+        and "id" in node
+    )
+
+
+def _taxonomy_nodes(data: Any) -> list[Mapping[str, Any]] | None:
+    """Return the taxonomy and term records of a taxonomy file (None: it holds services)."""
+    node = _obj(data)
+    if node is not None:
+        for key in ("contents", "content"):
+            if isinstance(node.get(key), list):
+                return _taxonomy_nodes(node[key])
+        if isinstance(node.get("taxonomy_terms"), list) and not _is_term(node):
+            return _taxonomy_nodes(node["taxonomy_terms"])
+        return [node] if _is_term(node) else None
+    if isinstance(data, list) and data and all(_is_term(n) for n in data):
+        return list(data)
+    return None
+
+
+def _taxonomy_frame(
+    nodes: Sequence[Mapping[str, Any]], index: _TermIndex, limits: HsdsLimits
+) -> pd.DataFrame:
+    """One row per term (terms nested under a taxonomy included), mapped to categories."""
+    names: dict[str, str] = {}
+    vocabularies: list[Mapping[str, Any]] = []
+    terms: list[tuple[Mapping[str, Any], str | None]] = []
+    for node in nodes:
+        nested = _objs(node.get("taxonomy_terms"))
+        if nested or not any(k in node for k in ("taxonomy", "taxonomy_id", "term", "code")):
+            names[_text(node.get("id")) or ""] = _text(node.get("name")) or ""
+            vocabularies.append(node)
+            terms.extend((t, _text(node.get("name"))) for t in nested)
+        else:
+            terms.append((node, None))
+    if len(terms) > limits.max_records:
+        msg = _too_big("The taxonomy holds", len(terms), limits.max_records, "terms", "max_records")
+        raise IngestError(msg)
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": "taxonomy",
+            "id": _text(v.get("id")),
+            "vocabulary": _text(v.get("name")),
+            "name": _text(v.get("name")),
+            "description": _text(v.get("description")),
+            "term_uri": _text(v.get("uri")),
+            "method": "none",
+            "score": 0.0,
+        }
+        for v in vocabularies
+    ]
+    for term, parent_vocab in terms:
+        vocabulary, code, name = _term_triple(term)
+        vocabulary = (
+            vocabulary or parent_vocab or names.get(_text(term.get("taxonomy_id")) or "") or None
+        )
+        category, method, score = index.match(vocabulary, code, name)
+        rows.append(
+            {
+                "kind": "term",
+                "id": _text(term.get("id")),
+                "vocabulary": vocabulary,
+                "taxonomy_id": _text(term.get("taxonomy_id")),
+                "code": code,
+                "name": name,
+                "description": _text(term.get("description")),
+                "parent_id": _text(term.get("parent_id")),
+                "term_uri": _text(term.get("term_uri")) or _text(term.get("uri")),
+                "category": category,
+                "method": method,
+                "score": score,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(TAXONOMY_COLUMNS))
 
 
 def assets_from_hsds(
@@ -1142,7 +1521,9 @@ def assets_from_hsds(
     data
         Parsed JSON: a service, organization or service_at_location full
         record, a list of them, a paged list (``contents``/``content``), or
-        tables (``{"services.csv": [rows], ...}``).
+        tables (``{"services.csv": [rows], ...}``); or a taxonomy or
+        taxonomy-term file (one, a list, a paged list, or a taxonomy with
+        ``taxonomy_terms``), read into :attr:`HsdsResult.taxonomy`.
     taxonomy
         Categories come from its ``hsds_terms`` (and a fuzzy match on term
         names); the default taxonomy when omitted.
@@ -1171,6 +1552,13 @@ def assets_from_hsds(
     """
     tax = taxonomy or load_taxonomy()
     _check_shape(data, limits)
+    taxonomy_nodes = _taxonomy_nodes(data)
+    if taxonomy_nodes is not None:
+        return HsdsResult(
+            assets=empty_assets(),
+            report=_Problems().frame(),
+            taxonomy=_taxonomy_frame(taxonomy_nodes, _TermIndex.build(tax), limits),
+        )
     problems = _Problems()
     services = _collect_services(data, problems, limits)
     if len(services) > limits.max_records:
@@ -1208,11 +1596,12 @@ def assets_from_hsds(
                 )
                 continue
             try:
-                normalise_record(record, taxonomy=tax, where=where)
+                normal = normalise_record(record, taxonomy=tax, where=where)
             except AssetMapError as exc:
                 problems.add(where, "", str(exc).removeprefix(f"{where}: "))
                 rejected.append({**record, "row": where})
                 continue
+            record["extra"] = {**record["extra"], "imported": modelled_values(normal)}
             seen_ids[record["source_id"]] = where
             accepted.append(record)
     assets = validate_assets(pd.DataFrame(accepted), taxonomy=tax) if accepted else empty_assets()
@@ -1413,6 +1802,30 @@ def _pages(url: str, first: Any, limits: HsdsLimits, fetch: Fetcher) -> Iterator
         data = _parse_json(fetch(next_url, limits), next_url, limits)
 
 
+def _full_services(url: str, items: list[Any], limits: HsdsLimits, fetch: Fetcher) -> list[Any]:
+    """Fetch ``/services/{id}`` for each item of a ``/services`` list that is not nested.
+
+    An HSDA or Open Referral UK ``/services`` page lists one-to-one fields only
+    (no locations); the full record of each is at ``/services/{id}``.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if not parts.path.rstrip("/").endswith("/services"):
+        return items
+    flat = [
+        i
+        for i in items
+        if isinstance(i, Mapping) and "service_at_locations" not in i and i.get("id")
+    ]
+    if not flat or len(flat) != len(items):
+        return items
+    base = urllib.parse.urlunsplit(parts._replace(query="", fragment="")).rstrip("/")
+    out = []
+    for item in flat:
+        record_url = f"{base}/{urllib.parse.quote(str(item['id']), safe='')}"
+        out.append(_parse_json(fetch(record_url, limits), record_url, limits))
+    return out
+
+
 def read_hsds(
     path_or_url: str | Path,
     *,
@@ -1428,7 +1841,9 @@ def read_hsds(
     path_or_url
         A ``.json`` file, a folder or ``.zip`` holding ``services.json`` (as
         :func:`assetmap.export_hsds.write_hsds` writes) or ``services.csv`` and
-        the other tables, or an ``http(s)://`` URL (paged lists are followed).
+        the other tables, or an ``http(s)://`` URL (paged lists are followed;
+        a ``/services`` list of one-to-one records is completed from
+        ``/services/{id}``, as an Open Referral UK API serves them).
     taxonomy
         See :func:`assets_from_hsds`.
     source
@@ -1468,6 +1883,7 @@ def read_hsds(
                         "max_records",
                     )
                     raise IngestError(msg)
+            data = _full_services(text, data, limits, fetch)
     else:
         path = Path(path_or_url)
         name = path.stem or path.name

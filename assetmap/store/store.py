@@ -1774,7 +1774,10 @@ class Store:
 
 
 def _source_values(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _jsonable(row.get(k)) for k in _SOURCE_FIELDS}
+    values = {k: _jsonable(row.get(k)) for k in _SOURCE_FIELDS}
+    if values.get("extra") is None:  # hashes of rows without extra stay as they were
+        values.pop("extra", None)
+    return values
 
 
 def _check_entity(entity: str) -> None:

@@ -83,6 +83,7 @@ assets = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("updated_by", Text, nullable=False),
     Column("merged_into", String(36)),
+    Column("extra", JsonType),
     Index(None, "status"),
     Index(None, "lon", "lat"),
 )

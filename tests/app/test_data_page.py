@@ -89,6 +89,7 @@ def test_page_has_import_duplicates_and_export_tabs(
         "GeoPackage (QGIS)",
         "CSV (spreadsheet)",
         "Open Referral HSDS (zip)",
+        "Open Referral UK (zip)",
     ]
 
 
@@ -310,3 +311,24 @@ def test_staff_see_only_the_export_tab(monkeypatch: pytest.MonkeyPatch, rutland:
         "GeoPackage (QGIS)",
         "CSV (spreadsheet)",
     ]
+
+
+def test_an_open_referral_uk_taxonomy_upload_is_kept_as_taxonomy(
+    monkeypatch: pytest.MonkeyPatch, rutland: Workspace
+) -> None:
+    terms = (DATA / "oruk" / "taxonomy_terms.json").read_bytes()
+    at = upload(data_page(monkeypatch, rutland), "taxonomy_terms.json", terms)
+    assert not [e.value for e in at.error]
+    shown = at.dataframe[0].value
+    assert shown.set_index("name").loc["Food Pantry", "category"] == "food_support"
+    before = len(rutland.store().assets())
+    go = button(at, "Import the taxonomy (10 records)")
+    assert not go.disabled
+    go.click().run()
+    assert not at.exception
+    assert at.success[0].value == (
+        "Kept the taxonomy from hsds:taxonomy_terms: 10 records new or changed."
+    )
+    store = open_workspace(rutland.path).store()
+    assert len(store.records("hsds_taxonomy")) == 10
+    assert len(store.assets()) == before

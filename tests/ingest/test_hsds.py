@@ -92,7 +92,7 @@ def test_official_examples_import_and_report_their_impossible_coordinates(exampl
     # Every official example places MyCity Civic Center at latitude 100, longitude 101.
     result = read_hsds(EXAMPLES / example)
     assert result.assets.empty
-    assert result.report.to_dict("records") == [
+    assert result.errors.to_dict("records") == [
         {
             "row": row,
             "field": "location.latitude",
@@ -179,7 +179,7 @@ def test_official_tabular_csv_joins_tables_into_one_asset(tmp_path):
     archive = Path(shutil.make_archive(str(tmp_path / "tables"), "zip", folder))
     for source in (folder, archive):
         result = read_hsds(source)
-        assert result.report.empty
+        assert result.errors.empty  # (warnings: rows that name no record of the example)
         assert _rows(
             result.assets,
             [
@@ -211,14 +211,28 @@ def test_official_tabular_csv_joins_tables_into_one_asset(tmp_path):
     [
         ("base.json", "HSDS API root"),
         ("location.json", "HSDS location record, not services"),
-        ("taxonomy.json", "HSDS taxonomy or taxonomy_term record"),
-        ("taxonomy_term.json", "HSDS taxonomy or taxonomy_term record"),
         ("organization_list.json", "'Example Organization Inc.' lists no services"),
     ],
 )
 def test_official_examples_without_services_are_refused_by_name(example, match):
     with pytest.raises(IngestError, match=match):
         read_hsds(EXAMPLES / example)
+
+
+@pytest.mark.parametrize(
+    ("example", "kinds"),
+    [
+        ("taxonomy.json", ["taxonomy"]),
+        ("taxonomy_list.json", ["taxonomy"]),
+        ("taxonomy_term.json", ["term"]),
+        ("taxonomy_term_list.json", ["term"]),
+    ],
+)
+def test_official_taxonomy_examples_are_read_as_taxonomy(example, kinds):
+    result = read_hsds(EXAMPLES / example)
+    assert result.assets.empty
+    assert result.report.empty
+    assert result.taxonomy["kind"].tolist() == kinds
 
 
 def test_service_list_page_without_locations_is_reported_not_dropped():
@@ -471,7 +485,9 @@ def test_rutland_register_round_trips_through_hsds(tmp_path):
     )
     assets = assets_from_table(table, mapping).assets
     assets["id"] = [str(uuid.uuid5(HSDS_NAMESPACE, s)) for s in assets["source_id"]]
-    columns = [c for c in ASSET_COLUMNS if c not in ("id", "source", "source_id", "valid_from")]
+    columns = [
+        c for c in ASSET_COLUMNS if c not in ("id", "source", "source_id", "valid_from", "extra")
+    ]
     filled = assets[["categories", "address", "postcode", "website", "opening_hours"]]
     assert filled.map(bool).sum().tolist() == [119, 57, 59, 2, 2]
     assert len(assets) == 130

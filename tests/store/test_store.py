@@ -299,3 +299,27 @@ def test_records_are_versioned_and_readable_as_of(store: Store) -> None:
 def test_every_change_needs_an_actor(store: Store) -> None:
     with pytest.raises(SchemaError, match="actor"):
         store.add_asset({"name": "X", "lon": 0, "lat": 51}, actor=" ", reason="r")
+
+
+@pytest.mark.filterwarnings("ignore:Did not recognize type 'geometry':sqlalchemy.exc.SAWarning")
+def test_a_register_from_before_extra_upgrades_and_keeps_its_assets(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from assetmap.store.migrate import alembic_config
+
+    first = Store(database_url)
+    asset_id = first.add_asset(
+        {"name": "Oakham Library", "lon": -0.7271, "lat": 52.6703}, actor="jo", reason="seed"
+    )
+    command.downgrade(alembic_config(first.engine), "0001")  # as a workspace made before 0003 (assets.extra)
+    assert "extra" not in {c["name"] for c in inspect(first.engine).get_columns("assets")}
+    first.close()
+    again = Store(database_url)  # opening upgrades
+    assert again.get_asset(asset_id)["extra"] is None
+    again.edit_asset(
+        asset_id, {"extra": {"hsds": {"service": {"alert": "Closed Monday"}}}},
+        expected_version=1, actor="jo", reason="kept",
+    )  # fmt: skip
+    assert again.get_asset(asset_id)["extra"] == {"hsds": {"service": {"alert": "Closed Monday"}}}
+    again.close()

@@ -312,7 +312,7 @@ def test_a_register_from_before_extra_upgrades_and_keeps_its_assets(database_url
     asset_id = first.add_asset(
         {"name": "Oakham Library", "lon": -0.7271, "lat": 52.6703}, actor="jo", reason="seed"
     )
-    command.downgrade(alembic_config(first.engine), "0001")  # as a workspace made before 0003 (assets.extra)
+    command.downgrade(alembic_config(first.engine), "0001")  # before 0003 (assets.extra)
     assert "extra" not in {c["name"] for c in inspect(first.engine).get_columns("assets")}
     first.close()
     again = Store(database_url)  # opening upgrades

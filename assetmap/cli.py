@@ -184,6 +184,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from assetmap.export import export_register
+    from assetmap.moderation_state import UNCHECKED_LABEL, is_checked
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
@@ -216,8 +217,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 stream=sys.stderr,
             )
     else:
-        target = export_register(assets, args.out, fmt=fmt)
-    _out(f"Wrote {len(assets):,} assets to {target}")
+        target = export_register(assets, args.out, fmt=fmt, include_proposed=args.include_proposed)
+    unchecked = int((~assets["status"].map(is_checked)).sum()) if len(assets) else 0
+    if fmt in {"hsds", "oruk"} or not args.include_proposed:
+        note = f" (left out {unchecked:,} not yet checked)" if unchecked else ""
+        _out(f"Wrote {len(assets) - unchecked:,} assets to {target}{note}")
+    else:
+        _out(f"Wrote {len(assets):,} assets ({unchecked:,} {UNCHECKED_LABEL}) to {target}")
     return 0
 
 
@@ -930,6 +936,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--as-of", help="ISO date or date-time: the register as it stood then")
     p.add_argument("--include-archived", action="store_true")
+    p.add_argument(
+        "--include-proposed",
+        action="store_true",
+        help="also write proposals no facilitator has checked, labelled 'not yet checked' "
+        "in a `checked` column (GeoJSON, GPKG, CSV; never HSDS)",
+    )
     p.set_defaults(handler=_cmd_export)
 
     p = sub.add_parser("api", help="serve the register as a read-only Open Referral UK API")

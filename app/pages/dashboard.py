@@ -57,7 +57,8 @@ except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
 
-st.caption(f"Workspace **{settings.get('name', path)}**: how far people walk to support.")
+workspace_name = widgets.md_escape(settings.get("name", path))
+st.caption(f"Workspace **{workspace_name}**: how far people walk to support.")
 tiles = widgets.tile_choice(settings.get("tiles"))
 controls = st.columns([2, 2, 3, 2])
 minutes = controls[0].select_slider(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from assetmap.errors import AssetMapError
+from assetmap.private_files import private_file, restrict_umask
 
 __all__ = ["main"]
 
@@ -587,7 +588,7 @@ def _cmd_plan_export(args: argparse.Namespace) -> int:
     data = export_plan_data(
         open_workspace(args.workspace).store(), args.reference, principal=_cli_admin(args)
     )
-    out = Path(args.out)
+    out = private_file(args.out)
     out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _out(f"Wrote everything held under {data['reference']} to {out}")
     return 0
@@ -812,7 +813,7 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         target = Path(args.isochrone)
         temporary = target.with_name(f".{target.name}.tmp")
         shapes.to_file(temporary, driver="GeoJSON")
-        temporary.replace(target)
+        private_file(temporary).replace(target)
     if args.format == "json":
         report = {
             "from": {"kind": start.kind, "label": start.label, "area": start.area},
@@ -1147,6 +1148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 1 on an assetmap error (one line on stderr), 2 on a usage error.
     """
+    restrict_umask()  # workspaces, backups and exports hold personal data: owner only
     parser = _build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler

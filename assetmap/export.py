@@ -21,6 +21,7 @@ import pandas as pd
 
 from assetmap.errors import AssetMapError
 from assetmap.moderation_state import UNCHECKED_LABEL, checked_assets, is_checked
+from assetmap.private_files import private_file
 
 __all__ = ["EXPORT_FORMATS", "export_register", "neutralise_formula", "register_to_table"]
 
@@ -122,7 +123,7 @@ def export_register(
                 table.drop(columns=["lon", "lat"]), geometry=assets.geometry.values, crs=assets.crs
             )
             gdf.to_file(tmp, driver="GPKG", layer="assets", engine="pyogrio")
-        tmp.replace(target)
+        private_file(tmp).replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         msg = f"Cannot write {target}: {exc.strerror or exc}."

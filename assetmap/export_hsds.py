@@ -72,6 +72,7 @@ from assetmap.ingest.hsds import (
     schedules_from_opening_hours,
 )
 from assetmap.moderation_state import checked_assets
+from assetmap.private_files import private_dir
 from assetmap.resources import data_path
 from assetmap.schema import validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
@@ -1047,7 +1048,7 @@ def write_hsds(
             finally:
                 Path(tmp).unlink(missing_ok=True)
         else:
-            target.mkdir(parents=True, exist_ok=True)
+            private_dir(target)
             parts: list[tuple[Path, Path]] = []
             try:
                 for name, blob in blobs.items():

@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 from support import LEEDS_OSM, run_cli, use_database_for_workspace
 
 from assetmap import sessions as ms
 from assetmap.access import Principal, Role
 from assetmap.cli import main
+from assetmap.serving import LOCAL_ENV
 from assetmap.workspace import close_stores, open_workspace
 
 FACILITATOR = Principal("fay", Role.FACILITATOR)
@@ -120,15 +123,30 @@ def test_find_support_does_not_rank_the_proposal(leeds, capsys):
     assert PROPOSAL not in names
 
 
-def test_lead_dashboard_counts_only_checked_assets(leeds, monkeypatch):
+@pytest.fixture
+def served_locally(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Serve as ``assetmap app WS --local`` on 127.0.0.1 does (the workspace has no accounts)."""
+    old = config.get_option("server.address")
+    monkeypatch.setenv(LOCAL_ENV, "127.0.0.1")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", old)
+
+
+def test_lead_dashboard_counts_only_checked_assets(leeds, monkeypatch, served_locally):
     ws, _ = leeds
     live = len(open_workspace(ws).store().assets()) - 1
     monkeypatch.setenv("ASSETMAP_WORKSPACE", str(ws))
+    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
+        monkeypatch.delenv(name, raising=False)
+    st.cache_data.clear()
     at = AppTest.from_file(
         str(Path(__file__).resolve().parents[2] / "streamlit_app.py"), default_timeout=120
     )
     at.session_state["assetmap.principal"] = Principal("lee", Role.LEAD)
+    at.run()
     at.switch_page("app/pages/dashboard.py").run()
     assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Active assets"] == f"{live:,}"

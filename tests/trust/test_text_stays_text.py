@@ -26,13 +26,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
-from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from assetmap import sessions as ms
 from assetmap.access import Principal, Role
 from assetmap.safe_text import MARKDOWN_ACTIVE, md_escape
-from assetmap.serving import LOCAL_ENV
 from assetmap.sheet import pdf_from_html, support_sheet_html, support_sheet_pdf
 from assetmap.workspace import close_stores, create_workspace
 
@@ -83,16 +81,6 @@ def proposal(workspace_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 def _markdown_shown(at: AppTest) -> list[str]:
     kinds = ("markdown", "caption", "success", "error", "warning", "info", "subheader", "title")
     return [str(e.value) for kind in kinds for e in getattr(at, kind)]
-
-
-@pytest.fixture
-def served_locally(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Serve as ``assetmap app WS --local`` on 127.0.0.1 does (the workspace has no accounts)."""
-    old = config.get_option("server.address")
-    monkeypatch.setenv(LOCAL_ENV, "127.0.0.1")
-    config.set_option("server.address", "127.0.0.1")
-    yield
-    config.set_option("server.address", old)
 
 
 def test_moderation_shows_typed_links_and_images_as_text_even_after_accepting(

@@ -17,14 +17,12 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit import config
 from streamlit.testing.v1 import AppTest
 from support import LEEDS_OSM, run_cli, use_database_for_workspace
 
 from assetmap import sessions as ms
 from assetmap.access import Principal, Role
 from assetmap.cli import main
-from assetmap.serving import LOCAL_ENV
 from assetmap.workspace import close_stores, open_workspace
 
 FACILITATOR = Principal("fay", Role.FACILITATOR)
@@ -121,16 +119,6 @@ def test_find_support_does_not_rank_the_proposal(leeds, capsys):
     names = {r["name"] for g in json.loads(out)["goals"] for r in g["results"]}
     assert "Leeds Conservatoire Library" in names
     assert PROPOSAL not in names
-
-
-@pytest.fixture
-def served_locally(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Serve as ``assetmap app WS --local`` on 127.0.0.1 does (the workspace has no accounts)."""
-    old = config.get_option("server.address")
-    monkeypatch.setenv(LOCAL_ENV, "127.0.0.1")
-    config.set_option("server.address", "127.0.0.1")
-    yield
-    config.set_option("server.address", old)
 
 
 def test_lead_dashboard_counts_only_checked_assets(leeds, monkeypatch, served_locally):

@@ -1,7 +1,8 @@
 """Widgets the pages share: workspace message, tile choice, asset filters, the map.
 
-Widgets read and write ``st.session_state`` only through the keys in
-:mod:`app.state`; they call the core (``assetmap``) and hold no domain logic.
+``md_escape`` (from :mod:`assetmap.safe_text`) is the one way pages show what
+people typed through Markdown. Widgets read and write ``st.session_state`` only
+through the keys in :mod:`app.state`; they call the core (``assetmap``) and hold no domain logic.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from streamlit_folium import st_folium
 from app import state
 from assetmap.basemap import StreetLines
 from assetmap.export import neutralise_formula
+from assetmap.safe_text import md_escape as md_escape  # the one escaper, for pages
 from assetmap.schema import KINDS, STATUSES
 from assetmap.taxonomy import Taxonomy
 from assetmap.viz import LEAFLET_VERSION, TileConfig, build_asset_map, tiles_from_setting
@@ -181,21 +183,11 @@ button[data-testid^="stBaseButton"] p { font-size: 1.15rem; }
 [data-testid="stRadio"] label p, [data-testid="stCheckbox"] label p { font-size: 1.1rem; }
 </style>
 """
-_MARKDOWN_SPECIAL: Final = frozenset("\\`*_{}[]()<>#+-.!|~$:")
 
 
 def touch_friendly_style() -> None:
     """Make buttons, inputs and tabs big enough for a tablet or a projector (static CSS)."""
     st.markdown(_TOUCH_CSS, unsafe_allow_html=True)
-
-
-def md_escape(text: object) -> str:
-    """Return ``text`` with Markdown's special characters escaped, to show what people typed.
-
-    ``st.markdown`` never runs HTML, but would still draw a typed ``![x](http://...)``
-    as an image fetched from the internet, or ``**`` as bold.
-    """
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
 
 
 def table(data: Any, *, into: Any = None, **options: Any) -> Any:

@@ -46,6 +46,7 @@ from sqlalchemy.engine import make_url
 
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import WorkspaceError
+from assetmap.private_files import private_dir, private_file
 from assetmap.workspace import (
     DATABASE_ENV,
     DB_FILENAME,
@@ -238,7 +239,7 @@ def backup_workspace(workspace: Workspace, target: str | Path, *, principal: Pri
                 for name, path in members.items():
                     kind = zipfile.ZIP_STORED if name == _NETWORK else zipfile.ZIP_DEFLATED
                     zf.write(path, arcname=name, compress_type=kind)
-            partial.replace(out)
+            private_file(partial).replace(out)
         except OSError as exc:
             msg = f"Cannot write the backup {out}: {exc.strerror or exc}."
             raise WorkspaceError(msg) from exc
@@ -344,14 +345,14 @@ def restore_workspace(
         )
         raise WorkspaceError(msg)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
     except OSError as exc:
         msg = f"Cannot create {folder}: {exc.strerror or exc}."
         raise WorkspaceError(msg) from exc
     with _scratch(folder) as scratch, zipfile.ZipFile(source) as zf:
         names = list(manifest["files"])
         for name in names:
-            zf.extract(name, scratch)
+            private_file(zf.extract(name, scratch))
         if backend == "postgresql":
             assert env_url is not None
             args, env = _pg_args(env_url)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from assetmap.errors import AssetMapError
+from assetmap.private_files import private_file, restrict_umask
 
 __all__ = ["main"]
 
@@ -184,6 +185,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from assetmap.export import export_register
+    from assetmap.moderation_state import UNCHECKED_LABEL, is_checked
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
@@ -216,8 +218,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 stream=sys.stderr,
             )
     else:
-        target = export_register(assets, args.out, fmt=fmt)
-    _out(f"Wrote {len(assets):,} assets to {target}")
+        target = export_register(assets, args.out, fmt=fmt, include_proposed=args.include_proposed)
+    unchecked = int((~assets["status"].map(is_checked)).sum()) if len(assets) else 0
+    if fmt in {"hsds", "oruk"} or not args.include_proposed:
+        note = f" (left out {unchecked:,} not yet checked)" if unchecked else ""
+        _out(f"Wrote {len(assets) - unchecked:,} assets to {target}{note}")
+    else:
+        _out(f"Wrote {len(assets):,} assets ({unchecked:,} {UNCHECKED_LABEL}) to {target}")
     return 0
 
 
@@ -581,7 +588,7 @@ def _cmd_plan_export(args: argparse.Namespace) -> int:
     data = export_plan_data(
         open_workspace(args.workspace).store(), args.reference, principal=_cli_admin(args)
     )
-    out = Path(args.out)
+    out = private_file(args.out)
     out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _out(f"Wrote everything held under {data['reference']} to {out}")
     return 0
@@ -806,7 +813,7 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         target = Path(args.isochrone)
         temporary = target.with_name(f".{target.name}.tmp")
         shapes.to_file(temporary, driver="GeoJSON")
-        temporary.replace(target)
+        private_file(temporary).replace(target)
     if args.format == "json":
         report = {
             "from": {"kind": start.kind, "label": start.label, "area": start.area},
@@ -930,6 +937,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--as-of", help="ISO date or date-time: the register as it stood then")
     p.add_argument("--include-archived", action="store_true")
+    p.add_argument(
+        "--include-proposed",
+        action="store_true",
+        help="also write proposals no facilitator has checked, labelled 'not yet checked' "
+        "in a `checked` column (GeoJSON, GPKG, CSV; never HSDS)",
+    )
     p.set_defaults(handler=_cmd_export)
 
     p = sub.add_parser("api", help="serve the register as a read-only Open Referral UK API")
@@ -1135,6 +1148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 1 on an assetmap error (one line on stderr), 2 on a usage error.
     """
+    restrict_umask()  # workspaces, backups and exports hold personal data: owner only
     parser = _build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler

@@ -53,6 +53,7 @@ import shapely
 from assetmap.areas import area_noun, area_of_points, workspace_areas
 from assetmap.errors import SchemaError
 from assetmap.ingest.postcodes import PostcodeIndex, load_postcodes
+from assetmap.moderation_state import NOT_LIVE_STATUSES, UNCHECKED_STATUSES, live_mask
 from assetmap.network import FloatArray, IntArray, Snapped, WalkGraph, snap_points
 from assetmap.reach import count_within, nearest_times, point_times, travel_time_matrix
 from assetmap.schema import STORAGE_CRS
@@ -84,8 +85,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Assets with these statuses serve nobody and are left out of every count.
-INACTIVE_STATUSES = frozenset({"archived", "rejected"})
+#: Assets with these statuses are left out of every count: archived and rejected ones serve
+#: nobody, proposed ones no facilitator has checked yet (:mod:`assetmap.moderation_state`).
+INACTIVE_STATUSES = NOT_LIVE_STATUSES
 
 
 def _check_minutes(minutes: float) -> float:
@@ -99,8 +101,9 @@ def _check_minutes(minutes: float) -> float:
 def asset_categories(assets: gpd.GeoDataFrame) -> pd.DataFrame:
     """Return one row per (active asset, category): ``position``, ``category``, ``lon``, ``lat``.
 
-    ``position`` is the asset's row position in ``assets``. Archived and
-    rejected assets (:data:`INACTIVE_STATUSES`) are left out.
+    ``position`` is the asset's row position in ``assets``. Archived,
+    rejected and unchecked (proposed) assets (:data:`INACTIVE_STATUSES`,
+    :func:`assetmap.moderation_state.live_mask`) are left out.
 
     Parameters
     ----------
@@ -135,9 +138,7 @@ def asset_categories(assets: gpd.GeoDataFrame) -> pd.DataFrame:
         row = assets.index[int(np.flatnonzero(not_point.to_numpy())[0])]
         msg = f"Asset row {row!r}: geometry must be a non-empty Point."
         raise SchemaError(msg)
-    active = np.ones(len(assets), dtype=bool)
-    if "status" in assets.columns:
-        active = ~assets["status"].isin(INACTIVE_STATUSES).to_numpy()
+    active = live_mask(assets)
     positions: list[int] = []
     codes: list[str] = []
     for position, (is_active, cats) in enumerate(
@@ -533,7 +534,7 @@ def coverage(
     graph
         The walk graph.
     assets
-        Asset table (archived and rejected assets are ignored).
+        Asset table (archived, rejected and proposed assets are ignored).
     demand
         The points and areas to measure (:func:`demand_points`).
     minutes
@@ -873,7 +874,8 @@ def additions(
     (``session_id``), else the import that created them (``import_id``),
     else the UTC day of a manual addition. For each group, in order of its
     first addition, the register is taken as of its last addition, with and
-    without the group's assets.
+    without the group's assets. Proposals still waiting for a facilitator,
+    and rejected ones, were never live and are not counted as added.
 
     Parameters
     ----------
@@ -913,6 +915,10 @@ def additions(
     if created.empty:
         return pd.DataFrame(columns=columns)
     every = store.assets(include_archived=True)
+    never_live = set(every.loc[every["status"].isin(UNCHECKED_STATUSES | {"rejected"}), "id"])
+    created = created[~created["entity_id"].isin(never_live)]
+    if created.empty:
+        return pd.DataFrame(columns=columns)
     session_of = dict(zip(every["id"], every["session_id"], strict=True))
     rows = []
     for entity_id, import_id, source, when in zip(

@@ -3,6 +3,11 @@
 CSV cells that a spreadsheet would run as a formula (starting ``=``, ``+``,
 ``-``, ``@``, tab or carriage return) are neutralised with a leading
 apostrophe, as OWASP recommends.
+
+Proposals no facilitator has checked (status ``proposed``) are left out
+unless asked for with ``include_proposed=True``; then every row carries a
+``checked`` column, ``"yes"`` or ``"not yet checked"``
+(:mod:`assetmap.moderation_state`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import geopandas as gpd
 import pandas as pd
 
 from assetmap.errors import AssetMapError
+from assetmap.moderation_state import UNCHECKED_LABEL, checked_assets, is_checked
+from assetmap.private_files import private_file
 
 __all__ = ["EXPORT_FORMATS", "export_register", "neutralise_formula", "register_to_table"]
 
@@ -39,9 +46,15 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
-def register_to_table(assets: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Return the register as a flat table: lists joined with ``;``, lon/lat columns."""
+def register_to_table(assets: gpd.GeoDataFrame, *, label_checked: bool = False) -> pd.DataFrame:
+    """Return the register as a flat table: lists joined with ``;``, lon/lat columns.
+
+    With ``label_checked``, a ``checked`` column says ``"yes"`` or
+    ``"not yet checked"`` for each row.
+    """
     frame = pd.DataFrame(assets.drop(columns="geometry"))
+    if label_checked:
+        frame["checked"] = ["yes" if is_checked(s) else UNCHECKED_LABEL for s in assets["status"]]
     frame["categories"] = [";".join(c) for c in assets["categories"]]
     frame["flags"] = [";".join(c) for c in assets["flags"]]
     frame["lon"] = assets.geometry.x.round(7)
@@ -55,7 +68,9 @@ def register_to_table(assets: gpd.GeoDataFrame) -> pd.DataFrame:
     return frame
 
 
-def export_register(assets: gpd.GeoDataFrame, path: str | Path, *, fmt: str) -> Path:
+def export_register(
+    assets: gpd.GeoDataFrame, path: str | Path, *, fmt: str, include_proposed: bool = False
+) -> Path:
     """Write the register to ``path`` as GeoJSON, GeoPackage or CSV.
 
     Parameters
@@ -66,6 +81,9 @@ def export_register(assets: gpd.GeoDataFrame, path: str | Path, *, fmt: str) -> 
         The output file (replaced atomically).
     fmt
         One of ``geojson``, ``gpkg``, ``csv``.
+    include_proposed
+        Also write unchecked proposals, each labelled ``checked = "not yet
+        checked"`` (every other row ``"yes"``); by default they are left out.
 
     Returns
     -------
@@ -77,7 +95,8 @@ def export_register(assets: gpd.GeoDataFrame, path: str | Path, *, fmt: str) -> 
         raise AssetMapError(msg)
     target = Path(path)
     tmp = target.with_name(f".{target.stem}.tmp{target.suffix}")  # GDAL wants .gpkg at the end
-    table = register_to_table(assets)
+    assets = assets.reset_index(drop=True) if include_proposed else checked_assets(assets)
+    table = register_to_table(assets, label_checked=include_proposed)
     try:
         if fmt == "csv":
             table.map(neutralise_formula).to_csv(tmp, index=False)
@@ -104,7 +123,7 @@ def export_register(assets: gpd.GeoDataFrame, path: str | Path, *, fmt: str) -> 
                 table.drop(columns=["lon", "lat"]), geometry=assets.geometry.values, crs=assets.crs
             )
             gdf.to_file(tmp, driver="GPKG", layer="assets", engine="pyogrio")
-        tmp.replace(target)
+        private_file(tmp).replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         msg = f"Cannot write {target}: {exc.strerror or exc}."

@@ -71,6 +71,8 @@ from assetmap.ingest.hsds import (
     modelled_values,
     schedules_from_opening_hours,
 )
+from assetmap.moderation_state import checked_assets
+from assetmap.private_files import private_dir
 from assetmap.resources import data_path
 from assetmap.schema import validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
@@ -607,7 +609,9 @@ def hsds_export(
     Parameters
     ----------
     assets
-        An asset table (validated here first).
+        An asset table (validated here first). Proposals no facilitator has
+        checked are left out: HSDS has no status for them, and listing one
+        as ``active`` would vouch for it.
     taxonomy
         Maps category codes to labels and ``hsds_terms``; the default taxonomy
         when omitted.
@@ -633,7 +637,7 @@ def hsds_export(
         msg = f"Unknown HSDS profile {profile!r}; choose one of {', '.join(PROFILES)}."
         raise SchemaError(msg)
     tax = taxonomy or load_taxonomy()
-    frame = validate_assets(assets, taxonomy=tax)
+    frame = checked_assets(validate_assets(assets, taxonomy=tax))  # never a proposal
     services: dict[str, dict[str, Any]] = {}
     organizations: dict[str, dict[str, Any]] = {}
     locations: dict[str, dict[str, Any]] = {}
@@ -1044,7 +1048,7 @@ def write_hsds(
             finally:
                 Path(tmp).unlink(missing_ok=True)
         else:
-            target.mkdir(parents=True, exist_ok=True)
+            private_dir(target)
             parts: list[tuple[Path, Path]] = []
             try:
                 for name, blob in blobs.items():

@@ -30,6 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from assetmap.errors import NetworkError
+from assetmap.private_files import private_file
 
 __all__ = [
     "NETWORK_FILENAME",
@@ -125,7 +126,7 @@ def save_network(network: WalkNetwork, path: str | Path) -> None:
         edge_v=network.edge_v,
         length_m=network.length_m,
     )
-    tmp.replace(target)
+    private_file(tmp).replace(target)
 
 
 def load_network(path: str | Path) -> WalkNetwork:

@@ -1308,12 +1308,10 @@ def summary_html(summary: SessionSummary) -> str:
 
 
 def summary_pdf(summary: SessionSummary) -> bytes:
-    """Return the printable summary as a PDF (WeasyPrint renders :func:`summary_html`)."""
-    import weasyprint
+    """Return the printable summary as a PDF (``sheet.pdf_from_html``: fetches nothing)."""
+    from assetmap.sheet import pdf_from_html
 
-    pdf = weasyprint.HTML(string=summary_html(summary)).write_pdf()
-    assert isinstance(pdf, bytes)
-    return pdf
+    return pdf_from_html(summary_html(summary))
 
 
 def summary_record(summary: SessionSummary) -> dict[str, Any]:

@@ -26,17 +26,24 @@ import datetime as dt
 import html
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from assetmap.errors import SchemaError
+from assetmap.moderation_state import UNCHECKED_LABEL, is_checked
 from assetmap.network import WalkNetwork
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["MAX_SERVICES", "sheet_map_svg", "support_sheet_html", "support_sheet_pdf"]
+__all__ = [
+    "MAX_SERVICES",
+    "pdf_from_html",
+    "sheet_map_svg",
+    "support_sheet_html",
+    "support_sheet_pdf",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +67,8 @@ ol.services li { border-bottom: 1px solid #ccc; padding: 2.2mm 0; page-break-ins
        color: #fff; text-align: center; font-weight: bold; font-size: 9pt; margin-right: 2mm; }
 .name { font-weight: bold; font-size: 12pt; }
 .walk { float: right; font-weight: bold; }
+.unchecked { border: 1.5px solid #b3261e; color: #b3261e; font-weight: bold; font-size: 9pt;
+             padding: 0 1.5mm; margin-left: 2mm; }
 dl { margin: 1mm 0 0 8mm; }
 dt { float: left; clear: left; width: 24mm; color: #444; }
 dd { margin: 0 0 0.6mm 25mm; }
@@ -205,6 +214,12 @@ def _nice_scale(metres: float) -> float:
     return 20000.0
 
 
+def _unchecked_badge(row: Mapping[Any, Any]) -> str:
+    if "status" not in row or is_checked(row["status"]):
+        return ""
+    return f'<span class="unchecked">{html.escape(UNCHECKED_LABEL)}</span>'
+
+
 def _kinds(codes: Any, taxonomy: Taxonomy | None) -> str | None:
     """Plain labels of a service's categories ("Dentist; Chemist (pharmacy)"), if any.
 
@@ -238,7 +253,9 @@ def support_sheet_html(
         each place is),
         ``address`` (left out when it has no letters, e.g. a house number
         alone), ``postcode``, ``hours`` (or ``opening_hours``), ``phone``,
-        ``email``, ``website``.
+        ``email``, ``website``, ``status`` (a place no facilitator has
+        checked yet, status ``proposed``, is printed with a red
+        "not yet checked" label beside its name, on screen and on paper).
     network
         The walking network for the map's streets.
     title
@@ -292,7 +309,8 @@ def support_sheet_html(
         rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in details if v)
         items.append(
             f'<li><span class="num" style="background:{colour}">{number}</span>'
-            f'<span class="name">{esc(str(_text(row["name"]) or "Unnamed"))}</span>{walk}'
+            f'<span class="name">{esc(str(_text(row["name"]) or "Unnamed"))}</span>'
+            f"{_unchecked_badge(row)}{walk}"
             f"<dl>{rows}</dl></li>"
         )
     note_html = f'<p class="note">{esc(" ".join(note.split()))}</p>' if note else ""
@@ -311,12 +329,32 @@ def support_sheet_html(
     )
 
 
-def support_sheet_pdf(page_html: str) -> bytes:
-    """Print a sheet (from :func:`support_sheet_html`) to PDF bytes with WeasyPrint."""
-    import weasyprint
+def pdf_from_html(page_html: str) -> bytes:
+    """Print an HTML page to PDF bytes with WeasyPrint, fetching nothing.
 
-    pdf = weasyprint.HTML(string=page_html).write_pdf()
+    The page is rendered with a URL fetcher that allows ``data:`` URIs only:
+    no ``http(s)://`` (no request to the internet or to a service on the
+    server's own network), no ``file://`` (no file of the server's), and no
+    relative URL (there is no base URL). A refused resource is left out of
+    the PDF; the text is still printed. Our pages inline everything they
+    draw (the map is SVG in the page), so nothing of ours is lost.
+
+    Raises
+    ------
+    SchemaError
+        If WeasyPrint returns no PDF.
+    """
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+    pdf = weasyprint.HTML(string=page_html, base_url=None, url_fetcher=fetcher).write_pdf()
     if pdf is None:  # pragma: no cover - only when a target file is given
         msg = "WeasyPrint returned no PDF."
         raise SchemaError(msg)
     return bytes(pdf)
+
+
+def support_sheet_pdf(page_html: str) -> bytes:
+    """Print a sheet (from :func:`support_sheet_html`) to PDF bytes (:func:`pdf_from_html`)."""
+    return pdf_from_html(page_html)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from assetmap.errors import AssetMapError, WorkspaceError
 from assetmap.network import NETWORK_FILENAME, save_network
+from assetmap.private_files import private_dir
 from assetmap.store import ImportSummary, Store
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 
 def _check_writable(path: Path) -> None:
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        private_dir(path)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
             pass
     except OSError as exc:

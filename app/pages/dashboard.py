@@ -11,6 +11,7 @@ from app import auth, cache, state, widgets
 from assetmap.access import Operation
 from assetmap.errors import AssetMapError
 from assetmap.gapmap import build_gap_map
+from assetmap.moderation_state import live_assets
 from assetmap.privacy import suppress_small_counts
 from assetmap.sites import area_minutes, reported_gaps
 from assetmap.taxonomy import load_taxonomy
@@ -56,7 +57,8 @@ except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
 
-st.caption(f"Workspace **{settings.get('name', path)}**: how far people walk to support.")
+workspace_name = widgets.md_escape(settings.get("name", path))
+st.caption(f"Workspace **{workspace_name}**: how far people walk to support.")
 tiles = widgets.tile_choice(settings.get("tiles"))
 controls = st.columns([2, 2, 3, 2])
 minutes = controls[0].select_slider(
@@ -176,7 +178,8 @@ if count:
         st.warning(str(exc), icon=":material/warning:")
 gaps = reported_gaps(open_workspace(path).store(), principal=principal)
 table = area_minutes(found["coverage"], found["areas"], category=category, gaps=gaps)
-services = assets[[category in (c or ()) for c in assets["categories"]]]
+live = live_assets(assets)  # unchecked proposals are no one's service yet
+services = live[[category in (c or ()) for c in live["categories"]]]
 
 
 @st.fragment

@@ -254,7 +254,8 @@ def _import_section() -> None:
             )
         elif summary is not None:
             st.session_state[state.DATA_MESSAGE] = (
-                f"Imported {summary.total:,} rows from {summary.source}: {summary.created:,} new, "
+                f"Imported {summary.total:,} rows from {widgets.md_escape(summary.source)}: "
+                f"{summary.created:,} new, "
                 f"{summary.updated:,} updated, {summary.unchanged:,} unchanged. "
                 "Look for duplicates in the Duplicates tab."
             )

@@ -129,12 +129,12 @@ all_rows = []
 for number, match in enumerate(result["matches"], start=1):
     goal = match["goal"]
     heading = need_labels.get(goal["need"] or "", "") or goal["text"]
-    st.subheader(f"{number}. {heading}")
+    st.subheader(f"{number}. {widgets.md_escape(heading)}")
     if match["excluded"]:
         left_out = ", ".join(f"{n} {why}" for why, n in sorted(match["excluded"].items()))
         st.caption(f"Not offered: {left_out}.")
     if match["gap"]:
-        st.warning(match["gap"], icon=":material/search_off:")
+        st.warning(widgets.md_escape(match["gap"]), icon=":material/search_off:")
         if goal["need"] and start.area and st.button("Record this gap", key=f"gap_{number}"):
             try:
                 record_gap(

@@ -34,7 +34,7 @@ except AssetMapError as exc:
     st.stop()
 
 taxonomy = load_taxonomy()
-st.caption(f"Workspace **{settings.get('name', path)}**")
+st.caption(f"Workspace **{widgets.md_escape(settings.get('name', path))}**")
 tiles = widgets.tile_choice(settings.get("tiles"))
 if assets.empty:
     st.info("The register is empty: import assets with `assetmap init WORKSPACE --osm FILE`.")

@@ -87,15 +87,15 @@ def decide(kind: str, asset_id: str, name: str) -> None:
             if category:
                 edits["categories"] = [category]
             ms.accept_proposal(store, asset_id, principal=principal, edits=edits)
-            message = f"Accepted: {name}"
+            message = f"Accepted: {widgets.md_escape(name)}"
         elif kind == "merge":
             into = str(st.session_state.get(K + "into" + asset_id))
             ms.merge_proposal(store, asset_id, into, principal=principal)
-            message = f"Merged: {name}"
+            message = f"Merged: {widgets.md_escape(name)}"
         else:
             reason = st.session_state.get(K + "reason" + asset_id, "")
             ms.reject_proposal(store, asset_id, principal=principal, reason=reason)
-            message = f"Not accepted: {name} (kept in the history)"
+            message = f"Not accepted: {widgets.md_escape(name)} (kept in the history)"
     except AssetMapError as exc:
         st.session_state[state.SESSION_FLASH] = ("error", str(exc))
         return

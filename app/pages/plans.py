@@ -103,7 +103,7 @@ with matches_tab:
             )  # fmt: skip
             st.markdown(f"**{widgets.md_escape(heading)}**")
             if match.gap:
-                st.warning(match.gap, icon=":material/search_off:")
+                st.warning(widgets.md_escape(match.gap), icon=":material/search_off:")
                 continue
             widgets.table(
                 match.results[["rank", "name", "minutes", "why", "warnings"]].rename(

@@ -311,7 +311,7 @@ def save_place() -> None:
     except AssetMapError as exc:
         flash("error", str(exc))
         return
-    flash("success", f"Saved: {data['name']}. The facilitator will check it.")
+    flash("success", f"Saved: {widgets.md_escape(data['name'])}. The facilitator will check it.")
     clear("name", "kind", "category", "hours", "cost", "referral", "welcoming", "women")
     st.session_state.pop(state.SESSION_POINT, None)
 
@@ -338,7 +338,7 @@ def save_volunteering() -> None:
     except AssetMapError as exc:
         flash("error", str(exc))
         return
-    flash("success", f"Saved: {value('v_what')}. The facilitator will check it.")
+    flash("success", f"Saved: {widgets.md_escape(value('v_what'))}. The facilitator will check it.")
     clear("v_what", "v_when", "v_org", "v_dbs", "v_conv")
     st.session_state.pop(state.SESSION_POINT, None)
 

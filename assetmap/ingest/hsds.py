@@ -31,16 +31,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import logging
 import math
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
@@ -49,6 +46,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
 from assetmap.errors import AssetMapError, IngestError
+from assetmap.ingest.fetch import FeedTooLargeError, fetch_public_url, parse_json_text
 from assetmap.ingest.postcodes import is_postcode, normalise_postcode
 from assetmap.ingest.tabular import UK_BBOX
 from assetmap.schema import ASSET_COLUMNS, empty_assets, normalise_record, validate_assets
@@ -177,6 +175,13 @@ class HsdsLimits:
         Most JSON values in one document, counted before parsing as its
         commas, ``{`` and ``[`` (an upper bound): stops a small file of
         millions of tiny values from taking gigabytes once parsed.
+    allow_private_hosts
+        Let a URL import fetch from loopback, private and link-local
+        addresses (off by default: see :mod:`assetmap.ingest.fetch`). For an
+        administrator importing from their own network on purpose, and for
+        tests serving a feed on 127.0.0.1.
+
+    For a URL, ``max_bytes`` limits the whole feed: all its pages together.
     """
 
     max_bytes: int = 50 * 1024 * 1024
@@ -185,6 +190,7 @@ class HsdsLimits:
     timeout_s: float = 30.0
     max_pages: int = 200
     max_json_values: int = 5_000_000
+    allow_private_hosts: bool = False
 
     def __post_init__(self) -> None:
         for name in (
@@ -1620,14 +1626,15 @@ def assets_from_hsds(
 
 
 def fetch_url(url: str, limits: HsdsLimits) -> bytes:
-    """Download ``url`` (http or https) with a timeout and a size cap.
+    """Download ``url`` (http or https, a public address) with a timeout and a size cap.
 
     Parameters
     ----------
     url
         An ``http://`` or ``https://`` address.
     limits
-        ``timeout_s`` and ``max_bytes`` apply.
+        ``timeout_s``, ``max_bytes`` and ``allow_private_hosts`` apply
+        (:func:`assetmap.ingest.fetch.fetch_public_url`).
 
     Returns
     -------
@@ -1637,33 +1644,16 @@ def fetch_url(url: str, limits: HsdsLimits) -> bytes:
     Raises
     ------
     IngestError
-        On a bad scheme, an HTTP error, a network failure or an over-large body.
+        On a bad scheme, a loopback, private or link-local address (also
+        after a redirect), an HTTP error, a network failure or an over-large
+        body.
     """
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
-    if scheme not in {"http", "https"}:
-        msg = f"Only http and https URLs can be imported, got {url!r}."
-        raise IngestError(msg)
-    request = urllib.request.Request(  # noqa: S310  (scheme checked above)
-        url, headers={"Accept": "application/json", "User-Agent": "assetmap"}
+    return fetch_public_url(
+        url,
+        max_bytes=limits.max_bytes,
+        timeout_s=limits.timeout_s,
+        allow_private=limits.allow_private_hosts,
     )
-    try:
-        with urllib.request.urlopen(request, timeout=limits.timeout_s) as response:  # noqa: S310
-            length = response.headers.get("Content-Length")
-            if length and length.isascii() and length.isdigit() and int(length) > limits.max_bytes:
-                msg = _too_big(f"{url} is", int(length), limits.max_bytes, "bytes", "max_bytes")
-                raise IngestError(msg)
-            body: bytes = response.read(limits.max_bytes + 1)
-    except urllib.error.HTTPError as exc:
-        msg = f"{url} answered HTTP {exc.code} {exc.reason}."
-        raise IngestError(msg) from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        msg = f"Could not fetch {url}: {reason}."
-        raise IngestError(msg) from exc
-    if len(body) > limits.max_bytes:
-        msg = f"{url} sent more than {limits.max_bytes:,} bytes (HsdsLimits.max_bytes)."
-        raise IngestError(msg)
-    return body
 
 
 def _parse_json(raw: bytes, name: str, limits: HsdsLimits) -> Any:
@@ -1684,10 +1674,7 @@ def _parse_json(raw: bytes, name: str, limits: HsdsLimits) -> Any:
         )
         raise IngestError(msg)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = f"{name} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}."
-        raise IngestError(msg) from exc
+        return parse_json_text(text, name)
     except RecursionError as exc:
         msg = f"{name} nests too deeply to be HSDS (HsdsLimits.max_depth is {limits.max_depth})."
         raise IngestError(msg) from exc
@@ -1826,6 +1813,31 @@ def _full_services(url: str, items: list[Any], limits: HsdsLimits, fetch: Fetche
     return out
 
 
+class _WholeFeed:
+    """A fetcher that holds every page of one feed to ``limits.max_bytes`` together."""
+
+    def __init__(self, url: str, limits: HsdsLimits, fetch: Fetcher) -> None:
+        self._url, self._limit, self._fetch = url, limits.max_bytes, fetch
+        self._spent = 0
+
+    def __call__(self, url: str, limits: HsdsLimits) -> bytes:
+        left = self._limit - self._spent
+        too_big = (
+            f"The feed at {self._url} is more than {self._limit:,} bytes across its pages "
+            "(HsdsLimits.max_bytes limits the whole feed)."
+        )
+        if left <= 0:
+            raise IngestError(too_big)
+        try:
+            body = self._fetch(url, replace(limits, max_bytes=left))
+        except FeedTooLargeError as exc:
+            raise IngestError(too_big) from exc
+        self._spent += len(body)
+        if len(body) > left:
+            raise IngestError(too_big)
+        return body
+
+
 def read_hsds(
     path_or_url: str | Path,
     *,
@@ -1867,12 +1879,13 @@ def read_hsds(
     if isinstance(path_or_url, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
         parts = urllib.parse.urlsplit(text)
         name = (parts.netloc + parts.path).rstrip("/") or text
-        first = _parse_json(fetch(text, limits), text, limits)
+        whole_feed = _WholeFeed(text, limits, fetch)
+        first = _parse_json(whole_feed(text, limits), text, limits)
         data: Any = first
         node = _obj(first)
         if node is not None and isinstance(node.get("contents", node.get("content")), list):
             data = []
-            for item in _pages(text, first, limits, fetch):
+            for item in _pages(text, first, limits, whole_feed):
                 data.append(item)
                 if len(data) > limits.max_records:
                     msg = _too_big(
@@ -1883,7 +1896,7 @@ def read_hsds(
                         "max_records",
                     )
                     raise IngestError(msg)
-            data = _full_services(text, data, limits, fetch)
+            data = _full_services(text, data, limits, whole_feed)
     else:
         path = Path(path_or_url)
         name = path.stem or path.name

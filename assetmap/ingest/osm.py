@@ -30,11 +30,12 @@ import datetime as dt
 import logging
 import math
 import os
+from array import array
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import geopandas as gpd
 import numpy as np
@@ -135,6 +136,18 @@ class OsmLimits:
         Most node references in one way (OpenStreetMap itself allows 2,000).
     max_relation_members
         Most members of one relation (OpenStreetMap itself allows 32,000).
+    max_pbf_expansion, min_pbf_raw_bytes
+        Most bytes a ``.osm.pbf`` may unpack to: ``max_pbf_expansion`` times
+        its size or ``min_pbf_raw_bytes``, whichever is more, read from its
+        block headers before any block is unpacked. Real extracts unpack to
+        about 2.2 times their size; a few KB of zlib can claim (and hold)
+        tens of MB of densely packed ways that osmium would unpack in full.
+    node_refs_per_byte, min_node_refs
+        Most street node references kept in memory: ``min_node_refs`` or
+        ``node_refs_per_byte`` per byte of the file, whichever is more. Real
+        extracts keep about 0.03 per byte (Rutland's ``.osm.pbf``); a few KB of
+        compressed ways that repeat the same nodes thousands of times would
+        otherwise expand to gigabytes. This bounds memory by the file's size.
     """
 
     max_file_bytes: int = 1 << 30
@@ -143,6 +156,10 @@ class OsmLimits:
     max_tag_value_chars: int = 1_024
     max_way_nodes: int = 10_000
     max_relation_members: int = 100_000
+    node_refs_per_byte: int = 16
+    min_node_refs: int = 100_000
+    max_pbf_expansion: int = 20
+    min_pbf_raw_bytes: int = 1 << 20
 
     def __post_init__(self) -> None:
         for name in (
@@ -152,6 +169,10 @@ class OsmLimits:
             "max_tag_value_chars",
             "max_way_nodes",
             "max_relation_members",
+            "node_refs_per_byte",
+            "min_node_refs",
+            "max_pbf_expansion",
+            "min_pbf_raw_bytes",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -616,9 +637,12 @@ class _MainPass(_Scan):
         member_ways: set[int],
         progress: ProgressCallback | None,
         expected_objects: float,
+        file_bytes: int,
     ) -> None:
         super().__init__(path, taxonomy, limits)
         self.member_ways = member_ways
+        self.max_refs = max(limits.min_node_refs, limits.node_refs_per_byte * file_bytes)
+        self.kept_refs = 0
         self.member_coords: dict[int, list[tuple[float, float]] | None] = {}
         self.assets: list[tuple[str, int, dict[str, str], tuple[str, ...], Point]] = []
         self.skipped: Counter[str] = Counter()
@@ -626,10 +650,11 @@ class _MainPass(_Scan):
         self.progress = progress
         self.expected = max(expected_objects, 1.0)
         # network vertices, flat: id, lon, lat, and whether it joins the previous vertex
-        self.v_id: list[int] = []
-        self.v_lon: list[float] = []
-        self.v_lat: list[float] = []
-        self.v_join: list[bool] = []
+        # (typed arrays: 8 bytes a value, not a Python object each)
+        self.v_id = array("q")
+        self.v_lon = array("d")
+        self.v_lat = array("d")
+        self.v_join = array("b")
         self.negative: dict[int, tuple[float, float]] = {}
 
     def _seen(self, obj: Any) -> None:
@@ -686,6 +711,7 @@ class _MainPass(_Scan):
         if walk:
             self._add_street(refs, coords, present, complete)
         if member:
+            self._keep(len(coords) if complete else 0)
             self.member_coords[int(way.id)] = coords if complete else None
         if categories:
             if not complete or len(coords) < 2:
@@ -696,6 +722,18 @@ class _MainPass(_Scan):
             if closed and not shape.is_valid:
                 shape = shapely.make_valid(shape)
             self.assets.append(("way", int(way.id), tags, categories, shape.representative_point()))
+
+    def _keep(self, count: int) -> None:
+        """Count node references about to be kept; refuse past the file-size budget."""
+        self.kept_refs += count
+        if self.kept_refs > self.max_refs:
+            size = self.path.stat().st_size
+            msg = (
+                f"{self.path} expands to more than {self.max_refs:,} node references kept "
+                f"from {size:,} bytes (OsmLimits.node_refs_per_byte, min_node_refs): "
+                "not a plausible OSM file."
+            )
+            raise IngestError(msg)
 
     def _add_street(
         self,
@@ -714,6 +752,7 @@ class _MainPass(_Scan):
             previous_ok = ok
         if not any(joins):
             self.skipped["network_ways_without_segments"] += 1
+        self._keep(len(refs))
         self.v_id.extend(refs)
         self.v_lon.extend(c[0] for c in coords)
         self.v_lat.extend(c[1] for c in coords)
@@ -797,6 +836,81 @@ def _check_file(path: Path, limits: OsmLimits) -> str:
     return key
 
 
+_PBF_MAX_HEADER: Final = 64 * 1024  # the PBF spec's limits on a block header and a blob
+_PBF_MAX_BLOB: Final = 32 * 1024 * 1024
+
+
+def _varint(fh: BinaryIO) -> int:
+    shift = result = 0
+    while shift < 64:
+        byte = fh.read(1)
+        if not byte:
+            raise EOFError
+        result |= (byte[0] & 0x7F) << shift
+        if not byte[0] & 0x80:
+            return result
+        shift += 7
+    raise ValueError
+
+
+def _pb_fields(fh: BinaryIO, end: int) -> Iterator[tuple[int, int, int]]:
+    """Yield (field, wire type, value or length) up to ``end``; skips length-delimited data."""
+    while fh.tell() < end:
+        key = _varint(fh)
+        field_number, wire = key >> 3, key & 7
+        if wire == 0:
+            yield field_number, wire, _varint(fh)
+        elif wire == 2:
+            length = _varint(fh)
+            yield field_number, wire, length
+            fh.seek(length, 1)
+        else:
+            raise ValueError
+
+
+def pbf_unpacked_bytes(path: Path) -> int:
+    """Return how many bytes a ``.osm.pbf`` file's blocks unpack to, from their headers only.
+
+    Reads each block's header and the ``raw_size`` its blob declares (osmium
+    refuses a blob that unpacks to any other size), skipping the data. Where
+    the file stops being a sequence of PBF blocks (truncated, damaged, another
+    format) the count stops too: osmium refuses such a file when it gets
+    there, with its own message naming what is wrong.
+    """
+    total = 0
+    try:
+        with path.open("rb") as fh:
+            size = path.stat().st_size
+            while head := fh.read(4):
+                header_len = int.from_bytes(head.rjust(4, b"\0"), "big")
+                if len(head) < 4 or header_len > _PBF_MAX_HEADER:
+                    raise ValueError
+                data_size = 0
+                for number, wire, value in _pb_fields(fh, fh.tell() + header_len):
+                    if number == 3 and wire == 0:
+                        data_size = value
+                if data_size > _PBF_MAX_BLOB or fh.tell() + data_size > size:
+                    raise ValueError
+                for number, _wire, value in _pb_fields(fh, fh.tell() + data_size):
+                    if number in (1, 2):  # raw data (its length), or raw_size of packed data
+                        total += value
+    except (EOFError, ValueError, OSError):
+        logger.debug("%s: block headers end early; osmium will say why", path)
+    return total
+
+
+def _check_pbf_expansion(path: Path, limits: OsmLimits) -> None:
+    size = path.stat().st_size
+    allowed = max(limits.min_pbf_raw_bytes, limits.max_pbf_expansion * size)
+    unpacked = pbf_unpacked_bytes(path)
+    if unpacked > allowed:
+        msg = (
+            f"{path} unpacks to {unpacked:,} bytes from {size:,}; the limit is {allowed:,} "
+            "(OsmLimits.max_pbf_expansion, min_pbf_raw_bytes): not a plausible OSM file."
+        )
+        raise IngestError(msg)
+
+
 def _run(path: Path, *handlers: Any, types: Any = None) -> None:
     """Apply handlers to the file, turning osmium's errors into one IngestError line."""
     try:
@@ -873,6 +987,8 @@ def read_osm_file(
     tax = taxonomy or load_taxonomy()
     key = _check_file(source, limits)
     size = source.stat().st_size
+    if key == "pbf":
+        _check_pbf_expansion(source, limits)
 
     first = _RelationPass(source, tax, limits)
     _run(source, osmium.filter.EntityFilter(osmium.osm.RELATION), first, types=osmium.osm.RELATION)
@@ -887,6 +1003,7 @@ def read_osm_file(
         member_ways=first.member_ways,
         progress=progress,
         expected_objects=size / _BYTES_PER_OBJECT[key],
+        file_bytes=size,
     )
     _run(source, with_locations, main)
     del locations

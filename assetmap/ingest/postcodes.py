@@ -31,6 +31,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from assetmap.errors import IngestError, NoAssetsError, PostcodeError, SchemaError
+from assetmap.private_files import private_file
 
 __all__ = [
     "POSTCODES_FILE_NAME",
@@ -652,7 +653,7 @@ def save_postcodes(index: PostcodeIndex, path: str | Path) -> Path:
     frame = index.to_frame()
     frame.attrs = {}
     frame.to_parquet(temporary, index=False)
-    temporary.replace(target)
+    private_file(temporary).replace(target)
     return target
 
 

@@ -43,6 +43,7 @@ from assetmap.access import Operation, Principal, require
 from assetmap.errors import NetworkError, OpeningHoursError, QueryError, SchemaError, TaxonomyError
 from assetmap.idempotency import add_record_once
 from assetmap.match.search import SearchIndex, build_search_index, search_index
+from assetmap.moderation_state import live_assets
 from assetmap.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
 from assetmap.opening_hours import (
     DAY_CODES,
@@ -327,8 +328,10 @@ def prepare_matching(
     Parameters
     ----------
     assets
-        The register (a validated asset GeoDataFrame, EPSG:4326); archived
-        and rejected assets are left out.
+        The register (a validated asset GeoDataFrame, EPSG:4326); only live
+        assets are kept (:func:`assetmap.moderation_state.live_assets`:
+        archived, rejected and unchecked proposals are left out of Find
+        support's ranking).
     graph
         The workspace's walking graph.
     taxonomy
@@ -349,10 +352,7 @@ def prepare_matching(
     if missing:
         msg = f"The asset table lacks column(s) {', '.join(missing)}."
         raise SchemaError(msg)
-    table = assets
-    if "status" in table.columns:
-        table = table[~table["status"].isin(["archived", "rejected"])]
-    table = table.reset_index(drop=True)
+    table = live_assets(assets)
     points = table.geometry.representative_point() if len(table) else table.geometry
     snapped = snap_points(
         graph,

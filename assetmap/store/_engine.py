@@ -8,6 +8,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool, StaticPool
 
+from assetmap.private_files import private_file
+
 __all__ = ["BUSY_TIMEOUT_MS", "make_engine"]
 
 BUSY_TIMEOUT_MS = 30_000
@@ -35,6 +37,9 @@ def make_engine(url: str) -> Engine:
     """
     if url.startswith("sqlite"):
         in_memory = url.split("///", 1)[-1] in ("", ":memory:") or url.rstrip("/") == "sqlite:"
+        if not in_memory and not url.split("///", 1)[-1].startswith("file:"):
+            # 0600 before SQLite opens it: its WAL and shared-memory files take the same mode
+            private_file(url.split("///", 1)[-1].split("?", 1)[0])
         engine = create_engine(
             url,
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},

@@ -37,6 +37,7 @@ from assetmap.schema import (
     records_to_frame,
     validate_assets,
 )
+from assetmap.store import _engine
 from assetmap.store import tables as t
 from assetmap.store._engine import BUSY_TIMEOUT_MS, make_engine
 from assetmap.store.migrate import upgrade_database
@@ -218,7 +219,16 @@ class Store:
             ):
                 yield conn
         except OperationalError as exc:
-            msg = f"The register database could not be written: {_describe(exc)}"
+            detail = _describe(exc)
+            if _is_busy(detail):
+                wait_s = _engine.BUSY_TIMEOUT_MS // 1000
+                msg = (
+                    "The register is busy: another change, such as an import, has held it "
+                    f"for more than {wait_s} seconds. Nothing was saved; try again when it "
+                    "has finished."
+                )
+            else:
+                msg = f"The register database could not be written: {detail}"
             raise StoreError(msg) from exc
 
     @contextmanager
@@ -1814,6 +1824,12 @@ def _record_out(row: Mapping[Any, Any]) -> dict[str, Any]:
         "valid_from": _aware(vf),
         "updated_by": row.get("updated_by"),
     }
+
+
+def _is_busy(detail: str) -> bool:
+    """Whether a database error says another writer held the lock past the busy timeout."""
+    text = detail.lower()
+    return "database is locked" in text or "database is busy" in text or "lock timeout" in text
 
 
 def _describe(exc: SQLAlchemyError) -> str:

@@ -119,7 +119,7 @@ def test_upload_shows_mapping_and_report_and_refuses_until_rows_are_skipped(
     go.click().run()
     assert not at.exception
     assert at.success[0].value.startswith(
-        "Imported 4 rows from table:rutland_directory.csv: 4 new, 0 updated"
+        r"Imported 4 rows from table\:rutland\_directory\.csv: 4 new, 0 updated"  # escaped
     )
     assert len(open_workspace(rutland.path).store().assets()) == before + 4
 

@@ -76,7 +76,7 @@ def test_finds_services_for_needs_from_a_postcode_with_a_walking_area_map(rutlan
     assert table["Minutes"].tolist() == sorted(table["Minutes"])
     assert table.iloc[0]["Open"] == "Mon-Fri 09:30-17:00; Sat-Sun closed"
     (gap,) = at.warning
-    assert gap.value == "Nothing for 'Drugs and alcohol' within 15 minutes' walk."
+    assert gap.value == "Nothing for 'Drugs and alcohol' within 15 minutes' walk\\."  # escaped
     (component,) = at.get("component_instance")
     assert component.proto.component_name == "streamlit_folium.st_folium"
     script = json.loads(component.proto.json_args)["script"]

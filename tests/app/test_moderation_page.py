@@ -83,7 +83,7 @@ def test_queue_lists_the_proposals_and_flags_the_copy(proposals: dict[str, str])
     at = _page()
     titles = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert len(titles) == 3
-    assert any("\\<img src=x onerror=alert\\(1\\)\\>" in t for t in titles)  # escaped
+    assert any("\\<img src\\=x onerror\\=alert\\(1\\)\\>" in t for t in titles)  # escaped
     (looks_like,) = [w.value for w in at.warning if w.value.startswith("Looks like")]
     assert looks_like == "Looks like: Oakham Library"
 

@@ -44,6 +44,8 @@ from assetmap.workspace import close_stores
 LEAD = Principal("lee", Role.LEAD)
 SOURCES = tuple(POINTS)
 NAMES = sorted(name_for(s) for s in SOURCES)
+#: The session's place is still a proposal: exports leave it out (docs/privacy.md).
+EXPORTED = sorted(name_for(s) for s in SOURCES if s != "Session")
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +85,13 @@ def test_the_folium_map_escapes_names_in_popups_and_tooltips(hostile):
 def test_geojson_carries_the_exact_text_as_string_values(hostile):
     data = json.loads(export_bytes(hostile.workspace.store(), "geojson", principal=LEAD))
     names = sorted(f["properties"]["name"] for f in data["features"])
-    assert names == NAMES
+    assert names == EXPORTED
 
 
 def test_csv_keeps_the_text_and_starts_no_cell_with_a_formula(hostile):
     raw = export_bytes(hostile.workspace.store(), "csv", principal=LEAD).decode("utf-8-sig")
     frame = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
-    assert sorted(frame["name"]) == NAMES
+    assert sorted(frame["name"]) == EXPORTED
     hours = dict(zip(frame["name"], frame["opening_hours"], strict=True))
     assert hours[name_for("CSV")] == f"Mon {IMG}"
     cells = [c for col in frame.columns for c in frame[col]]
@@ -100,7 +102,7 @@ def test_geopackage_round_trips_the_exact_text(hostile, tmp_path: Path):
     path = tmp_path / "register.gpkg"
     path.write_bytes(export_bytes(hostile.workspace.store(), "gpkg", principal=LEAD))
     frame = gpd.read_file(path)
-    assert sorted(frame["name"]) == NAMES
+    assert sorted(frame["name"]) == EXPORTED
 
 
 def test_hsds_export_is_valid_and_carries_the_exact_text(hostile, tmp_path: Path):
@@ -111,7 +113,7 @@ def test_hsds_export_is_valid_and_carries_the_exact_text(hostile, tmp_path: Path
     tables = {
         p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
     }
-    assert sorted(s["name"] for s in tables["services"]) == NAMES
+    assert sorted(s["name"] for s in tables["services"]) == EXPORTED
     assert validate_hsds(tables) == []
 
 

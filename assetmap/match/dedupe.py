@@ -1366,17 +1366,27 @@ def plan_merges(
         ),
         key=lambda p: (-p[2], p[0], p[1]),
     )
-    group_of: dict[str, int] = {}
-    members: dict[int, list[str]] = {}
-    accepted: dict[int, list[tuple[str, str, float]]] = {}
+    # Union-find over records: each group is named by its root record, so a new
+    # group can never take the name of a live one (a counter of len(members)
+    # could, after groups were joined, and silently dropped or crashed merges).
+    root: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    accepted: dict[str, list[tuple[str, str, float]]] = {}
     held: list[tuple[str, str, float]] = []
+
+    def find(asset_id: str) -> str:
+        while root[asset_id] != asset_id:
+            root[asset_id] = root[root[asset_id]]
+            asset_id = root[asset_id]
+        return asset_id
+
     for id_a, id_b, score in order:
         for asset_id in (id_a, id_b):
-            if asset_id not in group_of:
-                group_of[asset_id] = len(members)
-                members[group_of[asset_id]] = [asset_id]
-                accepted[group_of[asset_id]] = []
-        g_a, g_b = group_of[id_a], group_of[id_b]
+            if asset_id not in root:
+                root[asset_id] = asset_id
+                members[asset_id] = [asset_id]
+                accepted[asset_id] = []
+        g_a, g_b = find(id_a), find(id_b)
         if g_a == g_b:
             accepted[g_a].append((id_a, id_b, score))
             continue
@@ -1388,8 +1398,7 @@ def plan_merges(
         if not compatible:
             held.append((id_a, id_b, score))
             continue
-        for asset_id in members[g_b]:
-            group_of[asset_id] = g_a
+        root[g_b] = g_a
         members[g_a].extend(members.pop(g_b))
         accepted[g_a].extend([*accepted.pop(g_b), (id_a, id_b, score)])
     preferred = {str(p) for p in prefer}

@@ -8,12 +8,15 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from dedupe_fixtures import LabelledSet, build_labelled_set, quality, rutland_postcodes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod
 from search_registers import rutland_register
 from shapely.geometry import Point
 
 from assetmap.errors import SchemaError
 from assetmap.match.dedupe import (
+    DECISIONS,
     PAIR_COLUMNS,
     MatchConfig,
     MergeGroup,
@@ -497,3 +500,61 @@ def test_plan_rejects_a_table_that_is_not_pairs() -> None:
         plan_merges(pd.DataFrame({"id_a": ["a"]}))
     with pytest.raises(SchemaError, match="unknown decision"):
         plan_merges(pairs_frame(("a", "b", 95.0, "yes")))
+
+
+def test_issue_12_chain_of_sure_pairs_merges_without_a_key_error() -> None:
+    # Fails on the old code (group ids from len(members) collided): KeyError.
+    pairs = pairs_frame(
+        ("a", "b", 90.0, "merge"),
+        ("a", "c", 99.0, "merge"),
+        ("a", "d", 99.0, "merge"),
+        ("b", "c", 99.0, "merge"),
+        ("d", "e", 99.0, "merge"),
+    )
+    groups = plan_merges(pairs)
+    # a~b~c were all compared and sure; c~d and a~e never were: a~d is held back.
+    assert sorted(sorted(g.ids) for g in groups) == [["a", "b", "c"], ["d", "e"]]
+    held = {p[:2] for g in groups for p in g.held_back}
+    assert held == {("a", "d")}
+
+
+def test_four_identical_records_scoring_100_become_one_group() -> None:
+    ids = ["p", "q", "r", "s"]
+    pairs = pairs_frame(*[(x, y, 100.0, "merge") for i, x in enumerate(ids) for y in ids[i + 1 :]])
+    groups = plan_merges(pairs)
+    assert [sorted(g.ids) for g in groups] == [ids]
+    assert len(groups[0].merged_ids) == 3
+
+
+_IDS = st.sampled_from("abcdefg")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(_IDS, _IDS).filter(lambda p: p[0] < p[1]),
+        st.tuples(
+            st.sampled_from([40.0, 70.0, 90.0, 95.0, 99.0, 100.0]), st.sampled_from(DECISIONS)
+        ),
+        max_size=21,
+    )
+)
+def test_plan_merges_gives_a_partition_and_merges_every_unvetoed_sure_pair(
+    graph: dict[tuple[str, str], tuple[float, str]],
+) -> None:
+    pairs = pairs_frame(*[(a, b, score, decision) for (a, b), (score, decision) in graph.items()])
+    groups = plan_merges(pairs)  # never raises
+    seen: list[str] = [i for g in groups for i in g.ids]
+    assert len(seen) == len(set(seen))  # a partition: no record in two groups
+    group_of = {i: n for n, g in enumerate(groups) for i in g.ids}
+    decided = {frozenset(k): v[1] for k, v in graph.items()}
+    held = {p[:2] for g in groups for p in g.held_back}
+    for (a, b), (_, decision) in graph.items():
+        if decision != "merge":
+            continue
+        together = a in group_of and group_of.get(a) == group_of.get(b)
+        assert together or (a, b) in held  # merged, or vetoed and kept for review
+    for g in groups:  # nothing in a group was decided distinct or never compared
+        for i, x in enumerate(g.ids):
+            for y in g.ids[i + 1 :]:
+                assert decided.get(frozenset((x, y)), "distinct") != "distinct"

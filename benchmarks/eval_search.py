@@ -66,9 +66,9 @@ def constraints_for(person: str, minutes: float) -> Constraints:
         if part.startswith("age="):
             facts["age"] = int(part[4:])
         elif part in ("woman", "man"):
-            if "gender" in names:
-                facts["gender"] = part
-            elif part == "woman":
+            if "person_is_woman" in names:
+                facts["person_is_woman"] = part == "woman"
+            elif part == "woman":  # the old code's only way to say so
                 facts["women_only_wanted"] = True
     return Constraints(**facts)
 
@@ -97,7 +97,8 @@ def is_hit(expect: list[str], answer: dict[str, Any]) -> bool:
                 kind == "cat" and value in cats
             ):
                 return True
-        if kind == "helpline" and any(value.casefold() in h.casefold() for h in answer["helplines"]):
+        phones = answer["helplines"]
+        if kind == "helpline" and any(value.casefold() in h.casefold() for h in phones):
             return True
     return False
 

@@ -750,8 +750,13 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
             # Words nothing knows weigh double in the search's share too.
             unknown = len(reading.words) / sum(reading.weights or [1.0])
             name_points[rows] = found["score"].to_numpy(dtype=np.float64) * unknown
-            named[rows] = found["matched"].astype(str).str.startswith("name").to_numpy() & (
-                found["score"].to_numpy() >= 80
+            # A place is named when the words hold its own name's words, not only a kind
+            # of place ("library" names no library; "Rutland County Library" does).
+            proper = {w for w in reading.words if w not in context.phrases.vocabulary}
+            named[rows] = (
+                found["matched"].astype(str).str.startswith("name").to_numpy()
+                & (found["score"].to_numpy() >= 80)
+                & np.array([bool(proper & context.name_words[r]) for r in rows], dtype=bool)
             )
     for row, cats in enumerate(context.categories):
         parts: list[str] = []

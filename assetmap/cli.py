@@ -633,9 +633,8 @@ def _cmd_find(args: argparse.Namespace) -> int:
     from assetmap.access import Principal, Role
     from assetmap.match.needs import Constraints, Goal
     from assetmap.plans import find_support
-    from assetmap.workspace import open_workspace
-
     from assetmap.taxonomy import load_taxonomy
+    from assetmap.workspace import open_workspace
 
     goods = load_taxonomy().glm_goods
     # --need takes a need or a Good Lives Model good, as --help says.

@@ -694,8 +694,8 @@ def _cmd_find(args: argparse.Namespace) -> int:
         if m.excluded:
             left = ", ".join(f"{n} {why}" for why, n in sorted(m.excluded.items()))
             _out(f"  not offered: {left}")
-        for line in m.remote.to_dict("records"):
-            _out(f"  phone: {line['name']}, {line['phone']} ({line['hours']})")
+        for phone in m.remote.to_dict("records"):
+            _out(f"  phone: {phone['name']}, {phone['phone']} ({phone['hours']})")
     return 0
 
 

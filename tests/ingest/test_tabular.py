@@ -18,6 +18,7 @@ from assetmap.ingest.tabular import (
     TabularLimits,
     assets_from_table,
     has_blocking_problems,
+    map_categories,
     propose_column_mapping,
     read_table,
 )

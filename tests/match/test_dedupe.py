@@ -215,7 +215,9 @@ def test_never_merges_on_a_name_alone() -> None:
     _, _, metres = Geod(ellps="WGS84").inv(-0.70, 52.60, -0.72, 52.67)
     assert pairs.loc[0, "distance_m"] == pytest.approx(metres, rel=1e-3)
     assert pairs.loc[0, "decision"] == "review"
-    assert pairs.loc[0, "reasons"] == "names 100% alike; 7.9 km apart; same postcode"
+    assert pairs.loc[0, "reasons"] == (
+        "names 100% alike; 7.9 km apart; both food_support (by name); same postcode"
+    )
     # Even a config that puts all the weight on names cannot merge them.
     heavy = MatchConfig(name_weight=100, review_score=50, auto_merge_score=60)
     assert find_duplicates(table, config=heavy).loc[0, "decision"] == "review"
@@ -369,8 +371,9 @@ def test_matches_an_import_against_the_register() -> None:
         {"id": "new", "name": "Uppingham Libary", **offset(-0.720763, 52.587575, east_m=12)},
     )
     pairs = find_duplicates(incoming, other=register)
+    # Issue 12: the same name (a typo), 12 m apart, nothing against it, merges.
     assert sorted(zip(pairs["id_a"], pairs["id_b"], pairs["decision"], strict=True)) == [
-        ("new", "r1", "review"),
+        ("new", "r1", "merge"),
         ("new", "r2", "distinct"),
         ("r1", "r2", "distinct"),
     ]

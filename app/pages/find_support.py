@@ -146,12 +146,12 @@ for number, match in enumerate(result["matches"], start=1):
     if len(remote) and match["urgent"]:
         st.error("Urgent: national helplines first.", icon=":material/call:")
     if len(remote):
-        st.dataframe(
-            remote[["name", "phone", "hours", "why"]].rename(
-                columns={"name": "Helpline", "phone": "Phone", "hours": "Open", "why": "Why"}
-            ),
-            hide_index=True, width="stretch",
-        )  # fmt: skip
+        lines = [
+            f"- **{widgets.md_escape(str(h['name']))}**: {widgets.md_escape(str(h['phone']))}"
+            f" ({widgets.md_escape(str(h['hours']))}; {widgets.md_escape(str(h['area']))})"
+            for h in remote.to_dict("records")
+        ]
+        st.markdown("National helplines (no walking):\n" + "\n".join(lines))
         all_remote.append(remote)
     if match["no_match"]:
         # Only when nothing local fits: a result found is never offered as a gap.

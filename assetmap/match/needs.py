@@ -1020,7 +1020,17 @@ def _match_goal(
             first = beyond[0]
             gap += f"; the nearest that fits is {first['name']}, {_minutes_text(first['minutes'])}"
         gap += "."
-    lines = _helplines_for(context, goal, scored) if (no_match or reading.urgent) else []
+    lines = [
+        (line, why)
+        for line, why in _helplines_for(context, goal, scored)
+        if no_match or reading.urgent or line.urgent  # safety lines always, for their need
+    ]
+    best_here = max((r["score"] for r in rows), default=0.0)
+    if rows and beyond and beyond[0]["score"] >= best_here:
+        first = beyond[0]
+        notes.append(
+            f"Also fits, further away: {first['name']}, {_minutes_text(first['minutes'])}."
+        )
     return GoalMatch(
         goal=goal,
         results=frame,

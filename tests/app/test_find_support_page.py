@@ -187,5 +187,5 @@ def test_a_place_found_is_never_offered_as_a_gap_and_no_match_is(rutland):
     (gap,) = at.warning
     assert gap.value.startswith("Nothing fits 'somewhere to get drug treatment' within 15")
     assert [b.label for b in at.button if b.label == "Record this gap"] == ["Record this gap"]
-    helplines = at.dataframe[0].value
-    assert "FRANK (drugs information and advice)" in helplines["Helpline"].tolist()
+    helplines = [m.value for m in at.markdown if m.value.startswith("National helplines")]
+    assert "**FRANK \\(drugs information and advice\\)**: 0300 123 6600" in helplines[0]

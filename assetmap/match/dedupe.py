@@ -69,6 +69,7 @@ a c 18.9 distinct | names 40% alike (library vs car park, library); 37 m apart
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import logging
@@ -1205,6 +1206,30 @@ def _distinct_pairs(
 _ADDRESS_NAME: Final = 95.0  # names as alike as this when one's address names the other
 
 
+def _without_places(
+    records: _Records, places: frozenset[str], ordered: tuple[str, ...]
+) -> list[tuple[str, frozenset[str]]]:
+    """Per record: its core words without place words (sorted, joined), and its place words.
+
+    An abbreviated place word ("upp") counts as the place it begins.
+    """
+
+    @functools.cache
+    def is_place(token: str) -> bool:
+        if token in places:
+            return True
+        if len(token) < 3:
+            return False
+        at = bisect.bisect_left(ordered, token)
+        return at < len(ordered) and ordered[at].startswith(token)
+
+    out = []
+    for name in records.parsed:
+        rest = sorted(t for t in name.tokens if not is_place(t))
+        out.append((" ".join(rest), name.tokens & places))
+    return out
+
+
 def _place_free_scores(
     left: _Records,
     right: _Records,
@@ -1219,22 +1244,17 @@ def _place_free_scores(
     the places differ (two villages' halls).
     """
     out = np.zeros(len(a))
+    ordered = tuple(sorted(places))
+    mine = _without_places(left, places, ordered)
+    theirs = mine if right is left else _without_places(right, places, ordered)
     for k in np.flatnonzero(names < 90).tolist():
-        i, j = int(a[k]), int(b[k])
-        mine, theirs = left.parsed[i].tokens, right.parsed[j].tokens
-        # An abbreviated place word ("upp") is the place it begins.
-        mine = frozenset(
-            t for t in mine if not any(len(t) >= 3 and p.startswith(t) for p in places)
-        )
-        theirs = frozenset(
-            t for t in theirs if not any(len(t) >= 3 and p.startswith(t) for p in places)
-        )
-        named_a, named_b = left.parsed[i].tokens & places, right.parsed[j].tokens & places
-        if named_a and named_b and not named_a & named_b:
+        (core_a, named_a), (core_b, named_b) = mine[int(a[k])], theirs[int(b[k])]
+        if not core_a or not core_b or (named_a and named_b and not named_a & named_b):
             continue
-        core_a, core_b = mine - places, theirs - places
-        if core_a and core_b:
-            out[k] = fuzz.token_sort_ratio(" ".join(sorted(core_a)), " ".join(sorted(core_b)))
+        if core_a == core_b:
+            out[k] = 100.0
+        elif core_a[0] == core_b[0] or core_a[-1] == core_b[-1]:
+            out[k] = fuzz.token_sort_ratio(core_a, core_b)
     return out
 
 

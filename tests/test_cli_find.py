@@ -53,8 +53,10 @@ def test_find_table_says_why_and_what_to_check(rutland, capsys):
     lines = out.splitlines()
     assert lines[0] == "From 52.67070,-0.72970 (LE15 6), within 5 min walk"
     assert lines[2] == "== library"
-    assert lines[3].endswith("Rutland County Library")
-    assert lines[5] == "      check: cost not known; never verified"
+    # With one library in reach, the next that fits as well is named with its minutes.
+    assert lines[3].startswith("  Also fits, further away: Uppingham Library, ")
+    assert lines[4].endswith("Rutland County Library")
+    assert lines[6] == "      check: cost not known; never verified"
 
 
 @pytest.mark.parametrize(

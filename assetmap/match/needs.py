@@ -115,6 +115,7 @@ _PREFER_SHARE: Final = 0.2  # its own name or description says it is the kind as
 _BAND: Final = 20.0  # scores within one band are ordered by walking time
 _OLDER_AGE: Final = 50
 _FAR_MINUTES: Final = 240.0
+_FEW: Final = 3  # with fewer places than this within reach, say what fits further away
 _CLAUSES: Final = re.compile(
     r"\s*(?:\band\b|\bor\b|\bplus\b|,|&|\+|/)\s*", re.IGNORECASE
 )  # below this, places for older people are left out
@@ -1026,7 +1027,7 @@ def _match_goal(
         if no_match or reading.urgent or line.urgent  # safety lines always, for their need
     ]
     best_here = max((r["score"] for r in rows), default=0.0)
-    if rows and beyond and beyond[0]["score"] >= best_here:
+    if 0 < len(rows) < _FEW and beyond and beyond[0]["score"] >= best_here:
         first = beyond[0]
         notes.append(
             f"Also fits, further away: {first['name']}, {_minutes_text(first['minutes'])}."

@@ -466,7 +466,8 @@ def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     for group in raw.get("same") or []:
         canonical = tuple(normalise_name(str(group[0])).split())
-        pairs += [(tuple(normalise_name(str(g)).split()), canonical) for g in group[1:]]
+        # The canonical spelling maps to itself, so no shorter spelling eats part of it.
+        pairs += [(tuple(normalise_name(str(g)).split()), canonical) for g in group]
     for brand in raw.get("brands") or []:
         pairs.append((tuple(normalise_name(str(brand)).split()), ()))
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
@@ -1223,10 +1224,17 @@ def _without_places(
         at = bisect.bisect_left(ordered, token)
         return at < len(ordered) and ordered[at].startswith(token)
 
+    def place_of(token: str) -> str:
+        if token in places:
+            return token
+        at = bisect.bisect_left(ordered, token)
+        return ordered[at]  # "upp" -> "uppingham"
+
     out = []
     for name in records.parsed:
         rest = sorted(t for t in name.tokens if not is_place(t))
-        out.append((" ".join(rest), name.tokens & places))
+        named = frozenset(place_of(t) for t in name.tokens if is_place(t))
+        out.append((" ".join(rest), named))
     return out
 
 
@@ -1249,7 +1257,12 @@ def _place_free_scores(
     theirs = mine if right is left else _without_places(right, places, ordered)
     for k in np.flatnonzero(names < 90).tolist():
         (core_a, named_a), (core_b, named_b) = mine[int(a[k])], theirs[int(b[k])]
-        if not core_a or not core_b or (named_a and named_b and not named_a & named_b):
+        if named_a and named_b and named_a != named_b and not named_a & named_b:
+            continue
+        if not core_a and not core_b and named_a and named_a == named_b:
+            out[k] = 100.0  # "Upp. Library" and "Uppingham Library": one place, one kind
+            continue
+        if not core_a or not core_b:
             continue
         if core_a == core_b:
             out[k] = 100.0
@@ -1452,9 +1465,10 @@ def find_duplicates(
     ev = _gather_evidence(left, right, xy_left, xy_right, a, b)
     name_points, other_points = _points(ev, cfg)
     score = np.round(np.clip(name_points + other_points, 0, 100), 1)
-    # A category read from a name says nothing the name did not: it adds to the score
-    # but never corroborates the names.
-    by_name = np.asarray(left.categories_by_name)[a] | np.asarray(right.categories_by_name)[b]
+    # Categories read from both names say nothing the names did not: they add to the
+    # score but never corroborate them. One read from a name that agrees with the
+    # other record's own category (from its tags or its source) does.
+    by_name = np.asarray(left.categories_by_name)[a] & np.asarray(right.categories_by_name)[b]
     corroboration = other_points - np.where(by_name & (ev.category > 0), cfg.category_weight, 0.0)
     merge = (
         (score >= cfg.auto_merge_score)

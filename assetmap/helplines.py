@@ -1,6 +1,6 @@
 """National helplines: remote services with no walking time, by need.
 
-The curated list lives in ``data/helplines.yaml`` (name, phone, hours, area, needs,
+The curated list lives in ``assetmap/data/helplines.yaml`` (name, phone, hours, area, needs,
 categories, source); a workspace may replace it with its own ``helplines.yaml``
 (see :func:`helplines_for_workspace`). Find support shows the helplines for a
 need when nothing local fits and always for urgent needs.
@@ -112,7 +112,7 @@ def _load(path: Path, mtime_ns: int) -> tuple[Helpline, ...]:
 
 
 def load_helplines(path: str | Path | None = None) -> tuple[Helpline, ...]:
-    """Load and check a helplines file (``data/helplines.yaml`` by default).
+    """Load and check a helplines file (``assetmap/data/helplines.yaml`` by default).
 
     Raises
     ------

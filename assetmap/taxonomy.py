@@ -372,7 +372,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
 
 @dataclass(frozen=True, slots=True)
 class PhraseBook:
-    """The everyday words of ``data/phrases.yaml``, checked against the taxonomy.
+    """The everyday words of ``assetmap/data/phrases.yaml``, checked against the taxonomy.
 
     Phrases are kept as written; :mod:`assetmap.match.phrases` normalises and
     matches them on whole words.
@@ -476,7 +476,7 @@ def _load_phrases_cached(path: Path, taxonomy_path: Path) -> PhraseBook:
 def load_phrases(
     path: str | Path | None = None, *, taxonomy_path: str | Path | None = None
 ) -> PhraseBook:
-    """Load and check the everyday phrases (``data/phrases.yaml`` by default).
+    """Load and check the everyday phrases (``assetmap/data/phrases.yaml`` by default).
 
     Parameters
     ----------

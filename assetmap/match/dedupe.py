@@ -461,7 +461,7 @@ _BRACKETS: Final = re.compile(r"\(([^)]*)\)")
 
 @functools.lru_cache(maxsize=1)
 def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """(spelling, canonical) word tuples from ``data/synonyms.yaml``, longest first."""
+    """(spelling, canonical) word tuples from ``assetmap/data/synonyms.yaml``, longest first."""
     raw = read_yaml(_SYNONYMS_PATH, "synonyms") or {}
     pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     for group in raw.get("same") or []:

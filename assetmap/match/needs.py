@@ -429,7 +429,7 @@ def prepare_matching(
     taxonomy
         The default taxonomy when omitted.
     helplines
-        National helplines to offer (``data/helplines.yaml`` when omitted).
+        National helplines to offer (``assetmap/data/helplines.yaml`` when omitted).
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Read a person's words: which needs, goods and categories they ask for, when, how urgently.
 
-The everyday phrases of ``data/phrases.yaml`` (:func:`assetmap.taxonomy.load_phrases`)
+The everyday phrases of ``assetmap/data/phrases.yaml`` (:func:`assetmap.taxonomy.load_phrases`)
 are matched on **whole words** after normalisation and a light lemma (plural and
 possessive "s" dropped), so "rent" never meets "parent", "art" never "heart" and
 "men" never "women". A word of five letters or more that is one letter off a
@@ -187,7 +187,7 @@ def _targets(
 def build_phrase_index(
     book: PhraseBook | None = None, *, taxonomy: Taxonomy | None = None
 ) -> PhraseIndex:
-    """Compile a phrase book (the default ``data/phrases.yaml``) for :func:`read_words`.
+    """Compile a phrase book (the default ``assetmap/data/phrases.yaml``) for :func:`read_words`.
 
     Examples
     --------

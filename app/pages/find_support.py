@@ -50,6 +50,8 @@ if context is None:
 
 taxonomy = load_taxonomy()
 need_labels = {code: need.label for code, need in taxonomy.needs.items()}
+# Good Lives Model goods work everywhere a need does.
+need_labels |= {code: f"{good.label} (good)" for code, good in taxonomy.glm_goods.items()}
 
 # A point clicked on the map (below) becomes the start point, and the search runs again.
 from_click = state.FIND_CLICK in st.session_state
@@ -63,7 +65,10 @@ with st.form("find_support"):
         key=state.FIND_START,
     )
     needs = st.multiselect(
-        "Needs", list(need_labels), format_func=need_labels.__getitem__, max_selections=6
+        "Needs or goods",
+        list(need_labels),
+        format_func=need_labels.__getitem__,
+        max_selections=6,
     )
     words = st.text_input("Or in the person's words", placeholder="e.g. somewhere to volunteer")
     left, middle, right = st.columns(3)
@@ -84,7 +89,9 @@ with st.form("find_support"):
 
 if submitted or from_click:
     try:
-        goals = [Goal(need=code) for code in needs]
+        goals = [
+            Goal(good=code) if code in taxonomy.glm_goods else Goal(need=code) for code in needs
+        ]
         if words.strip():
             goals.append(Goal(text=words))
         window = (time_from.strftime("%H:%M"), time_to.strftime("%H:%M"))
@@ -135,7 +142,7 @@ all_rows = []
 all_remote: list[pd.DataFrame] = []
 for number, match in enumerate(result["matches"], start=1):
     goal = match["goal"]
-    heading = need_labels.get(goal["need"] or "", "") or goal["text"]
+    heading = need_labels.get(goal["need"] or goal["good"] or "", "") or goal["text"]
     st.subheader(f"{number}. {widgets.md_escape(heading)}")
     if match["excluded"]:
         left_out = ", ".join(f"{n} {why}" for why, n in sorted(match["excluded"].items()))

@@ -189,3 +189,12 @@ def test_a_place_found_is_never_offered_as_a_gap_and_no_match_is(rutland):
     assert [b.label for b in at.button if b.label == "Record this gap"] == ["Record this gap"]
     helplines = [m.value for m in at.markdown if m.value.startswith("National helplines")]
     assert "**FRANK \\(drugs information and advice\\)**: 0300 123 6600" in helplines[0]
+
+
+def test_a_good_lives_model_good_is_searched_like_a_need(rutland):
+    at = _find(_page(), "LE15 6AA", ["ete", "community"])
+    assert [h.value for h in at.subheader] == [
+        "1. Education, training and employment",
+        "2. Community (belonging to a group) (good)",
+    ]
+    assert len(at.dataframe) == 2

@@ -633,13 +633,17 @@ def _cmd_find(args: argparse.Namespace) -> int:
     from assetmap.access import Principal, Role
     from assetmap.match.needs import Constraints, Goal
     from assetmap.plans import find_support
+    from assetmap.taxonomy import load_taxonomy
     from assetmap.workspace import open_workspace
 
-    goals = [Goal(need=code) for code in args.need or []]
+    goods = load_taxonomy().glm_goods
+    # --need takes a need or a Good Lives Model good, as --help says.
+    goals = [Goal(good=code) if code in goods else Goal(need=code) for code in args.need or []]
     if args.text is not None:
         goals.append(Goal(text=args.text))
     constraints = Constraints(
         women_only_wanted=True if args.women_only else None,
+        person_is_woman={"woman": True, "man": False}.get(args.person or ""),
         age=args.age,
         free_only=args.free,
         available=tuple(_parse_window(text) for text in args.when or []),
@@ -662,9 +666,14 @@ def _cmd_find(args: argparse.Namespace) -> int:
             "goals": [
                 {
                     **m.goal.to_record(),
+                    "no_match": m.no_match,
                     "gap": m.gap,
+                    "nearest": _jsonable(m.beyond_places[0]) if m.beyond_places else None,
+                    "notes": list(m.notes),
+                    "urgent": m.urgent,
                     "excluded": m.excluded,
                     "results": json.loads(m.results.to_json(orient="records")),
+                    "helplines": json.loads(m.remote.to_json(orient="records")),
                 }
                 for m in matches
             ],
@@ -675,8 +684,8 @@ def _cmd_find(args: argparse.Namespace) -> int:
     for m in matches:
         goal = m.goal
         _out("\n== " + " ".join(x for x in (goal.need, goal.good, goal.text) if x))
-        if m.gap:
-            _out(f"  {m.gap}")
+        for line in (*m.notes, *([m.gap] if m.gap else [])):
+            _out(f"  {line}")
         for r in m.results.to_dict("records"):
             _out(f"  {r['rank']:>2}. {r['minutes']:5.1f} min  {r['name']}")
             _out(f"      why: {r['why']}")
@@ -685,6 +694,8 @@ def _cmd_find(args: argparse.Namespace) -> int:
         if m.excluded:
             left = ", ".join(f"{n} {why}" for why, n in sorted(m.excluded.items()))
             _out(f"  not offered: {left}")
+        for phone in m.remote.to_dict("records"):
+            _out(f"  phone: {phone['name']}, {phone['phone']} ({phone['hours']})")
     return 0
 
 
@@ -1050,7 +1061,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--need", action="append", metavar="CODE", help="a need or GLM good code")
     p.add_argument("--text", help="what the person is looking for, in their words")
     p.add_argument("--minutes", type=float, default=30.0, help="most minutes' walk (default 30)")
-    p.add_argument("--women-only", action="store_true", help="offer women-only services")
+    p.add_argument(
+        "--person",
+        choices=["woman", "man"],
+        help="who the person is: a woman may use women-only services (and not men-only ones)",
+    )
+    p.add_argument(
+        "--women-only", action="store_true", help="offer only women-only services (a choice)"
+    )
     p.add_argument("--free", action="store_true", help="only free services")
     p.add_argument("--age", type=int, help="the person's age (age-limited services are checked)")
     p.add_argument("--wheelchair", action="store_true", help="needs step-free access")

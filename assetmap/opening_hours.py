@@ -478,7 +478,49 @@ def read_opening_hours(text: object) -> HoursReading:
     try:
         return HoursReading(parse_opening_hours(str(text)), None)
     except OpeningHoursError as exc:
+        loose = _directory_hours(str(text))
+        if loose != str(text):
+            try:
+                return HoursReading(parse_opening_hours(loose), None)
+            except OpeningHoursError:
+                pass
         return HoursReading(None, str(exc))
+
+
+_LOOSE_RANGE: Final = re.compile(
+    r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*[-\u2013to]+\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\b",
+    re.IGNORECASE,
+)
+_LOOSE_AND: Final = re.compile(r"\s*(?:\band\b|&|/)\s*", re.IGNORECASE)
+
+
+def _loose_clock(hour: str, minute: str | None, half: str | None, *, end: bool, start: int) -> str:
+    h = int(hour)
+    if (half and half.lower() == "pm" and h < 12) or (not half and h <= 7 and (end or h < 7)):
+        h += 12
+    if end and minute is None and not half and h * 60 <= start and h < 12:
+        h += 12
+    return f"{h:02d}:{int(minute or 0):02d}"
+
+
+def _directory_hours(text: str) -> str:
+    """Rewrite a spreadsheet's "Mon-Fri 9-5" or "Tue and Fri 10-12" in OSM syntax.
+
+    Examples
+    --------
+    >>> _directory_hours("Mon-Fri 9-5"), _directory_hours("Tue and Thu 10-3")
+    ('Mon-Fri 09:00-17:00', 'Tue,Thu 10:00-15:00')
+    """
+
+    def clock(match: re.Match[str]) -> str:
+        h1, m1, p1, h2, m2, p2 = match.groups()
+        first = _loose_clock(
+            h1, m1, p1 or (p2 if p2 and int(h1) < int(h2) else None), end=False, start=0
+        )
+        start = int(first[:2]) * 60 + int(first[3:])
+        return f"{first}-{_loose_clock(h2, m2, p2, end=True, start=start)}"
+
+    return _LOOSE_RANGE.sub(clock, _LOOSE_AND.sub(",", text.strip()))
 
 
 def open_during(

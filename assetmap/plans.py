@@ -9,7 +9,8 @@ of the person anywhere**::
     home_area   postcode sector ("LE15 6") or LSOA code
     home_lon, home_lat   the area's centroid, 3 decimal places
     goals       [{"text", "need", "good"}, ...]
-    constraints {women_only_wanted, age, free_only, available, wheelchair, max_minutes}
+    constraints {person_is_woman (when given), women_only_wanted, age, free_only, available,
+                 wheelchair, max_minutes}
     status      "open" | "closed";   closed_on   ISO date or None
 
 Each (plan, service) pair has one record of entity :data:`REFERRAL_ENTITY`

@@ -82,6 +82,7 @@ from assetmap.errors import (
 from assetmap.export import neutralise_formula
 from assetmap.idempotency import add_asset_once, add_record_once
 from assetmap.match.dedupe import name_similarity
+from assetmap.match.normalize import normalise_name
 from assetmap.records import (
     GAP_ENTITY,
     MAX_NOTE_CHARS,
@@ -783,6 +784,9 @@ def session_contributions(
     return pd.DataFrame(rows, columns=list(CONTRIBUTION_COLUMNS))
 
 
+_ADDRESS_NAMES_IT: Final = 95.0
+
+
 def likely_duplicates(
     store: Store,
     name: str,
@@ -823,8 +827,18 @@ def likely_duplicates(
         candidates = np.arange(len(assets))
         threshold = max(min_similarity, 90.0)
     rows = []
+    # The same scorer as de-duplication, plus "the address names it": the register's
+    # "Rutland County Library" whose address reads "Oakham Library, Catmos Street".
+    said = f" {normalise_name(typed)} "
+    addresses = (
+        assets["address"].map(lambda v: f" {normalise_name(str(v))} " if isinstance(v, str) else "")
+        if "address" in assets.columns
+        else pd.Series([""] * len(assets), index=assets.index)
+    )
     for i in candidates:
         score = name_similarity(typed, str(assets["name"].iloc[i]))
+        if len(said.split()) >= 2 and said in addresses.iloc[i] and distance is not None:
+            score = max(score, _ADDRESS_NAMES_IT)
         if score >= threshold:
             rows.append(
                 {

@@ -242,6 +242,7 @@ def support_sheet_html(
     start: tuple[float, float] | None = None,
     made_on: dt.date | None = None,
     extra_lines: Sequence[str] = (),
+    helplines: pd.DataFrame | None = None,
 ) -> str:
     """Return the sheet as a standalone HTML page (print-ready, A4).
 
@@ -268,6 +269,9 @@ def support_sheet_html(
         The date printed on the sheet (today by default).
     extra_lines
         Further lines the worker chose to add (e.g. their own phone number).
+    helplines
+        National helplines to print under the places (``name``, ``phone``,
+        ``hours``): no walking, any time they are open.
 
     Returns
     -------
@@ -315,6 +319,14 @@ def support_sheet_html(
         )
     note_html = f'<p class="note">{esc(" ".join(note.split()))}</p>' if note else ""
     extra = "".join(f"<p>{esc(line)}</p>" for line in extra_lines if line.strip())
+    if helplines is not None and len(helplines):
+        phones = "".join(
+            f'<li><span class="name">{esc(str(h["name"]))}</span>: '
+            f"<b>{esc(str(h['phone']))}</b> ({esc(str(h['hours']))})</li>"
+            for h in helplines.to_dict("records")
+        )
+        extra = f'<h2>Phone lines</h2><ul class="phones">{phones}</ul>{extra}'
+
     svg = sheet_map_svg(table, network=network, start=start)
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'

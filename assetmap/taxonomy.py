@@ -18,16 +18,21 @@ from assetmap.errors import TaxonomyError
 from assetmap.resources import data_path
 
 __all__ = [
+    "DEFAULT_PHRASES_PATH",
     "DEFAULT_TAXONOMY_PATH",
     "Category",
     "GlmGood",
     "HsdsTerm",
     "Need",
+    "PhraseBook",
     "Taxonomy",
+    "load_phrases",
     "load_taxonomy",
+    "read_yaml",
 ]
 
 DEFAULT_TAXONOMY_PATH = data_path("taxonomy.yaml")
+DEFAULT_PHRASES_PATH = data_path("phrases.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,19 +313,29 @@ def _parse(raw: Any) -> Taxonomy:
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _load_cached(path: Path) -> Taxonomy:
+def read_yaml(path: Path, what: str) -> Any:
+    """Read a YAML data file, or raise one clear :class:`TaxonomyError` naming it.
+
+    Examples
+    --------
+    >>> read_yaml(DEFAULT_TAXONOMY_PATH, "taxonomy")["version"]
+    1
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        msg = f"Cannot read the taxonomy file {path}: {exc.strerror or exc}."
+        msg = f"Cannot read the {what} file {path}: {exc.strerror or exc}."
         raise TaxonomyError(msg) from exc
     try:
-        raw = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        msg = f"The taxonomy file {path} is not valid YAML: {exc}."
+        msg = f"The {what} file {path} is not valid YAML: {exc}."
         raise TaxonomyError(msg) from exc
-    return _parse(raw)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: Path) -> Taxonomy:
+    return _parse(read_yaml(path, "taxonomy"))
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
@@ -350,3 +365,145 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     True
     """
     return _load_cached(Path(path or DEFAULT_TAXONOMY_PATH).resolve())
+
+
+# -- everyday phrases ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseBook:
+    """The everyday words of ``assetmap/data/phrases.yaml``, checked against the taxonomy.
+
+    Phrases are kept as written; :mod:`assetmap.match.phrases` normalises and
+    matches them on whole words.
+
+    Attributes
+    ----------
+    needs, goods, categories
+        Code -> phrases that ask for it (the taxonomy's own keywords included).
+    narrow
+        Category code -> phrases naming something more specific than the category.
+    ignore
+        Words that say nothing about what is wanted.
+    general_categories
+        Categories that serve many needs a little (ranked below specialists).
+    urgent
+        Words that make a need urgent.
+    days
+        Two-letter day code -> its words.
+    weekend
+        Words for Saturday and Sunday together.
+    day_parts
+        ``"HH:MM-HH:MM"`` -> its words ("morning").
+    older_people
+        Words in a place's name that say it is for older people.
+    prefer
+        Query phrase -> words in a place's own text that make it the very kind
+        of place asked for.
+    """
+
+    needs: Mapping[str, tuple[str, ...]]
+    goods: Mapping[str, tuple[str, ...]]
+    categories: Mapping[str, tuple[str, ...]]
+    narrow: Mapping[str, tuple[str, ...]]
+    ignore: tuple[str, ...]
+    general_categories: tuple[str, ...]
+    urgent: tuple[str, ...]
+    days: Mapping[str, tuple[str, ...]]
+    weekend: tuple[str, ...]
+    day_parts: Mapping[str, tuple[str, ...]]
+    older_people: tuple[str, ...]
+    prefer: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _phrase_map(raw: Any, key: str, known: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        msg = f"phrases: `{key}` must map codes to lists of phrases."
+        raise TaxonomyError(msg)
+    codes = set(known)
+    out: dict[str, tuple[str, ...]] = {}
+    for code, phrases in value.items():
+        if str(code) not in codes:
+            msg = f"phrases: `{key}` names unknown code {code!r}."
+            raise TaxonomyError(msg)
+        out[str(code)] = _strs(phrases, f"phrases.{key}.{code}")
+    return out
+
+
+def _parse_phrases(raw: Any, taxonomy: Taxonomy) -> PhraseBook:
+    if not isinstance(raw, dict):
+        msg = "The phrases file must hold a mapping (needs, goods, categories, ...)."
+        raise TaxonomyError(msg)
+    needs = _phrase_map(raw, "needs", taxonomy.needs)
+    goods = _phrase_map(raw, "goods", taxonomy.glm_goods)
+    categories = _phrase_map(raw, "categories", taxonomy.categories)
+    for code, need in taxonomy.needs.items():
+        needs[code] = (*need.keywords, *needs.get(code, ()))
+    for code, good in taxonomy.glm_goods.items():
+        goods[code] = (*good.keywords, *goods.get(code, ()))
+    for code, cat in taxonomy.categories.items():
+        categories[code] = (cat.plain_label, *cat.keywords, *categories.get(code, ()))
+    general = _strs(raw.get("general_categories"), "phrases.general_categories")
+    for code in general:
+        taxonomy.category(code)
+    days = _phrase_map(raw, "days", ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"))
+    parts = raw.get("day_parts") or {}
+    if not isinstance(parts, dict):
+        msg = "phrases: `day_parts` must map 'HH:MM-HH:MM' to lists of words."
+        raise TaxonomyError(msg)
+    return PhraseBook(
+        needs=needs,
+        goods=goods,
+        categories=categories,
+        narrow=_phrase_map(raw, "narrow", taxonomy.categories),
+        ignore=_strs(raw.get("ignore"), "phrases.ignore"),
+        general_categories=general,
+        urgent=_strs(raw.get("urgent"), "phrases.urgent"),
+        days=days,
+        weekend=_strs(raw.get("weekend"), "phrases.weekend"),
+        day_parts={str(k): _strs(v, f"phrases.day_parts.{k}") for k, v in parts.items()},
+        older_people=_strs(raw.get("older_people"), "phrases.older_people"),
+        prefer=_phrase_map(raw, "prefer", [str(k) for k in (raw.get("prefer") or {})]),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_phrases_cached(path: Path, taxonomy_path: Path) -> PhraseBook:
+    return _parse_phrases(read_yaml(path, "phrases"), _load_cached(taxonomy_path))
+
+
+def load_phrases(
+    path: str | Path | None = None, *, taxonomy_path: str | Path | None = None
+) -> PhraseBook:
+    """Load and check the everyday phrases (``assetmap/data/phrases.yaml`` by default).
+
+    Parameters
+    ----------
+    path
+        A phrases YAML file.
+    taxonomy_path
+        The taxonomy the phrases' codes must exist in (the default taxonomy).
+
+    Returns
+    -------
+    PhraseBook
+        Loaded once per file.
+
+    Raises
+    ------
+    TaxonomyError
+        If the file is missing, not YAML, or names an unknown code.
+
+    Examples
+    --------
+    >>> book = load_phrases()
+    >>> "toothache" in book.categories["dentist"]
+    True
+    >>> "heart" in book.categories["arts_culture"]
+    False
+    """
+    return _load_phrases_cached(
+        Path(path or DEFAULT_PHRASES_PATH).resolve(),
+        Path(taxonomy_path or DEFAULT_TAXONOMY_PATH).resolve(),
+    )

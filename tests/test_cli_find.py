@@ -41,7 +41,7 @@ def test_find_json_ranks_services_per_need_with_minutes_and_reasons(rutland, cap
     assert first["why"].startswith("Library (books, computers, free wifi) - meets the need")
     assert [r["minutes"] for r in ete["results"]] == sorted(r["minutes"] for r in ete["results"])
     assert drink["results"] == []
-    assert drink["gap"] == "Nothing for 'Drugs and alcohol' within 10 minutes' walk."
+    assert drink["gap"] == "Nothing fits 'Drugs and alcohol' within 10 minutes' walk."
 
 
 def test_find_table_says_why_and_what_to_check(rutland, capsys):
@@ -53,8 +53,10 @@ def test_find_table_says_why_and_what_to_check(rutland, capsys):
     lines = out.splitlines()
     assert lines[0] == "From 52.67070,-0.72970 (LE15 6), within 5 min walk"
     assert lines[2] == "== library"
-    assert lines[3].endswith("Rutland County Library")
-    assert lines[5] == "      check: cost not known; never verified"
+    # With one library in reach, the next that fits as well is named with its minutes.
+    assert lines[3].startswith("  Also fits, further away: Uppingham Library, ")
+    assert lines[4].endswith("Rutland County Library")
+    assert lines[6] == "      check: cost not known; never verified"
 
 
 @pytest.mark.parametrize(
@@ -110,3 +112,61 @@ def test_find_bad_constraints_are_one_clear_line(rutland, capsys, args, message)
     assert (code, out) == (1, "")
     assert message in err
     assert len(err.splitlines()) == 1
+
+
+def test_find_need_accepts_every_good_lives_model_good(rutland, capsys):
+    # Issue 12: --help promised GLM goods; the old code refused them as unknown needs.
+    from assetmap.taxonomy import load_taxonomy
+
+    for good in load_taxonomy().glm_goods:
+        code, out, err = run(
+            capsys, "find", str(rutland), "--from", "LE15 6AA", "--need", good,
+            "--minutes", "10", "--format", "json",
+        )  # fmt: skip
+        assert (code, err) == (0, ""), good
+        assert json.loads(out)["goals"][0]["good"] == good
+
+
+def test_find_json_says_no_match_with_the_nearest_place_that_fits(rutland, capsys):
+    code, out, _ = run(
+        capsys, "find", str(rutland), "--from", "LE15 6AA", "--text", "mosque",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    (goal,) = json.loads(out)["goals"]
+    assert goal["no_match"] is True
+    assert goal["results"] == []
+    code, out, _ = run(
+        capsys, "find", str(rutland), "--from", "LE15 9QH", "--text", "library",
+        "--minutes", "5", "--format", "json",
+    )  # fmt: skip
+    (goal,) = json.loads(out)["goals"]
+    assert goal["no_match"] is False
+    assert goal["results"][0]["name"] == "Uppingham Library"
+
+
+def test_find_reports_a_named_place_beyond_the_limit_instead_of_replacing_it(rutland, capsys):
+    code, out, _ = run(
+        capsys, "find", str(rutland), "--from", "LE15 9QH", "--text", "Rutland County Library",
+        "--minutes", "20", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    (goal,) = json.loads(out)["goals"]
+    assert any(
+        note.startswith("Rutland County Library is ") and "minutes' walk away" in note
+        for note in goal["notes"]
+    ), goal["notes"]
+    assert "Uppingham Library" not in [r["name"] for r in goal["results"][:1]] or goal["notes"]
+
+
+def test_find_urgent_words_bring_national_helplines(rutland, capsys):
+    code, out, _ = run(
+        capsys, "find", str(rutland), "--from", "LE15 9QH", "--person", "woman",
+        "--text", "my partner hits me", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    (goal,) = json.loads(out)["goals"]
+    assert goal["urgent"] is True
+    names = [h["name"] for h in goal["helplines"]]
+    assert names[0] == "National Domestic Abuse Helpline (Refuge)"
+    assert goal["helplines"][0]["phone"] == "0808 2000 247"

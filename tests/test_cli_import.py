@@ -278,3 +278,28 @@ def test_an_exported_feed_imported_again_is_merged_back_into_one_register(
     assert out.splitlines()[0] == "Merged 3 pairs; queued 0 for review"
     after = ws.store().assets().sort_values(["name", "address"])[columns]
     assert after.values.tolist() == before.values.tolist()
+
+
+def test_dedupe_merges_one_place_from_four_sources_into_one(
+    rutland: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # OSM's library plus the council's, a charity directory's and the NHS list's copies:
+    # four records of one place, every pair sure. Before issue 12's fix, planning these
+    # merges could give a new group the id of a live one (ids are random, so it depended
+    # on their order) and drop merges ("Merged 0 pairs") or raise KeyError.
+    for source in ("council", "vcs", "nhs"):
+        name = "Rutland County Library"
+        path = tmp_path / f"{source}.csv"
+        path.write_text(
+            "Name,Postcode,Phone,Type,Latitude,Longitude\n"
+            f"{name},LE15 6HW,01572 722918,Library,52.66931,-0.72590\n",
+            encoding="utf-8",
+        )
+        assert run(capsys, "import", str(rutland.path), str(path))[0] == 0
+    libraries = rutland.store().assets()
+    assert (libraries["name"] == "Rutland County Library").sum() == 4
+    code, out, _ = run(capsys, "dedupe", str(rutland.path))
+    assert code == 0
+    assert out.splitlines()[0].startswith("Merged 3 pairs")
+    after = rutland.store().assets()
+    assert (after["name"] == "Rutland County Library").sum() == 1

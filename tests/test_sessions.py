@@ -486,3 +486,19 @@ def test_two_participants_saving_at_once_lose_nothing(store: Store) -> None:
     assert ms.ideas_with_votes(store, principal=people[0])["votes"].tolist() == [2]
     by = ms.session_records(store, GAP_ENTITY, sid, principal=FRAN)["reported_by"]
     assert by.value_counts().to_dict() == {"participant-1": 5, "participant-2": 4}
+
+
+def test_likely_duplicates_sees_a_register_entry_whose_address_names_the_typed_place(
+    store: Store,
+) -> None:
+    # Issue 12: a library proposed 35 m from the register's library, whose address
+    # names it, was not flagged.
+    store.add_asset(
+        {"name": "Rutland County Library", "address": "Oakham Library, Catmos Street",
+         "lon": -0.72586, "lat": 52.66935, "categories": ["library"], "status": "verified"},
+        actor="test", reason="fixture",
+    )  # fmt: skip
+    found = ms.likely_duplicates(store, "Oakham Library", -0.72586, 52.66966, principal=FRAN)
+    assert found["name"].tolist() == ["Rutland County Library"]
+    assert found["distance_m"].tolist() == [34]
+    assert ms.likely_duplicates(store, "Oakham Library", -1.5, 53.8, principal=FRAN).empty

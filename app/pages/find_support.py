@@ -50,6 +50,8 @@ if context is None:
 
 taxonomy = load_taxonomy()
 need_labels = {code: need.label for code, need in taxonomy.needs.items()}
+# Good Lives Model goods work everywhere a need does.
+need_labels |= {code: f"{good.label} (good)" for code, good in taxonomy.glm_goods.items()}
 
 # A point clicked on the map (below) becomes the start point, and the search runs again.
 from_click = state.FIND_CLICK in st.session_state
@@ -63,7 +65,10 @@ with st.form("find_support"):
         key=state.FIND_START,
     )
     needs = st.multiselect(
-        "Needs", list(need_labels), format_func=need_labels.__getitem__, max_selections=6
+        "Needs or goods",
+        list(need_labels),
+        format_func=need_labels.__getitem__,
+        max_selections=6,
     )
     words = st.text_input("Or in the person's words", placeholder="e.g. somewhere to volunteer")
     left, middle, right = st.columns(3)
@@ -73,19 +78,26 @@ with st.form("find_support"):
     left, middle, right = st.columns(3)
     time_from = left.time_input("From", dt.time(9, 0), step=1800)
     time_to = middle.time_input("Until", dt.time(17, 0), step=1800)
-    women_only = right.checkbox("Wants women-only services")
+    person = right.selectbox(
+        "The person is", ["not given", "a woman", "a man"],
+        help="A woman may use women-only services (and not men-only ones).",
+    )  # fmt: skip
+    women_only = right.checkbox("Only women-only services")
     free_only = right.checkbox("Free only")
     wheelchair = right.checkbox("Needs wheelchair access")
     submitted = st.form_submit_button("Find support", type="primary")
 
 if submitted or from_click:
     try:
-        goals = [Goal(need=code) for code in needs]
+        goals = [
+            Goal(good=code) if code in taxonomy.glm_goods else Goal(need=code) for code in needs
+        ]
         if words.strip():
             goals.append(Goal(text=words))
         window = (time_from.strftime("%H:%M"), time_to.strftime("%H:%M"))
         constraints = Constraints(
             women_only_wanted=True if women_only else None,
+            person_is_woman={"a woman": True, "a man": False}.get(person),
             age=int(age) or None,
             free_only=free_only,
             available=tuple((day, *window) for day in days),
@@ -106,7 +118,8 @@ if submitted or from_click:
         "constraints": constraints.to_record(),
         "matches": [
             {"goal": m.goal.to_record(), "gap": m.gap, "excluded": m.excluded,
-             "results": m.results}
+             "results": m.results, "no_match": m.no_match, "notes": m.notes,
+             "remote": m.remote, "need": m.need, "urgent": m.urgent}
             for m in matches
         ],
     }  # fmt: skip
@@ -126,19 +139,35 @@ st.caption(
 )
 
 all_rows = []
+all_remote: list[pd.DataFrame] = []
 for number, match in enumerate(result["matches"], start=1):
     goal = match["goal"]
-    heading = need_labels.get(goal["need"] or "", "") or goal["text"]
+    heading = need_labels.get(goal["need"] or goal["good"] or "", "") or goal["text"]
     st.subheader(f"{number}. {widgets.md_escape(heading)}")
     if match["excluded"]:
         left_out = ", ".join(f"{n} {why}" for why, n in sorted(match["excluded"].items()))
         st.caption(f"Not offered: {left_out}.")
-    if match["gap"]:
+    for line in match["notes"]:
+        st.info(widgets.md_escape(line), icon=":material/directions_walk:")
+    remote = match["remote"]
+    if len(remote) and match["urgent"]:
+        st.error("Urgent: national helplines first.", icon=":material/call:")
+    if len(remote):
+        lines = [
+            f"- **{widgets.md_escape(str(h['name']))}**: {widgets.md_escape(str(h['phone']))}"
+            f" ({widgets.md_escape(str(h['hours']))}; {widgets.md_escape(str(h['area']))})"
+            for h in remote.to_dict("records")
+        ]
+        st.markdown("National helplines (no walking):\n" + "\n".join(lines))
+        all_remote.append(remote)
+    if match["no_match"]:
+        # Only when nothing local fits: a result found is never offered as a gap.
         st.warning(widgets.md_escape(match["gap"]), icon=":material/search_off:")
-        if goal["need"] and start.area and st.button("Record this gap", key=f"gap_{number}"):
+        need = match["need"]
+        if need and start.area and st.button("Record this gap", key=f"gap_{number}"):
             try:
                 record_gap(
-                    workspace.store(), need=goal["need"], area=start.area,
+                    workspace.store(), need=need, area=start.area,
                     lon=start.coarse_lon, lat=start.coarse_lat, note=match["gap"],
                     principal=principal, request_key=f"{result['request']}-gap-{number}",
                 )  # fmt: skip
@@ -236,9 +265,10 @@ with sheet_tab:
     else:
         try:
             network = load_network(workspace.network_path)
+            phones = pd.concat(all_remote).drop_duplicates("name") if all_remote else None
             page = support_sheet_html(
                 picked, network=network, note=note or None,
-                start=(start.lon, start.lat) if mark_start else None,
+                start=(start.lon, start.lat) if mark_start else None, helplines=phones,
             )  # fmt: skip
         except AssetMapError as exc:
             st.error(str(exc), icon=":material/error:")

@@ -923,6 +923,28 @@ def _category_choices(taxonomy: Taxonomy) -> tuple[list[str], list[str]]:
     return texts, codes
 
 
+_PHRASE_SCORE: Final = 90.0
+
+
+def _phrase_categories(text: str, taxonomy: Taxonomy) -> list[str]:
+    """Categories a category text asks for directly, read by the everyday-phrase layer.
+
+    Every word must be explained by the phrases found (so "Knitting circle"
+    maps to nothing rather than to any circle).
+    """
+    from assetmap.match.phrases import build_phrase_index, read_words
+
+    index = build_phrase_index(taxonomy=taxonomy) if taxonomy is not load_taxonomy() else None
+    reading = read_words(text, index=index)
+    if not reading.words:
+        return []
+    return [
+        code
+        for code, weight in sorted(reading.categories.items())
+        if weight >= 1.0 and len(reading.covers[code]) == len(reading.words)
+    ]
+
+
 def map_categories(
     texts: Iterable[str],
     *,
@@ -988,6 +1010,13 @@ def map_categories(
                 continue
             results = process.extract(query, choices, scorer=_text_score, limit=12)
             top = results[0][1] if results else 0.0
+            if top < threshold:
+                # The everyday-phrase layer Find support uses: "Domestic abuse support".
+                direct = _phrase_categories(part, tax)
+                if direct:
+                    part_scores.append(_PHRASE_SCORE)
+                    found_codes.extend(c for c in direct if c not in found_codes)
+                    continue
             part_scores.append(float(top))
             if top < threshold:
                 unmatched.append(part.strip())

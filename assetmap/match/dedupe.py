@@ -69,6 +69,8 @@ a c 18.9 distinct | names 40% alike (library vs car park, library); 37 m apart
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import functools
 import logging
 import math
@@ -88,7 +90,9 @@ from scipy.spatial import cKDTree
 from assetmap.errors import PostcodeError, SchemaError
 from assetmap.ingest.postcodes import normalise_postcode
 from assetmap.match.normalize import normalise_name
+from assetmap.resources import data_path
 from assetmap.schema import STORAGE_CRS
+from assetmap.taxonomy import read_yaml
 
 __all__ = [
     "DECISIONS",
@@ -126,6 +130,9 @@ _MISSING_KIND_CAP: Final = 92.0
 _ONE_SIDE_ONLY_KIND: Final = 75.0  # at most, for "Chapel" against "Methodist Chapel"
 _MAX_BLOCKING_M: Final = 10_000.0
 _GB_BOUNDS: Final = (-8.75, 49.8, 1.9, 60.95)  # lon/lat box of Great Britain
+_QUEUE_NEAR_M: Final = 100.0
+_SAME_NAME: Final = 97.0
+_SAME_NAME_NEAR_M: Final = 50.0
 
 # ---------------------------------------------------------------- configuration
 
@@ -370,6 +377,12 @@ _ABBREVIATIONS: Final[dict[str, str]] = {
     "natl": "national",
     "svcs": "services",
     "svc": "service",
+    "lib": "library",
+    "mkt": "market",
+    "gt": "great",
+    "n": "north",
+    "s": "south",
+    "bowling": "bowls",
     "1st": "1",
     "2nd": "2",
     "3rd": "3",
@@ -397,6 +410,7 @@ class _Name:
     families: tuple[str, ...]
     numbers: frozenset[str]
     qualifiers: frozenset[str]
+    raw: str = ""
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -441,9 +455,53 @@ def _words(name: str) -> list[str]:
     return out
 
 
+_SYNONYMS_PATH: Final = data_path("synonyms.yaml")
+_BRACKETS: Final = re.compile(r"\(([^)]*)\)")
+
+
+@functools.lru_cache(maxsize=1)
+def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """(spelling, canonical) word tuples from ``assetmap/data/synonyms.yaml``, longest first."""
+    raw = read_yaml(_SYNONYMS_PATH, "synonyms") or {}
+    pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for group in raw.get("same") or []:
+        canonical = tuple(normalise_name(str(group[0])).split())
+        # The canonical spelling maps to itself, so no shorter spelling eats part of it.
+        pairs += [(tuple(normalise_name(str(g)).split()), canonical) for g in group]
+    for brand in raw.get("brands") or []:
+        pairs.append((tuple(normalise_name(str(brand)).split()), ()))
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+def _canonical(words: list[str]) -> list[str]:
+    """Replace synonyms ("quaker meeting house" -> "friends meeting house") and drop brands."""
+    out: list[str] = []
+    i = 0
+    table = _synonyms()
+    while i < len(words):
+        for spelling, canonical in table:
+            if spelling and tuple(words[i : i + len(spelling)]) == spelling:
+                out.extend(canonical)
+                i += len(spelling)
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out or words
+
+
+def _name_variants(name: str) -> tuple[str, ...]:
+    """Return the name without brackets, then with their words ("Lodge Trust (The)")."""
+    if "(" not in name:
+        return (name,)
+    outside = " ".join(_BRACKETS.sub(" ", name).split())
+    inside = " ".join(_BRACKETS.findall(name))
+    return tuple(v for v in (outside, f"{inside} {outside}".strip()) if v)
+
+
 @functools.lru_cache(maxsize=65_536)
 def _parse_name(name: str) -> _Name:
-    words = _words(name)
+    words = _canonical(_words(_name_variants(name)[-1]))
     strong = [w for w in words if w not in _WEAK_WORDS] or words
     core: list[str] = []
     kinds: list[str] = []
@@ -473,6 +531,7 @@ def _parse_name(name: str) -> _Name:
         families=tuple(sorted(set(families))),
         numbers=frozenset(w for w in strong if w.isdigit()),
         qualifiers=frozenset(w for w in core if w in _QUALIFIERS),
+        raw=name,
     )
 
 
@@ -495,6 +554,81 @@ _CATEGORY_FAMILIES: Final[dict[str, str]] = {
 }
 
 
+# The kind a category stands for: a record of that category is one of these.
+_MAIN_KINDS: Final = frozenset(
+    {"library", "church", "pharmacy", "dentist", "surgery", "health_centre", "hospital",
+     "care_home", "community_centre", "village_hall", "school", "prison", "museum", "club",
+     "sports_centre", "food_bank", "job_centre"}
+)  # fmt: skip
+_FAMILY_CATEGORY: Final[dict[str, str]] = {
+    "library": "library",
+    "worship": "faith_community",
+    "venue": "community_centre",
+    "gp": "gp_health",
+    "hospital": "gp_health",
+    "clinic": "gp_health",
+    "pharmacy": "pharmacy",
+    "dental": "dentist",
+    "education": "school",
+    "sport": "sport_fitness",
+    "care": "social_care",
+    "outdoors": "green_space",
+    "food": "food_support",
+    "arts": "arts_culture",
+    "civic": "council_services",
+    "employment": "employment_support",
+    "justice": "justice",
+    "youth": "youth_services",
+}
+_PLACE_FAMILIES: Final = frozenset({"venue", "civic", "library", "education", "gp", "worship"})
+_STREET_WORDS: Final = frozenset(
+    {"street", "road", "lane", "close", "way", "drive", "avenue", "place", "green", "hill",
+     "square", "row", "walk", "terrace", "crescent", "gardens", "park", "court", "grange"}
+)  # fmt: skip
+
+
+def _place_words(name: _Name, address: str) -> frozenset[str]:
+    """Words that name the village or town of a record, read from its own name and address.
+
+    The last comma part of a name ("St Nicholas, Cottesmore") and of an address
+    ("Main Street, Cottesmore"), and a name's distinctive word before a kind of
+    place ("Exton Village Hall").
+    """
+    out: set[str] = set()
+    if "," in name.raw:
+        out.update(normalise_name(name.raw.rsplit(",", 1)[1]).split())
+    parts = [p for p in address.split(",") if p.strip()] if "," in address else []
+    if parts:
+        words = normalise_name(parts[-1]).split()
+        if words and not _STREET_WORDS & set(words) and not any(w.isdigit() for w in words):
+            out.update(words)
+    if set(name.families) & _PLACE_FAMILIES and 1 <= len(name.tokens) <= 2:
+        out.update(name.tokens)  # "Exton Village Hall", not "Boots Pharmacy"
+    return frozenset(w for w in out if len(w) > 2 and w not in _WEAK_WORDS)
+
+
+def _register_places(left: _Records, right: _Records) -> frozenset[str]:
+    """Village and town words of both tables: from addresses and comma parts, or twice seen.
+
+    A word before a kind of place ("Boots Pharmacy") counts only if another
+    record uses it too, so a brand is not taken for a village.
+    """
+    counts: dict[str, int] = {}
+    strong: set[str] = set()
+    for records in (left, right) if right is not left else (left,):
+        for name, address, places in zip(
+            records.parsed, records.addresses, records.places, strict=True
+        ):
+            for word in places:
+                counts[word] = counts.get(word, 0) + 1
+            if "," in name.raw:
+                strong.update(normalise_name(name.raw.rsplit(",", 1)[1]).split())
+            last = normalise_name(address.rsplit(",", 1)[-1]).split()
+            if last and not _STREET_WORDS & set(last) and not any(w.isdigit() for w in last):
+                strong.update(last)  # "..., Oakham" or an address that is only a village
+    return frozenset(w for w, n in counts.items() if n >= 2 or w in strong)
+
+
 @dataclass(frozen=True, slots=True)
 class _Kind:
     """What kind of place a record is, from its name or else its categories."""
@@ -510,17 +644,23 @@ def _record_kind(name: _Name, categories: frozenset[str]) -> _Kind:
     families = {_CATEGORY_FAMILIES[c] for c in categories if c in _CATEGORY_FAMILIES}
     if len(families) == 1:
         return _Kind((), tuple(families), inferred=True)
-    return _Kind((), (), inferred=False)
+    # Neither the name nor the categories say: unknown, which contradicts nothing.
+    return _Kind((), (), inferred=not categories)
 
 
 def _kind_cap(a: _Kind, b: _Kind) -> float:
     """Return the most alike two names of these kinds of place can be."""
     if not a.families or not b.families:
-        return _MISSING_KIND_CAP if (a.families or b.families) else 100.0
+        if not (a.families or b.families):
+            return 100.0
+        known, unknown = (a, b) if a.families else (b, a)
+        # "The Lodge Trust" (no kind, no category) against a care home known by its
+        # category: nothing contradicts. Against a name that says what it is, review.
+        return 100.0 if (unknown.inferred and known.inferred) else _MISSING_KIND_CAP
     if a.families != b.families:
         return _KIND_CONFLICT_CAP
-    if a.inferred != b.inferred:  # one name says what it is, the other does not
-        return _MISSING_KIND_CAP
+    if a.inferred != b.inferred:  # a church by its category and "... Church" by name
+        return 100.0 if set(a.kinds or b.kinds) <= _MAIN_KINDS else _MISSING_KIND_CAP
     return 100.0 if a.kinds == b.kinds else _RELATED_KIND_CAP
 
 
@@ -819,6 +959,9 @@ class _Records:
     emails: list[frozenset[str]]
     websites: list[tuple[str, str] | None]
     categories: list[frozenset[str]]
+    addresses: list[str] = dataclasses.field(default_factory=list)  # normalised, padded
+    categories_by_name: list[bool] = dataclasses.field(default_factory=list)
+    places: list[frozenset[str]] = dataclasses.field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -868,7 +1011,24 @@ def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
         where = ids[int(np.flatnonzero(bad.to_numpy())[0])]
         msg = f"`{label}` asset {where!r}: geometry must be a point with coordinates."
         raise SchemaError(msg)
+    addresses = [
+        f" {normalise_name(str(v))} " if not _blank(v) else "" for v in _column(frame, "address")
+    ]
+    # A record whose categories are unknown takes them from the kind its name names
+    # ("Uppingham Library" is a library), so category evidence can back the names.
+    named_only = [not c and len(n.families) == 1 for c, n in zip(categories, parsed, strict=True)]
+    categories = [
+        frozenset(_FAMILY_CATEGORY[f] for f in n.families if f in _FAMILY_CATEGORY)
+        if by_name
+        else c
+        for c, n, by_name in zip(categories, parsed, named_only, strict=True)
+    ]
     return _Records(
+        addresses=addresses,
+        categories_by_name=named_only,
+        places=[
+            _place_words(name, address) for name, address in zip(parsed, addresses, strict=True)
+        ],
         ids=ids,
         names=names,
         parsed=parsed,
@@ -981,6 +1141,7 @@ class _Evidence:
     website: npt.NDArray[np.int8]  # 2 same page, 1 same domain, -1 unrelated
     category: npt.NDArray[np.int8]
     postcode: npt.NDArray[np.int8]  # 1 same, -1 other district, -2 other sector
+    address: npt.NDArray[np.int8]  # 1: one's address names the other (same kind of place)
 
 
 def _set_relation(left: list[frozenset[str]], right: list[frozenset[str]], a: Any, b: Any) -> Any:
@@ -1043,6 +1204,88 @@ def _distinct_pairs(
     return values, firsts, seconds, inverse
 
 
+_ADDRESS_NAME: Final = 95.0  # names as alike as this when one's address names the other
+
+
+def _without_places(
+    records: _Records, places: frozenset[str], ordered: tuple[str, ...]
+) -> list[tuple[str, frozenset[str]]]:
+    """Per record: its core words without place words (sorted, joined), and its place words.
+
+    An abbreviated place word ("upp") counts as the place it begins.
+    """
+
+    @functools.cache
+    def is_place(token: str) -> bool:
+        if token in places:
+            return True
+        if len(token) < 3:
+            return False
+        at = bisect.bisect_left(ordered, token)
+        return at < len(ordered) and ordered[at].startswith(token)
+
+    def place_of(token: str) -> str:
+        if token in places:
+            return token
+        at = bisect.bisect_left(ordered, token)
+        return ordered[at]  # "upp" -> "uppingham"
+
+    out = []
+    for name in records.parsed:
+        rest = sorted(t for t in name.tokens if not is_place(t))
+        named = frozenset(place_of(t) for t in name.tokens if is_place(t))
+        out.append((" ".join(rest), named))
+    return out
+
+
+def _place_free_scores(
+    left: _Records,
+    right: _Records,
+    a: Any,
+    b: Any,
+    names: npt.NDArray[np.float64],
+    places: frozenset[str],
+) -> npt.NDArray[np.float64]:
+    """Name similarity with the village or town words left out ("Village Hall, Exton").
+
+    Only where both names keep other words, and never when both name a place and
+    the places differ (two villages' halls).
+    """
+    out = np.zeros(len(a))
+    ordered = tuple(sorted(places))
+    mine = _without_places(left, places, ordered)
+    theirs = mine if right is left else _without_places(right, places, ordered)
+    for k in np.flatnonzero(names < 90).tolist():
+        (core_a, named_a), (core_b, named_b) = mine[int(a[k])], theirs[int(b[k])]
+        if named_a and named_b and named_a != named_b and not named_a & named_b:
+            continue
+        if not core_a and not core_b and named_a and named_a == named_b:
+            out[k] = 100.0  # "Upp. Library" and "Uppingham Library": one place, one kind
+            continue
+        if not core_a or not core_b:
+            continue
+        if core_a == core_b:
+            out[k] = 100.0
+        elif core_a[0] == core_b[0] or core_a[-1] == core_b[-1]:
+            out[k] = fuzz.token_sort_ratio(core_a, core_b)
+    return out
+
+
+def _address_relation(left: _Records, right: _Records, a: Any, b: Any) -> Any:
+    """1 where one record's address holds the other's whole name, of the same kind of place."""
+    out = np.zeros(len(a), dtype=np.int8)
+    for k in range(len(a)):
+        i, j = int(a[k]), int(b[k])
+        if left.kinds[i].families != right.kinds[j].families or not left.kinds[i].families:
+            continue
+        name_i, name_j = left.parsed[i].text, right.parsed[j].text
+        if (len(name_j.split()) >= 2 and f" {name_j} " in left.addresses[i]) or (
+            len(name_i.split()) >= 2 and f" {name_i} " in right.addresses[j]
+        ):
+            out[k] = 1
+    return out
+
+
 def _gather_evidence(
     left: _Records,
     right: _Records,
@@ -1058,7 +1301,11 @@ def _gather_evidence(
     caps = np.array([_kind_cap(x, y) for x, y in zip(firsts_kind, seconds_kind, strict=True)])[
         inverse
     ]
+    places = _register_places(left, right)
+    names = np.maximum(names, _place_free_scores(left, right, a, b, names, places))
     names = np.minimum(names, caps)
+    address = _address_relation(left, right, a, b)
+    names = np.where(address > 0, np.maximum(names, _ADDRESS_NAME), names)
     categories = np.array(
         [
             _category_relation(left.categories[i], right.categories[j])
@@ -1074,6 +1321,7 @@ def _gather_evidence(
         website=_website_relation(left, right, a, b),
         category=categories,
         postcode=_postcode_relation(left, right, a, b),
+        address=address,
     )
 
 
@@ -1099,12 +1347,13 @@ def _points(
         [cfg.postcode_weight, -cfg.postcode_weight, -cfg.postcode_weight / 2],
         0.0,
     )
-    other = distance + phone + email + website + category + postcode
+    address = np.where(ev.address > 0, cfg.postcode_weight * 1.5, 0.0)
+    other = distance + phone + email + website + category + postcode + address
     return name, np.asarray(other, dtype=np.float64)
 
 
 def _kind_words(kind: _Kind) -> str:
-    if kind.inferred:
+    if kind.inferred and kind.families:
         return f"{kind.families[0]} by category"
     return ", ".join(k.replace("_", " ") for k in kind.kinds) or "no kind of place"
 
@@ -1130,11 +1379,16 @@ def _reasons(left: _Records, right: _Records, a: Any, b: Any, ev: _Evidence, k: 
         parts.append({2: "same website", 1: "same web domain", -1: "different websites"}[website])
     cats_a, cats_b = left.categories[i], right.categories[j]
     if ev.category[k] > 0:
-        parts.append("both " + ", ".join(sorted(cats_a & cats_b)))
+        by_name = left.categories_by_name[i] or right.categories_by_name[j]
+        parts.append(
+            "both " + ", ".join(sorted(cats_a & cats_b)) + (" (by name)" if by_name else "")
+        )
     elif ev.category[k] < 0:
         parts.append(
             f"different categories ({', '.join(sorted(cats_a))} vs {', '.join(sorted(cats_b))})"
         )
+    if ev.address[k] > 0:
+        parts.append("the address names it")
     postcode = int(ev.postcode[k])
     if postcode:
         parts.append(
@@ -1211,12 +1465,23 @@ def find_duplicates(
     ev = _gather_evidence(left, right, xy_left, xy_right, a, b)
     name_points, other_points = _points(ev, cfg)
     score = np.round(np.clip(name_points + other_points, 0, 100), 1)
+    # Categories read from both names say nothing the names did not: they add to the
+    # score but never corroborate them. One read from a name that agrees with the
+    # other record's own category (from its tags or its source) does.
+    by_name = np.asarray(left.categories_by_name)[a] & np.asarray(right.categories_by_name)[b]
+    corroboration = other_points - np.where(by_name & (ev.category > 0), cfg.category_weight, 0.0)
     merge = (
         (score >= cfg.auto_merge_score)
         & (ev.name >= cfg.min_merge_name_similarity)
-        & (other_points >= cfg.min_corroboration)
+        & (corroboration >= cfg.min_corroboration)
     )
-    decision = np.where(merge, "merge", np.where(score >= cfg.review_score, "review", "distinct"))
+    # The same name, close together, nothing against it: one place typed twice.
+    nothing_against = (ev.category >= 0) & (ev.phone >= 0) & (ev.postcode >= 0) & (ev.website >= 0)
+    merge |= (ev.name >= _SAME_NAME) & (ev.distance_m <= _SAME_NAME_NEAR_M) & nothing_against
+    # Similar names of the same category close together are never silently kept apart.
+    similar_nearby = (ev.category > 0) & (ev.distance_m <= _QUEUE_NEAR_M) & (ev.name >= _NAME_FLOOR)
+    review = (score >= cfg.review_score) | similar_nearby
+    decision = np.where(merge, "merge", np.where(review, "review", "distinct"))
     ids_left = np.asarray(left.ids, dtype=object)
     ids_right = np.asarray(right.ids, dtype=object)
     names_left = np.asarray(left.names, dtype=object)
@@ -1366,17 +1631,27 @@ def plan_merges(
         ),
         key=lambda p: (-p[2], p[0], p[1]),
     )
-    group_of: dict[str, int] = {}
-    members: dict[int, list[str]] = {}
-    accepted: dict[int, list[tuple[str, str, float]]] = {}
+    # Union-find over records: each group is named by its root record, so a new
+    # group can never take the name of a live one (a counter of len(members)
+    # could, after groups were joined, and silently dropped or crashed merges).
+    root: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    accepted: dict[str, list[tuple[str, str, float]]] = {}
     held: list[tuple[str, str, float]] = []
+
+    def find(asset_id: str) -> str:
+        while root[asset_id] != asset_id:
+            root[asset_id] = root[root[asset_id]]
+            asset_id = root[asset_id]
+        return asset_id
+
     for id_a, id_b, score in order:
         for asset_id in (id_a, id_b):
-            if asset_id not in group_of:
-                group_of[asset_id] = len(members)
-                members[group_of[asset_id]] = [asset_id]
-                accepted[group_of[asset_id]] = []
-        g_a, g_b = group_of[id_a], group_of[id_b]
+            if asset_id not in root:
+                root[asset_id] = asset_id
+                members[asset_id] = [asset_id]
+                accepted[asset_id] = []
+        g_a, g_b = find(id_a), find(id_b)
         if g_a == g_b:
             accepted[g_a].append((id_a, id_b, score))
             continue
@@ -1388,8 +1663,7 @@ def plan_merges(
         if not compatible:
             held.append((id_a, id_b, score))
             continue
-        for asset_id in members[g_b]:
-            group_of[asset_id] = g_a
+        root[g_b] = g_a
         members[g_a].extend(members.pop(g_b))
         accepted[g_a].extend([*accepted.pop(g_b), (id_a, id_b, score)])
     preferred = {str(p) for p in prefer}

@@ -26,10 +26,12 @@ marked, never hidden. A goal with nothing within the limit gets a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +43,17 @@ import pandas as pd
 
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import NetworkError, OpeningHoursError, QueryError, SchemaError, TaxonomyError
+from assetmap.helplines import Helpline, load_helplines
 from assetmap.idempotency import add_record_once
-from assetmap.match.search import SearchIndex, build_search_index, search_index
+from assetmap.match.phrases import (
+    PhraseIndex,
+    Reading,
+    build_phrase_index,
+    lemmas,
+    older_people_hint,
+    read_words,
+)
+from assetmap.match.search import SearchConfig, SearchIndex, build_search_index, search_index
 from assetmap.moderation_state import live_assets
 from assetmap.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
 from assetmap.opening_hours import (
@@ -61,6 +72,8 @@ from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "MAX_GOAL_CHARS",
+    "RELEVANCE_FLOOR",
+    "REMOTE_COLUMNS",
     "RESULT_COLUMNS",
     "Constraints",
     "Goal",
@@ -77,6 +90,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_GOAL_CHARS: Final = 500
+REMOTE_COLUMNS: Final = ("name", "phone", "hours", "area", "why", "source")
 MAX_GOALS: Final = 12
 STALE_AFTER_DAYS: Final = 365
 RESULT_COLUMNS: Final = (
@@ -85,13 +99,31 @@ RESULT_COLUMNS: Final = (
     "last_verified", "lon", "lat",
 )  # fmt: skip
 
-# Score parts (0-100): a category serving the goal's need, or only its GLM good,
-# and the goal's words (search score).
-_NEED_POINTS: Final = 60.0
-_GOOD_POINTS: Final = 45.0
-_TEXT_SHARE: Final = 0.4
-_WOMEN_BONUS: Final = 5.0
-_BAND: Final = 15.0  # scores within one band are ordered by walking time
+# Relevance (0-100): how well a place answers the goal. A need or good chosen from the
+# list counts fully for a category made for it (specialist), less for one that serves it
+# among others, least for general places (council offices, village halls); the person's
+# words count by the share of them a place explains (its categories' phrases, its own
+# name and description). Below the floor a place is not a match at all.
+RELEVANCE_FLOOR: Final = 55.0
+_NEED_WEIGHTS: Final = (100.0, 75.0, 60.0)  # specialist, secondary, general
+_GOOD_WEIGHTS: Final = (90.0, 75.0, 60.0)
+_NAME_CREDIT: Final = 1.0  # a query word in the place's name
+_TEXT_CREDIT: Final = 0.8  # ... in its description, organisation or address
+_BOTH_BONUS: Final = 10.0  # chosen need and the person's words both fit
+_URGENT_BONUS: Final = 15.0
+_PREFER_SHARE: Final = 0.2  # its own name or description says it is the kind asked for
+_BAND: Final = 20.0  # scores within one band are ordered by walking time
+_OLDER_AGE: Final = 50
+_FAR_MINUTES: Final = 240.0
+_FEW: Final = 3  # with fewer places than this within reach, say what fits further away
+_CLAUSES: Final = re.compile(
+    r"\s*(?:\band\b|\bor\b|\bplus\b|,|&|\+|/)\s*", re.IGNORECASE
+)  # below this, places for older people are left out
+_URGENT_WORDS: Final = frozenset(
+    {"emergency", "crisis", "night", "24", "urgent", "refuge", "shelter", "tonight"}
+)
+# The search (names, initials, typos) with taxonomy text left to the phrase layer.
+_NAME_SEARCH: Final = SearchConfig(category_weight=0.0, min_score=RELEVANCE_FLOOR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +195,12 @@ class Constraints:
     Attributes
     ----------
     women_only_wanted
-        True: the person is eligible for and wants women-only services (they
-        are offered, and ranked a little higher); False or None: they are not
-        offered.
+        True: offer *only* women-only services (a choice, separate from who
+        the person is; implies the person is a woman).
+    person_is_woman
+        About the person: True makes women-only services eligible (and
+        men-only ones not); False the reverse; None (not given) offers
+        neither women-only services nor hides men-only ones.
     age
         Age in years (None: unknown; age-limited services are then shown
         with a warning).
@@ -180,6 +215,7 @@ class Constraints:
     """
 
     women_only_wanted: bool | None = None
+    person_is_woman: bool | None = None
     age: int | None = None
     free_only: bool = False
     available: tuple[tuple[str, str, str], ...] = ()
@@ -191,6 +227,9 @@ class Constraints:
             msg = (
                 f"`women_only_wanted` must be true, false or null, got {self.women_only_wanted!r}."
             )
+            raise SchemaError(msg)
+        if self.person_is_woman is not None and not isinstance(self.person_is_woman, bool):
+            msg = f"`person_is_woman` must be true, false or null, got {self.person_is_woman!r}."
             raise SchemaError(msg)
         if self.age is not None and (
             isinstance(self.age, bool) or not isinstance(self.age, int) or not 0 <= self.age <= 120
@@ -229,7 +268,9 @@ class Constraints:
 
     def to_record(self) -> dict[str, Any]:
         """Return the constraints as stored in a plan record."""
+        extra = {} if self.person_is_woman is None else {"person_is_woman": self.person_is_woman}
         return {
+            **extra,
             "women_only_wanted": self.women_only_wanted,
             "age": self.age,
             "free_only": self.free_only,
@@ -257,6 +298,7 @@ class Constraints:
             raise SchemaError(msg)
         return cls(
             women_only_wanted=data.get("women_only_wanted"),
+            person_is_woman=data.get("person_is_woman"),
             age=data.get("age"),
             free_only=data.get("free_only", False),
             available=tuple(tuple(w) for w in available),
@@ -280,6 +322,13 @@ class MatchContext:
     hours: tuple[OpeningHours | None, ...]
     hours_warnings: tuple[str | None, ...]
     categories: tuple[frozenset[str], ...]
+    phrases: PhraseIndex = field(default_factory=build_phrase_index)
+    name_words: tuple[frozenset[str], ...] = ()
+    text_words: tuple[frozenset[str], ...] = ()
+    text_lemmas: tuple[tuple[str, ...], ...] = ()
+    older: tuple[bool, ...] = ()
+    crisis: tuple[bool, ...] = ()
+    helplines: tuple[Helpline, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -302,6 +351,26 @@ class GoalMatch:
         the limit).
     gap
         When nothing fits within the limit: a plain message saying so.
+    no_match
+        True when no place within the limit answers the goal (the honest
+        "nothing fits"; a gap can be recorded).
+    beyond_places
+        Relevant places beyond the limit, nearest first (at most three):
+        dicts of ``id``, ``name``, ``minutes``, ``score``, ``categories``.
+    named
+        Places the words name, with their minutes (``"X is N minutes away"``
+        when beyond the limit) in ``notes``.
+    notes
+        Plain sentences to show above the results.
+    remote
+        National helplines for the goal (``name``, ``phone``, ``hours``,
+        ``area``, ``why``, ``source``): shown when nothing local fits and
+        always for urgent needs.
+    urgent
+        The words made the need urgent.
+    need
+        The need code the goal is about (chosen, or read from the words), for
+        recording a gap.
     """
 
     goal: Goal
@@ -310,6 +379,13 @@ class GoalMatch:
     beyond: int = 0
     nearest_beyond_minutes: float | None = None
     gap: str | None = None
+    no_match: bool = False
+    beyond_places: tuple[dict[str, Any], ...] = ()
+    named: tuple[dict[str, Any], ...] = ()
+    notes: tuple[str, ...] = ()
+    remote: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REMOTE_COLUMNS)))
+    urgent: bool = False
+    need: str | None = None
 
 
 def _tuple(value: Any) -> tuple[str, ...]:
@@ -320,8 +396,24 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def _asset_words(table: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, ...]]:
+    parts = [
+        table[c].map(lambda v: _text_value(v) or "") if c in table.columns else None
+        for c in columns
+    ]
+    texts = [
+        " ".join(filter(None, row))
+        for row in zip(*[p for p in parts if p is not None], strict=True)
+    ]
+    return [lemmas(t) for t in texts] if texts else [() for _ in range(len(table))]
+
+
 def prepare_matching(
-    assets: pd.DataFrame, graph: WalkGraph, *, taxonomy: Taxonomy | None = None
+    assets: pd.DataFrame,
+    graph: WalkGraph,
+    *,
+    taxonomy: Taxonomy | None = None,
+    helplines: Sequence[Helpline] | None = None,
 ) -> MatchContext:
     """Snap the register to the walking graph and index its text, once.
 
@@ -336,6 +428,8 @@ def prepare_matching(
         The workspace's walking graph.
     taxonomy
         The default taxonomy when omitted.
+    helplines
+        National helplines to offer (``assetmap/data/helplines.yaml`` when omitted).
 
     Returns
     -------
@@ -365,6 +459,9 @@ def prepare_matching(
             table["opening_hours"] if "opening_hours" in table.columns else [None] * len(table)
         )
     ]
+    phrases = build_phrase_index(taxonomy=tax) if taxonomy is not None else _default_phrases()
+    names = _asset_words(table, ["name"])
+    texts = _asset_words(table, ["name", "organisation", "description", "address"])
     return MatchContext(
         assets=table,
         graph=graph,
@@ -374,7 +471,19 @@ def prepare_matching(
         hours=tuple(r.hours for r in readings),
         hours_warnings=tuple(r.warning for r in readings),
         categories=tuple(frozenset(_tuple(c)) for c in table["categories"]),
+        phrases=phrases,
+        name_words=tuple(frozenset(w) for w in names),
+        text_words=tuple(frozenset(w) for w in texts),
+        text_lemmas=tuple(texts),
+        older=tuple(older_people_hint(str(n), index=phrases) for n in table["name"]),
+        crisis=tuple(bool(_URGENT_WORDS & set(w)) for w in texts),
+        helplines=tuple(load_helplines() if helplines is None else helplines),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _default_phrases() -> PhraseIndex:
+    return build_phrase_index()
 
 
 @functools.lru_cache(maxsize=4)
@@ -446,20 +555,27 @@ def _int_value(value: Any) -> int | None:
 
 
 def _eligibility(
-    row: Mapping[Any, Any], constraints: Constraints
+    row: Mapping[Any, Any], constraints: Constraints, *, older: bool = False
 ) -> tuple[str | None, list[str], list[str]]:
     """Return (reason to leave out or None, why-lines, warnings) for one asset."""
     why: list[str] = []
     warnings: list[str] = []
+    only_women = constraints.women_only_wanted is True
+    woman = only_women or constraints.person_is_woman is True
     gender = _text_value(row.get("gender")) or "any"
     if gender == "women":
-        if constraints.women_only_wanted is not True:
+        if not woman:
             return "women only", why, warnings
-        why.append("women only, as wanted")
+        why.append("women only, as wanted" if only_women else "women only: the person is a woman")
+    elif only_women:
+        return "not women-only (only women-only services asked for)", why, warnings
     elif gender == "men":
-        if constraints.women_only_wanted is True:
+        if woman:
             return "men only", why, warnings
-        warnings.append("men only")
+        if constraints.person_is_woman is False:
+            why.append("men only: fits")
+        else:
+            warnings.append("men only")
     low, high = _int_value(row.get("min_age")), _int_value(row.get("max_age"))
     if low is not None or high is not None:
         ages = (
@@ -473,6 +589,11 @@ def _eligibility(
             return "outside its ages", why, warnings
         else:
             why.append(f"{ages}: fits")
+    elif older:
+        if constraints.age is not None and constraints.age < _OLDER_AGE:
+            return "for older people", why, warnings
+        if constraints.age is None:
+            warnings.append("usually for older people (care home): check it fits")
     cost = _text_value(row.get("cost"))
     if constraints.free_only:
         if cost in ("low", "paid"):
@@ -527,43 +648,149 @@ def _hours_fit(
     return None, [], ["opening hours at the person's times unknown"]
 
 
-def _goal_scores(
-    context: MatchContext, goal: Goal
-) -> tuple[npt.NDArray[np.float64], list[str], dict[str, str]]:
-    """Score every asset for a goal (0-100); also the category reason per asset."""
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    """Relevance of every asset to one goal, with the reason for each."""
+
+    score: npt.NDArray[np.float64]
+    reason: list[str]
+    reading: Reading
+    named: npt.NDArray[np.bool_]  # the words name this place
+    need: str | None
+
+
+def _category_weights(
+    tax: Taxonomy, code: str, *, good: bool, general: frozenset[str]
+) -> dict[str, float]:
+    """Category -> points for a chosen need (or GLM good): specialist, secondary, general."""
+    top, mid, low = _GOOD_WEIGHTS if good else _NEED_WEIGHTS
+    out: dict[str, float] = {}
+    for cat in tax.categories.values():
+        served = cat.glm_goods if good else cat.needs
+        if code in served:
+            out[cat.code] = low if cat.code in general else (top if served[0] == code else mid)
+    return out
+
+
+def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[float, list[str]]:
+    """Share (0-1) of the person's words this place explains, and how."""
+    words = reading.words
+    if not words:
+        return 0.0, []
+    cats = context.categories[row]
+    credit = np.zeros(len(words))
+    why: list[str] = []
+    mine = context.text_lemmas[row]
+    for code in cats & set(reading.covers):
+        narrow = reading.narrow.get(code, ())
+        if narrow and not any(mine[i : i + len(n)] == n for n in narrow for i in range(len(mine))):
+            continue  # "mosque": a church is a faith community, but not a mosque
+        weight = reading.categories[code]
+        for position in reading.covers[code]:
+            credit[position] = max(credit[position], weight)
+        label = context.taxonomy.categories[code].plain_label
+        kind = "made for it" if weight >= 1.0 else ("serves it" if weight >= 0.6 else "general")
+        why.append(f"{label} ({kind})")
+    for position, word in enumerate(words):
+        if word in context.name_words[row]:
+            credit[position] = max(credit[position], _NAME_CREDIT)
+        elif word in context.text_words[row]:
+            credit[position] = max(credit[position], _TEXT_CREDIT)
+    weights = np.asarray(reading.weights or [1.0] * len(words))
+    share = float(credit @ weights / weights.sum())
+    share = min(1.0, share)
+    if share > 0 and any(
+        mine[i : i + len(p)] == p for p in reading.prefer for i in range(len(mine))
+    ):
+        share += _PREFER_SHARE
+        why.append("the very kind of place asked for")
+    return share, why
+
+
+def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
+    """Score every asset for a goal (0-100, see RELEVANCE_FLOOR) with the reason."""
     tax = context.taxonomy
+    general = context.phrases.general if goal.need else frozenset()
     n = len(context.assets)
     score = np.zeros(n)
     reason = [""] * n
-    need_cats = set(tax.categories_for_needs([goal.need])) if goal.need else set()
-    good_cats = set(tax.categories_for_needs([goal.good])) if goal.good else set()
-    for row, cats in enumerate(context.categories):
-        if need_cats & cats:
-            code = sorted(need_cats & cats)[0]
-            score[row] = _NEED_POINTS
-            label = tax.needs[goal.need].label if goal.need else ""
-            reason[row] = f"{tax.categories[code].plain_label} - meets the need: {label}"
-        elif good_cats & cats:
-            code = sorted(good_cats & cats)[0]
-            score[row] = _GOOD_POINTS
-            label = tax.glm_goods[goal.good].label if goal.good else ""
-            reason[row] = f"{tax.categories[code].plain_label} - serves the good: {label}"
-    matched: dict[str, str] = {}
-    if goal.text:
+    chosen: dict[str, float] = {}
+    if goal.need:
+        chosen = _category_weights(tax, goal.need, good=False, general=general)
+    elif goal.good:
+        chosen = _category_weights(tax, goal.good, good=True, general=general)
+    label = (
+        tax.needs[goal.need].label
+        if goal.need
+        else tax.glm_goods[goal.good].label
+        if goal.good
+        else ""
+    )
+    reading = (
+        read_words(goal.text, index=context.phrases, known=context.index.lookup)
+        if goal.text
+        else Reading(words=())
+    )
+    # "housing and a job": a place that answers one of the needs answers the goal.
+    clauses = [reading] + [
+        read_words(part, index=context.phrases, known=context.index.lookup)
+        for part in _CLAUSES.split(goal.text)
+        if part.strip() and part.strip() != goal.text.strip()
+    ]
+    clauses = [c for c in clauses if c.words] or [reading]
+    named = np.zeros(n, dtype=bool)
+    name_points = np.zeros(n)
+    if goal.text and reading.words:
         try:
-            found = search_index(context.index, goal.text, limit=200)
+            found = search_index(context.index, goal.text, config=_NAME_SEARCH, limit=200)
         except QueryError:
             found = pd.DataFrame({"id": [], "score": [], "matched": []})
         if len(found):
             position = pd.Series(np.arange(n), index=context.assets["id"].astype(str))
             rows = position.reindex(found["id"].astype(str)).to_numpy()
-            # With a need or good, the words refine the order; alone, they are the score.
-            share = _TEXT_SHARE if (goal.need or goal.good) else 1.0
-            text_points = found["score"].to_numpy(dtype=np.float64)
-            for r, points, why in zip(rows, text_points, found["matched"], strict=True):
-                score[r] += share * points
-                matched[str(context.assets["id"].iat[r])] = str(why)
-    return score, reason, matched
+            # Words nothing knows weigh double in the search's share too.
+            unknown = len(reading.words) / sum(reading.weights or [1.0])
+            name_points[rows] = found["score"].to_numpy(dtype=np.float64) * unknown
+            # A place is named when the words hold its own name's words, not only a kind
+            # of place ("library" names no library; "Rutland County Library" does).
+            proper = {w for w in reading.words if w not in context.phrases.vocabulary}
+            named[rows] = (
+                found["matched"].astype(str).str.startswith("name").to_numpy()
+                & (found["score"].to_numpy() >= 80)
+                & np.array([bool(proper & context.name_words[r]) for r in rows], dtype=bool)
+            )
+    for row, cats in enumerate(context.categories):
+        parts: list[str] = []
+        points = 0.0
+        fits = sorted(cats & set(chosen), key=lambda c: -chosen[c])
+        if fits:
+            points = chosen[fits[0]]
+            kind = "meets the need" if goal.need else "serves the good"
+            parts.append(f"{tax.categories[fits[0]].plain_label} - {kind}: {label}")
+        if reading.words:
+            share, how = max(_word_credit(context, r, row) for r in clauses)
+            text_points = max(100.0 * share, name_points[row])
+            if text_points > 0:
+                matched = (
+                    ", ".join(how) if how and 100.0 * share >= name_points[row] else "its name"
+                )
+                parts.append(f"the words fit {min(text_points, 100.0):.0f}%: {matched}")
+            if chosen:
+                points = max(points, text_points) + (_BOTH_BONUS if points and text_points else 0.0)
+                points = points if fits or text_points >= RELEVANCE_FLOOR else 0.0
+            else:
+                points = text_points
+        if reading.urgent and context.crisis[row] and points >= RELEVANCE_FLOOR:
+            points += _URGENT_BONUS
+            parts.append("crisis or emergency service (urgent)")
+        score[row] = points
+        reason[row] = "; ".join(parts)
+    need = goal.need
+    if need is None and reading.categories:
+        top = max(reading.categories, key=lambda c: (reading.categories[c], c not in general))
+        needs = tax.categories[top].needs
+        need = needs[0] if needs else None
+    return _Scores(score=score, reason=reason, reading=reading, named=named, need=need)
 
 
 def match_plan(
@@ -620,11 +847,58 @@ def match_plan(
     day = today or dt.date.today()
     limit_minutes = constraints.max_minutes
     check_on_network(context.graph, lon, lat)
-    node_seconds = times_from_point(context.graph, lon, lat, max_minutes=3 * limit_minutes)
+    # Far enough to say how far the nearest place that fits is, when none is near.
+    node_seconds = times_from_point(
+        context.graph, lon, lat, max_minutes=max(3 * limit_minutes, _FAR_MINUTES)
+    )
     minutes = point_times(node_seconds, context.snapped) / 60.0
     return tuple(
         _match_goal(context, goal, constraints, minutes, day=day, limit=limit) for goal in goals
     )
+
+
+def _helplines_for(
+    context: MatchContext, goal: Goal, scored: _Scores
+) -> list[tuple[Helpline, str]]:
+    """National helplines that fit the goal, with why."""
+    reading = scored.reading
+    asked = {c for c, w in reading.categories.items() if w >= 0.9}
+    needs = {n for n in (goal.need, scored.need) if n}
+    words = set(reading.words)
+    out: list[tuple[Helpline, str]] = []
+    for line in context.helplines:
+        keyword = next((k for k in line.keywords if set(lemmas(k)) <= words), None)
+        if keyword:
+            out.append((line, f"about {keyword}"))
+        elif asked & set(line.categories):
+            cat = sorted(asked & set(line.categories))[0]
+            out.append((line, context.taxonomy.categories[cat].plain_label))
+        elif needs & set(line.needs):
+            out.append((line, context.taxonomy.needs[sorted(needs & set(line.needs))[0]].label))
+    if reading.urgent:
+        out.sort(key=lambda item: not item[0].urgent)
+    return out
+
+
+def _remote_frame(lines: Sequence[tuple[Helpline, str]], *, urgent: bool) -> pd.DataFrame:
+    rows = [
+        {
+            "name": line.name,
+            "phone": line.phone,
+            "hours": line.hours,
+            "area": line.area,
+            "why": f"{why}; national helpline, no walking" + ("; urgent" if urgent else ""),
+            "source": line.source,
+        }
+        for line, why in lines
+    ]
+    return pd.DataFrame(rows, columns=list(REMOTE_COLUMNS))
+
+
+def _minutes_text(minutes: float) -> str:
+    if not math.isfinite(minutes):
+        return "more than 4 hours' walk away"
+    return f"{minutes:.0f} minutes' walk away"
 
 
 def _match_goal(
@@ -636,29 +910,29 @@ def _match_goal(
     day: dt.date,
     limit: int,
 ) -> GoalMatch:
-    score, category_reason, text_reason = _goal_scores(context, goal)
-    relevant = score > 0
+    scored = _goal_scores(context, goal)
+    score, reading = scored.score, scored.reading
+    asked_times = not constraints.available and bool(reading.windows)
+    if asked_times:  # "on a saturday": the words name when the person can go
+        constraints = dataclasses.replace(constraints, available=reading.windows)
+    relevant = score >= RELEVANCE_FLOOR
     within = relevant & (minutes <= constraints.max_minutes)
-    beyond_mask = relevant & ~within
-    beyond_minutes = minutes[beyond_mask]
-    finite = beyond_minutes[np.isfinite(beyond_minutes)]
-    nearest_beyond = float(finite.min().round(1)) if finite.size else None
     excluded: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
     records = context.assets
     for position in np.flatnonzero(within).tolist():
         row = records.iloc[position].to_dict()
-        left_out, why, warnings = _eligibility(row, constraints)
-        if left_out is not None:
-            excluded[left_out] = excluded.get(left_out, 0) + 1
-            continue
+        left_out, why, warnings = _eligibility(row, constraints, older=context.older[position])
         open_fit, hours_why, hours_warn = _hours_fit(
             context.hours[position], context.hours_warnings[position], constraints
         )
+        if left_out is None and asked_times and open_fit is False:
+            left_out = "closed at the times asked for"
+        if left_out is not None:
+            excluded[left_out] = excluded.get(left_out, 0) + 1
+            continue
         asset_id = str(row["id"])
-        reasons = [r for r in (category_reason[position],) if r]
-        if asset_id in text_reason:
-            reasons.append(f"matches the words: {text_reason[asset_id]}")
+        reasons = [r for r in (scored.reason[position],) if r]
         reasons.append(f"{minutes[position]:.0f} min walk")
         reasons += why + hours_why
         verified = _as_date(row.get("last_verified"))
@@ -671,9 +945,6 @@ def _match_goal(
         warnings = warnings + hours_warn
         if _text_value(row.get("status")) == "proposed":
             warnings.append("proposed in a mapping session, not yet checked")
-        points = float(score[position])
-        if _text_value(row.get("gender")) == "women" and constraints.women_only_wanted:
-            points += _WOMEN_BONUS
         point = row["geometry"].representative_point()
         labels = [
             context.taxonomy.categories[c].plain_label
@@ -685,7 +956,7 @@ def _match_goal(
                 "id": asset_id,
                 "name": str(row["name"]),
                 "minutes": round(float(minutes[position]), 1),
-                "score": round(points, 1),
+                "score": round(float(score[position]), 1),
                 "why": "; ".join(reasons),
                 "warnings": "; ".join(warnings),
                 "open_at_times": open_fit,
@@ -709,22 +980,72 @@ def _match_goal(
     frame = pd.DataFrame(rows[:limit], columns=list(RESULT_COLUMNS))
     # True / False / None (unknown), never a numpy bool
     frame["open_at_times"] = pd.Series([r["open_at_times"] for r in rows[:limit]], dtype=object)
+
+    beyond_mask = relevant & ~within
+    beyond: list[dict[str, Any]] = []
+    for position in np.flatnonzero(beyond_mask).tolist():
+        row = records.iloc[position].to_dict()
+        if _eligibility(row, constraints, older=context.older[position])[0] is not None:
+            continue
+        beyond.append(
+            {
+                "id": str(row["id"]),
+                "name": str(row["name"]),
+                "minutes": round(float(minutes[position]), 1),
+                "score": round(float(score[position]), 1),
+                "categories": list(_tuple(row["categories"])),
+            }
+        )
+    beyond.sort(key=lambda r: (-(r["score"] // _BAND), r["minutes"], r["name"]))
+    finite = [b["minutes"] for b in beyond if math.isfinite(b["minutes"])]
+    nearest_beyond = float(min(finite)) if finite else None
+    notes: list[str] = []
+    named: list[dict[str, Any]] = []
+    for position in np.flatnonzero(scored.named & relevant).tolist():
+        name = str(records["name"].iat[position])
+        walk = float(minutes[position])
+        named.append({"id": str(records["id"].iat[position]), "name": name, "minutes": walk})
+        if not walk <= constraints.max_minutes:
+            notes.append(
+                f"{name} is {_minutes_text(walk)} "
+                f"(beyond the {constraints.max_minutes:.0f} asked for)."
+            )
+    no_match = not rows
     gap = None
-    if not rows:
+    if no_match:
         what = _goal_label(goal, context.taxonomy)
-        gap = f"Nothing for {what} within {constraints.max_minutes:.0f} minutes' walk"
+        gap = f"Nothing fits {what} within {constraints.max_minutes:.0f} minutes' walk"
         if excluded:
             gap += f" that would take this person ({_excluded_text(excluded)} left out)"
-        if nearest_beyond is not None:
-            gap += f"; the nearest is {nearest_beyond:.0f} minutes away"
+        if beyond:
+            first = beyond[0]
+            gap += f"; the nearest that fits is {first['name']}, {_minutes_text(first['minutes'])}"
         gap += "."
+    lines = [
+        (line, why)
+        for line, why in _helplines_for(context, goal, scored)
+        if no_match or reading.urgent or line.urgent  # safety lines always, for their need
+    ]
+    best_here = max((r["score"] for r in rows), default=0.0)
+    if 0 < len(rows) < _FEW and beyond and beyond[0]["score"] >= best_here:
+        first = beyond[0]
+        notes.append(
+            f"Also fits, further away: {first['name']}, {_minutes_text(first['minutes'])}."
+        )
     return GoalMatch(
         goal=goal,
         results=frame,
         excluded=excluded,
-        beyond=int(beyond_mask.sum()),
+        beyond=len(beyond),
         nearest_beyond_minutes=nearest_beyond,
         gap=gap,
+        no_match=no_match,
+        beyond_places=tuple(beyond[:3]),
+        named=tuple(named),
+        notes=tuple(notes),
+        remote=_remote_frame(lines, urgent=reading.urgent),
+        urgent=reading.urgent,
+        need=scored.need,
     )
 
 

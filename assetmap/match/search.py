@@ -547,6 +547,7 @@ def _fuzzy_units(
         row = scores[long_units.index(position)]
         cutoff = config.token_similarity if len(unit) >= 6 else config.short_token_similarity
         row = np.where(row >= cutoff, row, 0).astype(np.float32)
+        _drop_words_inside_words(index, unit, row)
         if position in pairs:
             row[(np.abs(index.word_lengths - len(unit)) > 1) | (row < config.pair_similarity)] = 0
         elif len(unit) >= config.prefix_min_chars:
@@ -556,6 +557,20 @@ def _fuzzy_units(
         cols = np.flatnonzero(row)
         out[position] = _Unit(cols.astype(np.intp), row[cols], len(unit))
     return out
+
+
+def _drop_words_inside_words(index: SearchIndex, unit: str, row: _Float) -> None:
+    """Zero fuzzy matches where one word sits inside the other ("rent" in "parent").
+
+    rapidfuzz's ratio scores "rent" against "parent" 80 and "mens" against
+    "womens" 80: a typo's score for a different word. A plural ("group",
+    "groups") is one letter longer and stays; a real prefix of five letters or
+    more ("physio") matches by the prefix rule instead.
+    """
+    for col in np.flatnonzero(row).tolist():
+        word = str(index.vocabulary[col])
+        if word != unit and abs(len(word) - len(unit)) > 1 and (unit in word or word in unit):
+            row[col] = 0
 
 
 def _split(index: SearchIndex, word: str) -> tuple[str, str] | None:

@@ -76,7 +76,7 @@ def test_finds_services_for_needs_from_a_postcode_with_a_walking_area_map(rutlan
     assert table["Minutes"].tolist() == sorted(table["Minutes"])
     assert table.iloc[0]["Open"] == "Mon-Fri 09:30-17:00; Sat-Sun closed"
     (gap,) = at.warning
-    assert gap.value == "Nothing for 'Drugs and alcohol' within 15 minutes' walk\\."  # escaped
+    assert gap.value == "Nothing fits 'Drugs and alcohol' within 15 minutes' walk\\."  # escaped
     (component,) = at.get("component_instance")
     assert component.proto.component_name == "streamlit_folium.st_folium"
     script = json.loads(component.proto.json_args)["script"]
@@ -142,7 +142,7 @@ def test_a_gap_recorded_from_the_page_reaches_the_leads_gap_analysis(rutland):
     gaps = reported_gaps(open_workspace(rutland).store(), principal=Principal("lee", Role.LEAD))
     mine = gaps[gaps["need"] == "drugs_alcohol"]
     assert mine[["area", "note"]].values.tolist() == [
-        ["LE15 6", "Nothing for 'Drugs and alcohol' within 15 minutes' walk."]
+        ["LE15 6", "Nothing fits 'Drugs and alcohol' within 15 minutes' walk."]
     ]
     assert "LE15 6AA" not in str(mine.to_dict("records"))
 
@@ -170,3 +170,31 @@ def test_a_lead_does_not_get_the_page(rutland):
     at.run()
     with pytest.raises(Exception, match="find_support"):
         at.switch_page(PAGE)
+
+
+def test_a_place_found_is_never_offered_as_a_gap_and_no_match_is(rutland):
+    # Issue 12: the row above said "Nothing" and offered a false gap although the
+    # words had found a place. A gap is offered only when nothing local fits.
+    at = _page()
+    at.text_input[1].input("library")
+    at = _find(at, "LE15 6AA", [])
+    assert at.dataframe[0].value.iloc[0]["Name"] == "Rutland County Library"
+    assert not [b for b in at.button if b.label == "Record this gap"]
+    assert len(at.warning) == 0
+    at = _page()
+    at.text_input[1].input("somewhere to get drug treatment")
+    at = _find(at, "LE15 6AA", [])
+    (gap,) = at.warning
+    assert gap.value.startswith("Nothing fits 'somewhere to get drug treatment' within 15")
+    assert [b.label for b in at.button if b.label == "Record this gap"] == ["Record this gap"]
+    helplines = [m.value for m in at.markdown if m.value.startswith("National helplines")]
+    assert "**FRANK \\(drugs information and advice\\)**: 0300 123 6600" in helplines[0]
+
+
+def test_a_good_lives_model_good_is_searched_like_a_need(rutland):
+    at = _find(_page(), "LE15 6AA", ["ete", "community"])
+    assert [h.value.replace("\\", "") for h in at.subheader] == [  # shown escaped
+        "1. Education, training and employment",
+        "2. Community (belonging to a group) (good)",
+    ]
+    assert len(at.dataframe) == 2

@@ -80,7 +80,7 @@ def test_lists_only_the_callers_plans_by_reference_with_goals_and_matches(rutlan
     headings = [m.value for m in at.markdown if m.value.startswith("**")]
     assert headings == ["**Education, training and employment**", "**Drugs and alcohol**"]
     assert [w.value for w in at.warning] == [
-        "Nothing for 'Drugs and alcohol' within 10 minutes' walk\\."  # escaped
+        "Nothing fits 'Drugs and alcohol' within 10 minutes' walk\\."  # escaped
     ]
 
 

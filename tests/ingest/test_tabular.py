@@ -18,6 +18,7 @@ from assetmap.ingest.tabular import (
     TabularLimits,
     assets_from_table,
     has_blocking_problems,
+    map_categories,
     propose_column_mapping,
     read_table,
 )
@@ -602,3 +603,13 @@ def test_has_blocking_problems_only_for_errors():
     assert not has_blocking_problems(warning)
     assert has_blocking_problems(warning.assign(severity="error"))
     assert not has_blocking_problems(warning.iloc[:0])
+
+
+def test_category_texts_in_everyday_words_map_through_the_phrase_layer():
+    # Issue 12: a directory's "Domestic abuse support" matched no taxonomy category.
+    mapped = map_categories(["Domestic abuse support", "Help with drink or drugs", "Knitting"])
+    assert mapped["categories"].tolist() == [
+        ("womens_support",),
+        ("drug_alcohol_support",),
+        (),
+    ]

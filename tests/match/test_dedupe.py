@@ -8,12 +8,15 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from dedupe_fixtures import LabelledSet, build_labelled_set, quality, rutland_postcodes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod
 from search_registers import rutland_register
 from shapely.geometry import Point
 
 from assetmap.errors import SchemaError
 from assetmap.match.dedupe import (
+    DECISIONS,
     PAIR_COLUMNS,
     MatchConfig,
     MergeGroup,
@@ -212,7 +215,9 @@ def test_never_merges_on_a_name_alone() -> None:
     _, _, metres = Geod(ellps="WGS84").inv(-0.70, 52.60, -0.72, 52.67)
     assert pairs.loc[0, "distance_m"] == pytest.approx(metres, rel=1e-3)
     assert pairs.loc[0, "decision"] == "review"
-    assert pairs.loc[0, "reasons"] == "names 100% alike; 7.9 km apart; same postcode"
+    assert pairs.loc[0, "reasons"] == (
+        "names 100% alike; 7.9 km apart; both food_support (by name); same postcode"
+    )
     # Even a config that puts all the weight on names cannot merge them.
     heavy = MatchConfig(name_weight=100, review_score=50, auto_merge_score=60)
     assert find_duplicates(table, config=heavy).loc[0, "decision"] == "review"
@@ -366,8 +371,9 @@ def test_matches_an_import_against_the_register() -> None:
         {"id": "new", "name": "Uppingham Libary", **offset(-0.720763, 52.587575, east_m=12)},
     )
     pairs = find_duplicates(incoming, other=register)
+    # Issue 12: the same name (a typo), 12 m apart, nothing against it, merges.
     assert sorted(zip(pairs["id_a"], pairs["id_b"], pairs["decision"], strict=True)) == [
-        ("new", "r1", "review"),
+        ("new", "r1", "merge"),
         ("new", "r2", "distinct"),
         ("r1", "r2", "distinct"),
     ]
@@ -497,3 +503,61 @@ def test_plan_rejects_a_table_that_is_not_pairs() -> None:
         plan_merges(pd.DataFrame({"id_a": ["a"]}))
     with pytest.raises(SchemaError, match="unknown decision"):
         plan_merges(pairs_frame(("a", "b", 95.0, "yes")))
+
+
+def test_issue_12_chain_of_sure_pairs_merges_without_a_key_error() -> None:
+    # Fails on the old code (group ids from len(members) collided): KeyError.
+    pairs = pairs_frame(
+        ("a", "b", 90.0, "merge"),
+        ("a", "c", 99.0, "merge"),
+        ("a", "d", 99.0, "merge"),
+        ("b", "c", 99.0, "merge"),
+        ("d", "e", 99.0, "merge"),
+    )
+    groups = plan_merges(pairs)
+    # a~b~c were all compared and sure; c~d and a~e never were: a~d is held back.
+    assert sorted(sorted(g.ids) for g in groups) == [["a", "b", "c"], ["d", "e"]]
+    held = {p[:2] for g in groups for p in g.held_back}
+    assert held == {("a", "d")}
+
+
+def test_four_identical_records_scoring_100_become_one_group() -> None:
+    ids = ["p", "q", "r", "s"]
+    pairs = pairs_frame(*[(x, y, 100.0, "merge") for i, x in enumerate(ids) for y in ids[i + 1 :]])
+    groups = plan_merges(pairs)
+    assert [sorted(g.ids) for g in groups] == [ids]
+    assert len(groups[0].merged_ids) == 3
+
+
+_IDS = st.sampled_from("abcdefg")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(_IDS, _IDS).filter(lambda p: p[0] < p[1]),
+        st.tuples(
+            st.sampled_from([40.0, 70.0, 90.0, 95.0, 99.0, 100.0]), st.sampled_from(DECISIONS)
+        ),
+        max_size=21,
+    )
+)
+def test_plan_merges_gives_a_partition_and_merges_every_unvetoed_sure_pair(
+    graph: dict[tuple[str, str], tuple[float, str]],
+) -> None:
+    pairs = pairs_frame(*[(a, b, score, decision) for (a, b), (score, decision) in graph.items()])
+    groups = plan_merges(pairs)  # never raises
+    seen: list[str] = [i for g in groups for i in g.ids]
+    assert len(seen) == len(set(seen))  # a partition: no record in two groups
+    group_of = {i: n for n, g in enumerate(groups) for i in g.ids}
+    decided = {frozenset(k): v[1] for k, v in graph.items()}
+    held = {p[:2] for g in groups for p in g.held_back}
+    for (a, b), (_, decision) in graph.items():
+        if decision != "merge":
+            continue
+        together = a in group_of and group_of.get(a) == group_of.get(b)
+        assert together or (a, b) in held  # merged, or vetoed and kept for review
+    for g in groups:  # nothing in a group was decided distinct or never compared
+        for i, x in enumerate(g.ids):
+            for y in g.ids[i + 1 :]:
+                assert decided.get(frozenset((x, y)), "distinct") != "distinct"

@@ -168,7 +168,7 @@ def test_results_are_ranked_by_fit_then_walking_minutes_and_say_why(context, oak
 def test_nothing_within_the_limit_says_so_and_records_a_coarse_gap(rutland, context, oakham):
     found = _match(context, oakham, Goal(need="drugs_alcohol"), max_minutes=20)
     assert found.results.empty
-    assert found.gap == "Nothing for 'Drugs and alcohol' within 20 minutes' walk."
+    assert found.gap == "Nothing fits 'Drugs and alcohol' within 20 minutes' walk."
     gap_id = record_gap(
         rutland.store(), need="drugs_alcohol", area=oakham.area, principal=ANA,
         lon=oakham.coarse_lon, lat=oakham.coarse_lat, note=found.gap,
@@ -196,7 +196,7 @@ def test_free_only_leaves_out_paid_services_and_counts_them(rutland, context):
 def test_words_alone_find_services_by_their_category_keywords(context, oakham):
     found = _match(context, oakham, Goal(text="jobs club"), max_minutes=15)
     assert found.results.iloc[0]["name"] == "Catmose Job Club"
-    assert "matches the words" in found.results.iloc[0]["why"]
+    assert "the words fit" in found.results.iloc[0]["why"]
 
 
 def test_bad_goals_are_refused_with_a_clear_message(context, oakham):
@@ -221,3 +221,34 @@ def test_a_lead_may_not_search_for_support(context, oakham):
             context, oakham.lon, oakham.lat, [Goal(need="ete")], Constraints(),
             principal=Principal("lee", Role.LEAD),
         )  # fmt: skip
+
+
+def test_the_person_being_a_woman_makes_women_only_services_eligible(context, oakham):
+    # Issue 12: saying who the person is, not a preference, offers the women-only service.
+    found = _match(context, oakham, Goal(need="women_abuse"), person_is_woman=True)
+    centre = _row(found, "Rutland Women's Centre")
+    assert "women only: the person is a woman" in centre["why"]
+    assert "not women-only (only women-only services asked for)" not in found.excluded
+    # "Only women-only services" is a separate choice: everything else is then left out.
+    only = _match(context, oakham, Goal(need="health"), women_only_wanted=True)
+    assert set(only.results["name"]) <= {"Rutland Women's Centre"}
+    assert only.excluded["not women-only (only women-only services asked for)"] > 0
+
+
+def test_care_homes_for_older_people_are_not_offered_to_a_34_year_old(context, oakham):
+    found = _match(context, oakham, Goal(need="accommodation"), age=34, max_minutes=30)
+    names = " ".join(found.results["name"])
+    for word in ("Care Home", "Retirement", "Residential"):
+        assert word not in names
+    assert found.excluded.get("for older people", 0) >= 1
+    unknown_age = _match(context, oakham, Goal(need="accommodation"), max_minutes=30)
+    homes = unknown_age.results[unknown_age.results["name"].str.contains("Care Village|Home")]
+    assert homes["warnings"].str.contains("usually for older people").all()
+
+
+def test_ranking_puts_the_specialist_above_general_places(context, oakham):
+    found = _match(context, oakham, Goal(need="accommodation"), max_minutes=30)
+    scores = dict(zip(found.results["name"], found.results["score"], strict=True))
+    general = [s for n, s in scores.items() if "Council" in n or "Register Office" in n]
+    assert len(set(found.results["score"])) > 1  # scores differ
+    assert all(s < max(scores.values()) for s in general)

@@ -1,0 +1,378 @@
+"""Read a person's words: which needs, goods and categories they ask for, when, how urgently.
+
+The everyday phrases of ``assetmap/data/phrases.yaml`` (:func:`assetmap.taxonomy.load_phrases`)
+are matched on **whole words** after normalisation and a light lemma (plural and
+possessive "s" dropped), so "rent" never meets "parent", "art" never "heart" and
+"men" never "women". A word of five letters or more that is one letter off a
+known word is read as that word ("councelling" -> "counselling").
+
+Where phrases overlap, the longest wins: "sexual health clinic" is a narrow
+phrase (a place must say so itself), so its "clinic" does not also ask for any
+GP surgery. Time words become the times the person can go ("saturday",
+"weekend", "tuesday evening"); urgent words ("tonight", "crisis") mark the need
+urgent.
+
+Examples
+--------
+>>> reading = read_words("help with my drinking on a saturday")
+>>> reading.categories["drug_alcohol_support"], reading.windows, reading.urgent
+(1.0, (('Sa', '00:00', '23:59'),), False)
+>>> "arts_culture" in read_words("heart problems").categories
+False
+>>> read_words("somewhere to sleep tonight").urgent
+True
+>>> lemma("families"), lemma("kids"), lemma("womens"), lemma("class")
+('family', 'kid', 'women', 'class')
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from assetmap.match.normalize import normalise_query
+from assetmap.taxonomy import PhraseBook, Taxonomy, load_phrases, load_taxonomy
+
+__all__ = [
+    "PhraseIndex",
+    "Reading",
+    "build_phrase_index",
+    "lemma",
+    "lemmas",
+    "read_words",
+]
+
+_IRREGULAR: Final = {"children": "child", "people": "person", "teeth": "tooth"}
+_SPECIALIST: Final = 0.9  # a category made for the need asked for
+_SECONDARY: Final = 0.7  # a category that serves the need among others
+_GOOD_FIRST: Final = 0.75
+_GOOD_OTHER: Final = 0.6
+_GENERAL: Final = 0.4  # council offices, village halls: a little of everything
+_ALL_DAYS: Final = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+
+
+def lemma(word: str) -> str:
+    """Return a light lemma of one normalised word (plural and possessive "s" dropped).
+
+    Examples
+    --------
+    >>> [lemma(w) for w in ("libraries", "churches", "services", "bus", "mens", "class")]
+    ['library', 'church', 'service', 'bus', 'men', 'class']
+    """
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def lemmas(text: str) -> tuple[str, ...]:
+    """Return the lemmas of ``text``'s words, in order.
+
+    Examples
+    --------
+    >>> lemmas("Women's Groups & Kids' Clubs")
+    ('women', 'group', 'and', 'kid', 'club')
+    """
+    return tuple(lemma(w) for w in normalise_query(text).split())
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    words: tuple[str, ...]
+    categories: Mapping[str, float]  # category -> how directly the phrase asks for it
+    narrow: bool
+    text: str
+
+
+@dataclass(frozen=True, eq=False)
+class PhraseIndex:
+    """The phrase book compiled for matching: phrases by first lemma, time and urgent words."""
+
+    by_first: Mapping[str, tuple[_Phrase, ...]]
+    vocabulary: frozenset[str]
+    sorted_vocabulary: tuple[str, ...]
+    ignore: frozenset[str]
+    urgent: frozenset[tuple[str, ...]]
+    days: Mapping[str, tuple[str, ...]]  # lemma -> day codes
+    parts: Mapping[str, tuple[str, str]]  # lemma -> (start, end)
+    older_people: tuple[tuple[str, ...], ...]
+    general: frozenset[str]
+    longest: int
+    prefer: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a person's words ask for.
+
+    Attributes
+    ----------
+    words
+        The content words (lemmas) the score is shared over, in order: time,
+        urgent and empty words left out.
+    categories
+        Category code -> how directly the words ask for it (0-1).
+    covers
+        Category code -> positions in ``words`` its phrases explain.
+    narrow
+        Category code -> phrases (lemmas) a place of it must itself mention.
+    phrases
+        The phrases recognised, as written in the phrase book.
+    windows
+        ``(day, "HH:MM", "HH:MM")`` times the words name.
+    urgent
+        Whether the words make the need urgent.
+    weights
+        Weight of each of ``words``: 1, or 2 for a word no phrase and no
+        place knows (a qualifier such as "polish" or "lgbt": a place that
+        explains only the rest of the words is then not a match).
+    prefer
+        Phrases (lemmas) that, in a place's own text, make it the very kind
+        of place asked for ("gp" -> "surgery").
+    """
+
+    words: tuple[str, ...]
+    categories: Mapping[str, float] = field(default_factory=dict)
+    covers: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    narrow: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    phrases: tuple[str, ...] = ()
+    windows: tuple[tuple[str, str, str], ...] = ()
+    urgent: bool = False
+    weights: tuple[float, ...] = ()
+    prefer: tuple[tuple[str, ...], ...] = ()
+
+
+def _targets(
+    book: PhraseBook, taxonomy: Taxonomy
+) -> Iterable[tuple[str, Mapping[str, float], int]]:
+    """Yield (phrase, category weights, level): narrow 3, category 2, need or good 1."""
+    general = set(book.general_categories)
+    for code, phrases in book.categories.items():
+        for phrase in phrases:
+            yield phrase, {code: 1.0}, 2
+    for code, phrases in book.narrow.items():
+        for phrase in phrases:
+            yield phrase, {code: 1.0}, 3
+    for need, phrases in book.needs.items():
+        weights = {
+            c.code: _GENERAL
+            if c.code in general
+            else (_SPECIALIST if c.needs[0] == need else _SECONDARY)
+            for c in taxonomy.categories.values()
+            if need in c.needs
+        }
+        for phrase in phrases:
+            yield phrase, weights, 1
+    for good, phrases in book.goods.items():
+        # Goods are met by everyday places (a village hall is where community happens).
+        weights = {
+            c.code: _GOOD_FIRST if c.glm_goods[0] == good else _GOOD_OTHER
+            for c in taxonomy.categories.values()
+            if good in c.glm_goods
+        }
+        for phrase in phrases:
+            yield phrase, weights, 1
+
+
+def build_phrase_index(
+    book: PhraseBook | None = None, *, taxonomy: Taxonomy | None = None
+) -> PhraseIndex:
+    """Compile a phrase book (the default ``assetmap/data/phrases.yaml``) for :func:`read_words`.
+
+    Examples
+    --------
+    >>> index = build_phrase_index()
+    >>> "toothache" in index.vocabulary, "parent" in index.vocabulary
+    (True, True)
+    """
+    tax = taxonomy or load_taxonomy()
+    book = book or load_phrases()
+    # The most direct reading of a phrase wins: a phrase naming a category ("gp") asks
+    # for that category, not for everything its need is served by (a gym for "health").
+    merged: dict[tuple[str, ...], tuple[dict[str, float], int, str]] = {}
+    for text, weights, level in _targets(book, tax):
+        words = lemmas(text)
+        if not words:
+            continue
+        known, was, first = merged.get(words, ({}, 0, text))
+        if level < was:
+            continue
+        if level > was:
+            known, first = {}, text
+        for code, weight in weights.items():
+            known[code] = max(known.get(code, 0.0), weight)
+        merged[words] = (known, level, first)
+    by_first: dict[str, list[_Phrase]] = {}
+    for words, (weights, level, text) in merged.items():
+        by_first.setdefault(words[0], []).append(_Phrase(words, weights, level == 3, text))
+    days: dict[str, tuple[str, ...]] = {
+        lemma(w): (code,) for code, words in book.days.items() for w in words
+    }
+    for w in book.weekend:
+        for part in lemmas(w):
+            days.setdefault(part, ("Sa", "Su"))
+    parts: dict[str, tuple[str, str]] = {}
+    for span, words in book.day_parts.items():
+        start, _, end = span.partition("-")
+        for w in words:
+            parts[lemma(normalise_query(w))] = (start.strip(), end.strip())
+    vocabulary = {w for words in merged for w in words} | set(days) | set(parts)
+    return PhraseIndex(
+        by_first={k: tuple(sorted(v, key=lambda p: -len(p.words))) for k, v in by_first.items()},
+        vocabulary=frozenset(vocabulary),
+        sorted_vocabulary=tuple(sorted(w for w in vocabulary if len(w) >= 4)),
+        ignore=frozenset(lemma(w) for text in book.ignore for w in normalise_query(text).split()),
+        urgent=frozenset(lemmas(t) for t in book.urgent),
+        days=days,
+        parts=parts,
+        older_people=tuple(lemmas(t) for t in book.older_people),
+        general=frozenset(book.general_categories),
+        longest=max((len(w) for w in merged), default=1),
+        prefer={lemmas(k): tuple(lemmas(v) for v in values) for k, values in book.prefer.items()},
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _default_index() -> PhraseIndex:
+    return build_phrase_index()
+
+
+@functools.lru_cache(maxsize=4096)
+def _correct(word: str, vocabulary: tuple[str, ...]) -> str:
+    """Return the known word ``word`` is one slip from (two for long words), or ``word``."""
+    if len(word) < 5 or word.isdigit():
+        return word
+    limit = 2 if len(word) >= 9 else 1
+    best = process.extractOne(word, vocabulary, scorer=OSA.distance, score_cutoff=limit)
+    if best is None:
+        return word
+    target = str(best[0])
+    return target if target[0] == word[0] else word
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...], at: int) -> bool:
+    return words[at : at + len(phrase)] == phrase
+
+
+def read_words(
+    text: str, *, index: PhraseIndex | None = None, known: Iterable[str] = ()
+) -> Reading:
+    """Read what a person's words ask for (see the module docstring).
+
+    Parameters
+    ----------
+    text
+        The words, as typed.
+    index
+        From :func:`build_phrase_index` (the default phrase book when omitted).
+    known
+        Other words to keep as they are rather than correct (the register's own words).
+
+    Returns
+    -------
+    Reading
+    """
+    idx = index or _default_index()
+    keep = set(known)
+    raw = lemmas(text)
+    words = tuple(
+        w
+        if (w in idx.vocabulary or w in keep or w in idx.ignore)
+        else _correct(w, idx.sorted_vocabulary)
+        for w in raw
+    )
+    # Phrases, longest first; a phrase inside a longer match is dropped.
+    found: list[tuple[int, _Phrase]] = []
+    for start, word in enumerate(words):
+        for phrase in idx.by_first.get(word, ()):
+            if _contains(words, phrase.words, start):
+                found.append((start, phrase))
+    spans = [(s, s + len(p.words)) for s, p in found]
+    kept = [
+        (s, p)
+        for (s, p), (a, b) in zip(found, spans, strict=True)
+        if not any(c <= a and b <= d and (d - c) > (b - a) for c, d in spans)
+    ]
+    urgent = any(_contains(words, phrase, s) for phrase in idx.urgent for s in range(len(words)))
+    # Time words: days (or the weekend) and parts of the day.
+    days: list[str] = []
+    part: tuple[str, str] | None = None
+    timed: set[int] = set()
+    for position, word in enumerate(words):
+        if word in idx.days:
+            days.extend(d for d in idx.days[word] if d not in days)
+            timed.add(position)
+        elif word in idx.parts and not any(s <= position < s + len(p.words) for s, p in kept):
+            part = idx.parts[word]
+            timed.add(position)
+    windows: tuple[tuple[str, str, str], ...] = ()
+    if days or part:
+        begin, finish = part or ("00:00", "23:59")
+        windows = tuple((d, begin, finish) for d in (days or list(_ALL_DAYS)))
+    content = [
+        p
+        for p, w in enumerate(words)
+        if w not in idx.ignore and p not in timed and (w,) not in idx.urgent
+    ]
+    if not content:  # only family or empty words ("my kids"): they are what is asked
+        content = [p for p in range(len(words)) if p not in timed and (words[p],) not in idx.urgent]
+    # Phrases may cover ignored words ("my partner hits me"); only content words count.
+    where = {p: n for n, p in enumerate(content)}
+    known_words = idx.vocabulary | keep
+    narrowed = {p for s, ph in kept if ph.narrow for p in range(s, s + len(ph.words))}
+    weights = tuple(1.0 if words[p] in known_words and p not in narrowed else 2.0 for p in content)
+    prefer = tuple(
+        dict.fromkeys(
+            target
+            for key, targets in idx.prefer.items()
+            for s in range(len(words))
+            if _contains(words, key, s)
+            for target in targets
+        )
+    )
+    categories: dict[str, float] = {}
+    covers: dict[str, set[int]] = {}
+    narrow: dict[str, list[tuple[str, ...]]] = {}
+    for start, phrase in kept:
+        positions = {where[p] for p in range(start, start + len(phrase.words)) if p in where}
+        if not positions:
+            continue
+        for code, weight in phrase.categories.items():
+            categories[code] = max(categories.get(code, 0.0), weight)
+            covers.setdefault(code, set()).update(positions)
+            if phrase.narrow:
+                narrow.setdefault(code, []).append(phrase.words)
+    return Reading(
+        words=tuple(words[p] for p in content),
+        categories=categories,
+        covers={k: frozenset(v) for k, v in covers.items()},
+        narrow={k: tuple(v) for k, v in narrow.items()},
+        phrases=tuple(dict.fromkeys(p.text for _, p in kept)),
+        windows=windows,
+        urgent=urgent,
+        weights=weights,
+        prefer=prefer,
+    )
+
+
+def older_people_hint(name: str, *, index: PhraseIndex | None = None) -> bool:
+    """Return whether a place's name says it is for older people ("care home").
+
+    Examples
+    --------
+    >>> older_people_hint("Belton House Retirement Home"), older_people_hint("Oakham Library")
+    (True, False)
+    """
+    idx = index or _default_index()
+    words = lemmas(name)
+    return any(_contains(words, p, s) for p in idx.older_people for s in range(len(words)))

@@ -1,0 +1,127 @@
+"""The everyday-phrase layer: whole words only, time and urgent words, typos, goods."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assetmap.errors import TaxonomyError
+from assetmap.helplines import load_helplines
+from assetmap.match.phrases import lemma, read_words
+from assetmap.match.search import search_assets
+from assetmap.taxonomy import load_phrases
+
+# A query word and a place whose name holds it only inside another word.
+FORBIDDEN_PAIRS = [
+    ("rent", "Parents Group"),
+    ("art", "Heart Foundation Shop"),
+    ("mens", "Womens Refuge"),
+    ("men", "Womens Refuge"),
+    ("care", "Career Advice Service"),
+    ("aid", "Said Business School"),
+    ("ill", "Bills Cafe"),
+    ("bar", "Barnardos"),
+    ("meal", "Oatmeal Bakery"),
+    ("drug", "Drugstore Cowboys"),
+    ("gym", "Gymnastics Academy"),
+    ("food", "Seafood Restaurant"),
+    ("hall", "Marshall Road Surgery"),
+    ("hope", "Shopeasy"),
+]
+
+
+@pytest.mark.parametrize(("word", "name"), FORBIDDEN_PAIRS)
+def test_search_never_matches_a_word_inside_another_word(word: str, name: str) -> None:
+    assets = pd.DataFrame({"id": ["a"], "name": [name]})
+    assert search_assets(assets, word).empty
+
+
+@pytest.mark.parametrize(
+    ("words", "wrong"),
+    [
+        ("parenting course", "housing_support"),  # rent
+        ("heart problems", "arts_culture"),  # art
+        ("career change", "social_care"),  # care
+        ("womens group", "charity_community_group"),  # men's group
+        ("my daughter", "food_support"),  # ...
+    ],
+)
+def test_phrases_match_whole_words_only(words: str, wrong: str) -> None:
+    assert wrong not in read_words(words).categories
+
+
+def test_everyday_words_reach_their_category() -> None:
+    cases = {
+        "help with my drinking": "drug_alcohol_support",
+        "somewhere to sleep tonight": "housing_support",
+        "toothache": "dentist",
+        "i'm skint and need food": "food_support",
+        "bailiffs keep coming to the door": "money_advice",
+        "my partner hits me": "womens_support",
+        "something to keep me out of trouble": "peer_mentoring",
+    }
+    for words, category in cases.items():
+        reading = read_words(words)
+        assert reading.categories.get(category) == 1.0, words
+
+
+def test_time_words_become_times_the_person_can_go() -> None:
+    assert read_words("drink problem tuesday evening").windows == (("Tu", "17:00", "22:00"),)
+    assert read_words("food at the weekend").windows == (
+        ("Sa", "00:00", "23:59"),
+        ("Su", "00:00", "23:59"),
+    )
+    assert read_words("job help monday morning").windows == (("Mo", "08:00", "12:00"),)
+    assert read_words("food bank").windows == ()
+
+
+def test_urgent_words_mark_the_need_urgent() -> None:
+    assert read_words("somewhere to sleep tonight").urgent
+    assert read_words("mental health crisis").urgent
+    assert not read_words("mental health").urgent
+
+
+def test_a_one_letter_slip_is_read_as_the_word_meant() -> None:
+    assert read_words("counseling").words == ("counselling",)
+    assert read_words("homless").categories["housing_support"] == 1.0
+    assert read_words("volenteer").categories["volunteering"] == 1.0
+
+
+def test_glm_goods_reach_everyday_places() -> None:
+    reading = read_words("i want to feel part of something")
+    assert reading.categories["community_centre"] >= 0.75
+    assert read_words("something creative").categories["arts_culture"] == 1.0
+
+
+def test_narrow_words_ask_for_more_than_their_category() -> None:
+    reading = read_words("mosque")
+    assert reading.narrow == {"faith_community": (("mosque",),)}
+    assert reading.weights == (2.0,)
+
+
+def test_lemmas_drop_plural_and_possessive_only() -> None:
+    assert [lemma(w) for w in ("kids", "womens", "families", "class", "bus")] == [
+        "kid",
+        "women",
+        "family",
+        "class",
+        "bus",
+    ]
+
+
+def test_a_bad_phrases_file_is_refused_naming_the_code(tmp_path) -> None:
+    bad = tmp_path / "phrases.yaml"
+    bad.write_text("categories:\n  no_such_category: [x]\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="unknown code 'no_such_category'"):
+        load_phrases(bad)
+
+
+def test_helplines_are_sourced_and_name_known_needs() -> None:
+    lines = load_helplines()
+    assert {h.name for h in lines} >= {
+        "National Domestic Abuse Helpline (Refuge)",
+        "Samaritans",
+        "Shelter emergency helpline",
+        "NHS 111",
+    }
+    assert all(h.source.startswith("https://") and h.phone for h in lines)

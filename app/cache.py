@@ -13,9 +13,6 @@ same view share one entry and nobody gets a view that is not theirs.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -27,10 +24,9 @@ from assetmap.errors import AssetMapError
 from assetmap.match.needs import MatchContext, prepare_matching
 from assetmap.network import WalkGraph, build_walk_graph, load_network
 from assetmap.views import browse_register, dashboard_additions, dashboard_snapshots, register_view
-from assetmap.workspace import DB_FILENAME, open_workspace
+from assetmap.workspace import open_workspace
 
 _TTL = dt.timedelta(minutes=10)
-_SERVER_DB_REFRESH_S = 30  # without a local file to watch, re-read a server database this often
 
 
 def _view_key(principal: Principal) -> str:
@@ -45,24 +41,25 @@ _BY_VIEW: dict[Any, Any] = {Principal: _view_key}
 
 
 def data_version(workspace_path: str) -> str:
-    """Return a key that changes whenever the workspace's register may have changed.
+    """Return a key that changes exactly when the workspace's register or settings change.
 
-    For the embedded SQLite register it is built from the database and WAL
-    files' sizes and modification times; for a server database it changes
-    every ``_SERVER_DB_REFRESH_S`` seconds.
+    The register's part is :meth:`assetmap.store.Store.data_version` (a token
+    every write transaction replaces, on SQLite and PostgreSQL alike: one read
+    of one row); the settings' part is ``workspace.json``'s modification time
+    and size.
+
+    Raises
+    ------
+    AssetMapError
+        If the workspace or its database cannot be read.
     """
-    folder = Path(workspace_path)
-    parts = []
-    for name in (DB_FILENAME, DB_FILENAME + "-wal", "workspace.json"):
-        try:
-            stat = (folder / name).stat()
-        except OSError:
-            parts.append(f"{name}:-")
-        else:
-            parts.append(f"{name}:{stat.st_mtime_ns}:{stat.st_size}")
-    if os.environ.get("ASSETMAP_DATABASE_URL"):
-        parts.append(str(int(time.time() // _SERVER_DB_REFRESH_S)))
-    return "|".join(parts)
+    workspace = open_workspace(workspace_path)
+    try:
+        stat = workspace.settings_path.stat()
+        settings = f"{stat.st_mtime_ns}:{stat.st_size}"
+    except OSError:
+        settings = "-"
+    return f"{workspace.store().data_version()}|{settings}"
 
 
 @st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Loading the register…", hash_funcs=_BY_VIEW)

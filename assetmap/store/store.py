@@ -1517,6 +1517,26 @@ class Store:
                 rows = [r for r in rows if r.get("status") == status]
         return pd.DataFrame(rows)
 
+    def has_records(self, entity: str) -> bool:
+        """Return whether any record of ``entity`` exists (one indexed look-up, no decoding).
+
+        The same answer as ``not store.records(entity).empty``, cheap enough for
+        every page load.
+
+        Examples
+        --------
+        >>> store = Store("sqlite://")
+        >>> store.has_records("user")
+        False
+        >>> _ = store.add_record("user", {"username": "ana"}, actor="demo", reason="example")
+        >>> store.has_records("user")
+        True
+        """
+        r = t.records
+        with self._read() as conn:
+            found = conn.execute(select(r.c.id).where(r.c.entity == entity).limit(1)).first()
+        return found is not None
+
     # ------------------------------------------------------------------ attempt counters
     def count_attempt(
         self,

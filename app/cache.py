@@ -22,7 +22,7 @@ from assetmap.access import Principal
 from assetmap.basemap import StreetLines, street_lines
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import MatchContext, prepare_matching
-from assetmap.network import WalkGraph, build_walk_graph, load_network
+from assetmap.network import WalkGraph, WalkNetwork, build_walk_graph, load_network
 from assetmap.views import browse_register, dashboard_additions, dashboard_snapshots, register_view
 from assetmap.workspace import open_workspace
 
@@ -91,24 +91,28 @@ def network_version(workspace_path: str) -> str:
     return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
-@st.cache_data(max_entries=2, ttl=_TTL, show_spinner="Drawing the streets…")
-def load_streets(workspace_path: str, network_version: str) -> StreetLines | None:
-    """Return the workspace's streets for the offline basemap (None without a network)."""
+@st.cache_resource(max_entries=2, ttl=_TTL, show_spinner="Loading the walking network…")
+def load_walk_network(workspace_path: str, network_version: str) -> WalkNetwork | None:
+    """Return the workspace's walking network, read once per file version (read-only)."""
     del network_version
     workspace = open_workspace(workspace_path)
     if not workspace.network_path.is_file():
         return None
-    return street_lines(load_network(workspace.network_path))
+    return load_network(workspace.network_path)
+
+
+@st.cache_data(max_entries=2, ttl=_TTL, show_spinner="Drawing the streets…")
+def load_streets(workspace_path: str, network_version: str) -> StreetLines | None:
+    """Return the workspace's streets for the offline basemap (None without a network)."""
+    network = load_walk_network(workspace_path, network_version)
+    return None if network is None else street_lines(network)
 
 
 @st.cache_resource(max_entries=2, ttl=_TTL, show_spinner="Loading the walking network…")
 def load_walk_graph(workspace_path: str, network_version: str) -> WalkGraph | None:
     """Return the workspace's walking graph, built once (read-only; None without a network)."""
-    del network_version
-    workspace = open_workspace(workspace_path)
-    if not workspace.network_path.is_file():
-        return None
-    return build_walk_graph(load_network(workspace.network_path))
+    network = load_walk_network(workspace_path, network_version)
+    return None if network is None else build_walk_graph(network)
 
 
 @st.cache_resource(

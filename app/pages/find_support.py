@@ -12,7 +12,6 @@ from app import auth, cache, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import Constraints, Goal, MatchContext, record_gap
-from assetmap.network import load_network
 from assetmap.opening_hours import DAY_CODES
 from assetmap.plans import (
     create_plan,
@@ -264,7 +263,7 @@ with sheet_tab:
         st.info("Choose at least one service.")
     else:
         try:
-            network = load_network(workspace.network_path)
+            network = cache.load_walk_network(path, net_version)
             phones = pd.concat(all_remote).drop_duplicates("name") if all_remote else None
             page = support_sheet_html(
                 picked, network=network, note=note or None,

@@ -43,23 +43,14 @@ _BY_VIEW: dict[Any, Any] = {Principal: _view_key}
 def data_version(workspace_path: str) -> str:
     """Return a key that changes exactly when the workspace's register or settings change.
 
-    The register's part is :meth:`assetmap.store.Store.data_version` (a token
-    every write transaction replaces, on SQLite and PostgreSQL alike: one read
-    of one row); the settings' part is ``workspace.json``'s modification time
-    and size.
+    See :meth:`assetmap.workspace.Workspace.data_version`.
 
     Raises
     ------
     AssetMapError
         If the workspace or its database cannot be read.
     """
-    workspace = open_workspace(workspace_path)
-    try:
-        stat = workspace.settings_path.stat()
-        settings = f"{stat.st_mtime_ns}:{stat.st_size}"
-    except OSError:
-        settings = "-"
-    return f"{workspace.store().data_version()}|{settings}"
+    return open_workspace(workspace_path).data_version()
 
 
 @st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Loading the register…", hash_funcs=_BY_VIEW)

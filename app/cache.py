@@ -13,9 +13,6 @@ same view share one entry and nobody gets a view that is not theirs.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -25,12 +22,11 @@ from assetmap.access import Principal
 from assetmap.basemap import StreetLines, street_lines
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import MatchContext, prepare_matching
-from assetmap.network import WalkGraph, build_walk_graph, load_network
+from assetmap.network import WalkGraph, WalkNetwork, build_walk_graph, load_network
 from assetmap.views import browse_register, dashboard_additions, dashboard_snapshots, register_view
-from assetmap.workspace import DB_FILENAME, open_workspace
+from assetmap.workspace import open_workspace
 
 _TTL = dt.timedelta(minutes=10)
-_SERVER_DB_REFRESH_S = 30  # without a local file to watch, re-read a server database this often
 
 
 def _view_key(principal: Principal) -> str:
@@ -45,24 +41,16 @@ _BY_VIEW: dict[Any, Any] = {Principal: _view_key}
 
 
 def data_version(workspace_path: str) -> str:
-    """Return a key that changes whenever the workspace's register may have changed.
+    """Return a key that changes exactly when the workspace's register or settings change.
 
-    For the embedded SQLite register it is built from the database and WAL
-    files' sizes and modification times; for a server database it changes
-    every ``_SERVER_DB_REFRESH_S`` seconds.
+    See :meth:`assetmap.workspace.Workspace.data_version`.
+
+    Raises
+    ------
+    AssetMapError
+        If the workspace or its database cannot be read.
     """
-    folder = Path(workspace_path)
-    parts = []
-    for name in (DB_FILENAME, DB_FILENAME + "-wal", "workspace.json"):
-        try:
-            stat = (folder / name).stat()
-        except OSError:
-            parts.append(f"{name}:-")
-        else:
-            parts.append(f"{name}:{stat.st_mtime_ns}:{stat.st_size}")
-    if os.environ.get("ASSETMAP_DATABASE_URL"):
-        parts.append(str(int(time.time() // _SERVER_DB_REFRESH_S)))
-    return "|".join(parts)
+    return open_workspace(workspace_path).data_version()
 
 
 @st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Loading the register…", hash_funcs=_BY_VIEW)
@@ -94,24 +82,28 @@ def network_version(workspace_path: str) -> str:
     return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
-@st.cache_data(max_entries=2, ttl=_TTL, show_spinner="Drawing the streets…")
-def load_streets(workspace_path: str, network_version: str) -> StreetLines | None:
-    """Return the workspace's streets for the offline basemap (None without a network)."""
+@st.cache_resource(max_entries=2, ttl=_TTL, show_spinner="Loading the walking network…")
+def load_walk_network(workspace_path: str, network_version: str) -> WalkNetwork | None:
+    """Return the workspace's walking network, read once per file version (read-only)."""
     del network_version
     workspace = open_workspace(workspace_path)
     if not workspace.network_path.is_file():
         return None
-    return street_lines(load_network(workspace.network_path))
+    return load_network(workspace.network_path)
+
+
+@st.cache_data(max_entries=2, ttl=_TTL, show_spinner="Drawing the streets…")
+def load_streets(workspace_path: str, network_version: str) -> StreetLines | None:
+    """Return the workspace's streets for the offline basemap (None without a network)."""
+    network = load_walk_network(workspace_path, network_version)
+    return None if network is None else street_lines(network)
 
 
 @st.cache_resource(max_entries=2, ttl=_TTL, show_spinner="Loading the walking network…")
 def load_walk_graph(workspace_path: str, network_version: str) -> WalkGraph | None:
     """Return the workspace's walking graph, built once (read-only; None without a network)."""
-    del network_version
-    workspace = open_workspace(workspace_path)
-    if not workspace.network_path.is_file():
-        return None
-    return build_walk_graph(load_network(workspace.network_path))
+    network = load_walk_network(workspace_path, network_version)
+    return None if network is None else build_walk_graph(network)
 
 
 @st.cache_resource(

@@ -1055,7 +1055,7 @@ def has_accounts(store: Store) -> bool:
         database as one with no accounts (which would be local mode).
     """
     try:
-        return not store.records(USER_ENTITY).empty
+        return store.has_records(USER_ENTITY)
     except (AssetMapError, SQLAlchemyError) as exc:
         logger.warning("accounts could not be read: %s", type(exc).__name__)
         msg = f"The accounts cannot be read ({exc})."

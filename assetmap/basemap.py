@@ -34,7 +34,7 @@ from typing import Any, Final
 import folium
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from assetmap.network import WalkNetwork
@@ -211,7 +211,62 @@ def streets_geojson(streets: StreetLines) -> dict[str, Any]:
     }
 
 
-class _StreetLayer(MacroElement):
+class _Verbatim(Element):
+    """Text that goes into the page exactly as it is (never read as a Jinja template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the text unchanged."""
+        return self.text
+
+
+class VerbatimMacroElement(MacroElement):
+    """A MacroElement whose rendered macros go into the page verbatim.
+
+    branca's ``MacroElement.render`` wraps each rendered macro (``header``,
+    ``html``, ``script``) in ``Element(text)``, which compiles the *output*
+    as a Jinja template and renders it again. For a layer carrying thousands
+    of coordinates or markers that second compile is most of a map's render
+    time, and it evaluates any ``{{ ... }}`` that came from the data (an
+    asset's name) as a template expression on the server. Elements built
+    from data derive from this class instead.
+
+    Examples
+    --------
+    >>> from folium.template import Template
+    >>> class Note(VerbatimMacroElement):
+    ...     _template = Template("{% macro script(this, kwargs) %}var t = {{ this.t }};"
+    ...                          "{% endmacro %}")
+    ...     def __init__(self) -> None:
+    ...         super().__init__()
+    ...         self.t = "'{{ 7*7 }}'"
+    >>> fmap = folium.Map(tiles=None)
+    >>> _ = Note().add_to(fmap)
+    >>> "var t = '{{ 7*7 }}';" in fmap.get_root().render()
+    True
+    """
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as branca's
+        """Add the rendered macros to the figure verbatim, then render the children."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            msg = "Add the element to a map before rendering it."
+            raise TypeError(msg)
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(
+                    _Verbatim(macro(self, kwargs)), name=self.get_name()
+                )
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class _StreetLayer(VerbatimMacroElement):
     """Street polylines on their own canvas, under the markers, not clickable."""
 
     _template = Template(

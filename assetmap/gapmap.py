@@ -33,9 +33,9 @@ from typing import Any, Final
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import MacroElement
 from folium.template import Template
 
+from assetmap.basemap import VerbatimMacroElement
 from assetmap.privacy import suppress_small_counts
 from assetmap.schema import empty_assets
 from assetmap.taxonomy import Taxonomy
@@ -78,7 +78,7 @@ def _imd_style(decile: Any) -> dict[str, Any] | None:
     return {"color": colour, "weight": weight, "fillOpacity": 0.0, "dashArray": "6 4"}
 
 
-class _Legend(MacroElement):
+class _Legend(VerbatimMacroElement):
     """A legend box in the map corner (so screenshots and prints keep it)."""
 
     _template = Template(

@@ -31,10 +31,10 @@ from typing import Any, Final, Literal
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, Figure, MacroElement
+from branca.element import Element, Figure
 from folium.template import Template
 
-from assetmap.basemap import StreetLines, add_street_layer
+from assetmap.basemap import StreetLines, VerbatimMacroElement, add_street_layer
 from assetmap.errors import SchemaError
 from assetmap.schema import STORAGE_CRS
 from assetmap.taxonomy import Taxonomy, load_taxonomy
@@ -263,7 +263,7 @@ def _popup_html(record: Mapping[str, Any], labels: Sequence[str]) -> str:
     return '<div class="assetmap-popup">' + "<br>".join(lines) + "</div>"
 
 
-class _CircleMarkers(MacroElement):
+class _CircleMarkers(VerbatimMacroElement):
     """Circle markers of one layer, drawn from one JSON array.
 
     One element per layer instead of one ``folium.CircleMarker`` per asset: for
@@ -305,7 +305,7 @@ class _CircleMarkers(MacroElement):
         self.style_js = _js_literal(self.style)
 
 
-class _Attribution(MacroElement):
+class _Attribution(VerbatimMacroElement):
     """Add an attribution to the map corner (shown even when there are no tiles)."""
 
     _template = Template(

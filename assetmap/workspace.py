@@ -116,6 +116,21 @@ class Workspace:
         """Return the register store (one per database URL per process)."""
         return _store_for(self.database_url)
 
+    def data_version(self) -> str:
+        """Return a key that changes exactly when the register or the settings change.
+
+        The register's part is :meth:`Store.data_version` (a token every write
+        transaction replaces, on SQLite and PostgreSQL alike: one read of one
+        row); the settings' part is ``workspace.json``'s modification time and
+        size. Caches of register data (the app's) are keyed by it.
+        """
+        try:
+            stat = self.settings_path.stat()
+            settings = f"{stat.st_mtime_ns}:{stat.st_size}"
+        except OSError:
+            settings = "-"
+        return f"{self.store().data_version()}|{settings}"
+
 
 @functools.lru_cache(maxsize=32)
 def _store_for(url: str) -> Store:

@@ -120,6 +120,17 @@ def test_a_name_cannot_close_the_script_element(hostile, oakham):
     assert lines[0].startswith("var rows = [[")
 
 
+def test_a_name_in_template_syntax_is_shown_as_written_not_evaluated():
+    """branca used to compile each rendered layer as a Jinja template again: a name
+    holding ``{{ ... }}`` was evaluated on the server (and the compile was slow)."""
+    name = "{{ 7*7 }} Hall {% if true %}X{% endif %} {{ ''.__class__ }}"
+    assets = _assets([{"id": "j1", "name": name, "lon": -0.72, "lat": 52.67,
+                       "categories": ["library"]}])  # fmt: skip
+    (row,) = _marker_rows(_render(build_asset_map(assets)))
+    assert row[3] == html.escape(name)
+    assert f"<strong>{html.escape(name)}</strong>" in str(row[2])
+
+
 def test_each_category_has_one_layer_with_its_colour(oakham):
     tax = load_taxonomy()
     fmap = build_asset_map(oakham, taxonomy=tax)

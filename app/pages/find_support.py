@@ -12,7 +12,6 @@ from app import auth, cache, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import Constraints, Goal, MatchContext, record_gap
-from assetmap.network import load_network
 from assetmap.opening_hours import DAY_CODES
 from assetmap.plans import (
     create_plan,
@@ -256,33 +255,40 @@ chosen = st.multiselect(
 )
 picked = found.set_index("id").loc[chosen].reset_index() if chosen else found.iloc[0:0]
 
-sheet_tab, plan_tab = st.tabs(["Support sheet", "Add to a plan"])
-with sheet_tab:
+
+@st.fragment
+def _sheet() -> None:
+    """The support sheet: its note, map option and PDF rerun only this part of the page."""
     note = st.text_area("A note for the sheet (optional; nothing else about the person is shown)")
     mark_start = st.checkbox("Mark the start point on the map", value=False)
     if picked.empty:
         st.info("Choose at least one service.")
-    else:
-        try:
-            network = load_network(workspace.network_path)
-            phones = pd.concat(all_remote).drop_duplicates("name") if all_remote else None
-            page = support_sheet_html(
-                picked, network=network, note=note or None,
-                start=(start.lon, start.lat) if mark_start else None, helplines=phones,
-            )  # fmt: skip
-        except AssetMapError as exc:
-            st.error(str(exc), icon=":material/error:")
-            st.stop()
-        st.download_button("Download sheet (HTML)", page, "support-sheet.html", "text/html")
-        if st.button("Make a PDF"):
-            st.session_state[state.FIND_PDF] = support_sheet_pdf(page)
-        if st.session_state.get(state.FIND_PDF):
-            st.download_button(
-                "Download sheet (PDF)",
-                st.session_state[state.FIND_PDF],
-                "support-sheet.pdf",
-                "application/pdf",
-            )
+        return
+    try:
+        network = cache.load_walk_network(path, net_version)
+        phones = pd.concat(all_remote).drop_duplicates("name") if all_remote else None
+        page = support_sheet_html(
+            picked, network=network, note=note or None,
+            start=(start.lon, start.lat) if mark_start else None, helplines=phones,
+        )  # fmt: skip
+    except AssetMapError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.download_button("Download sheet (HTML)", page, "support-sheet.html", "text/html")
+    if st.button("Make a PDF"):
+        st.session_state[state.FIND_PDF] = support_sheet_pdf(page)
+    if st.session_state.get(state.FIND_PDF):
+        st.download_button(
+            "Download sheet (PDF)",
+            st.session_state[state.FIND_PDF],
+            "support-sheet.pdf",
+            "application/pdf",
+        )
+
+
+sheet_tab, plan_tab = st.tabs(["Support sheet", "Add to a plan"])
+with sheet_tab:
+    _sheet()
 
 with plan_tab:
     if not allowed(principal, Operation.CREATE_PLAN, owner_id=principal.user_id):

@@ -76,6 +76,8 @@ SELECT (SELECT count(*) FROM pg_stat_activity
 """)
 # VACUUM FULL VERBOSE's report of row versions it had to copy although they are dead.
 _KEPT_ROWS = re.compile(r"(\d+) dead row versions cannot be removed yet")
+#: The ``settings`` row holding :meth:`Store.data_version` (a new token per write transaction).
+DATA_VERSION_KEY = "data_version"
 _IMPORT_BATCH = 1000  # rows turned into dicts and inserted at a time by import_assets
 
 
@@ -211,13 +213,21 @@ class Store:
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self, *, data: bool = True) -> Iterator[Connection]:
+        """One write transaction; unless ``data`` is False it also bumps the data version.
+
+        The bump is the transaction's last statement (a new random token in
+        ``settings``), so it commits or rolls back with the change, and
+        concurrent writers queue only for that one row, at the very end.
+        """
         try:
             with (
                 self.engine.connect().execution_options(assetmap_write=True) as conn,
                 conn.begin(),
             ):
                 yield conn
+                if data:
+                    self._bump_data_version(conn)
         except OperationalError as exc:
             detail = _describe(exc)
             if _is_busy(detail):
@@ -239,6 +249,40 @@ class Store:
         except OperationalError as exc:
             msg = f"The register database could not be read: {_describe(exc)}"
             raise StoreError(msg) from exc
+
+    def _bump_data_version(self, conn: Connection) -> None:
+        dialect = pg_insert if self.backend == "postgresql" else sqlite_insert
+        token = uuid.uuid4().hex
+        conn.execute(
+            dialect(t.settings)
+            .values(key=DATA_VERSION_KEY, value=token)
+            .on_conflict_do_update(index_elements=["key"], set_={"value": token})
+        )
+
+    def data_version(self) -> str:
+        """Return a token that changes with every committed change to the register, and only then.
+
+        Every write transaction (assets, records, imports, merges, erasures;
+        not the counting of sign-in attempts) sets a new random token as its
+        last statement, so a cache keyed by it is rebuilt exactly when the data
+        changed, whoever changed it (another app server, the CLI). One read of
+        one row by its primary key: cheap enough for every page load.
+
+        Examples
+        --------
+        >>> store = Store("sqlite://")
+        >>> before = store.data_version()
+        >>> before == store.data_version()
+        True
+        >>> _ = store.add_asset({"name": "Oakham Library", "lon": -0.7271, "lat": 52.6703,
+        ...                      "categories": ["library"]}, actor="demo", reason="example")
+        >>> before == store.data_version()
+        False
+        """
+        s = t.settings
+        with self._read() as conn:
+            value = conn.execute(select(s.c.value).where(s.c.key == DATA_VERSION_KEY)).scalar()
+        return "-" if value is None else str(value)
 
     def _log(
         self,
@@ -1473,6 +1517,26 @@ class Store:
                 rows = [r for r in rows if r.get("status") == status]
         return pd.DataFrame(rows)
 
+    def has_records(self, entity: str) -> bool:
+        """Return whether any record of ``entity`` exists (one indexed look-up, no decoding).
+
+        The same answer as ``not store.records(entity).empty``, cheap enough for
+        every page load.
+
+        Examples
+        --------
+        >>> store = Store("sqlite://")
+        >>> store.has_records("user")
+        False
+        >>> _ = store.add_record("user", {"username": "ana"}, actor="demo", reason="example")
+        >>> store.has_records("user")
+        True
+        """
+        r = t.records
+        with self._read() as conn:
+            found = conn.execute(select(r.c.id).where(r.c.entity == entity).limit(1)).first()
+        return found is not None
+
     # ------------------------------------------------------------------ attempt counters
     def count_attempt(
         self,
@@ -1525,7 +1589,7 @@ class Store:
         a = t.auth_attempts
         where = and_(a.c.scope == scope, a.c.key == key)
         dialect = pg_insert if self.backend == "postgresql" else sqlite_insert
-        with self._write() as conn:
+        with self._write(data=False) as conn:
             if self.backend == "postgresql":  # wait like SQLite's busy timeout, not for ever
                 conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(ATTEMPT_WAIT_MS)}")
             added = conn.execute(
@@ -1560,7 +1624,7 @@ class Store:
         """Undo counted attempts of ``key``: all of them (and its lock), or only one."""
         a = t.auth_attempts
         where = and_(a.c.scope == scope, a.c.key == key)
-        with self._write() as conn:
+        with self._write(data=False) as conn:
             if every:
                 conn.execute(delete(a).where(where))
                 return

@@ -57,8 +57,6 @@ import pandas as pd
 
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import ConflictError, IngestError, NoAssetsError, SchemaError
-from assetmap.export import export_register
-from assetmap.export_hsds import write_hsds
 from assetmap.ingest.hsds import read_hsds
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
@@ -78,6 +76,8 @@ from assetmap.ingest.tabular import (
     read_table,
 )
 from assetmap.match.dedupe import MatchConfig, find_duplicates, plan_merges
+from assetmap.output.export import export_register
+from assetmap.output.export_hsds import write_hsds
 from assetmap.store import ImportSummary, Store
 from assetmap.workspace import Workspace
 
@@ -1071,7 +1071,7 @@ def export_bytes(store: Store, fmt: str, *, principal: Principal, country: str =
     Checks :attr:`Operation.EXPORT_REGISTER` (and :attr:`Operation.EXPORT_HSDS`
     for ``hsds`` and ``oruk``, zips of HSDS 3.0 / Open Referral UK JSON files,
     whose addresses assetmap writes get ``country``: pass
-    :func:`assetmap.export_hsds.workspace_country`). CSV cells that a
+    :func:`assetmap.output.export_hsds.workspace_country`). CSV cells that a
     spreadsheet would run as formulas are neutralised.
 
     Raises

@@ -19,7 +19,6 @@ from assetmap.errors import (
     NoAssetsError,
     SchemaError,
 )
-from assetmap.export import export_register
 from assetmap.imports import (
     REVIEW_ENTITY,
     commit_import,
@@ -34,6 +33,7 @@ from assetmap.imports import (
     undo_merge,
     workspace_postcodes,
 )
+from assetmap.output.export import export_register
 from assetmap.workspace import Workspace, close_stores, create_workspace
 
 pytestmark = needs_shared_data

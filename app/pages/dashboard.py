@@ -10,10 +10,10 @@ from streamlit_folium import st_folium
 from app import auth, cache, state, widgets
 from assetmap.access import Operation
 from assetmap.errors import AssetMapError
-from assetmap.gapmap import build_gap_map
 from assetmap.moderation_state import live_assets
-from assetmap.privacy import suppress_small_counts
-from assetmap.sites import area_minutes, reported_gaps
+from assetmap.people.privacy import suppress_small_counts
+from assetmap.reach.gapmap import build_gap_map
+from assetmap.reach.sites import area_minutes, reported_gaps
 from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import open_workspace
 

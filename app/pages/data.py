@@ -19,7 +19,6 @@ import streamlit as st
 from app import auth, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
-from assetmap.export_hsds import workspace_country
 from assetmap.imports import (
     DOWNLOADS,
     commit_import,
@@ -33,6 +32,7 @@ from assetmap.imports import (
     review_records,
 )
 from assetmap.ingest.tabular import TABLE_FIELDS
+from assetmap.output.export_hsds import workspace_country
 from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import open_workspace
 

@@ -13,7 +13,9 @@ from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import Constraints, Goal, MatchContext, record_gap
 from assetmap.opening_hours import DAY_CODES
-from assetmap.plans import (
+from assetmap.output.sheet import support_sheet_html, support_sheet_pdf
+from assetmap.output.viz import build_asset_map
+from assetmap.people.plans import (
     create_plan,
     find_support,
     list_plans,
@@ -21,10 +23,8 @@ from assetmap.plans import (
     resolve_start,
     start_hint,
 )
-from assetmap.reach import isochrones
-from assetmap.sheet import support_sheet_html, support_sheet_pdf
+from assetmap.reach.travel import isochrones
 from assetmap.taxonomy import load_taxonomy
-from assetmap.viz import build_asset_map
 from assetmap.workspace import open_workspace
 
 st.title("Find support")

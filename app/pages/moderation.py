@@ -2,16 +2,16 @@
 
 Accept (with edits: the asset becomes verified), merge into an asset already
 in the register, or reject with a reason (kept, never deleted). Every decision
-is a version in the register's history (``assetmap.sessions``).
+is a version in the register's history (``assetmap.people.sessions``).
 """
 
 import pandas as pd
 import streamlit as st
 
 from app import auth, cache, state, widgets
-from assetmap import sessions as ms
 from assetmap.access import Operation
 from assetmap.errors import AssetMapError
+from assetmap.people import sessions as ms
 from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import open_workspace
 

@@ -9,7 +9,7 @@ access and the most minutes they will walk.
 :func:`prepare_matching` reduces the register and walking graph to what a
 query needs (assets snapped to the network once, a search index); then
 :func:`match_plan` answers one person in one shortest-path search from their
-start point (:func:`assetmap.reach.times_from_point`) plus array look-ups.
+start point (:func:`assetmap.reach.travel.times_from_point`) plus array look-ups.
 
 For each goal the answer ranks reachable services (category fit and the
 goal's words, then walking minutes) and gives, for each, **why** (category
@@ -55,7 +55,6 @@ from assetmap.match.phrases import (
 )
 from assetmap.match.search import SearchConfig, SearchIndex, build_search_index, search_index
 from assetmap.moderation_state import live_assets
-from assetmap.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
 from assetmap.opening_hours import (
     DAY_CODES,
     OpeningHours,
@@ -65,7 +64,8 @@ from assetmap.opening_hours import (
     parse_time,
     read_opening_hours,
 )
-from assetmap.reach import point_times, times_from_point
+from assetmap.reach.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
+from assetmap.reach.travel import point_times, times_from_point
 from assetmap.records import GAP_ENTITY, normalise_gap, open_session_record
 from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy

@@ -34,8 +34,8 @@ import pandas as pd
 from branca.element import Element, Figure
 from folium.template import Template
 
-from assetmap.basemap import StreetLines, VerbatimMacroElement, add_street_layer
 from assetmap.errors import SchemaError
+from assetmap.output.basemap import StreetLines, VerbatimMacroElement, add_street_layer
 from assetmap.schema import STORAGE_CRS
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -385,7 +385,7 @@ def build_asset_map(
     height
         Map height (CSS percentage string or pixels).
     streets
-        Streets to draw under the markers (:func:`assetmap.basemap.street_lines`):
+        Streets to draw under the markers (:func:`assetmap.output.basemap.street_lines`):
         an offline basemap from the workspace's own OSM network.
     marker_radius
         Marker radius in screen pixels (larger for touch screens).

@@ -84,7 +84,7 @@ from assetmap.match.normalize import normalise_name
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
-    from assetmap.network import WalkGraph
+    from assetmap.reach.network import WalkGraph
     from assetmap.store import Store
     from assetmap.workspace import Workspace
 
@@ -861,7 +861,7 @@ def plan_range_over_time(
 
     The range is the distinct categories and needs reachable on foot from
     the plan's coarse home point within its ``max_minutes``
-    (:func:`assetmap.coverage.accessible_range`), on the register as it
+    (:func:`assetmap.reach.coverage.accessible_range`), on the register as it
     stood at each moment (:meth:`Store.register_as_of`).
 
     Parameters
@@ -885,7 +885,7 @@ def plan_range_over_time(
         ``as_of`` (UTC), ``n_categories``, ``n_needs``, ``categories``,
         ``needs``; oldest first, the last row is now.
     """
-    from assetmap.coverage import accessible_range
+    from assetmap.reach.coverage import accessible_range
 
     require(principal, Operation.VIEW_PLAN, owner_id=plan.get("owner"))
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 60:

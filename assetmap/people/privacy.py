@@ -71,7 +71,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# The record kinds of assetmap.plans (kept as plain strings so this module does not import it).
+# The record kinds of assetmap.people.plans (plain strings, so this module does not import it).
 PLAN_ENTITY: Final = "plan"
 REFERRAL_ENTITY: Final = "referral"
 

@@ -64,9 +64,9 @@ def _first_admin(workspace: str) -> str:
 def has_accounts(store: Store) -> bool:
     """Return whether any user account exists (errors reading them propagate: fail closed).
 
-    The one rule is :func:`assetmap.accounts.has_accounts`; this is its name here.
+    The one rule is :func:`assetmap.people.accounts.has_accounts`; this is its name here.
     """
-    from assetmap.accounts import has_accounts as _has_accounts
+    from assetmap.people.accounts import has_accounts as _has_accounts
 
     return _has_accounts(store)
 
@@ -97,7 +97,7 @@ def check_serving(address: str, *, local: bool, has_accounts: bool, workspace: s
     >>> check_serving("lan", local=False, has_accounts=False, workspace="ws")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    assetmap.serving.ServeRefusedError: ws has no user accounts, so it cannot be served on ...
+    assetmap.people.serving.ServeRefusedError: ws has no user accounts, so it cannot be served ...
     """
     if local and address not in LOCAL_ADDRESSES:
         msg = (

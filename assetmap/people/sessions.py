@@ -1,7 +1,7 @@
 """Facilitated mapping sessions: contributions, moderation, summary and freshness.
 
 A facilitator starts a session (:func:`start_session`) and gives the group a
-code (:func:`assetmap.accounts.issue_session_code`). Participants who join
+code (:func:`assetmap.people.accounts.issue_session_code`). Participants who join
 with it are :class:`~assetmap.access.Principal` objects scoped to that session.
 What they add is tagged with the session's id and enters as *proposed*:
 
@@ -79,10 +79,10 @@ from assetmap.errors import (
     NotFoundError,
     SchemaError,
 )
-from assetmap.export import neutralise_formula
 from assetmap.idempotency import add_asset_once, add_record_once
 from assetmap.match.dedupe import name_similarity
 from assetmap.match.normalize import normalise_name
+from assetmap.output.export import neutralise_formula
 from assetmap.records import (
     GAP_ENTITY,
     MAX_NOTE_CHARS,
@@ -268,7 +268,7 @@ def close_session(store: Store, session_id: str, *, principal: Principal) -> dic
     Checks ``start_session``. Returns the closed session record.
     """
     require(principal, Operation.START_SESSION, session_id=session_id)
-    from assetmap.accounts import revoke_session_codes
+    from assetmap.people.accounts import revoke_session_codes
 
     session = open_session_record(store, session_id)
     closed = store.edit_record(
@@ -1176,7 +1176,7 @@ def session_summary(
     Coverage: the accessible range (kinds of support, i.e. taxonomy
     categories, with an active asset) from ``point`` (default: the middle of
     the session's own assets) within ``minutes`` on foot, computed by
-    :func:`assetmap.coverage.accessible_range` on the register as it stood
+    :func:`assetmap.reach.coverage.accessible_range` on the register as it stood
     when the session started (:meth:`assetmap.store.Store.register_as_of`,
     proposals left out) and on that register plus the session's accepted
     assets. Merged proposals add nothing: the asset was there already.
@@ -1188,12 +1188,12 @@ def session_summary(
     principal
         Who asks.
     graph
-        A :class:`assetmap.network.WalkGraph`; without it the coverage
+        A :class:`assetmap.reach.network.WalkGraph`; without it the coverage
         figures are None.
     minutes, point
         The walk and where from.
     accessible_range
-        The function to use (for tests); :mod:`assetmap.coverage`'s by default.
+        The function to use (for tests); :mod:`assetmap.reach.coverage`'s by default.
     taxonomy
         For labels.
     """
@@ -1264,9 +1264,9 @@ def session_summary(
 
 def _default_range_fn() -> RangeFn:
     try:
-        from assetmap.coverage import accessible_range
+        from assetmap.reach.coverage import accessible_range
     except ImportError as exc:
-        msg = "Coverage needs assetmap.coverage.accessible_range, which is not available."
+        msg = "Coverage needs assetmap.reach.coverage.accessible_range, which is not available."
         raise NotImplementedError(msg) from exc
     return accessible_range
 
@@ -1323,7 +1323,7 @@ def summary_html(summary: SessionSummary) -> str:
 
 def summary_pdf(summary: SessionSummary) -> bytes:
     """Return the printable summary as a PDF (``sheet.pdf_from_html``: fetches nothing)."""
-    from assetmap.sheet import pdf_from_html
+    from assetmap.output.sheet import pdf_from_html
 
     return pdf_from_html(summary_html(summary))
 

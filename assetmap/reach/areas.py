@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from assetmap.errors import IngestError
-from assetmap.network import WalkGraph
+from assetmap.reach.network import WalkGraph
 from assetmap.schema import STORAGE_CRS
 
 if TYPE_CHECKING:

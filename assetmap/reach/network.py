@@ -1,7 +1,7 @@
 """The walking street network, in compact arrays.
 
 :class:`WalkNetwork` is what the OSM importer writes into a workspace
-(``network.npz``) and what the travel-time work in :mod:`assetmap.reach`
+(``network.npz``) and what the travel-time work in :mod:`assetmap.reach.travel`
 loads. Nodes are street junctions and way vertices kept by the importer;
 edges are undirected street segments (walking ignores one-way rules), each
 stored once with its length in metres.
@@ -157,7 +157,7 @@ def load_network(path: str | Path) -> WalkNetwork:
 
 
 # --------------------------------------------------------------------------
-# The travel-time graph: built once from a WalkNetwork, reused by assetmap.reach.
+# The travel-time graph: built once from a WalkNetwork, reused by assetmap.reach.travel.
 # --------------------------------------------------------------------------
 
 SLOW_SPEED_KMH = 3.0

@@ -52,11 +52,11 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from assetmap.access import Operation, Principal, require
-from assetmap.areas import area_of_points
-from assetmap.coverage import Coverage, Demand, asset_categories
 from assetmap.errors import QueryError
-from assetmap.network import FloatArray, IntArray, WalkGraph, snap_points
-from assetmap.reach import nearest_times, point_times, travel_time_matrix
+from assetmap.reach.areas import area_of_points
+from assetmap.reach.coverage import Coverage, Demand, asset_categories
+from assetmap.reach.network import FloatArray, IntArray, WalkGraph, snap_points
+from assetmap.reach.travel import nearest_times, point_times, travel_time_matrix
 from assetmap.records import GAP_ENTITY
 from assetmap.schema import STORAGE_CRS
 from assetmap.store import Store
@@ -134,7 +134,7 @@ def area_minutes(
     Parameters
     ----------
     result
-        Coverage from :func:`assetmap.coverage.coverage`.
+        Coverage from :func:`assetmap.reach.coverage.coverage`.
     areas
         The same area table the coverage was measured on.
     category
@@ -219,7 +219,7 @@ def gap_areas(
     Parameters
     ----------
     result
-        Coverage from :func:`assetmap.coverage.coverage`.
+        Coverage from :func:`assetmap.reach.coverage.coverage`.
     areas
         The same area table the coverage was measured on.
     gaps
@@ -614,7 +614,7 @@ def suggest_sites(
     assets
         The register.
     demand
-        Demand points (:func:`assetmap.coverage.demand_points`); only
+        Demand points (:func:`assetmap.reach.coverage.demand_points`); only
         postcodes are used when there are any.
     candidates
         From :func:`candidate_sites` (any table with ``site_id`` and Points).

@@ -27,7 +27,7 @@ from assetmap.match.needs import (
     record_gap,
     walk_graph_for,
 )
-from assetmap.plans import StartPoint, resolve_start
+from assetmap.people.plans import StartPoint, resolve_start
 from assetmap.records import GAP_ENTITY
 from assetmap.workspace import Workspace, close_stores, import_osm
 

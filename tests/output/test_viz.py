@@ -10,9 +10,7 @@ import pandas as pd
 import pytest
 
 from assetmap.errors import SchemaError
-from assetmap.schema import empty_assets, validate_assets
-from assetmap.taxonomy import load_taxonomy
-from assetmap.viz import (
+from assetmap.output.viz import (
     DEFAULT_LEAFLET_URL,
     OSM_ATTRIBUTION,
     OSM_TILE_URL,
@@ -25,6 +23,8 @@ from assetmap.viz import (
     filter_assets,
     tiles_from_setting,
 )
+from assetmap.schema import empty_assets, validate_assets
+from assetmap.taxonomy import load_taxonomy
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 IMG_NAME = "<img src=x onerror=alert(1)>"
@@ -247,7 +247,7 @@ def test_building_a_map_leaves_folium_defaults_alone(oakham):
 
 
 def test_vendored_leaflet_files_exist():
-    folder = Path(__file__).resolve().parents[1] / "app" / "static" / "vendor" / "leaflet"
+    folder = Path(__file__).resolve().parents[2] / "app" / "static" / "vendor" / "leaflet"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert names == [
         "LICENSE",

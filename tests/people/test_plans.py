@@ -20,7 +20,7 @@ from assetmap.errors import (
 )
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.match.needs import Constraints, Goal, walk_graph_for
-from assetmap.plans import (
+from assetmap.people.plans import (
     PLAN_ENTITY,
     PLAN_FIELDS,
     REFERRAL_ENTITY,

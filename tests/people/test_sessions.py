@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import issue_session_code, join_session
 from assetmap.errors import AccessDeniedError, AuthError, ConflictError, NotFoundError, SchemaError
 from assetmap.match.needs import record_gap
-from assetmap.network import WalkConfig, WalkNetwork, build_walk_graph
+from assetmap.people import sessions as ms
+from assetmap.people.accounts import issue_session_code, join_session
+from assetmap.reach.network import WalkConfig, WalkNetwork, build_walk_graph
 from assetmap.records import GAP_ENTITY
 from assetmap.store import Store
 

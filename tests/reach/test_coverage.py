@@ -1,4 +1,4 @@
-"""Coverage of needs on foot (assetmap.coverage).
+"""Coverage of needs on foot (assetmap.reach.coverage).
 
 Exact expectations on a 3 x 3 street grid with 100 m blocks (75 s each at
 4.8 km/h) and on Rutland's real network and OSM assets, checked against an
@@ -18,7 +18,10 @@ from pyproj import Transformer
 from shapely.geometry import Point, box
 from support import RUTLAND_BUNDLE, RUTLAND_PBF
 
-from assetmap.areas import (
+from assetmap.errors import IngestError, SchemaError
+from assetmap.ingest.osm import OsmExtract, read_osm_file
+from assetmap.ingest.postcodes import PostcodeIndex
+from assetmap.reach.areas import (
     AREAS_FILENAME,
     area_of_points,
     grid_areas,
@@ -26,7 +29,7 @@ from assetmap.areas import (
     read_areas,
     save_areas,
 )
-from assetmap.coverage import (
+from assetmap.reach.coverage import (
     accessible_range,
     additions,
     asset_categories,
@@ -37,10 +40,7 @@ from assetmap.coverage import (
     monthly_dates,
     register_snapshots,
 )
-from assetmap.errors import IngestError, SchemaError
-from assetmap.ingest.osm import OsmExtract, read_osm_file
-from assetmap.ingest.postcodes import PostcodeIndex
-from assetmap.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
+from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
 
 EAST0, NORTH0 = 486_000.0, 308_800.0  # Oakham, British National Grid
 TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)

@@ -1,4 +1,4 @@
-"""Walking times, matrices and isochrones (assetmap.reach).
+"""Walking times, matrices and isochrones (assetmap.reach.travel).
 
 Exact expectations on a 3 x 3 street grid with 100 m blocks (75 s each at
 4.8 km/h), and on Rutland's real walking network checked against an
@@ -15,8 +15,8 @@ from pyproj import Transformer
 from support import RUTLAND_PBF
 
 from assetmap.ingest.osm import read_osm_file
-from assetmap.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
-from assetmap.reach import (
+from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
+from assetmap.reach.travel import (
     count_within,
     isochrones,
     k_nearest_times,

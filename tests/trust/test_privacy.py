@@ -28,7 +28,7 @@ from assetmap.errors import (
     SchemaError,
     StoreError,
 )
-from assetmap.privacy import (
+from assetmap.people.privacy import (
     DEFAULT_RETENTION_MONTHS,
     HIDDEN,
     PLAN_ENTITY,

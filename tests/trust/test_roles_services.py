@@ -27,12 +27,14 @@ from sqlalchemy import text
 from support import use_database_for_workspace
 from trust.test_access import CELLS
 
-from assetmap import imports, plans, privacy, register, sessions, sites, views
+from assetmap import imports, register, views
 from assetmap.access import Operation, Principal, Role
-from assetmap.accounts import list_users
 from assetmap.backup import backup_workspace, restore_workspace
 from assetmap.errors import AccessDeniedError, AssetMapError
 from assetmap.match.needs import Constraints, Goal
+from assetmap.people import plans, privacy, sessions
+from assetmap.people.accounts import list_users
+from assetmap.reach import sites
 from assetmap.workspace import Workspace, close_stores, create_workspace
 
 #: Operations checked at the edge only (none now: every operation has a core call).

@@ -12,7 +12,7 @@ from assetmap.access import Operation
 from assetmap.errors import AssetMapError
 from assetmap.moderation_state import live_assets
 from assetmap.people.privacy import suppress_small_counts
-from assetmap.reach.gapmap import build_gap_map
+from assetmap.output.gapmap import build_gap_map
 from assetmap.reach.sites import area_minutes, reported_gaps
 from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import open_workspace

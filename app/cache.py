@@ -127,7 +127,7 @@ def load_match_context(
 
 def reach_version(workspace_path: str) -> str:
     """Return a key that changes when the network, the area table or the postcode table does."""
-    from assetmap.reach.areas import workspace_areas_path
+    from assetmap.reach_service import workspace_areas_path
 
     workspace = open_workspace(workspace_path)
     parts = [network_version(workspace_path)]
@@ -144,7 +144,7 @@ def reach_version(workspace_path: str) -> str:
 @st.cache_resource(max_entries=4, ttl=_TTL, show_spinner="Placing postcodes in areas…")
 def load_reach_demand(workspace_path: str, reach_version: str, by: str) -> Any:
     """Return ``(kind, Demand)`` for the workspace (read-only; None without a network)."""
-    from assetmap.reach.coverage import workspace_demand
+    from assetmap.reach_service import workspace_demand
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     if graph is None:

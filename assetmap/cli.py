@@ -711,7 +711,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _reach_setup(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    from assetmap.match.needs import walk_graph_for
+    from assetmap.reach.network import walk_graph_for
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
@@ -739,7 +739,7 @@ def _cmd_areas_list(path: str | None) -> int:
 
 
 def _cmd_areas(args: argparse.Namespace) -> int:
-    from assetmap.reach.areas import load_areas_into_workspace
+    from assetmap.reach_service import load_areas_into_workspace
     from assetmap.workspace import open_workspace
 
     if args.workspace == "list":
@@ -761,7 +761,8 @@ def _cmd_areas(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from assetmap.reach.coverage import coverage, demand_note, workspace_demand
+    from assetmap.reach.coverage import coverage, demand_note
+    from assetmap.reach_service import workspace_demand
 
     workspace, graph, assets = _reach_setup(args)
     kind, demand = workspace_demand(workspace, graph, by=args.by, cell_m=args.cell_m)
@@ -846,8 +847,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
-    from assetmap.reach.coverage import workspace_demand
     from assetmap.reach.sites import candidate_sites, imd_weights, suggest_sites
+    from assetmap.reach_service import workspace_demand
 
     workspace, graph, assets = _reach_setup(args)
     _, demand = workspace_demand(workspace, graph, by=args.by)

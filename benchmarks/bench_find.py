@@ -28,8 +28,9 @@ from pathlib import Path
 
 from assetmap.access import Principal, Role
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.match.needs import Constraints, Goal, prepare_matching, walk_graph_for
+from assetmap.match.needs import Constraints, Goal, prepare_matching
 from assetmap.people.plans import find_support, resolve_start, workspace_postcodes
+from assetmap.reach.network import walk_graph_for
 from assetmap.workspace import Workspace, import_osm, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,7 +34,6 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -64,7 +63,7 @@ from assetmap.opening_hours import (
     parse_time,
     read_opening_hours,
 )
-from assetmap.reach.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
+from assetmap.reach.network import Snapped, WalkGraph, snap_points
 from assetmap.reach.travel import point_times, times_from_point
 from assetmap.records import GAP_ENTITY, normalise_gap, open_session_record
 from assetmap.store import Store
@@ -84,7 +83,6 @@ __all__ = [
     "match_plan",
     "prepare_matching",
     "record_gap",
-    "walk_graph_for",
 ]
 
 logger = logging.getLogger(__name__)
@@ -484,29 +482,6 @@ def prepare_matching(
 @functools.lru_cache(maxsize=1)
 def _default_phrases() -> PhraseIndex:
     return build_phrase_index()
-
-
-@functools.lru_cache(maxsize=4)
-def _graph_cached(path: str, mtime_ns: int) -> WalkGraph:
-    del mtime_ns  # part of the cache key: a re-import gives a new graph
-    return build_walk_graph(load_network(path))
-
-
-def walk_graph_for(network_path: str | Path) -> WalkGraph:
-    """Return the walking graph of a workspace's ``network.npz`` (built once per file version).
-
-    Raises
-    ------
-    NetworkError
-        If the workspace has no walking network yet.
-    """
-    path = Path(network_path)
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        msg = "This workspace has no walking network yet; import OpenStreetMap data first."
-        raise NetworkError(msg) from None
-    return _graph_cached(str(path), stamp)
 
 
 def check_on_network(graph: WalkGraph, lon: float, lat: float) -> None:

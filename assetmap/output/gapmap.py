@@ -35,9 +35,9 @@ import geopandas as gpd
 import pandas as pd
 from folium.template import Template
 
+from assetmap.disclosure import suppress_small_counts
 from assetmap.output.basemap import VerbatimMacroElement
 from assetmap.output.viz import DEFAULT_LEAFLET_URL, TileConfig, build_asset_map
-from assetmap.people.privacy import suppress_small_counts
 from assetmap.schema import empty_assets
 from assetmap.taxonomy import Taxonomy
 

@@ -78,9 +78,9 @@ from assetmap.match.needs import (
     check_on_network,
     match_plan,
     prepare_matching,
-    walk_graph_for,
 )
 from assetmap.match.normalize import normalise_name
+from assetmap.reach.network import walk_graph_for
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:

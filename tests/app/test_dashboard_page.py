@@ -16,14 +16,9 @@ from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.match.needs import walk_graph_for
-from assetmap.reach.areas import load_areas_into_workspace
-from assetmap.reach.coverage import (
-    coverage_series,
-    monthly_dates,
-    register_snapshots,
-    workspace_demand,
-)
+from assetmap.reach.coverage import coverage_series, monthly_dates, register_snapshots
+from assetmap.reach.network import walk_graph_for
+from assetmap.reach_service import load_areas_into_workspace, workspace_demand
 from assetmap.records import GAP_ENTITY, normalise_gap
 from assetmap.workspace import close_stores, import_osm, open_workspace
 

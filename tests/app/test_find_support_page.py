@@ -13,7 +13,7 @@ from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 from assetmap.access import Principal, Role
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.people.plans import PLAN_ENTITY, REFERRAL_ENTITY
-from assetmap.reach.sites import reported_gaps
+from assetmap.reach_service import reported_gaps
 from assetmap.workspace import close_stores, import_osm, open_workspace
 
 pytestmark = needs_shared_data

@@ -11,8 +11,9 @@ from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.match.needs import Constraints, Goal, walk_graph_for
+from assetmap.match.needs import Constraints, Goal
 from assetmap.people.plans import create_plan, log_referral, referral_log, resolve_start
+from assetmap.reach.network import walk_graph_for
 from assetmap.workspace import close_stores, import_osm
 
 pytestmark = needs_shared_data

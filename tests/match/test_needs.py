@@ -25,9 +25,9 @@ from assetmap.match.needs import (
     match_plan,
     prepare_matching,
     record_gap,
-    walk_graph_for,
 )
 from assetmap.people.plans import StartPoint, resolve_start
+from assetmap.reach.network import walk_graph_for
 from assetmap.records import GAP_ENTITY
 from assetmap.workspace import Workspace, close_stores, import_osm
 

@@ -19,7 +19,7 @@ from assetmap.errors import (
     SchemaError,
 )
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.match.needs import Constraints, Goal, walk_graph_for
+from assetmap.match.needs import Constraints, Goal
 from assetmap.people.plans import (
     PLAN_ENTITY,
     PLAN_FIELDS,
@@ -36,6 +36,7 @@ from assetmap.people.plans import (
     update_plan,
     workspace_postcodes,
 )
+from assetmap.reach.network import walk_graph_for
 from assetmap.workspace import Workspace, close_stores, import_osm, open_workspace
 
 pytestmark = needs_shared_data

@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from assetmap.access import Principal, Role
 from assetmap.backup import _pg_args, _pg_tool, backup_workspace
+from assetmap.disclosure import suppress_small_counts
 from assetmap.errors import (
     AccessDeniedError,
     AssetMapError,
@@ -40,7 +41,6 @@ from assetmap.people.privacy import (
     purge_expired_plans,
     retention_months,
     set_retention_months,
-    suppress_small_counts,
 )
 from assetmap.store import Store
 from assetmap.store import store as store_module

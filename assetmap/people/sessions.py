@@ -114,6 +114,7 @@ __all__ = [
     "likely_duplicates",
     "list_sessions",
     "merge_proposal",
+    "merged_proposals",
     "moderate_comment",
     "moderation_queue",
     "needs_checking",
@@ -699,6 +700,21 @@ def _label(tax: Taxonomy, kind: str, code: str | None) -> str:
     return str(getattr(known, "plain_label", None) or known.label)
 
 
+def merged_proposals(store: Store, asset_ids: Iterable[str]) -> set[str]:
+    """Return which of these archived assets were archived by a merge, and still are.
+
+    An asset is archived either by :func:`merge_proposal` (its latest
+    history line is ``merged``, with ``merged_into`` set) or later, by
+    closing an accepted asset (``status`` change): only the first is a merge.
+    """
+    out = set()
+    for asset_id in asset_ids:
+        history = store.asset_history(str(asset_id))
+        if not history.empty and history["action"].iloc[-1] == "merged":
+            out.add(str(asset_id))
+    return out
+
+
 CONTRIBUTION_COLUMNS: Final = ("type", "id", "name", "status", "detail", "lon", "lat")
 
 
@@ -718,6 +734,7 @@ def session_contributions(
     assets = store.assets(include_archived=True)
     if not assets.empty:
         mine = assets[assets["session_id"] == session_id]
+        merged = merged_proposals(store, mine.loc[mine["status"] == "archived", "id"])
         for rec in mine.to_dict("records"):
             detail = ", ".join(_label(tax, "category", c) for c in rec["categories"])
             rows.append(
@@ -725,8 +742,8 @@ def session_contributions(
                     "type": "volunteering" if rec["kind"] == "volunteering" else "asset",
                     "id": rec["id"],
                     "name": rec["name"],
-                    # A proposal is only ever archived by merging it into the register.
-                    "status": "merged" if rec["status"] == "archived" else rec["status"],
+                    # Archived by merging into the register, or closed after acceptance.
+                    "status": "merged" if rec["id"] in merged else rec["status"],
                     "detail": detail,
                     "lon": float(rec["geometry"].x),
                     "lat": float(rec["geometry"].y),
@@ -1202,11 +1219,7 @@ def session_summary(
     contributions = session_contributions(store, session_id, principal=principal, taxonomy=taxonomy)
     counts = contributions["type"].value_counts()
     assets = contributions[contributions["type"].isin(("asset", "volunteering"))]
-    merged = 0
-    if not assets.empty:
-        archived = store.assets(include_archived=True)
-        merged_ids = set(archived.loc[archived["status"] == "archived", "id"])
-        merged = sum(1 for i in assets["id"] if i in merged_ids)
+    merged = int((assets["status"] == "merged").sum())
     votes = session_records(store, VOTE_ENTITY, session_id, principal=principal)
     range_before: int | None = None
     range_after: int | None = None

@@ -381,6 +381,24 @@ def test_summary_figures_match_the_hand_count(story: Story) -> None:
     )  # fmt: skip
 
 
+def test_an_accepted_asset_closed_later_is_not_counted_as_merged(story: Story) -> None:
+    # Hand count: accept 2 (food bank, garden), merge 1 (libary), reject 1 (bad),
+    # then the food bank closes (archived after acceptance): merged 1, not 2.
+    _moderate(story)
+    ms.accept_proposal(story.store, story.garden, principal=FRAN)
+    food = story.store.get_asset(story.food_bank)
+    story.store.set_status(
+        story.food_bank, "archived", expected_version=int(food["version"]), actor="lee",
+        reason="closed down",
+    )  # fmt: skip
+    summary = ms.session_summary(story.store, story.a, principal=FRAN)
+    assert (summary.merged, summary.rejected, summary.accepted, summary.waiting) == (1, 1, 1, 0)
+    rows = ms.session_contributions(story.store, story.a, principal=FRAN).set_index("id")
+    assert rows.loc[story.libary, "status"] == "merged"
+    assert rows.loc[story.food_bank, "status"] == "archived"
+    assert ms.merged_proposals(story.store, [story.libary, story.food_bank]) == {story.libary}
+
+
 def test_summary_coverage_on_a_real_walk(store: Store) -> None:
     """Two corners 200 m apart (150 s on foot): a library, and a food bank proposed."""
     corners = WalkNetwork(

@@ -63,6 +63,17 @@ def test_reach_modules_import_nothing_above_them(module: Path):
     assert forbidden_imports(module.read_text("utf-8")) == []
 
 
+OUTPUT = REACH.parent / "output"
+#: The renderers may also draw what reach computed, never ask the store or a service.
+OUTPUT_ALLOWED = (*ALLOWED, "assetmap.output")
+
+
+@pytest.mark.parametrize("module", sorted(OUTPUT.glob("*.py")), ids=lambda p: p.name)
+def test_output_modules_render_only_what_they_are_given(module: Path):
+    names = _imported(module.read_text("utf-8"))
+    assert [n for n in names if _under(n, ("assetmap",)) and not _under(n, OUTPUT_ALLOWED)] == []
+
+
 def test_the_reach_package_has_its_kernels():
     names = {p.stem for p in REACH.glob("*.py")}
     assert {"network", "travel", "coverage", "sites", "areas"} <= names

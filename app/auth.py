@@ -35,7 +35,7 @@ from assetmap.people.accounts import (
     oidc_settings,
     refresh_principal,
 )
-from assetmap.people.serving import LOCAL_ENV, local_mode
+from assetmap.people.serving import LOCAL_ADMIN_ID, LOCAL_ENV, local_mode
 from assetmap.people.signin_tokens import (
     SignedIn,
     issue_token,
@@ -46,7 +46,6 @@ from assetmap.people.signin_tokens import (
 from assetmap.workspace import Workspace, open_workspace
 
 PRINCIPAL: Final = "assetmap.principal"  # Principal of the signed-in user (or participant)
-LOCAL_ADMIN_ID: Final = "local-admin"
 LOCAL_ROLE: Final = "assetmap.local_role"  # Role chosen in local mode (no accounts)
 LOCAL_ROLES: Final = (Role.ADMIN, Role.STAFF, Role.LEAD, Role.FACILITATOR)
 WHO_PARAM: Final = "who"  # query parameter: signed token of who this browser is

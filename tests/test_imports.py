@@ -476,3 +476,15 @@ def test_downloads_need_export_rights_and_a_known_format(rutland_ws):
         export_bytes(rutland_ws.store(), "csv", principal=participant)
     with pytest.raises(SchemaError, match="Unknown export format 'shp'"):
         export_bytes(rutland_ws.store(), "shp", principal=ADMIN)
+
+
+def test_a_pairs_reasons_read_in_words_and_unknown_codes_stay():
+    from assetmap.imports import reasons_in_words
+
+    assert reasons_in_words("names 100% alike; 139 m apart; both gp_health, pharmacy") == (
+        "names 100% alike; 139 m apart; both doctor or health centre, chemist (pharmacy)"
+    )
+    assert reasons_in_words("different categories (gp_health vs not_a_code)") == (
+        "different categories (doctor or health centre vs not_a_code)"
+    )
+    assert reasons_in_words("same phone") == "same phone"

@@ -21,12 +21,12 @@ from assetmap.idempotency import form_key
 from assetmap.output.viz import build_asset_map, filter_assets
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import issue_session_code, join_session
+from assetmap.people.serving import local_facilitator
 from assetmap.records import GAP_ENTITY
 from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import open_workspace
 
 F = state.SESSION_FORM
-LOCAL_FACILITATOR = "local-facilitator"
 TRI_STATE = {"Don't know": None, "Yes": True, "No": False}
 KIND_WORDS = {
     "service": "A service (advice, support, health…)",
@@ -124,9 +124,7 @@ if principal is not None and principal.user_id == auth.LOCAL_ADMIN_ID and not ca
         icon=":material/info:",
     )
     if st.button("Run a session from this computer", type="primary"):
-        st.session_state[auth.PRINCIPAL] = Principal(
-            LOCAL_FACILITATOR, Role.FACILITATOR, label="Facilitator (this computer)"
-        )
+        st.session_state[auth.PRINCIPAL] = local_facilitator(principal)
         st.rerun()
     join_form()
     st.stop()

@@ -338,3 +338,24 @@ def test_asset_table_uses_plain_labels(oakham):
     )
     assert table.loc["d", "Categories"] == ""
     assert (table.loc["a", "Longitude"], table.loc["a", "Latitude"]) == (-0.7271, 52.6703)
+
+
+def test_the_walk_area_is_drawn_unclickable_and_the_map_fits_it():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from assetmap.output.viz import add_walk_area
+    from assetmap.schema import empty_assets
+
+    area = gpd.GeoDataFrame(
+        {"minutes": [15.0]}, geometry=[box(-0.75, 52.66, -0.71, 52.68)], crs="EPSG:4326"
+    )
+    html = (
+        add_walk_area(build_asset_map(empty_assets()), area, start=(-0.73, 52.67), minutes=15)
+        .get_root()
+        .render()
+    )
+    assert "Start point" in html
+    assert "[[52.66, -0.75], [52.68, -0.71]]" in html
+    assert '"interactive": false' in html
+    assert "Within 15 minutes' walk" not in html  # not listed in the layer control

@@ -120,6 +120,7 @@ __all__ = [
     "needs_checking",
     "propose_asset",
     "propose_volunteering",
+    "queue_duplicates",
     "reject_proposal",
     "reverify_asset",
     "session_contributions",
@@ -828,9 +829,49 @@ def likely_duplicates(
         a place), best first.
     """
     require(principal, Operation.VIEW_REGISTER)
+    assets = visible_register(store, principal=principal)
+    return _likely_in(
+        assets, name, lon, lat, max_distance_m=max_distance_m,
+        min_similarity=min_similarity, limit=limit,
+    )  # fmt: skip
+
+
+def queue_duplicates(
+    store: Store, queue: pd.DataFrame, *, principal: Principal
+) -> dict[str, pd.DataFrame]:
+    """Return, for each proposal of a moderation queue, the assets it looks like.
+
+    As :func:`likely_duplicates` with each proposal's name and place, but
+    reading the register once for the whole queue (not once per proposal),
+    and keeping only assets that are not themselves proposals (what a
+    proposal can be merged into). Checks ``view_register``.
+
+    Returns
+    -------
+    dict
+        Proposal id -> the frame :func:`likely_duplicates` returns.
+    """
+    require(principal, Operation.VIEW_REGISTER)
+    assets = visible_register(store, principal=principal)
+    others = assets[(assets["status"] != "proposed").to_numpy(dtype=bool)].reset_index(drop=True)
+    return {
+        str(rec["id"]): _likely_in(others, rec["name"], rec["geometry"].x, rec["geometry"].y)
+        for rec in queue.to_dict("records")
+    }
+
+
+def _likely_in(
+    assets: gpd.GeoDataFrame,
+    name: str,
+    lon: float | None,
+    lat: float | None,
+    *,
+    max_distance_m: float = 1000.0,
+    min_similarity: float = 80.0,
+    limit: int = 5,
+) -> pd.DataFrame:
     columns = ["id", "name", "status", "similarity", "distance_m"]
     typed = (name or "").strip()
-    assets = visible_register(store, principal=principal)
     if len(typed) < 3 or assets.empty:
         return pd.DataFrame(columns=columns)
     distance: np.ndarray[Any, np.dtype[np.float64]] | None = None

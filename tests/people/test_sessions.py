@@ -520,3 +520,19 @@ def test_likely_duplicates_sees_a_register_entry_whose_address_names_the_typed_p
     assert found["name"].tolist() == ["Rutland County Library"]
     assert found["distance_m"].tolist() == [34]
     assert ms.likely_duplicates(store, "Oakham Library", -1.5, 53.8, principal=FRAN).empty
+
+
+def test_the_queue_reads_the_register_once_and_finds_what_each_proposal_looks_like(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue = ms.moderation_queue(story.store, story.a, principal=FRAN)
+    reads = []
+    real = story.store.assets
+    monkeypatch.setattr(story.store, "assets", lambda **kw: reads.append(kw) or real(**kw))
+    similar = ms.queue_duplicates(story.store, queue, principal=FRAN)
+    assert len(reads) == 1  # the page used to read it once per proposal (len(queue) == 4)
+    assert set(similar) == set(queue["id"])
+    assert similar[story.libary]["id"].tolist() == [story.library]
+    assert similar[story.food_bank].empty
+    one = ms.likely_duplicates(story.store, "Oakham Libary", -0.72715, 52.67035, principal=FRAN)
+    assert one.loc[one["status"] != "proposed", "id"].tolist() == [story.library]  # as before

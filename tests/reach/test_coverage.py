@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point, box
-from support import RUTLAND_BUNDLE, RUTLAND_PBF
+from support import RUTLAND_BUNDLE
 
 from assetmap.errors import IngestError, SchemaError
-from assetmap.ingest.osm import OsmExtract, read_osm_file
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import PostcodeIndex
 from assetmap.reach.areas import (
     AREAS_FILENAME,
@@ -165,14 +165,13 @@ def test_category_times_are_inf_for_a_category_with_no_asset(grid, town):
 
 
 @pytest.fixture(scope="module")
-def rutland_osm() -> OsmExtract:
-    assert RUTLAND_PBF.is_file(), f"Rutland extract not found at {RUTLAND_PBF}"
-    return read_osm_file(RUTLAND_PBF)
+def rutland_osm(rutland_extract: OsmExtract) -> OsmExtract:
+    return rutland_extract
 
 
 @pytest.fixture(scope="module")
-def rutland(rutland_osm) -> WalkGraph:
-    return build_walk_graph(rutland_osm.network)
+def rutland(rutland_graph: WalkGraph) -> WalkGraph:
+    return rutland_graph
 
 
 def networkx_ranges(graph: WalkGraph, assets: gpd.GeoDataFrame, lon, lat, limit_s: float):

@@ -19,6 +19,7 @@ ALLOWED = (
     "assetmap.schema",
     "assetmap.taxonomy",
     "assetmap.moderation_state",
+    "assetmap.private_files",
     "assetmap.geo",
     "assetmap.disclosure",
     "assetmap.resources",

@@ -12,9 +12,7 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Transformer
-from support import RUTLAND_PBF
 
-from assetmap.ingest.osm import read_osm_file
 from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
 from assetmap.reach.travel import (
     count_within,
@@ -188,9 +186,8 @@ def test_rejects_bad_limits(grid):
 
 
 @pytest.fixture(scope="module")
-def rutland() -> WalkGraph:
-    assert RUTLAND_PBF.is_file(), f"Rutland extract not found at {RUTLAND_PBF}"
-    return build_walk_graph(read_osm_file(RUTLAND_PBF).network)
+def rutland(rutland_graph: WalkGraph) -> WalkGraph:
+    return rutland_graph
 
 
 @pytest.fixture(scope="module")

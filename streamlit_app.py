@@ -1,7 +1,7 @@
 """assetmap's Streamlit entry point: the frame and the router, nothing else.
 
 Run it with ``assetmap app WORKSPACE`` (``--local`` for a workspace without
-accounts, on 127.0.0.1 only; see ``assetmap.serving``), or ``streamlit run
+accounts, on 127.0.0.1 only; see ``assetmap.people.serving``), or ``streamlit run
 streamlit_app.py`` with ``ASSETMAP_WORKSPACE`` set (then a workspace without
 accounts shows one line: it is not in local mode). Pages live in ``app/pages/``; each is listed in
 ``PAGES`` with the operations that make it worth showing to a role (the core

@@ -6,7 +6,7 @@ refuse anyway.
 
 A workspace with no user accounts (such as the offline demo) runs in *local
 mode* only when ``assetmap app --local`` served it on 127.0.0.1 or ::1 (the
-core decides: :func:`assetmap.serving.local_mode`): the person at that
+core decides: :func:`assetmap.people.serving.local_mode`): the person at that
 computer acts as its administrator, and the sidebar says so. Otherwise, and
 as soon as an account exists, everyone signs in (see the *Sign in* page and
 ``docs/sign-in.md``).
@@ -14,7 +14,7 @@ as soon as an account exists, everyone signs in (see the *Sign in* page and
 :func:`check_signed_in` runs once per page load (from the frame): it fails
 closed when the accounts cannot be read, re-checks the signed-in person in the
 core, applies the idle time-out, and keeps a signed token in the page address
-so a reload keeps who is here (``assetmap.signin_tokens``).
+so a reload keeps who is here (``assetmap.people.signin_tokens``).
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ import streamlit as st
 
 from app import state
 from assetmap.access import Operation, Principal, Role, allowed
-from assetmap.accounts import (
+from assetmap.errors import AssetMapError
+from assetmap.people.accounts import (
     has_accounts,
     idle_timeout_minutes,
     is_idle,
     oidc_settings,
     refresh_principal,
 )
-from assetmap.errors import AssetMapError
-from assetmap.serving import LOCAL_ENV, local_mode
-from assetmap.signin_tokens import (
+from assetmap.people.serving import LOCAL_ADMIN_ID, LOCAL_ENV, local_mode
+from assetmap.people.signin_tokens import (
     SignedIn,
     issue_token,
     principal_from_token,
@@ -46,7 +46,6 @@ from assetmap.signin_tokens import (
 from assetmap.workspace import Workspace, open_workspace
 
 PRINCIPAL: Final = "assetmap.principal"  # Principal of the signed-in user (or participant)
-LOCAL_ADMIN_ID: Final = "local-admin"
 LOCAL_ROLE: Final = "assetmap.local_role"  # Role chosen in local mode (no accounts)
 LOCAL_ROLES: Final = (Role.ADMIN, Role.STAFF, Role.LEAD, Role.FACILITATOR)
 WHO_PARAM: Final = "who"  # query parameter: signed token of who this browser is

@@ -19,10 +19,10 @@ import geopandas as gpd
 import streamlit as st
 
 from assetmap.access import Principal
-from assetmap.basemap import StreetLines, street_lines
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import MatchContext, prepare_matching
-from assetmap.network import WalkGraph, WalkNetwork, build_walk_graph, load_network
+from assetmap.output.basemap import StreetLines, street_lines
+from assetmap.reach.network import WalkGraph, WalkNetwork, build_walk_graph, load_network
 from assetmap.views import browse_register, dashboard_additions, dashboard_snapshots, register_view
 from assetmap.workspace import open_workspace
 
@@ -127,7 +127,7 @@ def load_match_context(
 
 def reach_version(workspace_path: str) -> str:
     """Return a key that changes when the network, the area table or the postcode table does."""
-    from assetmap.areas import workspace_areas_path
+    from assetmap.reach_service import workspace_areas_path
 
     workspace = open_workspace(workspace_path)
     parts = [network_version(workspace_path)]
@@ -144,7 +144,7 @@ def reach_version(workspace_path: str) -> str:
 @st.cache_resource(max_entries=4, ttl=_TTL, show_spinner="Placing postcodes in areas…")
 def load_reach_demand(workspace_path: str, reach_version: str, by: str) -> Any:
     """Return ``(kind, Demand)`` for the workspace (read-only; None without a network)."""
-    from assetmap.coverage import workspace_demand
+    from assetmap.reach_service import workspace_demand
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     if graph is None:
@@ -164,7 +164,7 @@ def reach_coverage(
     principal: Principal,
 ) -> dict[str, Any] | None:
     """Coverage by category and area, and the headline figures (None without a network)."""
-    from assetmap.coverage import coverage, coverage_series, demand_note
+    from assetmap.reach.coverage import coverage, coverage_series, demand_note
     from assetmap.workspace import open_workspace
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
@@ -205,7 +205,7 @@ def reach_series(
     principal: Principal,
 ) -> Any:
     """Monthly accessible range over the last 24 months (a DataFrame; None without a network)."""
-    from assetmap.coverage import coverage_series
+    from assetmap.reach.coverage import coverage_series
 
     del data_version  # part of the cache key only
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
@@ -251,7 +251,7 @@ def reach_sites(
     principal: Principal,
 ) -> Any:
     """Suggested sites for a new service of ``category`` (a SiteSuggestion; None without data)."""
-    from assetmap.sites import candidate_sites, imd_weights, suggest_sites
+    from assetmap.reach.sites import candidate_sites, imd_weights, suggest_sites
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     found = load_reach_demand(workspace_path, reach_version, by)

@@ -15,12 +15,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app import state
-from assetmap.basemap import StreetLines
-from assetmap.export import neutralise_formula
+from assetmap.output.basemap import StreetLines
+from assetmap.output.export import neutralise_formula
+from assetmap.output.viz import LEAFLET_VERSION, TileConfig, build_asset_map, tiles_from_setting
 from assetmap.safe_text import md_escape as md_escape  # the one escaper, for pages
 from assetmap.schema import KINDS, STATUSES
 from assetmap.taxonomy import Taxonomy
-from assetmap.viz import LEAFLET_VERSION, TileConfig, build_asset_map, tiles_from_setting
 
 OSM_CREDIT: Final = "Map data © OpenStreetMap contributors, available under the ODbL."
 
@@ -196,7 +196,7 @@ def table(data: Any, *, into: Any = None, **options: Any) -> Any:
     Streamlit's table toolbar downloads what it shows as CSV; text that a
     spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` ...) gets
     the same leading apostrophe as the core's exports
-    (:func:`assetmap.export.neutralise_formula`). Every page shows tables
+    (:func:`assetmap.output.export.neutralise_formula`). Every page shows tables
     through this (``tests/app/test_pages_ask_the_core.py`` checks); ``into``
     is a container (a column, the sidebar) to draw it in.
     """

@@ -36,8 +36,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from assetmap.errors import AssetMapError
-from assetmap.export_hsds import ORUK_SCHEMA_DIR, workspace_country
 from assetmap.ingest.postcodes import PostcodeIndex, load_postcodes
+from assetmap.output.export_hsds import ORUK_SCHEMA_DIR, workspace_country
 from assetmap.publish import OrukFeed, QueryError, ServiceQuery, public_register
 from assetmap.workspace import Workspace
 

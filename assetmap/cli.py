@@ -184,8 +184,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from assetmap.export import export_register
     from assetmap.moderation_state import UNCHECKED_LABEL, is_checked
+    from assetmap.output.export import export_register
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
@@ -198,7 +198,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         assets = store.assets(include_archived=args.include_archived)
     fmt = args.format
     if fmt in {"hsds", "oruk"}:
-        from assetmap.export_hsds import workspace_country, write_hsds
+        from assetmap.output.export_hsds import workspace_country, write_hsds
 
         dropped: list[str] = []
         target = write_hsds(
@@ -321,7 +321,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    from assetmap import serving
+    from assetmap.people import serving
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
@@ -424,7 +424,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _cmd_user(args: argparse.Namespace) -> int:
-    from assetmap import accounts
+    from assetmap.people import accounts
     from assetmap.workspace import open_workspace
 
     store = open_workspace(args.workspace).store()
@@ -554,7 +554,7 @@ def _cmd_dedupe(args: argparse.Namespace) -> int:
     for row in queued.to_dict("records"):
         _out(f"  review  {row['name_a']} / {row['name_b']} ({row['score']:.1f}: {row['reasons']})")
     if args.report:
-        from assetmap.export import neutralise_formula
+        from assetmap.output.export import neutralise_formula
 
         result.pairs.map(neutralise_formula).to_csv(args.report, index=False)
         _out(f"Wrote {len(result.pairs):,} scored pairs to {args.report}")
@@ -562,7 +562,7 @@ def _cmd_dedupe(args: argparse.Namespace) -> int:
 
 
 def _cmd_purge(args: argparse.Namespace) -> int:
-    from assetmap.privacy import purge_expired_plans
+    from assetmap.people.privacy import purge_expired_plans
     from assetmap.workspace import open_workspace
 
     result = purge_expired_plans(
@@ -582,7 +582,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan_export(args: argparse.Namespace) -> int:
-    from assetmap.privacy import export_plan_data
+    from assetmap.people.privacy import export_plan_data
     from assetmap.workspace import open_workspace
 
     data = export_plan_data(
@@ -595,7 +595,7 @@ def _cmd_plan_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_erase(args: argparse.Namespace) -> int:
-    from assetmap.privacy import erase_plan
+    from assetmap.people.privacy import erase_plan
     from assetmap.workspace import open_workspace
 
     result = erase_plan(
@@ -632,7 +632,7 @@ def _parse_window(text: str) -> tuple[str, str, str]:
 def _cmd_find(args: argparse.Namespace) -> int:
     from assetmap.access import Principal, Role
     from assetmap.match.needs import Constraints, Goal
-    from assetmap.plans import find_support
+    from assetmap.people.plans import find_support
     from assetmap.taxonomy import load_taxonomy
     from assetmap.workspace import open_workspace
 
@@ -711,7 +711,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _reach_setup(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    from assetmap.match.needs import walk_graph_for
+    from assetmap.reach.network import walk_graph_for
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
@@ -739,7 +739,7 @@ def _cmd_areas_list(path: str | None) -> int:
 
 
 def _cmd_areas(args: argparse.Namespace) -> int:
-    from assetmap.areas import load_areas_into_workspace
+    from assetmap.reach_service import load_areas_into_workspace
     from assetmap.workspace import open_workspace
 
     if args.workspace == "list":
@@ -761,7 +761,8 @@ def _cmd_areas(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from assetmap.coverage import coverage, demand_note, workspace_demand
+    from assetmap.reach.coverage import coverage, demand_note
+    from assetmap.reach_service import workspace_demand
 
     workspace, graph, assets = _reach_setup(args)
     kind, demand = workspace_demand(workspace, graph, by=args.by, cell_m=args.cell_m)
@@ -776,7 +777,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     )
     table = result.by_area if args.per_area else result.by_category
     if args.per_point:
-        from assetmap.coverage import point_minutes
+        from assetmap.reach.coverage import point_minutes
 
         sys.stdout.write(point_minutes(result, demand).to_csv(index=False))
         return 0
@@ -807,9 +808,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _cmd_reach(args: argparse.Namespace) -> int:
-    from assetmap.coverage import accessible_range, reachable_assets
-    from assetmap.plans import resolve_start
-    from assetmap.reach import isochrones
+    from assetmap.people.plans import resolve_start
+    from assetmap.reach.coverage import accessible_range, reachable_assets
+    from assetmap.reach.travel import isochrones
 
     workspace, graph, assets = _reach_setup(args)
     start = resolve_start(workspace, args.start, graph=graph)
@@ -846,8 +847,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
-    from assetmap.coverage import workspace_demand
-    from assetmap.sites import candidate_sites, imd_weights, suggest_sites
+    from assetmap.reach.sites import candidate_sites, imd_weights, suggest_sites
+    from assetmap.reach_service import workspace_demand
 
     workspace, graph, assets = _reach_setup(args)
     _, demand = workspace_demand(workspace, graph, by=args.by)

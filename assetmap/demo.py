@@ -113,8 +113,8 @@ def build_demo(
         if region == "helsinki" and osm is None:
             workspace.update_settings(country="FI")
         return DemoResult(init=init, region=region)
-    from assetmap.areas import load_areas_into_workspace
     from assetmap.imports import load_postcode_file
+    from assetmap.reach_service import load_areas_into_workspace
 
     admin = Principal(actor, Role.ADMIN)
     bundle = data_path("demo", "rutland")
@@ -154,8 +154,9 @@ def seed_examples(workspace: Workspace) -> dict[str, int]:
     dict
         Kind of example -> how many were added.
     """
-    from assetmap import plans, sessions
-    from assetmap.match.needs import Constraints, Goal, walk_graph_for
+    from assetmap.match.needs import Constraints, Goal
+    from assetmap.people import plans, sessions
+    from assetmap.reach.network import walk_graph_for
 
     store = workspace.store()
     facilitator = Principal(DEMO_USER, Role.FACILITATOR)

@@ -57,8 +57,6 @@ import pandas as pd
 
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import ConflictError, IngestError, NoAssetsError, SchemaError
-from assetmap.export import export_register
-from assetmap.export_hsds import write_hsds
 from assetmap.ingest.hsds import read_hsds
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
@@ -78,7 +76,10 @@ from assetmap.ingest.tabular import (
     read_table,
 )
 from assetmap.match.dedupe import MatchConfig, find_duplicates, plan_merges
+from assetmap.output.export import export_register
+from assetmap.output.export_hsds import write_hsds
 from assetmap.store import ImportSummary, Store
+from assetmap.taxonomy import Taxonomy, load_taxonomy
 from assetmap.workspace import Workspace
 
 __all__ = [
@@ -101,6 +102,7 @@ __all__ = [
     "load_postcode_file",
     "preview_columns",
     "preview_import",
+    "reasons_in_words",
     "review_queue",
     "save_taxonomy",
     "undo_merge",
@@ -1071,7 +1073,7 @@ def export_bytes(store: Store, fmt: str, *, principal: Principal, country: str =
     Checks :attr:`Operation.EXPORT_REGISTER` (and :attr:`Operation.EXPORT_HSDS`
     for ``hsds`` and ``oruk``, zips of HSDS 3.0 / Open Referral UK JSON files,
     whose addresses assetmap writes get ``country``: pass
-    :func:`assetmap.export_hsds.workspace_country`). CSV cells that a
+    :func:`assetmap.output.export_hsds.workspace_country`). CSV cells that a
     spreadsheet would run as formulas are neutralised.
 
     Raises
@@ -1092,3 +1094,35 @@ def export_bytes(store: Store, fmt: str, *, principal: Principal, country: str =
         else:
             export_register(assets, target, fmt=fmt)
         return target.read_bytes()
+
+
+def reasons_in_words(reasons: str, taxonomy: Taxonomy | None = None) -> str:
+    """Return a duplicate pair's reasons with category codes in words, as record tables show them.
+
+    The matcher (:mod:`assetmap.match.dedupe`) writes reasons joined by ``"; "``
+    with category codes (``both food_support``, ``different categories (a vs b)``);
+    a person reads the taxonomy's plain labels instead. Unknown codes stay as they are.
+
+    Examples
+    --------
+    >>> reasons_in_words("same name; both food_support; different categories (food_support vs x)")
+    'same name; both food bank and free food; different categories (food bank and free food vs x)'
+    """
+    tax = taxonomy or load_taxonomy()
+
+    def words(codes: str) -> str:
+        return ", ".join(
+            tax.categories[c].plain_label.lower() if c in tax.categories else c
+            for c in codes.split(", ")
+        )
+
+    parts = []
+    for part in reasons.split("; "):
+        if part.startswith("both "):
+            part = "both " + words(part.removeprefix("both "))
+        elif part.startswith("different categories (") and " vs " in part:
+            inner = part.removeprefix("different categories (").removesuffix(")")
+            left, right = inner.split(" vs ", 1)
+            part = f"different categories ({words(left)} vs {words(right)})"
+        parts.append(part)
+    return "; ".join(parts)

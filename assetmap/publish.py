@@ -33,8 +33,8 @@ import geopandas as gpd
 import numpy as np
 
 from assetmap.errors import AssetMapError, SchemaError
-from assetmap.export_hsds import hsds_export
 from assetmap.ingest.postcodes import PostcodeIndex, is_postcode, postcodes_from_assets
+from assetmap.output.export_hsds import hsds_export
 from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy
 
@@ -305,7 +305,7 @@ class OrukFeed:
         assets
             The public register.
         taxonomy
-            See :func:`assetmap.export_hsds.hsds_export`.
+            See :func:`assetmap.output.export_hsds.hsds_export`.
         country
             Country code of addresses assetmap writes.
         postcodes

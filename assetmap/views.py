@@ -51,8 +51,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from assetmap.coverage import Demand
-    from assetmap.network import WalkGraph
+    from assetmap.reach.coverage import Demand
+    from assetmap.reach.network import WalkGraph
     from assetmap.store import Store
 
 __all__ = [
@@ -141,7 +141,7 @@ def dashboard_snapshots(
     """
     import pandas as pd
 
-    from assetmap.coverage import monthly_dates
+    from assetmap.reach.coverage import monthly_dates
 
     require(principal, Operation.VIEW_DASHBOARD)
     view = register_view(principal)
@@ -159,9 +159,9 @@ def dashboard_additions(
 ) -> pd.DataFrame:
     """Measure what each import, session or day of additions added (``view_dashboard``).
 
-    See :func:`assetmap.coverage.additions`.
+    See :func:`assetmap.reach.coverage.additions`.
     """
-    from assetmap.coverage import additions
+    from assetmap.reach.coverage import additions
 
     require(principal, Operation.VIEW_DASHBOARD)
     return additions(graph, store, demand, minutes=minutes)

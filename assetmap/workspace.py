@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from assetmap.errors import AssetMapError, WorkspaceError
-from assetmap.network import NETWORK_FILENAME, save_network
 from assetmap.private_files import private_dir
+from assetmap.reach.network import NETWORK_FILENAME, save_network
 from assetmap.store import ImportSummary, Store
 
 if TYPE_CHECKING:

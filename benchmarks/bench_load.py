@@ -68,8 +68,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from assetmap.match.search import search_assets
-    from assetmap.network import build_walk_graph, load_network, snap_points
-    from assetmap.reach import nearest_times, times_from_point
+    from assetmap.reach.network import build_walk_graph, load_network, snap_points
+    from assetmap.reach.travel import nearest_times, times_from_point
     from assetmap.workspace import import_osm
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,4 @@
-"""Benchmark: walking-time kernel (assetmap.reach) on Rutland and synthetic street grids.
+"""Benchmark: walking-time kernel (assetmap.reach.travel) on Rutland and synthetic street grids.
 
 Run from the repository root::
 
@@ -109,8 +109,13 @@ def child_rutland(repeat: int, budget_s: float) -> dict[str, float]:
     import networkx as nx
 
     from assetmap.ingest.osm import read_osm_file
-    from assetmap.network import build_walk_graph, snap_points
-    from assetmap.reach import isochrones, nearest_times, times_from_point, travel_time_matrix
+    from assetmap.reach.network import build_walk_graph, snap_points
+    from assetmap.reach.travel import (
+        isochrones,
+        nearest_times,
+        times_from_point,
+        travel_time_matrix,
+    )
     from assetmap.taxonomy import load_taxonomy
 
     started = time.perf_counter()
@@ -201,8 +206,8 @@ def child_rutland(repeat: int, budget_s: float) -> dict[str, float]:
 def child_grid(n_nodes: int, repeat: int, budget_s: float) -> dict[str, float]:
     from synthetic import street_grid
 
-    from assetmap.network import build_walk_graph
-    from assetmap.reach import nearest_times
+    from assetmap.reach.network import build_walk_graph
+    from assetmap.reach.travel import nearest_times
 
     started = time.perf_counter()
     network = street_grid(n_nodes)
@@ -366,7 +371,8 @@ def main() -> int:
 
     common = ["--repeat", str(args.repeat), "--nx-budget", str(args.nx_budget)]
     print(
-        f"assetmap.reach benchmark: medians of {args.repeat} repeats, each case in a fresh process"
+        f"assetmap.reach.travel benchmark: medians of {args.repeat} repeats,"
+        " each case in a fresh process"
     )
     if not args.skip_rutland:
         _rutland_report(run_child(["rutland", *common]))

@@ -33,7 +33,7 @@ from typing import Any
 from assetmap.access import Principal, Role
 from assetmap.cli import main as cli_main
 from assetmap.match.needs import Constraints, Goal, match_plan, prepare_matching, walk_graph_for
-from assetmap.plans import resolve_start
+from assetmap.people.plans import resolve_start
 from assetmap.workspace import close_stores, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

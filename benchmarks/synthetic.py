@@ -19,7 +19,7 @@ import sys
 import numpy as np
 from pyproj import Transformer
 
-from assetmap.network import WalkNetwork
+from assetmap.reach.network import WalkNetwork
 
 ORIGIN_BNG = (380_000.0, 250_000.0)  # south-west corner, near Worcester
 

@@ -59,13 +59,13 @@ def serve(
     """Run the app on ``workspace`` (tiles off, files not watched); yield its base URL.
 
     It is served as ``assetmap app`` serves it (the same options, from
-    ``assetmap.serving``), on ``address`` (a loopback address: tests connect
+    ``assetmap.people.serving``), on ``address`` (a loopback address: tests connect
     to nothing else; ``127.0.0.2`` stands for the room's network), in local
     mode when ``local`` (``--local``; only honoured on 127.0.0.1). ``script``
     is the entry file, relative to the project root (a test may write a short
     one there that signs someone in, then runs ``streamlit_app.py``).
     """
-    from assetmap.serving import LOCAL_ENV, allowed_hosts, streamlit_server_options
+    from assetmap.people.serving import LOCAL_ENV, allowed_hosts, streamlit_server_options
 
     assert address.startswith("127."), "tests serve on loopback addresses only"
     port = _free_port(address)

@@ -32,6 +32,8 @@ from support import (  # noqa: F401
     use_database_for_workspace,
 )
 
+from assetmap.ingest.osm import OsmExtract, read_osm_file
+from assetmap.reach.network import WalkGraph, build_walk_graph
 from assetmap.store import Store
 from assetmap.workspace import close_stores
 
@@ -131,3 +133,16 @@ def workspace_path(
     use_database_for_workspace(database_url, monkeypatch)
     yield tmp_path / "ws"
     close_stores()
+
+
+@pytest.fixture(scope="session")
+def rutland_extract() -> OsmExtract:
+    """The Rutland OpenStreetMap extract, parsed once per test session (read-only)."""
+    assert RUTLAND_PBF.is_file(), f"Rutland extract not found at {RUTLAND_PBF}"
+    return read_osm_file(RUTLAND_PBF)
+
+
+@pytest.fixture(scope="session")
+def rutland_graph(rutland_extract: OsmExtract) -> WalkGraph:
+    """Rutland's walking graph, built once per test session."""
+    return build_walk_graph(rutland_extract.network)

@@ -9,11 +9,17 @@ constants from one is ambiguous once a subfolder has its own.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from assetmap.ingest.osm import OsmExtract
+    from assetmap.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The real data folder beside the checkout; ASSETMAP_SHARED_DATA points elsewhere (e.g.
@@ -74,3 +80,18 @@ def rutland_cli_workspace(folder: Path, database_url: str, *then: Sequence[str])
             assert main(["--no-progress", command, str(ws), *rest]) == 0
         yield ws
         close_stores()
+
+
+def import_rutland(folder: Path, extract: OsmExtract) -> Workspace:
+    """Make a Rutland workspace from the session's parsed extract, as ``import_osm`` would.
+
+    The same settings and history as ``import_osm(folder, RUTLAND_PBF)``, without
+    parsing the file again (the ``rutland_extract`` fixture parses it once).
+    """
+    from assetmap.workspace import import_osm_extract
+
+    own = dataclasses.replace(extract, assets=extract.assets.copy())
+    return import_osm_extract(
+        folder, own, origin=str(RUTLAND_PBF.resolve()),
+        reason=f"OpenStreetMap import from {RUTLAND_PBF.name}",
+    ).workspace  # fmt: skip

@@ -27,11 +27,11 @@ import referencing
 from referencing.jsonschema import DRAFT202012
 from support import SHARED_DATA, run_cli
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
 from assetmap.api import SERVED_PATHS, ApiConfig, build_app, serving
-from assetmap.export_hsds import ORUK_SCHEMA_DIR, register_to_hsds, validate_hsds
 from assetmap.ingest.hsds import MODELLED_FIELDS, HsdsLimits, read_hsds
+from assetmap.output.export_hsds import ORUK_SCHEMA_DIR, register_to_hsds, validate_hsds
+from assetmap.people import sessions as ms
 from assetmap.publish import public_register
 from assetmap.workspace import Workspace, close_stores, create_workspace
 

@@ -23,7 +23,7 @@ from support import (
 from support import run_cli as run
 
 from assetmap.cli import main
-from assetmap.network import load_network
+from assetmap.reach.network import load_network
 from assetmap.workspace import open_workspace
 
 

@@ -25,8 +25,8 @@ from support import run_cli
 
 from assetmap import cli
 from assetmap.access import Principal, Role
-from assetmap.accounts import AuthConfig, create_user
-from assetmap.serving import LOCAL_ENV
+from assetmap.people.accounts import AuthConfig, create_user
+from assetmap.people.serving import LOCAL_ENV
 from assetmap.workspace import close_stores, create_workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assetmap.cli import main
-from assetmap.privacy import PLAN_ENTITY
+from assetmap.people.privacy import PLAN_ENTITY
 from assetmap.store import store as store_module
 from assetmap.workspace import Workspace, create_workspace
 

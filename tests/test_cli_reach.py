@@ -21,8 +21,9 @@ from support import SHARED_DATA, needs_shared_data, rutland_cli_workspace
 from support import run_cli as run
 
 from assetmap.cli import main
-from assetmap.coverage import accessible_range, workspace_demand
-from assetmap.match.needs import walk_graph_for
+from assetmap.reach.coverage import accessible_range
+from assetmap.reach.network import walk_graph_for
+from assetmap.reach_service import workspace_demand
 from assetmap.workspace import open_workspace
 
 pytestmark = needs_shared_data

@@ -10,10 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
 from assetmap.match.needs import Constraints, Goal, record_gap
-from assetmap.plans import PLAN_ENTITY, REFERRAL_ENTITY, StartPoint, create_plan, log_referral
+from assetmap.people import sessions as ms
+from assetmap.people.plans import (
+    PLAN_ENTITY,
+    REFERRAL_ENTITY,
+    StartPoint,
+    create_plan,
+    log_referral,
+)
 from assetmap.records import GAP_ENTITY
 from assetmap.store import Store
 

@@ -19,7 +19,6 @@ from assetmap.errors import (
     NoAssetsError,
     SchemaError,
 )
-from assetmap.export import export_register
 from assetmap.imports import (
     REVIEW_ENTITY,
     commit_import,
@@ -34,6 +33,7 @@ from assetmap.imports import (
     undo_merge,
     workspace_postcodes,
 )
+from assetmap.output.export import export_register
 from assetmap.workspace import Workspace, close_stores, create_workspace
 
 pytestmark = needs_shared_data
@@ -476,3 +476,15 @@ def test_downloads_need_export_rights_and_a_known_format(rutland_ws):
         export_bytes(rutland_ws.store(), "csv", principal=participant)
     with pytest.raises(SchemaError, match="Unknown export format 'shp'"):
         export_bytes(rutland_ws.store(), "shp", principal=ADMIN)
+
+
+def test_a_pairs_reasons_read_in_words_and_unknown_codes_stay():
+    from assetmap.imports import reasons_in_words
+
+    assert reasons_in_words("names 100% alike; 139 m apart; both gp_health, pharmacy") == (
+        "names 100% alike; 139 m apart; both doctor or health centre, chemist (pharmacy)"
+    )
+    assert reasons_in_words("different categories (gp_health vs not_a_code)") == (
+        "different categories (doctor or health centre vs not_a_code)"
+    )
+    assert reasons_in_words("same phone") == "same phone"

@@ -22,7 +22,7 @@ from assetmap import records as gap_records
 from assetmap.access import Principal, Role
 from assetmap.errors import SchemaError
 from assetmap.match.needs import Constraints, Goal, record_gap
-from assetmap.plans import (
+from assetmap.people.plans import (
     PLAN_ENTITY,
     PLAN_FIELDS,
     REFERRAL_ENTITY,

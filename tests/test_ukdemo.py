@@ -19,10 +19,10 @@ from support import run_cli as run
 
 from assetmap.access import Principal, Role
 from assetmap.demo import demo_osm_file
-from assetmap.export_hsds import DEFAULT_SCHEMA_DIR
 from assetmap.ingest.boundaries import admin_boundary, find_admin_area, list_admin_areas
-from assetmap.plans import list_plans
-from assetmap.sessions import list_sessions
+from assetmap.output.export_hsds import DEFAULT_SCHEMA_DIR
+from assetmap.people.plans import list_plans
+from assetmap.people.sessions import list_sessions
 from assetmap.workspace import close_stores, open_workspace, workspace_country
 
 RUTLAND_PBF = RUTLAND_BUNDLE / "rutland-latest.osm.pbf"

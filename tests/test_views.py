@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError
+from assetmap.people import sessions as ms
 from assetmap.store import Store
 from assetmap.views import browse_register, dashboard_snapshots, view_register
 

@@ -11,7 +11,8 @@ import streamlit as st
 
 from app import auth, state, widgets
 from assetmap.access import Operation, Role, allowed
-from assetmap.accounts import (
+from assetmap.errors import AssetMapError
+from assetmap.people.accounts import (
     OidcSettings,
     create_user,
     disable_user,
@@ -23,8 +24,7 @@ from assetmap.accounts import (
     set_idle_timeout_minutes,
     set_oidc_settings,
 )
-from assetmap.errors import AssetMapError
-from assetmap.privacy import purge_expired_plans, retention_months, set_retention_months
+from assetmap.people.privacy import purge_expired_plans, retention_months, set_retention_months
 from assetmap.workspace import open_workspace
 
 st.title("Administration")

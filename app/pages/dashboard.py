@@ -1,7 +1,5 @@
 """Dashboard page for project leads: coverage on foot, gaps, new sites and growth over time."""
 
-import math
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -9,11 +7,12 @@ from streamlit_folium import st_folium
 
 from app import auth, cache, state, widgets
 from assetmap.access import Operation
+from assetmap.disclosure import SMALL_COUNT_THRESHOLD
 from assetmap.errors import AssetMapError
-from assetmap.gapmap import build_gap_map
 from assetmap.moderation_state import live_assets
-from assetmap.privacy import suppress_small_counts
-from assetmap.sites import area_minutes, reported_gaps
+from assetmap.output.gapmap import build_gap_map
+from assetmap.reach.sites import area_minutes
+from assetmap.reach_service import areas_beyond, gap_areas_export, reported_gaps
 from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import open_workspace
 
@@ -25,7 +24,6 @@ if path is None:
     st.stop()
 principal = auth.require_principal(path, Operation.VIEW_DASHBOARD)
 taxonomy = load_taxonomy()
-SHOW_NOTES_FROM = 5  # fewer gap reports than this in an area: count shown as "<5", no words
 
 
 def _table_and_chart_downloads(
@@ -223,38 +221,26 @@ if suggestion is not None:
         hide_index=True,
         width="stretch",
     )
-beyond = table[~table["covered"]].drop(columns="geometry")
-search = float(found["search_minutes"])
-beyond = beyond.assign(
-    minutes=[f"{m:.0f}" if math.isfinite(m) else f"over {search:.0f}" for m in beyond["minutes"]]
-)
+beyond = areas_beyond(table, search_minutes=float(found["search_minutes"]))
 st.markdown(f"**Areas beyond {minutes} min** ({len(beyond)}), with gaps people reported")
 widgets.table(
-    suppress_small_counts(
-        pd.DataFrame(
-            {
-                "Area": beyond["area_name"],
-                "Minutes": beyond["minutes"],
-                "IMD decile": beyond["imd_decile"],
-                "Gaps reported": beyond["n_gaps"],
-                "What people said": [
-                    "; ".join(notes) if n >= SHOW_NOTES_FROM else ""
-                    for n, notes in zip(beyond["n_gaps"], beyond["gap_notes"], strict=True)
-                ],
-            }
-        ),
-        ["Gaps reported"],
-    ).astype({"Gaps reported": str}),
+    beyond.rename(
+        columns={
+            "area": "Area",
+            "minutes": "Minutes",
+            "imd_decile": "IMD decile",
+            "n_gaps": "Gaps reported",
+            "notes": "What people said",
+        }
+    ),
     hide_index=True,
     width="stretch",
 )
 st.caption(
-    f'Counts of gaps from 1 to {SHOW_NOTES_FROM - 1} show as "<{SHOW_NOTES_FROM}" and their '
-    "words are left out: a gap can come from one person's search for support."
+    f'Counts of gaps from 1 to {SMALL_COUNT_THRESHOLD - 1} show as "<{SMALL_COUNT_THRESHOLD}" '
+    "and their words are left out: a gap can come from one person's search for support."
 )
-aggregate = suppress_small_counts(
-    table.drop(columns=["geometry", "gap_notes"]), ["n_gaps"], threshold=SHOW_NOTES_FROM
-)
+aggregate = gap_areas_export(table)
 st.download_button(
     "Areas and minutes (CSV)",
     aggregate.to_csv(index=False).encode("utf-8"),

@@ -19,7 +19,6 @@ import streamlit as st
 from app import auth, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
-from assetmap.export_hsds import workspace_country
 from assetmap.imports import (
     DOWNLOADS,
     commit_import,
@@ -29,10 +28,12 @@ from assetmap.imports import (
     export_bytes,
     preview_columns,
     preview_import,
+    reasons_in_words,
     review_queue,
     review_records,
 )
 from assetmap.ingest.tabular import TABLE_FIELDS
+from assetmap.output.export_hsds import workspace_country
 from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import open_workspace
 
@@ -282,28 +283,6 @@ def _record_tables(records: list[dict[str, Any]]) -> list[pd.DataFrame]:
     return [pd.DataFrame([(k, v[k]) for k in labels], columns=["Field", "Value"]) for v in values]
 
 
-def _category_words(codes: str) -> str:
-    return ", ".join(
-        taxonomy.categories[c].plain_label.lower() if c in taxonomy.categories else c
-        for c in codes.split(", ")
-    )
-
-
-def _readable_reasons(reasons: str) -> str:
-    """Return the pair's reasons with category codes in words, as the record tables show them."""
-    parts = []
-    for part in reasons.split("; "):
-        if part.startswith("both "):
-            part = "both " + _category_words(part.removeprefix("both "))
-        elif part.startswith("different categories (") and " vs " in part:
-            left, right = (
-                part.removeprefix("different categories (").removesuffix(")").split(" vs ", 1)
-            )
-            part = f"different categories ({_category_words(left)} vs {_category_words(right)})"
-        parts.append(part)
-    return "; ".join(parts)
-
-
 def _review_section() -> None:
     if st.button("Look for duplicates", help="Merges sure matches; queues the unsure ones here"):
         try:
@@ -326,7 +305,7 @@ def _review_section() -> None:
         f"score {float(review['score']):.1f} of 100"
         + (" · you chose to decide this one later" if review["status"] == "later" else "")
     )
-    st.text(f"Why they may be the same: {_readable_reasons(str(review['reasons']))}")
+    st.text(f"Why they may be the same: {reasons_in_words(str(review['reasons']), taxonomy)}")
     try:
         records = review_records(
             store, str(review["id_a"]), str(review["id_b"]), principal=principal

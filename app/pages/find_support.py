@@ -3,7 +3,6 @@
 import datetime as dt
 import secrets
 
-import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -13,7 +12,9 @@ from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import Constraints, Goal, MatchContext, record_gap
 from assetmap.opening_hours import DAY_CODES
-from assetmap.plans import (
+from assetmap.output.sheet import support_sheet_html, support_sheet_pdf
+from assetmap.output.viz import add_walk_area, build_asset_map
+from assetmap.people.plans import (
     create_plan,
     find_support,
     list_plans,
@@ -21,10 +22,8 @@ from assetmap.plans import (
     resolve_start,
     start_hint,
 )
-from assetmap.reach import isochrones
-from assetmap.sheet import support_sheet_html, support_sheet_pdf
+from assetmap.reach.travel import isochrones
 from assetmap.taxonomy import load_taxonomy
-from assetmap.viz import build_asset_map
 from assetmap.workspace import open_workspace
 
 st.title("Find support")
@@ -205,25 +204,14 @@ def _map(match_context: MatchContext, workspace_path: str) -> None:
         st.error(str(exc), icon=":material/error:")
         return
     streets = cache.load_streets(workspace_path, net_version)
-    fmap = build_asset_map(
-        shown, taxonomy=taxonomy, leaflet_url=widgets.leaflet_url(), streets=streets
+    fmap = add_walk_area(
+        build_asset_map(
+            shown, taxonomy=taxonomy, leaflet_url=widgets.leaflet_url(), streets=streets
+        ),
+        area.polygons,
+        start=(start.lon, start.lat),
+        minutes=limit,
     )
-    # Not in the layer control: the control is already on the map, and a layer
-    # it lists that is defined after it breaks the map's script in the browser.
-    # Not clickable either, so the services' popups stay reachable through it.
-    folium.GeoJson(
-        area.polygons[["minutes", "geometry"]],
-        name=f"Within {limit:.0f} minutes' walk",
-        control=False,
-        interactive=False,
-        style_function=lambda _: {"color": "#1f5fa8", "weight": 2, "fillOpacity": 0.08},
-    ).add_to(fmap)
-    folium.CircleMarker(
-        [start.lat, start.lon], radius=7, color="#000", weight=3, fill=True,
-        fill_color="#fff", fill_opacity=1, tooltip="Start point",
-    ).add_to(fmap)  # fmt: skip
-    west, south, east, north = (float(v) for v in area.polygons.total_bounds)
-    fmap.fit_bounds([[south, west], [north, east]])
     clicked = st_folium(
         fmap, key="find_map", height=460, use_container_width=True,
         returned_objects=["last_clicked"],
@@ -302,18 +290,18 @@ with plan_tab:
         if st.button("Add as suggested", type="primary"):
             try:
                 store = workspace.store()
-                if target == options[0]:
+                if target == options[0]:  # the plan and its referrals in one transaction
                     plan = create_plan(
                         store, start=start, principal=principal,
                         goals=[Goal(**g) for g in result["goals"]],
                         constraints=Constraints.from_record(result["constraints"]),
-                        request_key=f"{result['request']}-plan",
+                        request_key=f"{result['request']}-plan", suggested=list(picked["id"]),
                     )  # fmt: skip
                 else:
                     plan_id = plans.loc[plans["reference"] == target, "id"].iloc[0]
                     plan = {"id": plan_id, "reference": target}
-                for asset_id in picked["id"]:
-                    log_referral(store, plan["id"], asset_id, "suggested", principal=principal)
+                    for asset_id in picked["id"]:
+                        log_referral(store, plan_id, asset_id, "suggested", principal=principal)
                 st.success(
                     f"Added {len(picked)} service(s) to plan {plan['reference']} as suggested."
                 )

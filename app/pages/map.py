@@ -9,9 +9,9 @@ import streamlit as st
 
 from app import auth, cache, state, widgets
 from assetmap.errors import AccessDeniedError, AssetMapError
+from assetmap.output.viz import asset_table, filter_assets
 from assetmap.taxonomy import load_taxonomy
 from assetmap.views import PUBLIC_MAP_SETTING
-from assetmap.viz import asset_table, filter_assets
 
 st.title("Community assets")
 

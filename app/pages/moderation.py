@@ -2,16 +2,16 @@
 
 Accept (with edits: the asset becomes verified), merge into an asset already
 in the register, or reject with a reason (kept, never deleted). Every decision
-is a version in the register's history (``assetmap.sessions``).
+is a version in the register's history (``assetmap.people.sessions``).
 """
 
 import pandas as pd
 import streamlit as st
 
 from app import auth, cache, state, widgets
-from assetmap import sessions as ms
 from assetmap.access import Operation
 from assetmap.errors import AssetMapError
+from assetmap.people import sessions as ms
 from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import open_workspace
 
@@ -128,6 +128,7 @@ with queue_tab:
     register = ms.visible_register(store, principal=principal)
     others = register[register["status"] != "proposed"]
     register_names = dict(zip(register["id"], register["name"], strict=True))
+    similar_to = ms.queue_duplicates(store, queue, principal=principal)  # one register read
     if queue.empty:
         st.success("Nothing is waiting for review in this session.", icon=":material/done_all:")
     for rec in queue.to_dict("records"):
@@ -159,10 +160,7 @@ with queue_tab:
                 ),
                 hide_index=True,
             )
-            similar = ms.likely_duplicates(
-                store, rec["name"], rec["geometry"].x, rec["geometry"].y, principal=principal
-            )
-            similar = similar[similar["id"].isin(set(others["id"]))]
+            similar = similar_to[aid]
             if not similar.empty:
                 names = ", ".join(widgets.md_escape(n) for n in similar["name"])
                 st.warning(f"Looks like: {names}", icon=":material/content_copy:")

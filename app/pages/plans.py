@@ -9,7 +9,7 @@ from app import auth, cache, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import Constraints, Goal, match_plan
-from assetmap.plans import (
+from assetmap.people.plans import (
     REFERRAL_STEPS,
     close_plan,
     get_plan,

@@ -3,7 +3,7 @@
 Facilitators start a session and read out its join code; participants type the
 code and add places, volunteering, gaps, comments and ideas, tapping the map to
 place them. Everything goes in as *proposed* for the Moderation page. The core
-(``assetmap.sessions``) checks every call against the caller.
+(``assetmap.people.sessions``) checks every call against the caller.
 """
 
 import datetime as dt
@@ -15,18 +15,18 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app import auth, cache, state, widgets
-from assetmap import sessions as ms
 from assetmap.access import Operation, Principal, Role, allowed
-from assetmap.accounts import issue_session_code, join_session
 from assetmap.errors import AssetMapError
 from assetmap.idempotency import form_key
+from assetmap.output.viz import build_asset_map, filter_assets
+from assetmap.people import sessions as ms
+from assetmap.people.accounts import issue_session_code, join_session
+from assetmap.people.serving import local_facilitator
 from assetmap.records import GAP_ENTITY
 from assetmap.taxonomy import load_taxonomy
-from assetmap.viz import build_asset_map, filter_assets
 from assetmap.workspace import open_workspace
 
 F = state.SESSION_FORM
-LOCAL_FACILITATOR = "local-facilitator"
 TRI_STATE = {"Don't know": None, "Yes": True, "No": False}
 KIND_WORDS = {
     "service": "A service (advice, support, health…)",
@@ -124,9 +124,7 @@ if principal is not None and principal.user_id == auth.LOCAL_ADMIN_ID and not ca
         icon=":material/info:",
     )
     if st.button("Run a session from this computer", type="primary"):
-        st.session_state[auth.PRINCIPAL] = Principal(
-            LOCAL_FACILITATOR, Role.FACILITATOR, label="Facilitator (this computer)"
-        )
+        st.session_state[auth.PRINCIPAL] = local_facilitator(principal)
         st.rerun()
     join_form()
     st.stop()

@@ -9,8 +9,8 @@ import streamlit as st
 
 from app import auth, state, widgets
 from assetmap.access import Principal, Role
-from assetmap.accounts import authenticate, oidc_settings
 from assetmap.errors import AccessDeniedError, AssetMapError
+from assetmap.people.accounts import authenticate, oidc_settings
 from assetmap.workspace import open_workspace
 
 st.title("Sign in")

@@ -28,7 +28,7 @@ from shapely.geometry.base import BaseGeometry
 
 from assetmap.errors import IngestError
 from assetmap.ingest.osm import OsmExtract, _bbox, _run
-from assetmap.network import WalkNetwork
+from assetmap.reach.network import WalkNetwork
 from assetmap.schema import STORAGE_CRS
 
 __all__ = [
@@ -210,7 +210,7 @@ def read_boundary_file(path: str | os.PathLike[str]) -> BaseGeometry:
     IngestError
         If the file is missing, unreadable, or holds no polygon.
     """
-    from assetmap.areas import read_boundary_frame
+    from assetmap.reach.areas import read_boundary_frame
 
     source = Path(path)
     frame = read_boundary_frame(source)

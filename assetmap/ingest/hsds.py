@@ -1852,7 +1852,7 @@ def read_hsds(
     ----------
     path_or_url
         A ``.json`` file, a folder or ``.zip`` holding ``services.json`` (as
-        :func:`assetmap.export_hsds.write_hsds` writes) or ``services.csv`` and
+        :func:`assetmap.output.export_hsds.write_hsds` writes) or ``services.csv`` and
         the other tables, or an ``http(s)://`` URL (paged lists are followed;
         a ``/services`` list of one-to-one records is completed from
         ``/services/{id}``, as an Open Referral UK API serves them).

@@ -49,7 +49,7 @@ from shapely.geometry.base import BaseGeometry
 
 from assetmap.errors import IngestError, NoAssetsError, SchemaError
 from assetmap.ingest.postcodes import is_postcode, normalise_postcode
-from assetmap.network import WalkNetwork
+from assetmap.reach.network import WalkNetwork
 from assetmap.schema import STORAGE_CRS, empty_assets, validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 

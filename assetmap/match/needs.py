@@ -9,7 +9,7 @@ access and the most minutes they will walk.
 :func:`prepare_matching` reduces the register and walking graph to what a
 query needs (assets snapped to the network once, a search index); then
 :func:`match_plan` answers one person in one shortest-path search from their
-start point (:func:`assetmap.reach.times_from_point`) plus array look-ups.
+start point (:func:`assetmap.reach.travel.times_from_point`) plus array look-ups.
 
 For each goal the answer ranks reachable services (category fit and the
 goal's words, then walking minutes) and gives, for each, **why** (category
@@ -34,7 +34,6 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -55,7 +54,6 @@ from assetmap.match.phrases import (
 )
 from assetmap.match.search import SearchConfig, SearchIndex, build_search_index, search_index
 from assetmap.moderation_state import live_assets
-from assetmap.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
 from assetmap.opening_hours import (
     DAY_CODES,
     OpeningHours,
@@ -65,7 +63,8 @@ from assetmap.opening_hours import (
     parse_time,
     read_opening_hours,
 )
-from assetmap.reach import point_times, times_from_point
+from assetmap.reach.network import Snapped, WalkGraph, snap_points
+from assetmap.reach.travel import point_times, times_from_point
 from assetmap.records import GAP_ENTITY, normalise_gap, open_session_record
 from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
@@ -84,7 +83,6 @@ __all__ = [
     "match_plan",
     "prepare_matching",
     "record_gap",
-    "walk_graph_for",
 ]
 
 logger = logging.getLogger(__name__)
@@ -484,29 +482,6 @@ def prepare_matching(
 @functools.lru_cache(maxsize=1)
 def _default_phrases() -> PhraseIndex:
     return build_phrase_index()
-
-
-@functools.lru_cache(maxsize=4)
-def _graph_cached(path: str, mtime_ns: int) -> WalkGraph:
-    del mtime_ns  # part of the cache key: a re-import gives a new graph
-    return build_walk_graph(load_network(path))
-
-
-def walk_graph_for(network_path: str | Path) -> WalkGraph:
-    """Return the walking graph of a workspace's ``network.npz`` (built once per file version).
-
-    Raises
-    ------
-    NetworkError
-        If the workspace has no walking network yet.
-    """
-    path = Path(network_path)
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        msg = "This workspace has no walking network yet; import OpenStreetMap data first."
-        raise NetworkError(msg) from None
-    return _graph_cached(str(path), stamp)
 
 
 def check_on_network(graph: WalkGraph, lon: float, lat: float) -> None:

@@ -15,7 +15,7 @@ import logging
 import re
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -1344,39 +1344,72 @@ class Store:
         str
             The new record's id.
         """
+        return self.add_records([(entity, data, record_id)], actor=actor, reason=reason, at=at)[0]
+
+    def add_records(
+        self,
+        records: Sequence[tuple[str, Mapping[str, Any], str | None]],
+        *,
+        actor: str,
+        reason: str,
+        at: dt.datetime | None = None,
+    ) -> list[str]:
+        """Add several versioned records in one transaction: all of them, or none.
+
+        Parameters
+        ----------
+        records
+            ``(entity, data, record_id or None)`` each, as :meth:`add_record` takes them.
+        actor, reason, at
+            As :meth:`add_record`, for every record.
+
+        Returns
+        -------
+        list of str
+            The new records' ids, in order.
+
+        Raises
+        ------
+        sqlalchemy.exc.IntegrityError
+            If a given ``record_id`` is already used (nothing is written).
+        """
         self._check_who(actor, reason)
-        _check_entity(entity)
-        payload = _json_payload(data)
-        rid = record_id or str(uuid.uuid4())
         now = _utc(None)
         valid_from = _utc(at) if at is not None else now
-        row = {
-            "entity": entity,
-            "id": rid,
-            "version": 1,
-            "status": payload.get("status"),
-            "data": payload,
-            "lon": payload.get("lon"),
-            "lat": payload.get("lat"),
-            "valid_from": valid_from,
-            "updated_at": now,
-            "updated_by": actor,
-        }
-        with self._write() as conn:
-            conn.execute(insert(t.records).values(**row))
-            self._log(
-                conn,
-                entity=entity,
-                entity_id=rid,
-                version=1,
-                action="create",
-                actor=actor,
-                reason=reason,
-                valid_from=valid_from,
-                recorded_at=now,
-                data=row,
+        rows: list[dict[str, Any]] = []
+        for entity, data, record_id in records:
+            _check_entity(entity)
+            payload = _json_payload(data)
+            rows.append(
+                {
+                    "entity": entity,
+                    "id": record_id or str(uuid.uuid4()),
+                    "version": 1,
+                    "status": payload.get("status"),
+                    "data": payload,
+                    "lon": payload.get("lon"),
+                    "lat": payload.get("lat"),
+                    "valid_from": valid_from,
+                    "updated_at": now,
+                    "updated_by": actor,
+                }
             )
-        return rid
+        with self._write() as conn:
+            for row in rows:
+                conn.execute(insert(t.records).values(**row))
+                self._log(
+                    conn,
+                    entity=row["entity"],
+                    entity_id=row["id"],
+                    version=1,
+                    action="create",
+                    actor=actor,
+                    reason=reason,
+                    valid_from=valid_from,
+                    recorded_at=now,
+                    data=row,
+                )
+        return [str(row["id"]) for row in rows]
 
     def get_record(self, entity: str, record_id: str) -> dict[str, Any]:
         """Return a record's data with ``id`` and ``version`` added.

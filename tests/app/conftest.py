@@ -5,7 +5,7 @@ from the environment), with fresh caches and its stores closed after.
 
 App tests run as ``assetmap app WS --local`` would serve them, unless a test
 says otherwise. A workspace without accounts is only usable in local mode
-(``assetmap.serving``): the launcher puts the granted address in
+(``assetmap.people.serving``): the launcher puts the granted address in
 ``ASSETMAP_LOCAL_ADDRESS`` and Streamlit listens on it. :func:`served_locally`
 does both for the whole session (module fixtures run the app too); a test that
 needs another server asks for :func:`serve_as`, which puts things back after it.
@@ -19,7 +19,7 @@ import pytest
 import streamlit as st
 from streamlit import config
 
-from assetmap.serving import LOCAL_ENV
+from assetmap.people.serving import LOCAL_ENV
 from assetmap.workspace import close_stores
 
 LOCAL = "127.0.0.1"

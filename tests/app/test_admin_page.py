@@ -11,9 +11,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
-from assetmap.accounts import authenticate, create_user, oidc_settings
 from assetmap.errors import AuthError
-from assetmap.privacy import PLAN_ENTITY, retention_months
+from assetmap.people.accounts import authenticate, create_user, oidc_settings
+from assetmap.people.privacy import PLAN_ENTITY, retention_months
 from assetmap.workspace import Workspace, close_stores, create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"

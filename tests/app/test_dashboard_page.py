@@ -12,20 +12,16 @@ import pytest
 import streamlit as st
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
-from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
+from support import SHARED_DATA, import_rutland, needs_shared_data
 
 from assetmap.access import Principal, Role
-from assetmap.areas import load_areas_into_workspace
-from assetmap.coverage import (
-    coverage_series,
-    monthly_dates,
-    register_snapshots,
-    workspace_demand,
-)
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.match.needs import walk_graph_for
+from assetmap.reach.coverage import coverage_series, monthly_dates, register_snapshots
+from assetmap.reach.network import walk_graph_for
+from assetmap.reach_service import load_areas_into_workspace, workspace_demand
 from assetmap.records import GAP_ENTITY, normalise_gap
-from assetmap.workspace import close_stores, import_osm, open_workspace
+from assetmap.workspace import close_stores, open_workspace
 
 pytestmark = needs_shared_data
 
@@ -43,7 +39,9 @@ BACK_DATED = [  # name, category, (lon, lat), days ago: the series starts with t
 
 
 @pytest.fixture(scope="module")
-def rutland(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def rutland(
+    rutland_extract: OsmExtract, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
     """Rutland's register, 23 LSOAs with IMD 2019, Code-Point postcodes and seven gap records.
 
     Two services were added in the past (:data:`BACK_DATED`); the OSM import is today.
@@ -53,7 +51,7 @@ def rutland(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """
     mp = pytest.MonkeyPatch()
     mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
-    workspace = import_osm(tmp_path_factory.mktemp("dash") / "rutland", RUTLAND_PBF).workspace
+    workspace = import_rutland(tmp_path_factory.mktemp("dash") / "rutland", rutland_extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     load_areas_into_workspace(workspace, LSOA, imd=IMD)
     notes = {"E01013790": ["No <b>surgery</b> on the bus-less side", "", "", "", ""],

@@ -295,7 +295,7 @@ def test_same_merges_and_look_for_duplicates_merges_sure_matches(
 
 
 def test_staff_see_only_the_export_tab(monkeypatch: pytest.MonkeyPatch, rutland: Workspace) -> None:
-    from assetmap.accounts import create_user
+    from assetmap.people.accounts import create_user
 
     create_user(rutland.store(), "sam", "a long enough password 1", "staff", actor=ADMIN)
     monkeypatch.setenv("ASSETMAP_WORKSPACE", str(rutland.path))

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
+from support import SHARED_DATA, import_rutland, needs_shared_data
 
 from assetmap.access import Principal, Role
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.plans import PLAN_ENTITY, REFERRAL_ENTITY
-from assetmap.sites import reported_gaps
-from assetmap.workspace import close_stores, import_osm, open_workspace
+from assetmap.people.plans import PLAN_ENTITY, REFERRAL_ENTITY
+from assetmap.reach_service import reported_gaps
+from assetmap.workspace import close_stores, open_workspace
 
 pytestmark = needs_shared_data
 
@@ -26,11 +27,13 @@ ANA = Principal("ana", Role.STAFF)
 
 
 @pytest.fixture(scope="module")
-def rutland(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def rutland(
+    rutland_extract: OsmExtract, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
     """The Rutland register with Code-Point postcodes (SQLite: the app's own default)."""
     mp = pytest.MonkeyPatch()
     mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
-    workspace = import_osm(tmp_path_factory.mktemp("find_page") / "rutland", RUTLAND_PBF).workspace
+    workspace = import_rutland(tmp_path_factory.mktemp("find_page") / "rutland", rutland_extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     yield workspace.path
     close_stores()

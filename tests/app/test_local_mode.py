@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
-from assetmap.accounts import create_user
+from assetmap.people.accounts import create_user
 from assetmap.workspace import Workspace, close_stores, create_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"

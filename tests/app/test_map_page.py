@@ -192,7 +192,7 @@ def test_a_bad_tile_setting_warns_and_falls_back_to_none(monkeypatch, oakham_wor
 def test_offline_map_draws_the_workspace_streets_and_tiles_replace_them(monkeypatch, tmp_path):
     from support import LEEDS_OSM
 
-    from assetmap.basemap import STREET_COLOUR
+    from assetmap.output.basemap import STREET_COLOUR
     from assetmap.workspace import import_osm
 
     workspace = import_osm(tmp_path / "leeds", LEEDS_OSM).workspace

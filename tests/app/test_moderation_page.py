@@ -13,8 +13,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
+from assetmap.people import sessions as ms
 from assetmap.schema import validate_assets
 from assetmap.workspace import close_stores, create_workspace, open_workspace
 

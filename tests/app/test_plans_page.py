@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
+from support import SHARED_DATA, import_rutland, needs_shared_data
 
 from assetmap.access import Principal, Role
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.match.needs import Constraints, Goal, walk_graph_for
-from assetmap.plans import create_plan, log_referral, referral_log, resolve_start
-from assetmap.workspace import close_stores, import_osm
+from assetmap.match.needs import Constraints, Goal
+from assetmap.people.plans import create_plan, log_referral, referral_log, resolve_start
+from assetmap.reach.network import walk_graph_for
+from assetmap.workspace import close_stores
 
 pytestmark = needs_shared_data
 
@@ -26,11 +28,13 @@ HOSTILE = "<b>**bold**</b>"
 
 
 @pytest.fixture(scope="module")
-def rutland(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def rutland(
+    rutland_extract: OsmExtract, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     """Rutland with one plan of Ana's (two goals, two referral steps) and one of Ben's."""
     mp = pytest.MonkeyPatch()
     mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
-    workspace = import_osm(tmp_path_factory.mktemp("plans_page") / "rutland", RUTLAND_PBF).workspace
+    workspace = import_rutland(tmp_path_factory.mktemp("plans_page") / "rutland", rutland_extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     store = workspace.store()
     start = resolve_start(workspace, "LE15 6AA", graph=walk_graph_for(workspace.network_path))

@@ -11,11 +11,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import AuthConfig, create_user
+from assetmap.people import sessions as ms
+from assetmap.people.accounts import AuthConfig, create_user
+from assetmap.people.serving import LOCAL_ENV
 from assetmap.schema import validate_assets
-from assetmap.serving import LOCAL_ENV
 from assetmap.workspace import close_stores, create_workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]

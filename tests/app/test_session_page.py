@@ -11,10 +11,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import issue_session_code, join_session
 from assetmap.errors import AuthError
+from assetmap.people import sessions as ms
+from assetmap.people.accounts import issue_session_code, join_session
 from assetmap.schema import validate_assets
 from assetmap.workspace import close_stores, create_workspace, open_workspace
 

@@ -10,8 +10,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
-from assetmap.accounts import AuthConfig, OidcSettings, create_user, set_oidc_settings
-from assetmap.sessions import start_session
+from assetmap.people.accounts import AuthConfig, OidcSettings, create_user, set_oidc_settings
+from assetmap.people.sessions import start_session
 from assetmap.workspace import close_stores, create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -188,10 +188,10 @@ def test_sign_out_forgets_everything_the_last_person_did(with_accounts):
     at = _sign_in(_page(), "sam", PASSWORD)
     at.session_state["assetmap.find.start"] = "LE15 6RB"  # the last search's start point
     at.session_state["assetmap.find.chosen"] = ["asset-1"]
-    at.session_state["assetmap.plans.selected"] = "REF-1"
+    at.session_state["assetmap.people.plans.selected"] = "REF-1"
     at.run()
     at.button(key="assetmap.signin.out").click().run()
     assert not at.exception
     left = {key for key in at.session_state if key.startswith("assetmap.")}
     assert not left & {PRINCIPAL, "assetmap.find.start", "assetmap.find.chosen",
-                       "assetmap.plans.selected"}  # fmt: skip
+                       "assetmap.people.plans.selected"}  # fmt: skip

@@ -14,9 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.auth import LAST_SEEN, PRINCIPAL, WHO_PARAM
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import (
+from assetmap.people import sessions as ms
+from assetmap.people.accounts import (
     AuthConfig,
     OidcSettings,
     create_user,

@@ -21,9 +21,9 @@ from playwright.sync_api import Browser, Page
 from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
 from assetmap.access import Principal, Role
-from assetmap.accounts import create_user
-from assetmap.areas import load_areas_into_workspace
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
+from assetmap.people.accounts import create_user
+from assetmap.reach_service import load_areas_into_workspace
 from assetmap.workspace import close_stores, import_osm
 
 pytestmark = needs_shared_data

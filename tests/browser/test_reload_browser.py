@@ -18,11 +18,11 @@ from browser_support import Offline, serve
 from playwright.sync_api import Browser, BrowserContext, Page
 from support import RUTLAND_PBF, SHARED_DATA
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import create_user
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.plans import PLAN_ENTITY
+from assetmap.people import sessions as ms
+from assetmap.people.accounts import create_user
+from assetmap.people.plans import PLAN_ENTITY
 from assetmap.workspace import close_stores, import_osm, open_workspace
 
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"

@@ -28,10 +28,10 @@ from browser_support import Offline, serve, settle
 from playwright.sync_api import Browser, Page
 from support import ROOT
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import AuthConfig, create_user
-from assetmap.plans import PLAN_ENTITY
+from assetmap.people import sessions as ms
+from assetmap.people.accounts import AuthConfig, create_user
+from assetmap.people.plans import PLAN_ENTITY
 from assetmap.schema import validate_assets
 from assetmap.workspace import close_stores, create_workspace
 

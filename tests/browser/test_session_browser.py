@@ -25,8 +25,8 @@ from playwright.sync_api import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from support import LEEDS_OSM, ROOT, skip_without_shared_data
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
+from assetmap.people import sessions as ms
 from assetmap.workspace import close_stores, import_osm, open_workspace
 
 HOSTILE = "<img src=x onerror=alert(1)>"

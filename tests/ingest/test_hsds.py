@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from support import SHARED_DATA, needs_shared_data
 
 from assetmap.errors import AssetMapError, IngestError
-from assetmap.export_hsds import HSDS_NAMESPACE, register_to_hsds, validate_hsds, write_hsds
 from assetmap.ingest.hsds import (
     HsdsLimits,
     assets_from_hsds,
@@ -32,6 +31,7 @@ from assetmap.ingest.hsds import (
     read_hsds,
 )
 from assetmap.ingest.tabular import assets_from_table, propose_column_mapping, read_table
+from assetmap.output.export_hsds import HSDS_NAMESPACE, register_to_hsds, validate_hsds, write_hsds
 from assetmap.schema import ASSET_COLUMNS
 from assetmap.taxonomy import load_taxonomy
 

@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from support import SHARED_DATA, run_cli
 
-from assetmap.export_hsds import (
+from assetmap.imports import TAXONOMY_ENTITY
+from assetmap.ingest.hsds import assets_from_hsds, read_hsds
+from assetmap.match.search import search_assets
+from assetmap.output.export_hsds import (
     ORUK_SCHEMA_DIR,
     hsds_export,
     register_to_hsds,
     validate_hsds,
     workspace_country,
 )
-from assetmap.imports import TAXONOMY_ENTITY
-from assetmap.ingest.hsds import assets_from_hsds, read_hsds
-from assetmap.match.search import search_assets
 from assetmap.store import Store
 from assetmap.workspace import close_stores, create_workspace
 

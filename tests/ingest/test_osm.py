@@ -34,7 +34,7 @@ from assetmap.ingest.osm import (
     osm_query_tags,
     read_osm_file,
 )
-from assetmap.network import WalkNetwork
+from assetmap.reach.network import WalkNetwork
 from assetmap.schema import ASSET_COLUMNS
 
 CLIPPED_OSM = Path(__file__).resolve().parents[1] / "data" / "clipped.osm"

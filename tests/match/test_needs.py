@@ -13,10 +13,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data, use_database_for_workspace
+from support import (
+    SHARED_DATA,
+    import_rutland,
+    needs_shared_data,
+    use_database_for_workspace,
+)
 
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError, NetworkError, QueryError, TaxonomyError
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.match.needs import (
     Constraints,
@@ -25,11 +31,11 @@ from assetmap.match.needs import (
     match_plan,
     prepare_matching,
     record_gap,
-    walk_graph_for,
 )
-from assetmap.plans import StartPoint, resolve_start
+from assetmap.people.plans import StartPoint, resolve_start
+from assetmap.reach.network import walk_graph_for
 from assetmap.records import GAP_ENTITY
-from assetmap.workspace import Workspace, close_stores, import_osm
+from assetmap.workspace import Workspace, close_stores
 
 pytestmark = needs_shared_data
 
@@ -51,9 +57,9 @@ STORY_ASSETS = [
 ]  # fmt: skip
 
 
-def build_rutland_workspace(folder: Path) -> Workspace:
+def build_rutland_workspace(folder: Path, extract: OsmExtract) -> Workspace:
     """Rutland OSM + Code-Point postcodes + the three story services."""
-    workspace = import_osm(folder, RUTLAND_PBF).workspace
+    workspace = import_rutland(folder, extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     for record in STORY_ASSETS:
         workspace.store().add_asset(record, actor="test", reason="story service")
@@ -62,11 +68,13 @@ def build_rutland_workspace(folder: Path) -> Workspace:
 
 @pytest.fixture(scope="module")
 def rutland(
-    tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
+    rutland_extract: OsmExtract,
+    tmp_path_factory: pytest.TempPathFactory,
+    new_database_url: Callable[[], str],
 ) -> Iterator[Workspace]:
     mp = pytest.MonkeyPatch()
     use_database_for_workspace(new_database_url(), mp)
-    yield build_rutland_workspace(tmp_path_factory.mktemp("needs") / "rutland")
+    yield build_rutland_workspace(tmp_path_factory.mktemp("needs") / "rutland", rutland_extract)
     close_stores()
     mp.undo()
 

@@ -7,7 +7,7 @@ Each of the four ways text enters the register carries both payloads:
 * a **spreadsheet** (CSV) imported with :func:`assetmap.imports.import_file`;
 * an **HSDS** feed (Open Referral UK JSON) imported the same way;
 * a **mapping session**: a participant who joined with a code proposes a
-  place, names a gap and comments, through :mod:`assetmap.sessions`.
+  place, names a gap and comments, through :mod:`assetmap.people.sessions`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Final
 import pandas as pd
 
 from assetmap.access import Principal, Role
-from assetmap.accounts import AuthConfig, create_user, issue_session_code, join_session
 from assetmap.imports import import_file
 from assetmap.ingest.osm import read_osm_file
-from assetmap.sessions import add_comment, add_gap, propose_asset, start_session
+from assetmap.people.accounts import AuthConfig, create_user, issue_session_code, join_session
+from assetmap.people.sessions import add_comment, add_gap, propose_asset, start_session
 from assetmap.workspace import Workspace, create_workspace
 
 IMG: Final = "<img src=x onerror=alert(1)>"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from streamlit import config
 
-from assetmap.serving import LOCAL_ENV
+from assetmap.people.serving import LOCAL_ENV
 
 
 @pytest.fixture

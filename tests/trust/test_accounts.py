@@ -20,7 +20,14 @@ from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from assetmap.access import Operation, Principal, Role, allowed
-from assetmap.accounts import (
+from assetmap.errors import (
+    AccessDeniedError,
+    AccountError,
+    AuthError,
+    ConflictError,
+    NotFoundError,
+)
+from assetmap.people.accounts import (
     CODE_ALPHABET,
     AuthConfig,
     authenticate,
@@ -34,14 +41,7 @@ from assetmap.accounts import (
     reset_password,
     revoke_session_codes,
 )
-from assetmap.errors import (
-    AccessDeniedError,
-    AccountError,
-    AuthError,
-    ConflictError,
-    NotFoundError,
-)
-from assetmap.sessions import close_session, start_session
+from assetmap.people.sessions import close_session, start_session
 from assetmap.store import Store
 from assetmap.store import _engine as store_engine
 from assetmap.store import store as store_module

@@ -18,7 +18,7 @@ from assetmap import backup as backup_module
 from assetmap.access import Principal, Role
 from assetmap.backup import backup_workspace, read_manifest, restore_workspace
 from assetmap.errors import WorkspaceError
-from assetmap.network import WalkNetwork, load_network, save_network
+from assetmap.reach.network import WalkNetwork, load_network, save_network
 from assetmap.store import Store
 from assetmap.workspace import Workspace, create_workspace, open_workspace
 

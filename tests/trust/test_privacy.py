@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from assetmap.access import Principal, Role
 from assetmap.backup import _pg_args, _pg_tool, backup_workspace
+from assetmap.disclosure import suppress_small_counts
 from assetmap.errors import (
     AccessDeniedError,
     AssetMapError,
@@ -28,7 +29,7 @@ from assetmap.errors import (
     SchemaError,
     StoreError,
 )
-from assetmap.privacy import (
+from assetmap.people.privacy import (
     DEFAULT_RETENTION_MONTHS,
     HIDDEN,
     PLAN_ENTITY,
@@ -40,7 +41,6 @@ from assetmap.privacy import (
     purge_expired_plans,
     retention_months,
     set_retention_months,
-    suppress_small_counts,
 )
 from assetmap.store import Store
 from assetmap.store import store as store_module

@@ -16,8 +16,8 @@ from support import LEEDS_OSM, run_cli, use_database_for_workspace
 
 from assetmap.access import Principal, Role
 from assetmap.backup import backup_workspace, restore_workspace
-from assetmap.export import export_register
-from assetmap.export_hsds import write_hsds
+from assetmap.output.export import export_register
+from assetmap.output.export_hsds import write_hsds
 from assetmap.workspace import close_stores, create_workspace, import_osm
 
 ADMIN = Principal("ada", Role.ADMIN)

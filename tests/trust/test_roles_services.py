@@ -27,12 +27,13 @@ from sqlalchemy import text
 from support import use_database_for_workspace
 from trust.test_access import CELLS
 
-from assetmap import imports, plans, privacy, register, sessions, sites, views
+from assetmap import imports, reach_service, register, views
 from assetmap.access import Operation, Principal, Role
-from assetmap.accounts import list_users
 from assetmap.backup import backup_workspace, restore_workspace
 from assetmap.errors import AccessDeniedError, AssetMapError
 from assetmap.match.needs import Constraints, Goal
+from assetmap.people import plans, privacy, sessions
+from assetmap.people.accounts import list_users
 from assetmap.workspace import Workspace, close_stores, create_workspace
 
 #: Operations checked at the edge only (none now: every operation has a core call).
@@ -196,7 +197,9 @@ CALLS: dict[Operation, Callable[[World, Principal], Any]] = {
     Operation.PURGE_PLANS: lambda w, p: privacy.purge_expired_plans(
         w.workspace, principal=p, today=dt.date(2026, 11, 24), dry_run=True
     ),
-    Operation.VIEW_DASHBOARD: lambda w, p: sites.reported_gaps(w.workspace.store(), principal=p),
+    Operation.VIEW_DASHBOARD: lambda w, p: reach_service.reported_gaps(
+        w.workspace.store(), principal=p
+    ),
     Operation.VIEW_AGGREGATES: lambda w, p: privacy.plan_counts(w.workspace.store(), principal=p),
     Operation.MANAGE_USERS: lambda w, p: list_users(w.workspace.store(), actor=p),
     Operation.CHANGE_SETTINGS: lambda w, p: privacy.set_retention_months(

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import (
+from assetmap.errors import AccessDeniedError, AccountError, AuthError, WorkspaceError
+from assetmap.people import sessions as ms
+from assetmap.people.accounts import (
     AuthConfig,
     create_user,
     disable_user,
@@ -25,8 +26,7 @@ from assetmap.accounts import (
     refresh_principal,
     revoke_session_codes,
 )
-from assetmap.errors import AccessDeniedError, AccountError, AuthError, WorkspaceError
-from assetmap.signin_tokens import (
+from assetmap.people.signin_tokens import (
     SignedIn,
     issue_token,
     principal_from_token,

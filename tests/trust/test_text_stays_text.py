@@ -28,10 +28,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
+from assetmap.output.sheet import pdf_from_html, support_sheet_html, support_sheet_pdf
+from assetmap.people import sessions as ms
 from assetmap.safe_text import MARKDOWN_ACTIVE, md_escape
-from assetmap.sheet import pdf_from_html, support_sheet_html, support_sheet_pdf
 from assetmap.workspace import close_stores, create_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"

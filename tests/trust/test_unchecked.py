@@ -20,9 +20,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from support import LEEDS_OSM, run_cli, use_database_for_workspace
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
 from assetmap.cli import main
+from assetmap.people import sessions as ms
 from assetmap.workspace import close_stores, open_workspace
 
 FACILITATOR = Principal("fay", Role.FACILITATOR)

@@ -1,7 +1,7 @@
 """Facilitated mapping sessions: contributions, moderation, summary and freshness.
 
 A facilitator starts a session (:func:`start_session`) and gives the group a
-code (:func:`assetmap.accounts.issue_session_code`). Participants who join
+code (:func:`assetmap.people.accounts.issue_session_code`). Participants who join
 with it are :class:`~assetmap.access.Principal` objects scoped to that session.
 What they add is tagged with the session's id and enters as *proposed*:
 
@@ -79,10 +79,10 @@ from assetmap.errors import (
     NotFoundError,
     SchemaError,
 )
-from assetmap.export import neutralise_formula
 from assetmap.idempotency import add_asset_once, add_record_once
 from assetmap.match.dedupe import name_similarity
 from assetmap.match.normalize import normalise_name
+from assetmap.output.export import neutralise_formula
 from assetmap.records import (
     GAP_ENTITY,
     MAX_NOTE_CHARS,
@@ -114,11 +114,13 @@ __all__ = [
     "likely_duplicates",
     "list_sessions",
     "merge_proposal",
+    "merged_proposals",
     "moderate_comment",
     "moderation_queue",
     "needs_checking",
     "propose_asset",
     "propose_volunteering",
+    "queue_duplicates",
     "reject_proposal",
     "reverify_asset",
     "session_contributions",
@@ -268,7 +270,7 @@ def close_session(store: Store, session_id: str, *, principal: Principal) -> dic
     Checks ``start_session``. Returns the closed session record.
     """
     require(principal, Operation.START_SESSION, session_id=session_id)
-    from assetmap.accounts import revoke_session_codes
+    from assetmap.people.accounts import revoke_session_codes
 
     session = open_session_record(store, session_id)
     closed = store.edit_record(
@@ -699,6 +701,21 @@ def _label(tax: Taxonomy, kind: str, code: str | None) -> str:
     return str(getattr(known, "plain_label", None) or known.label)
 
 
+def merged_proposals(store: Store, asset_ids: Iterable[str]) -> set[str]:
+    """Return which of these archived assets were archived by a merge, and still are.
+
+    An asset is archived either by :func:`merge_proposal` (its latest
+    history line is ``merged``, with ``merged_into`` set) or later, by
+    closing an accepted asset (``status`` change): only the first is a merge.
+    """
+    out = set()
+    for asset_id in asset_ids:
+        history = store.asset_history(str(asset_id))
+        if not history.empty and history["action"].iloc[-1] == "merged":
+            out.add(str(asset_id))
+    return out
+
+
 CONTRIBUTION_COLUMNS: Final = ("type", "id", "name", "status", "detail", "lon", "lat")
 
 
@@ -718,6 +735,7 @@ def session_contributions(
     assets = store.assets(include_archived=True)
     if not assets.empty:
         mine = assets[assets["session_id"] == session_id]
+        merged = merged_proposals(store, mine.loc[mine["status"] == "archived", "id"])
         for rec in mine.to_dict("records"):
             detail = ", ".join(_label(tax, "category", c) for c in rec["categories"])
             rows.append(
@@ -725,8 +743,8 @@ def session_contributions(
                     "type": "volunteering" if rec["kind"] == "volunteering" else "asset",
                     "id": rec["id"],
                     "name": rec["name"],
-                    # A proposal is only ever archived by merging it into the register.
-                    "status": "merged" if rec["status"] == "archived" else rec["status"],
+                    # Archived by merging into the register, or closed after acceptance.
+                    "status": "merged" if rec["id"] in merged else rec["status"],
                     "detail": detail,
                     "lon": float(rec["geometry"].x),
                     "lat": float(rec["geometry"].y),
@@ -811,9 +829,49 @@ def likely_duplicates(
         a place), best first.
     """
     require(principal, Operation.VIEW_REGISTER)
+    assets = visible_register(store, principal=principal)
+    return _likely_in(
+        assets, name, lon, lat, max_distance_m=max_distance_m,
+        min_similarity=min_similarity, limit=limit,
+    )  # fmt: skip
+
+
+def queue_duplicates(
+    store: Store, queue: pd.DataFrame, *, principal: Principal
+) -> dict[str, pd.DataFrame]:
+    """Return, for each proposal of a moderation queue, the assets it looks like.
+
+    As :func:`likely_duplicates` with each proposal's name and place, but
+    reading the register once for the whole queue (not once per proposal),
+    and keeping only assets that are not themselves proposals (what a
+    proposal can be merged into). Checks ``view_register``.
+
+    Returns
+    -------
+    dict
+        Proposal id -> the frame :func:`likely_duplicates` returns.
+    """
+    require(principal, Operation.VIEW_REGISTER)
+    assets = visible_register(store, principal=principal)
+    others = assets[(assets["status"] != "proposed").to_numpy(dtype=bool)].reset_index(drop=True)
+    return {
+        str(rec["id"]): _likely_in(others, rec["name"], rec["geometry"].x, rec["geometry"].y)
+        for rec in queue.to_dict("records")
+    }
+
+
+def _likely_in(
+    assets: gpd.GeoDataFrame,
+    name: str,
+    lon: float | None,
+    lat: float | None,
+    *,
+    max_distance_m: float = 1000.0,
+    min_similarity: float = 80.0,
+    limit: int = 5,
+) -> pd.DataFrame:
     columns = ["id", "name", "status", "similarity", "distance_m"]
     typed = (name or "").strip()
-    assets = visible_register(store, principal=principal)
     if len(typed) < 3 or assets.empty:
         return pd.DataFrame(columns=columns)
     distance: np.ndarray[Any, np.dtype[np.float64]] | None = None
@@ -1176,7 +1234,7 @@ def session_summary(
     Coverage: the accessible range (kinds of support, i.e. taxonomy
     categories, with an active asset) from ``point`` (default: the middle of
     the session's own assets) within ``minutes`` on foot, computed by
-    :func:`assetmap.coverage.accessible_range` on the register as it stood
+    :func:`assetmap.reach.coverage.accessible_range` on the register as it stood
     when the session started (:meth:`assetmap.store.Store.register_as_of`,
     proposals left out) and on that register plus the session's accepted
     assets. Merged proposals add nothing: the asset was there already.
@@ -1188,12 +1246,12 @@ def session_summary(
     principal
         Who asks.
     graph
-        A :class:`assetmap.network.WalkGraph`; without it the coverage
+        A :class:`assetmap.reach.network.WalkGraph`; without it the coverage
         figures are None.
     minutes, point
         The walk and where from.
     accessible_range
-        The function to use (for tests); :mod:`assetmap.coverage`'s by default.
+        The function to use (for tests); :mod:`assetmap.reach.coverage`'s by default.
     taxonomy
         For labels.
     """
@@ -1202,11 +1260,7 @@ def session_summary(
     contributions = session_contributions(store, session_id, principal=principal, taxonomy=taxonomy)
     counts = contributions["type"].value_counts()
     assets = contributions[contributions["type"].isin(("asset", "volunteering"))]
-    merged = 0
-    if not assets.empty:
-        archived = store.assets(include_archived=True)
-        merged_ids = set(archived.loc[archived["status"] == "archived", "id"])
-        merged = sum(1 for i in assets["id"] if i in merged_ids)
+    merged = int((assets["status"] == "merged").sum())
     votes = session_records(store, VOTE_ENTITY, session_id, principal=principal)
     range_before: int | None = None
     range_after: int | None = None
@@ -1264,9 +1318,9 @@ def session_summary(
 
 def _default_range_fn() -> RangeFn:
     try:
-        from assetmap.coverage import accessible_range
+        from assetmap.reach.coverage import accessible_range
     except ImportError as exc:
-        msg = "Coverage needs assetmap.coverage.accessible_range, which is not available."
+        msg = "Coverage needs assetmap.reach.coverage.accessible_range, which is not available."
         raise NotImplementedError(msg) from exc
     return accessible_range
 
@@ -1323,7 +1377,7 @@ def summary_html(summary: SessionSummary) -> str:
 
 def summary_pdf(summary: SessionSummary) -> bytes:
     """Return the printable summary as a PDF (``sheet.pdf_from_html``: fetches nothing)."""
-    from assetmap.sheet import pdf_from_html
+    from assetmap.output.sheet import pdf_from_html
 
     return pdf_from_html(summary_html(summary))
 

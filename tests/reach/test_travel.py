@@ -1,4 +1,4 @@
-"""Walking times, matrices and isochrones (assetmap.reach).
+"""Walking times, matrices and isochrones (assetmap.reach.travel).
 
 Exact expectations on a 3 x 3 street grid with 100 m blocks (75 s each at
 4.8 km/h), and on Rutland's real walking network checked against an
@@ -12,11 +12,9 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Transformer
-from support import RUTLAND_PBF
 
-from assetmap.ingest.osm import read_osm_file
-from assetmap.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
-from assetmap.reach import (
+from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
+from assetmap.reach.travel import (
     count_within,
     isochrones,
     k_nearest_times,
@@ -188,9 +186,8 @@ def test_rejects_bad_limits(grid):
 
 
 @pytest.fixture(scope="module")
-def rutland() -> WalkGraph:
-    assert RUTLAND_PBF.is_file(), f"Rutland extract not found at {RUTLAND_PBF}"
-    return build_walk_graph(read_osm_file(RUTLAND_PBF).network)
+def rutland(rutland_graph: WalkGraph) -> WalkGraph:
+    return rutland_graph
 
 
 @pytest.fixture(scope="module")

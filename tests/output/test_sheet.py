@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from assetmap.errors import SchemaError
-from assetmap.network import WalkNetwork
-from assetmap.sheet import sheet_map_svg, support_sheet_html, support_sheet_pdf
+from assetmap.output.sheet import sheet_map_svg, support_sheet_html, support_sheet_pdf
+from assetmap.reach.network import WalkNetwork
 
 HOSTILE = '<script>alert("x")</script>'
 

@@ -1,7 +1,7 @@
 """The walking street network, in compact arrays.
 
 :class:`WalkNetwork` is what the OSM importer writes into a workspace
-(``network.npz``) and what the travel-time work in :mod:`assetmap.reach`
+(``network.npz``) and what the travel-time work in :mod:`assetmap.reach.travel`
 loads. Nodes are street junctions and way vertices kept by the importer;
 edges are undirected street segments (walking ignores one-way rules), each
 stored once with its length in metres.
@@ -15,6 +15,7 @@ the network with :func:`snap_points`.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -45,6 +46,7 @@ __all__ = [
     "project_points",
     "save_network",
     "snap_points",
+    "walk_graph_for",
 ]
 
 logger = logging.getLogger(__name__)
@@ -157,7 +159,7 @@ def load_network(path: str | Path) -> WalkNetwork:
 
 
 # --------------------------------------------------------------------------
-# The travel-time graph: built once from a WalkNetwork, reused by assetmap.reach.
+# The travel-time graph: built once from a WalkNetwork, reused by assetmap.reach.travel.
 # --------------------------------------------------------------------------
 
 SLOW_SPEED_KMH = 3.0
@@ -619,3 +621,26 @@ def _as_coords(values: npt.ArrayLike | Sequence[float], name: str) -> FloatArray
         msg = f"`{name}` must be a scalar or a 1-D array, got shape {array.shape}."
         raise NetworkError(msg)
     return array
+
+
+@functools.lru_cache(maxsize=4)
+def _graph_cached(path: str, mtime_ns: int) -> WalkGraph:
+    del mtime_ns  # part of the cache key: a re-import gives a new graph
+    return build_walk_graph(load_network(path))
+
+
+def walk_graph_for(network_path: str | Path) -> WalkGraph:
+    """Return the walking graph of a workspace's ``network.npz`` (built once per file version).
+
+    Raises
+    ------
+    NetworkError
+        If the workspace has no walking network yet.
+    """
+    path = Path(network_path)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        msg = "This workspace has no walking network yet; import OpenStreetMap data first."
+        raise NetworkError(msg) from None
+    return _graph_cached(str(path), stamp)

@@ -31,8 +31,8 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from assetmap.access import Principal, Role
-from assetmap.accounts import code_is_live, is_idle, refresh_principal
 from assetmap.errors import AuthError, NotFoundError, WorkspaceError
+from assetmap.people.accounts import code_is_live, is_idle, refresh_principal
 from assetmap.records import SESSION_ENTITY
 from assetmap.store import Store
 
@@ -227,9 +227,9 @@ def principal_from_token(
     key
         :func:`signing_key` of the workspace.
     idle_minutes
-        The idle time-out (``assetmap.accounts.idle_timeout_minutes``).
+        The idle time-out (``assetmap.people.accounts.idle_timeout_minutes``).
     accounts_exist
-        From ``assetmap.accounts.has_accounts``.
+        From ``assetmap.people.accounts.has_accounts``.
     now
         The current time (for tests).
 

@@ -1,4 +1,4 @@
-"""The walk graph: speeds, edge seconds, projection and snapping (assetmap.network)."""
+"""The walk graph: speeds, edge seconds, projection and snapping (assetmap.reach.network)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from pyproj import Transformer
 
 from assetmap.errors import NetworkError
-from assetmap.network import (
+from assetmap.reach.network import (
     WalkConfig,
     WalkNetwork,
     build_walk_graph,

@@ -1,7 +1,7 @@
 """Coverage of needs on foot: what is reachable from where, and how much of a place is served.
 
-Everything here reads walking times from :mod:`assetmap.reach` (compiled
-multi-source searches on a :class:`~assetmap.network.WalkGraph`); nothing
+Everything here reads walking times from :mod:`assetmap.reach.travel` (compiled
+multi-source searches on a :class:`~assetmap.reach.network.WalkGraph`); nothing
 re-implements a shortest path.
 
 The core array is a *category time table*: for each category, the seconds
@@ -18,7 +18,7 @@ one and a food bank on the other:
 >>> import numpy as np
 >>> import geopandas as gpd
 >>> from shapely.geometry import Point
->>> from assetmap.network import WalkConfig, WalkNetwork, build_walk_graph
+>>> from assetmap.reach.network import WalkConfig, WalkNetwork, build_walk_graph
 >>> corners = WalkNetwork(
 ...     node_ids=np.array([10, 20]), lon=np.array([-0.7300, -0.7270]), lat=np.full(2, 52.67),
 ...     edge_u=np.array([0], dtype=np.int32), edge_v=np.array([1], dtype=np.int32),
@@ -42,7 +42,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -50,24 +50,21 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from assetmap.areas import area_noun, area_of_points, workspace_areas
 from assetmap.errors import SchemaError
-from assetmap.ingest.postcodes import PostcodeIndex, load_postcodes
+from assetmap.ingest.postcodes import PostcodeIndex
 from assetmap.moderation_state import NOT_LIVE_STATUSES, UNCHECKED_STATUSES, live_mask
-from assetmap.network import FloatArray, IntArray, Snapped, WalkGraph, snap_points
-from assetmap.reach import count_within, nearest_times, point_times, travel_time_matrix
+from assetmap.reach.areas import area_noun, area_of_points
+from assetmap.reach.network import FloatArray, IntArray, Snapped, WalkGraph, snap_points
+from assetmap.reach.travel import count_within, nearest_times, point_times, travel_time_matrix
 from assetmap.schema import STORAGE_CRS
-from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
-
-if TYPE_CHECKING:
-    from assetmap.workspace import Workspace
 
 __all__ = [
     "INACTIVE_STATUSES",
     "Coverage",
     "CoverageSeries",
     "Demand",
+    "RegisterHistory",
     "accessible_range",
     "additions",
     "asset_categories",
@@ -80,7 +77,6 @@ __all__ = [
     "point_minutes",
     "reachable_assets",
     "register_snapshots",
-    "workspace_demand",
 ]
 
 logger = logging.getLogger(__name__)
@@ -170,7 +166,7 @@ def category_node_seconds(
     """Seconds from the nearest asset of each category to every node.
 
     One limited multi-source search per category
-    (:func:`assetmap.reach.nearest_times`).
+    (:func:`assetmap.reach.travel.nearest_times`).
 
     Parameters
     ----------
@@ -344,7 +340,7 @@ class Demand:
     Attributes
     ----------
     areas
-        The area table (see :mod:`assetmap.areas`).
+        The area table (see :mod:`assetmap.reach.areas`).
     lon, lat
         WGS 84 coordinates of the points.
     snapped
@@ -386,8 +382,8 @@ def demand_points(
     graph
         The walk graph.
     areas
-        Area table in EPSG:4326 (from :func:`assetmap.areas.read_areas` or
-        :func:`assetmap.areas.grid_areas`).
+        Area table in EPSG:4326 (from :func:`assetmap.reach.areas.read_areas` or
+        :func:`assetmap.reach.areas.grid_areas`).
     postcodes
         Postcode centroids; those inside no area are left out.
 
@@ -687,8 +683,8 @@ def _counts_at_points(
 ) -> FloatArray:
     """Assets of each category within ``limit`` minutes of each point (both legs counted).
 
-    Points on a node (no leg) read :func:`assetmap.reach.count_within`; the
-    others a category x points matrix (:func:`assetmap.reach.travel_time_matrix`).
+    Points on a node (no leg) read :func:`assetmap.reach.travel.count_within`; the
+    others a category x points matrix (:func:`assetmap.reach.travel.travel_time_matrix`).
     """
     snapped = demand.snapped
     on_node = snapped.leg_s == 0
@@ -852,8 +848,28 @@ def coverage_series(
     )
 
 
+class RegisterHistory(Protocol):
+    """What the growth measures read of a register's history (the store provides it).
+
+    Kernels here take this interface, not the store: the caller passes
+    :class:`assetmap.store.Store` (or anything with these three methods).
+    """
+
+    def change_log(self) -> pd.DataFrame:
+        """Return every version of every asset (``entity_id``, ``version``, ``action``, ...)."""
+        ...
+
+    def assets(self, *, include_archived: bool = False) -> gpd.GeoDataFrame:
+        """Return the current register."""
+        ...
+
+    def register_as_of(self, when: dt.datetime) -> gpd.GeoDataFrame:
+        """Return the register as it was at ``when``."""
+        ...
+
+
 def register_snapshots(
-    store: Store, dates: Iterable[dt.datetime]
+    store: RegisterHistory, dates: Iterable[dt.datetime]
 ) -> Iterator[tuple[dt.datetime, gpd.GeoDataFrame]]:
     """Yield ``(date, register as of that date)`` for each date (one query each)."""
     for when in dates:
@@ -862,7 +878,7 @@ def register_snapshots(
 
 def additions(
     graph: WalkGraph,
-    store: Store,
+    store: RegisterHistory,
     demand: Demand,
     *,
     minutes: float,
@@ -1029,31 +1045,3 @@ def reachable_assets(
         }
     )
     return frame.sort_values(["minutes", "name"], kind="stable").reset_index(drop=True)
-
-
-def workspace_demand(
-    workspace: Workspace, graph: WalkGraph, *, by: str = "auto", cell_m: float = 1000.0
-) -> tuple[str, Demand]:
-    """Return ``(kind, demand)`` for a workspace: its areas (or a grid) and its postcodes.
-
-    Parameters
-    ----------
-    workspace
-        The workspace (its ``areas.parquet`` and ``postcodes.parquet`` when loaded).
-    graph
-        Its walk graph.
-    by
-        ``"auto"``, ``"lsoa"`` or ``"grid"`` (see :func:`assetmap.areas.workspace_areas`).
-    cell_m
-        Grid cell size in metres.
-
-    Raises
-    ------
-    IngestError
-        ``by="lsoa"`` without stored areas, or an unreadable table.
-    """
-    kind, areas = workspace_areas(workspace, graph, by=by, cell_m=cell_m)
-    postcodes = (
-        load_postcodes(workspace.postcodes_path) if workspace.postcodes_path.is_file() else None
-    )
-    return kind, demand_points(graph, areas, postcodes=postcodes)

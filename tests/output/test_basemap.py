@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from support import LEEDS_OSM, needs_shared_data
 
-from assetmap.basemap import BasemapConfig, StreetLines, street_lines, streets_geojson
 from assetmap.ingest.osm import read_osm_file
-from assetmap.network import WalkNetwork
+from assetmap.output.basemap import BasemapConfig, StreetLines, street_lines, streets_geojson
+from assetmap.output.viz import build_asset_map
+from assetmap.reach.network import WalkNetwork
 from assetmap.schema import validate_assets
-from assetmap.viz import build_asset_map
 
 
 def _network(points: list[tuple[float, float]], edges: list[tuple[int, int]]) -> WalkNetwork:

@@ -15,7 +15,7 @@ of lines stay fast under the markers.
 Examples
 --------
 >>> import numpy as np
->>> from assetmap.network import WalkNetwork
+>>> from assetmap.reach.network import WalkNetwork
 >>> net = WalkNetwork(node_ids=np.array([1, 2, 3]), lon=np.array([-0.73, -0.72, -0.71]),
 ...                   lat=np.array([52.67, 52.67, 52.67]), edge_u=np.array([0, 1], dtype=np.int32),
 ...                   edge_v=np.array([1, 2], dtype=np.int32), length_m=np.array([676.0, 676.0]))
@@ -37,7 +37,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from assetmap.network import WalkNetwork
+from assetmap.reach.network import WalkNetwork
 
 __all__ = [
     "STREET_COLOUR",
@@ -120,7 +120,7 @@ def street_lines(
     Parameters
     ----------
     network
-        The workspace's walking network (:func:`assetmap.network.load_network`).
+        The workspace's walking network (:func:`assetmap.reach.network.load_network`).
     config
         Simplification; ``BasemapConfig()`` when omitted.
     bbox
@@ -308,7 +308,7 @@ def add_street_layer(
     Parameters
     ----------
     fmap
-        A folium map (e.g. from :func:`assetmap.viz.build_asset_map`).
+        A folium map (e.g. from :func:`assetmap.output.viz.build_asset_map`).
     streets
         From :func:`street_lines`.
     colour

@@ -1,4 +1,4 @@
-"""Coverage of needs on foot (assetmap.coverage).
+"""Coverage of needs on foot (assetmap.reach.coverage).
 
 Exact expectations on a 3 x 3 street grid with 100 m blocks (75 s each at
 4.8 km/h) and on Rutland's real network and OSM assets, checked against an
@@ -16,9 +16,12 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point, box
-from support import RUTLAND_BUNDLE, RUTLAND_PBF
+from support import RUTLAND_BUNDLE
 
-from assetmap.areas import (
+from assetmap.errors import IngestError, SchemaError
+from assetmap.ingest.osm import OsmExtract
+from assetmap.ingest.postcodes import PostcodeIndex
+from assetmap.reach.areas import (
     AREAS_FILENAME,
     area_of_points,
     grid_areas,
@@ -26,7 +29,7 @@ from assetmap.areas import (
     read_areas,
     save_areas,
 )
-from assetmap.coverage import (
+from assetmap.reach.coverage import (
     accessible_range,
     additions,
     asset_categories,
@@ -37,10 +40,7 @@ from assetmap.coverage import (
     monthly_dates,
     register_snapshots,
 )
-from assetmap.errors import IngestError, SchemaError
-from assetmap.ingest.osm import OsmExtract, read_osm_file
-from assetmap.ingest.postcodes import PostcodeIndex
-from assetmap.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
+from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
 
 EAST0, NORTH0 = 486_000.0, 308_800.0  # Oakham, British National Grid
 TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -165,14 +165,13 @@ def test_category_times_are_inf_for_a_category_with_no_asset(grid, town):
 
 
 @pytest.fixture(scope="module")
-def rutland_osm() -> OsmExtract:
-    assert RUTLAND_PBF.is_file(), f"Rutland extract not found at {RUTLAND_PBF}"
-    return read_osm_file(RUTLAND_PBF)
+def rutland_osm(rutland_extract: OsmExtract) -> OsmExtract:
+    return rutland_extract
 
 
 @pytest.fixture(scope="module")
-def rutland(rutland_osm) -> WalkGraph:
-    return build_walk_graph(rutland_osm.network)
+def rutland(rutland_graph: WalkGraph) -> WalkGraph:
+    return rutland_graph
 
 
 def networkx_ranges(graph: WalkGraph, assets: gpd.GeoDataFrame, lon, lat, limit_s: float):

@@ -1,7 +1,7 @@
 """The gap map: minutes on foot to the nearest service, per area, with IMD and suggested sites.
 
 :func:`build_gap_map` is pure (the same tables give the same map) and works
-offline: it starts from :func:`assetmap.viz.build_asset_map` (local Leaflet,
+offline: it starts from :func:`assetmap.output.viz.build_asset_map` (local Leaflet,
 configurable tiles, "© OpenStreetMap contributors", the category's services
 as markers) and adds a choropleth of areas, an optional IMD 2019 overlay
 (outlines, so the minutes stay readable) and the suggested sites. Every
@@ -35,11 +35,11 @@ import geopandas as gpd
 import pandas as pd
 from folium.template import Template
 
-from assetmap.basemap import VerbatimMacroElement
-from assetmap.privacy import suppress_small_counts
+from assetmap.disclosure import suppress_small_counts
+from assetmap.output.basemap import VerbatimMacroElement
+from assetmap.output.viz import DEFAULT_LEAFLET_URL, TileConfig, build_asset_map
 from assetmap.schema import empty_assets
 from assetmap.taxonomy import Taxonomy
-from assetmap.viz import DEFAULT_LEAFLET_URL, TileConfig, build_asset_map
 
 __all__ = ["IMD_COLOURS", "MINUTE_COLOURS", "build_gap_map", "gap_legend"]
 
@@ -150,7 +150,7 @@ def build_gap_map(
     Parameters
     ----------
     areas
-        From :func:`assetmap.sites.area_minutes` (``area_code``, ``area_name``,
+        From :func:`assetmap.reach.sites.area_minutes` (``area_code``, ``area_name``,
         ``minutes``; ``imd_decile`` and ``n_gaps`` when present), EPSG:4326.
         Gap counts from 1 to 4 are shown as "<5" (they may count people).
     minutes

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assetmap import sessions as ms
 from assetmap.access import Principal, Role
-from assetmap.accounts import issue_session_code, join_session
 from assetmap.errors import AccessDeniedError, AuthError, ConflictError, NotFoundError, SchemaError
 from assetmap.match.needs import record_gap
-from assetmap.network import WalkConfig, WalkNetwork, build_walk_graph
+from assetmap.people import sessions as ms
+from assetmap.people.accounts import issue_session_code, join_session
+from assetmap.reach.network import WalkConfig, WalkNetwork, build_walk_graph
 from assetmap.records import GAP_ENTITY
 from assetmap.store import Store
 
@@ -381,6 +381,24 @@ def test_summary_figures_match_the_hand_count(story: Story) -> None:
     )  # fmt: skip
 
 
+def test_an_accepted_asset_closed_later_is_not_counted_as_merged(story: Story) -> None:
+    # Hand count: accept 2 (food bank, garden), merge 1 (libary), reject 1 (bad),
+    # then the food bank closes (archived after acceptance): merged 1, not 2.
+    _moderate(story)
+    ms.accept_proposal(story.store, story.garden, principal=FRAN)
+    food = story.store.get_asset(story.food_bank)
+    story.store.set_status(
+        story.food_bank, "archived", expected_version=int(food["version"]), actor="lee",
+        reason="closed down",
+    )  # fmt: skip
+    summary = ms.session_summary(story.store, story.a, principal=FRAN)
+    assert (summary.merged, summary.rejected, summary.accepted, summary.waiting) == (1, 1, 1, 0)
+    rows = ms.session_contributions(story.store, story.a, principal=FRAN).set_index("id")
+    assert rows.loc[story.libary, "status"] == "merged"
+    assert rows.loc[story.food_bank, "status"] == "archived"
+    assert ms.merged_proposals(story.store, [story.libary, story.food_bank]) == {story.libary}
+
+
 def test_summary_coverage_on_a_real_walk(store: Store) -> None:
     """Two corners 200 m apart (150 s on foot): a library, and a food bank proposed."""
     corners = WalkNetwork(
@@ -502,3 +520,19 @@ def test_likely_duplicates_sees_a_register_entry_whose_address_names_the_typed_p
     assert found["name"].tolist() == ["Rutland County Library"]
     assert found["distance_m"].tolist() == [34]
     assert ms.likely_duplicates(store, "Oakham Library", -1.5, 53.8, principal=FRAN).empty
+
+
+def test_the_queue_reads_the_register_once_and_finds_what_each_proposal_looks_like(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue = ms.moderation_queue(story.store, story.a, principal=FRAN)
+    reads = []
+    real = story.store.assets
+    monkeypatch.setattr(story.store, "assets", lambda **kw: reads.append(kw) or real(**kw))
+    similar = ms.queue_duplicates(story.store, queue, principal=FRAN)
+    assert len(reads) == 1  # the page used to read it once per proposal (len(queue) == 4)
+    assert set(similar) == set(queue["id"])
+    assert similar[story.libary]["id"].tolist() == [story.library]
+    assert similar[story.food_bank].empty
+    one = ms.likely_duplicates(story.store, "Oakham Libary", -0.72715, 52.67035, principal=FRAN)
+    assert one.loc[one["status"] != "proposed", "id"].tolist() == [story.library]  # as before

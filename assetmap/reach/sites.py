@@ -51,15 +51,12 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from assetmap.access import Operation, Principal, require
-from assetmap.areas import area_of_points
-from assetmap.coverage import Coverage, Demand, asset_categories
 from assetmap.errors import QueryError
-from assetmap.network import FloatArray, IntArray, WalkGraph, snap_points
-from assetmap.reach import nearest_times, point_times, travel_time_matrix
-from assetmap.records import GAP_ENTITY
+from assetmap.reach.areas import area_of_points
+from assetmap.reach.coverage import Coverage, Demand, asset_categories
+from assetmap.reach.network import FloatArray, IntArray, WalkGraph, snap_points
+from assetmap.reach.travel import nearest_times, point_times, travel_time_matrix
 from assetmap.schema import STORAGE_CRS
-from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -70,7 +67,6 @@ __all__ = [
     "candidate_sites",
     "gap_areas",
     "imd_weights",
-    "reported_gaps",
     "solve_max_cover",
     "suggest_sites",
 ]
@@ -84,37 +80,6 @@ Method = Literal["auto", "milp", "greedy"]
 
 
 # --- Gaps -------------------------------------------------------------------------------
-
-
-def reported_gaps(store: Store, *, principal: Principal) -> pd.DataFrame:
-    """Return the open gap records, without who reported them.
-
-    Parameters
-    ----------
-    store
-        The register.
-    principal
-        The caller; needs :attr:`Operation.VIEW_DASHBOARD`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``id``, ``need``, ``category``, ``area``, ``lon``, ``lat``, ``note``,
-        ``valid_from`` (absent fields are ``None``).
-
-    Raises
-    ------
-    AccessDeniedError
-        If the caller may not view the dashboard.
-    """
-    require(principal, Operation.VIEW_DASHBOARD)
-    columns = ["id", "need", "category", "area", "lon", "lat", "note", "valid_from"]
-    records = store.records(GAP_ENTITY)
-    if records.empty:
-        return pd.DataFrame(columns=columns)
-    if "status" in records.columns:
-        records = records[records["status"].fillna("open") == "open"]
-    return records.reindex(columns=columns).reset_index(drop=True)
 
 
 def area_minutes(
@@ -134,7 +99,7 @@ def area_minutes(
     Parameters
     ----------
     result
-        Coverage from :func:`assetmap.coverage.coverage`.
+        Coverage from :func:`assetmap.reach.coverage.coverage`.
     areas
         The same area table the coverage was measured on.
     category
@@ -219,7 +184,7 @@ def gap_areas(
     Parameters
     ----------
     result
-        Coverage from :func:`assetmap.coverage.coverage`.
+        Coverage from :func:`assetmap.reach.coverage.coverage`.
     areas
         The same area table the coverage was measured on.
     gaps
@@ -614,7 +579,7 @@ def suggest_sites(
     assets
         The register.
     demand
-        Demand points (:func:`assetmap.coverage.demand_points`); only
+        Demand points (:func:`assetmap.reach.coverage.demand_points`); only
         postcodes are used when there are any.
     candidates
         From :func:`candidate_sites` (any table with ``site_id`` and Points).

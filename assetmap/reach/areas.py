@@ -19,7 +19,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import geopandas as gpd
 import numpy as np
@@ -28,11 +28,8 @@ import pandas as pd
 import shapely
 
 from assetmap.errors import IngestError
-from assetmap.network import WalkGraph
+from assetmap.reach.network import WalkGraph
 from assetmap.schema import STORAGE_CRS
-
-if TYPE_CHECKING:
-    from assetmap.workspace import Workspace
 
 __all__ = [
     "AREAS_FILENAME",
@@ -41,12 +38,9 @@ __all__ = [
     "area_of_points",
     "grid_areas",
     "load_areas",
-    "load_areas_into_workspace",
     "read_areas",
     "read_boundary_frame",
     "save_areas",
-    "workspace_areas",
-    "workspace_areas_path",
 ]
 
 logger = logging.getLogger(__name__)
@@ -326,43 +320,6 @@ def area_of_points(
     return out
 
 
-def workspace_areas_path(workspace: Workspace) -> Path:
-    """Return where a workspace keeps its area table."""
-    return workspace.path / AREAS_FILENAME
-
-
-def load_areas_into_workspace(
-    workspace: Workspace,
-    boundaries: str | Path,
-    *,
-    imd: str | Path | None = None,
-    code_column: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read boundaries (and IMD), then store them in the workspace (``areas.parquet``).
-
-    The file is replaced atomically and the settings record where it came from.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The area table stored.
-
-    Raises
-    ------
-    IngestError
-        As :func:`read_areas`.
-    """
-    areas = read_areas(boundaries, imd=imd, code_column=code_column)
-    save_areas(areas, workspace_areas_path(workspace))
-    workspace.update_settings(
-        areas_file=str(boundaries),
-        areas_imd_file=None if imd is None else str(imd),
-        areas_count=len(areas),
-        areas_kind=areas.attrs.get("kind", "areas"),
-    )
-    return areas
-
-
 def area_noun(settings: dict[str, object], kind: str) -> str:
     """Return what a workspace's coverage areas are called (plural), for messages.
 
@@ -383,40 +340,3 @@ def area_noun(settings: dict[str, object], kind: str) -> str:
     if kind == "grid":
         return "grid cells"
     return str(settings.get("areas_kind") or "LSOAs")
-
-
-def workspace_areas(
-    workspace: Workspace, graph: WalkGraph, *, by: str = "auto", cell_m: float = 1000.0
-) -> tuple[str, gpd.GeoDataFrame]:
-    """Return ``(kind, areas)``: the workspace's stored areas, or a square grid.
-
-    Parameters
-    ----------
-    workspace
-        The workspace.
-    graph
-        Its walk graph (for the grid).
-    by
-        ``"lsoa"`` (the stored area table; an error when none is loaded),
-        ``"grid"``, or ``"auto"`` (stored areas when loaded, else the grid).
-    cell_m
-        Grid cell size in metres.
-
-    Raises
-    ------
-    IngestError
-        ``by="lsoa"`` without a stored table, or an unreadable table.
-    """
-    if by not in ("auto", "lsoa", "grid"):
-        msg = f"`by` must be 'auto', 'lsoa' or 'grid', got {by!r}."
-        raise ValueError(msg)
-    path = workspace_areas_path(workspace)
-    if by == "lsoa" and not path.is_file():
-        msg = (
-            f"No areas are loaded in {workspace.path}; load LSOA boundaries with "
-            f"`assetmap areas {workspace.path} --boundaries FILE [--imd FILE]` or use --by grid."
-        )
-        raise IngestError(msg)
-    if by != "grid" and path.is_file():
-        return "lsoa", load_areas(path)
-    return "grid", grid_areas(graph, cell_m=cell_m)

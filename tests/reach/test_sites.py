@@ -1,4 +1,4 @@
-"""Gaps and suggested sites (assetmap.sites).
+"""Gaps and suggested sites (assetmap.reach.sites).
 
 The street is 15 junctions in a line, 100 m apart (75 s a block at 4.8 km/h);
 the limit is 2.6 minutes (156 s: two blocks, not three). Demand sits on the
@@ -24,11 +24,11 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import Point, box
 
-from assetmap.coverage import coverage, demand_points
 from assetmap.ingest.postcodes import PostcodeIndex
-from assetmap.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph
+from assetmap.reach.coverage import coverage, demand_points
+from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph
+from assetmap.reach.sites import candidate_sites, gap_areas, solve_max_cover, suggest_sites
 from assetmap.records import normalise_gap
-from assetmap.sites import candidate_sites, gap_areas, solve_max_cover, suggest_sites
 
 EAST0, NORTH0 = 486_000.0, 308_800.0  # Oakham, British National Grid
 TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)

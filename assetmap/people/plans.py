@@ -43,6 +43,7 @@ import logging
 import math
 import re
 import secrets
+import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 from rapidfuzz import fuzz, process
+from sqlalchemy.exc import IntegrityError
 
 from assetmap.access import Operation, Principal, allowed, require
 from assetmap.errors import (
@@ -60,7 +62,7 @@ from assetmap.errors import (
     QueryError,
     SchemaError,
 )
-from assetmap.idempotency import add_record_once
+from assetmap.idempotency import add_record_once, request_record_id
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
     is_postcode,
@@ -78,13 +80,13 @@ from assetmap.match.needs import (
     check_on_network,
     match_plan,
     prepare_matching,
-    walk_graph_for,
 )
 from assetmap.match.normalize import normalise_name
+from assetmap.reach.network import walk_graph_for
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
-    from assetmap.network import WalkGraph
+    from assetmap.reach.network import WalkGraph
     from assetmap.store import Store
     from assetmap.workspace import Workspace
 
@@ -511,6 +513,7 @@ def create_plan(
     reference: str | None = None,
     at: dt.datetime | None = None,
     request_key: str | None = None,
+    suggested: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Create a plan (only the start point's coarse area is kept).
 
@@ -536,6 +539,10 @@ def create_plan(
         Identifies the form submission (e.g. the search the plan comes from):
         a repeat with the same key creates nothing and returns the first plan
         (:mod:`assetmap.idempotency`).
+    suggested
+        Ids of services to log as ``suggested`` referrals of the new plan:
+        the plan and its referrals are written in one transaction (all or
+        nothing); also checks ``log_referral`` for the owner.
 
     Returns
     -------
@@ -570,6 +577,10 @@ def create_plan(
             "closed_on": None,
         }
     )
+    if suggested:
+        return _create_plan_with_referrals(
+            store, record, suggested, principal=principal, at=at, request_key=request_key
+        )
     if request_key is None:
         plan_id = store.add_record(
             PLAN_ENTITY, record, actor=principal.user_id, reason="plan created", at=at
@@ -579,6 +590,45 @@ def create_plan(
             store, PLAN_ENTITY, record, actor=principal.user_id, reason="plan created",
             request_key=request_key,
         )  # fmt: skip
+    return store.get_record(PLAN_ENTITY, plan_id)
+
+
+def _create_plan_with_referrals(
+    store: Store,
+    record: Mapping[str, Any],
+    asset_ids: Sequence[str],
+    *,
+    principal: Principal,
+    at: dt.datetime | None,
+    request_key: str | None,
+) -> dict[str, Any]:
+    """Write a plan and a ``suggested`` referral per service in one transaction."""
+    actor = principal.user_id
+    require(principal, Operation.LOG_REFERRAL, owner_id=record["owner"])
+    unique = list(dict.fromkeys(asset_ids))
+    for asset_id in unique:
+        store.get_asset(asset_id)  # NotFoundError names the id, before anything is written
+    ids: list[str | None]
+    if request_key is None:
+        plan_id, ids = str(uuid.uuid4()), [None for _ in unique]
+    else:
+        plan_id = request_record_id(PLAN_ENTITY, actor, request_key)
+        ids = [request_record_id(REFERRAL_ENTITY, actor, f"{request_key}:{a}") for a in unique]
+    on = (at or dt.datetime.now(dt.UTC)).date()
+    referrals = [
+        normalise_referral(
+            {"plan_id": plan_id, "asset_id": a, "step": "suggested", "on": on, "by": actor}
+        )
+        for a in unique
+    ]
+    rows: list[tuple[str, Mapping[str, Any], str | None]] = [(PLAN_ENTITY, record, plan_id)]
+    rows += [(REFERRAL_ENTITY, r, i) for r, i in zip(referrals, ids, strict=True)]
+    try:
+        store.add_records(rows, actor=actor, reason="plan created with suggested services", at=at)
+    except IntegrityError:
+        if request_key is None:
+            raise
+        # the same form sent twice: the first plan stands (NotFoundError if not a repeat)
     return store.get_record(PLAN_ENTITY, plan_id)
 
 
@@ -861,7 +911,7 @@ def plan_range_over_time(
 
     The range is the distinct categories and needs reachable on foot from
     the plan's coarse home point within its ``max_minutes``
-    (:func:`assetmap.coverage.accessible_range`), on the register as it
+    (:func:`assetmap.reach.coverage.accessible_range`), on the register as it
     stood at each moment (:meth:`Store.register_as_of`).
 
     Parameters
@@ -885,7 +935,7 @@ def plan_range_over_time(
         ``as_of`` (UTC), ``n_categories``, ``n_needs``, ``categories``,
         ``needs``; oldest first, the last row is now.
     """
-    from assetmap.coverage import accessible_range
+    from assetmap.reach.coverage import accessible_range
 
     require(principal, Operation.VIEW_PLAN, owner_id=plan.get("owner"))
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 60:

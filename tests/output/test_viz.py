@@ -10,9 +10,7 @@ import pandas as pd
 import pytest
 
 from assetmap.errors import SchemaError
-from assetmap.schema import empty_assets, validate_assets
-from assetmap.taxonomy import load_taxonomy
-from assetmap.viz import (
+from assetmap.output.viz import (
     DEFAULT_LEAFLET_URL,
     OSM_ATTRIBUTION,
     OSM_TILE_URL,
@@ -25,6 +23,8 @@ from assetmap.viz import (
     filter_assets,
     tiles_from_setting,
 )
+from assetmap.schema import empty_assets, validate_assets
+from assetmap.taxonomy import load_taxonomy
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 IMG_NAME = "<img src=x onerror=alert(1)>"
@@ -247,7 +247,7 @@ def test_building_a_map_leaves_folium_defaults_alone(oakham):
 
 
 def test_vendored_leaflet_files_exist():
-    folder = Path(__file__).resolve().parents[1] / "app" / "static" / "vendor" / "leaflet"
+    folder = Path(__file__).resolve().parents[2] / "app" / "static" / "vendor" / "leaflet"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert names == [
         "LICENSE",
@@ -338,3 +338,24 @@ def test_asset_table_uses_plain_labels(oakham):
     )
     assert table.loc["d", "Categories"] == ""
     assert (table.loc["a", "Longitude"], table.loc["a", "Latitude"]) == (-0.7271, 52.6703)
+
+
+def test_the_walk_area_is_drawn_unclickable_and_the_map_fits_it():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from assetmap.output.viz import add_walk_area
+    from assetmap.schema import empty_assets
+
+    area = gpd.GeoDataFrame(
+        {"minutes": [15.0]}, geometry=[box(-0.75, 52.66, -0.71, 52.68)], crs="EPSG:4326"
+    )
+    html = (
+        add_walk_area(build_asset_map(empty_assets()), area, start=(-0.73, 52.67), minutes=15)
+        .get_root()
+        .render()
+    )
+    assert "Start point" in html
+    assert "[[52.66, -0.75], [52.68, -0.71]]" in html
+    assert '"interactive": false' in html
+    assert "Within 15 minutes' walk" not in html  # not listed in the layer control

@@ -7,7 +7,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, box
 
-from assetmap.gapmap import build_gap_map, gap_legend
+from assetmap.output.gapmap import build_gap_map, gap_legend
 from assetmap.schema import validate_assets
 
 

@@ -34,8 +34,8 @@ import pandas as pd
 from branca.element import Element, Figure
 from folium.template import Template
 
-from assetmap.basemap import StreetLines, VerbatimMacroElement, add_street_layer
 from assetmap.errors import SchemaError
+from assetmap.output.basemap import StreetLines, VerbatimMacroElement, add_street_layer
 from assetmap.schema import STORAGE_CRS
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -47,6 +47,7 @@ __all__ = [
     "PALETTE",
     "UNCATEGORISED_COLOUR",
     "TileConfig",
+    "add_walk_area",
     "asset_table",
     "build_asset_map",
     "category_colour",
@@ -385,7 +386,7 @@ def build_asset_map(
     height
         Map height (CSS percentage string or pixels).
     streets
-        Streets to draw under the markers (:func:`assetmap.basemap.street_lines`):
+        Streets to draw under the markers (:func:`assetmap.output.basemap.street_lines`):
         an offline basemap from the workspace's own OSM network.
     marker_radius
         Marker radius in screen pixels (larger for touch screens).
@@ -580,3 +581,57 @@ def asset_table(assets: gpd.GeoDataFrame, *, taxonomy: Taxonomy | None = None) -
     if "id" in assets.columns:
         table.index = pd.Index(assets["id"].to_numpy(), name="id")
     return table
+
+
+def add_walk_area(
+    fmap: folium.Map,
+    area: gpd.GeoDataFrame,
+    *,
+    start: tuple[float, float],
+    minutes: float,
+) -> folium.Map:
+    """Draw the area within ``minutes`` walk of ``start`` on a map, and fit the map to it.
+
+    The area (an isochrone's ``polygons``, EPSG:4326) is outlined in blue; the
+    start point is a white dot with a black ring. The area is not in the layer
+    control (a layer defined after the control breaks the map's script in the
+    browser) and not clickable, so the services' popups stay reachable
+    through it.
+
+    Parameters
+    ----------
+    fmap
+        The map, as :func:`build_asset_map` returns it.
+    area
+        ``minutes`` and ``geometry`` columns.
+    start
+        ``(lon, lat)`` of the start point.
+    minutes
+        The walking limit (for the layer's name).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from assetmap.schema import empty_assets
+    >>> area = gpd.GeoDataFrame({"minutes": [15.0]}, geometry=[box(-0.75, 52.66, -0.71, 52.68)],
+    ...                         crs="EPSG:4326")
+    >>> fmap = add_walk_area(build_asset_map(empty_assets()), area, start=(-0.73, 52.67),
+    ...                      minutes=15)
+    >>> "Start point" in fmap.get_root().render()
+    True
+    """
+    folium.GeoJson(
+        area[["minutes", "geometry"]],
+        name=f"Within {minutes:.0f} minutes' walk",
+        control=False,
+        interactive=False,
+        style_function=lambda _: {"color": "#1f5fa8", "weight": 2, "fillOpacity": 0.08},
+    ).add_to(fmap)
+    lon, lat = start
+    folium.CircleMarker(
+        [lat, lon], radius=7, color="#000", weight=3, fill=True,
+        fill_color="#fff", fill_opacity=1, tooltip="Start point",
+    ).add_to(fmap)  # fmt: skip
+    west, south, east, north = (float(v) for v in area.total_bounds)
+    fmap.fit_bounds([[south, west], [north, east]])
+    return fmap

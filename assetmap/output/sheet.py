@@ -34,7 +34,7 @@ import pandas as pd
 
 from assetmap.errors import SchemaError
 from assetmap.moderation_state import UNCHECKED_LABEL, is_checked
-from assetmap.network import WalkNetwork
+from assetmap.reach.network import WalkNetwork
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Walking times over a :class:`~assetmap.network.WalkGraph`.
+"""Walking times over a :class:`~assetmap.reach.network.WalkGraph`.
 
 Every search runs :func:`scipy.sparse.csgraph.dijkstra` (compiled) on the
 graph's CSR matrix of edge seconds; nothing loops over nodes in Python.
@@ -6,7 +6,7 @@ graph's CSR matrix of edge seconds; nothing loops over nodes in Python.
 How times are counted
 ---------------------
 A point (an asset, a postcode, a map click) is snapped to its nearest network
-node (:func:`~assetmap.network.snap_points`) and the straight-line leg between
+node (:func:`~assetmap.reach.network.snap_points`) and the straight-line leg between
 the point and that node, walked at the graph's speed, is part of every time
 from or to the point. So the time from point ``a`` to point ``b`` is
 ``leg(a) + network(node(a), node(b)) + leg(b)``, even when both snap to the
@@ -35,7 +35,7 @@ Which function
 - origins x destinations (people x assets, candidate sites x demand):
   :func:`travel_time_matrix`.
 
-Build the :class:`~assetmap.network.WalkGraph` once per network and walking
+Build the :class:`~assetmap.reach.network.WalkGraph` once per network and walking
 speed and pass it to every call; nothing here modifies it, so one graph can
 serve many users and threads.
 
@@ -45,7 +45,7 @@ Three junctions 100 m apart on a straight street in Oakham, a library on the
 first one and a point 40 m off the last one (4.8 km/h: 75 s per 100 m):
 
 >>> import numpy as np
->>> from assetmap.network import WalkConfig, WalkNetwork, build_walk_graph, snap_points
+>>> from assetmap.reach.network import WalkConfig, WalkNetwork, build_walk_graph, snap_points
 >>> street = WalkNetwork(
 ...     node_ids=np.array([1, 2, 3]),
 ...     lon=np.array([-0.7300, -0.7285, -0.7270]), lat=np.full(3, 52.6700),
@@ -77,7 +77,7 @@ from scipy import ndimage
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from assetmap.network import FloatArray, IntArray, Snapped, WalkGraph, snap_points
+from assetmap.reach.network import FloatArray, IntArray, Snapped, WalkGraph, snap_points
 
 __all__ = [
     "Isochrones",
@@ -507,7 +507,7 @@ def point_times(
         Seconds per node, shape ``(n_nodes,)`` or ``(n_nodes, k)`` (from
         :func:`nearest_times`, :func:`k_nearest_times`, ...).
     snapped
-        The points, from :func:`~assetmap.network.snap_points` on the same graph.
+        The points, from :func:`~assetmap.reach.network.snap_points` on the same graph.
     max_minutes
         Times above this become ``inf`` (use the limit of the search, so that
         a leg does not carry a point past it). ``None``: keep all.
@@ -520,7 +520,7 @@ def point_times(
     Examples
     --------
     >>> import numpy as np
-    >>> from assetmap.network import Snapped
+    >>> from assetmap.reach.network import Snapped
     >>> at = Snapped(
     ...     node=np.array([0, 2]), distance_m=np.array([0.0, 40.0]),
     ...     leg_s=np.array([0.0, 30.0]), far=np.array([False, False]),

@@ -30,18 +30,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Final
 
-from assetmap.errors import AssetMapError
+from assetmap.access import Principal, Role
+from assetmap.errors import AccessDeniedError, AssetMapError
 
 if TYPE_CHECKING:
     from assetmap.store import Store
 
 __all__ = [
     "LOCAL_ADDRESSES",
+    "LOCAL_ADMIN_ID",
     "LOCAL_ENV",
     "ServeRefusedError",
     "allowed_hosts",
     "check_serving",
     "has_accounts",
+    "local_facilitator",
     "local_mode",
     "streamlit_server_options",
 ]
@@ -50,6 +53,10 @@ __all__ = [
 LOCAL_ADDRESSES: Final = frozenset({"127.0.0.1", "::1"})
 #: Environment variable ``assetmap app --local`` sets to the address it serves on.
 LOCAL_ENV: Final = "ASSETMAP_LOCAL_ADDRESS"
+#: The user id of whoever runs a workspace without accounts in local mode.
+LOCAL_ADMIN_ID: Final = "local-admin"
+#: The user id that person runs a mapping session as.
+LOCAL_FACILITATOR_ID: Final = "local-facilitator"
 _ANY_ADDRESS: Final = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 (named to be refused)
 
 
@@ -64,9 +71,9 @@ def _first_admin(workspace: str) -> str:
 def has_accounts(store: Store) -> bool:
     """Return whether any user account exists (errors reading them propagate: fail closed).
 
-    The one rule is :func:`assetmap.accounts.has_accounts`; this is its name here.
+    The one rule is :func:`assetmap.people.accounts.has_accounts`; this is its name here.
     """
-    from assetmap.accounts import has_accounts as _has_accounts
+    from assetmap.people.accounts import has_accounts as _has_accounts
 
     return _has_accounts(store)
 
@@ -97,7 +104,7 @@ def check_serving(address: str, *, local: bool, has_accounts: bool, workspace: s
     >>> check_serving("lan", local=False, has_accounts=False, workspace="ws")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    assetmap.serving.ServeRefusedError: ws has no user accounts, so it cannot be served on ...
+    assetmap.people.serving.ServeRefusedError: ws has no user accounts, so it cannot be served ...
     """
     if local and address not in LOCAL_ADDRESSES:
         msg = (
@@ -190,3 +197,33 @@ def streamlit_server_options(address: str, hosts: Sequence[str]) -> list[str]:
     for host in hosts:
         options += ["--server.allowedHosts", host]
     return options
+
+
+def local_facilitator(principal: Principal) -> Principal:
+    """Return the facilitator that the local-mode user runs a mapping session as.
+
+    A workspace without accounts has no facilitator to sign in as; whoever
+    runs it on this computer (:data:`LOCAL_ADMIN_ID`) may run a session from
+    it. Anyone else signs in as a facilitator instead.
+
+    Raises
+    ------
+    AccessDeniedError
+        If ``principal`` is not the local-mode user.
+
+    Examples
+    --------
+    >>> local_facilitator(Principal(LOCAL_ADMIN_ID, Role.ADMIN)).role
+    <Role.FACILITATOR: 'facilitator'>
+    >>> local_facilitator(Principal("sam", Role.STAFF))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    assetmap.errors.AccessDeniedError: Only whoever runs a workspace without accounts ...
+    """
+    if principal.user_id != LOCAL_ADMIN_ID:
+        msg = (
+            "Only whoever runs a workspace without accounts on this computer can run a "
+            "session from it; sign in as a facilitator."
+        )
+        raise AccessDeniedError(msg)
+    return Principal(LOCAL_FACILITATOR_ID, Role.FACILITATOR, label="Facilitator (this computer)")

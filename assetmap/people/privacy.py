@@ -14,7 +14,7 @@ name) and holds coarse locations only; see ``docs/privacy.md``.
 * The workspace setting ``retention_months`` (default
   :data:`DEFAULT_RETENTION_MONTHS`) says how long a *closed* plan is kept;
   :func:`purge_expired_plans` erases the ones past it (``assetmap purge``).
-* :func:`suppress_small_counts` hides counts of people, plans or referrals
+* :func:`assetmap.disclosure.suppress_small_counts` hides counts of people, plans or referrals
   below 5 in figures shown to leads.
 
 Nothing here logs or raises with a plan's content: messages name references
@@ -23,6 +23,7 @@ at most when they are known to be well-formed, and usually not even that.
 Examples
 --------
 >>> import pandas as pd
+>>> from assetmap.disclosure import suppress_small_counts
 >>> suppress_small_counts(pd.DataFrame({"area": ["LE15", "PE9"], "plans": [12, 3]}), ["plans"])
    area plans
 0  LE15    12
@@ -43,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from assetmap.access import Operation, Principal, require
+from assetmap.disclosure import check_threshold
 from assetmap.errors import NotFoundError, SchemaError, WorkspaceError
 
 if TYPE_CHECKING:
@@ -66,12 +68,11 @@ __all__ = [
     "purge_expired_plans",
     "retention_months",
     "set_retention_months",
-    "suppress_small_counts",
 ]
 
 logger = logging.getLogger(__name__)
 
-# The record kinds of assetmap.plans (kept as plain strings so this module does not import it).
+# The record kinds of assetmap.people.plans (plain strings, so this module does not import it).
 PLAN_ENTITY: Final = "plan"
 REFERRAL_ENTITY: Final = "referral"
 
@@ -437,56 +438,6 @@ def erase_plan(store: Store, reference: str, *, principal: Principal, reason: st
 
 
 # ---------------------------------------------------------------------- aggregates
-def suppress_small_counts(
-    frame: pd.DataFrame, columns: Sequence[str], *, threshold: int = 5
-) -> pd.DataFrame:
-    """Return a copy of ``frame`` with counts from 1 to ``threshold - 1`` shown as ``"<5"``.
-
-    Use it on every figure shown to leads that counts people, plans or
-    referrals: a count of 1 or 2 in a small area can point at a person.
-    Zero stays 0 (it points at nobody). Suppressed columns become text.
-
-    Parameters
-    ----------
-    frame
-        The aggregate table.
-    columns
-        The count columns to suppress.
-    threshold
-        The smallest count shown as a number (5 by default).
-
-    Raises
-    ------
-    SchemaError
-        If a column is missing or holds something other than whole counts.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"asset": ["A", "B", "C"], "referrals": [0, 4, 5]})
-    >>> suppress_small_counts(frame, ["referrals"])["referrals"].tolist()
-    [0, '<5', 5]
-    """
-    _check_threshold(threshold)
-    label = f"<{threshold}"
-    out = frame.copy()
-    for column in columns:
-        if column not in out.columns:
-            msg = f"There is no count column {column!r} to suppress."
-            raise SchemaError(msg)
-        values = pd.to_numeric(out[column], errors="coerce")
-        if values.isna().any() or bool((values < 0).any()) or bool((values % 1 != 0).any()):
-            msg = f"Column {column!r} must hold whole, non-negative counts."
-            raise SchemaError(msg)
-        counts = values.astype("int64")
-        small = (counts > 0) & (counts < threshold)
-        out[column] = pd.Series(
-            [label if hide else int(n) for n, hide in zip(counts, small, strict=True)],
-            index=out.index,
-            dtype=object,
-        )
-    return out
-
-
 #: What :func:`plan_counts` may group by: coarse, never the content of a plan.
 PLAN_GROUPINGS: Final = ("status", "month", "home_area")
 _GROUPING_ALIASES: Final = {"area": "home_area"}
@@ -580,12 +531,6 @@ def _recoverable(
     return False
 
 
-def _check_threshold(threshold: int) -> None:
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        msg = f"`threshold` must be a positive whole number, got {threshold!r}."
-        raise SchemaError(msg)
-
-
 def plan_counts(
     store: Store, *, principal: Principal, by: str = "home_area", threshold: int = 5
 ) -> pd.DataFrame:
@@ -626,7 +571,7 @@ def plan_counts(
     """
     require(principal, Operation.VIEW_AGGREGATES)
     key = _grouping(by)
-    _check_threshold(threshold)
+    check_threshold(threshold)
     plans = [p for p in _plans(store) if p.get("status") in _STATUSES]
     if key == "status":
         labels = ["total"] * len(plans)

@@ -7,7 +7,12 @@ import json
 from collections.abc import Callable, Iterator
 
 import pytest
-from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data, use_database_for_workspace
+from support import (
+    SHARED_DATA,
+    import_rutland,
+    needs_shared_data,
+    use_database_for_workspace,
+)
 
 from assetmap.access import Principal, Role
 from assetmap.errors import (
@@ -18,9 +23,10 @@ from assetmap.errors import (
     QueryError,
     SchemaError,
 )
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.match.needs import Constraints, Goal, walk_graph_for
-from assetmap.plans import (
+from assetmap.match.needs import Constraints, Goal
+from assetmap.people.plans import (
     PLAN_ENTITY,
     PLAN_FIELDS,
     REFERRAL_ENTITY,
@@ -36,7 +42,8 @@ from assetmap.plans import (
     update_plan,
     workspace_postcodes,
 )
-from assetmap.workspace import Workspace, close_stores, import_osm, open_workspace
+from assetmap.reach.network import walk_graph_for
+from assetmap.workspace import Workspace, close_stores, open_workspace
 
 pytestmark = needs_shared_data
 
@@ -51,11 +58,13 @@ CONSTRAINTS = Constraints(age=34, free_only=True, available=(("Tu", "10:00", "12
 
 @pytest.fixture(scope="module")
 def rutland(
-    tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
+    rutland_extract: OsmExtract,
+    tmp_path_factory: pytest.TempPathFactory,
+    new_database_url: Callable[[], str],
 ) -> Iterator[Workspace]:
     mp = pytest.MonkeyPatch()
     use_database_for_workspace(new_database_url(), mp)
-    workspace = import_osm(tmp_path_factory.mktemp("plans") / "rutland", RUTLAND_PBF).workspace
+    workspace = import_rutland(tmp_path_factory.mktemp("plans") / "rutland", rutland_extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     yield workspace
     close_stores()

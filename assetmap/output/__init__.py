@@ -1,0 +1,1 @@
+"""Pure renderers of what they are given: maps, support sheets, basemaps and exports."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from assetmap.errors import AssetMapError, WorkspaceError
+from assetmap.geo import UK_BOUNDS
 from assetmap.private_files import private_dir
 from assetmap.reach.network import NETWORK_FILENAME, save_network
 from assetmap.store import ImportSummary, Store
@@ -55,7 +56,7 @@ ProgressFn = Callable[[str, float], None]
 _COUNTRY_BOXES: Final = (
     ("GB", (-8.2, 54.0, -5.4, 55.4)),  # Northern Ireland
     ("IE", (-10.7, 51.3, -5.9, 55.5)),
-    ("GB", (-7.9, 49.8, 1.9, 60.9)),
+    ("GB", UK_BOUNDS),
     ("FR", (-5.3, 42.3, 8.3, 51.1)),
     ("NL", (3.3, 50.7, 7.3, 53.6)),
     ("DE", (5.8, 47.2, 15.1, 55.1)),

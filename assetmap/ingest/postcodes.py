@@ -31,6 +31,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from assetmap.errors import IngestError, NoAssetsError, PostcodeError, SchemaError
+from assetmap.geo import EARTH_RADIUS_M
 from assetmap.private_files import private_file
 
 __all__ = [
@@ -67,7 +68,6 @@ _POSTCODE_RE: Final = re.compile(rf"^(?:GIR 0AA|{_OUTWARD} {_INWARD})$")
 _IN_TEXT_RE: Final = re.compile(rf"\b({_OUTWARD})\s*({_INWARD})\b", re.IGNORECASE)
 _SPACE_RE: Final = re.compile(r"\s+")
 
-_EARTH_RADIUS_M: Final = 6_371_008.8
 _BNG_TO_WGS84: Final = functools.partial(
     Transformer.from_crs, "EPSG:27700", "EPSG:4326", always_xy=True
 )
@@ -176,7 +176,7 @@ def _unit_vectors(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.floa
 
 
 def _chord_to_m(chord: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return np.asarray(2.0 * _EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0)))
+    return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0)))
 
 
 def _frozen(values: npt.ArrayLike, dtype: npt.DTypeLike) -> npt.NDArray[np.generic]:

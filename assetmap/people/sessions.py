@@ -79,6 +79,7 @@ from assetmap.errors import (
     NotFoundError,
     SchemaError,
 )
+from assetmap.geo import haversine_m
 from assetmap.idempotency import add_asset_once, add_record_once
 from assetmap.match.dedupe import name_similarity
 from assetmap.match.normalize import normalise_name
@@ -156,7 +157,6 @@ SESSION_SOURCE: Final = "session"
 WELCOMING_FLAG: Final = "welcoming"
 UNWELCOMING_FLAG: Final = "not_welcoming"
 _VOTE_NAMESPACE: Final = uuid.UUID("5d0c9a43-31a3-4a8e-9a52-2f1b3d4a6c01")
-_EARTH_RADIUS_M: Final = 6_371_008.8
 
 # What a contribution form may send for an asset (beyond these: SchemaError).
 _ASSET_INPUT: Final = frozenset(
@@ -876,7 +876,7 @@ def _likely_in(
         return pd.DataFrame(columns=columns)
     distance: np.ndarray[Any, np.dtype[np.float64]] | None = None
     if lon is not None and lat is not None:
-        distance = _haversine_m(
+        distance = haversine_m(
             float(lon), float(lat), assets.geometry.x.to_numpy(), assets.geometry.y.to_numpy()
         )
         candidates = np.flatnonzero(distance <= max_distance_m)
@@ -912,16 +912,6 @@ def _likely_in(
         return frame
     frame = frame.sort_values(["similarity", "distance_m"], ascending=[False, True])
     return frame.head(limit).reset_index(drop=True)
-
-
-def _haversine_m(
-    lon: float, lat: float, lons: np.ndarray[Any, Any], lats: np.ndarray[Any, Any]
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    p1, p2 = math.radians(lat), np.radians(lats.astype(float))
-    dp = p2 - p1
-    dl = np.radians(lons.astype(float) - lon)
-    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(a)), dtype=np.float64)
 
 
 # ---------------------------------------------------------------------- moderation

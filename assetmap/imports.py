@@ -57,6 +57,7 @@ import pandas as pd
 
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import ConflictError, IngestError, NoAssetsError, SchemaError
+from assetmap.geo import UK_BOUNDS, haversine_m
 from assetmap.ingest.hsds import read_hsds
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
@@ -68,9 +69,7 @@ from assetmap.ingest.postcodes import (
 )
 from assetmap.ingest.tabular import _FAR_FROM_POSTCODE_M as FAR_FROM_POSTCODE_M
 from assetmap.ingest.tabular import (
-    UK_BBOX,
     ColumnMapping,
-    _distance_m,
     assets_from_table,
     propose_column_mapping,
     read_table,
@@ -330,7 +329,7 @@ def _with_place_checks(
         plon, plat = postcodes.lookup(assets["postcode"].tolist())
         known = np.isfinite(plon)
         gap = np.full(len(assets), np.nan)
-        gap[known] = _distance_m(lon[known], lat[known], plon[known], plat[known])
+        gap[known] = haversine_m(lon[known], lat[known], plon[known], plat[known])
         for i in np.flatnonzero(known & (gap > FAR_FROM_POSTCODE_M)):
             rows.append(
                 {
@@ -344,7 +343,7 @@ def _with_place_checks(
             )
     west, south, east, north = area
     outside = ~((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
-    if area != UK_BBOX:  # outside the UK is already reported by the HSDS reader
+    if area != UK_BOUNDS:  # outside the UK is already reported by the HSDS reader
         for i in np.flatnonzero(outside):
             rows.append(
                 {
@@ -529,7 +528,7 @@ def preview_import(
             raise SchemaError(msg)
         preview = _preview_hsds(source, filename=filename, progress=progress)
         return _with_place_checks(
-            preview, workspace_postcodes(workspace), _area_bbox(workspace) or UK_BBOX
+            preview, workspace_postcodes(workspace), _area_bbox(workspace) or UK_BOUNDS
         )
     if isinstance(source, str) and _URL_RE.match(source):
         msg = f"{source} is a URL: only HSDS feeds can be imported from a URL (use --format hsds)."

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import AssetMapError
 from assetmap.private_files import private_file, restrict_umask
 
@@ -823,9 +824,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     if args.isochrone:
         shapes = isochrones(graph, start.lon, start.lat, minutes=(args.minutes,)).polygons
         target = Path(args.isochrone)
-        temporary = target.with_name(f".{target.name}.tmp")
-        shapes.to_file(temporary, driver="GeoJSON")
-        private_file(temporary).replace(target)
+        with atomic_path(target) as temporary:
+            shapes.to_file(temporary, driver="GeoJSON")
     if args.format == "json":
         report = {
             "from": {"kind": start.kind, "label": start.label, "area": start.area},

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from assetmap.atomic import atomic_path, write_text_atomic
 from assetmap.errors import AssetMapError, WorkspaceError
 from assetmap.geo import UK_BOUNDS
 from assetmap.private_files import private_dir
@@ -156,14 +157,7 @@ def _database_url(path: Path) -> str:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ws-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, default=str)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def _check_writable(path: Path) -> None:
@@ -446,23 +440,20 @@ def import_osm_extract(
         Called with (stage, fraction done).
     """
     workspace = create_workspace(path)
-    tmp_network = workspace.path / (NETWORK_FILENAME + ".new.npz")
     try:
-        save_network(extract.network, tmp_network)
-        summary = workspace.store().import_assets(
-            extract.assets,
-            source="osm",
-            actor=actor,
-            reason=reason,
-            archive_missing=True,
-            progress=progress,
-        )
-        tmp_network.replace(workspace.network_path)
+        with atomic_path(workspace.network_path) as tmp_network:
+            save_network(extract.network, tmp_network)
+            summary = workspace.store().import_assets(
+                extract.assets,
+                source="osm",
+                actor=actor,
+                reason=reason,
+                archive_missing=True,
+                progress=progress,
+            )
     except AssetMapError:
-        tmp_network.unlink(missing_ok=True)
         raise
     except OSError as exc:
-        tmp_network.unlink(missing_ok=True)
         msg = f"Cannot write the walking network into {workspace.path}: {exc.strerror or exc}."
         raise WorkspaceError(msg) from exc
     bbox = getattr(extract, "bbox", None)

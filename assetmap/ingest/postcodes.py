@@ -30,9 +30,9 @@ import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import IngestError, NoAssetsError, PostcodeError, SchemaError
 from assetmap.geo import EARTH_RADIUS_M
-from assetmap.private_files import private_file
 
 __all__ = [
     "POSTCODES_FILE_NAME",
@@ -649,11 +649,10 @@ def save_postcodes(index: PostcodeIndex, path: str | Path) -> Path:
         so a failed write leaves any earlier table in place.
     """
     target = Path(path)
-    temporary = target.with_name(f".{target.name}.tmp")
     frame = index.to_frame()
     frame.attrs = {}
-    frame.to_parquet(temporary, index=False)
-    private_file(temporary).replace(target)
+    with atomic_path(target) as temporary:
+        frame.to_parquet(temporary, index=False)
     return target
 
 

@@ -762,12 +762,12 @@ def _cmd_areas(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from assetmap.reach.coverage import coverage, demand_note
+    from assetmap.reach.coverage import coverage, demand_note, gap_search_minutes
     from assetmap.reach_service import workspace_demand
 
     workspace, graph, assets = _reach_setup(args)
     kind, demand = workspace_demand(workspace, graph, by=args.by, cell_m=args.cell_m)
-    search = max(60.0, 2 * args.minutes)  # as the dashboard: how far beyond the limit gaps are
+    search = gap_search_minutes(args.minutes)  # as the dashboard
     result = coverage(
         graph,
         assets,
@@ -847,12 +847,12 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
-    from assetmap.reach.sites import candidate_sites, imd_weights, suggest_sites
+    from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
     from assetmap.reach_service import workspace_demand
 
     workspace, graph, assets = _reach_setup(args)
     _, demand = workspace_demand(workspace, graph, by=args.by)
-    weight = imd_weights(demand) if args.imd_weighted else None
+    weight = demand_weights(demand, imd_weighted=args.imd_weighted)
     candidates = candidate_sites(
         graph, assets, cell_m=args.cell_m if args.candidates == "grid" else None
     )

@@ -898,6 +898,8 @@ def _cmd_sites(args: argparse.Namespace) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    from assetmap.schema import STATUSES  # choices come from the core, never a copy
+
     parser = argparse.ArgumentParser(
         prog="assetmap",
         description="Community asset mapping and navigation for probation teams.",
@@ -974,7 +976,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace")
     p.add_argument("asset_id")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE")
-    p.add_argument("--status", choices=["verified", "unverified", "archived", "proposed"])
+    p.add_argument("--status", choices=STATUSES)
     p.add_argument("--reason", required=True)
     p.add_argument(
         "--expected-version",

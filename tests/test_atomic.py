@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
@@ -13,6 +14,7 @@ from shapely.geometry import Point
 from assetmap.atomic import atomic_path
 from assetmap.ingest.postcodes import PostcodeIndex, save_postcodes
 from assetmap.output.export import export_register
+from assetmap.reach.network import WalkNetwork, save_network
 from assetmap.schema import validate_assets
 
 
@@ -58,6 +60,31 @@ def test_a_failed_export_keeps_the_old_export(
     monkeypatch.setattr(pd.DataFrame, "to_csv", _half_then_fail)
     with pytest.raises(WriterBrokeError):
         export_register(assets, target, fmt="csv")
+    _only_the_old_file(target)
+
+
+def _half_then_fail_to_handle(out: Any, **arrays: Any) -> None:
+    out.write(b"half a file")
+    msg = "the writer broke half-way"
+    raise WriterBrokeError(msg)
+
+
+def test_a_failed_network_save_keeps_the_old_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "network.npz"
+    target.write_bytes(b"the old file")
+    network = WalkNetwork(
+        node_ids=np.array([1, 2], dtype=np.int64),
+        lon=np.array([-0.72, -0.72]),
+        lat=np.array([52.67, 52.671]),
+        edge_u=np.array([0], dtype=np.int32),
+        edge_v=np.array([1], dtype=np.int32),
+        length_m=np.array([120.0]),
+    )
+    monkeypatch.setattr(np, "savez_compressed", _half_then_fail_to_handle)
+    with pytest.raises(WriterBrokeError):
+        save_network(network, target)
     _only_the_old_file(target)
 
 

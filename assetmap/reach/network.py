@@ -28,9 +28,9 @@ from pyproj import CRS, Transformer
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import NetworkError
 from assetmap.geo import metric_crs, valid_lonlat
-from assetmap.private_files import private_file
 
 __all__ = [
     "NETWORK_FILENAME",
@@ -113,20 +113,18 @@ def save_network(network: WalkNetwork, path: str | Path) -> None:
     network
         The network to save.
     path
-        Destination file; written beside as ``*.tmp`` then renamed.
+        Destination file; written beside it, then renamed (:func:`~assetmap.atomic.atomic_path`).
     """
-    target = Path(path)
-    tmp = target.with_name(target.name + ".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        node_ids=network.node_ids,
-        lon=network.lon,
-        lat=network.lat,
-        edge_u=network.edge_u,
-        edge_v=network.edge_v,
-        length_m=network.length_m,
-    )
-    private_file(tmp).replace(target)
+    with atomic_path(path) as tmp, tmp.open("wb") as out:  # a handle: numpy adds no suffix
+        np.savez_compressed(
+            out,
+            node_ids=network.node_ids,
+            lon=network.lon,
+            lat=network.lat,
+            edge_u=network.edge_u,
+            edge_v=network.edge_v,
+            length_m=network.length_m,
+        )
 
 
 def load_network(path: str | Path) -> WalkNetwork:

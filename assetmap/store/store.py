@@ -1371,19 +1371,22 @@ class Store:
         NotFoundError
         """
         with self._read() as conn:
-            row = (
-                conn.execute(
-                    select(t.records).where(
-                        t.records.c.entity == entity, t.records.c.id == record_id
-                    )
-                )
-                .mappings()
-                .first()
-            )
+            row = self._record_row(conn, entity, record_id)
+        return _record_out(row)
+
+    @staticmethod
+    def _record_row(conn: Connection, entity: str, record_id: str) -> dict[str, Any]:
+        """Return a generic record's current row; NotFoundError when there is none."""
+        r = t.records
+        row = (
+            conn.execute(select(r).where(r.c.entity == entity, r.c.id == record_id))
+            .mappings()
+            .first()
+        )
         if row is None:
             msg = f"No {entity} with id {record_id!r}."
             raise NotFoundError(msg)
-        return _record_out(row)
+        return dict(row)
 
     def edit_record(
         self,
@@ -1407,20 +1410,9 @@ class Store:
         self._check_who(actor, reason)
         now = _utc(None)
         with self._write() as conn:
-            row = (
-                conn.execute(
-                    select(t.records).where(
-                        t.records.c.entity == entity, t.records.c.id == record_id
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                msg = f"No {entity} with id {record_id!r}."
-                raise NotFoundError(msg)
+            row = self._record_row(conn, entity, record_id)
             if row["version"] != expected_version:
-                raise self._conflict(conn, entity, record_id, expected_version, dict(row))
+                raise self._conflict(conn, entity, record_id, expected_version, row)
             payload = _json_payload({**row["data"], **changes})
             version = expected_version + 1
             valid_from = _utc(at) if at is not None else now
@@ -1443,18 +1435,10 @@ class Store:
                 )
                 .values(**values)
             )
-            if result.rowcount != 1:
-                current = (
-                    conn.execute(
-                        select(t.records).where(
-                            t.records.c.entity == entity, t.records.c.id == record_id
-                        )
-                    )
-                    .mappings()
-                    .one()
-                )
-                raise self._conflict(conn, entity, record_id, expected_version, dict(current))
-            full = dict(row) | values
+            if result.rowcount != 1:  # lost a race between the read and the write
+                current = self._record_row(conn, entity, record_id)
+                raise self._conflict(conn, entity, record_id, expected_version, current)
+            full = row | values
             self._log(
                 conn,
                 entity=entity,
@@ -1673,14 +1657,7 @@ class Store:
         now = _utc(None)
         r, h = t.records, t.history
         with self._write() as conn:
-            row = (
-                conn.execute(select(r).where(r.c.entity == entity, r.c.id == record_id))
-                .mappings()
-                .first()
-            )
-            if row is None:
-                msg = f"No {entity} with id {record_id!r}."
-                raise NotFoundError(msg)
+            row = self._record_row(conn, entity, record_id)
             version = int(row["version"]) + 1
             values = {
                 "version": version,

@@ -164,7 +164,12 @@ def reach_coverage(
     principal: Principal,
 ) -> dict[str, Any] | None:
     """Coverage by category and area, and the headline figures (None without a network)."""
-    from assetmap.reach.coverage import coverage, coverage_series, demand_note
+    from assetmap.reach.coverage import (
+        coverage,
+        coverage_series,
+        demand_note,
+        gap_search_minutes,
+    )
     from assetmap.workspace import open_workspace
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
@@ -173,7 +178,7 @@ def reach_coverage(
         return None
     kind, demand = found
     assets = load_assets(workspace_path, data_version, principal)
-    search_minutes = max(60.0, 2 * minutes)
+    search_minutes = gap_search_minutes(minutes)
     result = coverage(graph, assets, demand, minutes=minutes, search_minutes=search_minutes)
     now = dt.datetime.now(dt.UTC)
     headline = coverage_series(graph, [(now, assets)], demand, minutes=minutes).summary.iloc[0]
@@ -251,7 +256,7 @@ def reach_sites(
     principal: Principal,
 ) -> Any:
     """Suggested sites for a new service of ``category`` (a SiteSuggestion; None without data)."""
-    from assetmap.reach.sites import candidate_sites, imd_weights, suggest_sites
+    from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     found = load_reach_demand(workspace_path, reach_version, by)
@@ -262,7 +267,7 @@ def reach_sites(
     candidates = candidate_sites(graph, assets)
     if len(candidates) == 0:
         candidates = candidate_sites(graph, assets, cell_m=500.0)
-    weight = imd_weights(demand) if imd_weighted else None
+    weight = demand_weights(demand, imd_weighted=imd_weighted)
     return suggest_sites(
         graph,
         assets,

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import AssetMapError
 from assetmap.private_files import private_file, restrict_umask
 
@@ -761,12 +762,12 @@ def _cmd_areas(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from assetmap.reach.coverage import coverage, demand_note
+    from assetmap.reach.coverage import coverage, demand_note, gap_search_minutes
     from assetmap.reach_service import workspace_demand
 
     workspace, graph, assets = _reach_setup(args)
     kind, demand = workspace_demand(workspace, graph, by=args.by, cell_m=args.cell_m)
-    search = max(60.0, 2 * args.minutes)  # as the dashboard: how far beyond the limit gaps are
+    search = gap_search_minutes(args.minutes)  # as the dashboard
     result = coverage(
         graph,
         assets,
@@ -823,9 +824,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     if args.isochrone:
         shapes = isochrones(graph, start.lon, start.lat, minutes=(args.minutes,)).polygons
         target = Path(args.isochrone)
-        temporary = target.with_name(f".{target.name}.tmp")
-        shapes.to_file(temporary, driver="GeoJSON")
-        private_file(temporary).replace(target)
+        with atomic_path(target) as temporary:
+            shapes.to_file(temporary, driver="GeoJSON")
     if args.format == "json":
         report = {
             "from": {"kind": start.kind, "label": start.label, "area": start.area},
@@ -847,12 +847,12 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
-    from assetmap.reach.sites import candidate_sites, imd_weights, suggest_sites
+    from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
     from assetmap.reach_service import workspace_demand
 
     workspace, graph, assets = _reach_setup(args)
     _, demand = workspace_demand(workspace, graph, by=args.by)
-    weight = imd_weights(demand) if args.imd_weighted else None
+    weight = demand_weights(demand, imd_weighted=args.imd_weighted)
     candidates = candidate_sites(
         graph, assets, cell_m=args.cell_m if args.candidates == "grid" else None
     )
@@ -898,6 +898,8 @@ def _cmd_sites(args: argparse.Namespace) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    from assetmap.schema import STATUSES  # choices come from the core, never a copy
+
     parser = argparse.ArgumentParser(
         prog="assetmap",
         description="Community asset mapping and navigation for probation teams.",
@@ -974,7 +976,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace")
     p.add_argument("asset_id")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE")
-    p.add_argument("--status", choices=["verified", "unverified", "archived", "proposed"])
+    p.add_argument("--status", choices=STATUSES)
     p.add_argument("--reason", required=True)
     p.add_argument(
         "--expected-version",

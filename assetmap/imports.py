@@ -57,20 +57,18 @@ import pandas as pd
 
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import ConflictError, IngestError, NoAssetsError, SchemaError
+from assetmap.geo import UK_BOUNDS, haversine_m
 from assetmap.ingest.hsds import read_hsds
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
     load_postcodes,
     merge_postcodes,
-    postcodes_from_assets,
     read_postcodes,
     save_postcodes,
 )
 from assetmap.ingest.tabular import _FAR_FROM_POSTCODE_M as FAR_FROM_POSTCODE_M
 from assetmap.ingest.tabular import (
-    UK_BBOX,
     ColumnMapping,
-    _distance_m,
     assets_from_table,
     propose_column_mapping,
     read_table,
@@ -80,7 +78,7 @@ from assetmap.output.export import export_register
 from assetmap.output.export_hsds import write_hsds
 from assetmap.store import ImportSummary, Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
-from assetmap.workspace import Workspace
+from assetmap.workspace import Workspace, workspace_postcodes
 
 __all__ = [
     "DOWNLOADS",
@@ -106,7 +104,6 @@ __all__ = [
     "review_queue",
     "save_taxonomy",
     "undo_merge",
-    "workspace_postcodes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -137,19 +134,9 @@ def _actor(principal: Principal) -> str:
 # --------------------------------------------------------------------------- postcodes
 
 
-def workspace_postcodes(workspace: Workspace) -> PostcodeIndex | None:
-    """Return the workspace's postcode table, else one built from its assets' postcodes.
-
-    The table loaded with ``assetmap postcodes`` wins; without one, the
-    ``postcode`` values of assets already in the register (OpenStreetMap
-    ``addr:postcode``) are used. None when neither gives any postcode.
-    """
-    if workspace.postcodes_path.is_file():
-        return load_postcodes(workspace.postcodes_path)
-    assets = workspace.store().assets()
-    if assets.empty:
-        return None
-    index = postcodes_from_assets(assets)
+def _known_postcodes(workspace: Workspace) -> PostcodeIndex | None:
+    """Return :func:`~assetmap.workspace.workspace_postcodes`, or None when it is empty."""
+    index = workspace_postcodes(workspace)
     return index if len(index) else None
 
 
@@ -330,7 +317,7 @@ def _with_place_checks(
         plon, plat = postcodes.lookup(assets["postcode"].tolist())
         known = np.isfinite(plon)
         gap = np.full(len(assets), np.nan)
-        gap[known] = _distance_m(lon[known], lat[known], plon[known], plat[known])
+        gap[known] = haversine_m(lon[known], lat[known], plon[known], plat[known])
         for i in np.flatnonzero(known & (gap > FAR_FROM_POSTCODE_M)):
             rows.append(
                 {
@@ -344,7 +331,7 @@ def _with_place_checks(
             )
     west, south, east, north = area
     outside = ~((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
-    if area != UK_BBOX:  # outside the UK is already reported by the HSDS reader
+    if area != UK_BOUNDS:  # outside the UK is already reported by the HSDS reader
         for i in np.flatnonzero(outside):
             rows.append(
                 {
@@ -387,7 +374,7 @@ def _preview_table(
     result = assets_from_table(
         frame,
         mapping,
-        postcodes=workspace_postcodes(workspace),
+        postcodes=_known_postcodes(workspace),
         area_bbox=_area_bbox(workspace),
         source=f"table:{name}",
         fix_swapped=fix_swapped,
@@ -529,7 +516,7 @@ def preview_import(
             raise SchemaError(msg)
         preview = _preview_hsds(source, filename=filename, progress=progress)
         return _with_place_checks(
-            preview, workspace_postcodes(workspace), _area_bbox(workspace) or UK_BBOX
+            preview, _known_postcodes(workspace), _area_bbox(workspace) or UK_BOUNDS
         )
     if isinstance(source, str) and _URL_RE.match(source):
         msg = f"{source} is a URL: only HSDS feeds can be imported from a URL (use --format hsds)."

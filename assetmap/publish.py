@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 
 from assetmap.errors import AssetMapError, SchemaError
+from assetmap.geo import haversine_m
 from assetmap.ingest.postcodes import PostcodeIndex, is_postcode, postcodes_from_assets
 from assetmap.output.export_hsds import hsds_export
 from assetmap.store import Store
@@ -245,13 +246,6 @@ def _index(service: dict[str, Any]) -> _Indexed:
     )
 
 
-def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
-
-
 def _page(items: Sequence[Any], page: int, per_page: int) -> dict[str, Any]:
     total = len(items)
     pages = max(1, math.ceil(total / per_page))
@@ -387,7 +381,7 @@ class OrukFeed:
             if centre is not None:
                 if not item.points:
                     continue
-                distance = min(_distance_m(*centre, lon, lat) for lon, lat in item.points)
+                distance = min(float(haversine_m(*centre, lon, lat)) for lon, lat in item.points)
                 if distance > radius:
                     continue
             hits.append((distance, position, item))

@@ -18,12 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from assetmap.atomic import atomic_path, write_text_atomic
 from assetmap.errors import AssetMapError, WorkspaceError
+from assetmap.geo import UK_BOUNDS
+from assetmap.ingest.postcodes import PostcodeIndex, load_postcodes, merge_postcodes
 from assetmap.private_files import private_dir
 from assetmap.reach.network import NETWORK_FILENAME, save_network
 from assetmap.store import ImportSummary, Store
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from assetmap.ingest.osm import OsmExtract
 
 __all__ = [
@@ -55,7 +60,7 @@ ProgressFn = Callable[[str, float], None]
 _COUNTRY_BOXES: Final = (
     ("GB", (-8.2, 54.0, -5.4, 55.4)),  # Northern Ireland
     ("IE", (-10.7, 51.3, -5.9, 55.5)),
-    ("GB", (-7.9, 49.8, 1.9, 60.9)),
+    ("GB", UK_BOUNDS),
     ("FR", (-5.3, 42.3, 8.3, 51.1)),
     ("NL", (3.3, 50.7, 7.3, 53.6)),
     ("DE", (5.8, 47.2, 15.1, 55.1)),
@@ -155,14 +160,7 @@ def _database_url(path: Path) -> str:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ws-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, default=str)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def _check_writable(path: Path) -> None:
@@ -445,23 +443,20 @@ def import_osm_extract(
         Called with (stage, fraction done).
     """
     workspace = create_workspace(path)
-    tmp_network = workspace.path / (NETWORK_FILENAME + ".new.npz")
     try:
-        save_network(extract.network, tmp_network)
-        summary = workspace.store().import_assets(
-            extract.assets,
-            source="osm",
-            actor=actor,
-            reason=reason,
-            archive_missing=True,
-            progress=progress,
-        )
-        tmp_network.replace(workspace.network_path)
+        with atomic_path(workspace.network_path) as tmp_network:
+            save_network(extract.network, tmp_network)
+            summary = workspace.store().import_assets(
+                extract.assets,
+                source="osm",
+                actor=actor,
+                reason=reason,
+                archive_missing=True,
+                progress=progress,
+            )
     except AssetMapError:
-        tmp_network.unlink(missing_ok=True)
         raise
     except OSError as exc:
-        tmp_network.unlink(missing_ok=True)
         msg = f"Cannot write the walking network into {workspace.path}: {exc.strerror or exc}."
         raise WorkspaceError(msg) from exc
     bbox = getattr(extract, "bbox", None)
@@ -479,3 +474,62 @@ def import_osm_extract(
         n_edges=extract.network.n_edges,
         skipped=dict(extract.skipped),
     )
+
+
+def workspace_postcodes(
+    workspace: Workspace, *, assets: pd.DataFrame | None = None
+) -> PostcodeIndex:
+    """Return the workspace's postcode table, plus postcodes of its assets where it has none.
+
+    The one source of postcodes for placing things: imports geocode with it,
+    plans resolve a home postcode with it. Empty when neither the saved table
+    (``assetmap postcodes``) nor any asset gives a postcode.
+
+    The merged table is cached per version of the saved file and of the
+    assets' postcodes, so a loaded workspace answers in microseconds.
+
+    Parameters
+    ----------
+    workspace
+        The open workspace.
+    assets
+        Its register, when already loaded (read from the store when omitted).
+
+    Raises
+    ------
+    IngestError
+        If the saved table is unreadable.
+    """
+    register = workspace.store().assets() if assets is None else assets
+    keyed: tuple[tuple[str, float, float], ...] = ()
+    if len(register) and "postcode" in register.columns:
+        points = register.geometry.representative_point()
+        keyed = tuple(
+            (code, float(lon), float(lat))
+            for code, lon, lat in zip(register["postcode"], points.x, points.y, strict=True)
+            if isinstance(code, str) and code
+        )
+    path = workspace.postcodes_path
+    try:
+        stat = path.stat()
+    except OSError:
+        stamp = None
+    else:
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    return _merged_postcodes(str(path), stamp, keyed)
+
+
+@functools.lru_cache(maxsize=8)
+def _merged_postcodes(
+    path: str, stamp: tuple[int, int] | None, asset_postcodes: tuple[tuple[str, float, float], ...]
+) -> PostcodeIndex:
+    """Return the saved table (when ``stamp`` says it exists) merged with asset postcodes."""
+    from_assets = PostcodeIndex.from_arrays(
+        [code for code, _, _ in asset_postcodes],
+        [lon for _, lon, _ in asset_postcodes],
+        [lat for _, _, lat in asset_postcodes],
+        source="asset postcodes",
+    )
+    if stamp is None:
+        return from_assets
+    return merge_postcodes(load_postcodes(path), from_assets)

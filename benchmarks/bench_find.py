@@ -8,7 +8,7 @@ reachable services with minutes, reasons and warnings.
 "Loaded" means the register is snapped to the walking graph and indexed
 (:func:`assetmap.match.needs.prepare_matching`, cached per data version in the
 app) and the postcode table is read (cached per file and register version by
-:func:`assetmap.people.plans.workspace_postcodes`). Loading is timed once, apart. The
+:func:`assetmap.workspace.workspace_postcodes`). Loading is timed once, apart. The
 query is timed three ways: with the postcode table passed in, as the app calls
 it (the cached register passed in), and with the register re-read from the
 store each time (what the CLI does once per run).
@@ -29,9 +29,9 @@ from pathlib import Path
 from assetmap.access import Principal, Role
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.match.needs import Constraints, Goal, prepare_matching
-from assetmap.people.plans import find_support, resolve_start, workspace_postcodes
+from assetmap.people.plans import find_support, resolve_start
 from assetmap.reach.network import walk_graph_for
-from assetmap.workspace import Workspace, import_osm, open_workspace
+from assetmap.workspace import Workspace, import_osm, open_workspace, workspace_postcodes
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

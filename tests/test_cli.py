@@ -269,3 +269,15 @@ def test_output_cut_short_by_a_closed_pipe_is_not_an_error(rutland, monkeypatch)
     with os.fdopen(write_end, "w") as closed:
         monkeypatch.setattr(sys, "stdout", closed)
         assert main(["--no-progress", "list", str(rutland)]) == 0
+
+
+def test_edit_offers_every_status_the_schema_allows_rejected_included(
+    leeds: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asset = open_workspace(leeds).store().assets().sort_values("name").iloc[0]
+    code, out, err = run(
+        capsys, "edit", str(leeds), asset["id"], "--status", "rejected", "--reason", "not real"
+    )
+    assert code == 0, err
+    assert out.strip().endswith("(rejected)")
+    assert open_workspace(leeds).store().get_asset(asset["id"])["status"] == "rejected"

@@ -31,10 +31,9 @@ from assetmap.imports import (
     preview_import,
     review_queue,
     undo_merge,
-    workspace_postcodes,
 )
 from assetmap.output.export import export_register
-from assetmap.workspace import Workspace, close_stores, create_workspace
+from assetmap.workspace import Workspace, close_stores, create_workspace, workspace_postcodes
 
 pytestmark = needs_shared_data
 

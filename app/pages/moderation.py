@@ -11,6 +11,7 @@ import streamlit as st
 from app import auth, cache, state, widgets
 from assetmap.access import Operation
 from assetmap.errors import AssetMapError
+from assetmap.output import session_summary as summary_out
 from assetmap.people import sessions as ms
 from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import open_workspace
@@ -254,10 +255,13 @@ with summary_tab:
     stem = f"session-{summary.date}-{session_id[:8]}"
     left, middle, right = st.columns(3)
     left.download_button(
-        "Download CSV", ms.summary_csv(summary), file_name=f"{stem}.csv", mime="text/csv"
+        "Download CSV",
+        summary_out.summary_csv(summary),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
     )
     middle.download_button(
-        "Download printable page", ms.summary_html(summary), file_name=f"{stem}.html",
+        "Download printable page", summary_out.summary_html(summary), file_name=f"{stem}.html",
         mime="text/html",
     )  # fmt: skip
     pdf_key = (session_id, summary.figures().__repr__())
@@ -267,5 +271,8 @@ with summary_tab:
             "Download PDF", made[1], file_name=f"{stem}.pdf", mime="application/pdf"
         )
     elif right.button("Make a PDF"):
-        st.session_state[state.MODERATION_PDF] = (pdf_key, ms.summary_pdf(summary))
+        st.session_state[state.MODERATION_PDF] = (
+            pdf_key,
+            summary_out.summary_pdf(summary),
+        )
         st.rerun()

@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app import auth, cache, state, widgets
+from assetmap import register
 from assetmap.access import Operation, Principal, Role, allowed
 from assetmap.errors import AssetMapError
 from assetmap.idempotency import form_key
@@ -385,7 +386,7 @@ def save_comment() -> None:
 def reverify(asset_id: str) -> None:
     """Mark an asset checked today."""
     try:
-        ms.reverify_asset(store, asset_id, principal=me, session_id=sid)
+        register.reverify_asset(store, asset_id, principal=me, session_id=sid)
     except AssetMapError as exc:
         flash("error", str(exc))
         return
@@ -500,7 +501,7 @@ with comment_tab:
         st.button("Save this comment", type="primary", on_click=save_comment, key=F + "save_c")
         row = assets[assets["id"] == picked]
         if allowed(principal, Operation.VERIFY_ASSET) and bool(
-            ms.needs_checking(row, dt.date.today()).any()
+            register.needs_checking(row, dt.date.today()).any()
         ):
             checked = row["last_verified"].iloc[0]
             st.warning(

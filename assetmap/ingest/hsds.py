@@ -46,9 +46,9 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
 from assetmap.errors import AssetMapError, IngestError
+from assetmap.geo import UK_BOUNDS
 from assetmap.ingest.fetch import FeedTooLargeError, fetch_public_url, parse_json_text
 from assetmap.ingest.postcodes import is_postcode, normalise_postcode
-from assetmap.ingest.tabular import UK_BBOX
 from assetmap.schema import ASSET_COLUMNS, empty_assets, normalise_record, validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -1227,7 +1227,7 @@ def _checked_postcode(
 
 def _check_position(lon: float, lat: float, problems: _Problems, where: str) -> bool:
     """Report swapped (an error) or outside-the-UK (a warning) coordinates, as the CSV import."""
-    west, south, east, north = UK_BBOX
+    west, south, east, north = UK_BOUNDS
     inside = west <= lon <= east and south <= lat <= north
     if inside:
         return False

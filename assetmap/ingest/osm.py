@@ -48,6 +48,7 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from assetmap.errors import IngestError, NoAssetsError, SchemaError
+from assetmap.geo import haversine_m
 from assetmap.ingest.postcodes import is_postcode, normalise_postcode
 from assetmap.reach.network import WalkNetwork
 from assetmap.schema import STORAGE_CRS, empty_assets, validate_assets
@@ -65,7 +66,6 @@ __all__ = [
     "assets_from_osm_features",
     "fetch_osm_place",
     "fetch_osm_polygon",
-    "haversine_m",
     "is_walkable",
     "network_from_graph",
     "osm_query_tags",
@@ -78,9 +78,6 @@ ProgressCallback = Callable[[str, float], None]
 """``progress(stage, fraction)``: stage is ``"reading"``, ``"assets"`` or ``"network"``."""
 
 OSM_SUFFIXES: Final = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
-
-EARTH_RADIUS_M: Final = 6_371_009.0
-"""Mean Earth radius used for edge lengths (the value osmnx uses)."""
 
 INFORMAL_CATEGORIES: Final = frozenset({"green_space", "faith_community"})
 """Categories whose assets are ``kind="informal"`` when they have no other category."""
@@ -406,28 +403,6 @@ def _assets_frame(
 # --------------------------------------------------------------------------
 # Network arrays
 # --------------------------------------------------------------------------
-
-
-def haversine_m(
-    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    """Return great-circle distances in metres between lon/lat points (degrees).
-
-    Examples
-    --------
-    >>> round(float(haversine_m(0.0, 0.0, 0.0, 1.0)), 1)
-    111195.1
-    """
-    lon1r, lat1r, lon2r, lat2r = (
-        np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2r - lat1r) / 2) ** 2
-        + np.cos(lat1r) * np.cos(lat2r) * np.sin((lon2r - lon1r) / 2) ** 2
-    )
-    return np.asarray(
-        2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=np.float64
-    )
 
 
 def _build_network(

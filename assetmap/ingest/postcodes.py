@@ -30,8 +30,9 @@ import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import IngestError, NoAssetsError, PostcodeError, SchemaError
-from assetmap.private_files import private_file
+from assetmap.geo import EARTH_RADIUS_M
 
 __all__ = [
     "POSTCODES_FILE_NAME",
@@ -67,7 +68,6 @@ _POSTCODE_RE: Final = re.compile(rf"^(?:GIR 0AA|{_OUTWARD} {_INWARD})$")
 _IN_TEXT_RE: Final = re.compile(rf"\b({_OUTWARD})\s*({_INWARD})\b", re.IGNORECASE)
 _SPACE_RE: Final = re.compile(r"\s+")
 
-_EARTH_RADIUS_M: Final = 6_371_008.8
 _BNG_TO_WGS84: Final = functools.partial(
     Transformer.from_crs, "EPSG:27700", "EPSG:4326", always_xy=True
 )
@@ -176,7 +176,7 @@ def _unit_vectors(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.floa
 
 
 def _chord_to_m(chord: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return np.asarray(2.0 * _EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0)))
+    return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0)))
 
 
 def _frozen(values: npt.ArrayLike, dtype: npt.DTypeLike) -> npt.NDArray[np.generic]:
@@ -649,11 +649,10 @@ def save_postcodes(index: PostcodeIndex, path: str | Path) -> Path:
         so a failed write leaves any earlier table in place.
     """
     target = Path(path)
-    temporary = target.with_name(f".{target.name}.tmp")
     frame = index.to_frame()
     frame.attrs = {}
-    frame.to_parquet(temporary, index=False)
-    private_file(temporary).replace(target)
+    with atomic_path(target) as temporary:
+        frame.to_parquet(temporary, index=False)
     return target
 
 

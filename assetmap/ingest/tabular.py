@@ -42,6 +42,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from assetmap.errors import AssetMapError, IngestError, NoAssetsError, SchemaError
+from assetmap.geo import UK_BOUNDS, haversine_m, inside
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
     bng_to_wgs84,
@@ -158,8 +159,6 @@ _PHRASES: Final = (
 # fmt: on
 _STOPWORDS: Final = frozenset({"of", "the", "a", "an", "s"})
 
-# Great Britain and Northern Ireland, generously: for spotting swapped coordinates.
-UK_BBOX: Final = (-8.7, 49.8, 1.8, 60.9)
 _FAR_FROM_POSTCODE_M: Final = 5_000.0
 _PLACEHOLDERS: Final = frozenset({"-", "–", "—", "n/a", "null", "#n/a"})
 _NUMBER_RE: Final = re.compile(r"^[+-]?\s*[\d(][\d\s().,-]*$")
@@ -1354,28 +1353,6 @@ def _coordinates(
     return lon, lat, raw
 
 
-def _inside(
-    lon: npt.NDArray[np.float64],
-    lat: npt.NDArray[np.float64],
-    bbox: tuple[float, float, float, float],
-) -> npt.NDArray[np.bool_]:
-    return np.asarray((lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3]))
-
-
-def _distance_m(
-    lon1: npt.NDArray[np.float64],
-    lat1: npt.NDArray[np.float64],
-    lon2: npt.NDArray[np.float64],
-    lat2: npt.NDArray[np.float64],
-) -> npt.NDArray[np.float64]:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = (
-        np.sin((p2 - p1) / 2) ** 2
-        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    )
-    return np.asarray(2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
-
-
 def _name_key(names: pd.Series) -> pd.Series:
     return (
         names.str.lower()
@@ -1537,9 +1514,9 @@ def assets_from_table(
 
     lon, lat, coord_text = _coordinates(frame, mapping, problems)
     has_xy = np.isfinite(lon) & np.isfinite(lat)
-    area = area_bbox or UK_BBOX
+    area = area_bbox or UK_BOUNDS
     area_label = "the area" if area_bbox else "the UK"
-    swapped = has_xy & ~_inside(lon, lat, area) & _inside(lat, lon, area)
+    swapped = has_xy & ~inside(lon, lat, area) & inside(lat, lon, area)
     if fix_swapped:
         lon[swapped], lat[swapped] = lat[swapped], lon[swapped].copy()
         problems.add(
@@ -1586,7 +1563,7 @@ def assets_from_table(
         lon[fill], lat[fill] = plon[fill], plat[fill]
         far = has_xy & known & ~swapped
         if far.any():
-            gap = _distance_m(lon, lat, plon, plat)
+            gap = haversine_m(lon, lat, plon, plat)
             far &= gap > _FAR_FROM_POSTCODE_M
             problems.add(
                 index[far],
@@ -1614,7 +1591,7 @@ def assets_from_table(
     problems.add(index[nothing], "location", "no location: no coordinates and no postcode")
 
     located = np.isfinite(lon) & np.isfinite(lat)
-    outside = located & ~_inside(lon, lat, area)
+    outside = located & ~inside(lon, lat, area)
     if not fix_swapped:
         outside &= ~swapped  # already reported as swapped
     problems.add(

@@ -88,6 +88,7 @@ from rapidfuzz.distance import OSA
 from scipy.spatial import cKDTree
 
 from assetmap.errors import PostcodeError, SchemaError
+from assetmap.geo import metric_crs
 from assetmap.ingest.postcodes import normalise_postcode
 from assetmap.match.normalize import normalise_name
 from assetmap.resources import data_path
@@ -129,7 +130,6 @@ _RELATED_KIND_CAP: Final = 88.0
 _MISSING_KIND_CAP: Final = 92.0
 _ONE_SIDE_ONLY_KIND: Final = 75.0  # at most, for "Chapel" against "Methodist Chapel"
 _MAX_BLOCKING_M: Final = 10_000.0
-_GB_BOUNDS: Final = (-8.75, 49.8, 1.9, 60.95)  # lon/lat box of Great Britain
 _QUEUE_NEAR_M: Final = 100.0
 _SAME_NAME: Final = 97.0
 _SAME_NAME_NEAR_M: Final = 50.0
@@ -1043,20 +1043,12 @@ def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
     )
 
 
-def _metric_crs(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> str:
-    west, south, east, north = _GB_BOUNDS
-    if ((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)).all():
-        return "EPSG:27700"
-    zone = int((float(np.mean(lon)) + 180) // 6) % 60 + 1
-    return f"EPSG:{32600 + zone if float(np.mean(lat)) >= 0 else 32700 + zone}"
-
-
 def _project(
     left: _Records, right: _Records
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     lon = np.concatenate([left.lon, right.lon])
     lat = np.concatenate([left.lat, right.lat])
-    crs = _metric_crs(lon, lat)
+    crs = metric_crs(lon, lat)
     points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=STORAGE_CRS).to_crs(crs)
     xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
     return xy[: left.size], xy[left.size :]

@@ -19,9 +19,9 @@ from typing import Any, Final
 import geopandas as gpd
 import pandas as pd
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import AssetMapError
 from assetmap.moderation_state import UNCHECKED_LABEL, checked_assets, is_checked
-from assetmap.private_files import private_file
 
 __all__ = ["EXPORT_FORMATS", "export_register", "neutralise_formula", "register_to_table"]
 
@@ -94,38 +94,42 @@ def export_register(
         msg = f"Unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}."
         raise AssetMapError(msg)
     target = Path(path)
-    tmp = target.with_name(f".{target.stem}.tmp{target.suffix}")  # GDAL wants .gpkg at the end
     assets = assets.reset_index(drop=True) if include_proposed else checked_assets(assets)
     table = register_to_table(assets, label_checked=include_proposed)
     try:
-        if fmt == "csv":
-            table.map(neutralise_formula).to_csv(tmp, index=False)
-        elif fmt == "geojson":
-            features = [
-                {
-                    "type": "Feature",
-                    "id": row["id"],
-                    "properties": {
-                        **{k: v for k, v in row.items() if k not in ("lon", "lat")},
-                        "categories": list(cats),
-                        "flags": list(flags),
-                    },
-                    "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-                }
-                for row, cats, flags in zip(
-                    table.to_dict("records"), assets["categories"], assets["flags"], strict=True
+        with atomic_path(target) as tmp:  # ends .gpkg as the target does: GDAL wants it
+            if fmt == "csv":
+                table.map(neutralise_formula).to_csv(tmp, index=False)
+            elif fmt == "geojson":
+                tmp.write_text(_geojson_text(table, assets), "utf-8")
+            else:
+                gdf = gpd.GeoDataFrame(
+                    table.drop(columns=["lon", "lat"]),
+                    geometry=assets.geometry.values,
+                    crs=assets.crs,
                 )
-            ]
-            collection = {"type": "FeatureCollection", "features": features}
-            tmp.write_text(json.dumps(collection, ensure_ascii=False, default=str), "utf-8")
-        else:
-            gdf = gpd.GeoDataFrame(
-                table.drop(columns=["lon", "lat"]), geometry=assets.geometry.values, crs=assets.crs
-            )
-            gdf.to_file(tmp, driver="GPKG", layer="assets", engine="pyogrio")
-        private_file(tmp).replace(target)
+                gdf.to_file(tmp, driver="GPKG", layer="assets", engine="pyogrio")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         msg = f"Cannot write {target}: {exc.strerror or exc}."
         raise AssetMapError(msg) from exc
     return target
+
+
+def _geojson_text(table: pd.DataFrame, assets: gpd.GeoDataFrame) -> str:
+    features = [
+        {
+            "type": "Feature",
+            "id": row["id"],
+            "properties": {
+                **{k: v for k, v in row.items() if k not in ("lon", "lat")},
+                "categories": list(cats),
+                "flags": list(flags),
+            },
+            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+        }
+        for row, cats, flags in zip(
+            table.to_dict("records"), assets["categories"], assets["flags"], strict=True
+        )
+    ]
+    collection = {"type": "FeatureCollection", "features": features}
+    return json.dumps(collection, ensure_ascii=False, default=str)

@@ -63,6 +63,7 @@ import pandas as pd
 import referencing
 from referencing.jsonschema import DRAFT202012
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import AssetMapError, SchemaError
 from assetmap.ingest.hsds import (
     ASSETMAP_VOCABULARY,
@@ -1036,24 +1037,19 @@ def write_hsds(
     try:
         if target.suffix.lower() == ".zip":
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, tmp = tempfile.mkstemp(suffix=".zip.part", dir=target.parent)
-            os.close(handle)
-            try:
-                with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                    for name, blob in blobs.items():
-                        archive.writestr(
-                            zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), blob
-                        )
-                Path(tmp).replace(target)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
+            with (
+                atomic_path(target) as tmp,
+                zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+            ):
+                for name, blob in blobs.items():
+                    archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), blob)
         else:
             private_dir(target)
             parts: list[tuple[Path, Path]] = []
             try:
                 for name, blob in blobs.items():
-                    handle, tmp = tempfile.mkstemp(suffix=".part", dir=target)
-                    parts.append((Path(tmp), target / name))
+                    handle, part = tempfile.mkstemp(suffix=".part", dir=target)
+                    parts.append((Path(part), target / name))
                     with os.fdopen(handle, "wb") as out:
                         out.write(blob)
                 for tmp_path, final in parts:

@@ -66,8 +66,6 @@ from assetmap.idempotency import add_record_once, request_record_id
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
     is_postcode,
-    load_postcodes,
-    merge_postcodes,
     normalise_postcode,
     postcode_sector,
 )
@@ -84,6 +82,7 @@ from assetmap.match.needs import (
 from assetmap.match.normalize import normalise_name
 from assetmap.reach.network import walk_graph_for
 from assetmap.taxonomy import Taxonomy, load_taxonomy
+from assetmap.workspace import workspace_postcodes
 
 if TYPE_CHECKING:
     from assetmap.reach.network import WalkGraph
@@ -112,7 +111,6 @@ __all__ = [
     "resolve_start",
     "start_hint",
     "update_plan",
-    "workspace_postcodes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -163,61 +161,6 @@ class StartPoint:
     area: str | None
     coarse_lon: float
     coarse_lat: float
-
-
-def workspace_postcodes(
-    workspace: Workspace, *, assets: pd.DataFrame | None = None
-) -> PostcodeIndex:
-    """Return the workspace's postcode table, plus postcodes of its assets where it has none.
-
-    The merged table is cached per version of the saved file and of the
-    assets' postcodes, so a loaded workspace answers in microseconds.
-
-    Parameters
-    ----------
-    workspace
-        The open workspace.
-    assets
-        Its register, when already loaded (read from the store when omitted).
-
-    Raises
-    ------
-    IngestError
-        If the saved table is unreadable.
-    """
-    register = workspace.store().assets() if assets is None else assets
-    keyed: tuple[tuple[str, float, float], ...] = ()
-    if len(register) and "postcode" in register.columns:
-        points = register.geometry.representative_point()
-        keyed = tuple(
-            (code, float(lon), float(lat))
-            for code, lon, lat in zip(register["postcode"], points.x, points.y, strict=True)
-            if isinstance(code, str) and code
-        )
-    path = workspace.postcodes_path
-    try:
-        stat = path.stat()
-    except OSError:
-        stamp = None
-    else:
-        stamp = (stat.st_mtime_ns, stat.st_size)
-    return _merged_postcodes(str(path), stamp, keyed)
-
-
-@functools.lru_cache(maxsize=8)
-def _merged_postcodes(
-    path: str, stamp: tuple[int, int] | None, asset_postcodes: tuple[tuple[str, float, float], ...]
-) -> PostcodeIndex:
-    """Return the saved table (when ``stamp`` says it exists) merged with asset postcodes."""
-    from_assets = PostcodeIndex.from_arrays(
-        [code for code, _, _ in asset_postcodes],
-        [lon for _, lon, _ in asset_postcodes],
-        [lat for _, _, lat in asset_postcodes],
-        source="asset postcodes",
-    )
-    if stamp is None:
-        return from_assets
-    return merge_postcodes(load_postcodes(path), from_assets)
 
 
 @functools.lru_cache(maxsize=4)

@@ -23,7 +23,7 @@ is a version in the store's history.
 :func:`session_summary` counts what a session added, in figures a person can
 check by hand, and, given a walking graph, what it added to coverage (the
 accessible range before the session and with its accepted assets);
-:func:`summary_csv` and :func:`summary_html` export it.
+:mod:`assetmap.output.session_summary` renders it (CSV, HTML, PDF).
 
 Who sees what
 -------------
@@ -55,16 +55,10 @@ Examples
 
 from __future__ import annotations
 
-import calendar
-import csv
 import datetime as dt
-import html
-import io
 import logging
-import math
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 import geopandas as gpd
@@ -79,10 +73,11 @@ from assetmap.errors import (
     NotFoundError,
     SchemaError,
 )
+from assetmap.geo import haversine_m
 from assetmap.idempotency import add_asset_once, add_record_once
 from assetmap.match.dedupe import name_similarity
 from assetmap.match.normalize import normalise_name
-from assetmap.output.export import neutralise_formula
+from assetmap.output.session_summary import SessionSummary
 from assetmap.records import (
     GAP_ENTITY,
     MAX_NOTE_CHARS,
@@ -117,19 +112,14 @@ __all__ = [
     "merged_proposals",
     "moderate_comment",
     "moderation_queue",
-    "needs_checking",
     "propose_asset",
     "propose_volunteering",
     "queue_duplicates",
     "reject_proposal",
-    "reverify_asset",
     "session_contributions",
     "session_records",
     "session_summary",
     "start_session",
-    "summary_csv",
-    "summary_html",
-    "summary_pdf",
     "undo_merge",
     "visible_register",
     "vote_idea",
@@ -156,7 +146,6 @@ SESSION_SOURCE: Final = "session"
 WELCOMING_FLAG: Final = "welcoming"
 UNWELCOMING_FLAG: Final = "not_welcoming"
 _VOTE_NAMESPACE: Final = uuid.UUID("5d0c9a43-31a3-4a8e-9a52-2f1b3d4a6c01")
-_EARTH_RADIUS_M: Final = 6_371_008.8
 
 # What a contribution form may send for an asset (beyond these: SchemaError).
 _ASSET_INPUT: Final = frozenset(
@@ -876,7 +865,7 @@ def _likely_in(
         return pd.DataFrame(columns=columns)
     distance: np.ndarray[Any, np.dtype[np.float64]] | None = None
     if lon is not None and lat is not None:
-        distance = _haversine_m(
+        distance = haversine_m(
             float(lon), float(lat), assets.geometry.x.to_numpy(), assets.geometry.y.to_numpy()
         )
         candidates = np.flatnonzero(distance <= max_distance_m)
@@ -912,16 +901,6 @@ def _likely_in(
         return frame
     frame = frame.sort_values(["similarity", "distance_m"], ascending=[False, True])
     return frame.head(limit).reset_index(drop=True)
-
-
-def _haversine_m(
-    lon: float, lat: float, lons: np.ndarray[Any, Any], lats: np.ndarray[Any, Any]
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    p1, p2 = math.radians(lat), np.radians(lats.astype(float))
-    dp = p2 - p1
-    dl = np.radians(lons.astype(float) - lon)
-    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(a)), dtype=np.float64)
 
 
 # ---------------------------------------------------------------------- moderation
@@ -1062,147 +1041,9 @@ def moderate_comment(
     )
 
 
-# ---------------------------------------------------------------------- freshness
-def _months_before(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def needs_checking(assets: pd.DataFrame, today: dt.date, *, months: int = 12) -> pd.Series:
-    """Return, per asset, whether it needs checking: in the register, not verified for ``months``.
-
-    Proposed, archived and rejected assets never need checking (they are not
-    in the register); an asset never verified always does.
-
-    Parameters
-    ----------
-    assets
-        An asset table with ``status`` and ``last_verified`` (dates or None).
-    today
-        The day to count from.
-    months
-        How long a verification lasts (calendar months).
-
-    Returns
-    -------
-    pandas.Series
-        Booleans, aligned with ``assets``.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"status": ["verified", "verified", "unverified", "proposed"],
-    ...     "last_verified": [dt.date(2025, 11, 24), dt.date(2025, 11, 23), None, None]})
-    >>> needs_checking(frame, dt.date(2026, 11, 24)).tolist()
-    [False, True, True, False]
-    """
-    if months < 0:
-        msg = f"`months` must not be negative, got {months!r}."
-        raise ValueError(msg)
-    cutoff = _months_before(today, months)
-    in_register = assets["status"].isin(("verified", "unverified")).to_numpy(dtype=bool)
-    stale = [
-        v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v) or _as_date(v) < cutoff
-        for v in assets["last_verified"]
-    ]
-    return pd.Series(in_register & np.asarray(stale, dtype=bool), index=assets.index,
-                     name="needs_checking")  # fmt: skip
-
-
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-def reverify_asset(
-    store: Store, asset_id: str, *, principal: Principal, session_id: str | None = None
-) -> dict[str, Any]:
-    """Mark an asset checked today (status ``verified``, ``last_verified`` today).
-
-    Checks ``verify_asset``; the session it was checked in, if any, goes in
-    the history's reason.
-    """
-    require(principal, Operation.VERIFY_ASSET)
-    asset = store.get_asset(asset_id)
-    where = f" in mapping session {session_id}" if session_id else ""
-    return store.set_status(
-        asset_id,
-        "verified",
-        expected_version=int(asset["version"]),
-        actor=principal.user_id,
-        reason=f"checked and still right{where}",
-    )
-
-
 # ---------------------------------------------------------------------- summary
 #: accessible_range(graph, assets, lon, lat, *, minutes, taxonomy) -> DataFrame
 RangeFn = Callable[..., Any]
-
-
-@dataclass(frozen=True, slots=True)
-class SessionSummary:
-    """What one session added, in figures a person can check by hand.
-
-    ``range_before``/``range_after`` are the accessible range (see
-    :func:`session_summary`): how many kinds of support (taxonomy categories)
-    are within ``range_minutes`` on foot of ``range_point``, before the
-    session and with its accepted assets added; ``new_in_reach`` names the
-    categories that came within reach, in plain words. All None/empty without a walking graph.
-    """
-
-    session_id: str
-    date: str
-    area: str
-    group_label: str
-    participants: int
-    status: str
-    assets_added: int
-    volunteering_added: int
-    gaps_added: int
-    comments_added: int
-    ideas_added: int
-    votes_cast: int
-    accepted: int
-    merged: int
-    rejected: int
-    waiting: int
-    range_minutes: float | None = None
-    range_point: tuple[float, float] | None = None
-    range_before: int | None = None
-    range_after: int | None = None
-    new_in_reach: tuple[str, ...] = ()
-    contributions: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
-
-    def figures(self) -> list[tuple[str, Any]]:
-        """Return (plain label, value) pairs, in the order reports show them."""
-        rows: list[tuple[str, Any]] = [
-            ("Date", self.date),
-            ("Area", self.area),
-            ("Group", self.group_label),
-            ("People taking part", self.participants),
-            ("Places and services added", self.assets_added),
-            ("Volunteering opportunities added", self.volunteering_added),
-            ("Gaps named", self.gaps_added),
-            ("Comments and ratings", self.comments_added),
-            ("Ideas for new services", self.ideas_added),
-            ("Votes for ideas", self.votes_cast),
-            ("Accepted into the register", self.accepted),
-            ("Merged with an existing entry", self.merged),
-            ("Not accepted", self.rejected),
-            ("Still waiting for review", self.waiting),
-        ]
-        if self.range_before is not None:
-            minutes = f"{self.range_minutes:g}"
-            rows += [
-                (f"Kinds of support within {minutes} min walk, before", self.range_before),
-                (f"Kinds of support within {minutes} min walk, after", self.range_after),
-                ("Newly within reach", ", ".join(self.new_in_reach) or "none"),
-            ]
-        return rows
 
 
 def _session_start(store: Store, session_id: str) -> dt.datetime:
@@ -1323,67 +1164,3 @@ def _default_range_fn() -> RangeFn:
         msg = "Coverage needs assetmap.reach.coverage.accessible_range, which is not available."
         raise NotImplementedError(msg) from exc
     return accessible_range
-
-
-def summary_csv(summary: SessionSummary) -> str:
-    """Return the summary as CSV: the figures, a blank line, then every contribution.
-
-    Text is as typed, with spreadsheet formulas neutralised.
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["Figure", "Value"])
-    for label, value in summary.figures():
-        writer.writerow([label, neutralise_formula(value)])
-    writer.writerow([])
-    writer.writerow(["Type", "Name", "Status", "Detail"])
-    for row in summary.contributions.itertuples(index=False):
-        writer.writerow([neutralise_formula(v) for v in (row.type, row.name, row.status,
-                                                         row.detail)])  # fmt: skip
-    return out.getvalue()
-
-
-_PRINT_CSS: Final = """
-body { font-family: sans-serif; margin: 2em; color: #111; }
-h1 { font-size: 1.6em; } table { border-collapse: collapse; margin-bottom: 1.5em; }
-th, td { border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-td.n { text-align: right; } @media print { body { margin: 0; } }
-"""
-
-
-def summary_html(summary: SessionSummary) -> str:
-    """Return a printable HTML page of the summary; every value is escaped."""
-    esc = html.escape
-    title = f"Mapping session: {summary.group_label}, {summary.area}, {summary.date}"
-    figures = "".join(
-        f'<tr><th scope="row">{esc(label)}</th><td class="n">{esc(str(value))}</td></tr>'
-        for label, value in summary.figures()
-    )
-    rows = "".join(
-        "<tr>"
-        + "".join(f"<td>{esc(str(v))}</td>" for v in (r.type, r.name, r.status, r.detail))
-        + "</tr>"
-        for r in summary.contributions.itertuples(index=False)
-    )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title><style>{_PRINT_CSS}</style></head><body>"
-        f"<h1>{esc(title)}</h1><table><tbody>{figures}</tbody></table>"
-        "<h2>What the group added</h2><table><thead><tr><th>Type</th><th>Name</th>"
-        f"<th>Status</th><th>Detail</th></tr></thead><tbody>{rows}</tbody></table>"
-        "<p>Map data © OpenStreetMap contributors.</p></body></html>"
-    )
-
-
-def summary_pdf(summary: SessionSummary) -> bytes:
-    """Return the printable summary as a PDF (``sheet.pdf_from_html``: fetches nothing)."""
-    from assetmap.output.sheet import pdf_from_html
-
-    return pdf_from_html(summary_html(summary))
-
-
-def summary_record(summary: SessionSummary) -> dict[str, Any]:
-    """Return the summary's figures as a plain dict (no contributions table)."""
-    data = asdict(summary)
-    data.pop("contributions")
-    return data

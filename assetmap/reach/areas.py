@@ -16,8 +16,6 @@ MultiPolygon, EPSG:4326).
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Final
 
@@ -27,6 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import IngestError
 from assetmap.reach.network import WalkGraph
 from assetmap.schema import STORAGE_CRS
@@ -213,14 +212,8 @@ def save_areas(areas: gpd.GeoDataFrame, path: str | Path) -> Path:
         The file written.
     """
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".areas-", suffix=".parquet")
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         areas[list(AREA_COLUMNS)].to_parquet(tmp, index=False)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 

@@ -73,6 +73,7 @@ __all__ = [
     "coverage_series",
     "demand_note",
     "demand_points",
+    "gap_search_minutes",
     "monthly_dates",
     "point_minutes",
     "reachable_assets",
@@ -511,6 +512,21 @@ def _weighted_share(covered: npt.NDArray[np.bool_], weight: FloatArray) -> float
 
 def _share(covered: npt.NDArray[np.bool_]) -> float:
     return float(covered.mean()) if len(covered) else float("nan")
+
+
+def gap_search_minutes(minutes: float) -> float:
+    """Return how far to search when showing how far beyond the limit gaps are.
+
+    The one rule for the dashboard, ``assetmap coverage`` and anything else
+    that fills in minutes beyond a walking limit: twice the limit, and at
+    least an hour. Pass it as ``search_minutes`` to :func:`coverage`.
+
+    Examples
+    --------
+    >>> gap_search_minutes(15), gap_search_minutes(45)
+    (60.0, 90.0)
+    """
+    return max(60.0, 2.0 * float(minutes))
 
 
 def coverage(

@@ -25,13 +25,12 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from pyproj import CRS, Transformer
-from pyproj.aoi import AreaOfInterest
-from pyproj.database import query_utm_crs_info
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import NetworkError
-from assetmap.private_files import private_file
+from assetmap.geo import metric_crs, valid_lonlat
 
 __all__ = [
     "NETWORK_FILENAME",
@@ -42,7 +41,6 @@ __all__ = [
     "WalkNetwork",
     "build_walk_graph",
     "load_network",
-    "metric_crs",
     "project_points",
     "save_network",
     "snap_points",
@@ -115,20 +113,18 @@ def save_network(network: WalkNetwork, path: str | Path) -> None:
     network
         The network to save.
     path
-        Destination file; written beside as ``*.tmp`` then renamed.
+        Destination file; written beside it, then renamed (:func:`~assetmap.atomic.atomic_path`).
     """
-    target = Path(path)
-    tmp = target.with_name(target.name + ".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        node_ids=network.node_ids,
-        lon=network.lon,
-        lat=network.lat,
-        edge_u=network.edge_u,
-        edge_v=network.edge_v,
-        length_m=network.length_m,
-    )
-    private_file(tmp).replace(target)
+    with atomic_path(path) as tmp, tmp.open("wb") as out:  # a handle: numpy adds no suffix
+        np.savez_compressed(
+            out,
+            node_ids=network.node_ids,
+            lon=network.lon,
+            lat=network.lat,
+            edge_u=network.edge_u,
+            edge_v=network.edge_v,
+            length_m=network.length_m,
+        )
 
 
 def load_network(path: str | Path) -> WalkNetwork:
@@ -169,8 +165,6 @@ SLOW_SPEED_KMH = 3.0
 figure for older people and people with mobility impairments, and the
 ceiling below which pedestrian-crossing timings are designed.
 """
-
-_BNG = CRS.from_epsg(27700)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -318,49 +312,6 @@ class WalkGraph:
             tree = cKDTree(np.column_stack([self.x[snap_nodes], self.y[snap_nodes]]))
             graph = replace(graph, snap_nodes=snap_nodes, tree=tree)
         return graph
-
-
-def metric_crs(lon: FloatArray, lat: FloatArray) -> CRS:
-    """Choose a metric CRS for points: British National Grid in GB, else local UTM.
-
-    Parameters
-    ----------
-    lon, lat
-        WGS 84 coordinates (at least one point).
-
-    Returns
-    -------
-    pyproj.CRS
-
-    Raises
-    ------
-    NetworkError
-        If no UTM zone covers the points (polar regions).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> metric_crs(np.array([-0.72]), np.array([52.67])).to_epsg()  # Oakham
-    27700
-    >>> metric_crs(np.array([2.35]), np.array([48.86])).to_epsg()  # Paris
-    32631
-    """
-    west, east = float(np.min(lon)), float(np.max(lon))
-    south, north = float(np.min(lat)), float(np.max(lat))
-    aou = _BNG.area_of_use
-    if aou is not None and (
-        west >= aou.west and east <= aou.east and south >= aou.south and north <= aou.north
-    ):
-        return _BNG
-    centre_lon, centre_lat = (west + east) / 2, (south + north) / 2
-    found = query_utm_crs_info(
-        datum_name="WGS 84",
-        area_of_interest=AreaOfInterest(centre_lon, centre_lat, centre_lon, centre_lat),
-    )
-    if not found:
-        msg = f"No UTM zone covers a network centred at lon={centre_lon:.4f}, lat={centre_lat:.4f}."
-        raise NetworkError(msg)
-    return CRS.from_authority(found[0].auth_name, found[0].code)
 
 
 def build_walk_graph(network: WalkNetwork, *, config: WalkConfig | None = None) -> WalkGraph:
@@ -607,7 +558,7 @@ def project_points(
 
 def _first_invalid(lon: FloatArray, lat: FloatArray) -> int | None:
     """Return the index of the first point with missing or out-of-range WGS 84 coordinates."""
-    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    bad = ~valid_lonlat(lon, lat)
     return int(np.flatnonzero(bad)[0]) if bad.any() else None
 
 

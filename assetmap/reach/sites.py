@@ -65,6 +65,7 @@ __all__ = [
     "SiteSuggestion",
     "area_minutes",
     "candidate_sites",
+    "demand_weights",
     "gap_areas",
     "imd_weights",
     "solve_max_cover",
@@ -532,6 +533,19 @@ class SiteSuggestion:
     def method(self) -> str:
         """``"milp"`` or ``"greedy"``."""
         return self.solution.method
+
+
+def demand_weights(demand: Demand, *, imd_weighted: bool) -> npt.NDArray[np.float64] | None:
+    """Return the demand weights for :func:`suggest_sites`: IMD scores, or ``None`` (1 each).
+
+    The one rule the CLI (``--imd-weighted``) and the dashboard share.
+
+    Raises
+    ------
+    QueryError
+        If IMD weighting is asked for and no area has an IMD score.
+    """
+    return imd_weights(demand) if imd_weighted else None
 
 
 def imd_weights(demand: Demand) -> npt.NDArray[np.float64]:

@@ -147,6 +147,17 @@ def _row_to_record(row: Mapping[Any, Any]) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Stamp:
+    """Who changes a record, why, and when: what every new version carries."""
+
+    actor: str
+    reason: str
+    valid_from: dt.datetime
+    now: dt.datetime
+    import_id: str | None = None
+
+
 def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in row.items()}
 
@@ -679,39 +690,10 @@ class Store:
             rec = normalise_record(merged, taxonomy=self.taxonomy, where=f"asset {asset_id}")
             if rec["status"] == "verified" and changes.get("status") == "verified":
                 rec["last_verified"] = (at or now).date() if at else now.date()
-            row = _record_to_row(rec)
-            new_version = expected_version + 1
-            valid_from = _utc(at) if at is not None else now
-            values = row | {
-                "version": new_version,
-                "valid_from": valid_from,
-                "updated_at": now,
-                "updated_by": actor,
-            }
+            values = _record_to_row(rec)
             values.pop("id")
-            result = conn.execute(
-                update(t.assets)
-                .where(t.assets.c.id == asset_id, t.assets.c.version == expected_version)
-                .values(**values)
-            )
-            if result.rowcount != 1:  # lost a race between the read and the write
-                raise self._conflict(
-                    conn, "asset", asset_id, expected_version, self._current_row(conn, asset_id)
-                )
-            full = current | values
-            self._log(
-                conn,
-                entity="asset",
-                entity_id=asset_id,
-                version=new_version,
-                action=action,
-                actor=actor,
-                reason=reason,
-                valid_from=valid_from,
-                recorded_at=now,
-                data=full,
-                source=full["source"],
-            )
+            stamp = _Stamp(actor, reason, _utc(at) if at is not None else now, now)
+            full = self._next_asset_version(conn, current, values, action=action, stamp=stamp)
         return _row_to_record(full)
 
     def set_status(
@@ -985,6 +967,63 @@ class Store:
         logger.info("import %s from %s: %s", import_id, source, counts)
         return ImportSummary(import_id=import_id, source=source, **counts)
 
+    def _next_asset_version(
+        self,
+        conn: Connection,
+        current: Mapping[str, Any],
+        values: Mapping[str, Any],
+        *,
+        action: str,
+        stamp: _Stamp,
+        note: Mapping[str, Any] | None = None,
+        source: str | None = None,
+        history_rows: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Write an asset's next version and its history row; return the full new row.
+
+        The one place that bumps ``version``, stamps ``valid_from``/``updated_*``
+        and records history. The update only applies to the version read
+        (``current``): a writer that lost a race gets a :class:`ConflictError`.
+        ``note`` adds fields to the history snapshot only; ``source`` overrides
+        the asset's own; with ``history_rows`` the history row is appended there
+        (an import writes them in batches) instead of written now.
+        """
+        asset_id, version = current["id"], int(current["version"])
+        stamped = dict(values) | {
+            "version": version + 1,
+            "valid_from": stamp.valid_from,
+            "updated_at": stamp.now,
+            "updated_by": stamp.actor,
+        }
+        result = conn.execute(
+            update(t.assets)
+            .where(t.assets.c.id == asset_id, t.assets.c.version == version)
+            .values(**stamped)
+        )
+        if result.rowcount != 1:  # lost a race between the read and the write
+            raise self._conflict(
+                conn, "asset", asset_id, version, self._current_row(conn, asset_id)
+            )
+        full = dict(current) | stamped
+        row = self._history_row(
+            "asset",
+            asset_id,
+            version + 1,
+            action,
+            stamp.actor,
+            stamp.reason,
+            stamp.valid_from,
+            stamp.now,
+            full | dict(note or {}),
+            full["source"] if source is None else source,
+            stamp.import_id,
+        )
+        if history_rows is None:
+            conn.execute(insert(t.history).values(**row))
+        else:
+            history_rows.append(row)
+        return full
+
     @staticmethod
     def _history_row(
         entity: str,
@@ -1056,28 +1095,14 @@ class Store:
             values["status"] = "unverified"
         if not values:
             return False
-        version = int(current["version"]) + 1
-        values |= {
-            "version": version,
-            "valid_from": valid_from,
-            "updated_at": now,
-            "updated_by": actor,
-        }
-        conn.execute(update(t.assets).where(t.assets.c.id == link.asset_id).values(**values))
-        history_rows.append(
-            self._history_row(
-                "asset",
-                link.asset_id,
-                version,
-                "restore" if restore else "import",
-                actor,
-                reason,
-                valid_from,
-                now,
-                current | values,
-                row["source"],
-                import_id,
-            )
+        self._next_asset_version(
+            conn,
+            current,
+            values,
+            action="restore" if restore else "import",
+            stamp=_Stamp(actor, reason, valid_from, now, import_id),
+            source=row["source"],
+            history_rows=history_rows,
         )
         return restore
 
@@ -1102,29 +1127,14 @@ class Store:
         current = self._current_row(conn, asset_id)
         if live or current["status"] in ("archived", "rejected"):
             return False
-        version = int(current["version"]) + 1
-        values = {
-            "status": "archived",
-            "version": version,
-            "valid_from": valid_from,
-            "updated_at": now,
-            "updated_by": actor,
-        }
-        conn.execute(update(t.assets).where(t.assets.c.id == asset_id).values(**values))
-        history_rows.append(
-            self._history_row(
-                "asset",
-                asset_id,
-                version,
-                "archive",
-                actor,
-                f"no longer in source {source}",
-                valid_from,
-                now,
-                current | values,
-                source,
-                import_id,
-            )
+        self._next_asset_version(
+            conn,
+            current,
+            {"status": "archived"},
+            action="archive",
+            stamp=_Stamp(actor, f"no longer in source {source}", valid_from, now, import_id),
+            source=source,
+            history_rows=history_rows,
         )
         return True
 
@@ -1184,50 +1194,27 @@ class Store:
                 ).all()
             ]
             conn.execute(update(s).where(s.c.asset_id == merged_id).values(asset_id=keep_id))
-            kv = int(keep["version"]) + 1
-            kvalues = values | {
-                "version": kv,
-                "valid_from": now,
-                "updated_at": now,
-                "updated_by": actor,
-            }
-            conn.execute(update(t.assets).where(t.assets.c.id == keep_id).values(**kvalues))
-            self._log(
+            stamp = _Stamp(actor, reason, now, now)
+            kept = self._next_asset_version(
                 conn,
-                entity="asset",
-                entity_id=keep_id,
-                version=kv,
+                keep,
+                values,
                 action="merge",
-                actor=actor,
-                reason=reason,
-                valid_from=now,
-                recorded_at=now,
-                data=keep | kvalues | {"merged_from": merged_id, "moved_sources": moved},
+                stamp=stamp,
+                note={"merged_from": merged_id, "moved_sources": moved},
                 source=keep["source"],
             )
-            gv = int(gone["version"]) + 1
-            gvalues = {
-                "status": "archived",
-                "merged_into": keep_id,
-                "version": gv,
-                "valid_from": now,
-                "updated_at": now,
-                "updated_by": actor,
-            }
-            conn.execute(update(t.assets).where(t.assets.c.id == merged_id).values(**gvalues))
-            self._log(
+            self._next_asset_version(
                 conn,
-                entity="asset",
-                entity_id=merged_id,
-                version=gv,
+                gone,
+                {"status": "archived", "merged_into": keep_id},
                 action="merged",
-                actor=actor,
-                reason=reason,
-                valid_from=now,
-                recorded_at=now,
-                data=gone
-                | gvalues
-                | {"status_before": gone["status"], "kept_version": kv, "moved_sources": moved},
+                stamp=stamp,
+                note={
+                    "status_before": gone["status"],
+                    "kept_version": kept["version"],
+                    "moved_sources": moved,
+                },
                 source=gone["source"],
             )
         return self.get_asset(keep_id)
@@ -1263,28 +1250,13 @@ class Store:
                     .where(s.c.source == source, s.c.source_id == source_id)
                     .values(asset_id=merged_id)
                 )
-            gv = int(gone["version"]) + 1
-            gvalues = {
-                "status": merge_note.get("status_before", "unverified"),
-                "merged_into": None,
-                "version": gv,
-                "valid_from": now,
-                "updated_at": now,
-                "updated_by": actor,
-            }
-            conn.execute(update(t.assets).where(t.assets.c.id == merged_id).values(**gvalues))
-            self._log(
+            stamp = _Stamp(actor, reason, now, now)
+            self._next_asset_version(
                 conn,
-                entity="asset",
-                entity_id=merged_id,
-                version=gv,
+                gone,
+                {"status": merge_note.get("status_before", "unverified"), "merged_into": None},
                 action="unmerge",
-                actor=actor,
-                reason=reason,
-                valid_from=now,
-                recorded_at=now,
-                data=gone | gvalues,
-                source=gone["source"],
+                stamp=stamp,
             )
             keep = self._current_row(conn, keep_id)
             kept_version = merge_note.get("kept_version")
@@ -1300,27 +1272,7 @@ class Store:
                 last_verified = restore.get("last_verified")
                 if isinstance(last_verified, str):
                     restore["last_verified"] = dt.date.fromisoformat(last_verified)
-                kv = int(keep["version"]) + 1
-                kvalues = restore | {
-                    "version": kv,
-                    "valid_from": now,
-                    "updated_at": now,
-                    "updated_by": actor,
-                }
-                conn.execute(update(t.assets).where(t.assets.c.id == keep_id).values(**kvalues))
-                self._log(
-                    conn,
-                    entity="asset",
-                    entity_id=keep_id,
-                    version=kv,
-                    action="unmerge",
-                    actor=actor,
-                    reason=reason,
-                    valid_from=now,
-                    recorded_at=now,
-                    data=keep | kvalues,
-                    source=keep["source"],
-                )
+                self._next_asset_version(conn, keep, restore, action="unmerge", stamp=stamp)
         return self.get_asset(merged_id)
 
     # ------------------------------------------------------------------ generic records
@@ -1419,19 +1371,22 @@ class Store:
         NotFoundError
         """
         with self._read() as conn:
-            row = (
-                conn.execute(
-                    select(t.records).where(
-                        t.records.c.entity == entity, t.records.c.id == record_id
-                    )
-                )
-                .mappings()
-                .first()
-            )
+            row = self._record_row(conn, entity, record_id)
+        return _record_out(row)
+
+    @staticmethod
+    def _record_row(conn: Connection, entity: str, record_id: str) -> dict[str, Any]:
+        """Return a generic record's current row; NotFoundError when there is none."""
+        r = t.records
+        row = (
+            conn.execute(select(r).where(r.c.entity == entity, r.c.id == record_id))
+            .mappings()
+            .first()
+        )
         if row is None:
             msg = f"No {entity} with id {record_id!r}."
             raise NotFoundError(msg)
-        return _record_out(row)
+        return dict(row)
 
     def edit_record(
         self,
@@ -1455,20 +1410,9 @@ class Store:
         self._check_who(actor, reason)
         now = _utc(None)
         with self._write() as conn:
-            row = (
-                conn.execute(
-                    select(t.records).where(
-                        t.records.c.entity == entity, t.records.c.id == record_id
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                msg = f"No {entity} with id {record_id!r}."
-                raise NotFoundError(msg)
+            row = self._record_row(conn, entity, record_id)
             if row["version"] != expected_version:
-                raise self._conflict(conn, entity, record_id, expected_version, dict(row))
+                raise self._conflict(conn, entity, record_id, expected_version, row)
             payload = _json_payload({**row["data"], **changes})
             version = expected_version + 1
             valid_from = _utc(at) if at is not None else now
@@ -1491,18 +1435,10 @@ class Store:
                 )
                 .values(**values)
             )
-            if result.rowcount != 1:
-                current = (
-                    conn.execute(
-                        select(t.records).where(
-                            t.records.c.entity == entity, t.records.c.id == record_id
-                        )
-                    )
-                    .mappings()
-                    .one()
-                )
-                raise self._conflict(conn, entity, record_id, expected_version, dict(current))
-            full = dict(row) | values
+            if result.rowcount != 1:  # lost a race between the read and the write
+                current = self._record_row(conn, entity, record_id)
+                raise self._conflict(conn, entity, record_id, expected_version, current)
+            full = row | values
             self._log(
                 conn,
                 entity=entity,
@@ -1721,14 +1657,7 @@ class Store:
         now = _utc(None)
         r, h = t.records, t.history
         with self._write() as conn:
-            row = (
-                conn.execute(select(r).where(r.c.entity == entity, r.c.id == record_id))
-                .mappings()
-                .first()
-            )
-            if row is None:
-                msg = f"No {entity} with id {record_id!r}."
-                raise NotFoundError(msg)
+            row = self._record_row(conn, entity, record_id)
             version = int(row["version"]) + 1
             values = {
                 "version": version,

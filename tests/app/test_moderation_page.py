@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
+from assetmap.output import session_summary as summary_out
 from assetmap.people import sessions as ms
 from assetmap.schema import validate_assets
 from assetmap.workspace import close_stores, create_workspace, open_workspace
@@ -158,9 +159,9 @@ def _figures(at: AppTest) -> dict[str, str]:
 def test_summary_exports_are_escaped(proposals: dict[str, str]) -> None:
     store = open_workspace(_workspace()).store()
     summary = ms.session_summary(store, proposals["session"], principal=FRAN)
-    page = ms.summary_html(summary)
+    page = summary_out.summary_html(summary)
     assert HOSTILE not in page
-    rows = list(csv.reader(io.StringIO(ms.summary_csv(summary))))
+    rows = list(csv.reader(io.StringIO(summary_out.summary_csv(summary))))
     assert [r[1] for r in rows if r and r[0] == "asset"].count(HOSTILE) == 1
 
 

@@ -24,8 +24,9 @@ from playwright.sync_api import Browser, Page
 from trust._xss import IMG, PASSWORD, SCRIPT, XssWorkspace, build_xss_workspace, name_for
 
 from assetmap.access import Principal, Role
+from assetmap.output.session_summary import summary_html
 from assetmap.output.sheet import support_sheet_html
-from assetmap.people.sessions import session_summary, summary_html
+from assetmap.people.sessions import session_summary
 from assetmap.workspace import close_stores, open_workspace
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'

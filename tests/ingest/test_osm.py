@@ -22,13 +22,13 @@ from shapely.geometry import Point, box
 from support import LEEDS_OSM, RUTLAND_PBF, needs_shared_data, skip_without_shared_data
 
 from assetmap.errors import IngestError, NoAssetsError
+from assetmap.geo import haversine_m
 from assetmap.ingest.osm import (
     OsmExtract,
     OsmLimits,
     assets_from_osm_features,
     fetch_osm_place,
     fetch_osm_polygon,
-    haversine_m,
     is_walkable,
     network_from_graph,
     osm_query_tags,

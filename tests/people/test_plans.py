@@ -40,10 +40,9 @@ from assetmap.people.plans import (
     referral_log,
     resolve_start,
     update_plan,
-    workspace_postcodes,
 )
 from assetmap.reach.network import walk_graph_for
-from assetmap.workspace import Workspace, close_stores, open_workspace
+from assetmap.workspace import Workspace, close_stores, open_workspace, workspace_postcodes
 
 pytestmark = needs_shared_data
 

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from assetmap import register
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError, AuthError, ConflictError, NotFoundError, SchemaError
 from assetmap.match.needs import record_gap
+from assetmap.output import session_summary as summary_out
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import issue_session_code, join_session
 from assetmap.reach.network import WalkConfig, WalkNetwork, build_walk_graph
@@ -430,15 +432,15 @@ def test_summary_exports_escape_and_neutralise_what_people_typed(story: Story) -
     ms.propose_asset(story.store, story.a, {"name": "=HYPERLINK(1)", "lon": -0.72, "lat": 52.67},
                      principal=story.p1)  # fmt: skip
     summary = ms.session_summary(story.store, story.a, principal=FRAN)
-    page = ms.summary_html(summary)
+    page = summary_out.summary_html(summary)
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<img" not in page
-    rows = list(csv.reader(io.StringIO(ms.summary_csv(summary))))
+    rows = list(csv.reader(io.StringIO(summary_out.summary_csv(summary))))
     assert ["Places and services added", "4"] in rows
     names = [r[1] for r in rows if r and r[0] == "asset"]
     assert HOSTILE in names  # as typed: CSV is data, not HTML
     assert "'=HYPERLINK(1)" in names
-    assert ms.summary_pdf(summary)[:5] == b"%PDF-"
+    assert summary_out.summary_pdf(summary)[:5] == b"%PDF-"
 
 
 # ---------------------------------------------------------------- freshness
@@ -451,16 +453,18 @@ def test_needs_checking_after_twelve_months_and_reverify_clears_it(story: Story)
     )  # fmt: skip
     today = dt.datetime.now(dt.UTC).date()
     assets = store.assets()
-    flagged = set(assets.loc[ms.needs_checking(assets, today).to_numpy(), "name"])
+    flagged = set(assets.loc[register.needs_checking(assets, today).to_numpy(), "name"])
     assert flagged == {"Old Club", "Victoria Hall"}  # never verified counts too
-    ms.reverify_asset(store, old, principal=FRAN, session_id=story.a)
+    register.reverify_asset(store, old, principal=FRAN, session_id=story.a)
     assets = store.assets()
-    assert set(assets.loc[ms.needs_checking(assets, today).to_numpy(), "name"]) == {"Victoria Hall"}
+    assert set(assets.loc[register.needs_checking(assets, today).to_numpy(), "name"]) == {
+        "Victoria Hall"
+    }
     assert store.asset_history(old)["reason"].iloc[-1] == (
         f"checked and still right in mapping session {story.a}"
     )
     with pytest.raises(AccessDeniedError):
-        ms.reverify_asset(store, old, principal=story.p1)
+        register.reverify_asset(store, old, principal=story.p1)
 
 
 def test_needs_checking_counts_calendar_months() -> None:
@@ -468,8 +472,12 @@ def test_needs_checking_counts_calendar_months() -> None:
         {"status": ["verified"] * 3,
          "last_verified": [dt.date(2025, 2, 28), dt.date(2025, 2, 27), dt.date(2026, 1, 31)]}
     )  # fmt: skip
-    assert ms.needs_checking(frame, dt.date(2026, 2, 28)).tolist() == [False, True, False]
-    assert ms.needs_checking(frame, dt.date(2026, 3, 31), months=2).tolist() == [True, True, False]
+    assert register.needs_checking(frame, dt.date(2026, 2, 28)).tolist() == [False, True, False]
+    assert register.needs_checking(frame, dt.date(2026, 3, 31), months=2).tolist() == [
+        True,
+        True,
+        False,
+    ]
 
 
 # ---------------------------------------------------------------- two people at once

@@ -21,6 +21,7 @@ ALLOWED = (
     "assetmap.moderation_state",
     "assetmap.private_files",
     "assetmap.geo",
+    "assetmap.atomic",
     "assetmap.disclosure",
     "assetmap.resources",
     "assetmap.ingest",

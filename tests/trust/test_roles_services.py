@@ -139,7 +139,7 @@ CALLS: dict[Operation, Callable[[World, Principal], Any]] = {
     Operation.FIND_SUPPORT: lambda w, p: plans.find_support(
         w.workspace, START, [Goal(need="ete")], Constraints(), principal=p
     ),
-    Operation.VERIFY_ASSET: lambda w, p: sessions.reverify_asset(
+    Operation.VERIFY_ASSET: lambda w, p: register.reverify_asset(
         w.workspace.store(), w.asset_id, principal=p
     ),
     Operation.MERGE_ASSETS: lambda w, p: imports.review_queue(w.workspace.store(), principal=p),

@@ -29,6 +29,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
+from assetmap.output import session_summary as summary_out
 from assetmap.output.sheet import pdf_from_html, support_sheet_html, support_sheet_pdf
 from assetmap.people import sessions as ms
 from assetmap.safe_text import MARKDOWN_ACTIVE, md_escape
@@ -155,8 +156,8 @@ def test_pdfs_fetch_nothing_from_the_network_or_the_disk(counting_server, tmp_pa
 def test_summary_pdf_goes_through_the_same_fetcher(counting_server, monkeypatch, tmp_path):
     base, hits = counting_server
     page = _hostile_page(base, tmp_path)
-    monkeypatch.setattr(ms, "summary_html", lambda summary: page)
-    assert ms.summary_pdf(None).startswith(b"%PDF")  # type: ignore[arg-type]
+    monkeypatch.setattr(summary_out, "summary_html", lambda summary: page)
+    assert summary_out.summary_pdf(None).startswith(b"%PDF")  # type: ignore[arg-type]
     assert hits == []
 
 

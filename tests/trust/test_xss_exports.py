@@ -36,9 +36,10 @@ from trust._xss import (
 from assetmap.access import Principal, Role
 from assetmap.imports import export_bytes
 from assetmap.output.export_hsds import validate_hsds
+from assetmap.output.session_summary import summary_csv, summary_html
 from assetmap.output.sheet import support_sheet_html
 from assetmap.output.viz import build_asset_map
-from assetmap.people.sessions import session_summary, summary_csv, summary_html
+from assetmap.people.sessions import session_summary
 from assetmap.workspace import close_stores
 
 LEAD = Principal("lee", Role.LEAD)

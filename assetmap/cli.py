@@ -541,6 +541,26 @@ def _cmd_postcodes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_transit(args: argparse.Namespace) -> int:
+    from assetmap.transit_service import import_transit
+    from assetmap.workspace import open_workspace
+
+    workspace = open_workspace(args.workspace)
+    result = import_transit(workspace, args.feeds, buffer_m=args.buffer_m)
+    _out(
+        f"Timetable of {workspace.path}: {result.n_stops:,} stops, {result.n_routes:,} routes, "
+        f"{result.n_trips:,} trips, {result.n_connections:,} connections"
+    )
+    if result.far_stops:
+        _out(
+            f"{len(result.far_stops):,} stops are too far from the walking network to walk to "
+            "(vehicles still pass through them), e.g.:"
+        )
+        for stop_id, name, metres in result.far_stops[:5]:
+            _out(f"  {stop_id} {name}: {metres:,.0f} m")
+    return 0
+
+
 def _cmd_dedupe(args: argparse.Namespace) -> int:
     from assetmap.imports import deduplicate
     from assetmap.workspace import open_workspace
@@ -1029,6 +1049,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace")
     p.add_argument("file", help="a CSV file, or a folder of them")
     p.set_defaults(handler=_cmd_postcodes)
+
+    p = sub.add_parser("transit", help="import GTFS public transport timetables (zips)")
+    p.add_argument("workspace")
+    p.add_argument("feeds", nargs="+", metavar="FILE.zip", help="one or more GTFS feeds")
+    p.add_argument(
+        "--buffer-m", type=float, default=2000.0, help="keep stops this far beyond the network"
+    )
+    p.set_defaults(handler=_cmd_transit)
 
     p = sub.add_parser("dedupe", help="merge duplicates across sources; queue unsure ones")
     p.add_argument("workspace")

@@ -3,7 +3,7 @@
 One origin and one departure time at a time: networkx Dijkstra for the
 walks, then a forward earliest-arrival connection scan (Dibbelt et al.)
 over the day's connections in plain Python. It follows the rules written
-at the top of :mod:`assetmap.transit.router`, but shares none of its code
+at the top of :mod:`assetmap.reach.transit`, but shares none of its code
 apart from snapping points to the network (the input geometry) and
 reading which services run on a day.
 """
@@ -15,9 +15,9 @@ import math
 import networkx as nx
 import numpy as np
 
-from assetmap.network import WalkGraph, snap_points
-from assetmap.transit.service import TransitConfig
-from assetmap.transit.timetable import Timetable
+from assetmap.reach.network import WalkGraph, snap_points
+from assetmap.reach.timetable import Timetable
+from assetmap.reach.transit_times import TransitConfig
 
 INF = math.inf
 
@@ -39,7 +39,10 @@ class ReferenceRouter:
         self.config = config
         self.g = nx.Graph()
         self.g.add_nodes_from(range(graph.n_nodes))
-        for u, v, s in zip(graph.edge_u.tolist(), graph.edge_v.tolist(), graph.edge_s.tolist()):
+        edges = zip(
+            graph.edge_u.tolist(), graph.edge_v.tolist(), graph.edge_s.tolist(), strict=True
+        )
+        for u, v, s in edges:
             self.g.add_edge(u, v, weight=s)
         stops = snap_points(graph, timetable.stop_lon, timetable.stop_lat)
         self.stop_node = stops.node.tolist()
@@ -48,7 +51,7 @@ class ReferenceRouter:
         # Nearest asset on foot from every node: Dijkstra from a super source.
         assets = snap_points(graph, assets_lon, assets_lat)
         h = self.g.copy()
-        for node, leg in zip(assets.node.tolist(), assets.leg_s.tolist()):
+        for node, leg in zip(assets.node.tolist(), assets.leg_s.tolist(), strict=True):
             if h.has_edge("assets", node):
                 leg = min(leg, h["assets"][node]["weight"])
             h.add_edge("assets", node, weight=leg)
@@ -100,6 +103,7 @@ class ReferenceRouter:
             self.timetable.transfer_from.tolist(),
             self.timetable.transfer_to.tolist(),
             self.timetable.transfer_s.tolist(),
+            strict=True,
         )
         for a, b, s in given:
             if s < 0:

@@ -1,4 +1,4 @@
-"""Read, check and cut GTFS Schedule feeds into a :class:`~assetmap.transit.timetable.Timetable`.
+"""Read, check and cut GTFS Schedule feeds into a :class:`~assetmap.reach.timetable.Timetable`.
 
 Feeds are read with gtfs-kit, checked (a bad feed raises one
 :class:`~assetmap.errors.IngestError` line naming the file and row), cut to
@@ -18,14 +18,15 @@ import numpy as np
 import pandas as pd
 
 from assetmap.errors import IngestError
-from assetmap.transit.timetable import WEEKDAYS, Timetable
+from assetmap.reach.timetable import Timetable
 
-__all__ = ["MAX_SECONDS", "REQUIRED_FILES", "read_feeds", "parse_seconds"]
+__all__ = ["MAX_SECONDS", "REQUIRED_FILES", "area_bbox", "parse_seconds", "read_feeds"]
 
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 """Files every feed must have (plus ``calendar.txt`` or ``calendar_dates.txt``)."""
 
 MAX_SECONDS = 48 * 3600
+_M_PER_DEG_LAT = 111_320.0
 """Latest time a feed may use (48:00:00): a service day's trips end within two days."""
 
 # gtfs-kit 13 reads headway_secs as Int16, which overflows on real feeds
@@ -92,38 +93,46 @@ def _line_of(frame: pd.DataFrame, mask: np.ndarray) -> int:
 
 
 def _stop_times(feed: gk.Feed, name: str, stop_index: pd.Index) -> pd.DataFrame:
-    """Checked stop_times with integer seconds, sorted by trip and sequence."""
+    """Check stop_times; add integer seconds; sort by trip and sequence."""
     st = feed.stop_times.reset_index(drop=True)
     unknown = ~st["stop_id"].isin(stop_index).to_numpy()
     if unknown.any():
         line = _line_of(st, unknown)
-        msg = f"{name} stop_times.txt line {line}: unknown stop_id {st['stop_id'].iloc[line - 2]!r}."
+        msg = (
+            f"{name} stop_times.txt line {line}: unknown stop_id {st['stop_id'].iloc[line - 2]!r}."
+        )
         raise IngestError(msg)
     bad_trip = ~st["trip_id"].isin(feed.trips["trip_id"]).to_numpy()
     if bad_trip.any():
         line = _line_of(st, bad_trip)
-        msg = f"{name} stop_times.txt line {line}: unknown trip_id {st['trip_id'].iloc[line - 2]!r}."
+        msg = (
+            f"{name} stop_times.txt line {line}: unknown trip_id {st['trip_id'].iloc[line - 2]!r}."
+        )
         raise IngestError(msg)
     arr_text = st["arrival_time"].fillna(st["departure_time"])
     dep_text = st["departure_time"].fillna(st["arrival_time"])
     missing = (arr_text.isna() | dep_text.isna()).to_numpy()
     if missing.any():
         line = _line_of(st, missing)
-        msg = f"{name} stop_times.txt line {line}: a stop without times (interpolation is not supported)."
+        msg = (
+            f"{name} stop_times.txt line {line}: a stop without times "
+            "(interpolation is not supported)."
+        )
         raise IngestError(msg)
     st = st.assign(
         arr=parse_seconds(arr_text, f"{name} stop_times.txt", "arrival_time"),
         dep=parse_seconds(dep_text, f"{name} stop_times.txt", "departure_time"),
     )
     st = st.sort_values(["trip_id", "stop_sequence"], kind="stable")
-    same_trip = (st["trip_id"].to_numpy()[1:] == st["trip_id"].to_numpy()[:-1])
+    same_trip = st["trip_id"].to_numpy()[1:] == st["trip_id"].to_numpy()[:-1]
     dep, arr = st["dep"].to_numpy(), st["arr"].to_numpy()
     backwards = np.concatenate([[False], same_trip & (arr[1:] < dep[:-1])]) | (dep < arr)
     if backwards.any():
         line = int(st.index[np.flatnonzero(backwards)[0]]) + 2
-        msg = f"{name} stop_times.txt line {line}: times go backwards within trip {st['trip_id'].iloc[int(np.flatnonzero(backwards)[0])]!r}."
+        trip = st["trip_id"].iloc[int(np.flatnonzero(backwards)[0])]
+        msg = f"{name} stop_times.txt line {line}: times go backwards within trip {trip!r}."
         raise IngestError(msg)
-    return st
+    return pd.DataFrame(st)
 
 
 def _expand_frequencies(feed: gk.Feed, name: str, st: pd.DataFrame) -> pd.DataFrame:
@@ -139,14 +148,18 @@ def _expand_frequencies(feed: gk.Feed, name: str, st: pd.DataFrame) -> pd.DataFr
     bad = (headway <= 0) | (end < start)
     if bad.any():
         line = _line_of(freq, bad)
-        msg = f"{name} frequencies.txt line {line}: headway_secs must be > 0 and end_time after start_time."
+        msg = (
+            f"{name} frequencies.txt line {line}: headway_secs must be > 0 "
+            "and end_time after start_time."
+        )
         raise IngestError(msg)
     first = st.groupby("trip_id")["dep"].min()
     base = first.reindex(freq["trip_id"]).to_numpy()
     unknown = np.isnan(base.astype(float))
     if unknown.any():
         line = _line_of(freq, unknown)
-        msg = f"{name} frequencies.txt line {line}: trip_id {freq['trip_id'].iloc[line - 2]!r} has no stop_times."
+        trip = freq["trip_id"].iloc[line - 2]
+        msg = f"{name} frequencies.txt line {line}: trip_id {trip!r} has no stop_times."
         raise IngestError(msg)
     counts = (end - start + headway - 1) // headway  # departures at start + k*headway < end
     rows = np.repeat(np.arange(len(freq)), counts)
@@ -177,11 +190,14 @@ def _calendars(feed: gk.Feed, name: str) -> dict[str, np.ndarray]:
         start[at] = _yyyymmdd(cal["start_date"])
         end[at] = _yyyymmdd(cal["end_date"])
         empty = ~days[at].any(axis=1) | (start[at] > end[at])
-        added = set(dates.loc[pd.to_numeric(dates["exception_type"]) == 1, "service_id"].astype(str))
+        added = set(
+            dates.loc[pd.to_numeric(dates["exception_type"]) == 1, "service_id"].astype(str)
+        )
         empty &= ~cal["service_id"].astype(str).isin(added).to_numpy()
         if empty.any():
             line = _line_of(cal.reset_index(drop=True), empty)
-            msg = f"{name} calendar.txt line {line}: service {cal['service_id'].iloc[line - 2]!r} runs on no day."
+            service = cal["service_id"].iloc[line - 2]
+            msg = f"{name} calendar.txt line {line}: service {service!r} runs on no day."
             raise IngestError(msg)
     return {
         "service_id": ids.to_numpy(dtype=str),
@@ -210,7 +226,8 @@ def _one_feed(
     bad_service = ~trips["service_id"].astype(str).isin(cal["service_id"]).to_numpy()
     if bad_service.any():
         line = _line_of(trips, bad_service)
-        msg = f"{name} trips.txt line {line}: service_id {trips['service_id'].iloc[line - 2]!r} is in no calendar."
+        service = trips["service_id"].iloc[line - 2]
+        msg = f"{name} trips.txt line {line}: service_id {service!r} is in no calendar."
         raise IngestError(msg)
     instances = _expand_frequencies(feed, name, st)
     if bbox is not None:
@@ -237,12 +254,20 @@ def _one_feed(
     conns = hops.merge(instances, on="trip_id")
     routes = feed.routes.reset_index(drop=True)
     route_of_trip = trips.set_index("trip_id")["route_id"]
-    inst_route = pd.Index(routes["route_id"]).get_indexer(route_of_trip.reindex(instances["trip_id"]))
+    inst_route = pd.Index(routes["route_id"]).get_indexer(
+        route_of_trip.reindex(instances["trip_id"])
+    )
     service_of_trip = trips.set_index("trip_id")["service_id"].astype(str)
-    inst_service = pd.Index(cal["service_id"]).get_indexer(service_of_trip.reindex(instances["trip_id"]))
+    inst_service = pd.Index(cal["service_id"]).get_indexer(
+        service_of_trip.reindex(instances["trip_id"])
+    )
     short = routes.get("route_short_name", pd.Series(index=routes.index, dtype="string"))
     long = routes.get("route_long_name", pd.Series(index=routes.index, dtype="string"))
-    names = short.astype("string").fillna(long.astype("string")).fillna(routes["route_id"].astype("string"))
+    names = (
+        short.astype("string")
+        .fillna(long.astype("string"))
+        .fillna(routes["route_id"].astype("string"))
+    )
     transfers = _transfers(feed, stop_at)
     names_col = stops.get("stop_name", stops["stop_id"]).astype("string").fillna("")
     return {
@@ -330,13 +355,35 @@ def read_feeds(
             sizes[key] += len(part[key])
     arrays = {key: np.concatenate(values) for key, values in combined.items()}
     if not len(arrays["conn_trip"]):
-        msg = "No public transport runs inside the workspace's area in " + ", ".join(
-            Path(p).name for p in paths
-        ) + "."
+        msg = (
+            "No public transport runs inside the workspace's area in "
+            + ", ".join(Path(p).name for p in paths)
+            + "."
+        )
         raise IngestError(msg)
     return Timetable(**arrays)
 
 
-def weekday_name(index: int) -> str:
-    """Short name of weekday ``index`` (Monday = 0)."""
-    return WEEKDAYS[index]
+def area_bbox(
+    lon: np.ndarray, lat: np.ndarray, buffer_m: float
+) -> tuple[float, float, float, float]:
+    """Return the ``(west, south, east, north)`` box around points, widened by ``buffer_m``.
+
+    Examples
+    --------
+    >>> w, s, e, n = area_bbox(np.array([0.0]), np.array([0.0]), 1113.2)
+    >>> round(n, 4), round(e, 4)
+    (0.01, 0.01)
+    """
+    if not buffer_m >= 0:
+        msg = f"`buffer_m` must be >= 0, got {buffer_m!r}."
+        raise IngestError(msg)
+    lat0 = float(np.mean(lat))
+    dlat = buffer_m / _M_PER_DEG_LAT
+    dlon = buffer_m / (_M_PER_DEG_LAT * max(float(np.cos(np.radians(lat0))), 0.01))
+    return (
+        float(lon.min()) - dlon,
+        float(lat.min()) - dlat,
+        float(lon.max()) + dlon,
+        float(lat.max()) + dlat,
+    )

@@ -15,15 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from assetmap.errors import IngestError, NetworkError
-from assetmap.network import build_walk_graph, load_network, snap_points
-from assetmap.transit.gtfs import read_feeds
-from assetmap.transit.service import TransitConfig
-from assetmap.transit.timetable import TIMETABLE_FILENAME, Timetable, load_timetable, save_timetable
+from assetmap.reach.gtfs import area_bbox, read_feeds
+from assetmap.reach.network import build_walk_graph, load_network, snap_points
+from assetmap.reach.timetable import TIMETABLE_FILENAME, Timetable, load_timetable, save_timetable
+from assetmap.reach.transit_times import TransitConfig
 from assetmap.workspace import Workspace
 
 __all__ = ["TransitImport", "import_transit", "timetable_path", "workspace_timetable"]
-
-_M_PER_DEG_LAT = 111_320.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +45,7 @@ class TransitImport:
 
 
 def timetable_path(workspace: Workspace) -> Path:
-    """The workspace's timetable file."""
+    """Return the workspace's timetable file."""
     return workspace.path / TIMETABLE_FILENAME
 
 
@@ -85,23 +83,12 @@ def import_transit(
     IngestError
         A bad feed: one line naming file and row; nothing is written.
     """
-    if not (buffer_m >= 0):
-        msg = f"`buffer_m` must be >= 0, got {buffer_m!r}."
-        raise IngestError(msg)
     config = config or TransitConfig()
     network = load_network(workspace.network_path)
     if network.n_nodes == 0:
         msg = f"The walking network of {workspace.path} is empty."
         raise NetworkError(msg)
-    lat0 = float(np.mean(network.lat))
-    dlat = buffer_m / _M_PER_DEG_LAT
-    dlon = buffer_m / (_M_PER_DEG_LAT * max(np.cos(np.radians(lat0)), 0.01))
-    bbox = (
-        float(network.lon.min()) - dlon,
-        float(network.lat.min()) - dlat,
-        float(network.lon.max()) + dlon,
-        float(network.lat.max()) + dlat,
-    )
+    bbox = area_bbox(network.lon, network.lat, buffer_m)
     timetable = read_feeds(paths, bbox=bbox)
     snapped = snap_points(build_walk_graph(network), timetable.stop_lon, timetable.stop_lat)
     far = np.flatnonzero(snapped.distance_m > config.max_snap_m)

@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assetmap.errors import NetworkError
-from assetmap.transit.timetable import Connections
+from assetmap.reach.timetable import Connections
 
 __all__ = [
     "Access",
@@ -152,7 +152,10 @@ def stop_profiles(
     Profiles
     """
     out: list[list[tuple[int, float]]] = [[] for _ in range(n_stops)]
-    for a, b, s in zip(paths.from_stop.tolist(), paths.to_stop.tolist(), paths.seconds.tolist()):
+    triples = zip(
+        paths.from_stop.tolist(), paths.to_stop.tolist(), paths.seconds.tolist(), strict=True
+    )
+    for a, b, s in triples:
         out[a].append((b, s))
     neg_dep: list[list[int]] = [[] for _ in range(n_stops)]  # -departure, ascending
     best: list[list[float]] = [[] for _ in range(n_stops)]  # arrival, descending
@@ -165,6 +168,7 @@ def stop_profiles(
         conns.to_stop[::-1].tolist(),
         conns.dep[::-1].tolist(),
         conns.arr[::-1].tolist(),
+        strict=True,
     )
     for trip, u, v, dep, arr in rows:
         tau = min(arr + egress[v], trip_best[trip])
@@ -189,7 +193,7 @@ def stop_profiles(
 def _flatten(neg_dep: list[list[int]], best: list[list[float]]) -> Profiles:
     keys: list[int] = []
     arrivals: list[float] = []
-    for stop, (deps, arrs) in enumerate(zip(neg_dep, best)):
+    for stop, (deps, arrs) in enumerate(zip(neg_dep, best, strict=True)):
         keys.extend(stop * _KEY - d for d in reversed(deps))
         arrivals.extend(reversed(arrs))
         keys.append(stop * _KEY + _KEY - 1)
@@ -244,7 +248,9 @@ def evaluate(
     return result
 
 
-def summarize(seconds: FloatArray, *, worst_percentile: float = 75.0) -> tuple[FloatArray, FloatArray]:
+def summarize(
+    seconds: FloatArray, *, worst_percentile: float = 75.0
+) -> tuple[FloatArray, FloatArray]:
     """Median and a 'worst typical' percentile over departure times, per origin, in minutes.
 
     Percentiles pick an observed value (no interpolation), so ``inf``

@@ -140,7 +140,7 @@ class Timetable:
         return np.asarray(active, dtype=bool)
 
     def connections_on(self, day: str | dt.date, start_s: int, end_s: int) -> Connections:
-        """Connections running on ``day`` departing in ``[start_s, end_s]``, scan-sorted.
+        """Return the connections running on ``day`` departing in ``[start_s, end_s]``, scan-sorted.
 
         Sorted by departure, then arrival, then trip, then position in the
         trip, so that a trip's zero-minute hops stay in their order.
@@ -148,7 +148,9 @@ class Timetable:
         runs = self.active_services(day)[self.trip_service][self.conn_trip]
         keep = runs & (self.conn_dep >= start_s) & (self.conn_dep <= end_s)
         index = np.flatnonzero(keep)
-        order = np.lexsort((index, self.conn_trip[index], self.conn_arr[index], self.conn_dep[index]))
+        order = np.lexsort(
+            (index, self.conn_trip[index], self.conn_arr[index], self.conn_dep[index])
+        )
         chosen = index[order]
         return Connections(
             trip=self.conn_trip[chosen],
@@ -178,7 +180,7 @@ def save_timetable(timetable: Timetable, path: str | Path) -> None:
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp.npz")
     arrays = {f.name: getattr(timetable, f.name) for f in fields(timetable)}
-    np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
+    np.savez_compressed(tmp, **arrays)
     tmp.replace(target)
 
 

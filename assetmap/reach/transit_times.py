@@ -1,7 +1,7 @@
 """Walk + public transport times over a walking network and a timetable.
 
 Glue between the walking kernels (:mod:`assetmap.network`,
-:mod:`assetmap.reach`) and the transit kernel (:mod:`assetmap.transit.router`):
+:mod:`assetmap.reach`) and the transit kernel (:mod:`assetmap.reach.transit`):
 snaps stops to the street network, measures the walks to, from and between
 stops, and runs one profile scan per category.
 """
@@ -18,9 +18,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from assetmap.errors import NetworkError
-from assetmap.network import WalkGraph, snap_points
-from assetmap.reach import nearest_times
-from assetmap.transit.router import (
+from assetmap.reach.network import WalkGraph, snap_points
+from assetmap.reach.timetable import WEEKDAYS, Timetable
+from assetmap.reach.transit import (
     Access,
     Footpaths,
     evaluate,
@@ -28,7 +28,7 @@ from assetmap.transit.router import (
     stop_profiles,
     summarize,
 )
-from assetmap.transit.timetable import WEEKDAYS, Timetable
+from assetmap.reach.travel import nearest_times
 
 __all__ = [
     "Departure",
@@ -168,9 +168,7 @@ def stop_walks(graph: WalkGraph, timetable: Timetable, config: TransitConfig) ->
     stop_i = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     node_i = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     value = np.concatenate(vals) if vals else np.zeros(0)
-    near = sp.csr_array(
-        (value, (node_i, stop_i)), shape=(graph.n_nodes, timetable.n_stops)
-    )
+    near = sp.csr_array((value, (node_i, stop_i)), shape=(graph.n_nodes, timetable.n_stops))
     # Walks between stops: stop a's search read at stop b's node, plus b's leg.
     between = near[snapped.node[stops]].tocoo()
     b = stops[between.row]
@@ -216,7 +214,9 @@ class TransitTimes:
     walk_min: FloatArray
 
 
-def _access(graph: WalkGraph, walks: StopWalks, lon: npt.ArrayLike, lat: npt.ArrayLike, limit: float) -> tuple[Access, FloatArray, IntArray]:
+def _access(
+    graph: WalkGraph, walks: StopWalks, lon: npt.ArrayLike, lat: npt.ArrayLike, limit: float
+) -> tuple[Access, FloatArray, IntArray]:
     snapped = snap_points(graph, lon, lat)
     rows = walks.near[snapped.node].tocoo()
     seconds = rows.data - 1.0 + snapped.leg_s[rows.row]
@@ -283,6 +283,6 @@ def transit_times(
 
 
 def weekday_of(departure: Departure) -> str:
-    """The weekday name of a departure's day."""
+    """Return the weekday name of a departure's day."""
     day = departure.day
     return day if isinstance(day, str) else WEEKDAYS[day.weekday()]

@@ -173,6 +173,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             f"Postcodes: {result.postcodes:,}; areas: {result.areas} LSOAs "
             f"({result.areas_with_imd} with IMD 2019 scores)"
         )
+    if result.transit:
+        _out(result.transit)
     if result.seeded:
         examples = ", ".join(f"{kind} {n}" for kind, n in result.seeded.items())
         _out(f"Fictional examples: {examples}")

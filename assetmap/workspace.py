@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from assetmap.errors import AssetMapError, WorkspaceError
 from assetmap.private_files import private_dir
+from assetmap.reach.cycle import CYCLE_FILENAME, save_cycle_network
 from assetmap.reach.network import NETWORK_FILENAME, save_network
 from assetmap.store import ImportSummary, Store
 
@@ -83,6 +84,11 @@ class Workspace:
     def network_path(self) -> Path:
         """The walking network file."""
         return self.path / NETWORK_FILENAME
+
+    @property
+    def cycle_path(self) -> Path:
+        """The cycling network file (written by the OSM import beside the walking one)."""
+        return self.path / CYCLE_FILENAME
 
     @property
     def postcodes_path(self) -> Path:
@@ -446,8 +452,12 @@ def import_osm_extract(
     """
     workspace = create_workspace(path)
     tmp_network = workspace.path / (NETWORK_FILENAME + ".new.npz")
+    cycle = getattr(extract, "cycle", None)
+    tmp_cycle = workspace.path / (CYCLE_FILENAME + ".new.npz")
     try:
         save_network(extract.network, tmp_network)
+        if cycle is not None:
+            save_cycle_network(cycle, tmp_cycle)
         summary = workspace.store().import_assets(
             extract.assets,
             source="osm",
@@ -457,11 +467,15 @@ def import_osm_extract(
             progress=progress,
         )
         tmp_network.replace(workspace.network_path)
+        if cycle is not None:
+            tmp_cycle.replace(workspace.cycle_path)
     except AssetMapError:
         tmp_network.unlink(missing_ok=True)
+        tmp_cycle.unlink(missing_ok=True)
         raise
     except OSError as exc:
         tmp_network.unlink(missing_ok=True)
+        tmp_cycle.unlink(missing_ok=True)
         msg = f"Cannot write the walking network into {workspace.path}: {exc.strerror or exc}."
         raise WorkspaceError(msg) from exc
     bbox = getattr(extract, "bbox", None)

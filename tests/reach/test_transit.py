@@ -268,3 +268,20 @@ def test_cli_transit_imports_and_a_bad_feed_leaves_the_workspace_unchanged(
     assert "bad.zip stop_times.txt line 14: unknown trip_id 'T9'" in err
     assert len(err.strip().splitlines()) == 1
     assert (workspace_path / "timetable.npz").read_bytes() == stored
+
+
+def test_helsinki_demo_has_the_timetable_and_a_cycling_network(workspace_path, capsys):
+    from support import run_cli
+
+    from assetmap.reach.cycle import load_cycle_network
+    from assetmap.transit_service import workspace_timetable
+    from assetmap.workspace import open_workspace
+
+    if not HELSINKI_GTFS.exists():
+        pytest.skip(f"needs {HELSINKI_GTFS}")
+    code, out, _ = run_cli(capsys, "demo", str(workspace_path), "--helsinki")
+    assert code == 0
+    assert "Public transport: HSL timetable, 515 stops" in out
+    workspace = open_workspace(workspace_path)
+    assert workspace_timetable(workspace).n_connections > 50_000
+    assert load_cycle_network(workspace.cycle_path).network.n_edges > 1_000

@@ -785,17 +785,23 @@ def _cmd_areas(args: argparse.Namespace) -> int:
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from assetmap.reach.coverage import coverage, demand_note
     from assetmap.reach_service import workspace_demand
+    from assetmap.transit_service import MODE_WORDS, mode_graph, transit_point_times
 
-    workspace, graph, assets = _reach_setup(args)
+    workspace, walk_graph, assets = _reach_setup(args)
+    graph = mode_graph(workspace, walk_graph, args.mode)
     kind, demand = workspace_demand(workspace, graph, by=args.by, cell_m=args.cell_m)
     search = max(60.0, 2 * args.minutes)  # as the dashboard: how far beyond the limit gaps are
+    times = None
+    if args.mode == "transit":
+        times = transit_point_times(workspace, graph, demand.lon, demand.lat, args.depart)
     result = coverage(
         graph,
         assets,
         demand,
         minutes=args.minutes,
         search_minutes=search,
-        count=args.format != "json",
+        count=args.format != "json" and times is None,
+        times=times,
     )
     table = result.by_area if args.per_area else result.by_category
     if args.per_point:
@@ -818,8 +824,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         }
         _out(json.dumps(_jsonable(report), indent=1, default=str))
         return 0
+    window = f" leaving {args.depart} (median over the minutes)" if times is not None else ""
     _out(
-        f"Within {args.minutes:g} min walk, over {demand_note(demand, kind, workspace.settings())}"
+        f"Within {args.minutes:g} min {MODE_WORDS[args.mode]}{window}, over "
+        f"{demand_note(demand, kind, workspace.settings())}"
     )
     for r in result.by_category.to_dict("records"):
         median = float(r["median_minutes"])
@@ -829,12 +837,47 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reach_by_transit(args: argparse.Namespace, workspace: Any, graph: Any, assets: Any) -> int:
+    from assetmap.people.plans import resolve_start
+    from assetmap.transit_service import nearest_by_transit
+
+    start = resolve_start(workspace, args.start, graph=graph)
+    table = nearest_by_transit(workspace, graph, assets, start.lon, start.lat, args.depart)
+    if args.category:
+        table = table[table["category"] == args.category]
+    within = table[table["median_min"] <= args.minutes]
+    if args.format == "json":
+        report = {
+            "from": {"kind": start.kind, "label": start.label, "area": start.area},
+            "minutes": args.minutes,
+            "mode": "transit",
+            "depart": args.depart,
+            "nearest": within.to_dict("records"),
+        }
+        _out(json.dumps(_jsonable(report), indent=1, default=str, ensure_ascii=False))
+        return 0
+    _out(
+        f"From {start.label}, leaving {args.depart}: {len(within)} categories within "
+        f"{args.minutes:g} min by walk + public transport (median; 75th percentile)"
+    )
+    for r in within.to_dict("records"):
+        _out(
+            f"  {r['median_min']:5.1f} min ({r['worst_min']:5.1f})  {r['category']:<26}"
+            f" walk alone {r['walk_min']:5.1f}"
+        )
+    return 0
+
+
 def _cmd_reach(args: argparse.Namespace) -> int:
     from assetmap.people.plans import resolve_start
     from assetmap.reach.coverage import accessible_range, reachable_assets
     from assetmap.reach.travel import isochrones
+    from assetmap.transit_service import MODE_WORDS, mode_graph
 
-    workspace, graph, assets = _reach_setup(args)
+    workspace, walk_graph, assets = _reach_setup(args)
+    if args.mode == "transit":
+        return _reach_by_transit(args, workspace, walk_graph, assets)
+    graph = mode_graph(workspace, walk_graph, args.mode)
     start = resolve_start(workspace, args.start, graph=graph)
     found = reachable_assets(
         graph, assets, start.lon, start.lat, minutes=args.minutes, category=args.category
@@ -860,7 +903,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         _out(json.dumps(_jsonable(report), indent=1, default=str, ensure_ascii=False))
         return 0
     _out(
-        f"From {start.label}: {len(found)} assets within {args.minutes:g} min walk, "
+        f"From {start.label}: {len(found)} assets within {args.minutes:g} min "
+        f"{MODE_WORDS[args.mode]}, "
         f"{scope['n_categories']} categories, {scope['n_needs']} needs"
     )
     for r in found.to_dict("records"):
@@ -1139,6 +1183,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="CSV: minutes from every postcode (or node) to each category (for merging regions)",
     )
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    _add_mode_arguments(p)
     p.set_defaults(handler=_cmd_coverage)
 
     p = sub.add_parser("reach", help="what is within a walk of a place (and its isochrone)")
@@ -1149,6 +1194,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="DATE", help="the register as it stood then")
     p.add_argument("--isochrone", metavar="FILE", help="write the walkable area as GeoJSON")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    _add_mode_arguments(p)
     p.set_defaults(handler=_cmd_reach)
 
     p = sub.add_parser("sites", help="suggest sites for a new service (maximal covering)")
@@ -1182,6 +1228,21 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_app)
     return parser
+
+
+def _add_mode_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--mode",
+        choices=["walk", "bike", "transit"],
+        default="walk",
+        help="walk, cycle, or walk + public transport (needs `assetmap transit`)",
+    )
+    p.add_argument(
+        "--depart",
+        default="Tue 08:00-09:00",
+        metavar="'DAY HH:MM-HH:MM'",
+        help="with --mode transit: the departure window (a weekday or a date)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

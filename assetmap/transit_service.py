@@ -8,20 +8,40 @@ workspace as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from assetmap.errors import IngestError, NetworkError
+from assetmap.reach.cycle import build_cycle_graph, load_cycle_network
 from assetmap.reach.gtfs import area_bbox, read_feeds
-from assetmap.reach.network import build_walk_graph, load_network, snap_points
+from assetmap.reach.network import WalkGraph, build_walk_graph, load_network, snap_points
 from assetmap.reach.timetable import TIMETABLE_FILENAME, Timetable, load_timetable, save_timetable
-from assetmap.reach.transit_times import TransitConfig
+from assetmap.reach.transit_times import (
+    TransitConfig,
+    parse_departure,
+    point_seconds_by_transit,
+    stop_walks,
+    transit_times,
+)
 from assetmap.workspace import Workspace
 
-__all__ = ["TransitImport", "import_transit", "timetable_path", "workspace_timetable"]
+__all__ = [
+    "MODES",
+    "TransitImport",
+    "import_transit",
+    "mode_graph",
+    "nearest_by_transit",
+    "timetable_path",
+    "transit_point_times",
+    "workspace_timetable",
+]
+
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +128,104 @@ def import_transit(
             for i in far
         ),
     )
+
+
+MODES = ("walk", "bike", "transit")
+"""Travel modes a user may choose."""
+
+MODE_WORDS = {"walk": "walk", "bike": "cycle", "transit": "walk + public transport"}
+
+
+def mode_graph(workspace: Workspace, walk_graph: WalkGraph, mode: str) -> WalkGraph:
+    """Return the graph a mode travels on: the cycling network for ``bike``, else walking.
+
+    Raises
+    ------
+    NetworkError
+        If ``mode`` is unknown or the workspace lacks the network it needs.
+    """
+    if mode not in MODES:
+        msg = f"Unknown travel mode {mode!r}; use one of {', '.join(MODES)}."
+        raise NetworkError(msg)
+    if mode == "bike":
+        return build_cycle_graph(load_cycle_network(workspace.cycle_path))
+    return walk_graph
+
+
+def transit_point_times(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    lon: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    depart: str,
+    config: TransitConfig | None = None,
+) -> Callable[[pd.DataFrame], FloatArray]:
+    """Walk + public transport ``times`` for coverage from these points, over ``depart``.
+
+    Parameters
+    ----------
+    workspace
+        A workspace with a timetable (``assetmap transit``).
+    walk_graph
+        Its walking graph.
+    lon, lat
+        The demand points.
+    depart
+        The window, e.g. ``"Tue 08:00-10:00"``.
+    config
+        Walking limits around public transport.
+    """
+    config = config or TransitConfig()
+    timetable = workspace_timetable(workspace)
+    walks = stop_walks(walk_graph, timetable, config)
+    departure = parse_departure(depart)
+    return point_seconds_by_transit(walk_graph, timetable, walks, lon, lat, departure, config)
+
+
+def nearest_by_transit(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    assets: pd.DataFrame,
+    lon: float,
+    lat: float,
+    depart: str,
+    config: TransitConfig | None = None,
+) -> pd.DataFrame:
+    """Minutes from one place to the nearest asset of every category, walk + public transport.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category``, ``median_min``, ``worst_min`` (75th percentile over the
+        departure minutes) and ``walk_min``, nearest first.
+    """
+    from assetmap.reach.coverage import asset_categories
+
+    config = config or TransitConfig()
+    timetable = workspace_timetable(workspace)
+    walks = stop_walks(walk_graph, timetable, config)
+    departure = parse_departure(depart)
+    pairs = asset_categories(assets)
+    rows = []
+    for category, group in pairs.groupby("category", sort=True):
+        result = transit_times(
+            walk_graph,
+            timetable,
+            walks,
+            group["lon"].to_numpy(),
+            group["lat"].to_numpy(),
+            [lon],
+            [lat],
+            departure,
+            config,
+        )
+        rows.append(
+            {
+                "category": category,
+                "median_min": float(result.median_min[0]),
+                "worst_min": float(result.worst_min[0]),
+                "walk_min": float(result.walk_min[0]),
+            }
+        )
+    table = pd.DataFrame(rows, columns=["category", "median_min", "worst_min", "walk_min"])
+    return table.sort_values("median_min", kind="stable").reset_index(drop=True)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
@@ -36,6 +38,7 @@ __all__ = [
     "TransitConfig",
     "TransitTimes",
     "parse_departure",
+    "point_seconds_by_transit",
     "stop_walks",
     "transit_times",
 ]
@@ -286,3 +289,35 @@ def weekday_of(departure: Departure) -> str:
     """Return the weekday name of a departure's day."""
     day = departure.day
     return day if isinstance(day, str) else WEEKDAYS[day.weekday()]
+
+
+def point_seconds_by_transit(
+    graph: WalkGraph,
+    timetable: Timetable,
+    walks: StopWalks,
+    lon: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    departure: Departure,
+    config: TransitConfig,
+) -> Callable[[pd.DataFrame], FloatArray]:
+    """Return a ``times`` function for :func:`assetmap.reach.coverage.coverage`.
+
+    Given one category's assets (``lon``, ``lat`` columns), it answers the
+    median seconds over the departure window from every point to the nearest.
+    """
+
+    def times(assets: pd.DataFrame) -> FloatArray:
+        result = transit_times(
+            graph,
+            timetable,
+            walks,
+            assets["lon"].to_numpy(dtype=np.float64),
+            assets["lat"].to_numpy(dtype=np.float64),
+            lon,
+            lat,
+            departure,
+            config,
+        )
+        return np.asarray(result.median_min * 60.0, dtype=np.float64)
+
+    return times

@@ -285,3 +285,29 @@ def test_helsinki_demo_has_the_timetable_and_a_cycling_network(workspace_path, c
     workspace = open_workspace(workspace_path)
     assert workspace_timetable(workspace).n_connections > 50_000
     assert load_cycle_network(workspace.cycle_path).network.n_edges > 1_000
+
+    def table(*mode: str) -> dict[str, float]:
+        code, out, _ = run_cli(
+            capsys, "coverage", str(workspace_path), "--minutes", "10", "--format", "csv", *mode
+        )
+        assert code == 0
+        rows = [line.split(",") for line in out.strip().splitlines()]
+        column = rows[0].index("median_minutes")
+        return {r[0]: float(r[column]) for r in rows[1:]}
+
+    walk = table()
+    transit = table("--mode", "transit", "--depart", "Tue 08:00-08:30")
+    bike = table("--mode", "bike")
+    assert walk.keys() == transit.keys() == bike.keys()
+    assert all(transit[c] <= walk[c] + 1e-9 for c in walk)  # never worse than walking
+    assert any(transit[c] < walk[c] - 0.5 for c in walk)  # and better somewhere
+    assert sum(bike.values()) < sum(walk.values()) / 2
+    code, out, _ = run_cli(
+        capsys, "reach", str(workspace_path), "--from", "60.1699,24.9384", "--mode", "transit"
+    )
+    assert code == 0
+    assert "by walk + public transport" in out
+    code, out, _ = run_cli(
+        capsys, "coverage", str(workspace_path), "--mode", "transit", "--depart", "Tue 8am"
+    )
+    assert code != 0

@@ -680,6 +680,8 @@ def _cmd_find(args: argparse.Namespace) -> int:
         constraints,
         principal=Principal(args.actor, Role.STAFF),
         limit=args.limit,
+        mode=args.mode,
+        depart=args.depart,
     )
     if args.format == "json":
         report = {
@@ -702,7 +704,8 @@ def _cmd_find(args: argparse.Namespace) -> int:
         }
         _out(json.dumps(report, indent=1, ensure_ascii=False))
         return 0
-    _out(f"From {start.label} ({start.area or 'area unknown'}), within {args.minutes:g} min walk")
+    how = "walk" if args.mode == "walk" else f"walk + public transport leaving {args.depart}"
+    _out(f"From {start.label} ({start.area or 'area unknown'}), within {args.minutes:g} min {how}")
     for m in matches:
         goal = m.goal
         _out("\n== " + " ".join(x for x in (goal.need, goal.good, goal.text) if x))
@@ -1155,6 +1158,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=int, default=10, help="most results per need")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--mode", choices=["walk", "transit"], default="walk")
+    p.add_argument(
+        "--depart",
+        default="Tue 08:00-09:00",
+        metavar="'DAY HH:MM-HH:MM'",
+        help="with --mode transit: the departure window",
+    )
     p.set_defaults(handler=_cmd_find)
 
     p = sub.add_parser(

@@ -19,15 +19,17 @@ import pandas as pd
 from assetmap.errors import IngestError, NetworkError
 from assetmap.reach.cycle import build_cycle_graph, load_cycle_network
 from assetmap.reach.gtfs import area_bbox, read_feeds
-from assetmap.reach.network import WalkGraph, build_walk_graph, load_network, snap_points
+from assetmap.reach.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
 from assetmap.reach.timetable import TIMETABLE_FILENAME, Timetable, load_timetable, save_timetable
 from assetmap.reach.transit_times import (
     TransitConfig,
+    journeys_from_point,
     parse_departure,
     point_seconds_by_transit,
     stop_walks,
     transit_times,
 )
+from assetmap.reach.travel import point_times, times_from_point
 from assetmap.workspace import Workspace
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "nearest_by_transit",
     "timetable_path",
     "transit_point_times",
+    "transit_travel",
     "workspace_timetable",
 ]
 
@@ -229,3 +232,49 @@ def nearest_by_transit(
         )
     table = pd.DataFrame(rows, columns=["category", "median_min", "worst_min", "walk_min"])
     return table.sort_values("median_min", kind="stable").reset_index(drop=True)
+
+
+def transit_travel(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    assets: Snapped,
+    depart: str,
+    config: TransitConfig | None = None,
+) -> Callable[[float, float], tuple[FloatArray, list[str | None]]]:
+    """Walk + public transport ``travel`` for :func:`assetmap.match.needs.match_plan`.
+
+    Parameters
+    ----------
+    workspace
+        A workspace with a timetable.
+    walk_graph
+        Its walking graph.
+    assets
+        The match context's assets snapped to ``walk_graph``.
+    depart
+        The departure window, e.g. ``"Tue 08:00-10:00"``.
+    config
+        Walking limits around public transport.
+    """
+    config = config or TransitConfig()
+    timetable = workspace_timetable(workspace)
+    walks = stop_walks(walk_graph, timetable, config)
+    departure = parse_departure(depart)
+
+    def travel(lon: float, lat: float) -> tuple[FloatArray, list[str | None]]:
+        walk_only = point_times(times_from_point(walk_graph, lon, lat), assets)
+        found = journeys_from_point(
+            walk_graph,
+            timetable,
+            walks,
+            lon,
+            lat,
+            assets.node,
+            assets.leg_s,
+            walk_only,
+            departure,
+            config,
+        )
+        return found.minutes, found.reasons
+
+    return travel

@@ -43,8 +43,10 @@ __all__ = [
     "Access",
     "Footpaths",
     "Profiles",
+    "Reached",
     "evaluate",
     "footpaths",
+    "scan_from_origin",
     "stop_profiles",
     "summarize",
 ]
@@ -266,3 +268,86 @@ def summarize(
     median = np.quantile(minutes, 0.5, axis=1, method="inverted_cdf")
     worst = np.quantile(minutes, worst_percentile / 100.0, axis=1, method="inverted_cdf")
     return np.asarray(median, dtype=np.float64), np.asarray(worst, dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class Reached:
+    """Earliest arrival at every stop by vehicle from one origin and departure time.
+
+    Attributes
+    ----------
+    arrival
+        Seconds after midnight of the earliest arrival at each stop by vehicle
+        (``inf``: not reached), before any walk from it.
+    first_trip, first_stop
+        The journey's first vehicle (trip instance) and where it was boarded,
+        per stop (``-1`` where not reached).
+    """
+
+    arrival: FloatArray
+    first_trip: IntArray
+    first_stop: IntArray
+
+
+def scan_from_origin(
+    conns: Connections,
+    n_stops: int,
+    n_trips: int,
+    access_stop: IntArray,
+    access_s: FloatArray,
+    t: int,
+    paths: Footpaths,
+) -> Reached:
+    """One forward earliest-arrival connection scan from one origin leaving at ``t``.
+
+    The same rules as :func:`stop_profiles`, forwards: board at a stop reached
+    on foot (``access``) or by a footpath after alighting, at or after
+    arriving; remember each journey's first vehicle and boarding stop, so
+    a reason can name them.
+    """
+    inf = float("inf")
+    ready = [inf] * n_stops
+    ready_first: list[tuple[int, int]] = [(-1, -1)] * n_stops
+    for s, walk in zip(access_stop.tolist(), access_s.tolist(), strict=True):
+        if t + walk < ready[s]:
+            ready[s] = t + walk
+            ready_first[s] = (-1, s)  # boarding here is the first vehicle
+    out: list[list[tuple[int, float]]] = [[] for _ in range(n_stops)]
+    triples = zip(
+        paths.from_stop.tolist(), paths.to_stop.tolist(), paths.seconds.tolist(), strict=True
+    )
+    for a, b, s in triples:
+        out[a].append((b, s))
+    arrival = [inf] * n_stops
+    first_trip = [-1] * n_stops
+    first_stop = [-1] * n_stops
+    trip_first: dict[int, tuple[int, int]] = {}
+    start = int(np.searchsorted(conns.dep, t, side="left"))
+    rows = zip(
+        conns.trip[start:].tolist(),
+        conns.from_stop[start:].tolist(),
+        conns.to_stop[start:].tolist(),
+        conns.dep[start:].tolist(),
+        conns.arr[start:].tolist(),
+        strict=True,
+    )
+    for trip, u, v, dep, arr in rows:
+        label = trip_first.get(trip)
+        if label is None:
+            if ready[u] > dep:
+                continue
+            via_trip, via_stop = ready_first[u]
+            label = (trip, u) if via_trip < 0 else (via_trip, via_stop)
+            trip_first[trip] = label
+        if arr < arrival[v]:
+            arrival[v] = arr
+            first_trip[v], first_stop[v] = label
+        for w, s in out[v]:
+            if arr + s < ready[w]:
+                ready[w] = arr + s
+                ready_first[w] = label
+    return Reached(
+        arrival=np.asarray(arrival, dtype=np.float64),
+        first_trip=np.asarray(first_trip, dtype=np.int64),
+        first_stop=np.asarray(first_stop, dtype=np.int64),
+    )

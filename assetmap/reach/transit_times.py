@@ -27,6 +27,7 @@ from assetmap.reach.transit import (
     Footpaths,
     evaluate,
     footpaths,
+    scan_from_origin,
     stop_profiles,
     summarize,
 )
@@ -34,11 +35,14 @@ from assetmap.reach.travel import nearest_times
 
 __all__ = [
     "Departure",
+    "PointJourneys",
     "StopWalks",
     "TransitConfig",
     "TransitTimes",
+    "journeys_from_point",
     "parse_departure",
     "point_seconds_by_transit",
+    "route_word",
     "stop_walks",
     "transit_times",
 ]
@@ -321,3 +325,104 @@ def point_seconds_by_transit(
         return np.asarray(result.median_min * 60.0, dtype=np.float64)
 
     return times
+
+
+ROUTE_WORDS = {0: "tram", 1: "metro", 2: "train", 3: "bus", 4: "ferry", 5: "cable tram"}
+"""GTFS route types as words; extended types (100-1700) by their hundreds."""
+
+_EXTENDED_WORDS = {1: "train", 2: "coach", 4: "metro", 7: "bus", 8: "trolleybus", 9: "tram"}
+
+
+def route_word(route_type: int) -> str:
+    """Return a word for a GTFS route type.
+
+    Examples
+    --------
+    >>> route_word(3), route_word(700), route_word(109), route_word(0)
+    ('bus', 'bus', 'train', 'tram')
+    """
+    if route_type in ROUTE_WORDS:
+        return ROUTE_WORDS[route_type]
+    return _EXTENDED_WORDS.get(route_type // 100, "service")
+
+
+@dataclass(frozen=True, eq=False)
+class PointJourneys:
+    """From one place to each of many assets by walk + public transport.
+
+    Attributes
+    ----------
+    minutes
+        Median minutes over the sampled departure minutes (never more than
+        walking alone).
+    reasons
+        Per asset, e.g. ``"bus 19 from Market Place, 24 min door to door"``,
+        or ``None`` when walking alone is as fast.
+    """
+
+    minutes: FloatArray
+    reasons: list[str | None]
+
+
+def journeys_from_point(
+    graph: WalkGraph,
+    timetable: Timetable,
+    walks: StopWalks,
+    lon: float,
+    lat: float,
+    assets_node: IntArray,
+    assets_leg_s: FloatArray,
+    walk_only_s: FloatArray,
+    departure: Departure,
+    config: TransitConfig,
+    *,
+    samples: int = 12,
+) -> PointJourneys:
+    """Minutes from one place to every asset, walking and riding, with the route taken.
+
+    One forward scan per sampled departure minute (``samples`` evenly over
+    the window); each asset takes the best stop within walking distance.
+    """
+    horizon = config.horizon_min * 60.0
+    access, _, _ = _access(graph, walks, [lon], [lat], config.max_walk_min * 60.0)
+    conns = timetable.connections_on(
+        departure.day, departure.start_s, departure.end_s + int(horizon)
+    )
+    egress = walks.near[assets_node].tocsr()
+    row = np.repeat(np.arange(len(assets_node)), np.diff(egress.indptr))
+    stop = egress.indices.astype(np.int64)
+    walk = egress.data - 1.0 + assets_leg_s[row]
+    times = departure.times()
+    picked = times[np.unique(np.linspace(0, len(times) - 1, min(samples, len(times))).astype(int))]
+    seconds = np.repeat(walk_only_s[:, None], len(picked), axis=1).astype(np.float64)
+    via_trip = np.full((len(assets_node), len(picked)), -1, dtype=np.int64)
+    via_stop = np.full((len(assets_node), len(picked)), -1, dtype=np.int64)
+    n_trips = len(timetable.trip_route)
+    for k, t in enumerate(picked.tolist()):
+        reached = scan_from_origin(
+            conns, timetable.n_stops, n_trips, access.stop, access.seconds, t, walks.paths
+        )
+        total = reached.arrival[stop] + walk - t
+        order = np.lexsort((total, row))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = row[order][1:] != row[order][:-1]
+        best = order[first]
+        better = total[best] < seconds[row[best], k]
+        rows_better = row[best][better]
+        seconds[rows_better, k] = total[best][better]
+        via_trip[rows_better, k] = reached.first_trip[stop[best][better]]
+        via_stop[rows_better, k] = reached.first_stop[stop[best][better]]
+    seconds[seconds > horizon] = np.inf
+    median = np.quantile(seconds, 0.5, axis=1, method="inverted_cdf")
+    reasons: list[str | None] = []
+    for i in range(len(assets_node)):
+        k = int(np.flatnonzero(seconds[i] == median[i])[0]) if np.isfinite(median[i]) else -1
+        if k < 0 or via_trip[i, k] < 0:
+            reasons.append(None)
+            continue
+        route = int(timetable.trip_route[via_trip[i, k]])
+        word = route_word(int(timetable.route_type[route]))
+        name = str(timetable.route_name[route])
+        boarded = str(timetable.stop_name[via_stop[i, k]])
+        reasons.append(f"{word} {name} from {boarded}, {median[i] / 60:.0f} min door to door")
+    return PointJourneys(minutes=np.asarray(median, dtype=np.float64) / 60.0, reasons=reasons)

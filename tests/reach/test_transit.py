@@ -9,6 +9,8 @@ the 120-minute horizon, so every finite answer from A rides.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -311,3 +313,85 @@ def test_helsinki_demo_has_the_timetable_and_a_cycling_network(workspace_path, c
         capsys, "coverage", str(workspace_path), "--mode", "transit", "--depart", "Tue 8am"
     )
     assert code != 0
+    code, out, _ = run_cli(
+        capsys,
+        "find",
+        str(workspace_path),
+        "--from",
+        "60.1790,24.9500",
+        "--need",
+        "health",
+        "--mode",
+        "transit",
+        "--minutes",
+        "30",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    results = json.loads(out)["goals"][0]["results"]
+    rode = [r for r in results if "min door to door" in r["why"]]
+    assert rode, results
+    assert re.search(r"(bus|tram|metro|train) \S+ from [^,]+, \d+ min door to door", rode[0]["why"])
+    code, out, _ = run_cli(
+        capsys,
+        "find",
+        str(workspace_path),
+        "--from",
+        "60.1790,24.9500",
+        "--need",
+        "health",
+        "--minutes",
+        "30",
+        "--format",
+        "json",
+    )
+    walking = {r["name"]: r["minutes"] for r in json.loads(out)["goals"][0]["results"]}
+    assert all(r["minutes"] <= walking.get(r["name"], np.inf) + 0.05 for r in results)
+
+
+def test_journeys_from_a_point_name_the_first_route_and_equal_the_router(synthetic):
+    from assetmap.reach.network import snap_points
+    from assetmap.reach.transit_times import journeys_from_point
+    from assetmap.reach.travel import point_times, times_from_point
+
+    graph, timetable = synthetic
+    config = TransitConfig()
+    walks = stop_walks(graph, timetable, config)
+    nodes = [200, 199, 120, 2]
+    assets = snap_points(graph, _lon(np.array(nodes)), np.full(len(nodes), LAT0))
+    walk_only = point_times(times_from_point(graph, _lon(0), LAT0), assets)
+    for depart in ("Tue 08:00", "Tue 09:05", "Tue 23:45", "2024-03-06 08:00"):
+        window = parse_departure(depart)
+        found = journeys_from_point(
+            graph,
+            timetable,
+            walks,
+            _lon(0),
+            LAT0,
+            assets.node,
+            assets.leg_s,
+            walk_only,
+            window,
+            config,
+        )
+        for i, node in enumerate(nodes):
+            one = transit_times(
+                graph, timetable, walks, [_lon(node)], [LAT0], [_lon(0)], [LAT0], window, config
+            )
+            assert found.minutes[i] == pytest.approx(one.median_min[0], abs=1e-9), (depart, node)
+    window = parse_departure("Tue 08:00")
+    found = journeys_from_point(
+        graph,
+        timetable,
+        walks,
+        _lon(0),
+        LAT0,
+        assets.node,
+        assets.leg_s,
+        walk_only,
+        window,
+        config,
+    )
+    assert found.reasons[0] == "bus 1 from Stop A, 31 min door to door"
+    assert found.reasons[3] is None  # two nodes away: walking is faster

@@ -361,37 +361,21 @@ def test_journeys_from_a_point_name_the_first_route_and_equal_the_router(synthet
     nodes = [200, 199, 120, 2]
     assets = snap_points(graph, _lon(np.array(nodes)), np.full(len(nodes), LAT0))
     walk_only = point_times(times_from_point(graph, _lon(0), LAT0), assets)
+
+    def journeys(window):
+        return journeys_from_point(
+            graph, timetable, walks, _lon(0), LAT0, assets.node, assets.leg_s, walk_only,
+            window, config,
+        )  # fmt: skip
+
     for depart in ("Tue 08:00", "Tue 09:05", "Tue 23:45", "2024-03-06 08:00"):
         window = parse_departure(depart)
-        found = journeys_from_point(
-            graph,
-            timetable,
-            walks,
-            _lon(0),
-            LAT0,
-            assets.node,
-            assets.leg_s,
-            walk_only,
-            window,
-            config,
-        )
+        found = journeys(window)
         for i, node in enumerate(nodes):
             one = transit_times(
                 graph, timetable, walks, [_lon(node)], [LAT0], [_lon(0)], [LAT0], window, config
             )
             assert found.minutes[i] == pytest.approx(one.median_min[0], abs=1e-9), (depart, node)
-    window = parse_departure("Tue 08:00")
-    found = journeys_from_point(
-        graph,
-        timetable,
-        walks,
-        _lon(0),
-        LAT0,
-        assets.node,
-        assets.leg_s,
-        walk_only,
-        window,
-        config,
-    )
+    found = journeys(parse_departure("Tue 08:00"))
     assert found.reasons[0] == "bus 1 from Stop A, 31 min door to door"
     assert found.reasons[3] is None  # two nodes away: walking is faster

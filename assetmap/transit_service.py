@@ -35,6 +35,7 @@ from assetmap.workspace import Workspace
 __all__ = [
     "MODES",
     "TransitImport",
+    "coverage_by_mode",
     "import_transit",
     "mode_graph",
     "nearest_by_transit",
@@ -278,3 +279,49 @@ def transit_travel(
         return found.minutes, found.reasons
 
     return travel
+
+
+def coverage_by_mode(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    assets: pd.DataFrame,
+    *,
+    minutes: float,
+    by: str = "auto",
+    depart: str = "Tue 08:00-09:00",
+) -> tuple[pd.DataFrame, list[str]]:
+    """Share of postcodes (else areas) within ``minutes`` of each category, per travel mode.
+
+    Walking always; cycling when the workspace has a cycling network; walk +
+    public transport (median over the ``depart`` window) when it has a
+    timetable.
+
+    Returns
+    -------
+    tuple
+        A table with ``category`` and one share column per available mode
+        (``walk``, ``bike``, ``transit``), and notes on the modes left out.
+    """
+    from assetmap.reach.coverage import coverage
+    from assetmap.reach_service import workspace_demand
+
+    notes: list[str] = []
+    columns: dict[str, pd.Series] = {}
+    for mode in MODES:
+        try:
+            graph = mode_graph(workspace, walk_graph, mode)
+            _, demand = workspace_demand(workspace, graph, by=by)
+            times = None
+            if mode == "transit":
+                times = transit_point_times(workspace, graph, demand.lon, demand.lat, depart)
+        except NetworkError as exc:
+            notes.append(f"{MODE_WORDS[mode]}: {exc}")
+            continue
+        result = coverage(
+            graph, assets, demand, minutes=minutes, count=False, times=times
+        ).by_category
+        share = "share_postcodes" if demand.n_postcodes else "share_areas"
+        columns[mode] = result.set_index("category")[share]
+    table = pd.DataFrame(columns)
+    table.index.name = "category"
+    return table.reset_index(), notes

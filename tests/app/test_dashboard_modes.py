@@ -48,7 +48,7 @@ def test_dashboard_compares_walking_cycling_and_public_transport(helsinki):
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert not [t for t in at.toggle if t.label.startswith("Compare walking")][0].value
+    assert not next(t for t in at.toggle if t.label.startswith("Compare walking")).value
     assert not any("by travel mode" in s.value for s in at.subheader)  # off by default
     at.toggle(key="assetmap.dashboard.modes").set_value(True).run()
     assert not at.exception

@@ -918,8 +918,10 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 def _cmd_sites(args: argparse.Namespace) -> int:
     from assetmap.reach.sites import candidate_sites, imd_weights, suggest_sites
     from assetmap.reach_service import workspace_demand
+    from assetmap.transit_service import mode_graph
 
-    workspace, graph, assets = _reach_setup(args)
+    workspace, walk_graph, assets = _reach_setup(args)
+    graph = mode_graph(workspace, walk_graph, args.mode)
     _, demand = workspace_demand(workspace, graph, by=args.by)
     weight = imd_weights(demand) if args.imd_weighted else None
     candidates = candidate_sites(
@@ -1218,6 +1220,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--imd-weighted", action="store_true", help="weight demand by IMD score")
     p.add_argument("--method", choices=["auto", "milp", "greedy"], default="auto")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument(
+        "--mode",
+        choices=["walk", "bike"],
+        default="walk",
+        help="cover by walking or cycling time (public transport is not offered for sites yet)",
+    )
     p.set_defaults(handler=_cmd_sites)
 
     p = sub.add_parser("app", help="start the Streamlit app on a workspace")

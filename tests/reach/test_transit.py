@@ -347,6 +347,16 @@ def test_helsinki_demo_has_the_timetable_and_a_cycling_network(workspace_path, c
         "json",
     )
     walking = {r["name"]: r["minutes"] for r in json.loads(out)["goals"][0]["results"]}
+    covered = {}
+    for mode in ("walk", "bike"):
+        code, out, _ = run_cli(
+            capsys, "sites", str(workspace_path), "--category", "gp_health", "--minutes", "3",
+            "--mode", mode,
+        )  # fmt: skip
+        assert code == 0
+        before, total = re.search(r"within 3 min (\d+) -> \d+ of (\d+)", out).groups()
+        covered[mode] = int(before) / int(total)
+    assert covered["bike"] > covered["walk"]
     assert all(r["minutes"] <= walking.get(r["name"], np.inf) + 0.05 for r in results)
 
 

@@ -8,6 +8,7 @@ workspace as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,13 @@ from assetmap.errors import IngestError, NetworkError
 from assetmap.reach.cycle import build_cycle_graph, load_cycle_network
 from assetmap.reach.gtfs import area_bbox, read_feeds
 from assetmap.reach.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
-from assetmap.reach.timetable import TIMETABLE_FILENAME, Timetable, load_timetable, save_timetable
+from assetmap.reach.timetable import (
+    TIMETABLE_FILENAME,
+    WEEKDAYS,
+    Timetable,
+    load_timetable,
+    save_timetable,
+)
 from assetmap.reach.transit_times import (
     TransitConfig,
     journeys_from_point,
@@ -36,6 +43,8 @@ __all__ = [
     "MODES",
     "TransitImport",
     "coverage_by_mode",
+    "departure_window",
+    "has_timetable",
     "import_transit",
     "mode_graph",
     "nearest_by_transit",
@@ -325,3 +334,23 @@ def coverage_by_mode(
     table = pd.DataFrame(columns)
     table.index.name = "category"
     return table.reset_index(), notes
+
+
+def has_timetable(workspace: Workspace) -> bool:
+    """Return whether the workspace has a public transport timetable."""
+    return timetable_path(workspace).exists()
+
+
+def departure_window(day: str, start: dt.time, *, minutes: int = 60) -> str:
+    """Return the window text for a day (``"Tu"``, ``"Wed"``...) and a start time.
+
+    Examples
+    --------
+    >>> departure_window("We", dt.time(9, 30))
+    'wed 09:30-10:30'
+    """
+    key = day.strip().lower()[:2]
+    day = next((name for name in WEEKDAYS if name.startswith(key)), "tue")
+    begin = start.hour * 60 + start.minute
+    end = min(begin + minutes, 47 * 60 + 59)
+    return f"{day} {begin // 60:02d}:{begin % 60:02d}-{end // 60:02d}:{end % 60:02d}"

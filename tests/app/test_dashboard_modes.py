@@ -64,3 +64,24 @@ def test_dashboard_compares_walking_cycling_and_public_transport(helsinki):
     assert frame["Walk + public transport"].tolist() == core["transit"].tolist()
     assert frame["Cycle"].tolist() == core["bike"].tolist()
     assert (frame["Walk + public transport"] >= frame["Walk"]).all()
+
+
+def test_find_support_by_public_transport_names_the_route(helsinki):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["assetmap.principal"] = Principal("sam", Role.STAFF)
+    at.run()
+    at.switch_page("app/pages/find_support.py").run()
+    assert not at.exception
+    (mode,) = [r for r in at.radio if r.label == "Getting there"]
+    assert mode.value == "walk"
+    at.text_input[0].input("60.1790,24.9500")
+    at.multiselect[0].set_value(["health"])
+    at.slider[0].set_value(30)
+    mode.set_value("transit")
+    (submit,) = [b for b in at.button if b.label == "Find support"]
+    submit.click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    rode = table[table["Why"].str.contains("min door to door")]
+    assert len(rode), table["Why"].tolist()
+    assert rode["Why"].str.contains(r"(?:bus|tram|metro|train) \S+ from ").all()

@@ -168,7 +168,7 @@ if st.toggle("Compare walking, cycling and public transport", key=state.DASH_MOD
             columns={"category": "Category", **names}
         )
         st.subheader(f"Share of {where} within {minutes} min, by travel mode")
-        st.dataframe(
+        widgets.table(
             shown,
             hide_index=True,
             column_config={

@@ -196,6 +196,29 @@ def reach_coverage(
 
 
 @st.cache_data(
+    max_entries=4, ttl=_TTL, show_spinner="Measuring coverage by travel mode…", hash_funcs=_BY_VIEW
+)
+def reach_by_mode(
+    workspace_path: str,
+    data_version: str,
+    reach_version: str,
+    minutes: float,
+    by: str,
+    depart: str,
+    principal: Principal,
+) -> tuple[Any, list[str]] | None:
+    """Share within ``minutes`` per category and travel mode (None without a network)."""
+    from assetmap.transit_service import coverage_by_mode
+
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    if graph is None:
+        return None
+    assets = load_assets(workspace_path, data_version, principal)
+    workspace = open_workspace(workspace_path)
+    return coverage_by_mode(workspace, graph, assets, minutes=minutes, by=by, depart=depart)
+
+
+@st.cache_data(
     max_entries=8,
     ttl=_TTL,
     show_spinner="Going back through the register's history…",

@@ -174,6 +174,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             f"Postcodes: {result.postcodes:,}; areas: {result.areas} LSOAs "
             f"({result.areas_with_imd} with IMD 2019 scores)"
         )
+    if result.transit:
+        _out(result.transit)
     if result.seeded:
         examples = ", ".join(f"{kind} {n}" for kind, n in result.seeded.items())
         _out(f"Fictional examples: {examples}")
@@ -542,6 +544,26 @@ def _cmd_postcodes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_transit(args: argparse.Namespace) -> int:
+    from assetmap.transit_service import import_transit
+    from assetmap.workspace import open_workspace
+
+    workspace = open_workspace(args.workspace)
+    result = import_transit(workspace, args.feeds, buffer_m=args.buffer_m)
+    _out(
+        f"Timetable of {workspace.path}: {result.n_stops:,} stops, {result.n_routes:,} routes, "
+        f"{result.n_trips:,} trips, {result.n_connections:,} connections"
+    )
+    if result.far_stops:
+        _out(
+            f"{len(result.far_stops):,} stops are too far from the walking network to walk to "
+            "(vehicles still pass through them), e.g.:"
+        )
+        for stop_id, name, metres in result.far_stops[:5]:
+            _out(f"  {stop_id} {name}: {metres:,.0f} m")
+    return 0
+
+
 def _cmd_dedupe(args: argparse.Namespace) -> int:
     from assetmap.imports import deduplicate
     from assetmap.workspace import open_workspace
@@ -659,6 +681,8 @@ def _cmd_find(args: argparse.Namespace) -> int:
         constraints,
         principal=Principal(args.actor, Role.STAFF),
         limit=args.limit,
+        mode=args.mode,
+        depart=args.depart,
     )
     if args.format == "json":
         report = {
@@ -681,7 +705,8 @@ def _cmd_find(args: argparse.Namespace) -> int:
         }
         _out(json.dumps(report, indent=1, ensure_ascii=False))
         return 0
-    _out(f"From {start.label} ({start.area or 'area unknown'}), within {args.minutes:g} min walk")
+    how = "walk" if args.mode == "walk" else f"walk + public transport leaving {args.depart}"
+    _out(f"From {start.label} ({start.area or 'area unknown'}), within {args.minutes:g} min {how}")
     for m in matches:
         goal = m.goal
         _out("\n== " + " ".join(x for x in (goal.need, goal.good, goal.text) if x))
@@ -764,17 +789,23 @@ def _cmd_areas(args: argparse.Namespace) -> int:
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from assetmap.reach.coverage import coverage, demand_note, gap_search_minutes
     from assetmap.reach_service import workspace_demand
+    from assetmap.transit_service import MODE_WORDS, mode_graph, transit_point_times
 
-    workspace, graph, assets = _reach_setup(args)
+    workspace, walk_graph, assets = _reach_setup(args)
+    graph = mode_graph(workspace, walk_graph, args.mode)
     kind, demand = workspace_demand(workspace, graph, by=args.by, cell_m=args.cell_m)
     search = gap_search_minutes(args.minutes)  # as the dashboard
+    times = None
+    if args.mode == "transit":
+        times = transit_point_times(workspace, graph, demand.lon, demand.lat, args.depart)
     result = coverage(
         graph,
         assets,
         demand,
         minutes=args.minutes,
         search_minutes=search,
-        count=args.format != "json",
+        count=args.format != "json" and times is None,
+        times=times,
     )
     table = result.by_area if args.per_area else result.by_category
     if args.per_point:
@@ -797,8 +828,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         }
         _out(json.dumps(_jsonable(report), indent=1, default=str))
         return 0
+    window = f" leaving {args.depart} (median over the minutes)" if times is not None else ""
     _out(
-        f"Within {args.minutes:g} min walk, over {demand_note(demand, kind, workspace.settings())}"
+        f"Within {args.minutes:g} min {MODE_WORDS[args.mode]}{window}, over "
+        f"{demand_note(demand, kind, workspace.settings())}"
     )
     for r in result.by_category.to_dict("records"):
         median = float(r["median_minutes"])
@@ -808,12 +841,47 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reach_by_transit(args: argparse.Namespace, workspace: Any, graph: Any, assets: Any) -> int:
+    from assetmap.people.plans import resolve_start
+    from assetmap.transit_service import nearest_by_transit
+
+    start = resolve_start(workspace, args.start, graph=graph)
+    table = nearest_by_transit(workspace, graph, assets, start.lon, start.lat, args.depart)
+    if args.category:
+        table = table[table["category"] == args.category]
+    within = table[table["median_min"] <= args.minutes]
+    if args.format == "json":
+        report = {
+            "from": {"kind": start.kind, "label": start.label, "area": start.area},
+            "minutes": args.minutes,
+            "mode": "transit",
+            "depart": args.depart,
+            "nearest": within.to_dict("records"),
+        }
+        _out(json.dumps(_jsonable(report), indent=1, default=str, ensure_ascii=False))
+        return 0
+    _out(
+        f"From {start.label}, leaving {args.depart}: {len(within)} categories within "
+        f"{args.minutes:g} min by walk + public transport (median; 75th percentile)"
+    )
+    for r in within.to_dict("records"):
+        _out(
+            f"  {r['median_min']:5.1f} min ({r['worst_min']:5.1f})  {r['category']:<26}"
+            f" walk alone {r['walk_min']:5.1f}"
+        )
+    return 0
+
+
 def _cmd_reach(args: argparse.Namespace) -> int:
     from assetmap.people.plans import resolve_start
     from assetmap.reach.coverage import accessible_range, reachable_assets
     from assetmap.reach.travel import isochrones
+    from assetmap.transit_service import MODE_WORDS, mode_graph
 
-    workspace, graph, assets = _reach_setup(args)
+    workspace, walk_graph, assets = _reach_setup(args)
+    if args.mode == "transit":
+        return _reach_by_transit(args, workspace, walk_graph, assets)
+    graph = mode_graph(workspace, walk_graph, args.mode)
     start = resolve_start(workspace, args.start, graph=graph)
     found = reachable_assets(
         graph, assets, start.lon, start.lat, minutes=args.minutes, category=args.category
@@ -838,7 +906,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         _out(json.dumps(_jsonable(report), indent=1, default=str, ensure_ascii=False))
         return 0
     _out(
-        f"From {start.label}: {len(found)} assets within {args.minutes:g} min walk, "
+        f"From {start.label}: {len(found)} assets within {args.minutes:g} min "
+        f"{MODE_WORDS[args.mode]}, "
         f"{scope['n_categories']} categories, {scope['n_needs']} needs"
     )
     for r in found.to_dict("records"):
@@ -849,8 +918,10 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 def _cmd_sites(args: argparse.Namespace) -> int:
     from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
     from assetmap.reach_service import workspace_demand
+    from assetmap.transit_service import mode_graph
 
-    workspace, graph, assets = _reach_setup(args)
+    workspace, walk_graph, assets = _reach_setup(args)
+    graph = mode_graph(workspace, walk_graph, args.mode)
     _, demand = workspace_demand(workspace, graph, by=args.by)
     weight = demand_weights(demand, imd_weighted=args.imd_weighted)
     candidates = candidate_sites(
@@ -1032,6 +1103,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a CSV file, or a folder of them")
     p.set_defaults(handler=_cmd_postcodes)
 
+    p = sub.add_parser("transit", help="import GTFS public transport timetables (zips)")
+    p.add_argument("workspace")
+    p.add_argument("feeds", nargs="+", metavar="FILE.zip", help="one or more GTFS feeds")
+    p.add_argument(
+        "--buffer-m", type=float, default=2000.0, help="keep stops this far beyond the network"
+    )
+    p.set_defaults(handler=_cmd_transit)
+
     p = sub.add_parser("dedupe", help="merge duplicates across sources; queue unsure ones")
     p.add_argument("workspace")
     p.add_argument("--report", metavar="FILE.csv", help="write every scored pair to a CSV")
@@ -1083,6 +1162,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=int, default=10, help="most results per need")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--mode", choices=["walk", "transit"], default="walk")
+    p.add_argument(
+        "--depart",
+        default="Tue 08:00-09:00",
+        metavar="'DAY HH:MM-HH:MM'",
+        help="with --mode transit: the departure window",
+    )
     p.set_defaults(handler=_cmd_find)
 
     p = sub.add_parser(
@@ -1111,6 +1197,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="CSV: minutes from every postcode (or node) to each category (for merging regions)",
     )
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    _add_mode_arguments(p)
     p.set_defaults(handler=_cmd_coverage)
 
     p = sub.add_parser("reach", help="what is within a walk of a place (and its isochrone)")
@@ -1121,6 +1208,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="DATE", help="the register as it stood then")
     p.add_argument("--isochrone", metavar="FILE", help="write the walkable area as GeoJSON")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    _add_mode_arguments(p)
     p.set_defaults(handler=_cmd_reach)
 
     p = sub.add_parser("sites", help="suggest sites for a new service (maximal covering)")
@@ -1134,6 +1222,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--imd-weighted", action="store_true", help="weight demand by IMD score")
     p.add_argument("--method", choices=["auto", "milp", "greedy"], default="auto")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument(
+        "--mode",
+        choices=["walk", "bike"],
+        default="walk",
+        help="cover by walking or cycling time (public transport is not offered for sites yet)",
+    )
     p.set_defaults(handler=_cmd_sites)
 
     p = sub.add_parser("app", help="start the Streamlit app on a workspace")
@@ -1154,6 +1248,21 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_app)
     return parser
+
+
+def _add_mode_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--mode",
+        choices=["walk", "bike", "transit"],
+        default="walk",
+        help="walk, cycle, or walk + public transport (needs `assetmap transit`)",
+    )
+    p.add_argument(
+        "--depart",
+        default="Tue 08:00-09:00",
+        metavar="'DAY HH:MM-HH:MM'",
+        help="with --mode transit: the departure window (a weekday or a date)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

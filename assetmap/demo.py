@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.resources
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -45,6 +46,8 @@ class DemoResult:
         What was loaded (0 for Helsinki).
     seeded
         What kind of example -> how many were added.
+    transit
+        One line on the public transport timetable (Helsinki), empty otherwise.
     """
 
     init: OsmInitResult
@@ -53,6 +56,7 @@ class DemoResult:
     areas: int = 0
     areas_with_imd: int = 0
     seeded: dict[str, int] = field(default_factory=dict)
+    transit: str = ""
 
 
 def demo_osm_file(region: str = "rutland") -> Path:
@@ -112,6 +116,7 @@ def build_demo(
     if osm is not None or region != "rutland":
         if region == "helsinki" and osm is None:
             workspace.update_settings(country="FI")
+            return DemoResult(init=init, region=region, transit=_helsinki_transit(workspace))
         return DemoResult(init=init, region=region)
     from assetmap.imports import load_postcode_file
     from assetmap.reach_service import load_areas_into_workspace
@@ -129,6 +134,31 @@ def build_demo(
         areas=len(areas),
         areas_with_imd=int(areas["imd_score"].notna().sum()),
         seeded=seeded,
+    )
+
+
+def helsinki_gtfs_file() -> Path:
+    """Where the Helsinki demo's HSL timetable is looked for.
+
+    ``$ASSETMAP_SHARED_DATA/gtfs-helsinki/helsinki_gtfs.zip``, else the
+    ``shared/data`` folder beside the checkout. It is not bundled: 1.9 MB,
+    and only the Helsinki demo uses it.
+    """
+    shared = os.environ.get("ASSETMAP_SHARED_DATA")
+    base = Path(shared) if shared else Path(__file__).resolve().parents[2] / "shared" / "data"
+    return base / "gtfs-helsinki" / "helsinki_gtfs.zip"
+
+
+def _helsinki_transit(workspace: Workspace) -> str:
+    from assetmap.transit_service import import_transit
+
+    feed = helsinki_gtfs_file()
+    if not feed.exists():
+        return f"Public transport: skipped, no HSL timetable at {feed}."
+    result = import_transit(workspace, [feed])
+    return (
+        f"Public transport: HSL timetable, {result.n_stops:,} stops, {result.n_trips:,} trips "
+        "(© Helsingin seudun liikenne (HSL), CC BY 4.0)"
     )
 
 

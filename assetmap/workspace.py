@@ -7,6 +7,7 @@ A workspace folder holds ``workspace.json`` (settings), ``assetmap.sqlite``
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -23,6 +24,7 @@ from assetmap.errors import AssetMapError, WorkspaceError
 from assetmap.geo import UK_BOUNDS
 from assetmap.ingest.postcodes import PostcodeIndex, load_postcodes, merge_postcodes
 from assetmap.private_files import private_dir
+from assetmap.reach.cycle import CYCLE_FILENAME, save_cycle_network
 from assetmap.reach.network import NETWORK_FILENAME, save_network
 from assetmap.store import ImportSummary, Store
 
@@ -88,6 +90,11 @@ class Workspace:
     def network_path(self) -> Path:
         """The walking network file."""
         return self.path / NETWORK_FILENAME
+
+    @property
+    def cycle_path(self) -> Path:
+        """The cycling network file (written by the OSM import beside the walking one)."""
+        return self.path / CYCLE_FILENAME
 
     @property
     def postcodes_path(self) -> Path:
@@ -443,9 +450,13 @@ def import_osm_extract(
         Called with (stage, fraction done).
     """
     workspace = create_workspace(path)
+    cycle = getattr(extract, "cycle", None)
     try:
-        with atomic_path(workspace.network_path) as tmp_network:
+        with contextlib.ExitStack() as files:  # renamed into place only if all succeeds
+            tmp_network = files.enter_context(atomic_path(workspace.network_path))
             save_network(extract.network, tmp_network)
+            if cycle is not None:
+                save_cycle_network(cycle, files.enter_context(atomic_path(workspace.cycle_path)))
             summary = workspace.store().import_assets(
                 extract.assets,
                 source="osm",

@@ -151,6 +151,35 @@ _table_and_chart_downloads(
     f"coverage_{minutes}min",
 )
 
+# --- Coverage by travel mode -------------------------------------------------------------
+if st.toggle("Compare walking, cycling and public transport", key=state.DASH_MODES):
+    depart = st.text_input("Leaving (public transport)", "Tue 08:00-09:00", key=state.DASH_DEPART)
+    try:
+        by_mode = cache.reach_by_mode(
+            path, version, reach_version, float(minutes), by, depart, principal
+        )
+    except AssetMapError as exc:
+        st.warning(str(exc), icon=":material/warning:")
+        by_mode = None
+    if by_mode is not None:
+        modes, notes = by_mode
+        names = {"walk": "Walk", "bike": "Cycle", "transit": "Walk + public transport"}
+        shown = modes.assign(category=[_label(c) for c in modes["category"]]).rename(
+            columns={"category": "Category", **names}
+        )
+        st.subheader(f"Share of {where} within {minutes} min, by travel mode")
+        widgets.table(
+            shown,
+            hide_index=True,
+            column_config={
+                n: st.column_config.ProgressColumn(n, format="percent", min_value=0, max_value=1)
+                for n in names.values()
+                if n in shown.columns
+            },
+        )
+        for note in notes:
+            st.caption(note)
+
 # --- Gap map and suggested sites --------------------------------------------------------
 st.subheader(f"Gap map: {_label(category)}")
 site_controls = st.columns([2, 2, 6])

@@ -24,6 +24,7 @@ from assetmap.people.plans import (
 )
 from assetmap.reach.travel import isochrones
 from assetmap.taxonomy import load_taxonomy
+from assetmap.transit_service import departure_window, has_timetable
 from assetmap.workspace import open_workspace
 
 st.title("Find support")
@@ -83,6 +84,16 @@ with st.form("find_support"):
     women_only = right.checkbox("Only women-only services")
     free_only = right.checkbox("Free only")
     wheelchair = right.checkbox("Needs wheelchair access")
+    mode = "walk"
+    if has_timetable(workspace):
+        mode = st.radio(
+            "Getting there",
+            ["walk", "transit"],
+            format_func={"walk": "On foot", "transit": "Walk + public transport"}.__getitem__,
+            horizontal=True,
+            help="Public transport: median over the hour from 'From' on the first day chosen "
+            "(Tuesday if none).",
+        )
     submitted = st.form_submit_button("Find support", type="primary")
 
 if submitted or from_click:
@@ -104,8 +115,9 @@ if submitted or from_click:
         )
         start = resolve_start(workspace, start_text, graph=context.graph, assets=context.assets)
         _, matches = find_support(
-            workspace, start, goals, constraints, principal=principal, context=context
-        )
+            workspace, start, goals, constraints, principal=principal, context=context,
+            mode=mode, depart=departure_window(days[0] if days else "Tue", time_from),
+        )  # fmt: skip
     except AssetMapError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()

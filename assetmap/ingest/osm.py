@@ -50,6 +50,7 @@ from shapely.geometry.base import BaseGeometry
 from assetmap.errors import IngestError, NoAssetsError, SchemaError
 from assetmap.geo import haversine_m
 from assetmap.ingest.postcodes import is_postcode, normalise_postcode
+from assetmap.reach.cycle import CycleNetwork
 from assetmap.reach.network import WalkNetwork
 from assetmap.schema import STORAGE_CRS, empty_assets, validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
@@ -201,6 +202,8 @@ class OsmExtract:
         ``(min_lon, min_lat, max_lon, max_lat)`` of the kept network and assets.
     newest_timestamp
         Newest object timestamp in the file (UTC), None when the source has none.
+    cycle
+        The cycling network (file imports; None on the live osmnx path).
     """
 
     assets: gpd.GeoDataFrame
@@ -208,6 +211,7 @@ class OsmExtract:
     skipped: Mapping[str, int] = field(default_factory=dict)
     bbox: tuple[float, float, float, float] | None = None
     newest_timestamp: dt.datetime | None = None
+    cycle: CycleNetwork | None = None
 
 
 # --------------------------------------------------------------------------
@@ -273,6 +277,60 @@ def is_walkable(tags: Mapping[str, str]) -> bool:
         return False
     decider = foot if foot is not None else tags.get("access")
     return not _any_value(decider, _CLOSED)
+
+
+_CYCLE_ONLY_IF_ALLOWED: Final = frozenset({"footway", "pedestrian", "steps", "corridor", "path"})
+_BIKE_ALLOWED: Final = frozenset({"yes", "designated", "permissive", "destination"})
+_BUSY_ROADS: Final = frozenset(
+    {"trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link"}
+)
+_CYCLE_FACILITY: Final = frozenset({"lane", "track", "opposite_lane", "opposite_track", "separate"})
+
+
+def is_cyclable(tags: Mapping[str, str]) -> bool:
+    """Return whether a way with these tags belongs in the cycling network.
+
+    A ``highway`` that is not excluded for walking (motorways, proposed and
+    abandoned ways...) and not ``area=yes``; footways, pedestrian streets,
+    steps and paths only with a ``bicycle`` permission; bridleways and
+    byways are open to bikes in England. Access: ``bicycle`` (if present)
+    else ``access``; ``no``, ``private`` or ``dismount`` close the way.
+
+    Examples
+    --------
+    >>> is_cyclable({"highway": "residential"}), is_cyclable({"highway": "footway"})
+    (True, False)
+    >>> is_cyclable({"highway": "footway", "bicycle": "designated"})
+    True
+    >>> is_cyclable({"highway": "cycleway"}), is_cyclable({"highway": "motorway"})
+    (True, False)
+    """
+    highway = tags.get("highway")
+    if not highway or _any_value(highway, _EXCLUDED_HIGHWAY):
+        return False
+    if _any_value(tags.get("area"), frozenset({"yes"})):
+        return False
+    bicycle = tags.get("bicycle")
+    if _any_value(highway, _CYCLE_ONLY_IF_ALLOWED) and not _any_value(bicycle, _BIKE_ALLOWED):
+        return False
+    decider = bicycle if bicycle is not None else tags.get("access")
+    return not _any_value(decider, _CLOSED | {"dismount", "use_sidepath"})
+
+
+def is_high_stress(tags: Mapping[str, str]) -> bool:
+    """Return whether a cyclable way is a busy road without a cycle lane or track.
+
+    Examples
+    --------
+    >>> is_high_stress({"highway": "primary"}), is_high_stress({"highway": "residential"})
+    (True, False)
+    >>> is_high_stress({"highway": "primary", "cycleway:left": "track"})
+    False
+    """
+    if not _any_value(tags.get("highway"), _BUSY_ROADS):
+        return False
+    keys = ("cycleway", "cycleway:left", "cycleway:right", "cycleway:both")
+    return not any(_any_value(tags.get(key), _CYCLE_FACILITY) for key in keys)
 
 
 def _first(tags: Mapping[str, str], *keys: str) -> str | None:
@@ -450,6 +508,17 @@ def _build_network(
         edge_v=edge_v,
         length_m=length,
     )
+
+
+def _joins(present: list[bool]) -> list[bool]:
+    """For each present vertex: whether it joins the previous one (both present)."""
+    joins: list[bool] = []
+    previous_ok = False
+    for ok in present:
+        if ok:
+            joins.append(previous_ok)
+        previous_ok = ok
+    return joins
 
 
 def _empty_network() -> WalkNetwork:
@@ -630,6 +699,12 @@ class _MainPass(_Scan):
         self.v_lon = array("d")
         self.v_lat = array("d")
         self.v_join = array("b")
+        # the same for the cycling network, plus each vertex's way stress flag
+        self.c_id = array("q")
+        self.c_lon = array("d")
+        self.c_lat = array("d")
+        self.c_join = array("b")
+        self.c_stress = array("b")
         self.negative: dict[int, tuple[float, float]] = {}
 
     def _seen(self, obj: Any) -> None:
@@ -662,9 +737,10 @@ class _MainPass(_Scan):
         self._seen(way)
         tags = self.tags(way, "way") if len(way.tags) else {}
         walk = is_walkable(tags)
+        cycle = is_cyclable(tags)
         categories = self.categories(tags) if tags else ()
         member = way.id in self.member_ways
-        if not (walk or categories or member):
+        if not (walk or cycle or categories or member):
             return
         size = len(way.nodes)
         self.check_size("way", way.id, size, self.limits.max_way_nodes, "node references")
@@ -685,6 +761,14 @@ class _MainPass(_Scan):
         complete = all(present)
         if walk:
             self._add_street(refs, coords, present, complete)
+        if cycle:
+            joins = _joins(present)
+            self._keep(len(refs))
+            self.c_id.extend(refs)
+            self.c_lon.extend(c[0] for c in coords)
+            self.c_lat.extend(c[1] for c in coords)
+            self.c_join.extend(joins)
+            self.c_stress.extend([is_high_stress(tags)] * len(refs))
         if member:
             self._keep(len(coords) if complete else 0)
             self.member_coords[int(way.id)] = coords if complete else None
@@ -719,12 +803,7 @@ class _MainPass(_Scan):
     ) -> None:
         if not complete:
             self.skipped["network_ways_cut_at_missing_nodes"] += 1
-        joins: list[bool] = []
-        previous_ok = False
-        for ok in present:
-            if ok:
-                joins.append(previous_ok)
-            previous_ok = ok
+        joins = _joins(present)
         if not any(joins):
             self.skipped["network_ways_without_segments"] += 1
         self._keep(len(refs))
@@ -735,6 +814,36 @@ class _MainPass(_Scan):
 
     def relation(self, rel: Any) -> None:
         self._seen(rel)
+
+    def cycle_network(self) -> CycleNetwork:
+        """Return the cycling network and each edge's stress flag (a busy road's, if any way is)."""
+        if not self.c_id:
+            return CycleNetwork(_empty_network(), np.zeros(0, dtype=bool))
+        ids = np.asarray(self.c_id, dtype=np.int64)
+        join = np.asarray(self.c_join, dtype=bool)
+        stress = np.asarray(self.c_stress, dtype=bool)
+        seg_u, seg_v, seg_stress = ids[:-1][join[1:]], ids[1:][join[1:]], stress[1:][join[1:]]
+        network = _build_network(
+            ids,
+            np.asarray(self.c_lon, dtype=np.float64),
+            np.asarray(self.c_lat, dtype=np.float64),
+            seg_u,
+            seg_v,
+            None,
+            Counter(),
+        )
+        # An edge is high-stress when any way drawing it is.
+        stressed = set(
+            zip(
+                np.minimum(seg_u, seg_v)[seg_stress].tolist(),
+                np.maximum(seg_u, seg_v)[seg_stress].tolist(),
+                strict=True,
+            )
+        )
+        a, b = network.node_ids[network.edge_u], network.node_ids[network.edge_v]
+        pairs = zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True)
+        flags = np.fromiter((pair in stressed for pair in pairs), dtype=bool, count=network.n_edges)
+        return CycleNetwork(network, flags)
 
     def network(self) -> WalkNetwork:
         if not self.v_id:
@@ -986,6 +1095,7 @@ def read_osm_file(
         progress("reading", 1.0)
 
     network = main.network()
+    cycle = main.cycle_network()
     if progress is not None:
         progress("network", 1.0)
     skipped: Counter[str] = first.skipped + main.skipped
@@ -1029,6 +1139,7 @@ def read_osm_file(
         skipped=dict(sorted((k, v) for k, v in skipped.items() if v)),
         bbox=_bbox(network, assets),
         newest_timestamp=main.newest,
+        cycle=cycle,
     )
 
 

@@ -32,7 +32,7 @@ import functools
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -122,6 +122,10 @@ _URGENT_WORDS: Final = frozenset(
 )
 # The search (names, initials, typos) with taxonomy text left to the phrase layer.
 _NAME_SEARCH: Final = SearchConfig(category_weight=0.0, min_score=RELEVANCE_FLOOR)
+
+
+Travel = Callable[[float, float], tuple[npt.NDArray[np.float64], list[str | None]]]
+"""Minutes from a start to every asset of a match context, and a reason per asset."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -778,6 +782,7 @@ def match_plan(
     principal: Principal,
     today: dt.date | None = None,
     limit: int = 10,
+    travel: Travel | None = None,
 ) -> tuple[GoalMatch, ...]:
     """Rank, per goal, the services a person can reach on foot and may use.
 
@@ -799,6 +804,11 @@ def match_plan(
         For "not verified for a year" (today's date by default).
     limit
         Most services per goal (1-100).
+    travel
+        Another travel mode: given the start, minutes to every asset of
+        ``context`` and a reason per asset (e.g. "bus 19 from Market Place,
+        24 min door to door"; ``None`` where walking is as fast). ``None``:
+        walking.
 
     Returns
     -------
@@ -822,13 +832,18 @@ def match_plan(
     day = today or dt.date.today()
     limit_minutes = constraints.max_minutes
     check_on_network(context.graph, lon, lat)
-    # Far enough to say how far the nearest place that fits is, when none is near.
-    node_seconds = times_from_point(
-        context.graph, lon, lat, max_minutes=max(3 * limit_minutes, _FAR_MINUTES)
-    )
-    minutes = point_times(node_seconds, context.snapped) / 60.0
+    how: list[str | None] | None = None
+    if travel is None:
+        # Far enough to say how far the nearest place that fits is, when none is near.
+        node_seconds = times_from_point(
+            context.graph, lon, lat, max_minutes=max(3 * limit_minutes, _FAR_MINUTES)
+        )
+        minutes = point_times(node_seconds, context.snapped) / 60.0
+    else:
+        minutes, how = travel(lon, lat)
     return tuple(
-        _match_goal(context, goal, constraints, minutes, day=day, limit=limit) for goal in goals
+        _match_goal(context, goal, constraints, minutes, day=day, limit=limit, how=how)
+        for goal in goals
     )
 
 
@@ -884,6 +899,7 @@ def _match_goal(
     *,
     day: dt.date,
     limit: int,
+    how: list[str | None] | None = None,
 ) -> GoalMatch:
     scored = _goal_scores(context, goal)
     score, reading = scored.score, scored.reading
@@ -908,7 +924,8 @@ def _match_goal(
             continue
         asset_id = str(row["id"])
         reasons = [r for r in (scored.reason[position],) if r]
-        reasons.append(f"{minutes[position]:.0f} min walk")
+        travelled = how[position] if how is not None else None
+        reasons.append(travelled or f"{minutes[position]:.0f} min walk")
         reasons += why + hours_why
         verified = _as_date(row.get("last_verified"))
         if verified is None:

@@ -922,8 +922,13 @@ def find_support(
     principal: Principal,
     context: MatchContext | None = None,
     limit: int = 10,
+    mode: str = "walk",
+    depart: str = "Tue 08:00-09:00",
 ) -> tuple[StartPoint, tuple[GoalMatch, ...]]:
     """Resolve a start point and match goals from it, on a workspace (CLI and app).
+
+    ``mode="transit"`` ranks by walk + public transport over the ``depart``
+    window (the workspace needs a timetable) and names the route in the reasons.
 
     Parameters
     ----------
@@ -955,7 +960,22 @@ def find_support(
         if isinstance(start, StartPoint)
         else resolve_start(workspace, start, graph=context.graph, assets=context.assets)
     )
+    travel = None
+    if mode == "transit":
+        from assetmap.transit_service import transit_travel
+
+        travel = transit_travel(workspace, context.graph, context.snapped, depart)
+    elif mode != "walk":
+        msg = f"Find support ranks by walk or transit, got mode {mode!r}."
+        raise QueryError(msg)
     matches = match_plan(
-        context, point.lon, point.lat, goals, constraints, principal=principal, limit=limit
+        context,
+        point.lon,
+        point.lat,
+        goals,
+        constraints,
+        principal=principal,
+        limit=limit,
+        travel=travel,
     )
     return point, matches

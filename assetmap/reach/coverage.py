@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -538,6 +538,7 @@ def coverage(
     categories: Iterable[str] | None = None,
     search_minutes: float | None = None,
     count: bool = True,
+    times: Callable[[pd.DataFrame], FloatArray] | None = None,
 ) -> Coverage:
     """Measure coverage by category: per area, and shares of areas and postcodes.
 
@@ -559,6 +560,12 @@ def coverage(
         limit a gap is, e.g. for a gap map). Must be at least ``minutes``.
     count
         Also count the assets within the limit (one search per asset).
+    times
+        Another travel mode: given one category's rows of
+        :func:`asset_categories` (``lon``, ``lat``), return seconds from every
+        demand point to the nearest of them (e.g. walk + public transport,
+        :func:`assetmap.reach.transit_times.point_seconds_by_transit`).
+        ``None``: walking (or cycling) over ``graph``.
 
     Returns
     -------
@@ -580,11 +587,16 @@ def coverage(
     codes = (
         sorted(set(pairs["category"])) if categories is None else list(dict.fromkeys(categories))
     )
-    table = _seconds_by_category(graph, pairs, codes, search)
     n_points, n_areas = len(demand.snapped), len(demand.areas)
     seconds = np.empty((n_points, len(codes)))
-    for j, code in enumerate(codes):
-        seconds[:, j] = point_times(table[code], demand.snapped, max_minutes=search)
+    if times is None:
+        table = _seconds_by_category(graph, pairs, codes, search)
+        for j, code in enumerate(codes):
+            seconds[:, j] = point_times(table[code], demand.snapped, max_minutes=search)
+    else:
+        for j, code in enumerate(codes):
+            seconds[:, j] = times(pairs[pairs["category"] == code])
+        seconds[seconds > search * 60.0] = np.inf
     within = seconds <= limit * 60.0
     counts = (
         _counts_at_points(graph, pairs, codes, demand, limit)

@@ -1,0 +1,87 @@
+"""The Dashboard's coverage by travel mode (AppTest) on the Helsinki demo with its timetable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from support import SHARED_DATA
+
+from assetmap.access import Principal, Role
+from assetmap.demo import build_demo
+from assetmap.reach.network import walk_graph_for
+from assetmap.transit_service import coverage_by_mode
+from assetmap.workspace import close_stores, open_workspace
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+PAGE = "app/pages/dashboard.py"
+FEED = SHARED_DATA / "gtfs-helsinki" / "helsinki_gtfs.zip"
+
+
+@pytest.fixture(scope="module")
+def helsinki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    if not FEED.exists():
+        pytest.skip(f"needs {FEED}")
+    mp = pytest.MonkeyPatch()
+    mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
+    path = tmp_path_factory.mktemp("modes") / "helsinki"
+    build_demo(path, region="helsinki")
+    yield path
+    close_stores()
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def app_env(monkeypatch: pytest.MonkeyPatch, helsinki: Path) -> None:
+    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(helsinki))
+    st.cache_data.clear()
+
+
+def test_dashboard_compares_walking_cycling_and_public_transport(helsinki):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["assetmap.principal"] = Principal("lee", Role.LEAD)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert not next(t for t in at.toggle if t.label.startswith("Compare walking")).value
+    assert not any("by travel mode" in s.value for s in at.subheader)  # off by default
+    at.toggle(key="assetmap.dashboard.modes").set_value(True).run()
+    assert not at.exception
+    assert any("by travel mode" in s.value for s in at.subheader)
+    frames = [d.value for d in at.dataframe if "Walk + public transport" in d.value.columns]
+    assert len(frames) == 1
+    frame = frames[0]
+    assert list(frame.columns) == ["Category", "Walk", "Cycle", "Walk + public transport"]
+    workspace = open_workspace(helsinki)
+    graph = walk_graph_for(workspace.network_path)
+    core, notes = coverage_by_mode(workspace, graph, workspace.store().assets(), minutes=15)
+    assert notes == []
+    assert frame["Walk + public transport"].tolist() == core["transit"].tolist()
+    assert frame["Cycle"].tolist() == core["bike"].tolist()
+    assert (frame["Walk + public transport"] >= frame["Walk"]).all()
+
+
+def test_find_support_by_public_transport_names_the_route(helsinki):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["assetmap.principal"] = Principal("sam", Role.STAFF)
+    at.run()
+    at.switch_page("app/pages/find_support.py").run()
+    assert not at.exception
+    (mode,) = [r for r in at.radio if r.label == "Getting there"]
+    assert mode.value == "walk"
+    at.text_input[0].input("60.1790,24.9500")
+    at.multiselect[0].set_value(["health"])
+    at.slider[0].set_value(30)
+    mode.set_value("transit")
+    (submit,) = [b for b in at.button if b.label == "Find support"]
+    submit.click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    rode = table[table["Why"].str.contains("min door to door")]
+    assert len(rode), table["Why"].tolist()
+    assert rode["Why"].str.contains(r"(?:bus|tram|metro|train) \S+ from ").all()

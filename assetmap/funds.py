@@ -63,9 +63,11 @@ __all__ = [
     "ALLOCATION_STEPS",
     "FUND_ENTITY",
     "FUND_TOTAL_ENTITY",
+    "GRANT_ENTITY",
     "OUTCOMES",
     "allocations_of_plan",
     "approve_allocation",
+    "check_approver",
     "check_category",
     "create_fund",
     "fund_totals",
@@ -79,6 +81,7 @@ __all__ = [
     "record_spend",
     "refuse_allocation",
     "request_allocation",
+    "save_decision",
     "spend_categories",
     "touch_fund",
 ]
@@ -87,11 +90,13 @@ FUND_ENTITY: Final = "fund"
 ALLOCATION_ENTITY: Final = "allocation"
 #: What is kept of an allocation when its plan is erased: fund, category, amounts, month.
 FUND_TOTAL_ENTITY: Final = "fund_total"
+#: Shared grants (:mod:`assetmap.grants`); their money counts against the same budget.
+GRANT_ENTITY: Final = "grant"
 ALLOCATION_STEPS: Final = ("requested", "approved", "refused", "spent", "closed")
 OUTCOMES: Final = ("achieved", "partly", "not_achieved", "too_early")
 MAX_TEXT: Final = 1000
 MAX_POUNDS: Final = 10_000_000
-_COMMITTED: Final = ("approved", "spent", "closed")
+_COMMITTED: Final = ("approved", "spent", "closed", "done")
 
 
 # ---------------------------------------------------------------- small checks
@@ -191,7 +196,9 @@ def check_category(code: Any, allowed: Sequence[str] = (), *, where: str = "requ
     """
     known = spend_categories()
     if code not in known:
-        msg = f"{where}: `category` {code!r} is not a spend category; use one of {', '.join(known)}."
+        msg = (
+            f"{where}: `category` {code!r} is not a spend category; use one of {', '.join(known)}."
+        )
         raise SchemaError(msg)
     if allowed and code not in allowed:
         names = ", ".join(f"{c} ({known.get(c, c)})" for c in allowed)
@@ -269,8 +276,22 @@ def get_fund(store: Store, fund_id: str, *, principal: Principal) -> dict[str, A
 def list_funds(store: Store, *, principal: Principal) -> pd.DataFrame:
     """Return the funds (checks ``view_funds``): id, name, holder, budget, period, caps, status."""
     require(principal, Operation.VIEW_FUNDS)
-    columns = ["id", "name", "holder", "budget", "start", "end", "person_cap", "request_cap",
-               "grant_cap", "min_group", "categories", "approvers", "status", "version"]  # fmt: skip
+    columns = [
+        "id",
+        "name",
+        "holder",
+        "budget",
+        "start",
+        "end",
+        "person_cap",
+        "request_cap",
+        "grant_cap",
+        "min_group",
+        "categories",
+        "approvers",
+        "status",
+        "version",
+    ]
     funds = store.records(FUND_ENTITY)
     if funds.empty:
         return pd.DataFrame(columns=columns)
@@ -322,17 +343,21 @@ def _anonymous_totals(store: Store) -> pd.DataFrame:
 def _committed(store: Store, fund_id: str) -> int:
     """Pence approved (or spent) from a fund, including what erased plans had."""
     total = 0
-    for frame in (_allocations(store), _anonymous_totals(store)):
+    for frame in (_allocations(store), _anonymous_totals(store), store.records(GRANT_ENTITY)):
         if frame.empty:
             continue
         mine = frame[(frame["fund_id"] == fund_id) & frame["status"].isin(_COMMITTED)]
-        total += int(sum(_committed_amount(r) for r in mine.to_dict("records")))
+        total += sum(_committed_amount(r) for r in _rows(mine))
     return total
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _committed_amount(row: Mapping[str, Any]) -> int:
     spent = row.get("spent")
-    if row.get("status") in ("spent", "closed") and spent is not None and spent == spent:
+    if row.get("status") in ("spent", "closed", "done") and spent is not None and spent == spent:
         return int(spent)
     return int(row.get("amount") or 0)
 
@@ -357,7 +382,7 @@ def _for_plan(store: Store, plan_id: str, fund_id: str | None = None) -> list[di
     mine = frame[frame["plan_id"] == plan_id]
     if fund_id is not None:
         mine = mine[mine["fund_id"] == fund_id]
-    return [dict(r) for r in mine.to_dict("records")]
+    return _rows(mine)
 
 
 def _open_fund(store: Store, fund_id: str, on: dt.date) -> dict[str, Any]:
@@ -375,30 +400,51 @@ def _open_fund(store: Store, fund_id: str, on: dt.date) -> dict[str, Any]:
     return fund
 
 
-def _check_caps(store: Store, fund: Mapping[str, Any], plan_id: str, amount: int,
-                *, exclude: str | None, approving: bool) -> None:  # fmt: skip
+def _check_caps(
+    store: Store,
+    fund: Mapping[str, Any],
+    plan_id: str,
+    amount: int,
+    *,
+    exclude: str | None,
+    approving: bool,
+) -> None:
     name = fund["name"]
     if fund.get("request_cap") is not None and amount > int(fund["request_cap"]):
-        msg = (f"{money(amount)} is more than the {money(fund['request_cap'])} one request may "
-               f"ask of {name!r}.")  # fmt: skip
+        msg = (
+            f"{money(amount)} is more than the {money(fund['request_cap'])} one request may "
+            f"ask of {name!r}."
+        )
         raise ConflictError(msg)
     if fund.get("person_cap") is not None:
         counted = ("requested", *_COMMITTED)
-        others = [a for a in _for_plan(store, plan_id, str(fund["id"]))
-                  if a["id"] != exclude and a["status"] in counted]  # fmt: skip
+        others = [
+            a
+            for a in _for_plan(store, plan_id, str(fund["id"]))
+            if a["id"] != exclude and a["status"] in counted
+        ]
         already = sum(_committed_amount(a) for a in others)
         if already + amount > int(fund["person_cap"]):
-            msg = (f"This plan already has {money(already)} requested or approved from {name!r}; "
-                   f"{money(amount)} more would pass its {money(fund['person_cap'])} cap "
-                   "per person.")  # fmt: skip
+            msg = (
+                f"This plan already has {money(already)} requested or approved from {name!r}; "
+                f"{money(amount)} more would pass its {money(fund['person_cap'])} cap "
+                "per person."
+            )
             raise ConflictError(msg)
     if approving:
-        committed = _committed(store, str(fund["id"]))
-        if committed + amount > int(fund["budget"]):
-            left = int(fund["budget"]) - committed
-            msg = (f"{name!r} has {money(max(left, 0))} left of its {money(fund['budget'])} "
-                   f"budget; {money(amount)} cannot be approved.")  # fmt: skip
-            raise ConflictError(msg)
+        _check_budget(store, fund, amount)
+
+
+def _check_budget(store: Store, fund: Mapping[str, Any], amount: int) -> None:
+    """Refuse ``amount`` if, with what is approved already, it passes the fund's budget."""
+    committed = _committed(store, str(fund["id"]))
+    if committed + amount > int(fund["budget"]):
+        left = int(fund["budget"]) - committed
+        msg = (
+            f"{fund['name']!r} has {money(max(left, 0))} left of its "
+            f"{money(fund['budget'])} budget; {money(amount)} cannot be approved."
+        )
+        raise ConflictError(msg)
 
 
 def request_allocation(
@@ -447,7 +493,9 @@ def request_allocation(
     where = "request"
     goals = plan.get("goals") or []
     if isinstance(goal, bool) or not isinstance(goal, int) or not 0 <= goal < len(goals):
-        msg = f"{where}: `goal` must be one of the plan's {len(goals)} goals (0 to {len(goals) - 1})."
+        msg = (
+            f"{where}: `goal` must be one of the plan's {len(goals)} goals (0 to {len(goals) - 1})."
+        )
         raise SchemaError(msg)
     if asset_id:
         store.get_asset(asset_id)
@@ -496,8 +544,14 @@ def _allocation(store: Store, allocation_id: str) -> dict[str, Any]:
     return record
 
 
-def _check_approver(principal: Principal, record: Mapping[str, Any],
-                    fund: Mapping[str, Any], requested_by: str) -> None:  # fmt: skip
+def check_approver(principal: Principal, fund: Mapping[str, Any], requested_by: str) -> None:
+    """Refuse a decision by the person who asked (four eyes) or by an approver not named.
+
+    Raises
+    ------
+    ConflictError
+        Saying which rule.
+    """
     if principal.user_id == requested_by:
         msg = "Four eyes: the person who asked for this money cannot also decide on it."
         raise ConflictError(msg)
@@ -505,12 +559,18 @@ def _check_approver(principal: Principal, record: Mapping[str, Any],
     if named and principal.user_id not in named:
         msg = f"Only the approvers named on {fund['name']!r} may decide on its money."
         raise ConflictError(msg)
-    del record
 
 
-def _decide(store: Store, allocation_id: str, *, principal: Principal, approve: bool,
-            note: str | None, expected_version: int | None, on: dt.date | None,
-            ) -> dict[str, Any]:  # fmt: skip
+def _decide(
+    store: Store,
+    allocation_id: str,
+    *,
+    principal: Principal,
+    approve: bool,
+    note: str | None,
+    expected_version: int | None,
+    on: dt.date | None,
+) -> dict[str, Any]:
     require(principal, Operation.DECIDE_ALLOCATION)
     record = _allocation(store, allocation_id)
     version = int(record["version"]) if expected_version is None else expected_version
@@ -519,25 +579,70 @@ def _decide(store: Store, allocation_id: str, *, principal: Principal, approve: 
         raise ConflictError(msg)
     day = on or dt.date.today()
     fund = _open_fund(store, str(record["fund_id"]), day)
-    _check_approver(principal, record, fund, str(record["requested_by"]))
+    check_approver(principal, fund, str(record["requested_by"]))
     text = _text(note, "note", "decision", required=not approve)
     if approve:
-        _check_caps(store, fund, str(record["plan_id"]), int(record["amount"]),
-                    exclude=allocation_id, approving=True)  # fmt: skip
+        _check_caps(
+            store,
+            fund,
+            str(record["plan_id"]),
+            int(record["amount"]),
+            exclude=allocation_id,
+            approving=True,
+        )
+    return save_decision(
+        store,
+        ALLOCATION_ENTITY,
+        allocation_id,
+        fund,
+        principal=principal,
+        approve=approve,
+        note=text,
+        day=day,
+        expected_version=version,
+        what="request",
+    )
+
+
+def save_decision(
+    store: Store,
+    entity: str,
+    record_id: str,
+    fund: Mapping[str, Any],
+    *,
+    principal: Principal,
+    approve: bool,
+    note: str | None,
+    day: dt.date,
+    expected_version: int,
+    what: str,
+) -> dict[str, Any]:
+    """Save an approval or refusal of a request or grant: the fund's version first, then it.
+
+    Raises
+    ------
+    ConflictError
+        Another decision on the fund, or on this record, was saved at the same moment.
+    """
     step = "approved" if approve else "refused"
-    touch_fund(store, fund, actor=principal.user_id, reason=f"allocation {step}")
+    reason = f"{entity} {step}"
+    touch_fund(store, fund, actor=principal.user_id, reason=reason)
     try:
         return store.edit_record(
-            ALLOCATION_ENTITY,
-            allocation_id,
-            {"status": step, "decided_by": principal.user_id,
-             "decided_on": day.isoformat(), "decision_note": text},  # fmt: skip
-            expected_version=version,
+            entity,
+            record_id,
+            {
+                "status": step,
+                "decided_by": principal.user_id,
+                "decided_on": day.isoformat(),
+                "decision_note": note,
+            },
+            expected_version=expected_version,
             actor=principal.user_id,
-            reason=f"allocation {step}",
+            reason=reason,
         )
     except ConflictError:
-        msg = "Someone else decided on this request at the same moment; reload to see what."
+        msg = f"Someone else decided on this {what} at the same moment; reload to see what."
         raise ConflictError(msg) from None
 
 
@@ -559,8 +664,15 @@ def approve_allocation(
         already; a cap or the budget would be passed; or another decision on
         the fund (or this request) was saved at the same moment.
     """
-    return _decide(store, allocation_id, principal=principal, approve=True, note=note,
-                   expected_version=expected_version, on=on)  # fmt: skip
+    return _decide(
+        store,
+        allocation_id,
+        principal=principal,
+        approve=True,
+        note=note,
+        expected_version=expected_version,
+        on=on,
+    )
 
 
 def refuse_allocation(
@@ -573,17 +685,26 @@ def refuse_allocation(
     on: dt.date | None = None,
 ) -> dict[str, Any]:
     """Refuse a request, saying why (checks ``decide_allocation``; four eyes)."""
-    return _decide(store, allocation_id, principal=principal, approve=False, note=note,
-                   expected_version=expected_version, on=on)  # fmt: skip
+    return _decide(
+        store,
+        allocation_id,
+        principal=principal,
+        approve=False,
+        note=note,
+        expected_version=expected_version,
+        on=on,
+    )
 
 
-def _own_step(store: Store, allocation_id: str, principal: Principal,
-              wanted: tuple[str, ...]) -> dict[str, Any]:  # fmt: skip
+def _own_step(
+    store: Store, allocation_id: str, principal: Principal, wanted: tuple[str, ...]
+) -> dict[str, Any]:
     record = _allocation(store, allocation_id)
     plan = _plan(store, str(record["plan_id"]))
     require(principal, Operation.REQUEST_ALLOCATION, owner_id=plan.get("owner"))
     if record["status"] not in wanted:
-        msg = f"This allocation is {record['status']}; that step needs it to be {' or '.join(wanted)}."
+        needed = " or ".join(wanted)
+        msg = f"This allocation is {record['status']}; that step needs it to be {needed}."
         raise ConflictError(msg)
     return record
 
@@ -610,11 +731,18 @@ def record_spend(
         msg = f"{money(value)} is more than the {money(record['amount'])} approved."
         raise ConflictError(msg)
     return store.edit_record(
-        ALLOCATION_ENTITY, allocation_id,
-        {"status": "spent", "spent": value, "spent_on": (on or dt.date.today()).isoformat(),
-         "evidence": _text(evidence, "evidence", "spend", required=True)},
-        expected_version=int(record["version"]), actor=principal.user_id, reason="money spent",
-    )  # fmt: skip
+        ALLOCATION_ENTITY,
+        allocation_id,
+        {
+            "status": "spent",
+            "spent": value,
+            "spent_on": (on or dt.date.today()).isoformat(),
+            "evidence": _text(evidence, "evidence", "spend", required=True),
+        },
+        expected_version=int(record["version"]),
+        actor=principal.user_id,
+        reason="money spent",
+    )
 
 
 def record_outcome(
@@ -631,19 +759,39 @@ def record_outcome(
         msg = f"outcome: must be one of {', '.join(OUTCOMES)}, got {outcome!r}."
         raise SchemaError(msg)
     return store.edit_record(
-        ALLOCATION_ENTITY, allocation_id,
-        {"status": "closed", "outcome": outcome,
-         "outcome_note": _text(note, "note", "outcome")},
-        expected_version=int(record["version"]), actor=principal.user_id,
+        ALLOCATION_ENTITY,
+        allocation_id,
+        {"status": "closed", "outcome": outcome, "outcome_note": _text(note, "note", "outcome")},
+        expected_version=int(record["version"]),
+        actor=principal.user_id,
         reason="outcome recorded",
-    )  # fmt: skip
+    )
 
 
-ALLOCATION_COLUMNS: Final = ("id", "fund_id", "goal", "need", "category", "what", "why",
-                             "supplier", "asset_id", "amount", "status", "requested_by",
-                             "requested_on", "decided_by", "decided_on", "decision_note",
-                             "spent", "spent_on", "evidence", "outcome", "outcome_note",
-                             "version")  # fmt: skip
+ALLOCATION_COLUMNS: Final = (
+    "id",
+    "fund_id",
+    "goal",
+    "need",
+    "category",
+    "what",
+    "why",
+    "supplier",
+    "asset_id",
+    "amount",
+    "status",
+    "requested_by",
+    "requested_on",
+    "decided_by",
+    "decided_on",
+    "decision_note",
+    "spent",
+    "spent_on",
+    "evidence",
+    "outcome",
+    "outcome_note",
+    "version",
+)
 
 
 def allocations_of_plan(store: Store, plan_id: str, *, principal: Principal) -> pd.DataFrame:
@@ -664,8 +812,19 @@ def pending_requests(store: Store, *, principal: Principal) -> pd.DataFrame:
     are left out.
     """
     require(principal, Operation.DECIDE_ALLOCATION)
-    columns = ["id", "fund_id", "fund", "need", "category", "what", "why", "supplier",
-               "amount", "requested_on", "version"]  # fmt: skip
+    columns = [
+        "id",
+        "fund_id",
+        "fund",
+        "need",
+        "category",
+        "what",
+        "why",
+        "supplier",
+        "amount",
+        "requested_on",
+        "version",
+    ]
     frame = _allocations(store)
     if frame.empty:
         return pd.DataFrame(columns=columns)
@@ -673,10 +832,12 @@ def pending_requests(store: Store, *, principal: Principal) -> pd.DataFrame:
     funds = {str(f["id"]): f for f in store.records(FUND_ENTITY).to_dict("records")}
     keep = [
         r["requested_by"] != principal.user_id
-        and (not funds[r["fund_id"]].get("approvers")
-             or principal.user_id in funds[r["fund_id"]]["approvers"])
+        and (
+            not funds[r["fund_id"]].get("approvers")
+            or principal.user_id in funds[r["fund_id"]]["approvers"]
+        )
         for r in frame.to_dict("records")
-    ]  # fmt: skip
+    ]
     frame = frame[keep]
     frame = frame.assign(fund=[funds[f]["name"] for f in frame["fund_id"]])
     return frame.reindex(columns=columns).sort_values("requested_on", ignore_index=True)
@@ -702,18 +863,26 @@ def keep_anonymous_totals(store: Store, plan_ids: Sequence[str], *, actor: str) 
                 continue
             store.add_record(
                 FUND_TOTAL_ENTITY,
-                {"fund_id": row["fund_id"], "category": row["category"], "need": row.get("need"),
-                 "status": row["status"], "amount": int(row["amount"]),
-                 "spent": None if row.get("spent") is None or row["spent"] != row["spent"]
-                 else int(row["spent"]),
-                 "month": str(row["requested_on"])[:7], "source": key},
-                actor=actor, reason="anonymous total kept at erasure",
-            )  # fmt: skip
+                {
+                    "fund_id": row["fund_id"],
+                    "category": row["category"],
+                    "need": row.get("need"),
+                    "status": row["status"],
+                    "amount": int(row["amount"]),
+                    "spent": None
+                    if row.get("spent") is None or row["spent"] != row["spent"]
+                    else int(row["spent"]),
+                    "month": str(row["requested_on"])[:7],
+                    "source": key,
+                },
+                actor=actor,
+                reason="anonymous total kept at erasure",
+            )
     return ids
 
 
 def _anonymous_key(allocation_id: str) -> str:
-    """A one-way key so a re-run can tell a total was kept (the id itself is not stored)."""
+    """Return a one-way key, so a re-run can tell a total was kept (the id is not stored)."""
     import hashlib
 
     return hashlib.sha256(f"fund-total:{allocation_id}".encode()).hexdigest()[:16]
@@ -724,29 +893,45 @@ def fund_totals(store: Store, *, principal: Principal) -> pd.DataFrame:
 
     Checks ``view_aggregates``: counts and sums only, including what erased
     plans had. Columns: fund, holder, budget, requests, approved, refused,
-    requested_amount, approved_amount, spent_amount, left.
+    requested_amount, approved_amount, spent_amount (personal allocations)
+    and left (the budget less allocations and shared grants approved).
     """
     require(principal, Operation.VIEW_AGGREGATES)
     funds = store.records(FUND_ENTITY)
-    columns = ["fund", "holder", "budget", "requests", "approved", "refused",
-               "requested_amount", "approved_amount", "spent_amount", "left"]  # fmt: skip
+    columns = [
+        "fund",
+        "holder",
+        "budget",
+        "requests",
+        "approved",
+        "refused",
+        "requested_amount",
+        "approved_amount",
+        "spent_amount",
+        "left",
+    ]
     if funds.empty:
         return pd.DataFrame(columns=columns)
-    rows = [*_allocations(store).to_dict("records"), *_anonymous_totals(store).to_dict("records")]
+    rows = [*_rows(_allocations(store)), *_rows(_anonymous_totals(store))]
     out = []
     for fund in funds.to_dict("records"):
         mine = [r for r in rows if r.get("fund_id") == fund["id"]]
         committed = [r for r in mine if r["status"] in _COMMITTED]
         spent = [r for r in mine if r["status"] in ("spent", "closed")]
-        out.append({
-            "fund": fund["name"], "holder": fund["holder"], "budget": int(fund["budget"]),
-            "requests": len(mine), "approved": len(committed),
-            "refused": sum(r["status"] == "refused" for r in mine),
-            "requested_amount": sum(int(r["amount"]) for r in mine),
-            "approved_amount": sum(int(r["amount"]) for r in committed),
-            "spent_amount": sum(_committed_amount(r) for r in spent),
-            "left": int(fund["budget"]) - sum(_committed_amount(r) for r in committed),
-        })  # fmt: skip
+        out.append(
+            {
+                "fund": fund["name"],
+                "holder": fund["holder"],
+                "budget": int(fund["budget"]),
+                "requests": len(mine),
+                "approved": len(committed),
+                "refused": sum(r["status"] == "refused" for r in mine),
+                "requested_amount": sum(int(r["amount"]) for r in mine),
+                "approved_amount": sum(int(r["amount"]) for r in committed),
+                "spent_amount": sum(_committed_amount(r) for r in spent),
+                "left": int(fund["budget"]) - _committed(store, str(fund["id"])),
+            }
+        )
     return pd.DataFrame(out, columns=columns)
 
 

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from trust.test_privacy import _raw_bytes
 
-from assetmap import funds, grants, plans, privacy, sessions
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError, ConflictError, SchemaError
 from assetmap.match.needs import Constraints, Goal
+from assetmap.people import funds, grants, plans, privacy, sessions
 from assetmap.store import Store
 from assetmap.workspace import Workspace, create_workspace
 

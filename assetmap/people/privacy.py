@@ -75,7 +75,7 @@ logger = logging.getLogger(__name__)
 # The record kinds of assetmap.people.plans (plain strings, so this module does not import it).
 PLAN_ENTITY: Final = "plan"
 REFERRAL_ENTITY: Final = "referral"
-ALLOCATION_ENTITY: Final = "allocation"  # assetmap.funds: money from a fund for a plan's goal
+ALLOCATION_ENTITY: Final = "allocation"  # people.funds: money from a fund for a plan's goal
 
 RETENTION_SETTING: Final = "retention_months"
 #: Months a closed plan is kept before :func:`purge_expired_plans` erases it.
@@ -395,7 +395,7 @@ def _erase_plan_ids(
     content is erased from the register and :class:`StoreError` says how to
     finish (``assetmap scrub``).
     """
-    from assetmap.funds import keep_anonymous_totals
+    from assetmap.people.funds import keep_anonymous_totals
 
     rows = 0
     referrals = _referrals_of(store, plan_ids)

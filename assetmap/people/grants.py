@@ -1,7 +1,7 @@
 """Shared grants: a session's idea, grown into a group's application, a decision, and a service.
 
 A grant (entity :data:`GRANT_ENTITY`) starts from an idea of a mapping
-session (:func:`assetmap.sessions.add_idea`) and keeps its votes at the time
+session (:func:`assetmap.people.sessions.add_idea`) and keeps its votes at the time
 of the application::
 
     fund_id, idea_id, session_id, need   where it came from
@@ -15,7 +15,7 @@ of the application::
 
 No names: a group is counted, never listed. An approver decides (four eyes:
 not the person who applied); the fund's version moves on first, as for
-personal allocations (:func:`assetmap.funds.touch_fund`), so two decisions at
+personal allocations (:func:`assetmap.people.funds.touch_fund`), so two decisions at
 once cannot both spend the same budget.
 """
 
@@ -29,7 +29,7 @@ import pandas as pd
 
 from assetmap.access import Operation, Principal, Role, require
 from assetmap.errors import ConflictError, NotFoundError, SchemaError
-from assetmap.funds import (
+from assetmap.people.funds import (
     FUND_ENTITY,
     GRANT_ENTITY,
     _check_budget,
@@ -101,7 +101,7 @@ def apply_for_grant(
         No such idea or fund.
     """
     require(principal, Operation.APPLY_GRANT)
-    from assetmap.sessions import IDEA_ENTITY, VOTE_ENTITY
+    from assetmap.people.sessions import IDEA_ENTITY, VOTE_ENTITY
 
     idea = store.get_record(IDEA_ENTITY, idea_id)
     day = on or dt.date.today()

@@ -90,7 +90,7 @@ FUND_ENTITY: Final = "fund"
 ALLOCATION_ENTITY: Final = "allocation"
 #: What is kept of an allocation when its plan is erased: fund, category, amounts, month.
 FUND_TOTAL_ENTITY: Final = "fund_total"
-#: Shared grants (:mod:`assetmap.grants`); their money counts against the same budget.
+#: Shared grants (:mod:`assetmap.people.grants`); their money counts against the same budget.
 GRANT_ENTITY: Final = "grant"
 ALLOCATION_STEPS: Final = ("requested", "approved", "refused", "spent", "closed")
 OUTCOMES: Final = ("achieved", "partly", "not_achieved", "too_early")
@@ -366,7 +366,7 @@ def _committed_amount(row: Mapping[str, Any]) -> int:
 
 
 def _plan(store: Store, plan_id: str) -> dict[str, Any]:
-    from assetmap.plans import PLAN_ENTITY
+    from assetmap.people.plans import PLAN_ENTITY
 
     plan = store.get_record(PLAN_ENTITY, plan_id)
     if plan.get("status") == "erased":

@@ -1,1 +1,1 @@
-"""Role-checked services about people: accounts, sign-in, plans, sessions, funds, grants."""
+"""Role-checked services about people: accounts, sign-in, plans, sessions, privacy, serving."""

@@ -69,6 +69,7 @@ __all__ = [
     "approve_allocation",
     "check_approver",
     "check_category",
+    "committed_amount",
     "create_fund",
     "fund_totals",
     "get_fund",
@@ -347,7 +348,7 @@ def _committed(store: Store, fund_id: str) -> int:
         if frame.empty:
             continue
         mine = frame[(frame["fund_id"] == fund_id) & frame["status"].isin(_COMMITTED)]
-        total += sum(_committed_amount(r) for r in _rows(mine))
+        total += sum(committed_amount(r) for r in _rows(mine))
     return total
 
 
@@ -355,7 +356,8 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _committed_amount(row: Mapping[str, Any]) -> int:
+def committed_amount(row: Mapping[str, Any]) -> int:
+    """Return what a request or grant takes from its fund: what was spent, else what was asked."""
     spent = row.get("spent")
     if row.get("status") in ("spent", "closed", "done") and spent is not None and spent == spent:
         return int(spent)
@@ -423,7 +425,7 @@ def _check_caps(
             for a in _for_plan(store, plan_id, str(fund["id"]))
             if a["id"] != exclude and a["status"] in counted
         ]
-        already = sum(_committed_amount(a) for a in others)
+        already = sum(committed_amount(a) for a in others)
         if already + amount > int(fund["person_cap"]):
             msg = (
                 f"This plan already has {money(already)} requested or approved from {name!r}; "
@@ -928,7 +930,7 @@ def fund_totals(store: Store, *, principal: Principal) -> pd.DataFrame:
                 "refused": sum(r["status"] == "refused" for r in mine),
                 "requested_amount": sum(int(r["amount"]) for r in mine),
                 "approved_amount": sum(int(r["amount"]) for r in committed),
-                "spent_amount": sum(_committed_amount(r) for r in spent),
+                "spent_amount": sum(committed_amount(r) for r in spent),
                 "left": int(fund["budget"]) - _committed(store, str(fund["id"])),
             }
         )

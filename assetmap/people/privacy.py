@@ -68,6 +68,7 @@ __all__ = [
     "purge_expired_plans",
     "retention_months",
     "set_retention_months",
+    "suppress_table",
 ]
 
 logger = logging.getLogger(__name__)
@@ -549,6 +550,45 @@ def _recoverable(
         elif min(threshold - 1, rest - low) <= 1:
             return True
     return False
+
+
+def suppress_table(
+    frame: pd.DataFrame, label: str, columns: Sequence[str], *, threshold: int = 5
+) -> pd.DataFrame:
+    """Return ``frame`` with totals, small counts and the counts that would give them away hidden.
+
+    Counts from 1 to ``threshold - 1`` become ``"<5"`` (primary); further
+    counts become :data:`HIDDEN` so that no total or other count gives them
+    away (secondary, as :func:`plan_counts`). With more than one count
+    column a ``total`` column is added.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"need": ["a", "b", "c"], "plans": [7, 2, 9]})
+    >>> suppress_table(table, "need", ["plans"])["plans"].tolist()
+    ['hidden', '<5', 9, 18]
+    """
+    check_threshold(threshold)
+    cols = list(columns)
+    counts = np.zeros((len(frame) + 1, len(cols) + (1 if len(cols) > 1 else 0)), dtype=np.int64)
+    for j, column in enumerate(cols):
+        values = pd.to_numeric(frame[column], errors="coerce").fillna(0)
+        counts[:-1, j] = values.astype("int64").to_numpy()
+    if len(cols) > 1:
+        counts[:-1, -1] = counts[:-1, :-1].sum(axis=1)
+    counts[-1, :] = counts[:-1, :].sum(axis=0)
+    primary, secondary = _suppressed_cells(counts, threshold=threshold)
+    names = [*cols, "total"] if len(cols) > 1 else cols
+    shown = [
+        [
+            f"<{threshold}" if (i, j) in primary else HIDDEN if (i, j) in secondary else int(n)
+            for j, n in enumerate(row)
+        ]
+        for i, row in enumerate(counts)
+    ]
+    out = pd.DataFrame(shown, columns=names, dtype=object)
+    out.insert(0, label, [*frame[label].astype(str).tolist(), "total"])
+    return out
 
 
 def plan_counts(

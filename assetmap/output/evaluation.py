@@ -178,7 +178,7 @@ def _session_rows(workspace: Workspace, start: dt.date, end: dt.date) -> pd.Data
     sessions = _live(store.records(SESSION_ENTITY))
     graph = None
     try:
-        from assetmap.match.needs import walk_graph_for
+        from assetmap.reach.network import walk_graph_for
 
         if workspace.network_path.exists():
             graph = walk_graph_for(workspace.network_path)

@@ -95,6 +95,8 @@ def test_a_request_runs_from_ask_to_outcome_with_every_step_a_version(store: Sto
         "money spent",
         "outcome recorded",
     ]
+    assert funds.pending_requests(store, principal=ALF).empty  # nothing waits now
+    assert "fund" in funds.pending_requests(store, principal=ALF).columns
     shown = funds.allocations_of_plan(store, plan_id, principal=SAM)
     assert shown["status"].tolist() == ["closed"]
     totals = funds.fund_totals(store, principal=LEE)

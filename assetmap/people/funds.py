@@ -840,7 +840,7 @@ def pending_requests(store: Store, *, principal: Principal) -> pd.DataFrame:
         )
         for r in frame.to_dict("records")
     ]
-    frame = frame[keep]
+    frame = frame[pd.Series(keep, index=frame.index, dtype=bool)]
     frame = frame.assign(fund=[funds[f]["name"] for f in frame["fund_id"]])
     return frame.reindex(columns=columns).sort_values("requested_on", ignore_index=True)
 

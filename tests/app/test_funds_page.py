@@ -1,0 +1,101 @@
+"""The Funds page: an approver decides through the core; the four-eyes rule holds on the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from assetmap.access import Principal, Role
+from assetmap.match.needs import Constraints, Goal
+from assetmap.people import funds, plans
+from assetmap.workspace import close_stores, create_workspace, open_workspace
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+PAGE = "app/pages/funds.py"
+PRINCIPAL = "assetmap.principal"
+SAM = Principal("sam", Role.STAFF)
+ABI = Principal("abi", Role.APPROVER)
+TODAY = dt.date.today()
+START = plans.StartPoint(-0.7271, 52.6703, "coordinates", "here", "LE15 6", -0.727, 52.670)
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)
+    workspace = create_workspace(tmp_path / "ws", name="Rutland")
+    store = workspace.store()
+    fund = funds.create_fund(
+        store,
+        {
+            "name": "Enabling fund",
+            "holder": "Probation",
+            "budget": "2000",
+            "start": TODAY - dt.timedelta(days=1),
+            "end": TODAY + dt.timedelta(days=60),
+            "request_cap": "600",
+        },
+        principal=Principal("ada", Role.ADMIN),
+    )
+    plan = plans.create_plan(
+        store,
+        start=START,
+        goals=[Goal(need="accommodation")],
+        constraints=Constraints(),
+        principal=SAM,
+    )
+    request = funds.request_allocation(
+        store,
+        plan["id"],
+        fund["id"],
+        goal=0,
+        category="GTIP060",
+        what="Rent deposit",
+        why="a room from January",
+        amount="450",
+        principal=SAM,
+    )
+    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(workspace.path))
+    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
+        monkeypatch.delenv(name, raising=False)
+    st.cache_data.clear()
+    yield {"path": str(workspace.path), "request": request["id"], "plan": plan["reference"]}
+    close_stores()
+
+
+def _page(principal: Principal) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[PRINCIPAL] = principal
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_approver_sees_the_request_without_its_plan_and_approves_it(world):
+    at = _page(ABI)
+    shown = " ".join(m.value for m in at.markdown) + " ".join(t.value for t in at.text)
+    assert "£450.00" in shown
+    assert "Rent deposit" in shown
+    assert world["plan"] not in shown
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["Approved."]
+    store = open_workspace(world["path"]).store()
+    record = store.get_record(funds.ALLOCATION_ENTITY, world["request"])
+    assert (record["status"], record["decided_by"]) == ("approved", "abi")
+
+
+def test_refusing_needs_a_note_and_staff_do_not_get_the_page(world):
+    at = _page(ABI)
+    at.button[1].click().run()  # Refuse, no note
+    assert "`note` is required" in at.error[0].value
+    staff = AppTest.from_file(APP, default_timeout=60)
+    staff.session_state[PRINCIPAL] = SAM
+    staff.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        staff.switch_page(PAGE).run()

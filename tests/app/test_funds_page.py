@@ -99,3 +99,27 @@ def test_refusing_needs_a_note_and_staff_do_not_get_the_page(world):
     staff.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         staff.switch_page(PAGE).run()
+
+
+def _by_label(widgets, label):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_staff_ask_a_fund_from_the_plans_page_and_caps_are_said_plainly(world):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[PRINCIPAL] = SAM
+    at.run()
+    at.switch_page("app/pages/plans.py").run()
+    assert not at.exception, at.exception
+    assert "Rent deposit" in at.dataframe[-1].value["What"].tolist()
+    _by_label(at.text_input, "What it buys").input("Work boots")
+    _by_label(at.text_input, "How it helps the goal").input("a site job")
+    _by_label(at.text_input, "Amount (£)").input("700")
+    _by_label(at.button, "Send the request").click().run()
+    assert "£700.00 is more than the £600.00 one request" in at.error[0].value
+    _by_label(at.text_input, "Amount (£)").input("60")
+    _by_label(at.button, "Send the request").click().run()
+    assert not at.exception, at.exception
+    store = open_workspace(world["path"]).store()
+    asked = store.records(funds.ALLOCATION_ENTITY)
+    assert sorted(asked["what"]) == ["Rent deposit", "Work boots"]

@@ -1,12 +1,14 @@
-"""The money panel of the Plans page: a plan's requests to funds, and asking for more.
+"""Money on the pages: a plan's requests (Plans), the grant path (Moderation), funds (Dashboard).
 
-Kept out of ``app/pages/plans.py`` so the page only calls :func:`plan_money`.
+Kept out of the pages so each only calls :func:`plan_money`, :func:`grant_path`
+or :func:`dashboard_funds`.
 Everything goes through :mod:`assetmap.people.funds`, which checks the
 caseload, the caps and the fund's period itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,10 +18,16 @@ import streamlit as st
 from app import widgets
 from assetmap.access import Operation, Principal, allowed
 from assetmap.errors import AssetMapError
-from assetmap.people import funds
+from assetmap.output.evaluation import evaluation_zip
+from assetmap.people import funds, grants
+from assetmap.people.sessions import visible_register as views_register
+
+#: Session-state key of the evaluation pack made on the Dashboard: ((from, to), zip bytes).
+EVALUATION_ZIP = "assetmap.dashboard.evaluation_zip"
 
 if TYPE_CHECKING:
     from assetmap.store import Store
+    from assetmap.workspace import Workspace
 
 
 def _table(rows: pd.DataFrame, names: Mapping[str, str]) -> None:
@@ -43,7 +51,7 @@ def _table(rows: pd.DataFrame, names: Mapping[str, str]) -> None:
 
 
 def _ask_form(
-    store: Store, plan: Mapping[str, Any], principal: Principal, fund_names: Mapping[str, str]
+    store: Store, plan: Mapping[str, Any], fund_names: Mapping[str, str], *, principal: Principal
 ) -> None:
     labels = funds.spend_categories()
     goals = plan.get("goals") or []
@@ -81,7 +89,7 @@ def _ask_form(
                 st.rerun()
 
 
-def _step_form(store: Store, rows: pd.DataFrame, principal: Principal) -> None:
+def _step_form(store: Store, rows: pd.DataFrame, *, principal: Principal) -> None:
     open_rows = rows[rows["status"].isin(["approved", "spent", "refused"])]
     if open_rows.empty:
         return
@@ -131,8 +139,159 @@ def plan_money(store: Store, plan: Mapping[str, Any], *, principal: Principal) -
     if open_funds.empty:
         st.caption("No open fund to ask.")
     else:
-        _ask_form(
-            store, plan, principal, dict(zip(open_funds["id"], open_funds["name"], strict=True))
-        )
+        names = dict(zip(open_funds["id"], open_funds["name"], strict=True))
+        _ask_form(store, plan, names, principal=principal)
     if not rows.empty:
-        _step_form(store, rows, principal)
+        _step_form(store, rows, principal=principal)
+
+
+def _lines(text: str) -> list[dict[str, str]]:
+    """Read budget lines typed one a line as ``item, amount``."""
+    lines = []
+    for raw in text.splitlines():
+        if raw.strip():
+            item, _, amount = raw.rpartition(",")
+            lines.append({"item": item.strip() or raw.strip(), "amount": amount.strip()})
+    return lines
+
+
+def _grant_result_form(store: Store, current: pd.DataFrame, *, principal: Principal) -> None:
+    """Record an approved grant's spend and the register entry it became."""
+    approved = current[current["status"] == "approved"] if not current.empty else current
+    if approved.empty:
+        return
+    whats = dict(zip(approved["id"], approved["what"], strict=True))
+    register = views_register(store, principal=principal)
+    places = dict(zip(register["id"], register["name"], strict=True))
+    with st.form("grant_result"):
+        st.markdown("**Record what an approved grant spent and became**")
+        grant_id = st.selectbox("Grant", list(whats), format_func=lambda g: whats[g])
+        spent = st.text_input("Spent (£)")
+        evidence = st.text_input("Receipts or evidence")
+        became = st.selectbox(
+            "It became (an entry in the register)",
+            ["", *places],
+            format_func=lambda a: places.get(a, "not yet"),
+        )
+        if st.form_submit_button("Save"):
+            try:
+                grants.record_grant_result(
+                    store,
+                    grant_id,
+                    principal=principal,
+                    spent=spent,
+                    evidence=evidence,
+                    became=became or None,
+                )
+            except AssetMapError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.success("Saved.")
+                st.rerun()
+
+
+def grant_path(store: Store, ideas: pd.DataFrame, *, principal: Principal) -> None:
+    """On the Moderation page: shared grants so far, and apply for one from an idea."""
+    if not allowed(principal, Operation.APPLY_GRANT):
+        return
+    st.subheader("Shared grants")
+    try:
+        current = grants.list_grants(store, principal=principal)
+        listing = funds.list_funds(store, principal=principal)
+    except AssetMapError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    if not current.empty:
+        widgets.table(
+            current[["what", "amount", "people", "votes", "status"]]
+            .assign(amount=current["amount"].map(funds.money))
+            .rename(columns=str.capitalize),
+            hide_index=True,
+            width="stretch",
+        )
+    _grant_result_form(store, current, principal=principal)
+    open_funds = listing[listing["status"] == "open"]
+    if ideas.empty or open_funds.empty:
+        st.caption("A shared grant starts from a session's idea and needs an open fund.")
+        return
+    names = dict(zip(open_funds["id"], open_funds["name"], strict=True))
+    whats = dict(zip(ideas["id"], ideas["what"], strict=True))
+    with st.form("grant_apply"):
+        st.markdown("**Apply for a shared grant from an idea**")
+        idea = st.selectbox("Idea", list(whats), format_func=lambda i: whats[i])
+        fund_id = st.selectbox("Fund", list(names), format_func=lambda f: names[f])
+        what = st.text_input("What the group will do")
+        for_whom = st.text_input("For whom")
+        people = st.number_input("People taking part", 1, 1000, 4)
+        budget = st.text_area("Budget lines, one a line: item, amount (£)")
+        if st.form_submit_button("Apply"):
+            try:
+                grants.apply_for_grant(
+                    store,
+                    idea,
+                    fund_id,
+                    what=what,
+                    for_whom=for_whom,
+                    lines=_lines(budget),
+                    people=int(people),
+                    principal=principal,
+                )
+            except AssetMapError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.success("Application sent to the fund's approvers.")
+                st.rerun()
+
+
+def dashboard_funds(workspace: Workspace, *, principal: Principal) -> None:
+    """On the Dashboard: what shared grants added, fund totals, and the evaluation pack."""
+    store = workspace.store()
+    try:
+        added = grants.grant_additions(store, principal=principal)
+        totals = funds.fund_totals(store, principal=principal)
+    except AssetMapError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    if len(added):
+        st.markdown("**What shared grants added to the register** (a new entry each)")
+        widgets.table(
+            pd.DataFrame(
+                {
+                    "Added": pd.to_datetime(added["when"], utc=True).dt.strftime("%Y-%m-%d"),
+                    "Grant": added["source"].str.removeprefix("grant: "),
+                    "New in the register": added["name"],
+                    "Fund": added["fund"],
+                    "Amount": added["amount"].map(funds.money),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    if len(totals):
+        st.markdown("**Funds** (totals only; requests and plans are never shown here)")
+        money_columns = ["budget", "requested_amount", "approved_amount", "spent_amount", "left"]
+        shown = totals.assign(**{c: totals[c].map(funds.money) for c in money_columns})
+        widgets.table(shown, hide_index=True, width="stretch")
+    if not allowed(principal, Operation.EVALUATE):
+        return
+    with st.expander("Evaluation pack (anonymous; see docs/evaluation.md)"):
+        left, right = st.columns(2)
+        today = dt.date.today()
+        start = left.date_input("From", today.replace(month=1, day=1), key="evaluation_from")
+        end = right.date_input("To", today, key="evaluation_to")
+        made = st.session_state.get(EVALUATION_ZIP)
+        if made is not None and made[0] == (start, end):
+            st.download_button(
+                "Download evaluation pack (ZIP)",
+                made[1],
+                file_name=f"evaluation-{start}-{end}.zip",
+                mime="application/zip",
+            )
+        elif st.button("Make the evaluation pack"):
+            try:
+                data = evaluation_zip(workspace, start=start, end=end, principal=principal)
+            except AssetMapError as exc:
+                st.error(str(exc), icon=":material/error:")
+                return
+            st.session_state[EVALUATION_ZIP] = ((start, end), data)
+            st.rerun()

@@ -303,7 +303,7 @@ def test_a_shared_grant_grows_an_idea_into_an_asset_the_dashboard_lists(store: S
     grants.record_grant_result(
         store, grant["id"], principal=FRAN, spent="230", evidence="receipts", became=asset
     )
-    added = grants.grant_additions(store)
+    added = grants.grant_additions(store, principal=LEE)
     assert added[["name", "amount"]].values.tolist() == [["Oakham Bike Club", 23000]]
     guest = Principal("participant-00a1", Role.PARTICIPANT, session_id=sid)
     assert grants.list_grants(store, principal=guest)["status"].tolist() == ["done"]

@@ -56,7 +56,7 @@ from assetmap.records import SESSION_ENTITY
 if TYPE_CHECKING:
     from assetmap.workspace import Workspace
 
-__all__ = ["DICTIONARY", "EvaluationPack", "write_evaluation_pack"]
+__all__ = ["DICTIONARY", "EvaluationPack", "evaluation_zip", "write_evaluation_pack"]
 
 THRESHOLD: Final = 5
 
@@ -503,3 +503,23 @@ def write_evaluation_pack(
         (folder / name).write_bytes(_chart(frame, x, y, title))
         written.append(name)
     return EvaluationPack(folder, tuple(written))
+
+
+def evaluation_zip(
+    workspace: Workspace, *, start: dt.date | str, end: dt.date | str, principal: Principal
+) -> bytes:
+    """Return the evaluation pack as one ZIP file (for a download button).
+
+    Same checks and content as :func:`write_evaluation_pack`.
+    """
+    import io
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory(prefix="assetmap-evaluation-") as tmp:
+        pack = write_evaluation_pack(workspace, tmp, start=start, end=end, principal=principal)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in pack.files:
+                archive.write(pack.folder / name, arcname=f"evaluation/{name}")
+    return buffer.getvalue()

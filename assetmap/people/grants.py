@@ -304,13 +304,14 @@ def grant_status(store: Store, grant_id: str, *, principal: Principal) -> dict[s
     return grant
 
 
-def grant_additions(store: Store) -> pd.DataFrame:
+def grant_additions(store: Store, *, principal: Principal) -> pd.DataFrame:
     """Return what grants added to the register: one row per asset a grant became.
 
-    No caller check: it holds only register assets and fund names (public
-    facts), for the dashboard's "what was added" view. Columns: source,
-    when, asset_id, name, fund, amount.
+    Checks ``view_dashboard`` (the "what was added" view of leads): only
+    register assets, fund names and amounts, never who took part. Columns:
+    source, when, asset_id, name, fund, amount.
     """
+    require(principal, Operation.VIEW_DASHBOARD)
     columns = ["source", "when", "asset_id", "name", "fund", "amount"]
     frame = store.records(GRANT_ENTITY)
     if frame.empty or "became" not in frame.columns:

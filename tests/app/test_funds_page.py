@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
 from assetmap.match.needs import Constraints, Goal
-from assetmap.people import funds, plans
+from assetmap.people import funds, grants, plans, sessions
 from assetmap.workspace import close_stores, create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -67,11 +67,11 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
     close_stores()
 
 
-def _page(principal: Principal) -> AppTest:
+def _page(principal: Principal, page: str = PAGE) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state[PRINCIPAL] = principal
     at.run()
-    at.switch_page(PAGE).run()
+    at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
 
@@ -123,3 +123,43 @@ def test_staff_ask_a_fund_from_the_plans_page_and_caps_are_said_plainly(world):
     store = open_workspace(world["path"]).store()
     asked = store.records(funds.ALLOCATION_ENTITY)
     assert sorted(asked["what"]) == ["Rent deposit", "Work boots"]
+
+
+def test_the_group_path_from_an_idea_to_a_new_entry_the_dashboard_lists(world):
+    store = open_workspace(world["path"]).store()
+    fran = Principal("fran", Role.FACILITATOR)
+    sid = sessions.start_session(store, principal=fran, date=TODAY, area="Oakham", group_label="A")
+    gap = sessions.add_gap(store, sid, {"need": "ete", "area": "LE15 6"}, principal=fran)
+    sessions.add_idea(store, sid, gap, principal=fran, what="A bike repair club")
+    at = _page(fran, "app/pages/moderation.py")
+    _by_label(at.text_input, "What the group will do").input("Bike club")
+    _by_label(at.text_input, "For whom").input("people on probation in Oakham")
+    _by_label(at.text_area, "Budget lines, one a line: item, amount (£)").input(
+        "tools, 150\nroom hire, 80"
+    )
+    _by_label(at.button, "Apply").click().run()
+    assert not at.exception, at.exception
+    decide = _page(ABI)
+    decide.tabs[1].button[0].click().run()  # Approve the application
+    assert [s.value for s in decide.success] == ["Approved."]
+    club = store.add_asset(
+        {"name": "Oakham Bike Club", "lon": -0.72, "lat": 52.67, "categories": ["library"]},
+        actor="fran",
+        reason="opened with a shared grant",
+    )
+    at = _page(fran, "app/pages/moderation.py")
+    _by_label(at.text_input, "Spent (£)").input("230")
+    _by_label(at.text_input, "Receipts or evidence").input("receipts in the file")
+    _by_label(at.selectbox, "It became (an entry in the register)").set_value(club)
+    _by_label(at.button, "Save").click().run()
+    assert not at.exception, at.exception
+    assert grants.list_grants(store, principal=fran)["status"].tolist() == ["done"]
+    lead = _page(Principal("lee", Role.LEAD), "app/pages/dashboard.py")
+    tables = [t.value for t in lead.dataframe]
+    added = next(t for t in tables if "New in the register" in t.columns)
+    assert added["New in the register"].tolist() == ["Oakham Bike Club"]
+    assert added["Amount"].tolist() == ["£230.00"]
+    _by_label(lead.button, "Make the evaluation pack").click().run()
+    assert not lead.exception, lead.exception
+    labels = [b.label for b in lead.get("download_button")]
+    assert "Download evaluation pack (ZIP)" in labels

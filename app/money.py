@@ -18,8 +18,8 @@ import streamlit as st
 from app import widgets
 from assetmap.access import Operation, Principal, allowed
 from assetmap.errors import AssetMapError
-from assetmap.output.evaluation import evaluation_zip
 from assetmap.people import funds, grants
+from assetmap.people.evaluation import evaluation_zip
 from assetmap.people.sessions import visible_register as views_register
 
 #: Session-state key of the evaluation pack made on the Dashboard: ((from, to), zip bytes).

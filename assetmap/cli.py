@@ -486,7 +486,7 @@ def _cmd_fund(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from assetmap.output.evaluation import write_evaluation_pack
+    from assetmap.people.evaluation import write_evaluation_pack
     from assetmap.workspace import open_workspace
 
     pack = write_evaluation_pack(

@@ -17,8 +17,8 @@ from support import run_cli
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError
 from assetmap.match.needs import Constraints, Goal
-from assetmap.output.evaluation import write_evaluation_pack
 from assetmap.people import funds, grants, plans, sessions
+from assetmap.people.evaluation import write_evaluation_pack
 from assetmap.workspace import Workspace, create_workspace
 
 SAM = Principal("sam", Role.STAFF)

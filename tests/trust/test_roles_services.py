@@ -32,9 +32,9 @@ from assetmap.access import Operation, Principal, Role
 from assetmap.backup import backup_workspace, restore_workspace
 from assetmap.errors import AccessDeniedError, AssetMapError
 from assetmap.match.needs import Constraints, Goal
-from assetmap.output.evaluation import write_evaluation_pack
 from assetmap.people import funds, grants, plans, privacy, sessions
 from assetmap.people.accounts import list_users
+from assetmap.people.evaluation import write_evaluation_pack
 from assetmap.workspace import Workspace, close_stores, create_workspace
 
 #: Operations checked at the edge only (none now: every operation has a core call).

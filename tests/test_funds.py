@@ -314,3 +314,19 @@ def test_a_shared_grant_grows_an_idea_into_an_asset_the_dashboard_lists(store: S
     with pytest.raises(AccessDeniedError):
         grants.list_grants(store, principal=LEE)
     assert funds.fund_totals(store, principal=LEE).loc[0, "left"] == 200000 - 23000
+
+
+def test_a_single_sign_on_approver_claim_gives_the_approver_role() -> None:
+    from assetmap.people.accounts import principal_from_oidc
+
+    who = principal_from_oidc(
+        {
+            "email": "abi@example.org",
+            "email_verified": True,
+            "is_logged_in": True,
+            "roles": ["AssetMap.Approver"],
+        },
+        role_map={"AssetMap.Approver": "approver"},
+    )
+    assert who is not None
+    assert who.role is Role.APPROVER

@@ -271,7 +271,19 @@ def dashboard_funds(workspace: Workspace, *, principal: Principal) -> None:
         st.markdown("**Funds** (totals only; requests and plans are never shown here)")
         money_columns = ["budget", "requested_amount", "approved_amount", "spent_amount", "left"]
         shown = totals.assign(**{c: totals[c].map(funds.money) for c in money_columns})
-        widgets.table(shown, hide_index=True, width="stretch")
+        names = {
+            "fund": "Fund",
+            "holder": "Held by",
+            "budget": "Budget",
+            "requests": "Requests",
+            "approved": "Approved",
+            "refused": "Refused",
+            "requested_amount": "Asked",
+            "approved_amount": "Approved (£)",
+            "spent_amount": "Spent",
+            "left": "Left",
+        }
+        widgets.table(shown.rename(columns=names), hide_index=True, width="stretch")
     if not allowed(principal, Operation.EVALUATE):
         return
     with st.expander("Evaluation pack (anonymous; see docs/evaluation.md)"):

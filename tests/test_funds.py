@@ -231,7 +231,7 @@ def test_export_holds_allocations_and_erasure_keeps_only_anonymous_totals(
     assert "plan_id" not in kept.columns
     totals = funds.fund_totals(store, principal=LEE)
     assert totals.loc[0, "spent_amount"] == 45000
-    assert totals.loc[0, "requests"] == 1
+    assert totals.loc[0, "requests"] == "<5"  # a lead never sees a count that small
     late = [_ask(store, _plan(store), fund["id"], amount="600") for _ in range(3)]
     for rid in late[:2]:
         funds.approve_allocation(store, rid, principal=ABI, on=DAY)

@@ -342,7 +342,9 @@ def _days(a: Any, b: Any) -> int | None:
 
 def _fund_rows(workspace: Workspace, principal: Principal) -> tuple[pd.DataFrame, pd.DataFrame]:
     store = workspace.store()
-    totals = fund_records.fund_totals(store, principal=Principal("evaluation-pack", Role.LEAD))
+    totals = fund_records.fund_totals(
+        store, principal=Principal("evaluation-pack", Role.LEAD), suppress=False
+    )
     del principal
     funds = store.records(fund_records.FUND_ENTITY)
     grants = _live(store.records(GRANT_ENTITY))

@@ -890,13 +890,15 @@ def _anonymous_key(allocation_id: str) -> str:
     return hashlib.sha256(f"fund-total:{allocation_id}".encode()).hexdigest()[:16]
 
 
-def fund_totals(store: Store, *, principal: Principal) -> pd.DataFrame:
+def fund_totals(store: Store, *, principal: Principal, suppress: bool = True) -> pd.DataFrame:
     """Per fund: money requested, approved, spent and left, and counts of decisions.
 
     Checks ``view_aggregates``: counts and sums only, including what erased
     plans had. Columns: fund, holder, budget, requests, approved, refused,
     requested_amount, approved_amount, spent_amount (personal allocations)
-    and left (the budget less allocations and shared grants approved).
+    and left (the budget less allocations and shared grants approved). The
+    counts of requests from 1 to 4 are shown as ``"<5"`` unless ``suppress``
+    is False (for a caller that suppresses them itself).
     """
     require(principal, Operation.VIEW_AGGREGATES)
     funds = store.records(FUND_ENTITY)
@@ -934,7 +936,12 @@ def fund_totals(store: Store, *, principal: Principal) -> pd.DataFrame:
                 "left": int(fund["budget"]) - _committed(store, str(fund["id"])),
             }
         )
-    return pd.DataFrame(out, columns=columns)
+    frame = pd.DataFrame(out, columns=columns)
+    if suppress:
+        from assetmap.disclosure import suppress_small_counts
+
+        frame = suppress_small_counts(frame, ["requests", "approved", "refused"])
+    return frame
 
 
 def is_approver(principal: Principal) -> bool:

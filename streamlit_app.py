@@ -38,6 +38,13 @@ PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
     ("Reach", "app/pages/dashboard.py", "Dashboard", "📊", (Operation.VIEW_DASHBOARD,)),
     ("Support", "app/pages/find_support.py", "Find support", "🧭", (Operation.FIND_SUPPORT,)),
     ("Support", "app/pages/plans.py", "Plans", "📋", (Operation.VIEW_PLAN,)),
+    (
+        "Support",
+        "app/pages/funds.py",
+        "Funds",
+        "💷",
+        (Operation.DECIDE_ALLOCATION, Operation.DECIDE_GRANT, Operation.MANAGE_FUNDS),
+    ),
     ("Sessions", "app/pages/session.py", "Mapping session", "🤝", ()),  # () so people can join
     ("Sessions", "app/pages/moderation.py", "Moderation", "✅", (Operation.MODERATE,)),
     ("Account", "app/pages/sign_in.py", "Sign in", "🔑", ()),

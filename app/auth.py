@@ -47,7 +47,7 @@ from assetmap.workspace import Workspace, open_workspace
 
 PRINCIPAL: Final = "assetmap.principal"  # Principal of the signed-in user (or participant)
 LOCAL_ROLE: Final = "assetmap.local_role"  # Role chosen in local mode (no accounts)
-LOCAL_ROLES: Final = (Role.ADMIN, Role.STAFF, Role.LEAD, Role.FACILITATOR)
+LOCAL_ROLES: Final = (Role.ADMIN, Role.STAFF, Role.LEAD, Role.FACILITATOR, Role.APPROVER)
 WHO_PARAM: Final = "who"  # query parameter: signed token of who this browser is
 LAST_SEEN: Final = "assetmap.auth.last_seen"  # datetime: last page load of the signed-in person
 ISSUED: Final = "assetmap.auth.issued"  # datetime: when they signed in or joined

@@ -77,3 +77,8 @@ def workspace_path() -> str | None:
 def tiles_setting() -> tuple[str | None, str | None]:
     """Return the tile setting and its attribution from the environment (may be unset)."""
     return os.environ.get(TILES_ENV), os.environ.get(TILES_ATTRIBUTION_ENV)
+
+
+FUNDS_FLASH: Final = "assetmap.funds.flash"  # str: what the last decision on the Funds page did
+FUNDS_ADD_FORM: Final = "assetmap.funds.add"  # the new-fund form of the Funds page
+FUNDS_DECIDE: Final = "assetmap.funds.decide"  # prefix of the per-request decision forms

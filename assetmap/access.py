@@ -22,6 +22,13 @@ staff
     (plans they own, or owned by someone in their team list).
 lead
     Project leads: dashboards and aggregates only, never a plan's details.
+approver
+    Decides on the money of enabling funds (personal allocations and shared
+    grants) and manages funds. A separate role, not a flag on staff, so the
+    four-eyes rule is visible in the table: staff ask, an approver decides,
+    and the core also refuses a decision by the person who asked. An
+    approver sees a request's what, why, amount, category and need, never
+    the plan it belongs to.
 admin
     Users, settings, imports, backup and restore, retention purges, subject
     access exports and erasure of plans.
@@ -78,13 +85,14 @@ __all__ = [
 
 
 class Role(enum.StrEnum):
-    """The five roles (their values are what the database and SSO claims hold)."""
+    """The six roles (their values are what the database and SSO claims hold)."""
 
     PARTICIPANT = "participant"
     FACILITATOR = "facilitator"
     STAFF = "staff"
     LEAD = "lead"
     ADMIN = "admin"
+    APPROVER = "approver"
 
 
 class Operation(enum.StrEnum):
@@ -121,6 +129,15 @@ class Operation(enum.StrEnum):
     EXPORT_PLAN = "export_plan"
     ERASE_PLAN = "erase_plan"
     PURGE_PLANS = "purge_plans"
+    # enabling funds and shared grants
+    VIEW_FUNDS = "view_funds"
+    MANAGE_FUNDS = "manage_funds"
+    REQUEST_ALLOCATION = "request_allocation"  # ask, record spend and outcome (own caseload)
+    DECIDE_ALLOCATION = "decide_allocation"
+    APPLY_GRANT = "apply_grant"  # apply, record spend and what a grant became
+    DECIDE_GRANT = "decide_grant"
+    VIEW_GRANT_STATUS = "view_grant_status"
+    EVALUATE = "evaluate"  # the anonymous evaluation pack
     # oversight
     VIEW_DASHBOARD = "view_dashboard"
     VIEW_AGGREGATES = "view_aggregates"
@@ -135,12 +152,27 @@ _O = Operation
 
 #: Session operations a participant may perform only in their own session.
 SESSION_SCOPED: frozenset[Operation] = frozenset(
-    {_O.PROPOSE_ASSET, _O.ADD_GAP, _O.ADD_COMMENT, _O.VOTE_IDEA, _O.VIEW_SESSION_PROPOSALS}
+    {
+        _O.PROPOSE_ASSET,
+        _O.ADD_GAP,
+        _O.ADD_COMMENT,
+        _O.VOTE_IDEA,
+        _O.VIEW_SESSION_PROPOSALS,
+        _O.VIEW_GRANT_STATUS,
+    }
 )
 
 #: Plan operations staff may perform only on their own (or their team's) caseload.
 CASELOAD_SCOPED: frozenset[Operation] = frozenset(
-    {_O.CREATE_PLAN, _O.VIEW_PLAN, _O.EDIT_PLAN, _O.LOG_REFERRAL, _O.EXPORT_PLAN, _O.ERASE_PLAN}
+    {
+        _O.CREATE_PLAN,
+        _O.VIEW_PLAN,
+        _O.EDIT_PLAN,
+        _O.LOG_REFERRAL,
+        _O.EXPORT_PLAN,
+        _O.ERASE_PLAN,
+        _O.REQUEST_ALLOCATION,
+    }
 )
 
 _REGISTER_CURATION = frozenset({_O.EDIT_ASSET, _O.VERIFY_ASSET, _O.ARCHIVE_ASSET, _O.MERGE_ASSETS})
@@ -158,6 +190,8 @@ PERMISSIONS: Mapping[Role, frozenset[Operation]] = MappingProxyType(
                 _O.EXPORT_REGISTER,
                 _O.START_SESSION,
                 _O.MODERATE,
+                _O.VIEW_FUNDS,
+                _O.APPLY_GRANT,
             }
         )
         | SESSION_SCOPED
@@ -175,6 +209,9 @@ PERMISSIONS: Mapping[Role, frozenset[Operation]] = MappingProxyType(
                 _O.ADD_COMMENT,
                 _O.EDIT_ASSET,
                 _O.VERIFY_ASSET,
+                _O.VIEW_FUNDS,
+                _O.APPLY_GRANT,
+                _O.VIEW_GRANT_STATUS,
             }
         )
         | CASELOAD_SCOPED,
@@ -187,6 +224,7 @@ PERMISSIONS: Mapping[Role, frozenset[Operation]] = MappingProxyType(
                 _O.EXPORT_HSDS,
                 _O.VIEW_DASHBOARD,
                 _O.VIEW_AGGREGATES,
+                _O.EVALUATE,
             }
         ),
         Role.ADMIN: frozenset(
@@ -204,9 +242,23 @@ PERMISSIONS: Mapping[Role, frozenset[Operation]] = MappingProxyType(
                 _O.CHANGE_SETTINGS,
                 _O.BACKUP,
                 _O.RESTORE,
+                _O.VIEW_FUNDS,
+                _O.MANAGE_FUNDS,
+                _O.EVALUATE,
             }
         )
         | _REGISTER_CURATION,
+        Role.APPROVER: frozenset(
+            {
+                _O.VIEW_REGISTER,
+                _O.BROWSE_REGISTER,
+                _O.VIEW_FUNDS,
+                _O.MANAGE_FUNDS,
+                _O.DECIDE_ALLOCATION,
+                _O.DECIDE_GRANT,
+                _O.VIEW_GRANT_STATUS,
+            }
+        ),
     }
 )
 
@@ -215,7 +267,7 @@ _SCOPED: Mapping[Role, frozenset[Operation]] = MappingProxyType(
     {Role.PARTICIPANT: SESSION_SCOPED, Role.STAFF: CASELOAD_SCOPED}
 )
 
-_ARTICLE = {Role.ADMIN: "An", Role.LEAD: "A"}
+_ARTICLE = {Role.ADMIN: "An", Role.APPROVER: "An", Role.LEAD: "A"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +350,14 @@ _PHRASES: Mapping[Operation, str] = MappingProxyType(
         _O.EXPORT_PLAN: "export a plan",
         _O.ERASE_PLAN: "erase a plan",
         _O.PURGE_PLANS: "purge expired plans",
+        _O.VIEW_FUNDS: "view the funds",
+        _O.MANAGE_FUNDS: "manage funds",
+        _O.REQUEST_ALLOCATION: "ask a fund for money for a plan",
+        _O.DECIDE_ALLOCATION: "decide on a request for money",
+        _O.APPLY_GRANT: "apply for a shared grant",
+        _O.DECIDE_GRANT: "decide on a shared grant",
+        _O.VIEW_GRANT_STATUS: "view a shared grant's status",
+        _O.EVALUATE: "write the evaluation pack",
         _O.VIEW_DASHBOARD: "view the dashboard",
         _O.VIEW_AGGREGATES: "view aggregate figures",
         _O.MANAGE_USERS: "manage user accounts",

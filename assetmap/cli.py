@@ -450,6 +450,59 @@ def _cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fund(args: argparse.Namespace) -> int:
+    from assetmap.people import funds
+    from assetmap.workspace import open_workspace
+
+    store = open_workspace(args.workspace).store()
+    admin = _cli_admin(args)
+    if args.fund_command == "add":
+        fund = funds.create_fund(
+            store,
+            {
+                "name": args.name,
+                "holder": args.holder,
+                "budget": args.budget,
+                "start": args.start,
+                "end": args.end,
+                "person_cap": args.person_cap,
+                "request_cap": args.request_cap,
+                "grant_cap": args.grant_cap,
+                "min_group": args.min_group,
+                "categories": args.category or [],
+                "approvers": args.approver or [],
+            },
+            principal=admin,
+        )
+        _out(f"Created fund {fund['name']} ({fund['id']}): {funds.money(fund['budget'])}")
+    elif args.fund_command == "categories":
+        for code, label in funds.spend_categories().items():
+            _out(f"{code}  {label}")
+    else:
+        for row in funds.list_funds(store, principal=admin).to_dict("records"):
+            _out(
+                f"{row['id']}  {row['name']} ({row['holder']}): {funds.money(row['budget'])}, "
+                f"{row['start']} to {row['end']}, per person {funds.money(row['person_cap'])}, "
+                f"per request {funds.money(row['request_cap'])}, {row['status']}"
+            )
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from assetmap.people.evaluation import write_evaluation_pack
+    from assetmap.workspace import open_workspace
+
+    pack = write_evaluation_pack(
+        open_workspace(args.workspace),
+        args.out,
+        start=args.start,
+        end=args.end,
+        principal=_cli_admin(args),
+    )
+    _out(f"Wrote the evaluation pack to {pack.folder}: {', '.join(pack.files)}")
+    return 0
+
+
 def _print_report(report: Any, *, limit: int = 50) -> None:
     """Print an import report: one line per problem, the first ``limit`` of them."""
     for row in report.head(limit).to_dict("records"):
@@ -1132,6 +1185,34 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("reference")
     p.add_argument("--reason", required=True, help="why (kept in the audit line; no content)")
     p.set_defaults(handler=_cmd_erase)
+
+    p = sub.add_parser("fund", help="enabling funds: add one, list them, spend categories")
+    funds_sub = p.add_subparsers(dest="fund_command", required=True)
+    f = funds_sub.add_parser("add", help="create a fund (decisions are made in the app)")
+    f.add_argument("workspace")
+    f.add_argument("--name", required=True)
+    f.add_argument("--holder", required=True, help="the organisation holding it")
+    f.add_argument("--budget", required=True, help="pounds, e.g. 20000")
+    f.add_argument("--start", required=True, help="first day requests may be made (ISO date)")
+    f.add_argument("--end", required=True, help="last day (ISO date)")
+    f.add_argument("--person-cap", help="most pounds one plan may get")
+    f.add_argument("--request-cap", help="most pounds one request may ask for")
+    f.add_argument("--grant-cap", help="most pounds one shared grant may get")
+    f.add_argument("--min-group", type=int, default=4, help="fewest people for a shared grant")
+    f.add_argument("--category", action="append", help="an allowed spend code (repeat)")
+    f.add_argument("--approver", action="append", help="a user who may decide (repeat)")
+    f = funds_sub.add_parser("list", help="list the funds")
+    f.add_argument("workspace")
+    f = funds_sub.add_parser("categories", help="list the spend categories (360Giving codes)")
+    f.add_argument("workspace", nargs="?")
+    p.set_defaults(handler=_cmd_fund)
+
+    p = sub.add_parser("evaluate", help="write the anonymous evaluation pack of a period")
+    p.add_argument("workspace")
+    p.add_argument("--from", dest="start", required=True, metavar="DATE")
+    p.add_argument("--to", dest="end", required=True, metavar="DATE")
+    p.add_argument("--out", required=True, metavar="FOLDER")
+    p.set_defaults(handler=_cmd_evaluate)
 
     p = sub.add_parser("scrub", help="finish an erasure a reader held up (truncate the WAL)")
     p.add_argument("workspace")

@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app import auth, cache, state, widgets
+from app.money import dashboard_funds
 from assetmap.access import Operation
 from assetmap.disclosure import SMALL_COUNT_THRESHOLD
 from assetmap.errors import AssetMapError
@@ -77,6 +78,7 @@ except AssetMapError as exc:
     st.stop()
 if found is None:
     st.info("This workspace has no walking network yet: import an OpenStreetMap extract.")
+    dashboard_funds(open_workspace(path), principal=principal)
     st.stop()
 
 by_category = found["by_category"]
@@ -323,3 +325,5 @@ if added is not None and len(added):
         hide_index=True,
         width="stretch",
     )
+
+dashboard_funds(open_workspace(path), principal=principal)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app import auth, cache, state, widgets
+from app.money import grant_path
 from assetmap.access import Operation
 from assetmap.errors import AssetMapError
 from assetmap.output import session_summary as summary_out
@@ -252,6 +253,7 @@ with summary_tab:
             hide_index=True,
             width="stretch",
         )
+    grant_path(store, ideas, principal=principal)
     stem = f"session-{summary.date}-{session_id[:8]}"
     left, middle, right = st.columns(3)
     left.download_button(

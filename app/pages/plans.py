@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app import auth, cache, state, widgets
+from app.money import plan_money
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import Constraints, Goal, match_plan
@@ -153,6 +154,8 @@ with range_tab:
             columns={"n_needs": "Needs", "n_categories": "Kinds of service"}
         )
         st.line_chart(chart)
+
+plan_money(store, plan, principal=principal)
 
 can_edit = allowed(principal, Operation.EDIT_PLAN, owner_id=plan["owner"])
 if plan["status"] == "open" and can_edit and st.button("Close this plan"):

@@ -787,7 +787,7 @@ def _live_code(
 
 
 # ---------------------------------------------------------------------- single sign-on
-_PRECEDENCE: Sequence[Role] = (Role.ADMIN, Role.LEAD, Role.FACILITATOR, Role.STAFF)
+_PRECEDENCE: Sequence[Role] = (Role.ADMIN, Role.LEAD, Role.APPROVER, Role.FACILITATOR, Role.STAFF)
 
 
 def principal_from_oidc(

@@ -68,6 +68,7 @@ __all__ = [
     "purge_expired_plans",
     "retention_months",
     "set_retention_months",
+    "suppress_table",
 ]
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ logger = logging.getLogger(__name__)
 # The record kinds of assetmap.people.plans (plain strings, so this module does not import it).
 PLAN_ENTITY: Final = "plan"
 REFERRAL_ENTITY: Final = "referral"
+ALLOCATION_ENTITY: Final = "allocation"  # people.funds: money from a fund for a plan's goal
 
 RETENTION_SETTING: Final = "retention_months"
 #: Months a closed plan is kept before :func:`purge_expired_plans` erases it.
@@ -274,13 +276,18 @@ def _plans_under(store: Store, reference: str) -> list[dict[str, Any]]:
     return [store.get_record(PLAN_ENTITY, plan_id) for plan_id in sorted(ids)]
 
 
-def _referrals_of(store: Store, plan_ids: Iterable[str]) -> list[dict[str, Any]]:
+def _under_plans(store: Store, entity: str, plan_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Return the records of ``entity`` (referrals, allocations) under these plans."""
     wanted = set(plan_ids)
-    frame = store.records(REFERRAL_ENTITY)
+    frame = store.records(entity)
     if frame.empty or "plan_id" not in frame.columns:
         return []
     ids = sorted(str(i) for i, p in zip(frame["id"], frame["plan_id"], strict=True) if p in wanted)
-    return [store.get_record(REFERRAL_ENTITY, rid) for rid in ids]
+    return [store.get_record(entity, rid) for rid in ids]
+
+
+def _referrals_of(store: Store, plan_ids: Iterable[str]) -> list[dict[str, Any]]:
+    return _under_plans(store, REFERRAL_ENTITY, plan_ids)
 
 
 # ---------------------------------------------------------------------- export
@@ -335,7 +342,8 @@ def export_plan_data(
     -------
     dict
         ``{"format", "version", "exported_at", "reference", "plans": [...],
-        "referrals": [...], "history": {"plan": {id: [...]}, "referral": {id: [...]}}}``;
+        "referrals": [...], "allocations": [...], "history": {"plan": {id: [...]},
+        "referral": {id: [...]}, "allocation": {id: [...]}}}``;
         each history entry is one version (who, when, why and the data then).
 
     Raises
@@ -351,6 +359,7 @@ def export_plan_data(
     for plan in plans:
         require(principal, Operation.EXPORT_PLAN, owner_id=plan.get("owner"))
     referrals = _referrals_of(store, [p["id"] for p in plans])
+    allocations = _under_plans(store, ALLOCATION_ENTITY, [p["id"] for p in plans])
     when = now or dt.datetime.now(dt.UTC)
     logger.info("plan data exported (%d plans, %d referrals)", len(plans), len(referrals))
     return {
@@ -360,10 +369,14 @@ def export_plan_data(
         "reference": _check_reference(reference),
         "plans": [_json_value(p) for p in plans],
         "referrals": [_json_value(r) for r in referrals],
+        "allocations": [_json_value(a) for a in allocations],
         "history": {
             PLAN_ENTITY: {p["id"]: _history(store, PLAN_ENTITY, p["id"]) for p in plans},
             REFERRAL_ENTITY: {
                 r["id"]: _history(store, REFERRAL_ENTITY, r["id"]) for r in referrals
+            },
+            ALLOCATION_ENTITY: {
+                a["id"]: _history(store, ALLOCATION_ENTITY, a["id"]) for a in allocations
             },
         },
     }
@@ -373,15 +386,23 @@ def export_plan_data(
 def _erase_plan_ids(
     store: Store, plan_ids: Sequence[str], *, actor: Principal, reason: str
 ) -> ErasureResult:
-    """Erase referrals first, then the plans, then check the files hold none of it.
+    """Erase referrals and allocations first, then the plans, then check the files.
+
+    Of each allocation only its fund, spend category, need, amounts, status
+    and month are kept, as an anonymous ``fund_total`` record (the fund's
+    accounts), before its content is erased.
 
     A re-run finishes an interrupted erasure; if a reader keeps old pages, the
     content is erased from the register and :class:`StoreError` says how to
     finish (``assetmap scrub``).
     """
+    from assetmap.people.funds import keep_anonymous_totals
+
     rows = 0
     referrals = _referrals_of(store, plan_ids)
     targets = [(REFERRAL_ENTITY, str(r["id"])) for r in referrals]
+    allocations = keep_anonymous_totals(store, plan_ids, actor=actor.user_id)
+    targets += [(ALLOCATION_ENTITY, a) for a in allocations]
     for entity, record_id in [*targets, *((PLAN_ENTITY, p) for p in plan_ids)]:
         rows += store.erase_record(
             entity, record_id, actor=actor.user_id, reason=reason, scrub=False
@@ -529,6 +550,45 @@ def _recoverable(
         elif min(threshold - 1, rest - low) <= 1:
             return True
     return False
+
+
+def suppress_table(
+    frame: pd.DataFrame, label: str, columns: Sequence[str], *, threshold: int = 5
+) -> pd.DataFrame:
+    """Return ``frame`` with totals, small counts and the counts that would give them away hidden.
+
+    Counts from 1 to ``threshold - 1`` become ``"<5"`` (primary); further
+    counts become :data:`HIDDEN` so that no total or other count gives them
+    away (secondary, as :func:`plan_counts`). With more than one count
+    column a ``total`` column is added.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"need": ["a", "b", "c"], "plans": [7, 2, 9]})
+    >>> suppress_table(table, "need", ["plans"])["plans"].tolist()
+    ['hidden', '<5', 9, 18]
+    """
+    check_threshold(threshold)
+    cols = list(columns)
+    counts = np.zeros((len(frame) + 1, len(cols) + (1 if len(cols) > 1 else 0)), dtype=np.int64)
+    for j, column in enumerate(cols):
+        values = pd.to_numeric(frame[column], errors="coerce").fillna(0)
+        counts[:-1, j] = values.astype("int64").to_numpy()
+    if len(cols) > 1:
+        counts[:-1, -1] = counts[:-1, :-1].sum(axis=1)
+    counts[-1, :] = counts[:-1, :].sum(axis=0)
+    primary, secondary = _suppressed_cells(counts, threshold=threshold)
+    names = [*cols, "total"] if len(cols) > 1 else cols
+    shown = [
+        [
+            f"<{threshold}" if (i, j) in primary else HIDDEN if (i, j) in secondary else int(n)
+            for j, n in enumerate(row)
+        ]
+        for i, row in enumerate(counts)
+    ]
+    out = pd.DataFrame(shown, columns=names, dtype=object)
+    out.insert(0, label, [*frame[label].astype(str).tolist(), "total"])
+    return out
 
 
 def plan_counts(

@@ -18,7 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "app" / "pages").glob("*.py"))
 CACHE = ROOT / "app" / "cache.py"
-SOURCES = [*PAGES, CACHE, ROOT / "app" / "widgets.py", ROOT / "streamlit_app.py"]
+SOURCES = [
+    *PAGES,
+    CACHE,
+    ROOT / "app" / "widgets.py",
+    ROOT / "app" / "money.py",
+    ROOT / "streamlit_app.py",
+]
 #: Core entry points that establish who the caller is (they take no principal by nature).
 WHO_IS_THIS = frozenset({"authenticate", "join_session"})
 

@@ -12,41 +12,49 @@ from assetmap.errors import AccessDeniedError
 # The expected table, written out independently of assetmap.access.PERMISSIONS.
 # Y = allowed; - = refused; S = allowed only in the participant's own session;
 # C = allowed only for the staff member's own (or team's) caseload.
-#                            participant facilitator staff lead admin
+#                            participant facilitator staff lead admin approver
 EXPECTED = """
-view_register                 Y           Y           Y     Y    Y
-browse_register               -           Y           Y     Y    Y
-view_history                  -           Y           Y     Y    Y
-find_support                  -           Y           Y     -    -
-edit_asset                    -           Y           Y     -    Y
-verify_asset                  -           Y           Y     -    Y
-archive_asset                 -           Y           -     -    Y
-merge_assets                  -           Y           -     -    Y
-import_data                   -           -           -     -    Y
-export_register               -           Y           Y     Y    Y
-export_hsds                   -           -           Y     Y    Y
-start_session                 -           Y           -     -    -
-moderate                      -           Y           -     -    -
-propose_asset                 S           Y           Y     -    -
-add_gap                       S           Y           Y     -    -
-add_comment                   S           Y           Y     -    -
-vote_idea                     S           Y           -     -    -
-view_session_proposals        S           Y           -     -    -
-create_plan                   -           -           C     -    -
-view_plan                     -           -           C     -    -
-edit_plan                     -           -           C     -    -
-log_referral                  -           -           C     -    -
-export_plan                   -           -           C     -    Y
-erase_plan                    -           -           C     -    Y
-purge_plans                   -           -           -     -    Y
-view_dashboard                -           -           -     Y    -
-view_aggregates               -           -           -     Y    -
-manage_users                  -           -           -     -    Y
-change_settings               -           -           -     -    Y
-backup                        -           -           -     -    Y
-restore                       -           -           -     -    Y
+view_register                 Y           Y           Y     Y    Y     Y
+browse_register               -           Y           Y     Y    Y     Y
+view_history                  -           Y           Y     Y    Y     -
+find_support                  -           Y           Y     -    -     -
+edit_asset                    -           Y           Y     -    Y     -
+verify_asset                  -           Y           Y     -    Y     -
+archive_asset                 -           Y           -     -    Y     -
+merge_assets                  -           Y           -     -    Y     -
+import_data                   -           -           -     -    Y     -
+export_register               -           Y           Y     Y    Y     -
+export_hsds                   -           -           Y     Y    Y     -
+start_session                 -           Y           -     -    -     -
+moderate                      -           Y           -     -    -     -
+propose_asset                 S           Y           Y     -    -     -
+add_gap                       S           Y           Y     -    -     -
+add_comment                   S           Y           Y     -    -     -
+vote_idea                     S           Y           -     -    -     -
+view_session_proposals        S           Y           -     -    -     -
+create_plan                   -           -           C     -    -     -
+view_plan                     -           -           C     -    -     -
+edit_plan                     -           -           C     -    -     -
+log_referral                  -           -           C     -    -     -
+export_plan                   -           -           C     -    Y     -
+erase_plan                    -           -           C     -    Y     -
+purge_plans                   -           -           -     -    Y     -
+view_funds                    -           Y           Y     -    Y     Y
+manage_funds                  -           -           -     -    Y     Y
+request_allocation            -           -           C     -    -     -
+decide_allocation             -           -           -     -    -     Y
+apply_grant                   -           Y           Y     -    -     -
+decide_grant                  -           -           -     -    -     Y
+view_grant_status             S           Y           Y     -    -     Y
+evaluate                      -           -           -     Y    Y     -
+view_dashboard                -           -           -     Y    -     -
+view_aggregates               -           -           -     Y    -     -
+manage_users                  -           -           -     -    Y     -
+change_settings               -           -           -     -    Y     -
+backup                        -           -           -     -    Y     -
+restore                       -           -           -     -    Y     -
 """
-ROLES = (Role.PARTICIPANT, Role.FACILITATOR, Role.STAFF, Role.LEAD, Role.ADMIN)
+ROLES = (Role.PARTICIPANT, Role.FACILITATOR, Role.STAFF, Role.LEAD, Role.ADMIN, Role.APPROVER)
 
 
 def _cells() -> list[tuple[Role, str, str]]:
@@ -66,6 +74,7 @@ PRINCIPALS = {
     Role.STAFF: Principal("sam", Role.STAFF, team=frozenset({"tess"})),
     Role.LEAD: Principal("lee", Role.LEAD),
     Role.ADMIN: Principal("ada", Role.ADMIN),
+    Role.APPROVER: Principal("abi", Role.APPROVER),
 }
 
 

@@ -32,8 +32,9 @@ from assetmap.access import Operation, Principal, Role
 from assetmap.backup import backup_workspace, restore_workspace
 from assetmap.errors import AccessDeniedError, AssetMapError
 from assetmap.match.needs import Constraints, Goal
-from assetmap.people import plans, privacy, sessions
+from assetmap.people import funds, grants, plans, privacy, sessions
 from assetmap.people.accounts import list_users
+from assetmap.people.evaluation import write_evaluation_pack
 from assetmap.workspace import Workspace, close_stores, create_workspace
 
 #: Operations checked at the edge only (none now: every operation has a core call).
@@ -42,6 +43,13 @@ FRAN = Principal("fran", Role.FACILITATOR)
 SAM = Principal("sam", Role.STAFF)
 START = plans.StartPoint(-0.7271, 52.6703, "coordinates", "here", "LE15 6", -0.727, 52.670)
 CSV = b"name,lat,lon,category\nVictoria Hall,52.6712,-0.7290,community centre\n"
+FUND = {
+    "name": "Enabling fund",
+    "holder": "Probation",
+    "budget": "2000",
+    "start": "2026-11-01",
+    "end": "2027-03-31",
+}
 
 
 @dataclass
@@ -54,6 +62,9 @@ class World:
     plan_id: str
     plan_ref: str
     principals: dict[Role, Principal]
+    fund_id: str = ""
+    request_id: str = ""
+    grant_id: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +96,45 @@ def world(
         Role.STAFF: SAM,
         Role.LEAD: Principal("lee", Role.LEAD),
         Role.ADMIN: Principal("ada", Role.ADMIN),
+        Role.APPROVER: Principal("abi", Role.APPROVER),
     }
-    yield World(workspace, sid, other, asset_id, idea, plan["id"], plan["reference"], principals)
+    fund = funds.create_fund(store, FUND, principal=principals[Role.ADMIN])
+    request = funds.request_allocation(
+        store,
+        plan["id"],
+        fund["id"],
+        goal=0,
+        category="GTIP130",
+        what="course",
+        why="work",
+        amount="50",
+        principal=SAM,
+        on=day,
+    )
+    grant = grants.apply_for_grant(
+        store,
+        idea,
+        fund["id"],
+        what="Job club",
+        for_whom="group",
+        people=4,
+        principal=FRAN,
+        lines=[{"item": "room", "amount": "40"}],
+        on=day,
+    )
+    yield World(
+        workspace,
+        sid,
+        other,
+        asset_id,
+        idea,
+        plan["id"],
+        plan["reference"],
+        principals,
+        fund["id"],
+        request["id"],
+        grant["id"],
+    )
     close_stores()
     mp.undo()
 
@@ -197,6 +245,47 @@ CALLS: dict[Operation, Callable[[World, Principal], Any]] = {
     Operation.PURGE_PLANS: lambda w, p: privacy.purge_expired_plans(
         w.workspace, principal=p, today=dt.date(2026, 11, 24), dry_run=True
     ),
+    Operation.VIEW_FUNDS: lambda w, p: funds.list_funds(w.workspace.store(), principal=p),
+    Operation.MANAGE_FUNDS: lambda w, p: funds.create_fund(w.workspace.store(), FUND, principal=p),
+    Operation.REQUEST_ALLOCATION: lambda w, p: funds.request_allocation(
+        w.workspace.store(),
+        w.plan_id,
+        w.fund_id,
+        goal=0,
+        category="GTIP130",
+        what="books",
+        why="course",
+        amount="5",
+        principal=p,
+        on=dt.date(2026, 11, 24),
+    ),
+    Operation.DECIDE_ALLOCATION: lambda w, p: funds.approve_allocation(
+        w.workspace.store(), w.request_id, principal=p, on=dt.date(2026, 11, 24)
+    ),
+    Operation.APPLY_GRANT: lambda w, p: grants.apply_for_grant(
+        w.workspace.store(),
+        w.idea_id,
+        w.fund_id,
+        what="Club",
+        for_whom="group",
+        people=4,
+        lines=[{"item": "tea", "amount": "10"}],
+        principal=p,
+        on=dt.date(2026, 11, 24),
+    ),
+    Operation.DECIDE_GRANT: lambda w, p: grants.decide_grant(
+        w.workspace.store(), w.grant_id, approve=True, principal=p, on=dt.date(2026, 11, 24)
+    ),
+    Operation.VIEW_GRANT_STATUS: lambda w, p: grants.grant_status(
+        w.workspace.store(), w.grant_id, principal=p
+    ),
+    Operation.EVALUATE: lambda w, p: write_evaluation_pack(
+        w.workspace,
+        w.workspace.path.parent / f"pack-{p.role.value}",
+        start="2026-11-01",
+        end="2026-12-31",
+        principal=p,
+    ),
     Operation.VIEW_DASHBOARD: lambda w, p: reach_service.reported_gaps(
         w.workspace.store(), principal=p
     ),
@@ -290,3 +379,22 @@ def test_the_refusal_changed_nothing(world: World) -> None:
             with pytest.raises(AccessDeniedError):
                 CALLS[op](world, world.principals[role])
     assert _history_rows(world) == before
+
+
+def test_participants_see_only_their_own_groups_grant_and_leads_only_fund_totals(
+    world: World,
+) -> None:
+    store = world.workspace.store()
+    own = grants.grant_status(store, world.grant_id, principal=world.principals[Role.PARTICIPANT])
+    assert set(own) == {"id", "what", "status", "amount", "became"}
+    stranger = Principal("participant-0bb2", Role.PARTICIPANT, session_id=world.other_session)
+    with pytest.raises(AccessDeniedError, match=r"only .* in the session they joined"):
+        grants.grant_status(store, world.grant_id, principal=stranger)
+    assert grants.list_grants(store, principal=stranger).empty
+    lead = world.principals[Role.LEAD]
+    totals = funds.fund_totals(store, principal=lead)
+    assert "Enabling fund" in set(totals["fund"])
+    assert not {"plan_id", "what", "why", "requested_by"} & set(totals.columns)
+    for call in (funds.list_funds, funds.pending_requests, grants.list_grants):
+        with pytest.raises(AccessDeniedError):
+            call(store, principal=lead)

@@ -30,6 +30,7 @@ from typing import Any, Final, Literal
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from branca.element import Element, Figure
 from folium.template import Template
@@ -52,6 +53,8 @@ __all__ = [
     "build_asset_map",
     "category_colour",
     "filter_assets",
+    "find_places",
+    "nearest_place_name",
     "tiles_from_setting",
 ]
 
@@ -531,6 +534,78 @@ def filter_assets(
     if needle:
         keep &= assets["name"].map(lambda name: needle in str(name).casefold())
     return assets.loc[keep.astype(bool)]
+
+
+def _squashed(value: object) -> str:
+    return "".join(str(value).split()).casefold() if value is not None else ""
+
+
+def find_places(assets: gpd.GeoDataFrame, query: str, *, limit: int = 20) -> gpd.GeoDataFrame:
+    """Return places whose name, street address or postcode holds ``query``, best first.
+
+    Case and spaces are ignored (``le156`` finds ``LE15 6AB``). A place whose
+    name starts with the query comes before one that only holds it. The
+    ``label`` column says what to show a person: the name, then the street
+    and postcode when known (never coordinates).
+
+    Examples
+    --------
+    >>> from assetmap.schema import validate_assets
+    >>> import pandas as pd
+    >>> assets = validate_assets(pd.DataFrame({"name": ["Oakham Library", "Victoria Hall"],
+    ...     "lon": [-0.727, -0.729], "lat": [52.669, 52.671], "categories": ["library", ""],
+    ...     "address": ["Catmos Street", "High Street"], "postcode": ["LE15 6HW", "LE15 6AB"]}))
+    >>> find_places(assets, "high st")["label"].tolist()
+    ['Victoria Hall · High Street, LE15 6AB']
+    >>> find_places(assets, "le156")["name"].tolist()
+    ['Oakham Library', 'Victoria Hall']
+    """
+    needle = _squashed(query)
+    if not needle or assets.empty:
+        return assets.iloc[0:0].assign(label=pd.Series(dtype=str))
+    columns = [c for c in ("name", "address", "postcode") if c in assets.columns]
+    texts = {c: assets[c].map(_squashed) for c in columns}
+    hit = pd.Series(False, index=assets.index)
+    for text in texts.values():
+        hit |= text.str.contains(needle, regex=False)
+    starts = texts["name"].str.startswith(needle)
+    found = assets.loc[hit].assign(_rank=(~starts[hit]).astype(int))
+    found = found.sort_values(["_rank", "name"], kind="stable").drop(columns="_rank").head(limit)
+
+    def label(row: dict[str, object]) -> str:
+        where = ", ".join(
+            str(row[c]) for c in ("address", "postcode") if c in row and _squashed(row[c])
+        )
+        where = where if any(ch.isalpha() for ch in where) else ""
+        return f"{row['name']} · {where}" if where else str(row["name"])
+
+    return found.assign(label=[label(r) for r in found.to_dict("records")])
+
+
+def nearest_place_name(
+    assets: gpd.GeoDataFrame, point: tuple[float, float], *, within_m: float = 150.0
+) -> str | None:
+    """Return the name of the place nearest ``point`` (lon, lat) within ``within_m``, if any.
+
+    Lets a page say "the pin is near Oakham Library" instead of showing
+    coordinates.
+
+    >>> from assetmap.schema import validate_assets
+    >>> import pandas as pd
+    >>> assets = validate_assets(pd.DataFrame({"name": ["Oakham Library"], "lon": [-0.727],
+    ...     "lat": [52.669], "categories": ["library"]}))
+    >>> nearest_place_name(assets, (-0.7272, 52.6691)), nearest_place_name(assets, (-0.8, 52.6))
+    ('Oakham Library', None)
+    """
+    if assets.empty:
+        return None
+    lon, lat = float(point[0]), float(point[1])
+    kx = 111_320.0 * np.cos(np.radians(lat))
+    dx = (assets.geometry.x.to_numpy() - lon) * kx
+    dy = (assets.geometry.y.to_numpy() - lat) * 111_320.0
+    distance = np.hypot(dx, dy)
+    best = int(np.argmin(distance))
+    return str(assets["name"].iloc[best]) if distance[best] <= within_m else None
 
 
 _TABLE_COLUMNS: Final = {

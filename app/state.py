@@ -24,6 +24,7 @@ MAP_NAME: Final = "assetmap.map.name"  # str: text the name must contain
 FIND_RESULT: Final = "assetmap.find.result"  # dict: last Find support answer (data only)
 FIND_CHOSEN: Final = "assetmap.find.chosen"  # list[str]: asset ids chosen for a sheet or plan
 FIND_PDF: Final = "assetmap.find.pdf"  # bytes: the last support sheet printed to PDF
+FIND_AUDIO: Final = "assetmap.find.audio"  # bytes: the last Easy Read sheet spoken to WAV
 FIND_START: Final = "assetmap.find.start"  # str: the Start point text input
 FIND_CLICK: Final = "assetmap.find.click"  # str: "LAT,LON" clicked on the map, to search from
 PLANS_SELECTED: Final = "assetmap.people.plans.selected"  # str: reference of the plan on show

@@ -39,6 +39,7 @@ SESSION_CODE: Final = "assetmap.session.code"  # str: its join code, shown once 
 SESSION_POINT: Final = "assetmap.session.point"  # tuple[float, float]: lon, lat placed on the map
 SESSION_CLICK: Final = "assetmap.session.click"  # the map click last read (to spot a new one)
 SESSION_FLASH: Final = "assetmap.session.flash"  # (kind, message, which form's button)
+HIGH_CONTRAST: Final = "assetmap.high_contrast"  # bool: the sidebar's "High contrast" choice
 SESSION_ENDING: Final = "assetmap.session.ending"  # bool: "End the session" asks to confirm
 SESSION_CLIENT: Final = "assetmap.session.client"  # str: random id of this browser, rate limits
 SESSION_FORM: Final = "assetmap.session.form."  # prefix of the session page's form widget keys

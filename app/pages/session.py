@@ -105,7 +105,7 @@ def clear(*names: str) -> None:
 
 def join_form() -> None:
     """The code box for participants."""
-    st.subheader(W["join_heading"])
+    st.header(W["join_heading"])
     with st.form(F + "join"):
         code = st.text_input(
             W["join_label"], placeholder=W["join_placeholder"], help=W["join_help"]
@@ -144,7 +144,7 @@ else:
 # ---------------------------------------------------------------- start or continue
 if session_id is None:
     show_flash()
-    st.subheader("Start a session")
+    st.header("Start a session")
     with st.form(F + "start"):
         left, right = st.columns(2)
         date = left.date_input("Date", value=dt.date.today())
@@ -174,7 +174,7 @@ if session_id is None:
         open_sessions = ms.list_sessions(store, principal=principal)
         open_sessions = open_sessions[open_sessions["status"] == "open"]
         if not open_sessions.empty:
-            st.subheader("Or carry on with an open session")
+            st.header("Or carry on with an open session")
             labels = {
                 r["id"]: f"{r['date']} · {r['group_label']} · {r['area']}"
                 for r in open_sessions.to_dict("records")
@@ -577,7 +577,7 @@ with idea_tab:
         )  # fmt: skip
     show_flash("vote")
 
-st.subheader(W["added_heading"])
+st.header(W["added_heading"])
 added = ms.session_contributions(store, session_id, principal=principal, taxonomy=taxonomy)
 if added.empty:
     st.caption(W["added_none"])

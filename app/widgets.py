@@ -179,7 +179,9 @@ button[data-testid^="stBaseButton"] p { font-size: 1.15rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.1rem; }
 [data-testid="stTab"] { min-height: 3rem; padding: 0 0.9rem; }
 [data-testid="stTab"] p { font-size: 1.2rem; }
-[data-testid="stRadio"] label, [data-testid="stCheckbox"] label { min-height: 2.4rem; }
+[data-testid="stRadio"] label, [data-testid="stCheckbox"] label {
+    min-height: 2.8rem; display: flex; align-items: center; min-width: 2.8rem;
+}
 [data-testid="stRadio"] label p, [data-testid="stCheckbox"] label p { font-size: 1.1rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem; }
 [data-testid="stTooltipHoverTarget"] svg { width: 1.4rem; height: 1.4rem; }
@@ -205,7 +207,8 @@ _ACCESSIBLE_CSS: Final = """
 # links, no faded text.
 _HIGH_CONTRAST_CSS: Final = """
 <style>
-.stApp, .stApp p, .stApp label, .stApp li, .stApp span, .stApp div[data-testid="stCaptionContainer"],
+.stApp, .stApp p, .stApp label, .stApp li, .stApp span,
+.stApp div[data-testid="stCaptionContainer"],
 [data-testid="stSidebar"] * { color: #000 !important; }
 .stApp { background: #fff !important; }
 .stApp a { text-decoration: underline !important; color: #0000c8 !important; }

@@ -68,6 +68,8 @@ W: Final[Mapping[str, str]] = {
     "ended": "This group has ended. Thank you for your help.",
     "map_heading": "Where is it?",
     "map_hint": "Find it by street, postcode or name. Or tap the map.",
+    "skip_map": "Skip the map",
+    "form_heading": "Tell us about it",
     "find_label": "🔎 Street, postcode or name",
     "find_placeholder": "For example High Street or LE15 6AB",
     "find_none": "We could not find that. Try a street name or a postcode.",
@@ -77,6 +79,8 @@ W: Final[Mapping[str, str]] = {
     "pin_set": "📍 The pin is in place.",
     "pin_near": "📍 The pin is near {name}.",
     "pin_clear": "Take the pin away",
+    "say_about": "💬 Say something about {name}",
+    "say_about_next": "Now open the 💬 Say tab to tell us about {name}.",
     "need_pin": "Put the pin on the map first. Then press save again.",
     # the place form
     "tab_place": "📍 A place",

@@ -20,7 +20,7 @@ from assetmap import register
 from assetmap.access import Operation, Principal, Role, allowed
 from assetmap.errors import AssetMapError
 from assetmap.idempotency import form_key
-from assetmap.output.viz import build_asset_map, find_places, nearest_place_name
+from assetmap.output.viz import area_bounds, build_asset_map, find_places, nearest_place
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import issue_session_code, join_session
 from assetmap.people.serving import local_facilitator
@@ -42,6 +42,8 @@ from assetmap.workspace import open_workspace
 
 F = state.SESSION_FORM
 TRI_STATE = {"unknown": None, "yes": True, "no": False}
+FORMS_ANCHOR = "tell-us-about-it"
+TAPPED_M = 40.0  # a pin this close to a place is "on" it: offer to comment on that place
 
 st.title("Mapping session")
 path = state.workspace_path()
@@ -263,7 +265,11 @@ if point is not None:
         tooltip="The new place",
     ).add_to(fmap)
     fmap.fit_bounds([[point[1] - 0.004, point[0] - 0.006], [point[1] + 0.004, point[0] + 0.006]])
-st.markdown(f"#### {W['map_heading']}")
+else:  # open on the session's area (its streets), not the whole register
+    around = area_bounds(assets, str(session["area"] or ""))
+    if around is not None:
+        fmap.fit_bounds(around)
+st.header(W["map_heading"], anchor="where")
 st.caption(W["map_hint"])
 
 # Finding first: a street, a postcode or a name, typed (no map, works by keyboard).
@@ -285,24 +291,39 @@ if query.strip():
             st.session_state[state.SESSION_POINT] = places[pick][:2]
             st.rerun()
 
+# Keyboard users can jump over the map's controls to the forms (the map is optional).
+st.markdown(f"[{W['skip_map']}](#{FORMS_ANCHOR})")
 clicked = st_folium(
-    fmap, key=F + "map", height=600, use_container_width=True, returned_objects=["last_clicked"]
-)
+    fmap, key=F + "map", height=600, use_container_width=True,
+    returned_objects=["last_clicked", "last_object_clicked"],
+)  # fmt: skip
 st.caption(widgets.OSM_CREDIT)
-last = (clicked or {}).get("last_clicked")
-if last and last != st.session_state.get(state.SESSION_CLICK):
-    st.session_state[state.SESSION_CLICK] = last
-    st.session_state[state.SESSION_POINT] = (round(last["lng"], 6), round(last["lat"], 6))
+# A tap on the map or on a marker (a marker takes the tap, so the map alone would miss
+# a place right beside one) puts the pin where the finger was.
+taps = ((clicked or {}).get("last_clicked"), (clicked or {}).get("last_object_clicked"))
+before = st.session_state.get(state.SESSION_CLICK) or (None, None)
+if any(taps) and taps != before:
+    st.session_state[state.SESSION_CLICK] = taps
+    tap = taps[1] if taps[1] and taps[1] != before[1] else taps[0] or taps[1]
+    st.session_state[state.SESSION_POINT] = (round(tap["lng"], 6), round(tap["lat"], 6))
     st.rerun()
 if point is None:
     st.info(W["no_pin"], icon=":material/touch_app:")
 else:
-    near = nearest_place_name(assets, point)
-    pin_text = W["pin_near"].format(name=widgets.md_escape(near)) if near else W["pin_set"]
+    near = nearest_place(assets, point)
+    tapped = nearest_place(assets, point, within_m=TAPPED_M)
+    pin_text = W["pin_near"].format(name=widgets.md_escape(near[1])) if near else W["pin_set"]
     pin_col, clear_col = st.columns([3, 1])
     pin_col.success(pin_text)
     if clear_col.button(W["pin_clear"], key=F + "pin_clear"):
         st.session_state.pop(state.SESSION_POINT, None)
+        st.rerun()
+    # On a place already on the map: offer to say something about it instead.
+    say_label = W["say_about"].format(name=widgets.md_escape(tapped[1])) if tapped else ""
+    if tapped is not None and st.button(say_label, key=F + "say_about"):
+        st.session_state[F + "c_asset"] = tapped[0]
+        st.session_state.pop(state.SESSION_POINT, None)
+        flash("success", W["say_about_next"].format(name=widgets.md_escape(tapped[1])))
         st.rerun()
 
 
@@ -454,6 +475,7 @@ category_labels = {"": W["not_sure"]} | {
     code: cat.plain_label for code, cat in taxonomy.categories.items()
 }
 show_flash()
+st.header(W["form_heading"], anchor=FORMS_ANCHOR)
 place_tab, volunteer_tab, gap_tab, comment_tab, idea_tab = st.tabs(
     [W["tab_place"], W["tab_volunteer"], W["tab_gap"], W["tab_comment"], W["tab_idea"]]
 )

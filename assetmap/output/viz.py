@@ -49,12 +49,13 @@ __all__ = [
     "UNCATEGORISED_COLOUR",
     "TileConfig",
     "add_walk_area",
+    "area_bounds",
     "asset_table",
     "build_asset_map",
     "category_colour",
     "filter_assets",
     "find_places",
-    "nearest_place_name",
+    "nearest_place",
     "tiles_from_setting",
 ]
 
@@ -582,20 +583,20 @@ def find_places(assets: gpd.GeoDataFrame, query: str, *, limit: int = 20) -> gpd
     return found.assign(label=[label(r) for r in found.to_dict("records")])
 
 
-def nearest_place_name(
+def nearest_place(
     assets: gpd.GeoDataFrame, point: tuple[float, float], *, within_m: float = 150.0
-) -> str | None:
-    """Return the name of the place nearest ``point`` (lon, lat) within ``within_m``, if any.
+) -> tuple[str, str] | None:
+    """Return ``(id, name)`` of the place nearest ``point`` (lon, lat) within ``within_m``.
 
     Lets a page say "the pin is near Oakham Library" instead of showing
-    coordinates.
+    coordinates, and offer to comment on a place that was tapped.
 
     >>> from assetmap.schema import validate_assets
     >>> import pandas as pd
-    >>> assets = validate_assets(pd.DataFrame({"name": ["Oakham Library"], "lon": [-0.727],
-    ...     "lat": [52.669], "categories": ["library"]}))
-    >>> nearest_place_name(assets, (-0.7272, 52.6691)), nearest_place_name(assets, (-0.8, 52.6))
-    ('Oakham Library', None)
+    >>> assets = validate_assets(pd.DataFrame({"id": ["a1"], "name": ["Oakham Library"],
+    ...     "lon": [-0.727], "lat": [52.669], "categories": ["library"]}))
+    >>> nearest_place(assets, (-0.7272, 52.6691)), nearest_place(assets, (-0.8, 52.6))
+    (('a1', 'Oakham Library'), None)
     """
     if assets.empty:
         return None
@@ -605,7 +606,41 @@ def nearest_place_name(
     dy = (assets.geometry.y.to_numpy() - lat) * 111_320.0
     distance = np.hypot(dx, dy)
     best = int(np.argmin(distance))
-    return str(assets["name"].iloc[best]) if distance[best] <= within_m else None
+    if distance[best] > within_m:
+        return None
+    return str(assets["id"].iloc[best]), str(assets["name"].iloc[best])
+
+
+def area_bounds(
+    assets: gpd.GeoDataFrame, area: str, *, half_height_deg: float = 0.004
+) -> list[list[float]] | None:
+    """Return ``[[south, west], [north, east]]`` around the places named like ``area``, if any.
+
+    A session's area ("Oakham town centre") is matched word by word against the
+    places' names, streets and postcodes (:func:`find_places`); the view is
+    centred on the median of the first word that matches, about 900 m tall, so
+    a map on a phone opens on the streets the group knows rather than the county.
+
+    >>> from assetmap.schema import validate_assets
+    >>> import pandas as pd
+    >>> assets = validate_assets(pd.DataFrame({"name": ["Oakham Library", "Uppingham School"],
+    ...     "lon": [-0.727, -0.72], "lat": [52.669, 52.588], "categories": ["library", ""]}))
+    >>> area_bounds(assets, "Oakham town centre")
+    [[52.665, -0.733], [52.673, -0.721]]
+    >>> area_bounds(assets, "Nowhere") is None
+    True
+    """
+    for word in area.split():
+        found = find_places(assets, word, limit=500) if len(word) > 2 else assets.iloc[0:0]
+        if len(found):
+            lon = float(found.geometry.x.median())
+            lat = float(found.geometry.y.median())
+            half_width = half_height_deg * 1.5
+            return [
+                [round(lat - half_height_deg, 6), round(lon - half_width, 6)],
+                [round(lat + half_height_deg, 6), round(lon + half_width, 6)],
+            ]
+    return None
 
 
 _TABLE_COLUMNS: Final = {

@@ -229,8 +229,9 @@ def test_facilitator_reverifies_a_stale_place(oakham: Path) -> None:
 
 def _everything_shown(at: AppTest) -> str:
     """All the text a page put in front of its user: prose, tables, map, choices."""
-    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "error",
-                                  "subheader", "header", "title") for e in getattr(at, kind)]  # fmt: skip
+    kinds = ("markdown", "caption", "info", "success", "warning", "error", "subheader", "header",
+             "title")  # fmt: skip
+    parts = [e.value for kind in kinds for e in getattr(at, kind)]
     parts += [frame.value.to_csv() for frame in at.dataframe]
     parts += [component.proto.json_args for component in at.get("component_instance")]
     parts += [str(box.options) for box in (*at.selectbox, *at.multiselect, *at.radio)]
@@ -280,7 +281,9 @@ def _labels(at: AppTest) -> set[str]:
     widgets = (*at.text_input, *at.text_area, *at.selectbox, *at.multiselect, *at.radio,
                *at.checkbox, *at.button)  # fmt: skip
     shown = {w.label for w in widgets} | {t.label for t in at.tabs}
-    shown |= {e.value for kind in ("info", "header", "subheader", "caption") for e in getattr(at, kind)}
+    shown |= {
+        e.value for kind in ("info", "header", "subheader", "caption") for e in getattr(at, kind)
+    }
     shown |= {str(o) for box in (*at.selectbox, *at.multiselect, *at.radio) for o in box.options}
     return shown
 

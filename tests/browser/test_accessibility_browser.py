@@ -23,14 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Offline
+from browser_support import Offline, new_session_code
+from browser_support import settle as _settle
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from assetmap.access import Principal, Role
-from assetmap.accounts import issue_session_code
-from assetmap.sessions import start_session
 from assetmap.wording import W
-from assetmap.workspace import close_stores, open_workspace
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -57,15 +54,6 @@ _RUN_AXE = """async (options) => {
         count: v.nodes.length,
     }));
 }"""
-
-
-def _settle(page: Page) -> None:
-    page.wait_for_timeout(200)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT_MS)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT_MS
-    )
-    page.wait_for_timeout(200)
 
 
 class AxeRun:
@@ -180,13 +168,7 @@ def test_every_page_of_a_local_role_has_no_serious_axe_violation(
 
 @pytest.fixture(scope="module")
 def join_code(rutland_workspace: Path) -> str:
-    store = open_workspace(rutland_workspace).store()
-    fran = Principal("fran", Role.FACILITATOR)
-    session_id = start_session(store, principal=fran, date="2026-12-01", area="Oakham",
-                               group_label="Tuesday group", participants=5)  # fmt: skip
-    code = issue_session_code(store, session_id, actor=fran)
-    close_stores()
-    return code
+    return new_session_code(rutland_workspace, "Tuesday group")
 
 
 @pytest.mark.browser

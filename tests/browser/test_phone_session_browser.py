@@ -9,14 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import Offline
-from playwright.sync_api import Browser, Locator, Page
+from browser_support import Offline, new_session_code
+from browser_support import settle as _settle
+from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
-from assetmap.access import Principal, Role
-from assetmap.accounts import issue_session_code
-from assetmap.sessions import start_session
 from assetmap.wording import W
-from assetmap.workspace import close_stores, open_workspace
 
 PHONE = {"width": 390, "height": 844}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -24,23 +21,13 @@ TIMEOUT_MS = 30_000
 MIN_TARGET_PX = 44
 
 
-def _settle(page: Page) -> None:
-    page.wait_for_timeout(250)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT_MS)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT_MS
-    )
-    page.wait_for_timeout(150)
-
-
-def _new_code(workspace: Path) -> str:
-    store = open_workspace(workspace).store()
-    fran = Principal("fran", Role.FACILITATOR)
-    session_id = start_session(store, principal=fran, date="2026-12-01", area="Oakham",
-                               group_label="Phone group", participants=3)  # fmt: skip
-    code = issue_session_code(store, session_id, actor=fran)
-    close_stores()
-    return code
+def _open_join(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{url}/session", wait_until="domcontentloaded")
+    page.get_by_role("textbox", name=W["join_label"]).wait_for()
+    _settle(page)
+    return page
 
 
 def _focused_name(page: Page) -> str:
@@ -77,14 +64,10 @@ def test_join_and_add_a_place_by_keyboard_alone_without_the_map(
     browser: Browser, streamlit_url: str, rutland_workspace: Path, artifacts: Path,
     offline: Offline,
 ) -> None:  # fmt: skip
-    code = _new_code(rutland_workspace)
+    code = new_session_code(rutland_workspace, "Phone group")
     context = offline.context(browser, viewport=PHONE, has_touch=True, is_mobile=True)
     try:
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{streamlit_url}/session", wait_until="domcontentloaded")
-        page.get_by_role("textbox", name=W["join_label"]).wait_for()
-        _settle(page)
+        page = _open_join(context, streamlit_url)
         _tab_to(page, W["join_label"])
         page.keyboard.type(code)
         page.keyboard.press("Enter")  # submits the join form
@@ -125,12 +108,10 @@ def test_pins_by_postcode_and_beside_a_marker_in_four_taps_with_big_targets(
     browser: Browser, streamlit_url: str, rutland_workspace: Path, artifacts: Path,
     offline: Offline,
 ) -> None:  # fmt: skip
-    code = _new_code(rutland_workspace)
+    code = new_session_code(rutland_workspace, "Phone group")
     context = offline.context(browser, viewport=PHONE, has_touch=True, is_mobile=True)
     try:
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{streamlit_url}/session", wait_until="domcontentloaded")
+        page = _open_join(context, streamlit_url)
         page.get_by_role("textbox", name=W["join_label"]).fill(code)
         page.get_by_role("button", name=W["join_button"], exact=True).click()
         page.get_by_text(W["map_heading"]).wait_for()

@@ -64,6 +64,9 @@ W: Final[Mapping[str, str]] = {
     "join_placeholder": "For example K7QH4M",
     "join_button": "Join",
     "join_help": "The code has 6 letters and numbers. Ask the group leader if you do not have it.",
+    # the sidebar, once joined
+    "taking_part": "Taking part as {label}",
+    "leave": "Leave the session",
     # the session
     "ended": "This group has ended. Thank you for your help.",
     "map_heading": "Where is it?",

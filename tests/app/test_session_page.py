@@ -306,6 +306,7 @@ def test_participant_sees_only_catalogue_words(oakham: Path) -> None:
     data = {"Oakham Library", "Victoria Hall", "Oakham Food Bank", "Map data © OpenStreetMap "
             "contributors, available under the ODbL.", "Background map",
             "Offline streets (no internet)", "OpenStreetMap (online)"}  # fmt: skip
+    data |= {wording.W["taking_part"].format(label=guest.label)}
     data |= {wording.W["idea_missing_where"].format(need=wording.NEED_WORDS["accommodation"],
                                                     area="Barleythorpe")}  # fmt: skip
     assert _labels(at) - catalogue - data == set()

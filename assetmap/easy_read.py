@@ -54,9 +54,9 @@ import numpy as np
 import pandas as pd
 
 from assetmap.errors import AssetMapError, SchemaError
-from assetmap.network import WalkNetwork
 from assetmap.opening_hours import DayHours, OpeningHours, read_opening_hours
-from assetmap.sheet import sheet_colour, sheet_map_svg
+from assetmap.output.sheet import sheet_colour, sheet_map_svg
+from assetmap.reach.network import WalkNetwork
 from assetmap.taxonomy import load_taxonomy
 
 __all__ = [

@@ -24,8 +24,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Route
 
 from assetmap.access import Principal, Role
-from assetmap.accounts import issue_session_code
-from assetmap.sessions import start_session
+from assetmap.people.accounts import issue_session_code
+from assetmap.people.sessions import start_session
 from assetmap.workspace import close_stores, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,9 +27,9 @@ from assetmap.easy_read import (
     sheet_audio_wav,
 )
 from assetmap.errors import SchemaError
-from assetmap.match.needs import Constraints, Goal, match_plan, prepare_matching, walk_graph_for
-from assetmap.network import load_network
-from assetmap.sheet import support_sheet_pdf
+from assetmap.match.needs import Constraints, Goal, match_plan, prepare_matching
+from assetmap.output.sheet import support_sheet_pdf
+from assetmap.reach.network import load_network, walk_graph_for
 from assetmap.workspace import close_stores, import_osm
 
 START = (-0.729689, 52.670718)  # LE15 6AA, Oakham

@@ -45,11 +45,11 @@ def _picker(at: AppTest):  # type: ignore[no-untyped-def]
     return found[0] if found else None
 
 
-def test_without_accounts_the_sidebar_offers_four_roles_and_starts_as_admin(workspace):
+def test_without_accounts_the_sidebar_offers_five_roles_and_starts_as_admin(workspace):
     at = _app()
     picker = _picker(at)
     assert picker is not None
-    assert picker.options == ["Admin", "Staff", "Lead", "Facilitator"]
+    assert picker.options == ["Admin", "Staff", "Lead", "Facilitator", "Approver"]
     assert picker.value is Role.ADMIN
     at.switch_page("app/pages/admin.py").run()  # admin's page is in the menu
     assert not at.exception

@@ -133,7 +133,7 @@ def test_a_stubbed_provider_signs_in_through_the_role_map(with_accounts):
     )
     # the name from the provider is shown as text, not markup
     assert at.success[0].value == (
-        "Signed in as **\\<img src=x onerror=alert\\(1\\)\\> Ana** (staff)."
+        "Signed in as **\\<img src\\=x onerror\\=alert\\(1\\)\\> Ana** (staff)."
     )
 
 

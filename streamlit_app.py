@@ -17,7 +17,7 @@ into a favicon fetched from fonts.gstatic.com, and the app must work offline.
 
 import streamlit as st
 
-from app import auth, cache, state
+from app import auth, cache, state, widgets
 from assetmap.access import Operation, Role, allowed
 from assetmap.errors import AssetMapError
 from assetmap.views import PUBLIC_MAP_SETTING
@@ -67,6 +67,7 @@ try:
     principal = auth.check_signed_in(path)  # fails closed
 except AssetMapError as exc:
     auth.cannot_open(exc)
+widgets.accessible_style()
 auth.show_notice()
 auth.local_role_picker(principal)
 auth.participant_sidebar(principal)
@@ -98,4 +99,6 @@ for group, file, title, icon, _ in shown:
         st.Page(file, title=title, icon=icon, default=file == default)
     )
 
-st.navigation(groups).run()
+# A flat list, not groups: Streamlit draws grouped links as <div>s inside the <ul>, which
+# screen readers cannot read as a list (axe "list"/"listitem", serious; docs/accessibility.md).
+st.navigation([page for pages in groups.values() for page in pages]).run()

@@ -43,6 +43,7 @@ from assetmap.people.signin_tokens import (
     signing_key,
     token_fields,
 )
+from assetmap.wording import W
 from assetmap.workspace import Workspace, open_workspace
 
 PRINCIPAL: Final = "assetmap.principal"  # Principal of the signed-in user (or participant)
@@ -115,8 +116,8 @@ def participant_sidebar(principal: Principal | None) -> None:
     """For a participant: who they are in the sidebar, and a button to leave the session."""
     if principal is None or principal.role is not Role.PARTICIPANT:
         return
-    st.sidebar.caption(f"Taking part as {principal.label}")
-    if st.sidebar.button("Leave the session", key=state.SIGNIN_LEAVE):
+    st.sidebar.caption(W["taking_part"].format(label=principal.label))
+    if st.sidebar.button(W["leave"], key=state.SIGNIN_LEAVE):
         sign_out()
         st.rerun()
 

@@ -179,10 +179,67 @@ button[data-testid^="stBaseButton"] p { font-size: 1.15rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.1rem; }
 [data-testid="stTab"] { min-height: 3rem; padding: 0 0.9rem; }
 [data-testid="stTab"] p { font-size: 1.2rem; }
-[data-testid="stRadio"] label, [data-testid="stCheckbox"] label { min-height: 2.4rem; }
+[data-testid="stRadio"] label, [data-testid="stCheckbox"] label {
+    min-height: 2.8rem; display: flex; align-items: center; min-width: 2.8rem;
+}
 [data-testid="stRadio"] label p, [data-testid="stCheckbox"] label p { font-size: 1.1rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem; }
+[data-testid="stTooltipHoverTarget"] svg { width: 1.4rem; height: 1.4rem; }
 </style>
 """
+# On every page (docs/accessibility.md): Streamlit's date segments are 9-20 px wide, under
+# WCAG 2.2's 24 px target size; tabs wrap onto a second row instead of hiding behind a scroll
+# arrow on a phone; keyboard focus is always drawn; captions are grey (7.9:1) instead of
+# Streamlit's 60% opacity, under which inline code falls to 3.1:1.
+_ACCESSIBLE_CSS: Final = """
+<style>
+[data-testid="stDateInput"] [role="spinbutton"] {
+    display: inline-block; min-width: 24px; min-height: 24px; text-align: center;
+}
+[data-baseweb="tab-list"] { flex-wrap: wrap; row-gap: 0.25rem; }
+[data-baseweb="tab-list"] + div [data-baseweb="tab-border"] { display: none; }
+:focus-visible { outline: 3px solid #1f5fa8 !important; outline-offset: 2px; }
+[data-testid="stCaptionContainer"] { opacity: 1 !important; color: #4d4d4d !important; }
+[data-testid="stMarkdownContainer"] code { color: #174d2a !important; }
+</style>
+"""
+# The "High contrast" choice: black on white, thick borders, yellow-and-black focus, underlined
+# links, no faded text.
+_HIGH_CONTRAST_CSS: Final = """
+<style>
+.stApp, .stApp p, .stApp label, .stApp li, .stApp span,
+.stApp div[data-testid="stCaptionContainer"],
+[data-testid="stSidebar"] * { color: #000 !important; }
+.stApp { background: #fff !important; }
+.stApp a { text-decoration: underline !important; color: #0000c8 !important; }
+.stApp input, .stApp textarea, div[data-baseweb="select"] > div {
+    border: 2px solid #000 !important; background: #fff !important;
+}
+.stApp button { border: 2px solid #000 !important; }
+.stApp button[kind="primary"], .stApp button[data-testid="stBaseButton-primary"],
+.stApp button[data-testid="stBaseButton-primaryFormSubmit"] {
+    background: #000 !important; color: #fff !important;
+}
+.stApp button[kind="primary"] *, .stApp button[data-testid^="stBaseButton-primary"] * {
+    color: #fff !important;
+}
+:focus-visible { outline: 4px solid #000 !important; box-shadow: 0 0 0 7px #ffd400 !important; }
+</style>
+"""
+
+
+def accessible_style() -> None:
+    """Add the accessibility fixes every page needs, and the high-contrast choice.
+
+    The choice sits at the foot of the sidebar and is kept for the browser session.
+    """
+    st.markdown(_ACCESSIBLE_CSS, unsafe_allow_html=True)
+    if st.sidebar.toggle(
+        "High contrast",
+        key=state.HIGH_CONTRAST,
+        help="Black on white with thick borders and a strong focus ring.",
+    ):
+        st.markdown(_HIGH_CONTRAST_CSS, unsafe_allow_html=True)
 
 
 def touch_friendly_style() -> None:

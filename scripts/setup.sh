@@ -11,6 +11,9 @@ APT_PACKAGES=(
   fonts-noto-color-emoji               # page icons and tab labels in browser screenshots
   poppler-utils                        # pdftoppm: render support-sheet PDFs to PNG in tests
   libpango-1.0-0 libpangoft2-1.0-0     # WeasyPrint (HTML -> PDF)
+  espeak-ng                            # "listen": speaks the Easy Read support sheet to a WAV file, offline
+  fonts-noto-core                      # Arabic (right-to-left) and other scripts in translated sheets
+  gettext                              # msgfmt: compiles the sheet's .po translations to .mo
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

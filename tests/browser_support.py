@@ -23,6 +23,11 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Route
 
+from assetmap.access import Principal, Role
+from assetmap.people.accounts import issue_session_code
+from assetmap.people.sessions import start_session
+from assetmap.workspace import close_stores, open_workspace
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -149,3 +154,14 @@ class Offline:
     def _dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
+
+
+def new_session_code(workspace: Path, group: str) -> str:
+    """Start a session in ``workspace`` (as a facilitator) and return a join code for it."""
+    store = open_workspace(workspace).store()
+    fran = Principal("fran", Role.FACILITATOR)
+    session_id = start_session(store, principal=fran, date="2026-12-01", area="Oakham",
+                               group_label=group, participants=5)  # fmt: skip
+    code = issue_session_code(store, session_id, actor=fran)
+    close_stores()
+    return code

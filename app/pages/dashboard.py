@@ -125,7 +125,7 @@ st.caption(
 )
 
 # --- Coverage by category ---------------------------------------------------------------
-st.subheader("Coverage by category")
+st.header("Coverage by category")
 share_column = "share_postcodes" if n_postcodes else "share_areas"
 bars = by_category.assign(
     label=[_label(c) for c in by_category["category"]],
@@ -183,7 +183,7 @@ if st.toggle("Compare walking, cycling and public transport", key=state.DASH_MOD
             st.caption(note)
 
 # --- Gap map and suggested sites --------------------------------------------------------
-st.subheader(f"Gap map: {_label(category)}")
+st.header(f"Gap map: {_label(category)}")
 site_controls = st.columns([2, 2, 6])
 count = site_controls[0].number_input(
     "New sites to suggest", min_value=0, max_value=5, value=2, key=state.DASH_SITES
@@ -280,7 +280,7 @@ st.download_button(
 )
 
 # --- Over time --------------------------------------------------------------------------
-st.subheader("Accessible range over time")
+st.header("Accessible range over time")
 series = cache.reach_series(path, version, reach_version, float(minutes), by, principal)
 if series is not None and len(series.summary):
     monthly = series.summary.assign(month=series.summary["date"].dt.strftime("%Y-%m"))

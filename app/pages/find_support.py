@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 
 from app import auth, cache, state, widgets
 from assetmap.access import Operation, allowed
+from assetmap.easy_read import LANGUAGES, easy_read_html, easy_read_text, sheet_audio_wav
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import Constraints, Goal, MatchContext, record_gap
 from assetmap.opening_hours import DAY_CODES
@@ -134,6 +135,7 @@ if submitted or from_click:
         ],
     }  # fmt: skip
     st.session_state.pop(state.FIND_PDF, None)
+    st.session_state.pop(state.FIND_AUDIO, None)
 
 result = st.session_state.get(state.FIND_RESULT)
 if not result:
@@ -258,19 +260,40 @@ picked = found.set_index("id").loc[chosen].reset_index() if chosen else found.il
 
 @st.fragment
 def _sheet() -> None:
-    """The support sheet: its note, map option and PDF rerun only this part of the page."""
+    """The support sheet: its note, style, language, map option, PDF and audio rerun only here."""
     note = st.text_area("A note for the sheet (optional; nothing else about the person is shown)")
     mark_start = st.checkbox("Mark the start point on the map", value=False)
+    left, right = st.columns(2)
+    style = left.radio(
+        "Sheet style",
+        ["standard", "easy"],
+        format_func={"standard": "Standard", "easy": "Easy Read (short lines, icons, steps)"}.get,
+        horizontal=True,
+        help="Easy Read is for people who find reading hard: one idea a line, an icon for "
+        "each place, how to get there in steps, opening times in words.",
+    )
+    language = right.selectbox(
+        "Language of the sheet's own words (Easy Read)",
+        list(LANGUAGES),
+        format_func=lambda code: LANGUAGES[code][0],
+        disabled=style != "easy",
+        help="Service names and descriptions stay as they were entered.",
+    )
     if picked.empty:
         st.info("Choose at least one service.")
         return
+    where = (start.lon, start.lat) if mark_start else None
     try:
         network = cache.load_walk_network(path, net_version)
         phones = pd.concat(all_remote).drop_duplicates("name") if all_remote else None
-        page = support_sheet_html(
-            picked, network=network, note=note or None,
-            start=(start.lon, start.lat) if mark_start else None, helplines=phones,
-        )  # fmt: skip
+        if style == "easy":
+            page = easy_read_html(
+                picked, network=network, note=note or None, start=where, language=language
+            )
+        else:
+            page = support_sheet_html(
+                picked, network=network, note=note or None, start=where, helplines=phones
+            )
     except AssetMapError as exc:
         st.error(str(exc), icon=":material/error:")
         return
@@ -283,6 +306,25 @@ def _sheet() -> None:
             st.session_state[state.FIND_PDF],
             "support-sheet.pdf",
             "application/pdf",
+        )
+    if style == "easy" and st.button(
+        "Make an audio file (listen)",
+        help="Reads the Easy Read sheet aloud into a sound file the person can play on "
+        "their phone. Made on this computer, offline.",
+    ):
+        try:
+            st.session_state[state.FIND_AUDIO] = sheet_audio_wav(
+                easy_read_text(picked, start=where, language=language), language=language
+            )
+        except AssetMapError as exc:
+            st.error(str(exc), icon=":material/error:")
+    if st.session_state.get(state.FIND_AUDIO):
+        st.audio(st.session_state[state.FIND_AUDIO], format="audio/wav")
+        st.download_button(
+            "Download the audio (WAV)",
+            st.session_state[state.FIND_AUDIO],
+            "support-sheet.wav",
+            "audio/wav",
         )
 
 

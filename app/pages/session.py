@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -19,31 +20,30 @@ from assetmap import register
 from assetmap.access import Operation, Principal, Role, allowed
 from assetmap.errors import AssetMapError
 from assetmap.idempotency import form_key
-from assetmap.output.viz import build_asset_map, filter_assets
+from assetmap.output.viz import area_bounds, build_asset_map, find_places, nearest_place
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import issue_session_code, join_session
 from assetmap.people.serving import local_facilitator
 from assetmap.records import GAP_ENTITY
 from assetmap.taxonomy import load_taxonomy
+from assetmap.wording import (
+    BARRIER_WORDS,
+    COST_WORDS,
+    KIND_WORDS,
+    NEED_WORDS,
+    STATUS_WORDS,
+    TYPE_WORDS,
+    WELCOME_WORDS,
+    YES_NO,
+    W,
+    uk_date,
+)  # fmt: skip
 from assetmap.workspace import open_workspace
 
 F = state.SESSION_FORM
-TRI_STATE = {"Don't know": None, "Yes": True, "No": False}
-KIND_WORDS = {
-    "service": "A service (advice, support, health…)",
-    "activity": "An activity or group",
-    "informal": "An informal place (café, park, library corner…)",
-    "organisation": "An organisation",
-}
-COST_WORDS = {"": "Don't know", "free": "Free", "low": "Low cost", "paid": "Costs money"}
-WELCOMING_WORDS = {
-    0: "Skip",
-    1: "1 · not welcoming",
-    2: "2",
-    3: "3 · OK",
-    4: "4",
-    5: "5 · very welcoming",
-}
+TRI_STATE = {"unknown": None, "yes": True, "no": False}
+FORMS_ANCHOR = "tell-us-about-it"
+TAPPED_M = 40.0  # a pin this close to a place is "on" it: offer to comment on that place
 
 st.title("Mapping session")
 path = state.workspace_path()
@@ -63,21 +63,24 @@ principal = auth.current_principal(path)
 client = st.session_state.setdefault(state.SESSION_CLIENT, secrets.token_hex(8))
 
 
-def flash(kind: str, message: str) -> None:
-    """Keep a message to show after the rerun a button causes."""
-    st.session_state[state.SESSION_FLASH] = (kind, message)
+def flash(kind: str, message: str, where: str = "top") -> None:
+    """Keep a message to show after the rerun a button causes, beside that button."""
+    st.session_state[state.SESSION_FLASH] = (kind, message, where)
 
 
-def show_flash() -> None:
+def show_flash(where: str = "top") -> None:
     """Show (once) the message a button left, in a slot that is always there.
 
-    The slot is drawn on every run, so the elements after it keep their
-    places and the tabs stay on the tab the participant chose.
+    ``where`` names the button's place (``"place"``, ``"gap"``, ...): each form
+    draws its slot just under its own button, so the result is where the
+    person is looking. The slot is drawn on every run, so the elements after
+    it keep their places and the tabs stay on the tab the participant chose.
     """
     slot = st.empty()
-    kept = st.session_state.pop(state.SESSION_FLASH, None)
-    if kept:
-        kind, message = kept
+    kept = st.session_state.get(state.SESSION_FLASH)
+    if kept and kept[2] == where:
+        del st.session_state[state.SESSION_FLASH]
+        kind, message, _ = kept
         if kind == "success":
             slot.success(message, icon=":material/check_circle:")
         else:
@@ -86,8 +89,8 @@ def show_flash() -> None:
 
 FORM_DEFAULTS: dict[str, Any] = {
     "name": "", "kind": "service", "category": "", "hours": "", "cost": "",
-    "referral": "Don't know", "welcoming": "Don't know", "women": False,
-    "v_what": "", "v_when": "", "v_org": "", "v_dbs": "Don't know", "v_conv": "Don't know",
+    "referral": "unknown", "welcoming": "unknown", "women": False,
+    "v_what": "", "v_when": "", "v_org": "", "v_dbs": "unknown", "v_conv": "unknown",
     "g_area": "", "g_note": "", "c_welcoming": 0, "c_barriers": [], "c_note": "",
     "i_what": "", "i_who": "", "i_needs": "",
 }  # fmt: skip
@@ -104,10 +107,12 @@ def clear(*names: str) -> None:
 
 def join_form() -> None:
     """The code box for participants."""
-    st.subheader("Join a session")
+    st.header(W["join_heading"])
     with st.form(F + "join"):
-        code = st.text_input("Type the code your facilitator gives you", placeholder="e.g. K7QH4M")
-        if st.form_submit_button("Join the session", type="primary"):
+        code = st.text_input(
+            W["join_label"], placeholder=W["join_placeholder"], help=W["join_help"]
+        )
+        if st.form_submit_button(W["join_button"], type="primary"):
             try:
                 st.session_state[auth.PRINCIPAL] = join_session(store, code, client=client)
             except AssetMapError as exc:
@@ -141,7 +146,7 @@ else:
 # ---------------------------------------------------------------- start or continue
 if session_id is None:
     show_flash()
-    st.subheader("Start a session")
+    st.header("Start a session")
     with st.form(F + "start"):
         left, right = st.columns(2)
         date = left.date_input("Date", value=dt.date.today())
@@ -171,7 +176,7 @@ if session_id is None:
         open_sessions = ms.list_sessions(store, principal=principal)
         open_sessions = open_sessions[open_sessions["status"] == "open"]
         if not open_sessions.empty:
-            st.subheader("Or carry on with an open session")
+            st.header("Or carry on with an open session")
             labels = {
                 r["id"]: f"{r['date']} · {r['group_label']} · {r['area']}"
                 for r in open_sessions.to_dict("records")
@@ -194,10 +199,10 @@ sid: str = session_id
 
 st.markdown(
     f"**{widgets.md_escape(session['group_label'])}** · {widgets.md_escape(session['area'])} · "
-    f"{widgets.md_escape(session['date'])}"
+    f"{uk_date(session['date'])}"
 )
 if session["status"] != "open":
-    st.warning("This session has ended. Thank you for taking part.", icon=":material/flag:")
+    st.warning(W["ended"], icon=":material/flag:")
     st.stop()
 
 if can_start:
@@ -213,12 +218,26 @@ if can_start:
             store, session_id, actor=principal
         )
         st.rerun()
-    if right.button("End the session"):
-        ms.close_session(store, session_id, principal=principal)
-        for key in (state.SESSION_ID, state.SESSION_CODE, state.SESSION_POINT):
-            st.session_state.pop(key, None)
-        flash("success", "The session has ended. Its proposals wait on the Moderation page.")
-        st.rerun()
+    if not st.session_state.get(state.SESSION_ENDING):
+        if right.button("End the session"):
+            st.session_state[state.SESSION_ENDING] = True
+            st.rerun()
+    else:
+        right.warning("End the session for everyone? Nobody can add more.", icon=":material/flag:")
+        if right.button("Yes, end it", type="primary"):
+            ms.close_session(store, session_id, principal=principal)
+            for key in (state.SESSION_ID, state.SESSION_CODE, state.SESSION_POINT):
+                st.session_state.pop(key, None)
+            flash(
+                "success",
+                "The session has ended. What people added (their proposals) waits on the "
+                "Moderation page, where you accept or reject each one.",
+            )
+            st.session_state.pop(state.SESSION_ENDING, None)
+            st.rerun()
+        if right.button("No, carry on"):
+            st.session_state.pop(state.SESSION_ENDING, None)
+            st.rerun()
 
 # ---------------------------------------------------------------- the map
 assets = ms.visible_register(store, principal=principal)
@@ -246,38 +265,66 @@ if point is not None:
         tooltip="The new place",
     ).add_to(fmap)
     fmap.fit_bounds([[point[1] - 0.004, point[0] - 0.006], [point[1] + 0.004, point[0] + 0.006]])
-st.markdown("#### Tap the map where the place is")
-clicked = st_folium(
-    fmap, key=F + "map", height=600, use_container_width=True, returned_objects=["last_clicked"]
-)
-st.caption(widgets.OSM_CREDIT)
-last = (clicked or {}).get("last_clicked")
-if last and last != st.session_state.get(state.SESSION_CLICK):
-    st.session_state[state.SESSION_CLICK] = last
-    st.session_state[state.SESSION_POINT] = (round(last["lng"], 6), round(last["lat"], 6))
-    st.rerun()
+else:  # open on the session's area (its streets), not the whole register
+    around = area_bounds(assets, str(session["area"] or ""))
+    if around is not None:
+        fmap.fit_bounds(around)
+st.header(W["map_heading"], anchor="where")
+st.caption(W["map_hint"])
 
+# Finding first: a street, a postcode or a name, typed (no map, works by keyboard).
 find_col, pick_col = st.columns([2, 3])
-query = find_col.text_input("Or find a place by name", key=F + "find")
+query = find_col.text_input(W["find_label"], key=F + "find", placeholder=W["find_placeholder"])
 if query.strip():
-    found = filter_assets(assets, name_contains=query.strip()).head(20)
+    found = find_places(assets, query)
     if found.empty:
-        pick_col.info("No place with that name yet.")
+        pick_col.info(W["find_none"])
     else:
         places = {
-            r["id"]: (float(r["geometry"].x), float(r["geometry"].y), str(r["name"]))
+            r["id"]: (float(r["geometry"].x), float(r["geometry"].y), str(r["label"]))
             for r in found.to_dict("records")
         }
         pick = pick_col.selectbox(
-            "Places", list(places), format_func=lambda i: places[i][2], key=F + "found"
+            W["find_pick"], list(places), format_func=lambda i: places[i][2], key=F + "found"
         )
-        if pick_col.button("Put the pin here"):
+        if pick_col.button(W["find_use"], key=F + "use_found"):
             st.session_state[state.SESSION_POINT] = places[pick][:2]
             st.rerun()
+
+# Keyboard users can jump over the map's controls to the forms (the map is optional).
+st.markdown(f"[{W['skip_map']}](#{FORMS_ANCHOR})")
+clicked = st_folium(
+    fmap, key=F + "map", height=600, use_container_width=True,
+    returned_objects=["last_clicked", "last_object_clicked"],
+)  # fmt: skip
+st.caption(widgets.OSM_CREDIT)
+# A tap on the map or on a marker (a marker takes the tap, so the map alone would miss
+# a place right beside one) puts the pin where the finger was.
+taps = ((clicked or {}).get("last_clicked"), (clicked or {}).get("last_object_clicked"))
+before = st.session_state.get(state.SESSION_CLICK) or (None, None)
+if any(taps) and taps != before:
+    st.session_state[state.SESSION_CLICK] = taps
+    tap = taps[1] if taps[1] and taps[1] != before[1] else taps[0] or taps[1]
+    st.session_state[state.SESSION_POINT] = (round(tap["lng"], 6), round(tap["lat"], 6))
+    st.rerun()
 if point is None:
-    st.info("No pin yet: tap the map, or find a place by name.", icon=":material/touch_app:")
+    st.info(W["no_pin"], icon=":material/touch_app:")
 else:
-    st.success(f"Pin placed at {point[1]:.5f}, {point[0]:.5f}.", icon=":material/location_on:")
+    near = nearest_place(assets, point)
+    tapped = nearest_place(assets, point, within_m=TAPPED_M)
+    pin_text = W["pin_near"].format(name=widgets.md_escape(near[1])) if near else W["pin_set"]
+    pin_col, clear_col = st.columns([3, 1])
+    pin_col.success(pin_text)
+    if clear_col.button(W["pin_clear"], key=F + "pin_clear"):
+        st.session_state.pop(state.SESSION_POINT, None)
+        st.rerun()
+    # On a place already on the map: offer to say something about it instead.
+    say_label = W["say_about"].format(name=widgets.md_escape(tapped[1])) if tapped else ""
+    if tapped is not None and st.button(say_label, key=F + "say_about"):
+        st.session_state[F + "c_asset"] = tapped[0]
+        st.session_state.pop(state.SESSION_POINT, None)
+        flash("success", W["say_about_next"].format(name=widgets.md_escape(tapped[1])))
+        st.rerun()
 
 
 # ---------------------------------------------------------------- saving (button callbacks)
@@ -290,7 +337,7 @@ def save_place() -> None:
     """Propose the place in the form."""
     where = st.session_state.get(state.SESSION_POINT)
     if where is None:
-        flash("error", "Tap the map to place it first.")
+        flash("error", W["need_pin"], "place")
         return
     category = value("category")
     data = {
@@ -299,8 +346,8 @@ def save_place() -> None:
         "categories": [category] if category else [],
         "opening_hours": value("hours") or None,
         "cost": value("cost") or None,
-        "referral_required": TRI_STATE[value("referral", "Don't know")],
-        "welcoming": TRI_STATE[value("welcoming", "Don't know")],
+        "referral_required": TRI_STATE[value("referral", "unknown")],
+        "welcoming": TRI_STATE[value("welcoming", "unknown")],
         "women_only": bool(value("women", False)),
         "lon": where[0],
         "lat": where[1],
@@ -308,9 +355,9 @@ def save_place() -> None:
     try:
         ms.propose_asset(store, sid, data, principal=me, request_key=form_key("place", data))
     except AssetMapError as exc:
-        flash("error", str(exc))
+        flash("error", str(exc), "place")
         return
-    flash("success", f"Saved: {widgets.md_escape(data['name'])}. The facilitator will check it.")
+    flash("success", W["place_saved"].format(name=widgets.md_escape(data["name"])), "place")
     clear("name", "kind", "category", "hours", "cost", "referral", "welcoming", "women")
     st.session_state.pop(state.SESSION_POINT, None)
 
@@ -319,7 +366,7 @@ def save_volunteering() -> None:
     """Propose the volunteering opportunity in the form."""
     where = st.session_state.get(state.SESSION_POINT)
     if where is None:
-        flash("error", "Tap the map to place it first.")
+        flash("error", W["need_pin"], "vol")
         return
     offer = {
         "what": value("v_what", ""),
@@ -327,17 +374,17 @@ def save_volunteering() -> None:
         "lat": where[1],
         "when": value("v_when") or None,
         "organisation": value("v_org") or None,
-        "dbs_check": TRI_STATE[value("v_dbs", "Don't know")],
-        "open_to_convictions": TRI_STATE[value("v_conv", "Don't know")],
+        "dbs_check": TRI_STATE[value("v_dbs", "unknown")],
+        "open_to_convictions": TRI_STATE[value("v_conv", "unknown")],
     }
     try:
         ms.propose_volunteering(
             store, sid, principal=me, request_key=form_key("volunteering", offer), **offer
         )
     except AssetMapError as exc:
-        flash("error", str(exc))
+        flash("error", str(exc), "vol")
         return
-    flash("success", f"Saved: {widgets.md_escape(value('v_what'))}. The facilitator will check it.")
+    flash("success", W["vol_saved"].format(name=widgets.md_escape(value("v_what"))), "vol")
     clear("v_what", "v_when", "v_org", "v_dbs", "v_conv")
     st.session_state.pop(state.SESSION_POINT, None)
 
@@ -357,10 +404,11 @@ def save_gap() -> None:
             store, sid, data, principal=me, taxonomy=taxonomy, request_key=form_key("gap", data)
         )
     except AssetMapError as exc:
-        flash("error", str(exc))
+        flash("error", str(exc), "gap")
         return
-    flash("success", "Saved the gap.")
+    flash("success", W["gap_saved"], "gap")
     clear("g_area", "g_note")
+    st.session_state.pop(state.SESSION_POINT, None)
 
 
 def save_comment() -> None:
@@ -377,9 +425,9 @@ def save_comment() -> None:
             **said,
         )  # fmt: skip
     except AssetMapError as exc:
-        flash("error", str(exc))
+        flash("error", str(exc), "say")
         return
-    flash("success", "Saved your comment.")
+    flash("success", W["say_saved"], "say")
     clear("c_welcoming", "c_barriers", "c_note")
 
 
@@ -388,9 +436,9 @@ def reverify(asset_id: str) -> None:
     try:
         register.reverify_asset(store, asset_id, principal=me, session_id=sid)
     except AssetMapError as exc:
-        flash("error", str(exc))
+        flash("error", str(exc), "say")
         return
-    flash("success", "Marked as checked today.")
+    flash("success", "Marked as checked today.", "say")
 
 
 def save_idea() -> None:
@@ -406,9 +454,9 @@ def save_idea() -> None:
             store, sid, gap_id, principal=me, request_key=form_key("idea", gap_id, idea), **idea
         )
     except AssetMapError as exc:
-        flash("error", str(exc))
+        flash("error", str(exc), "idea")
         return
-    flash("success", "Saved the idea. Everyone can vote for it now.")
+    flash("success", W["idea_saved"], "idea")
     clear("i_what", "i_who", "i_needs")
 
 
@@ -417,95 +465,100 @@ def vote(idea_id: str) -> None:
     try:
         ms.vote_idea(store, idea_id, principal=me)
     except AssetMapError as exc:
-        flash("error", str(exc))
+        flash("error", str(exc), "vote")
         return
-    flash("success", "Thank you for voting.")
+    flash("success", W["voted"], "vote")
 
 
 # ---------------------------------------------------------------- the forms
-category_labels = {"": "Not sure"} | {
+category_labels = {"": W["not_sure"]} | {
     code: cat.plain_label for code, cat in taxonomy.categories.items()
 }
-show_flash()  # just above the forms, where the participant is looking
+show_flash()
+st.header(W["form_heading"], anchor=FORMS_ANCHOR)
 place_tab, volunteer_tab, gap_tab, comment_tab, idea_tab = st.tabs(
-    ["📍 A place", "🙋 Volunteering", "❓ A gap", "💬 A comment", "💡 Ideas"]
+    [W["tab_place"], W["tab_volunteer"], W["tab_gap"], W["tab_comment"], W["tab_idea"]]
 )
 
 with place_tab:
-    name = st.text_input("What is it called?", key=F + "name")
+    name = st.text_input(W["place_name"], key=F + "name")
     if name.strip():
         lon, lat = point if point is not None else (None, None)
         similar = ms.likely_duplicates(store, name, lon, lat, principal=principal)
         if not similar.empty:
             listed = "\n".join(f"- {widgets.md_escape(n)}" for n in similar["name"])
             st.warning(
-                "**Is it already on the map?** These look alike:\n\n"
-                f"{listed}\n\nIf it is one of these, add a comment about it instead "
-                "(the 💬 tab).",
+                f"**{W['place_same']}**\n\n{listed}\n\n{W['place_same_hint']}",
                 icon=":material/content_copy:",
             )
     left, right = st.columns(2)
     left.selectbox(
-        "What kind of place", list(KIND_WORDS), format_func=KIND_WORDS.__getitem__, key=F + "kind"
+        W["place_kind"], list(KIND_WORDS), format_func=KIND_WORDS.__getitem__, key=F + "kind"
     )
     right.selectbox(
-        "What it helps with", list(category_labels), format_func=category_labels.__getitem__,
+        W["place_help"], list(category_labels), format_func=category_labels.__getitem__,
         key=F + "category",
     )  # fmt: skip
-    left.text_input("Opening times", key=F + "hours", placeholder="e.g. Tuesdays 10-12")
-    right.selectbox("Cost", list(COST_WORDS), format_func=COST_WORDS.__getitem__, key=F + "cost")
-    left.radio("Do you need a referral?", list(TRI_STATE), key=F + "referral", horizontal=True)
-    right.radio("Did it feel welcoming?", list(TRI_STATE), key=F + "welcoming", horizontal=True)
-    st.checkbox("Women only", key=F + "women")
-    st.button("Save this place", type="primary", on_click=save_place, key=F + "save_place")
+    left.text_input(W["place_hours"], key=F + "hours", placeholder=W["place_hours_placeholder"])
+    right.selectbox(
+        W["place_cost"], list(COST_WORDS), format_func=COST_WORDS.__getitem__, key=F + "cost"
+    )
+    left.radio(W["place_sent"], list(YES_NO), format_func=YES_NO.__getitem__, key=F + "referral")
+    right.radio(
+        W["place_welcome"], list(YES_NO), format_func=YES_NO.__getitem__, key=F + "welcoming"
+    )
+    st.checkbox(W["place_women"], key=F + "women")
+    st.button(W["place_save"], type="primary", on_click=save_place, key=F + "save_place")
+    show_flash("place")
 
 with volunteer_tab:
-    st.text_input("What would you do?", key=F + "v_what", placeholder="e.g. Garden helpers")
+    st.text_input(W["vol_what"], key=F + "v_what", placeholder=W["vol_what_placeholder"])
     left, right = st.columns(2)
-    left.text_input("Who runs it", key=F + "v_org")
-    right.text_input("When", key=F + "v_when", placeholder="e.g. Saturdays 10-12")
-    left.radio("DBS check needed?", list(TRI_STATE), key=F + "v_dbs", horizontal=True)
-    right.radio(
-        "Open to people with convictions?", list(TRI_STATE), key=F + "v_conv", horizontal=True
-    )
-    st.button(
-        "Save this volunteering", type="primary", on_click=save_volunteering, key=F + "save_vol"
-    )
+    left.text_input(W["vol_who"], key=F + "v_org")
+    right.text_input(W["vol_when"], key=F + "v_when", placeholder=W["vol_when_placeholder"])
+    left.radio(W["vol_dbs"], list(YES_NO), format_func=YES_NO.__getitem__, key=F + "v_dbs")
+    right.radio(W["vol_record"], list(YES_NO), format_func=YES_NO.__getitem__, key=F + "v_conv")
+    st.button(W["vol_save"], type="primary", on_click=save_volunteering, key=F + "save_vol")
+    show_flash("vol")
 
 with gap_tab:
-    needs = {code: need.label for code, need in taxonomy.needs.items()}
-    st.selectbox("What is missing?", list(needs), format_func=needs.__getitem__, key=F + "g_need")
-    st.text_input("Where (a street, an estate, a village)", key=F + "g_area")
-    st.checkbox("Use the pin on the map (rounded to about 100 m)", value=True, key=F + "g_here")
-    st.text_area("Say it in your own words", key=F + "g_note")
-    st.button("Save this gap", type="primary", on_click=save_gap, key=F + "save_gap")
+    needs = {code: NEED_WORDS.get(code, need.label) for code, need in taxonomy.needs.items()}
+    st.selectbox(W["gap_what"], list(needs), format_func=needs.__getitem__, key=F + "g_need")
+    st.text_input(W["gap_where"], key=F + "g_area")
+    st.checkbox(W["gap_use_pin"], value=True, key=F + "g_here")
+    st.text_area(W["gap_note"], key=F + "g_note")
+    st.button(W["gap_save"], type="primary", on_click=save_gap, key=F + "save_gap")
+    show_flash("gap")
 
 with comment_tab:
     if assets.empty:
-        st.info("There is nothing on the map to comment on yet.")
+        st.info(W["say_empty"])
     else:
         names = dict(zip(assets["id"], assets["name"], strict=True))
         picked = st.selectbox(
-            "Which place", sorted(names, key=lambda i: str(names[i]).lower()),
+            W["say_which"], sorted(names, key=lambda i: str(names[i]).lower()),
             format_func=lambda i: str(names[i]), key=F + "c_asset",
         )  # fmt: skip
         st.selectbox(
-            "How welcoming is it?", list(WELCOMING_WORDS), format_func=WELCOMING_WORDS.__getitem__,
+            W["say_welcome"], list(WELCOME_WORDS), format_func=WELCOME_WORDS.__getitem__,
             key=F + "c_welcoming",
         )  # fmt: skip
         st.multiselect(
-            "What got in the way?", list(ms.BARRIERS), format_func=ms.BARRIERS.__getitem__,
-            key=F + "c_barriers", placeholder="Nothing",
+            W["say_hard"], list(ms.BARRIERS),
+            format_func=lambda b: BARRIER_WORDS.get(b, ms.BARRIERS[b]),
+            key=F + "c_barriers", placeholder=W["say_hard_none"],
         )  # fmt: skip
-        st.text_area("Anything else", key=F + "c_note")
-        st.button("Save this comment", type="primary", on_click=save_comment, key=F + "save_c")
+        st.text_area(W["say_note"], key=F + "c_note")
+        st.button(W["say_save"], type="primary", on_click=save_comment, key=F + "save_c")
+        show_flash("say")
         row = assets[assets["id"] == picked]
         if allowed(principal, Operation.VERIFY_ASSET) and bool(
             register.needs_checking(row, dt.date.today()).any()
         ):
             checked = row["last_verified"].iloc[0]
             st.warning(
-                f"Needs checking: last checked {checked or 'never'}.", icon=":material/history:"
+                f"Needs checking: last checked {uk_date(checked) if checked else 'never'}.",
+                icon=":material/history:",
             )
             st.button(
                 "Still right: mark as checked today", on_click=reverify, args=(picked,),
@@ -515,33 +568,48 @@ with comment_tab:
 with idea_tab:
     gaps = ms.session_records(store, GAP_ENTITY, session_id, principal=principal)
     if gaps.empty:
-        st.info("Ideas start from a gap: add a gap first (the ❓ tab).")
+        st.info(W["idea_first"])
     else:
         gap_labels = {
-            r["id"]: f"{needs.get(r['need'], r['need'])} · {r.get('area') or 'on the map'}"
+            r["id"]: (
+                W["idea_missing_where"].format(need=needs.get(r["need"], r["need"]), area=r["area"])
+                if r.get("area")
+                else W["idea_missing_map"].format(need=needs.get(r["need"], r["need"]))
+            )
             for r in gaps.to_dict("records")
         }
         st.selectbox(
-            "Which gap", list(gap_labels), format_func=gap_labels.__getitem__, key=F + "i_gap"
+            W["idea_which"], list(gap_labels), format_func=gap_labels.__getitem__, key=F + "i_gap"
         )
-        st.text_input("The idea: what could we set up?", key=F + "i_what")
-        st.text_input("Who is it for?", key=F + "i_who")
-        st.text_input("What would it need?", key=F + "i_needs")
-        st.button("Save this idea", type="primary", on_click=save_idea, key=F + "save_idea")
+        st.text_input(W["idea_what"], key=F + "i_what")
+        st.text_input(W["idea_who"], key=F + "i_who")
+        st.text_input(W["idea_needs"], key=F + "i_needs")
+        st.button(W["idea_save"], type="primary", on_click=save_idea, key=F + "save_idea")
+        show_flash("idea")
     ideas = ms.ideas_with_votes(store, principal=principal, session_id=session_id)
     for idea in ideas.to_dict("records"):
         text, button = st.columns([4, 1])
-        for_whom = widgets.md_escape(idea["for_whom"] or "…")
-        text.markdown(f"**{widgets.md_escape(idea['what'])}** · for {for_whom}")
+        line = f"**{widgets.md_escape(idea['what'])}**"
+        if idea["for_whom"]:
+            line += " · " + W["idea_for"].format(who=widgets.md_escape(idea["for_whom"]))
+        text.markdown(line)
         button.button(
-            f"👍 Vote ({idea['votes']})", key=F + "vote" + idea["id"], on_click=vote,
+            W["vote"].format(votes=idea["votes"]), key=F + "vote" + idea["id"], on_click=vote,
             args=(idea["id"],),
         )  # fmt: skip
+    show_flash("vote")
 
-st.subheader("What this group has added")
+st.header(W["added_heading"])
 added = ms.session_contributions(store, session_id, principal=principal, taxonomy=taxonomy)
-widgets.table(
-    added[["type", "name", "status", "detail"]].rename(columns=str.capitalize),
-    hide_index=True,
-    width="stretch",
-)
+if added.empty:
+    st.caption(W["added_none"])
+else:
+    shown = pd.DataFrame(
+        {
+            W["added_what"]: added["type"].map(lambda t: TYPE_WORDS.get(t, t)),
+            W["added_name"]: added["name"],
+            W["added_status"]: added["status"].map(lambda s: STATUS_WORDS.get(str(s), "")),
+            W["added_more"]: added["detail"],
+        }
+    )
+    widgets.table(shown, hide_index=True, width="stretch")

@@ -70,11 +70,11 @@ if auth.local_mode_granted(path):
     )
 
 if sso_configured:
-    st.subheader("With your organisation's account")
+    st.header("With your organisation's account")
     if st.button("Sign in with single sign-on", key=state.SIGNIN_SSO, type="primary"):
         st.login(options.provider or None)
 
-st.subheader("With a username and password" if not sso_configured else "With a local account")
+st.header("With a username and password" if not sso_configured else "With a local account")
 with st.form(state.SIGNIN_FORM, clear_on_submit=True):
     username = st.text_input("Username", autocomplete="username")
     password = st.text_input("Password", type="password", autocomplete="current-password")

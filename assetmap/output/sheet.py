@@ -40,6 +40,7 @@ from assetmap.taxonomy import Taxonomy, load_taxonomy
 __all__ = [
     "MAX_SERVICES",
     "pdf_from_html",
+    "sheet_colour",
     "sheet_map_svg",
     "support_sheet_html",
     "support_sheet_pdf",
@@ -51,7 +52,8 @@ MAX_SERVICES: Final = 20
 MAX_NOTE_CHARS: Final = 1000
 _MIN_SPAN_M: Final = 500.0
 _M_PER_DEG: Final = 111_320.0
-_PALETTE: Final = ("#1f5fa8", "#b3261e", "#2e7d32", "#6a1b9a", "#e65100", "#00695c")
+# Okabe & Ito's colour-vision-safe colours (darkest first), each dark enough for white numbers.
+_PALETTE: Final = ("#0072B2", "#D55E00", "#000000", "#CC79A7", "#009E73", "#E69F00")
 
 _CSS: Final = """
 @page { size: A4; margin: 14mm 14mm 16mm 14mm; }
@@ -74,6 +76,15 @@ dt { float: left; clear: left; width: 24mm; color: #444; }
 dd { margin: 0 0 0.6mm 25mm; }
 .foot { color: #555; font-size: 8.5pt; margin-top: 4mm; }
 """
+
+
+def sheet_colour(number: int) -> str:
+    """Return the colour of service ``number`` (from 1) on a sheet's map and list.
+
+    >>> sheet_colour(1), sheet_colour(7)
+    ('#0072B2', '#0072B2')
+    """
+    return _PALETTE[(number - 1) % len(_PALETTE)]
 
 
 def _text(value: Any) -> str | None:
@@ -111,6 +122,8 @@ def sheet_map_svg(
     start: tuple[float, float] | None = None,
     width: int = 640,
     height: int = 360,
+    street_labels: Sequence[tuple[str, float, float, float]] = (),
+    start_label: str | None = None,
 ) -> str:
     """Draw the services (numbered) over the streets around them, as an SVG string.
 
@@ -124,6 +137,10 @@ def sheet_map_svg(
         ``(lon, lat)`` of a start point to mark, only if the worker chose to.
     width, height
         Size in CSS pixels.
+    street_labels
+        ``(name, lon, lat, angle in degrees)`` of street names to write on the map.
+    start_label
+        Words written beside the start point (e.g. "You start here").
 
     Returns
     -------
@@ -161,6 +178,17 @@ def sheet_map_svg(
     ]
     if network is not None and network.n_edges:
         parts.append(_streets(network, to_px, width, height))
+    for label_text, label_lon, label_lat, angle in street_labels:
+        lx, ly = to_px(np.array([float(label_lon)]), np.array([float(label_lat)]))
+        half = 3.6 * len(label_text) + 4  # DejaVu Sans 12 px: about 7 px a letter
+        parts.append(
+            f'<g transform="rotate({angle:.0f} {lx[0]:.1f} {ly[0]:.1f})">'
+            f'<rect x="{lx[0] - half:.1f}" y="{ly[0] - 11:.1f}" width="{2 * half:.1f}" '
+            'height="15" rx="3" fill="#fff" opacity="0.85"/>'
+            f'<text x="{lx[0]:.1f}" y="{ly[0]:.1f}" text-anchor="middle" '
+            'font-family="DejaVu Sans, Arial" font-size="12" font-style="italic" '
+            f'fill="#222">{html.escape(label_text)}</text></g>'
+        )
     scale_m = _nice_scale(metres_per_px * width / 4)
     bar = scale_m / metres_per_px
     label = f"{scale_m / 1000:g} km" if scale_m >= 1000 else f"{scale_m:g} m"
@@ -177,9 +205,19 @@ def sheet_map_svg(
             f'<rect x="{sx[0] - 6:.1f}" y="{sy[0] - 6:.1f}" width="12" height="12" '
             'fill="#000" stroke="#fff" stroke-width="2"/>'
         )
+        if start_label:
+            wide = 8.5 * len(start_label) + 8  # bold 14 px
+            left = sx[0] + 10 if sx[0] + 10 + wide < width else sx[0] - 10 - wide
+            parts.append(
+                f'<rect x="{left:.1f}" y="{sy[0] - 12:.1f}" width="{wide:.1f}" height="22" '
+                'rx="4" fill="#fff" stroke="#000" stroke-width="1.5"/>'
+                f'<text x="{left + wide / 2:.1f}" y="{sy[0] + 4:.1f}" text-anchor="middle" '
+                'font-family="DejaVu Sans, Noto Sans Arabic, Arial" font-size="14" '
+                f'font-weight="bold" fill="#000">{html.escape(start_label)}</text>'
+            )
     px, py = to_px(table["lon"].astype(float).to_numpy(), table["lat"].astype(float).to_numpy())
     for number in range(len(table), 0, -1):  # the first on top
-        colour = _PALETTE[(number - 1) % len(_PALETTE)]
+        colour = sheet_colour(number)
         x, y = px[number - 1], py[number - 1]
         parts.append(
             f'<g><circle cx="{x:.1f}" cy="{y:.1f}" r="10" fill="{colour}" stroke="#fff" '
@@ -293,7 +331,7 @@ def support_sheet_html(
     day = made_on or dt.date.today()
     items = []
     for number, row in enumerate(table.to_dict("records"), start=1):
-        colour = _PALETTE[(number - 1) % len(_PALETTE)]
+        colour = sheet_colour(number)
         minutes = row.get("minutes")
         walk = ""
         if minutes is not None and not (isinstance(minutes, float) and math.isnan(minutes)):

@@ -30,6 +30,7 @@ from typing import Any, Final, Literal
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from branca.element import Element, Figure
 from folium.template import Template
@@ -48,10 +49,13 @@ __all__ = [
     "UNCATEGORISED_COLOUR",
     "TileConfig",
     "add_walk_area",
+    "area_bounds",
     "asset_table",
     "build_asset_map",
     "category_colour",
     "filter_assets",
+    "find_places",
+    "nearest_place",
     "tiles_from_setting",
 ]
 
@@ -531,6 +535,112 @@ def filter_assets(
     if needle:
         keep &= assets["name"].map(lambda name: needle in str(name).casefold())
     return assets.loc[keep.astype(bool)]
+
+
+def _squashed(value: object) -> str:
+    return "".join(str(value).split()).casefold() if value is not None else ""
+
+
+def find_places(assets: gpd.GeoDataFrame, query: str, *, limit: int = 20) -> gpd.GeoDataFrame:
+    """Return places whose name, street address or postcode holds ``query``, best first.
+
+    Case and spaces are ignored (``le156`` finds ``LE15 6AB``). A place whose
+    name starts with the query comes before one that only holds it. The
+    ``label`` column says what to show a person: the name, then the street
+    and postcode when known (never coordinates).
+
+    Examples
+    --------
+    >>> from assetmap.schema import validate_assets
+    >>> import pandas as pd
+    >>> assets = validate_assets(pd.DataFrame({"name": ["Oakham Library", "Victoria Hall"],
+    ...     "lon": [-0.727, -0.729], "lat": [52.669, 52.671], "categories": ["library", ""],
+    ...     "address": ["Catmos Street", "High Street"], "postcode": ["LE15 6HW", "LE15 6AB"]}))
+    >>> find_places(assets, "high st")["label"].tolist()
+    ['Victoria Hall · High Street, LE15 6AB']
+    >>> find_places(assets, "le156")["name"].tolist()
+    ['Oakham Library', 'Victoria Hall']
+    """
+    needle = _squashed(query)
+    if not needle or assets.empty:
+        return assets.iloc[0:0].assign(label=pd.Series(dtype=str))
+    columns = [c for c in ("name", "address", "postcode") if c in assets.columns]
+    texts = {c: assets[c].map(_squashed) for c in columns}
+    hit = pd.Series(False, index=assets.index)
+    for text in texts.values():
+        hit |= text.str.contains(needle, regex=False)
+    starts = texts["name"].str.startswith(needle)
+    found = assets.loc[hit].assign(_rank=(~starts[hit]).astype(int))
+    found = found.sort_values(["_rank", "name"], kind="stable").drop(columns="_rank").head(limit)
+
+    def label(row: dict[str, object]) -> str:
+        where = ", ".join(
+            str(row[c]) for c in ("address", "postcode") if c in row and _squashed(row[c])
+        )
+        where = where if any(ch.isalpha() for ch in where) else ""
+        return f"{row['name']} · {where}" if where else str(row["name"])
+
+    return found.assign(label=[label(r) for r in found.to_dict("records")])
+
+
+def nearest_place(
+    assets: gpd.GeoDataFrame, point: tuple[float, float], *, within_m: float = 150.0
+) -> tuple[str, str] | None:
+    """Return ``(id, name)`` of the place nearest ``point`` (lon, lat) within ``within_m``.
+
+    Lets a page say "the pin is near Oakham Library" instead of showing
+    coordinates, and offer to comment on a place that was tapped.
+
+    >>> from assetmap.schema import validate_assets
+    >>> import pandas as pd
+    >>> assets = validate_assets(pd.DataFrame({"id": ["a1"], "name": ["Oakham Library"],
+    ...     "lon": [-0.727], "lat": [52.669], "categories": ["library"]}))
+    >>> nearest_place(assets, (-0.7272, 52.6691)), nearest_place(assets, (-0.8, 52.6))
+    (('a1', 'Oakham Library'), None)
+    """
+    if assets.empty:
+        return None
+    lon, lat = float(point[0]), float(point[1])
+    kx = 111_320.0 * np.cos(np.radians(lat))
+    dx = (assets.geometry.x.to_numpy() - lon) * kx
+    dy = (assets.geometry.y.to_numpy() - lat) * 111_320.0
+    distance = np.hypot(dx, dy)
+    best = int(np.argmin(distance))
+    if distance[best] > within_m:
+        return None
+    return str(assets["id"].iloc[best]), str(assets["name"].iloc[best])
+
+
+def area_bounds(
+    assets: gpd.GeoDataFrame, area: str, *, half_height_deg: float = 0.004
+) -> list[list[float]] | None:
+    """Return ``[[south, west], [north, east]]`` around the places named like ``area``, if any.
+
+    A session's area ("Oakham town centre") is matched word by word against the
+    places' names, streets and postcodes (:func:`find_places`); the view is
+    centred on the median of the first word that matches, about 900 m tall, so
+    a map on a phone opens on the streets the group knows rather than the county.
+
+    >>> from assetmap.schema import validate_assets
+    >>> import pandas as pd
+    >>> assets = validate_assets(pd.DataFrame({"name": ["Oakham Library", "Uppingham School"],
+    ...     "lon": [-0.727, -0.72], "lat": [52.669, 52.588], "categories": ["library", ""]}))
+    >>> area_bounds(assets, "Oakham town centre")
+    [[52.665, -0.733], [52.673, -0.721]]
+    >>> area_bounds(assets, "Nowhere") is None
+    True
+    """
+    for word in area.split():
+        found = find_places(assets, word, limit=500) if len(word) > 2 else assets.iloc[0:0]
+        if len(found):
+            lon = float(found.geometry.x.median())
+            lat = float(found.geometry.y.median())
+            half_width = half_height_deg * 1.5
+            return [
+                [round(lat - half_height_deg, 6), round(lon - half_width, 6)],
+                [round(lat + half_height_deg, 6), round(lon + half_width, 6)],
+            ]
+    return None
 
 
 _TABLE_COLUMNS: Final = {

@@ -201,3 +201,21 @@ def test_a_good_lives_model_good_is_searched_like_a_need(rutland):
         "2. Community (belonging to a group) (good)",
     ]
     assert len(at.dataframe) == 2
+
+
+def test_easy_read_sheet_in_welsh_and_an_audio_file_from_the_page(rutland):
+    """The worker picks Easy Read and Welsh, downloads it, and makes a WAV to listen to."""
+    at = _find(_page(), "LE15 6AA", ["ete"])
+    (style,) = [r for r in at.radio if r.label == "Sheet style"]
+    style.set_value("easy").run()
+    (language,) = [s for s in at.selectbox if s.label.startswith("Language of the sheet")]
+    language.set_value("cy").run()
+    assert not at.exception, at.exception
+    (html_button,) = [b for b in at.get("download_button") if b.proto.label.endswith("(HTML)")]
+    assert html_button.proto.label == "Download sheet (HTML)"
+    (listen,) = [b for b in at.button if b.label == "Make an audio file (listen)"]
+    listen.click().run()
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download the audio (WAV)" in labels
+    assert at.get("audio")

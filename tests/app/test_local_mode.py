@@ -96,5 +96,5 @@ def test_choosing_facilitator_goes_straight_to_starting_a_session(workspace):
     _picker(at).set_value(Role.FACILITATOR).run()
     at.switch_page("app/pages/session.py").run()
     assert not at.exception
-    assert "Start a session" in [h.value for h in at.subheader]
+    assert "Start a session" in [h.value for h in at.header]
     assert not [b for b in at.button if b.label == "Run a session from this computer"]

@@ -11,11 +11,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from assetmap import wording
 from assetmap.access import Principal, Role
 from assetmap.errors import AuthError
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import issue_session_code, join_session
 from assetmap.schema import validate_assets
+from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import close_stores, create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -140,14 +142,14 @@ def test_participant_adds_a_place_after_a_duplicate_warning(oakham: Path) -> Non
     at.session_state[POINT] = (-0.72712, 52.67031)
     at.text_input(key=F + "name").input("Oakham Libary").run()
     (warning,) = at.warning
-    assert "Is it already on the map?" in warning.value
+    assert "Is it on the map already?" in warning.value
     assert "Oakham Library" in warning.value
     at.text_input(key=F + "name").input(HOSTILE).run()
     assert not at.warning
     at.selectbox(key=F + "category").set_value("library")
     at.text_input(key=F + "hours").input("Mo-Fr 09:00-17:00")
-    at.radio(key=F + "welcoming").set_value("Yes")
-    _button(at, "Save this place").click().run()
+    at.radio(key=F + "welcoming").set_value("yes")
+    _button(at, "💾 Save this place").click().run()
     assert not at.exception
     assert any("Saved:" in s.value for s in at.success)
     store = open_workspace(oakham).store()
@@ -165,8 +167,8 @@ def test_place_without_a_pin_asks_for_one(oakham: Path) -> None:
     sid = _session(oakham)
     at = _page(Principal("participant-1234", Role.PARTICIPANT, session_id=sid))
     at.text_input(key=F + "name").input("Somewhere")
-    _button(at, "Save this place").click().run()
-    assert "Tap the map" in at.error[0].value
+    _button(at, "💾 Save this place").click().run()
+    assert "Put the pin on the map first" in at.error[0].value
     assert open_workspace(oakham).store().assets().query("session_id == @sid").empty
 
 
@@ -176,15 +178,15 @@ def test_gap_idea_and_vote(oakham: Path) -> None:
     at.selectbox(key=F + "g_need").set_value("accommodation")
     at.text_input(key=F + "g_area").input("Barleythorpe")
     at.checkbox(key=F + "g_here").uncheck()
-    _button(at, "Save this gap").click().run()
+    _button(at, "💾 Save what is missing").click().run()
     at.text_input(key=F + "i_what").input("Evening housing drop-in")
-    _button(at, "Save this idea").click().run()
+    _button(at, "💾 Save your idea").click().run()
     _button(at, "👍 Vote (0)").click().run()
     assert [b.label for b in at.button if b.label.startswith("👍")] == ["👍 Vote (1)"]
     _button(at, "👍 Vote (1)").click().run()
     assert "voted for this idea already" in at.error[0].value
     table = at.dataframe[0].value
-    assert sorted(table["Type"]) == ["gap", "idea"]
+    assert sorted(table["What"]) == ["❓ Missing", "💡 Idea"]
 
 
 def test_participant_map_and_comments_leave_out_other_sessions(oakham: Path) -> None:
@@ -204,7 +206,7 @@ def test_participant_map_and_comments_leave_out_other_sessions(oakham: Path) -> 
     )
     at.selectbox(key=F + "c_welcoming").set_value(4)
     at.multiselect(key=F + "c_barriers").select("cost")
-    _button(at, "Save this comment").click().run()
+    _button(at, "💾 Save what you said").click().run()
     (comment,) = ms.session_records(store, "comment", sid, principal=FRAN).to_dict("records")
     assert (comment["welcoming"], comment["barriers"]) == (4, ["cost"])
 
@@ -227,8 +229,9 @@ def test_facilitator_reverifies_a_stale_place(oakham: Path) -> None:
 
 def _everything_shown(at: AppTest) -> str:
     """All the text a page put in front of its user: prose, tables, map, choices."""
-    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "error",
-                                  "subheader", "title") for e in getattr(at, kind)]  # fmt: skip
+    kinds = ("markdown", "caption", "info", "success", "warning", "error", "subheader", "header",
+             "title")  # fmt: skip
+    parts = [e.value for kind in kinds for e in getattr(at, kind)]
     parts += [frame.value.to_csv() for frame in at.dataframe]
     parts += [component.proto.json_args for component in at.get("component_instance")]
     parts += [str(box.options) for box in (*at.selectbox, *at.multiselect, *at.radio)]
@@ -271,3 +274,46 @@ def test_participant_view_holds_no_plans_accounts_or_other_sessions(oakham: Path
     for secret in ("Jo Bloggs", "a flat", "staff-sam", "Secret Squirrel", "participant-9999",
                    "participant-1234", "facilitator-7f3a", "Uppingham"):  # fmt: skip
         assert secret not in shown, secret
+
+
+def _labels(at: AppTest) -> set[str]:
+    """Every label, heading and message the page put in front of the participant."""
+    widgets = (*at.text_input, *at.text_area, *at.selectbox, *at.multiselect, *at.radio,
+               *at.checkbox, *at.button)  # fmt: skip
+    shown = {w.label for w in widgets} | {t.label for t in at.tabs}
+    shown |= {
+        e.value for kind in ("info", "header", "subheader", "caption") for e in getattr(at, kind)
+    }
+    shown |= {str(o) for box in (*at.selectbox, *at.multiselect, *at.radio) for o in box.options}
+    return shown
+
+
+def test_participant_sees_only_catalogue_words(oakham: Path) -> None:
+    """What a participant reads comes from assetmap.wording, which the readability test checks.
+
+    Fails on the old page, whose words ("Type the code your facilitator gives you",
+    "Do you need a referral?", "asset", "proposed") were written into the page.
+    """
+    sid = _session(oakham)
+    store = open_workspace(oakham).store()
+    guest = Principal("participant-1234", Role.PARTICIPANT, session_id=sid)
+    ms.add_gap(store, sid, {"need": "accommodation", "area": "Barleythorpe"}, principal=guest)
+    ms.propose_asset(store, sid, {"name": "Oakham Food Bank", "lon": -0.73, "lat": 52.669},
+                     principal=guest)  # fmt: skip
+    at = _page(guest)
+    catalogue = set(wording.participant_strings())
+    catalogue |= {c.plain_label for c in load_taxonomy().categories.values()}
+    data = {"Oakham Library", "Victoria Hall", "Oakham Food Bank", "Map data © OpenStreetMap "
+            "contributors, available under the ODbL.", "Background map",
+            "Offline streets (no internet)", "OpenStreetMap (online)"}  # fmt: skip
+    data |= {wording.W["taking_part"].format(label=guest.label)}
+    data |= {wording.W["idea_missing_where"].format(need=wording.NEED_WORDS["accommodation"],
+                                                    area="Barleythorpe")}  # fmt: skip
+    assert _labels(at) - catalogue - data == set()
+    table = at.dataframe[0].value
+    assert set(table.columns) == {
+        wording.W[k] for k in ("added_what", "added_name", "added_status", "added_more")
+    }
+    shown = " ".join(table.astype(str).to_numpy().ravel()).lower()
+    for word in ("asset", "proposed", "none", "for_whom"):
+        assert word not in shown, word

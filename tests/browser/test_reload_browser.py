@@ -23,6 +23,7 @@ from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import create_user
 from assetmap.people.plans import PLAN_ENTITY
+from assetmap.wording import W
 from assetmap.workspace import close_stores, import_osm, open_workspace
 
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
@@ -114,37 +115,37 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
 
         # A participant joins, names a gap, writes an idea and votes for it.
         guest = _open(guest_ctx, f"{server}/session", "Mapping session")
-        guest.get_by_label("Type the code your facilitator gives you").fill(code)
-        guest.get_by_role("button", name="Join the session").click()
-        guest.get_by_text("Tap the map where the place is").wait_for()
+        guest.get_by_role("textbox", name=W["join_label"]).fill(code)
+        guest.get_by_role("button", name=W["join_button"], exact=True).click()
+        guest.get_by_text(W["map_heading"], exact=True).wait_for()
         _settle(guest)
-        guest.get_by_role("tab", name="❓ A gap").click()
-        guest.get_by_label("Where (a street, an estate, a village)").fill("Barleythorpe")
-        guest.get_by_label("Say it in your own words").fill("No evening food bank")
+        guest.get_by_role("tab", name=W["tab_gap"]).click()
+        guest.get_by_label(W["gap_where"]).fill("Barleythorpe")
+        guest.get_by_label(W["gap_note"]).fill("No evening food bank")
         _settle(guest)
-        guest.get_by_role("button", name="Save this gap").click()
-        guest.get_by_text("Saved the gap.").wait_for()
+        guest.get_by_role("button", name=W["gap_save"]).click()
+        guest.get_by_text(W["gap_saved"]).wait_for()
         _settle(guest)
-        guest.get_by_role("tab", name="💡 Ideas").click()
+        guest.get_by_role("tab", name=W["tab_idea"]).click()
         _settle(guest)
-        idea = guest.get_by_label("The idea: what could we set up?")
+        idea = guest.get_by_label(W["idea_what"])
         idea.fill("Soup evening")
         idea.press("Enter")
         _settle(guest)
-        guest.get_by_role("button", name="Save this idea").click()
-        guest.get_by_text("Saved the idea.").wait_for()
+        guest.get_by_role("button", name=W["idea_save"]).click()
+        guest.get_by_text(W["idea_saved"]).wait_for()
         _settle(guest)
         guest.get_by_role("button", name="👍 Vote (0)").click()
-        guest.get_by_text("Thank you for voting.").wait_for()
+        guest.get_by_text(W["voted"]).wait_for()
         _settle(guest)
         assert _votes(workspace) == 1
 
         # Reload mid-session: the same participant, no join form, and no second vote.
         guest.reload(wait_until="domcontentloaded")
-        guest.get_by_text("Tap the map where the place is").wait_for()
+        guest.get_by_text(W["map_heading"], exact=True).wait_for()
         _settle(guest)
-        assert guest.get_by_label("Type the code your facilitator gives you").count() == 0
-        guest.get_by_role("tab", name="💡 Ideas").click()
+        assert guest.get_by_role("textbox", name=W["join_label"]).count() == 0
+        guest.get_by_role("tab", name=W["tab_idea"]).click()
         _settle(guest)
         guest.get_by_role("button", name="👍 Vote (1)").click()
         guest.get_by_text("You have voted for this idea already.").wait_for()
@@ -154,14 +155,14 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
 
         # A second person is a second vote: two people, two votes.
         other = _open(other_ctx, f"{server}/session", "Mapping session")
-        other.get_by_label("Type the code your facilitator gives you").fill(code)
-        other.get_by_role("button", name="Join the session").click()
-        other.get_by_text("Tap the map where the place is").wait_for()
+        other.get_by_role("textbox", name=W["join_label"]).fill(code)
+        other.get_by_role("button", name=W["join_button"], exact=True).click()
+        other.get_by_text(W["map_heading"], exact=True).wait_for()
         _settle(other)
-        other.get_by_role("tab", name="💡 Ideas").click()
+        other.get_by_role("tab", name=W["tab_idea"]).click()
         _settle(other)
         other.get_by_role("button", name="👍 Vote (1)").click()
-        other.get_by_text("Thank you for voting.").wait_for()
+        other.get_by_text(W["voted"]).wait_for()
         assert _votes(workspace) == 2
     finally:
         for context in (fac_ctx, guest_ctx, other_ctx):

@@ -33,6 +33,7 @@ from assetmap.people import sessions as ms
 from assetmap.people.accounts import AuthConfig, create_user
 from assetmap.people.plans import PLAN_ENTITY
 from assetmap.schema import validate_assets
+from assetmap.wording import W
 from assetmap.workspace import close_stores, create_workspace
 
 ROOM = "127.0.0.2"
@@ -160,9 +161,9 @@ def test_a_participant_on_the_room_network_gets_the_session_page_only(
         guest = guest_ctx.new_page()
         guest.set_default_timeout(TIMEOUT_MS)
         _open(guest, room_server, "Mapping session")
-        guest.get_by_label("Type the code your facilitator gives you").fill(found.group(0))
-        guest.get_by_role("button", name="Join the session").click()
-        guest.get_by_text("Tap the map where the place is").wait_for()
+        guest.get_by_role("textbox", name=W["join_label"]).fill(found.group(0))
+        guest.get_by_role("button", name=W["join_button"], exact=True).click()
+        guest.get_by_text(W["map_heading"], exact=True).wait_for()
         _settle(guest)
         _assert_participant_surface_only(guest)
         guest.screenshot(path=str(artifacts / "room_3_participant.png"), full_page=True)
@@ -171,7 +172,7 @@ def test_a_participant_on_the_room_network_gets_the_session_page_only(
         for path in OTHER_PATHS:
             _in_app_navigate(guest, path)
             _assert_participant_surface_only(guest)
-            assert guest.get_by_text("Tap the map where the place is").count() == 1, path
+            assert guest.get_by_text(W["map_heading"], exact=True).count() == 1, path
         guest.screenshot(path=str(artifacts / "room_4_participant_typed_urls.png"), full_page=True)
 
         # 4. And typed into the address bar (a fresh load): never a page beyond join/sign in.

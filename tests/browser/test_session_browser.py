@@ -27,6 +27,7 @@ from support import LEEDS_OSM, ROOT, skip_without_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.people import sessions as ms
+from assetmap.wording import W
 from assetmap.workspace import close_stores, import_osm, open_workspace
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -73,16 +74,16 @@ def _open_session_page(context: BrowserContext, url: str) -> Page:
 
 def _join(context: BrowserContext, url: str, code: str) -> Page:
     page = _open_session_page(context, url)
-    page.get_by_label("Type the code your facilitator gives you").fill(code)
-    page.get_by_role("button", name="Join the session").click()
-    page.get_by_text("Tap the map where the place is").wait_for()
+    page.get_by_role("textbox", name=W["join_label"]).fill(code)
+    page.get_by_role("button", name=W["join_button"], exact=True).click()
+    page.get_by_text(W["map_heading"]).wait_for()
     _settle(page)
     return page
 
 
 def _place_pin(page: Page, x: int, y: int) -> None:
     """Tap the map; a tap during a rerun can be lost, so tap again (at most three times)."""
-    before = page.get_by_text("Pin placed at").all_inner_texts()
+    before = page.get_by_text("The pin is").all_inner_texts()
     for _ in range(3):
         page.frame_locator(MAP_IFRAME).locator(".leaflet-container").click(
             position={"x": x, "y": y}
@@ -91,7 +92,7 @@ def _place_pin(page: Page, x: int, y: int) -> None:
             page.wait_for_function(
                 """(before) => {
                     const shown = [...document.querySelectorAll('[data-testid="stAlert"]')]
-                        .map((e) => e.innerText).filter((t) => t.includes("Pin placed at"));
+                        .map((e) => e.innerText).filter((t) => t.includes("The pin is"));
                     return shown.length > 0 && !before.includes(shown[0]);
                 }""",
                 arg=before,
@@ -161,27 +162,27 @@ def test_a_whole_session_from_start_to_summary(
 
         # 3. A name already in the register: the duplicate warning shows.
         _place_pin(first, 160, 140)
-        _type(first, "What is it called?", EXISTING)
-        warning = first.get_by_text("Is it already on the map?")
+        _type(first, W["place_name"], EXISTING)
+        warning = first.get_by_text(W["place_same"])
         warning.wait_for()
-        alert = first.locator('[data-testid="stAlert"]').filter(has_text="already on the map")
+        alert = first.locator('[data-testid="stAlert"]').filter(has_text=W["place_same"])
         assert EXISTING in alert.inner_text()
         alert.scroll_into_view_if_needed()
         first.screenshot(path=str(artifacts / "session_3_duplicate_warning.png"), full_page=True)
-        first.get_by_role("button", name="Save this place").click()
+        first.get_by_role("button", name=W["place_save"]).click()
         first.get_by_text(f"Saved: {EXISTING}").wait_for()
         _settle(first)
 
         # 4. Both participants save at the same moment: a place and a volunteering offer.
         _place_pin(first, 220, 420)
-        _type(first, "What is it called?", "Community Garden Cafe")
-        second.get_by_role("tab", name="🙋 Volunteering").click()
+        _type(first, W["place_name"], "Community Garden Cafe")
+        second.get_by_role("tab", name=W["tab_volunteer"]).click()
         _settle(second)
         _place_pin(second, 600, 380)
-        _type(second, "What would you do?", "Food bank helpers")
-        _type(second, "When", "Saturdays 10-12")
-        first.get_by_role("button", name="Save this place").click()
-        second.get_by_role("button", name="Save this volunteering").click()
+        _type(second, W["vol_what"], "Food bank helpers")
+        _type(second, W["vol_when"], "Saturdays 10-12")
+        first.get_by_role("button", name=W["place_save"]).click()
+        second.get_by_role("button", name=W["vol_save"]).click()
         first.get_by_text("Saved: Community Garden Cafe").wait_for()
         second.get_by_text("Saved: Food bank helpers").wait_for()
         _settle(first)
@@ -189,16 +190,16 @@ def test_a_whole_session_from_start_to_summary(
 
         # 5. A hostile name, a gap; the hostile name is text in the popup.
         _place_pin(first, 700, 320)
-        _type(first, "What is it called?", HOSTILE)
-        first.get_by_role("button", name="Save this place").click()
+        _type(first, W["place_name"], HOSTILE)
+        first.get_by_role("button", name=W["place_save"]).click()
         first.get_by_text("Saved: <img src=x onerror=alert(1)>").wait_for()
         _settle(first)
-        second.get_by_role("tab", name="❓ A gap").click()
+        second.get_by_role("tab", name=W["tab_gap"]).click()
         _settle(second)
-        _type(second, "Where (a street, an estate, a village)", "Kirkgate")
-        second.get_by_label("Say it in your own words").fill("Nowhere to get a shower")
-        second.get_by_role("button", name="Save this gap").click()
-        second.get_by_text("Saved the gap.").wait_for()
+        _type(second, W["gap_where"], "Kirkgate")
+        second.get_by_label(W["gap_note"]).fill("Nowhere to get a shower")
+        second.get_by_role("button", name=W["gap_save"]).click()
+        second.get_by_text(W["gap_saved"]).wait_for()
         _settle(second)
         map_frame = first.frame_locator(MAP_IFRAME)
         assert popup(map_frame, "&lt;img").startswith(HOSTILE)

@@ -114,7 +114,7 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
         fac.screenshot(path=str(artifacts / "reload_1_facilitator.png"))
 
         # A participant joins, names a gap, writes an idea and votes for it.
-        guest = _open(guest_ctx, f"{server}/session", "Mapping session")
+        guest = _open(guest_ctx, server, "Mapping session")  # participants open the root
         guest.get_by_role("textbox", name=W["join_label"]).fill(code)
         guest.get_by_role("button", name=W["join_button"], exact=True).click()
         guest.get_by_text(W["map_heading"], exact=True).wait_for()
@@ -154,7 +154,7 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
         assert _votes(workspace) == 1
 
         # A second person is a second vote: two people, two votes.
-        other = _open(other_ctx, f"{server}/session", "Mapping session")
+        other = _open(other_ctx, server, "Mapping session")
         other.get_by_role("textbox", name=W["join_label"]).fill(code)
         other.get_by_role("button", name=W["join_button"], exact=True).click()
         other.get_by_text(W["map_heading"], exact=True).wait_for()

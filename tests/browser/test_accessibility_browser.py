@@ -8,8 +8,8 @@ sidebar's links, so one browser session per role serves every page; each page
 is checked at desktop size, then resized to tablet and phone and checked again
 (Streamlit lays pages out again on resize, no reload). Besides each page as it
 opens, the run checks forms with an error shown and the session as a
-participant sees it (a participant's menu holds the session page only). Any serious or critical violation fails the test; every
-violation found (minor and moderate too) is written to
+participant sees it (a participant's menu holds the session page only). Any serious
+or critical violation fails the test; every violation found (minor and moderate too) is written to
 ``tests/artifacts/axe-report.json`` for ``docs/accessibility.md``.
 """
 

@@ -25,7 +25,7 @@ import jsonschema
 import pytest
 import referencing
 from referencing.jsonschema import DRAFT202012
-from support import SHARED_DATA, run_cli
+from support import SHARED_DATA, run_cli, skip_without_shared_data
 
 from assetmap.access import Principal, Role
 from assetmap.api import SERVED_PATHS, ApiConfig, build_app, serving
@@ -100,6 +100,7 @@ def oruk_ws(workspace_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterato
 @pytest.fixture
 def rutland_ws(workspace_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Workspace]:
     """Rutland: OSM places and a directory spreadsheet (CSV), a session's accepted assets."""
+    skip_without_shared_data()
     ws = create_workspace(workspace_path)
     for args in (
         ("postcodes", str(ws.path), str(CODEPOINT / "le.csv")),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import SHARED_DATA, run_cli
+from support import SHARED_DATA, needs_shared_data, run_cli
 
 from assetmap.imports import TAXONOMY_ENTITY
 from assetmap.ingest.hsds import assets_from_hsds, read_hsds
@@ -224,6 +224,7 @@ def test_the_assets_of_one_service_go_out_as_that_service():
 @pytest.mark.parametrize(
     "example", ["service_full.json", "organization_full.json", "service_at_location_full.json"]
 )
+@needs_shared_data
 def test_official_hsds_examples_round_trip_without_losing_a_field(example):
     given = _corrected(json.loads((EXAMPLES / example).read_text("utf-8")))
     result = assets_from_hsds(copy.deepcopy(given))
@@ -244,6 +245,7 @@ def test_official_hsds_examples_round_trip_without_losing_a_field(example):
         assert _lost(given["location"], service["service_at_locations"][0]["location"]) == []
 
 
+@needs_shared_data
 def test_uncorrected_example_is_refused_naming_the_field():
     result = read_hsds(EXAMPLES / "service_full.json")
     assert result.assets.empty
@@ -290,6 +292,7 @@ def test_a_malformed_uk_postcode_and_swapped_coordinates_are_reported_as_the_csv
 # --------------------------------------------------------------------------- country
 
 
+@needs_shared_data
 def test_country_comes_from_the_data_or_the_workspace_setting():
     assert workspace_country({}) == "GB"
     assert workspace_country({"country": "ie"}) == "IE"
@@ -335,6 +338,7 @@ def test_cli_exports_the_uk_profile_with_the_workspace_country(workspace_path, c
         close_stores()
 
 
+@needs_shared_data
 def test_an_hsds_only_field_is_left_out_of_the_uk_export_and_said(workspace_path, capsys):
     ws = create_workspace(workspace_path)
     try:
@@ -377,6 +381,7 @@ def test_taxonomy_files_import_as_taxonomy_not_services(name, kinds, workspace_p
         close_stores()
 
 
+@needs_shared_data
 def test_taxonomy_terms_map_to_categories():
     terms = read_hsds(ORUK_DATA / "taxonomy_terms.json").taxonomy
     mapped = terms.dropna(subset=["category"]).set_index("name")["category"].to_dict()
@@ -393,6 +398,7 @@ def test_taxonomy_terms_map_to_categories():
     assert official[["kind", "name"]].to_dict("records") == [{"kind": "term", "name": "name"}]
 
 
+@needs_shared_data
 def test_hsds_import_warns_of_coordinates_far_from_their_postcode(workspace_path, capsys):
     services = _fixture()[2:]  # the women's group at Victoria Hall, Oakham (LE15 6AH)
     location = services[0]["service_at_locations"][0]["location"]
@@ -454,6 +460,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @pytest.mark.parametrize("example", ["tabular.json", "csv"])
+@needs_shared_data
 def test_official_tabular_examples_round_trip_every_row(example, tmp_path):
     if example == "csv":
         source = tmp_path / "csv"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import LEEDS_OSM, run_cli, use_database_for_workspace
+from support import LEEDS_OSM, needs_shared_data, run_cli, use_database_for_workspace
 
 from assetmap.access import Principal, Role
 from assetmap.backup import backup_workspace, restore_workspace
@@ -50,6 +50,7 @@ def _loose(modes: dict[str, int], base: Path) -> dict[str, str]:
     }
 
 
+@needs_shared_data
 def test_a_workspace_its_backup_restore_and_exports_are_owner_only(
     tmp_path, database_url, monkeypatch, permissive_umask
 ):
@@ -77,6 +78,7 @@ def test_a_workspace_its_backup_restore_and_exports_are_owner_only(
     close_stores()
 
 
+@needs_shared_data
 def test_the_command_line_writes_owner_only_files(
     tmp_path, database_url, monkeypatch, capsys, permissive_umask
 ):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from support import LEEDS_OSM, run_cli, use_database_for_workspace
+from support import LEEDS_OSM, run_cli, skip_without_shared_data, use_database_for_workspace
 
 from assetmap.access import Principal, Role
 from assetmap.cli import main
@@ -35,6 +35,7 @@ def leeds(
     tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
 ) -> Iterator[tuple[Path, str]]:
     """Leeds city centre (one library, verified by hand) plus one proposed library."""
+    skip_without_shared_data()
     folder = tmp_path_factory.mktemp("unchecked")
     with pytest.MonkeyPatch.context() as mp:
         use_database_for_workspace(new_database_url(), mp)

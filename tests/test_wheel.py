@@ -79,12 +79,15 @@ def test_wheel_serves_the_app(installed) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [str(venv / "bin" / "assetmap"), "app", "demo-ws", "--port", str(port)],
+        [str(venv / "bin" / "assetmap"), "app", "demo-ws", "--local", "--port", str(port)],
         cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if server.poll() is not None:  # refused or crashed: say why
+                out = server.stdout.read().decode() if server.stdout else ""
+                pytest.fail(f"assetmap app exited with {server.returncode}: {out}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
                     assert r.status == 200

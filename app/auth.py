@@ -55,18 +55,6 @@ ISSUED: Final = "assetmap.auth.issued"  # datetime: when they signed in or joine
 NOTICE: Final = "assetmap.auth.notice"  # str: why this browser was just signed out
 
 
-def workspace_has_accounts(workspace_path: str) -> bool:
-    """Return whether any user account exists in the workspace's register.
-
-    Raises
-    ------
-    AssetMapError
-        If the workspace or its accounts cannot be read: never guess "no
-        accounts" (that would make the caller a local administrator).
-    """
-    return has_accounts(open_workspace(workspace_path).store())
-
-
 def _has_accounts(workspace_path: str) -> bool | None:
     """Whether the workspace has accounts; None when they cannot be read."""
     try:

@@ -325,13 +325,14 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_app(args: argparse.Namespace) -> int:
     from assetmap.people import serving
+    from assetmap.people.accounts import has_accounts
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
     serving.check_serving(
         args.address,
         local=args.local,
-        has_accounts=serving.has_accounts(workspace.store()),
+        has_accounts=has_accounts(workspace.store()),
         workspace=args.workspace,
     )
     app_file = _app_file()

@@ -28,13 +28,10 @@ False
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError, AssetMapError
-
-if TYPE_CHECKING:
-    from assetmap.store import Store
 
 __all__ = [
     "LOCAL_ADDRESSES",
@@ -43,7 +40,6 @@ __all__ = [
     "ServeRefusedError",
     "allowed_hosts",
     "check_serving",
-    "has_accounts",
     "local_facilitator",
     "local_mode",
     "streamlit_server_options",
@@ -66,16 +62,6 @@ class ServeRefusedError(AssetMapError):
 
 def _first_admin(workspace: str) -> str:
     return f"`assetmap user add {workspace} NAME --role admin`"
-
-
-def has_accounts(store: Store) -> bool:
-    """Return whether any user account exists (errors reading them propagate: fail closed).
-
-    The one rule is :func:`assetmap.people.accounts.has_accounts`; this is its name here.
-    """
-    from assetmap.people.accounts import has_accounts as _has_accounts
-
-    return _has_accounts(store)
 
 
 def check_serving(address: str, *, local: bool, has_accounts: bool, workspace: str) -> None:

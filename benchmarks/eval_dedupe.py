@@ -15,7 +15,9 @@ service, a same-chain shop, a car park, a church hall.
 - **auto-merge recall**: rows with a true match that were merged with it;
 - **merged or queued**: rows with a true match merged with it or queued for review.
 
-Run: ``python benchmarks/eval_dedupe.py [--half tuning|holdout] [-v]``
+Run: ``python benchmarks/eval_dedupe.py [--set v1|v2] [--half tuning|holdout] [-v]``
+(``--set v2``: the second set, ``dedupe_v2_<half>.csv``; its held-aside half is run
+once, by the lead, at the end.)
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from search_registers import rutland_register  # noqa: E402
 from assetmap.match.dedupe import find_duplicates  # noqa: E402
 
 
-def directory_table(half: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    rows = pd.read_csv(EVAL / f"dedupe_{half}.csv", dtype=str, keep_default_na=False)
+def directory_table(half: str, label: str = "v1") -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    infix = "" if label == "v1" else f"{label}_"
+    rows = pd.read_csv(EVAL / f"dedupe_{infix}{half}.csv", dtype=str, keep_default_na=False)
     table = gpd.GeoDataFrame(
         {
             "id": rows["id"],
@@ -56,12 +59,13 @@ def directory_table(half: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--set", dest="label", choices=["v1", "v2"], default="v1")
     parser.add_argument("--half", choices=["tuning", "holdout"], default="tuning")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()
 
     register = rutland_register(SHARED)
-    directory, rows = directory_table(args.half)
+    directory, rows = directory_table(args.half, args.label)
     pairs = find_duplicates(register, other=directory)
     truth = {r["id"]: set(filter(None, r["match"].split("|"))) for _, r in rows.iterrows()}
     kinds = dict(zip(rows["id"], rows["kind"], strict=True))
@@ -75,7 +79,8 @@ def main() -> None:
     positives = [d for d, m in truth.items() if m]
     merged = {d for d in positives if set(merges.loc[merges["id_b"] == d, "id_a"]) & truth[d]}
     queued = {d for d in positives if set(reviews.loc[reviews["id_b"] == d, "id_a"]) & truth[d]}
-    print(f"half: {args.half}, {len(rows)} labelled rows ({len(positives)} with a true match)")
+    print(f"set: {args.label}, half: {args.half}, {len(rows)} labelled rows"
+          f" ({len(positives)} with a true match)")  # fmt: skip
     print(f"merges: {len(merges)}, false merges: {len(false_merges)}, precision "
           f"{(len(merges) - len(false_merges)) / max(len(merges), 1):.3f}")  # fmt: skip
     print(f"auto-merge recall: {len(merged)}/{len(positives)} = "

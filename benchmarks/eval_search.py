@@ -15,7 +15,10 @@ from its start point, within its minutes, for its person (``woman``, ``man``,
 - a ``no_match`` query is a **hit** when no local place is offered as a match
   (the answer says nothing fits).
 
-Run: ``python benchmarks/eval_search.py [--half tuning|holdout] [--workspace DIR] [-v]``
+Run: ``python benchmarks/eval_search.py [--set v1|v2] [--half tuning|holdout]
+[--workspace DIR] [-v]``
+(``--set v2``: the second set, ``queries_v2_<half>.csv``; its held-aside half is run
+once, by the lead, at the end.)
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ def is_hit(expect: list[str], answer: dict[str, Any]) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--set", dest="label", choices=["v1", "v2"], default="v1")
     parser.add_argument("--half", choices=["tuning", "holdout"], default="tuning")
     parser.add_argument("--workspace", type=Path, help="reuse a workspace built before")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
@@ -115,7 +119,8 @@ def main() -> None:
         workspace = open_workspace(ws)
         graph = walk_graph_for(workspace.network_path)
         context = prepare_matching(workspace.store().assets(), graph)
-        with (EVAL / f"queries_{args.half}.csv").open(newline="") as handle:
+        infix = "" if args.label == "v1" else f"{args.label}_"
+        with (EVAL / f"queries_{infix}{args.half}.csv").open(newline="") as handle:
             queries = list(csv.DictReader(handle))
         hits: Counter[str] = Counter()
         totals: Counter[str] = Counter()
@@ -149,7 +154,7 @@ def main() -> None:
                 )
         close_stores()
     answerable, no_answer = totals["answerable"], totals["no_answer"]
-    print(f"half: {args.half}, {len(queries)} queries")
+    print(f"set: {args.label}, half: {args.half}, {len(queries)} queries")
     print(f"top-3 on answerable queries: {hits['answerable']}/{answerable}"
           f" = {hits['answerable'] / max(answerable, 1):.1%}")  # fmt: skip
     print(f"'nothing fits' on no-answer queries: {hits['no_answer']}/{no_answer}"

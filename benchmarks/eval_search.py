@@ -35,8 +35,9 @@ from typing import Any
 
 from assetmap.access import Principal, Role
 from assetmap.cli import main as cli_main
-from assetmap.match.needs import Constraints, Goal, match_plan, prepare_matching, walk_graph_for
+from assetmap.match.needs import Constraints, Goal, match_plan, prepare_matching
 from assetmap.people.plans import resolve_start
+from assetmap.reach.network import walk_graph_for
 from assetmap.workspace import close_stores, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from assetmap.cli.common import Progress, Subparsers, echo, print_init
+from assetmap.cli.common import CoreChoices, Progress, Subparsers, echo, print_init
 from assetmap.errors import AssetMapError
 
 __all__ = ["add_parsers"]
@@ -146,13 +146,25 @@ def _serve(command: list[str], *, env: Mapping[str, str], cwd: Path) -> int:
                 server.wait()
 
 
+def _demo_regions() -> tuple[str, ...]:
+    from assetmap.demo import DEMO_REGIONS
+
+    return DEMO_REGIONS
+
+
 def add_parsers(sub: Subparsers) -> None:
     """Add the app commands."""
     p = sub.add_parser(
         "demo", help="build a demo workspace offline (Rutland: postcodes, LSOAs, IMD, examples)"
     )
     p.add_argument("workspace", nargs="?", default="demo-workspace")
-    p.add_argument("--region", choices=["rutland", "helsinki"], default="rutland")
+    p.add_argument(
+        "--region",
+        choices=CoreChoices(_demo_regions),
+        default="rutland",
+        metavar="REGION",
+        help="%(choices)s (default %(default)s)",
+    )
     p.add_argument("--helsinki", action="store_true", help="the Helsinki demo (--region helsinki)")
     p.add_argument("--osm", help="use this OSM file instead of the bundled extract")
     p.set_defaults(handler=_cmd_demo)

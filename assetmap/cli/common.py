@@ -6,12 +6,13 @@ import argparse
 import datetime as dt
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, TextIO, TypeAlias
 
 from assetmap.errors import AssetMapError
 
 __all__ = [
+    "CoreChoices",
     "Handler",
     "Progress",
     "Subparsers",
@@ -113,3 +114,35 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     return value
+
+
+class CoreChoices(Collection[str]):
+    """An option's allowed values, read from the core when first needed.
+
+    Choices come from the core's own constants, never a copy that can drift
+    (``edit --status`` once left out ``rejected``). Reading them only when a
+    value is checked or ``--help`` is shown keeps building the parser from
+    importing every service.
+
+    >>> modes = CoreChoices(lambda: ("walk", "bike"))
+    >>> "bike" in modes, "car" in modes, list(modes), len(modes)
+    (True, False, ['walk', 'bike'], 2)
+    """
+
+    def __init__(self, load: Callable[[], Iterable[str]]) -> None:
+        self._load = load
+        self._values: tuple[str, ...] | None = None
+
+    def _all(self) -> tuple[str, ...]:
+        if self._values is None:
+            self._values = tuple(str(value) for value in self._load())
+        return self._values
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._all()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from assetmap.cli.common import Progress, Subparsers, cli_admin, echo
+from assetmap.cli.common import CoreChoices, Progress, Subparsers, cli_admin, echo
 from assetmap.errors import AssetMapError
 
 __all__ = ["add_parsers"]
@@ -147,12 +147,23 @@ def _cmd_dedupe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_formats() -> tuple[str, ...]:
+    from assetmap.imports import FORMATS
+
+    return FORMATS
+
+
 def add_parsers(sub: Subparsers) -> None:
     """Add the ingest commands."""
     p = sub.add_parser("import", help="import a spreadsheet (CSV/XLSX) or HSDS file or URL")
     p.add_argument("workspace")
     p.add_argument("source", metavar="FILE_OR_URL")
-    p.add_argument("--format", choices=["csv", "xlsx", "hsds"], help="default: from the name")
+    p.add_argument(
+        "--format",
+        choices=CoreChoices(_import_formats),
+        metavar="FORMAT",
+        help="%(choices)s (default: from the name)",
+    )
     p.add_argument("--map", action="append", metavar="SOURCE=FIELD", help="map a column to a field")
     p.add_argument(
         "--skip-bad-rows", action="store_true", help="import the good rows, leave out the rest"

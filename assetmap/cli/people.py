@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import sys
 
-from assetmap.cli.common import Subparsers, cli_admin, echo
+from assetmap.cli.common import CoreChoices, Subparsers, cli_admin, echo
 from assetmap.errors import AssetMapError
 from assetmap.private_files import private_file
 
@@ -165,6 +165,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _account_roles() -> tuple[str, ...]:
+    from assetmap.people.accounts import ACCOUNT_ROLES
+
+    return tuple(role.value for role in ACCOUNT_ROLES)
+
+
 def add_parsers(sub: Subparsers) -> None:
     """Add the people commands."""
     p = sub.add_parser("user", help="manage local sign-in accounts")
@@ -172,7 +178,13 @@ def add_parsers(sub: Subparsers) -> None:
     u = users.add_parser("add", help="create an account (asks for the password)")
     u.add_argument("workspace")
     u.add_argument("username")
-    u.add_argument("--role", required=True, choices=["facilitator", "staff", "lead", "admin"])
+    u.add_argument(
+        "--role",
+        required=True,
+        choices=CoreChoices(_account_roles),
+        metavar="ROLE",
+        help="%(choices)s",
+    )
     u.add_argument("--team", action="append", metavar="USERNAME", help="shares this caseload")
     u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     u = users.add_parser("list", help="list the accounts")

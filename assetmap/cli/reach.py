@@ -6,11 +6,12 @@ import argparse
 import json
 import math
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
 from assetmap.atomic import atomic_path
-from assetmap.cli.common import Subparsers, echo, jsonable, parse_when
+from assetmap.cli.common import CoreChoices, Subparsers, echo, jsonable, parse_when
 from assetmap.errors import AssetMapError
 
 __all__ = ["add_parsers"]
@@ -331,18 +332,57 @@ def _cmd_sites(args: argparse.Namespace) -> int:
     return 0
 
 
+def _modes() -> tuple[str, ...]:
+    from assetmap.transit_service import MODES
+
+    return MODES
+
+
+def _site_modes() -> tuple[str, ...]:
+    return tuple(mode for mode in _modes() if mode != "transit")  # not offered for sites yet
+
+
+def _find_modes() -> tuple[str, ...]:
+    from assetmap.people.plans import FIND_MODES
+
+    return FIND_MODES
+
+
+def _area_choices() -> tuple[str, ...]:
+    from assetmap.reach_service import AREA_CHOICES
+
+    return AREA_CHOICES
+
+
+def _site_methods() -> tuple[str, ...]:
+    from assetmap.reach.sites import Method
+
+    return typing.get_args(Method)
+
+
 def _add_mode_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--mode",
-        choices=["walk", "bike", "transit"],
+        choices=CoreChoices(_modes),
         default="walk",
-        help="walk, cycle, or walk + public transport (needs `assetmap transit`)",
+        metavar="MODE",
+        help="%(choices)s: walk, cycle, or walk + public transport (needs `assetmap transit`)",
     )
     p.add_argument(
         "--depart",
         default="Tue 08:00-09:00",
         metavar="'DAY HH:MM-HH:MM'",
         help="with --mode transit: the departure window (a weekday or a date)",
+    )
+
+
+def _add_by_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--by",
+        choices=CoreChoices(_area_choices),
+        default="auto",
+        metavar="AREAS",
+        help="%(choices)s: the demand areas: stored LSOAs when loaded (auto), or a grid",
     )
 
 
@@ -373,7 +413,13 @@ def add_parsers(sub: Subparsers) -> None:
     )
     p.add_argument("--limit", type=int, default=10, help="most results per need")
     p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("--mode", choices=["walk", "transit"], default="walk")
+    p.add_argument(
+        "--mode",
+        choices=CoreChoices(_find_modes),
+        default="walk",
+        metavar="MODE",
+        help="%(choices)s",
+    )
     p.add_argument(
         "--depart",
         default="Tue 08:00-09:00",
@@ -398,7 +444,7 @@ def add_parsers(sub: Subparsers) -> None:
     p.add_argument("workspace")
     p.add_argument("--minutes", type=float, default=15.0)
     p.add_argument("--as-of", metavar="DATE", help="the register as it stood then")
-    p.add_argument("--by", choices=["auto", "lsoa", "grid"], default="auto")
+    _add_by_argument(p)
     p.add_argument("--cell-m", type=float, default=1000.0, help="grid cell size (metres)")
     rows = p.add_mutually_exclusive_group()
     rows.add_argument("--per-area", action="store_true", help="one row per area and category")
@@ -427,16 +473,25 @@ def add_parsers(sub: Subparsers) -> None:
     p.add_argument("--category", required=True)
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--minutes", type=float, default=15.0)
-    p.add_argument("--by", choices=["auto", "lsoa", "grid"], default="auto")
+    _add_by_argument(p)
     p.add_argument("--candidates", choices=["venues", "grid"], default="venues")
     p.add_argument("--cell-m", type=float, default=500.0, help="grid candidate spacing (metres)")
     p.add_argument("--imd-weighted", action="store_true", help="weight demand by IMD score")
-    p.add_argument("--method", choices=["auto", "milp", "greedy"], default="auto")
+    p.add_argument(
+        "--method",
+        choices=CoreChoices(_site_methods),
+        default="auto",
+        metavar="METHOD",
+        help="%(choices)s: milp finds the optimum, greedy adds the best site at a time, "
+        "auto uses milp when the problem is small enough",
+    )
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument(
         "--mode",
-        choices=["walk", "bike"],
+        choices=CoreChoices(_site_modes),
         default="walk",
-        help="cover by walking or cycling time (public transport is not offered for sites yet)",
+        metavar="MODE",
+        help="%(choices)s: cover by walking or cycling time "
+        "(public transport is not offered for sites yet)",
     )
     p.set_defaults(handler=_cmd_sites)

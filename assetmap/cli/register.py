@@ -11,7 +11,15 @@ import json
 import sys
 from typing import Any
 
-from assetmap.cli.common import Progress, Subparsers, cli_admin, echo, parse_when, print_init
+from assetmap.cli.common import (
+    CoreChoices,
+    Progress,
+    Subparsers,
+    cli_admin,
+    echo,
+    parse_when,
+    print_init,
+)
 from assetmap.errors import AssetMapError
 
 __all__ = ["add_parsers"]
@@ -202,10 +210,21 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_formats() -> tuple[str, ...]:
+    from assetmap.output.export import EXPORT_FORMATS
+    from assetmap.output.export_hsds import PROFILES
+
+    return (*EXPORT_FORMATS, *PROFILES)
+
+
+def _statuses() -> tuple[str, ...]:
+    from assetmap.schema import STATUSES
+
+    return STATUSES
+
+
 def add_parsers(sub: Subparsers) -> None:
     """Add the register commands."""
-    from assetmap.schema import STATUSES  # choices come from the core, never a copy
-
     p = sub.add_parser("init", help="create a workspace from an OpenStreetMap extract")
     p.add_argument("workspace")
     src = p.add_mutually_exclusive_group(required=True)
@@ -228,8 +247,9 @@ def add_parsers(sub: Subparsers) -> None:
     p.add_argument(
         "--format",
         required=True,
-        choices=["geojson", "gpkg", "csv", "hsds", "oruk"],
-        help="hsds: HSDS 3.0 JSON; oruk: the Open Referral UK profile of it",
+        choices=CoreChoices(_export_formats),
+        metavar="FORMAT",
+        help="%(choices)s; hsds: HSDS 3.0 JSON; oruk: the Open Referral UK profile of it",
     )
     p.add_argument("--out", required=True)
     p.add_argument("--as-of", help="ISO date or date-time: the register as it stood then")
@@ -259,7 +279,7 @@ def add_parsers(sub: Subparsers) -> None:
     p.add_argument("workspace")
     p.add_argument("asset_id")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE")
-    p.add_argument("--status", choices=STATUSES)
+    p.add_argument("--status", choices=CoreChoices(_statuses), metavar="STATUS", help="%(choices)s")
     p.add_argument("--reason", required=True)
     p.add_argument(
         "--expected-version",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import pandas as pd
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from assetmap.workspace import Workspace
 
 __all__ = [
+    "AREA_CHOICES",
     "areas_beyond",
     "gap_areas_export",
     "load_areas_into_workspace",
@@ -78,6 +79,10 @@ def load_areas_into_workspace(
     return areas
 
 
+#: How demand areas are chosen: stored areas when loaded (``auto``), stored areas, or a grid.
+AREA_CHOICES: Final = ("auto", "lsoa", "grid")
+
+
 def workspace_areas(
     workspace: Workspace, graph: WalkGraph, *, by: str = "auto", cell_m: float = 1000.0
 ) -> tuple[str, gpd.GeoDataFrame]:
@@ -100,7 +105,7 @@ def workspace_areas(
     IngestError
         ``by="lsoa"`` without a stored table, or an unreadable table.
     """
-    if by not in ("auto", "lsoa", "grid"):
+    if by not in AREA_CHOICES:
         msg = f"`by` must be 'auto', 'lsoa' or 'grid', got {by!r}."
         raise ValueError(msg)
     path = workspace_areas_path(workspace)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import io
 import json
 import re
 import shutil
@@ -281,3 +283,99 @@ def test_edit_offers_every_status_the_schema_allows_rejected_included(
     assert code == 0, err
     assert out.strip().endswith("(rejected)")
     assert open_workspace(leeds).store().get_asset(asset["id"])["status"] == "rejected"
+
+
+def test_help_lists_every_command_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """The commands, grouped per area in assetmap/cli/, are the same 26 as before the split."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--help"])
+    assert stopped.value.code == 0
+    listed = re.findall(r"^    ([a-z-]+) ", capsys.readouterr().out, flags=re.MULTILINE)
+    assert sorted(listed) == sorted([
+        "init", "demo", "export", "api", "list", "edit", "history", "backup", "restore", "user",
+        "import", "postcodes", "transit", "dedupe", "purge", "plan-export", "erase", "fund",
+        "evaluate", "scrub", "find", "areas", "coverage", "reach", "sites", "app",
+    ])  # fmt: skip
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    """``python -m assetmap.cli`` is the same command as ``assetmap`` (tests start servers so)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "assetmap.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: assetmap" in result.stdout
+
+
+def _core_choices() -> dict[str, list[str]]:
+    """``"command --option"`` -> the values its CoreChoices read from the core."""
+    from assetmap.cli import _build_parser
+    from assetmap.cli.common import CoreChoices
+
+    found: dict[str, list[str]] = {}
+    parsers = [("", _build_parser())]
+    while parsers:
+        name, parser = parsers.pop()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers += [(f"{name} {n}".strip(), p) for n, p in action.choices.items()]
+            elif isinstance(action.choices, CoreChoices):
+                found[f"{name} {action.option_strings[0]}"] = list(action.choices)
+    return found
+
+
+def test_every_choice_is_the_cores_own_list() -> None:
+    """Options offer what the core accepts, read from its constants (no copy to drift)."""
+    from assetmap.demo import DEMO_REGIONS
+    from assetmap.imports import FORMATS
+    from assetmap.output.export import EXPORT_FORMATS
+    from assetmap.output.export_hsds import PROFILES
+    from assetmap.people.plans import FIND_MODES
+    from assetmap.reach_service import AREA_CHOICES
+    from assetmap.schema import STATUSES
+    from assetmap.transit_service import MODES
+
+    choices = _core_choices()
+    assert choices == {
+        "export --format": [*EXPORT_FORMATS, *PROFILES],
+        "edit --status": list(STATUSES),
+        "import --format": list(FORMATS),
+        "user add --role": ["facilitator", "staff", "lead", "admin", "approver"],
+        "find --mode": list(FIND_MODES),
+        "coverage --by": list(AREA_CHOICES),
+        "coverage --mode": list(MODES),
+        "reach --mode": list(MODES),
+        "sites --by": list(AREA_CHOICES),
+        "sites --method": ["auto", "milp", "greedy"],
+        "sites --mode": ["walk", "bike"],
+        "demo --region": list(DEMO_REGIONS),
+    }
+
+
+def test_a_value_the_core_does_not_know_is_a_usage_error_naming_the_choices(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["coverage", "ws", "--mode", "car"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'car' (choose from 'walk', 'bike', 'transit')" in err
+
+
+def test_user_add_offers_every_account_role_the_core_has_approver_included(
+    workspace_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parser once listed four roles by hand and refused ``approver`` (exit 2)."""
+    from assetmap.workspace import create_workspace
+
+    ws = create_workspace(workspace_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
+    code, out, err = run(
+        capsys, "user", "add", str(ws.path), "abi", "--role", "approver", "--password-stdin"
+    )
+    assert (code, out) == (0, "Created approver account abi\n"), err

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from support import run_cli
 
-from assetmap import cli
 from assetmap.access import Principal, Role
+from assetmap.cli import app as cli_app
 from assetmap.people.accounts import AuthConfig, create_user
 from assetmap.people.serving import LOCAL_ENV
 from assetmap.workspace import close_stores, create_workspace, open_workspace
@@ -42,7 +42,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         calls.append({"command": command, "env": env, "cwd": cwd})
         return 0
 
-    monkeypatch.setattr(cli, "_serve", record)
+    monkeypatch.setattr(cli_app, "_serve", record)
     monkeypatch.delenv(LOCAL_ENV, raising=False)
     return calls
 

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from assetmap.workspace import Workspace
 
 __all__ = [
+    "ACCOUNT_ROLES",
     "CODE_ALPHABET",
     "DEFAULT_IDLE_MINUTES",
     "IDLE_SETTING",
@@ -267,6 +268,10 @@ def _principal_for(user: Mapping[str, Any]) -> Principal:
     )
 
 
+#: The roles an account may hold: every role but a participant (who joins with a code).
+ACCOUNT_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.PARTICIPANT)
+
+
 def create_user(
     store: Store,
     username: str,
@@ -319,7 +324,7 @@ def create_user(
     except ValueError:
         msg = f"Unknown role {role!r}; use one of: {', '.join(r.value for r in Role)}."
         raise AccountError(msg) from None
-    if user_role is Role.PARTICIPANT:
+    if user_role not in ACCOUNT_ROLES:
         msg = "Participants join sessions with a session code, not an account."
         raise AccountError(msg)
     check_password(password, username=name, config=cfg)

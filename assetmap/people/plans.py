@@ -90,6 +90,7 @@ if TYPE_CHECKING:
     from assetmap.workspace import Workspace
 
 __all__ = [
+    "FIND_MODES",
     "PLAN_ENTITY",
     "PLAN_FIELDS",
     "REFERENCE_PATTERN",
@@ -119,6 +120,8 @@ PLAN_ENTITY: Final = "plan"
 REFERRAL_ENTITY: Final = "referral"
 REFERRAL_STEPS: Final = ("suggested", "contacted", "referred", "attended", "ongoing", "stopped")
 PLAN_STATUSES: Final = ("open", "closed")
+#: How find support ranks: by walking time, or walk + public transport.
+FIND_MODES: Final = ("walk", "transit")
 REFERENCE_PATTERN: Final = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
 PLAN_FIELDS: Final = frozenset(
     {"reference", "owner", "home_area", "home_lon", "home_lat", "goals", "constraints",
@@ -965,7 +968,7 @@ def find_support(
         from assetmap.transit_service import transit_travel
 
         travel = transit_travel(workspace, context.graph, context.snapped, depart)
-    elif mode != "walk":
+    elif mode not in FIND_MODES:
         msg = f"Find support ranks by walk or transit, got mode {mode!r}."
         raise QueryError(msg)
     matches = match_plan(

@@ -66,8 +66,8 @@ from assetmap.ingest.postcodes import (
     read_postcodes,
     save_postcodes,
 )
-from assetmap.ingest.tabular import _FAR_FROM_POSTCODE_M as FAR_FROM_POSTCODE_M
 from assetmap.ingest.tabular import (
+    FAR_FROM_POSTCODE_M,
     ColumnMapping,
     assets_from_table,
     propose_column_mapping,

@@ -506,12 +506,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _print_report(report: Any, *, limit: int = 50) -> None:
     """Print an import report: one line per problem, the first ``limit`` of them."""
-    for row in report.head(limit).to_dict("records"):
-        value = f" [{row['value']}]" if row.get("value") else ""
-        where = f"row {row['row']}" if isinstance(row["row"], int) else str(row["row"])
-        _out(f"  {row['severity']:<7} {where}, {row['field'] or '-'}: {row['problem']}{value}")
-    if len(report) > limit:
-        _out(f"  ... and {len(report) - limit:,} more")
+    from assetmap.ingest.problems import report_lines
+
+    for line in report_lines(report, limit=limit):
+        _out(line)
 
 
 def _parse_map(items: Sequence[str] | None) -> dict[str, str | None]:
@@ -527,6 +525,7 @@ def _parse_map(items: Sequence[str] | None) -> dict[str, str | None]:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from assetmap.imports import commit_import, preview_import
+    from assetmap.ingest.problems import summary
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
@@ -548,8 +547,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             _out(f"Columns: {mapped}")
             if preview.mapping.unmapped:
                 _out(f"Not used: {', '.join(preview.mapping.unmapped)}")
-        errors = int((preview.report["severity"] == "error").sum())
-        _out(f"Report: {errors:,} errors, {len(preview.report) - errors:,} warnings")
+        _out(f"Report: {summary(preview.report)}")
         _print_report(preview.report)
         outcome = commit_import(
             workspace,

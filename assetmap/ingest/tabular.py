@@ -42,6 +42,7 @@ from assetmap.ingest.postcodes import (
     find_postcode,
     normalise_postcodes,
 )
+from assetmap.ingest.problems import REPORT_COLUMNS, ProblemLog, errors_in, rows_rejected
 from assetmap.ingest.tabular_columns import (
     TABLE_FIELDS,
     ColumnMapping,
@@ -72,7 +73,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-REPORT_COLUMNS: Final = ("row", "field", "problem", "value", "severity")
 #: Coordinates further than this from their postcode's centre are reported.
 FAR_FROM_POSTCODE_M: Final = 5_000.0
 
@@ -101,8 +101,7 @@ class TabularResult:
     @property
     def rows_rejected(self) -> int:
         """How many rows have at least one error."""
-        errors = self.report[self.report["severity"] == "error"]
-        return int(errors["row"].nunique())
+        return rows_rejected(self.report)
 
 
 # --------------------------------------------------------------------------- categories
@@ -234,48 +233,15 @@ def map_categories(
 # --------------------------------------------------------------------------- rows
 
 
-class _Problems:
-    """Collects report lines, vectorised per check."""
-
-    def __init__(self) -> None:
-        self.parts: list[pd.DataFrame] = []
-
-    def add(
-        self,
-        rows: pd.Index | Sequence[int],
-        target: str,
-        problem: str | Sequence[str] | pd.Series,
-        value: Sequence[str] | pd.Series | str = "",
-        severity: str = "error",
-    ) -> None:
-        rows = list(rows)
-        if not rows:
-            return
-        values = [value] * len(rows) if isinstance(value, str) else list(value)
-        problems = [problem] * len(rows) if isinstance(problem, str) else list(problem)
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "row": rows,
-                    "field": target,
-                    "problem": problems,
-                    "value": values,
-                    "severity": severity,
-                }
-            )
-        )
-
-    def frame(self) -> pd.DataFrame:
-        if not self.parts:
-            return pd.DataFrame({c: pd.Series([], dtype=object) for c in REPORT_COLUMNS})
-        report = pd.concat(self.parts, ignore_index=True)
-        report["row"] = report["row"].astype(int)
-        report["value"] = report["value"].astype(str).str.slice(0, 200)
-        return report.sort_values(["row", "field"], kind="stable").reset_index(drop=True)
+def _report(problems: ProblemLog) -> pd.DataFrame:
+    """Return the report sorted by spreadsheet row, then field."""
+    report = problems.frame()
+    report["row"] = report["row"].astype(int)
+    return report.sort_values(["row", "field"], kind="stable").reset_index(drop=True)
 
 
 def _parse_column(
-    values: pd.Series, target: str, problems: _Problems
+    values: pd.Series, target: str, problems: ProblemLog
 ) -> tuple[pd.Series, pd.Index]:
     """Parse a column through its value parser; report and blank the bad cells."""
     parser, expected = PARSERS[target]
@@ -287,7 +253,7 @@ def _parse_column(
         except ValueError:
             bad.add(text)
     mask = values.isin(bad)
-    problems.add(
+    problems.add_rows(
         values.index[mask],
         target,
         f"`{target}` {expected}",
@@ -299,7 +265,7 @@ def _parse_column(
 
 
 def _coordinates(
-    frame: pd.DataFrame, mapping: ColumnMapping, problems: _Problems
+    frame: pd.DataFrame, mapping: ColumnMapping, problems: ProblemLog
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], pd.Series]:
     """Return lon, lat (NaN where none) and the text of the cells they came from."""
     count = len(frame)
@@ -319,7 +285,7 @@ def _coordinates(
         )
         for target, texts, numbers in ((xf, xs, xv), (yf, ys, yv)):
             bad = (texts != "") & numbers.isna()
-            problems.add(frame.index[bad], target, f"`{target}` is not a number", texts[bad])
+            problems.add_rows(frame.index[bad], target, f"`{target}` is not a number", texts[bad])
         xa, ya = xv.to_numpy(float), yv.to_numpy(float)
         use_grid = projected
         if projected is None:  # "X"/"Y": degrees if they fit, else British National Grid.
@@ -335,7 +301,7 @@ def _coordinates(
                 & (ya <= 1_300_000)
             )
             outside = np.isfinite(xa) & np.isfinite(ya) & ~good
-            problems.add(
+            problems.add_rows(
                 frame.index[outside],
                 xf,
                 "eastings/northings are outside the British National Grid",
@@ -345,7 +311,7 @@ def _coordinates(
             xa, ya = np.where(good, gx, np.nan), np.where(good, gy, np.nan)
         else:
             invalid = np.isfinite(xa) & np.isfinite(ya) & ((np.abs(xa) > 180) | (np.abs(ya) > 90))
-            problems.add(
+            problems.add_rows(
                 frame.index[invalid],
                 yf,
                 "latitude must be within ±90 and longitude within ±180",
@@ -393,7 +359,7 @@ def _describe(description: pd.Series, eligibility: pd.Series) -> pd.Series:
     return description.where(~both, description + "\n\n" + who).where(description != "", who)
 
 
-def _validated(records: pd.DataFrame, taxonomy: Taxonomy, problems: _Problems) -> gpd.GeoDataFrame:
+def _validated(records: pd.DataFrame, taxonomy: Taxonomy, problems: ProblemLog) -> gpd.GeoDataFrame:
     """Validate a chunk; on a schema error find and drop the rows at fault."""
     try:
         out = validate_assets(records, taxonomy=taxonomy)
@@ -404,7 +370,7 @@ def _validated(records: pd.DataFrame, taxonomy: Taxonomy, problems: _Problems) -
             try:
                 normalise_record(record, taxonomy=taxonomy, where=f"row {row}")
             except SchemaError as exc:
-                problems.add([row], "row", str(exc), "")
+                problems.add_rows([row], "row", str(exc), "")
             else:
                 keep.append(row)
         records = records.loc[keep]
@@ -499,14 +465,14 @@ def assets_from_table(
             f"an address with a postcode): columns are {listed}{sheet_hint}."
         )
         raise SchemaError(msg)
-    problems = _Problems()
+    problems = ProblemLog()
     index = frame.index
 
     # Formula-looking cells in any column that will be stored.
     for column, target in mapping.fields.items():
         cells = frame[column].astype(str)
         mask = formula_cells(cells)
-        problems.add(
+        problems.add_rows(
             index[mask],
             target,
             f"cell in column {column!r} starts like a spreadsheet formula; remove the leading "
@@ -515,7 +481,7 @@ def assets_from_table(
         )
 
     name = mapped_text(frame, mapping, "name")
-    problems.add(index[name == ""], "name", "missing name")
+    problems.add_rows(index[name == ""], "name", "missing name")
 
     lon, lat, coord_text = _coordinates(frame, mapping, problems)
     has_xy = np.isfinite(lon) & np.isfinite(lat)
@@ -524,7 +490,7 @@ def assets_from_table(
     swapped = has_xy & ~inside(lon, lat, area) & inside(lat, lon, area)
     if fix_swapped:
         lon[swapped], lat[swapped] = lat[swapped], lon[swapped].copy()
-        problems.add(
+        problems.add_rows(
             index[swapped],
             "lat",
             "latitude and longitude were swapped; swapped back",
@@ -532,7 +498,7 @@ def assets_from_table(
             "warning",
         )
     else:
-        problems.add(
+        problems.add_rows(
             index[swapped],
             "lat",
             "latitude and longitude look swapped (swapped, the point is inside "
@@ -546,14 +512,14 @@ def assets_from_table(
     from_address = address.map(lambda t: find_postcode(t) if t else None)
     normal = normal.where(normal.notna() | (postcode_text != ""), from_address)
     malformed = (postcode_text != "") & normal.isna()
-    problems.add(
+    problems.add_rows(
         index[malformed & has_xy],
         "postcode",
         "not a UK postcode (the coordinates are used)",
         postcode_text[malformed & has_xy],
         "warning",
     )
-    problems.add(
+    problems.add_rows(
         index[malformed & ~has_xy],
         "postcode",
         "not a UK postcode, and no coordinates",
@@ -570,7 +536,7 @@ def assets_from_table(
         if far.any():
             gap = haversine_m(lon, lat, plon, plat)
             far &= gap > FAR_FROM_POSTCODE_M
-            problems.add(
+            problems.add_rows(
                 index[far],
                 "postcode",
                 [
@@ -582,10 +548,12 @@ def assets_from_table(
             )
         unknown = ~has_xy & normal.notna().to_numpy() & ~known
         messages = {p: postcodes.unknown_message(p) for p in normal[unknown].unique()}
-        problems.add(index[unknown], "postcode", normal[unknown].map(messages), normal[unknown])
+        problems.add_rows(
+            index[unknown], "postcode", normal[unknown].map(messages), normal[unknown]
+        )
     else:
         unplaced = ~has_xy & normal.notna().to_numpy()
-        problems.add(
+        problems.add_rows(
             index[unplaced],
             "postcode",
             "no location: no coordinates, and no postcode table is loaded to place this postcode "
@@ -593,13 +561,13 @@ def assets_from_table(
             normal[unplaced],
         )
     nothing = ~has_xy & normal.isna().to_numpy() & ~malformed.to_numpy()
-    problems.add(index[nothing], "location", "no location: no coordinates and no postcode")
+    problems.add_rows(index[nothing], "location", "no location: no coordinates and no postcode")
 
     located = np.isfinite(lon) & np.isfinite(lat)
     outside = located & ~inside(lon, lat, area)
     if not fix_swapped:
         outside &= ~swapped  # already reported as swapped
-    problems.add(
+    problems.add_rows(
         index[outside],
         "location",
         f"outside {area_label}" + (f" {tuple(area_bbox)}" if area_bbox else ""),
@@ -622,22 +590,25 @@ def assets_from_table(
         & max_age.notna()
         & (min_age.fillna(0).astype(float) > max_age.fillna(0).astype(float))
     )
-    problems.add(
+    problems.add_rows(
         index[reversed_ages],
         "age",
         "the minimum age is above the maximum age",
-        min_age[reversed_ages].astype(str) + "-" + max_age[reversed_ages].astype(str),
+        [
+            f"{int(low)}-{int(high)}"
+            for low, high in zip(min_age[reversed_ages], max_age[reversed_ages], strict=True)
+        ],
     )
     gender = parsed.get("gender", pd.Series(None, index=index, dtype=object))
     women = parsed.get("women_only", pd.Series(None, index=index, dtype=object)) == True  # noqa: E712
     men = parsed.get("men_only", pd.Series(None, index=index, dtype=object)) == True  # noqa: E712
     clash = (women & men) | (women & (gender == "men")) | (men & (gender == "women"))
-    problems.add(index[clash], "gender", "marked both women only and men only", "")
+    problems.add_rows(index[clash], "gender", "marked both women only and men only", "")
     gender = gender.mask(women, "women").mask(men, "men")
 
     email = mapped_text(frame, mapping, "email")
     bad_email = (email != "") & ~email.str.match(EMAIL_RE)
-    problems.add(
+    problems.add_rows(
         index[bad_email],
         "email",
         "does not look like an email address",
@@ -654,7 +625,7 @@ def assets_from_table(
     unmatched = dict(zip(cat_map["text"], cat_map["unmatched"], strict=True))
     categories = category_text.map(lambda t: lookup.get(t, ()))
     partly = category_text.map(lambda t: bool(unmatched.get(t)))
-    problems.add(
+    problems.add_rows(
         index[partly],
         "categories",
         category_text[partly].map(
@@ -674,7 +645,7 @@ def assets_from_table(
     usable = (name_key != "") & located
     first_row = pd.Series(index, index=index).groupby(dup_key.where(usable)).transform("first")
     duplicate = usable & dup_key.where(usable).duplicated(keep="first")
-    problems.add(
+    problems.add_rows(
         index[duplicate],
         "name",
         first_row[duplicate].map(lambda r: f"duplicate of row {int(r)}"),
@@ -683,7 +654,7 @@ def assets_from_table(
     if mapping.column_for("id"):
         first_id = pd.Series(index, index=index).groupby(ids.where(ids != "")).transform("first")
         dup_id = (ids != "") & ids.where(ids != "").duplicated(keep="first")
-        problems.add(
+        problems.add_rows(
             index[dup_id],
             "id",
             first_id[dup_id].map(lambda r: f"the same id as row {int(r)}"),
@@ -729,14 +700,14 @@ def assets_from_table(
             records[target] = parsed[target]
     for column in ("name", "organisation", "description", "address", "opening_hours"):
         too_long = records[column].str.len() > MAX_TEXT_CHARS
-        problems.add(
+        problems.add_rows(
             index[too_long],
             column,
             f"longer than {MAX_TEXT_CHARS:,} characters",
             records[column][too_long].str.slice(0, 40),
         )
 
-    report = problems.frame()
+    report = _report(problems)
     rejected = set(report.loc[report["severity"] == "error", "row"])
     keep = ~index.isin(list(rejected))
     accepted = records if keep.all() else records[keep]
@@ -751,7 +722,7 @@ def assets_from_table(
     assets = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else empty_assets()
     del parts
     assets = gpd.GeoDataFrame(assets, geometry="geometry", crs=empty_assets().crs)
-    report = problems.frame()
+    report = _report(problems)
     logger.info(
         "Spreadsheet %s: %d rows, %d accepted, %d report lines.",
         filename,
@@ -777,4 +748,4 @@ def has_blocking_problems(report: pd.DataFrame) -> bool:
     >>> has_blocking_problems(pd.DataFrame({"severity": ["warning"]}))
     False
     """
-    return bool((report["severity"] == "error").any()) if len(report) else False
+    return not errors_in(report).empty

@@ -38,7 +38,6 @@ from assetmap.errors import SchemaError
 from assetmap.geo import UK_BOUNDS, haversine_m, inside
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
-    bng_to_wgs84,
     find_postcode,
     normalise_postcodes,
 )
@@ -52,7 +51,13 @@ from assetmap.ingest.tabular_columns import (
     text_score,
 )
 from assetmap.ingest.tabular_read import Progress, TabularLimits, read_table
-from assetmap.ingest.tabular_values import EMAIL_RE, PARSERS, WARN_ONLY, formula_cells
+from assetmap.ingest.tabular_values import (
+    EMAIL_RE,
+    PARSERS,
+    coordinates,
+    formula_cells,
+    parse_column,
+)
 from assetmap.schema import MAX_TEXT_CHARS, empty_assets, normalise_record, validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -240,90 +245,6 @@ def _report(problems: ProblemLog) -> pd.DataFrame:
     return report.sort_values(["row", "field"], kind="stable").reset_index(drop=True)
 
 
-def _parse_column(
-    values: pd.Series, target: str, problems: ProblemLog
-) -> tuple[pd.Series, pd.Index]:
-    """Parse a column through its value parser; report and blank the bad cells."""
-    parser, expected = PARSERS[target]
-    parsed: dict[str, Any] = {}
-    bad: set[str] = set()
-    for text in values.unique():
-        try:
-            parsed[text] = parser(text)
-        except ValueError:
-            bad.add(text)
-    mask = values.isin(bad)
-    problems.add_rows(
-        values.index[mask],
-        target,
-        f"`{target}` {expected}",
-        values[mask],
-        "warning" if target in WARN_ONLY else "error",
-    )
-    out = values.map(lambda t: parsed.get(t)).astype(object)
-    return out, values.index[mask]
-
-
-def _coordinates(
-    frame: pd.DataFrame, mapping: ColumnMapping, problems: ProblemLog
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], pd.Series]:
-    """Return lon, lat (NaN where none) and the text of the cells they came from."""
-    count = len(frame)
-    lon = np.full(count, np.nan)
-    lat = np.full(count, np.nan)
-    raw = pd.Series("", index=frame.index, dtype=object)
-    pairs = [("lon", "lat", False), ("easting", "northing", True), ("x", "y", None)]
-    for xf, yf, projected in pairs:
-        if not (mapping.column_for(xf) and mapping.column_for(yf)):
-            continue
-        xs, ys = mapped_text(frame, mapping, xf), mapped_text(frame, mapping, yf)
-        xv = pd.to_numeric(
-            xs.str.replace("°", "", regex=False).str.replace(",", ".", regex=False), errors="coerce"
-        )
-        yv = pd.to_numeric(
-            ys.str.replace("°", "", regex=False).str.replace(",", ".", regex=False), errors="coerce"
-        )
-        for target, texts, numbers in ((xf, xs, xv), (yf, ys, yv)):
-            bad = (texts != "") & numbers.isna()
-            problems.add_rows(frame.index[bad], target, f"`{target}` is not a number", texts[bad])
-        xa, ya = xv.to_numpy(float), yv.to_numpy(float)
-        use_grid = projected
-        if projected is None:  # "X"/"Y": degrees if they fit, else British National Grid.
-            ok = np.isfinite(xa) & np.isfinite(ya)
-            use_grid = bool(ok.any() and (np.abs(xa[ok]) > 180).any())
-        if use_grid:
-            good = (
-                np.isfinite(xa)
-                & np.isfinite(ya)
-                & (xa >= 0)
-                & (xa <= 700_000)
-                & (ya >= 0)
-                & (ya <= 1_300_000)
-            )
-            outside = np.isfinite(xa) & np.isfinite(ya) & ~good
-            problems.add_rows(
-                frame.index[outside],
-                xf,
-                "eastings/northings are outside the British National Grid",
-                (xs + ", " + ys)[outside],
-            )
-            gx, gy = bng_to_wgs84(np.where(good, xa, np.nan), np.where(good, ya, np.nan))
-            xa, ya = np.where(good, gx, np.nan), np.where(good, gy, np.nan)
-        else:
-            invalid = np.isfinite(xa) & np.isfinite(ya) & ((np.abs(xa) > 180) | (np.abs(ya) > 90))
-            problems.add_rows(
-                frame.index[invalid],
-                yf,
-                "latitude must be within ±90 and longitude within ±180",
-                (ys + ", " + xs)[invalid],
-            )
-            xa, ya = np.where(invalid, np.nan, xa), np.where(invalid, np.nan, ya)
-        fill = np.isnan(lon) & np.isfinite(xa) & np.isfinite(ya)
-        lon[fill], lat[fill] = xa[fill], ya[fill]
-        raw[fill] = (ys + ", " + xs)[fill]
-    return lon, lat, raw
-
-
 def _name_key(names: pd.Series) -> pd.Series:
     return (
         names.str.lower()
@@ -377,6 +298,443 @@ def _validated(records: pd.DataFrame, taxonomy: Taxonomy, problems: ProblemLog) 
         out = validate_assets(records, taxonomy=taxonomy) if keep else empty_assets()
     out.index = records.index
     return out
+
+
+_LOCATED_BY: Final = frozenset(
+    {"lat", "lon", "easting", "northing", "x", "y", "postcode", "address"}
+)
+
+
+@dataclass(frozen=True, eq=False)
+class _Places:
+    """Where each row is, from the location stage.
+
+    ``lon``/``lat`` are NaN where a row has no place; ``postcode`` is the
+    normalised postcode (from its column, else the end of the address) or None.
+    """
+
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    postcode: pd.Series
+    address: pd.Series
+
+    @property
+    def located(self) -> npt.NDArray[np.bool_]:
+        """Rows with a place."""
+        return np.isfinite(self.lon) & np.isfinite(self.lat)
+
+
+@dataclass(frozen=True, eq=False)
+class _Values:
+    """The parsed values of the fixed-vocabulary fields, ages and gender settled."""
+
+    parsed: dict[str, pd.Series]
+    min_age: pd.Series
+    max_age: pd.Series
+    gender: pd.Series
+    email: pd.Series
+
+
+def _require_name_and_place(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
+    """Raise :class:`SchemaError` when no column gives a name, or none a location."""
+    listed = ", ".join(map(repr, frame.columns))
+    sheets = frame.attrs.get("sheets") or ()
+    sheet_hint = (
+        f" (this is sheet {frame.attrs.get('sheet')!r}; the workbook's sheets are "
+        f"{', '.join(map(repr, sheets))})"
+        if len(sheets) > 1
+        else ""
+    )
+    if mapping.column_for("name") is None:
+        msg = (
+            f"No column looks like a name: columns are {listed}{sheet_hint}. "
+            "Choose one with --map COLUMN=name."
+        )
+        raise SchemaError(msg)
+    if not _LOCATED_BY.intersection(mapping.fields.values()):
+        msg = (
+            f"No column gives a location (latitude/longitude, eastings/northings, postcode or "
+            f"an address with a postcode): columns are {listed}{sheet_hint}."
+        )
+        raise SchemaError(msg)
+
+
+def _check_formulas(frame: pd.DataFrame, mapping: ColumnMapping, problems: ProblemLog) -> None:
+    """Report formula-looking cells in any column that will be stored."""
+    for column, target in mapping.fields.items():
+        cells = frame[column].astype(str)
+        mask = formula_cells(cells)
+        problems.add_rows(
+            frame.index[mask],
+            target,
+            f"cell in column {column!r} starts like a spreadsheet formula; remove the leading "
+            "character or skip the row",
+            cells[mask],
+        )
+
+
+def _check_swapped(
+    index: pd.Index,
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    coord_text: pd.Series,
+    problems: ProblemLog,
+    *,
+    area: tuple[float, float, float, float],
+    area_label: str,
+    fix_swapped: bool,
+) -> npt.NDArray[np.bool_]:
+    """Report latitude/longitude that look swapped; ``fix_swapped`` swaps them back in place."""
+    has_xy = np.isfinite(lon) & np.isfinite(lat)
+    swapped = has_xy & ~inside(lon, lat, area) & inside(lat, lon, area)
+    if fix_swapped:
+        lon[swapped], lat[swapped] = lat[swapped], lon[swapped].copy()
+        problems.add_rows(
+            index[swapped],
+            "lat",
+            "latitude and longitude were swapped; swapped back",
+            coord_text[swapped],
+            "warning",
+        )
+    else:
+        problems.add_rows(
+            index[swapped],
+            "lat",
+            "latitude and longitude look swapped (swapped, the point is inside "
+            f"{area_label}); fix the sheet or import with fix_swapped",
+            coord_text[swapped],
+        )
+    return swapped
+
+
+def _postcodes(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    has_xy: npt.NDArray[np.bool_],
+    problems: ProblemLog,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return the address, the normalised postcodes and which postcode cells are malformed."""
+    index = frame.index
+    address = mapped_text(frame, mapping, "address")
+    postcode_text = mapped_text(frame, mapping, "postcode")
+    normal = normalise_postcodes(postcode_text)
+    from_address = address.map(lambda t: find_postcode(t) if t else None)
+    normal = normal.where(normal.notna() | (postcode_text != ""), from_address)
+    malformed = (postcode_text != "") & normal.isna()
+    problems.add_rows(
+        index[malformed & has_xy],
+        "postcode",
+        "not a UK postcode (the coordinates are used)",
+        postcode_text[malformed & has_xy],
+        "warning",
+    )
+    problems.add_rows(
+        index[malformed & ~has_xy],
+        "postcode",
+        "not a UK postcode, and no coordinates",
+        postcode_text[malformed & ~has_xy],
+    )
+    return address, normal, malformed
+
+
+def _place_by_postcode(
+    index: pd.Index,
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    normal: pd.Series,
+    problems: ProblemLog,
+    *,
+    postcodes: PostcodeIndex | None,
+    swapped: npt.NDArray[np.bool_],
+) -> None:
+    """Place rows without coordinates at their postcode (in place); report unknown and far ones."""
+    has_xy = np.isfinite(lon) & np.isfinite(lat)
+    if postcodes is None:
+        unplaced = ~has_xy & normal.notna().to_numpy()
+        problems.add_rows(
+            index[unplaced],
+            "postcode",
+            "no location: no coordinates, and no postcode table is loaded to place this postcode "
+            "(load one with `assetmap postcodes`)",
+            normal[unplaced],
+        )
+        return
+    plon, plat = postcodes.lookup(normal.where(normal.notna(), None).tolist())
+    known = np.isfinite(plon)
+    fill = ~has_xy & known
+    lon[fill], lat[fill] = plon[fill], plat[fill]
+    far = has_xy & known & ~swapped
+    if far.any():
+        gap = haversine_m(lon, lat, plon, plat)
+        far &= gap > FAR_FROM_POSTCODE_M
+        problems.add_rows(
+            index[far],
+            "postcode",
+            [
+                f"the coordinates are {g / 1000:,.1f} km from the centre of {p}"
+                for g, p in zip(gap[far], normal[far], strict=True)
+            ],
+            normal[far],
+            "warning",
+        )
+    unknown = ~has_xy & normal.notna().to_numpy() & ~known
+    messages = {p: postcodes.unknown_message(p) for p in normal[unknown].unique()}
+    problems.add_rows(index[unknown], "postcode", normal[unknown].map(messages), normal[unknown])
+
+
+def _locate(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    problems: ProblemLog,
+    *,
+    postcodes: PostcodeIndex | None,
+    area_bbox: tuple[float, float, float, float] | None,
+    fix_swapped: bool,
+) -> _Places:
+    """Place every row: coordinates, else its postcode; report what cannot be placed."""
+    index = frame.index
+    lon, lat, coord_text = coordinates(frame, mapping, problems)
+    has_xy = np.isfinite(lon) & np.isfinite(lat)
+    area = area_bbox or UK_BOUNDS
+    area_label = "the area" if area_bbox else "the UK"
+    swapped = _check_swapped(
+        index,
+        lon,
+        lat,
+        coord_text,
+        problems,
+        area=area,
+        area_label=area_label,
+        fix_swapped=fix_swapped,
+    )
+    address, normal, malformed = _postcodes(frame, mapping, has_xy, problems)
+    _place_by_postcode(index, lon, lat, normal, problems, postcodes=postcodes, swapped=swapped)
+    nothing = ~has_xy & normal.isna().to_numpy() & ~malformed.to_numpy()
+    problems.add_rows(index[nothing], "location", "no location: no coordinates and no postcode")
+    places = _Places(lon=lon, lat=lat, postcode=normal, address=address)
+    outside = places.located & ~inside(lon, lat, area)
+    if not fix_swapped:
+        outside &= ~swapped  # already reported as swapped
+    problems.add_rows(
+        index[outside],
+        "location",
+        f"outside {area_label}" + (f" {tuple(area_bbox)}" if area_bbox else ""),
+        pd.Series([f"{y:.5f}, {x:.5f}" for x, y in zip(lon[outside], lat[outside], strict=True)]),
+    )
+    return places
+
+
+def _ages(
+    parsed: dict[str, pd.Series], index: pd.Index, problems: ProblemLog
+) -> tuple[pd.Series, pd.Series]:
+    """Return minimum and maximum ages (their columns, else the age range); report reversed ones."""
+    min_age = parsed.get("min_age", pd.Series(None, index=index, dtype=object))
+    max_age = parsed.get("max_age", pd.Series(None, index=index, dtype=object))
+    if "age" in parsed:
+        ranges = parsed["age"]
+        min_age = min_age.where(min_age.notna(), ranges.map(lambda r: r[0] if r else None))
+        max_age = max_age.where(max_age.notna(), ranges.map(lambda r: r[1] if r else None))
+    reversed_ages = (
+        min_age.notna()
+        & max_age.notna()
+        & (min_age.fillna(0).astype(float) > max_age.fillna(0).astype(float))
+    )
+    problems.add_rows(
+        index[reversed_ages],
+        "age",
+        "the minimum age is above the maximum age",
+        [
+            f"{int(low)}-{int(high)}"
+            for low, high in zip(min_age[reversed_ages], max_age[reversed_ages], strict=True)
+        ],
+    )
+    return min_age, max_age
+
+
+def _gender(parsed: dict[str, pd.Series], index: pd.Index, problems: ProblemLog) -> pd.Series:
+    """Return the gender a row is open to, from its gender and women/men only columns."""
+    gender = parsed.get("gender", pd.Series(None, index=index, dtype=object))
+    women = parsed.get("women_only", pd.Series(None, index=index, dtype=object)) == True  # noqa: E712
+    men = parsed.get("men_only", pd.Series(None, index=index, dtype=object)) == True  # noqa: E712
+    clash = (women & men) | (women & (gender == "men")) | (men & (gender == "women"))
+    problems.add_rows(index[clash], "gender", "marked both women only and men only", "")
+    return gender.mask(women, "women").mask(men, "men")
+
+
+def _parse_values(frame: pd.DataFrame, mapping: ColumnMapping, problems: ProblemLog) -> _Values:
+    """Parse the fixed-vocabulary columns, ages, gender and email; report what is not understood."""
+    index = frame.index
+    parsed: dict[str, pd.Series] = {}
+    for target in PARSERS:
+        if mapping.column_for(target):
+            parsed[target], _ = parse_column(mapped_text(frame, mapping, target), target, problems)
+    min_age, max_age = _ages(parsed, index, problems)
+    gender = _gender(parsed, index, problems)
+    email = mapped_text(frame, mapping, "email")
+    bad_email = (email != "") & ~email.str.match(EMAIL_RE)
+    problems.add_rows(
+        index[bad_email],
+        "email",
+        "does not look like an email address",
+        email[bad_email],
+        "warning",
+    )
+    return _Values(parsed=parsed, min_age=min_age, max_age=max_age, gender=gender, email=email)
+
+
+def _categorise(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    problems: ProblemLog,
+    *,
+    taxonomy: Taxonomy,
+    overrides: Mapping[str, Sequence[str] | str | None] | None,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Return each row's category codes and the category mapping; report unmatched texts."""
+    category_text = mapped_text(frame, mapping, "categories")
+    distinct = [t for t in category_text.unique() if t]
+    cat_map = map_categories(distinct, taxonomy=taxonomy, overrides=overrides)
+    cat_map["rows"] = cat_map["text"].map(category_text.value_counts())
+    lookup = dict(zip(cat_map["text"], cat_map["categories"], strict=True))
+    unmatched = dict(zip(cat_map["text"], cat_map["unmatched"], strict=True))
+    categories = category_text.map(lambda t: lookup.get(t, ()))
+    partly = category_text.map(lambda t: bool(unmatched.get(t)))
+    problems.add_rows(
+        frame.index[partly],
+        "categories",
+        category_text[partly].map(
+            lambda t: "no category matches " + ", ".join(map(repr, unmatched[t]))
+        ),
+        category_text[partly],
+        "warning",
+    )
+    return categories, cat_map
+
+
+def _check_duplicates(
+    name: pd.Series,
+    name_key: pd.Series,
+    ids: pd.Series,
+    places: _Places,
+    problems: ProblemLog,
+    *,
+    by_id: bool,
+) -> None:
+    """Report rows with the same normalised name and place as an earlier row, or the same id."""
+    index = name.index
+    place = places.postcode.fillna(
+        pd.Series(
+            [f"{y:.4f},{x:.4f}" for x, y in zip(places.lon, places.lat, strict=True)], index=index
+        )
+    )
+    dup_key = name_key + "|" + place.astype(str)
+    usable = (name_key != "") & places.located
+    first_row = pd.Series(index, index=index).groupby(dup_key.where(usable)).transform("first")
+    duplicate = usable & dup_key.where(usable).duplicated(keep="first")
+    problems.add_rows(
+        index[duplicate],
+        "name",
+        first_row[duplicate].map(lambda r: f"duplicate of row {int(r)}"),
+        name[duplicate],
+    )
+    if by_id:
+        first_id = pd.Series(index, index=index).groupby(ids.where(ids != "")).transform("first")
+        dup_id = (ids != "") & ids.where(ids != "").duplicated(keep="first")
+        problems.add_rows(
+            index[dup_id],
+            "id",
+            first_id[dup_id].map(lambda r: f"the same id as row {int(r)}"),
+            ids[dup_id],
+        )
+
+
+_PARSED_COLUMNS: Final = (
+    "cost",
+    "convictions",
+    "wheelchair",
+    "kind",
+    "referral_required",
+    "dbs_check",
+    "last_verified",
+)
+_LONG_TEXT: Final = ("name", "organisation", "description", "address", "opening_hours")
+
+
+def _records(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    problems: ProblemLog,
+    *,
+    name: pd.Series,
+    places: _Places,
+    values: _Values,
+    categories: pd.Series,
+    source: str,
+    source_id: pd.Series,
+) -> pd.DataFrame:
+    """Build the asset records of every row; report text too long for the schema by field."""
+    records = pd.DataFrame(
+        {
+            "name": name,
+            "organisation": mapped_text(frame, mapping, "organisation"),
+            "description": _describe(
+                mapped_text(frame, mapping, "description", sep="\n\n"),
+                mapped_text(frame, mapping, "eligibility"),
+            ),
+            "address": places.address,
+            "postcode": places.postcode,
+            "opening_hours": mapped_text(frame, mapping, "opening_hours"),
+            "phone": mapped_text(frame, mapping, "phone"),
+            "email": values.email,
+            "website": mapped_text(frame, mapping, "website"),
+            "categories": categories,
+            "gender": values.gender.fillna("any"),
+            "min_age": values.min_age,
+            "max_age": values.max_age,
+            "source": source,
+            "source_id": source_id,
+            "lon": places.lon,
+            "lat": places.lat,
+        },
+        index=frame.index,
+    )
+    for target in _PARSED_COLUMNS:
+        if target in values.parsed:
+            records[target] = values.parsed[target]
+    for column in _LONG_TEXT:
+        too_long = records[column].str.len() > MAX_TEXT_CHARS
+        problems.add_rows(
+            frame.index[too_long],
+            column,
+            f"longer than {MAX_TEXT_CHARS:,} characters",
+            records[column][too_long].str.slice(0, 40),
+        )
+    return records
+
+
+def _accepted_assets(
+    records: pd.DataFrame,
+    problems: ProblemLog,
+    *,
+    taxonomy: Taxonomy,
+    chunk_rows: int,
+    progress: Progress | None,
+) -> gpd.GeoDataFrame:
+    """Validate the rows without errors, ``chunk_rows`` at a time, into the asset table."""
+    rejected = set(errors_in(problems.frame())["row"])
+    keep = ~records.index.isin(list(rejected))
+    accepted = records if keep.all() else records[keep]
+    del records  # one copy of the rows at a time: the chunks below are small
+    parts = []
+    for start in range(0, len(accepted), chunk_rows):
+        chunk = accepted.iloc[start : start + chunk_rows].replace({"": None})
+        parts.append(_validated(chunk, taxonomy, problems))
+        if progress is not None:
+            progress(min(start + chunk_rows, len(accepted)), len(accepted))
+    del accepted
+    assets = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else empty_assets()
+    del parts
+    return gpd.GeoDataFrame(assets, geometry="geometry", crs=empty_assets().crs)
 
 
 def assets_from_table(
@@ -442,286 +800,46 @@ def assets_from_table(
     """
     tax = taxonomy or load_taxonomy()
     mapping = mapping or propose_column_mapping(frame.columns)
+    _require_name_and_place(frame, mapping)
     filename = str(frame.attrs.get("filename") or "spreadsheet")
-    source = source or f"spreadsheet:{filename}"
-    listed = ", ".join(map(repr, frame.columns))
-    sheets = frame.attrs.get("sheets") or ()
-    sheet_hint = (
-        f" (this is sheet {frame.attrs.get('sheet')!r}; the workbook's sheets are "
-        f"{', '.join(map(repr, sheets))})"
-        if len(sheets) > 1
-        else ""
-    )
-    if mapping.column_for("name") is None:
-        msg = (
-            f"No column looks like a name: columns are {listed}{sheet_hint}. "
-            "Choose one with --map COLUMN=name."
-        )
-        raise SchemaError(msg)
-    located_by = {"lat", "lon", "easting", "northing", "x", "y", "postcode", "address"}
-    if not located_by.intersection(mapping.fields.values()):
-        msg = (
-            f"No column gives a location (latitude/longitude, eastings/northings, postcode or "
-            f"an address with a postcode): columns are {listed}{sheet_hint}."
-        )
-        raise SchemaError(msg)
     problems = ProblemLog()
-    index = frame.index
-
-    # Formula-looking cells in any column that will be stored.
-    for column, target in mapping.fields.items():
-        cells = frame[column].astype(str)
-        mask = formula_cells(cells)
-        problems.add_rows(
-            index[mask],
-            target,
-            f"cell in column {column!r} starts like a spreadsheet formula; remove the leading "
-            "character or skip the row",
-            cells[mask],
-        )
-
+    _check_formulas(frame, mapping, problems)
     name = mapped_text(frame, mapping, "name")
-    problems.add_rows(index[name == ""], "name", "missing name")
-
-    lon, lat, coord_text = _coordinates(frame, mapping, problems)
-    has_xy = np.isfinite(lon) & np.isfinite(lat)
-    area = area_bbox or UK_BOUNDS
-    area_label = "the area" if area_bbox else "the UK"
-    swapped = has_xy & ~inside(lon, lat, area) & inside(lat, lon, area)
-    if fix_swapped:
-        lon[swapped], lat[swapped] = lat[swapped], lon[swapped].copy()
-        problems.add_rows(
-            index[swapped],
-            "lat",
-            "latitude and longitude were swapped; swapped back",
-            coord_text[swapped],
-            "warning",
-        )
-    else:
-        problems.add_rows(
-            index[swapped],
-            "lat",
-            "latitude and longitude look swapped (swapped, the point is inside "
-            f"{area_label}); fix the sheet or import with fix_swapped",
-            coord_text[swapped],
-        )
-
-    address = mapped_text(frame, mapping, "address")
-    postcode_text = mapped_text(frame, mapping, "postcode")
-    normal = normalise_postcodes(postcode_text)
-    from_address = address.map(lambda t: find_postcode(t) if t else None)
-    normal = normal.where(normal.notna() | (postcode_text != ""), from_address)
-    malformed = (postcode_text != "") & normal.isna()
-    problems.add_rows(
-        index[malformed & has_xy],
-        "postcode",
-        "not a UK postcode (the coordinates are used)",
-        postcode_text[malformed & has_xy],
-        "warning",
+    problems.add_rows(frame.index[name == ""], "name", "missing name")
+    places = _locate(
+        frame,
+        mapping,
+        problems,
+        postcodes=postcodes,
+        area_bbox=area_bbox,
+        fix_swapped=fix_swapped,
     )
-    problems.add_rows(
-        index[malformed & ~has_xy],
-        "postcode",
-        "not a UK postcode, and no coordinates",
-        postcode_text[malformed & ~has_xy],
+    values = _parse_values(frame, mapping, problems)
+    categories, cat_map = _categorise(
+        frame, mapping, problems, taxonomy=tax, overrides=category_overrides
     )
-
-    known = np.zeros(len(index), dtype=bool)
-    if postcodes is not None:
-        plon, plat = postcodes.lookup(normal.where(normal.notna(), None).tolist())
-        known = np.isfinite(plon)
-        fill = ~has_xy & known
-        lon[fill], lat[fill] = plon[fill], plat[fill]
-        far = has_xy & known & ~swapped
-        if far.any():
-            gap = haversine_m(lon, lat, plon, plat)
-            far &= gap > FAR_FROM_POSTCODE_M
-            problems.add_rows(
-                index[far],
-                "postcode",
-                [
-                    f"the coordinates are {g / 1000:,.1f} km from the centre of {p}"
-                    for g, p in zip(gap[far], normal[far], strict=True)
-                ],
-                normal[far],
-                "warning",
-            )
-        unknown = ~has_xy & normal.notna().to_numpy() & ~known
-        messages = {p: postcodes.unknown_message(p) for p in normal[unknown].unique()}
-        problems.add_rows(
-            index[unknown], "postcode", normal[unknown].map(messages), normal[unknown]
-        )
-    else:
-        unplaced = ~has_xy & normal.notna().to_numpy()
-        problems.add_rows(
-            index[unplaced],
-            "postcode",
-            "no location: no coordinates, and no postcode table is loaded to place this postcode "
-            "(load one with `assetmap postcodes`)",
-            normal[unplaced],
-        )
-    nothing = ~has_xy & normal.isna().to_numpy() & ~malformed.to_numpy()
-    problems.add_rows(index[nothing], "location", "no location: no coordinates and no postcode")
-
-    located = np.isfinite(lon) & np.isfinite(lat)
-    outside = located & ~inside(lon, lat, area)
-    if not fix_swapped:
-        outside &= ~swapped  # already reported as swapped
-    problems.add_rows(
-        index[outside],
-        "location",
-        f"outside {area_label}" + (f" {tuple(area_bbox)}" if area_bbox else ""),
-        pd.Series([f"{y:.5f}, {x:.5f}" for x, y in zip(lon[outside], lat[outside], strict=True)]),
-    )
-
-    # Values with a fixed vocabulary.
-    parsed: dict[str, pd.Series] = {}
-    for target in PARSERS:
-        if mapping.column_for(target):
-            parsed[target], _ = _parse_column(mapped_text(frame, mapping, target), target, problems)
-    min_age = parsed.get("min_age", pd.Series(None, index=index, dtype=object))
-    max_age = parsed.get("max_age", pd.Series(None, index=index, dtype=object))
-    if "age" in parsed:
-        ranges = parsed["age"]
-        min_age = min_age.where(min_age.notna(), ranges.map(lambda r: r[0] if r else None))
-        max_age = max_age.where(max_age.notna(), ranges.map(lambda r: r[1] if r else None))
-    reversed_ages = (
-        min_age.notna()
-        & max_age.notna()
-        & (min_age.fillna(0).astype(float) > max_age.fillna(0).astype(float))
-    )
-    problems.add_rows(
-        index[reversed_ages],
-        "age",
-        "the minimum age is above the maximum age",
-        [
-            f"{int(low)}-{int(high)}"
-            for low, high in zip(min_age[reversed_ages], max_age[reversed_ages], strict=True)
-        ],
-    )
-    gender = parsed.get("gender", pd.Series(None, index=index, dtype=object))
-    women = parsed.get("women_only", pd.Series(None, index=index, dtype=object)) == True  # noqa: E712
-    men = parsed.get("men_only", pd.Series(None, index=index, dtype=object)) == True  # noqa: E712
-    clash = (women & men) | (women & (gender == "men")) | (men & (gender == "women"))
-    problems.add_rows(index[clash], "gender", "marked both women only and men only", "")
-    gender = gender.mask(women, "women").mask(men, "men")
-
-    email = mapped_text(frame, mapping, "email")
-    bad_email = (email != "") & ~email.str.match(EMAIL_RE)
-    problems.add_rows(
-        index[bad_email],
-        "email",
-        "does not look like an email address",
-        email[bad_email],
-        "warning",
-    )
-
-    # Categories.
-    category_text = mapped_text(frame, mapping, "categories")
-    distinct = [t for t in category_text.unique() if t]
-    cat_map = map_categories(distinct, taxonomy=tax, overrides=category_overrides)
-    cat_map["rows"] = cat_map["text"].map(category_text.value_counts())
-    lookup = dict(zip(cat_map["text"], cat_map["categories"], strict=True))
-    unmatched = dict(zip(cat_map["text"], cat_map["unmatched"], strict=True))
-    categories = category_text.map(lambda t: lookup.get(t, ()))
-    partly = category_text.map(lambda t: bool(unmatched.get(t)))
-    problems.add_rows(
-        index[partly],
-        "categories",
-        category_text[partly].map(
-            lambda t: "no category matches " + ", ".join(map(repr, unmatched[t]))
-        ),
-        category_text[partly],
-        "warning",
-    )
-
-    # Duplicates: same normalised name and place, or the same id.
     ids = mapped_text(frame, mapping, "id")
     name_key = _name_key(name)
-    place = normal.fillna(
-        pd.Series([f"{y:.4f},{x:.4f}" for x, y in zip(lon, lat, strict=True)], index=index)
+    _check_duplicates(
+        name, name_key, ids, places, problems, by_id=mapping.column_for("id") is not None
     )
-    dup_key = name_key + "|" + place.astype(str)
-    usable = (name_key != "") & located
-    first_row = pd.Series(index, index=index).groupby(dup_key.where(usable)).transform("first")
-    duplicate = usable & dup_key.where(usable).duplicated(keep="first")
-    problems.add_rows(
-        index[duplicate],
-        "name",
-        first_row[duplicate].map(lambda r: f"duplicate of row {int(r)}"),
-        name[duplicate],
+    assets = _accepted_assets(
+        _records(
+            frame,
+            mapping,
+            problems,
+            name=name,
+            places=places,
+            values=values,
+            categories=categories,
+            source=source or f"spreadsheet:{filename}",
+            source_id=_source_ids(ids, name_key, places.postcode, places.lon, places.lat),
+        ),
+        problems,
+        taxonomy=tax,
+        chunk_rows=chunk_rows,
+        progress=progress,
     )
-    if mapping.column_for("id"):
-        first_id = pd.Series(index, index=index).groupby(ids.where(ids != "")).transform("first")
-        dup_id = (ids != "") & ids.where(ids != "").duplicated(keep="first")
-        problems.add_rows(
-            index[dup_id],
-            "id",
-            first_id[dup_id].map(lambda r: f"the same id as row {int(r)}"),
-            ids[dup_id],
-        )
-
-    # Too-long text would fail the schema: report it by field.
-    records = pd.DataFrame(
-        {
-            "name": name,
-            "organisation": mapped_text(frame, mapping, "organisation"),
-            "description": _describe(
-                mapped_text(frame, mapping, "description", sep="\n\n"),
-                mapped_text(frame, mapping, "eligibility"),
-            ),
-            "address": address,
-            "postcode": normal,
-            "opening_hours": mapped_text(frame, mapping, "opening_hours"),
-            "phone": mapped_text(frame, mapping, "phone"),
-            "email": email,
-            "website": mapped_text(frame, mapping, "website"),
-            "categories": categories,
-            "gender": gender.fillna("any"),
-            "min_age": min_age,
-            "max_age": max_age,
-            "source": source,
-            "source_id": _source_ids(ids, name_key, normal, lon, lat),
-            "lon": lon,
-            "lat": lat,
-        },
-        index=index,
-    )
-    for target in (
-        "cost",
-        "convictions",
-        "wheelchair",
-        "kind",
-        "referral_required",
-        "dbs_check",
-        "last_verified",
-    ):
-        if target in parsed:
-            records[target] = parsed[target]
-    for column in ("name", "organisation", "description", "address", "opening_hours"):
-        too_long = records[column].str.len() > MAX_TEXT_CHARS
-        problems.add_rows(
-            index[too_long],
-            column,
-            f"longer than {MAX_TEXT_CHARS:,} characters",
-            records[column][too_long].str.slice(0, 40),
-        )
-
-    report = _report(problems)
-    rejected = set(report.loc[report["severity"] == "error", "row"])
-    keep = ~index.isin(list(rejected))
-    accepted = records if keep.all() else records[keep]
-    del records  # one copy of the rows at a time: the chunks below are small
-    parts = []
-    for start in range(0, len(accepted), chunk_rows):
-        chunk = accepted.iloc[start : start + chunk_rows].replace({"": None})
-        parts.append(_validated(chunk, tax, problems))
-        if progress is not None:
-            progress(min(start + chunk_rows, len(accepted)), len(accepted))
-    del accepted
-    assets = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else empty_assets()
-    del parts
-    assets = gpd.GeoDataFrame(assets, geometry="geometry", crs=empty_assets().crs)
     report = _report(problems)
     logger.info(
         "Spreadsheet %s: %d rows, %d accepted, %d report lines.",

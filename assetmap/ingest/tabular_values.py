@@ -3,7 +3,9 @@
 The parsers behind the third step of a spreadsheet import
 (:mod:`assetmap.ingest.tabular`): yes/no, referral, cost, gender, convictions,
 wheelchair access, kind, ages and dates, each raising ``ValueError`` on text it
-cannot read (the caller reports the cell), and the check for cells a
+cannot read; :func:`parse_column` runs one over a column and reports the cells
+it cannot read. :func:`coordinates` reads latitude/longitude, eastings/northings
+or X/Y into longitude and latitude, and :func:`formula_cells` finds cells a
 spreadsheet program would run as a formula.
 """
 
@@ -14,11 +16,16 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from assetmap.ingest.postcodes import bng_to_wgs84
+from assetmap.ingest.problems import ProblemLog
+from assetmap.ingest.tabular_columns import ColumnMapping, mapped_text
 from assetmap.schema import KINDS
 
-__all__ = ["EMAIL_RE", "PARSERS", "WARN_ONLY", "formula_cells"]
+__all__ = ["EMAIL_RE", "PARSERS", "WARN_ONLY", "coordinates", "formula_cells", "parse_column"]
 
 _NUMBER_RE: Final = re.compile(r"^[+-]?\s*[\d(][\d\s().,-]*$")
 _BULLET_RE: Final = re.compile(r"^[+-]\s+[^\W\d_]")
@@ -208,3 +215,87 @@ def formula_cells(values: pd.Series) -> pd.Series:
         )
         risky[signed] = ~harmless.to_numpy(dtype=bool)
     return risky
+
+
+def parse_column(
+    values: pd.Series, target: str, problems: ProblemLog
+) -> tuple[pd.Series, pd.Index]:
+    """Parse a column through its value parser; report and blank the bad cells."""
+    parser, expected = PARSERS[target]
+    parsed: dict[str, Any] = {}
+    bad: set[str] = set()
+    for text in values.unique():
+        try:
+            parsed[text] = parser(text)
+        except ValueError:
+            bad.add(text)
+    mask = values.isin(bad)
+    problems.add_rows(
+        values.index[mask],
+        target,
+        f"`{target}` {expected}",
+        values[mask],
+        "warning" if target in WARN_ONLY else "error",
+    )
+    out = values.map(lambda t: parsed.get(t)).astype(object)
+    return out, values.index[mask]
+
+
+def coordinates(
+    frame: pd.DataFrame, mapping: ColumnMapping, problems: ProblemLog
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], pd.Series]:
+    """Return lon, lat (NaN where none) and the text of the cells they came from."""
+    count = len(frame)
+    lon = np.full(count, np.nan)
+    lat = np.full(count, np.nan)
+    raw = pd.Series("", index=frame.index, dtype=object)
+    pairs = [("lon", "lat", False), ("easting", "northing", True), ("x", "y", None)]
+    for xf, yf, projected in pairs:
+        if not (mapping.column_for(xf) and mapping.column_for(yf)):
+            continue
+        xs, ys = mapped_text(frame, mapping, xf), mapped_text(frame, mapping, yf)
+        xv = pd.to_numeric(
+            xs.str.replace("°", "", regex=False).str.replace(",", ".", regex=False), errors="coerce"
+        )
+        yv = pd.to_numeric(
+            ys.str.replace("°", "", regex=False).str.replace(",", ".", regex=False), errors="coerce"
+        )
+        for target, texts, numbers in ((xf, xs, xv), (yf, ys, yv)):
+            bad = (texts != "") & numbers.isna()
+            problems.add_rows(frame.index[bad], target, f"`{target}` is not a number", texts[bad])
+        xa, ya = xv.to_numpy(float), yv.to_numpy(float)
+        use_grid = projected
+        if projected is None:  # "X"/"Y": degrees if they fit, else British National Grid.
+            ok = np.isfinite(xa) & np.isfinite(ya)
+            use_grid = bool(ok.any() and (np.abs(xa[ok]) > 180).any())
+        if use_grid:
+            good = (
+                np.isfinite(xa)
+                & np.isfinite(ya)
+                & (xa >= 0)
+                & (xa <= 700_000)
+                & (ya >= 0)
+                & (ya <= 1_300_000)
+            )
+            outside = np.isfinite(xa) & np.isfinite(ya) & ~good
+            problems.add_rows(
+                frame.index[outside],
+                xf,
+                "eastings/northings are outside the British National Grid",
+                (xs + ", " + ys)[outside],
+            )
+            gx, gy = bng_to_wgs84(np.where(good, xa, np.nan), np.where(good, ya, np.nan))
+            xa, ya = np.where(good, gx, np.nan), np.where(good, gy, np.nan)
+        else:
+            invalid = np.isfinite(xa) & np.isfinite(ya) & ((np.abs(xa) > 180) | (np.abs(ya) > 90))
+            problems.add_rows(
+                frame.index[invalid],
+                yf,
+                "latitude must be within ±90 and longitude within ±180",
+                (ys + ", " + xs)[invalid],
+            )
+            xa, ya = np.where(invalid, np.nan, xa), np.where(invalid, np.nan, ya)
+        fill = np.isnan(lon) & np.isfinite(xa) & np.isfinite(ya)
+        lon[fill], lat[fill] = xa[fill], ya[fill]
+        raw[fill] = (ys + ", " + xs)[fill]
+    return lon, lat, raw

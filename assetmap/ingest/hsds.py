@@ -1195,8 +1195,8 @@ def _checked_postcode(
             problems.add(
                 where,
                 "location.addresses.postal_code",
-                f"{postcode!r} is longer than {_POSTCODE_CHARS} characters (kept in the "
-                "source record only)",
+                f"longer than {_POSTCODE_CHARS} characters (kept in the source record only)",
+                value=postcode,
                 severity="warning",
             )
             return None
@@ -1205,7 +1205,8 @@ def _checked_postcode(
         problems.add(
             where,
             "location.addresses.postal_code",
-            f"{postcode!r}: not a UK postcode (the coordinates are used)",
+            "not a UK postcode (the coordinates are used)",
+            value=postcode,
             severity="warning",
         )
         return None
@@ -1222,12 +1223,12 @@ def _check_position(lon: float, lat: float, problems: ProblemLog, where: str) ->
         problems.add(
             where,
             "location.latitude",
-            f"latitude and longitude look swapped ({lat:g}, {lon:g}; swapped, the point is "
-            "inside the UK)",
+            "latitude and longitude look swapped (swapped, the point is inside the UK)",
+            value=f"{lat:g}, {lon:g}",
         )
         return True
     problems.add(
-        where, "location.latitude", f"({lat:g}, {lon:g}) is outside the UK", severity="warning"
+        where, "location.latitude", "outside the UK", value=f"{lat:g}, {lon:g}", severity="warning"
     )
     return False
 

@@ -266,8 +266,8 @@ def test_a_malformed_uk_postcode_and_swapped_coordinates_are_reported_as_the_csv
         {
             "row": "services[0].service_at_locations[0]",
             "field": "location.addresses.postal_code",
-            "problem": "'PE9 3T': not a UK postcode (the coordinates are used)",
-            "value": "",
+            "problem": "not a UK postcode (the coordinates are used)",
+            "value": "PE9 3T",
             "severity": "warning",
         },
         {
@@ -281,9 +281,8 @@ def test_a_malformed_uk_postcode_and_swapped_coordinates_are_reported_as_the_csv
         {
             "row": "services[1].service_at_locations[0]",
             "field": "location.latitude",
-            "problem": "latitude and longitude look swapped (-0.7311, 52.6712; swapped, "
-            "the point is inside the UK)",
-            "value": "",
+            "problem": "latitude and longitude look swapped (swapped, the point is inside the UK)",
+            "value": "-0.7311, 52.6712",
             "severity": "error",
         },
     ]

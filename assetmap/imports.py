@@ -66,8 +66,10 @@ from assetmap.ingest.postcodes import (
     read_postcodes,
     save_postcodes,
 )
-from assetmap.ingest.tabular import _FAR_FROM_POSTCODE_M as FAR_FROM_POSTCODE_M
+from assetmap.ingest.problems import REPORT_COLUMNS, ProblemLog, errors_in
+from assetmap.ingest.problems import rows_rejected as count_rejected
 from assetmap.ingest.tabular import (
+    FAR_FROM_POSTCODE_M,
     ColumnMapping,
     assets_from_table,
     propose_column_mapping,
@@ -112,8 +114,6 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 
 FORMATS: Final = ("csv", "xlsx", "hsds")
-#: Columns of every import report, whatever the format.
-REPORT_COLUMNS: Final = ("row", "field", "problem", "value", "severity")
 #: Entity name of the review records in the store.
 REVIEW_ENTITY: Final = "duplicate_review"
 #: A review's status: ``open`` (queued), or the person's answer.
@@ -211,7 +211,7 @@ class ImportPreview:
     @property
     def errors(self) -> pd.DataFrame:
         """The report lines that keep a row out."""
-        return self.report[self.report["severity"] == "error"]
+        return errors_in(self.report)
 
     @property
     def blocking(self) -> bool:
@@ -221,7 +221,7 @@ class ImportPreview:
     @property
     def rows_rejected(self) -> int:
         """How many rows (or records) have at least one error."""
-        return int(self.errors["row"].nunique())
+        return count_rejected(self.report)
 
 
 @dataclass(frozen=True, eq=False)
@@ -275,27 +275,6 @@ def _area_bbox(workspace: Workspace) -> tuple[float, float, float, float] | None
     return (west, south, east, north)
 
 
-def _table_report(report: pd.DataFrame) -> pd.DataFrame:
-    out = report.reindex(columns=list(REPORT_COLUMNS)).astype(object)
-    out["value"] = out["value"].fillna("").astype(str)
-    return out.reset_index(drop=True)
-
-
-def _hsds_report(report: pd.DataFrame) -> pd.DataFrame:
-    if report.empty:
-        return pd.DataFrame(columns=list(REPORT_COLUMNS))
-    out = pd.DataFrame(
-        {
-            "row": report["row"].astype(str),
-            "field": report["field"].fillna("").astype(str),
-            "problem": report["problem"].astype(str),
-            "value": "",
-            "severity": report["level"].astype(str),
-        }
-    )
-    return out.reset_index(drop=True)
-
-
 def _with_place_checks(
     preview: ImportPreview,
     postcodes: PostcodeIndex | None,
@@ -311,7 +290,7 @@ def _with_place_checks(
     if assets.empty:
         return preview
     lon, lat = assets.geometry.x.to_numpy(), assets.geometry.y.to_numpy()
-    rows: list[dict[str, str]] = []
+    found = ProblemLog()
     where = [f"service_at_location {s}" for s in assets["source_id"]]
     if postcodes is not None:
         plon, plat = postcodes.lookup(assets["postcode"].tolist())
@@ -319,34 +298,29 @@ def _with_place_checks(
         gap = np.full(len(assets), np.nan)
         gap[known] = haversine_m(lon[known], lat[known], plon[known], plat[known])
         for i in np.flatnonzero(known & (gap > FAR_FROM_POSTCODE_M)):
-            rows.append(
-                {
-                    "row": where[i],
-                    "field": "postcode",
-                    "problem": f"the coordinates are {gap[i] / 1000:,.1f} km from the centre "
-                    f"of {assets['postcode'].iloc[i]}",
-                    "value": str(assets["postcode"].iloc[i]),
-                    "severity": "warning",
-                }
+            postcode = str(assets["postcode"].iloc[i])
+            found.add(
+                where[i],
+                "postcode",
+                f"the coordinates are {gap[i] / 1000:,.1f} km from the centre of {postcode}",
+                value=postcode,
+                severity="warning",
             )
     west, south, east, north = area
     outside = ~((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
     if area != UK_BOUNDS:  # outside the UK is already reported by the HSDS reader
         for i in np.flatnonzero(outside):
-            rows.append(
-                {
-                    "row": where[i],
-                    "field": "location",
-                    "problem": f"outside the area {tuple(area)}",
-                    "value": f"{lat[i]:.5f}, {lon[i]:.5f}",
-                    "severity": "warning",
-                }
+            found.add(
+                where[i],
+                "location",
+                f"outside the area {tuple(area)}",
+                value=f"{lat[i]:.5f}, {lon[i]:.5f}",
+                severity="warning",
             )
-    if not rows:
+    extra = found.frame()
+    if extra.empty:
         return preview
-    report = pd.concat(
-        [preview.report, pd.DataFrame(rows, columns=list(REPORT_COLUMNS))], ignore_index=True
-    )
+    report = pd.concat([preview.report, extra], ignore_index=True)
     return dataclasses.replace(preview, report=report)
 
 
@@ -385,7 +359,7 @@ def _preview_table(
         source=f"table:{name}",
         fmt=str(frame.attrs.get("format") or "csv"),
         assets=result.assets,
-        report=_table_report(result.report),
+        report=result.report,
         mapping=mapping,
         category_mapping=result.category_mapping,
         rows_read=result.rows_read,
@@ -414,7 +388,7 @@ def _preview_hsds(
         else f"hsds:{Path(filename or str(source)).stem}",
         fmt="hsds",
         assets=assets,
-        report=_hsds_report(result.report),
+        report=result.report,
         category_mapping=result.terms,
         rows_read=len(assets) + len(result.rejected) + len(result.taxonomy),
         taxonomy=result.taxonomy,

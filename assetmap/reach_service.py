@@ -5,7 +5,8 @@ and never open a workspace, the store or check a role
 (``tests/reach/test_import_rule.py`` keeps it so). This module is the layer
 above them: it reads what a workspace holds (its area table, postcode table
 and reported gaps), checks the caller's role where a person asks, and passes
-frames in. Pages, the command line and cached loaders call it.
+frames in. It also records a gap a person reports (:func:`record_gap`), beside
+:func:`reported_gaps` which reads them back. Pages, the command line and cached loaders call it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import pandas as pd
 from assetmap.access import Operation, Principal, require
 from assetmap.disclosure import SMALL_COUNT_THRESHOLD, suppress_small_counts
 from assetmap.errors import IngestError
+from assetmap.idempotency import add_record_once
 from assetmap.ingest.postcodes import load_postcodes
 from assetmap.reach.areas import AREAS_FILENAME, grid_areas, load_areas, read_areas, save_areas
 from assetmap.reach.coverage import Demand, demand_points
 from assetmap.reach.network import WalkGraph
-from assetmap.records import GAP_ENTITY
+from assetmap.records import GAP_ENTITY, normalise_gap, open_session_record
 from assetmap.store import Store
+from assetmap.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     from assetmap.workspace import Workspace
@@ -35,6 +38,7 @@ __all__ = [
     "areas_beyond",
     "gap_areas_export",
     "load_areas_into_workspace",
+    "record_gap",
     "reported_gaps",
     "workspace_areas",
     "workspace_areas_path",
@@ -239,3 +243,72 @@ def gap_areas_export(table: pd.DataFrame) -> pd.DataFrame:
     {'area_name': ['A'], 'n_gaps': ['<5']}
     """
     return suppress_small_counts(table.drop(columns=["geometry", "gap_notes"]), ["n_gaps"])
+
+
+def record_gap(
+    store: Store,
+    *,
+    need: str,
+    area: str,
+    principal: Principal,
+    lon: float | None = None,
+    lat: float | None = None,
+    note: str | None = None,
+    taxonomy: Taxonomy | None = None,
+    request_key: str | None = None,
+) -> str:
+    """Record an unmet need in an area (a ``gap`` record, coarse area only).
+
+    Checks :data:`~assetmap.access.Operation.ADD_GAP`, and for someone in a
+    mapping session (a participant) that the session is still open.
+
+    Parameters
+    ----------
+    store
+        The register.
+    need
+        The need code nothing met.
+    area
+        A postcode sector or LSOA code (never a full postcode).
+    principal
+        The caller (kept as ``reported_by``).
+    lon, lat
+        The area's centroid (rounded to about 100 m).
+    note
+        What was looked for, in plain words.
+    taxonomy
+        The default taxonomy when omitted.
+    request_key
+        Identifies the form submission: a repeat records nothing new
+        (:mod:`assetmap.idempotency`).
+
+    Returns
+    -------
+    str
+        The gap's id.
+
+    Raises
+    ------
+    SchemaError
+        If the need is unknown or the area is missing.
+    ConflictError
+        If the caller's mapping session has ended.
+    """
+    require(principal, Operation.ADD_GAP, session_id=principal.session_id)
+    if principal.session_id:
+        open_session_record(store, principal.session_id)
+    record = normalise_gap(
+        {
+            "need": need,
+            "area": area,
+            "lon": lon,
+            "lat": lat,
+            "note": note,
+            "reported_by": principal.user_id,
+        },
+        taxonomy=taxonomy,
+    )
+    return add_record_once(
+        store, GAP_ENTITY, record, actor=principal.user_id,
+        reason="gap found while finding support", request_key=request_key,
+    )  # fmt: skip

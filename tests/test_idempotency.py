@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from assetmap.access import Principal, Role
-from assetmap.match.needs import Constraints, Goal, record_gap
+from assetmap.match.needs import Constraints, Goal
 from assetmap.people import sessions as ms
 from assetmap.people.plans import (
     PLAN_ENTITY,
@@ -20,6 +20,7 @@ from assetmap.people.plans import (
     create_plan,
     log_referral,
 )
+from assetmap.reach_service import record_gap
 from assetmap.records import GAP_ENTITY
 from assetmap.store import Store
 

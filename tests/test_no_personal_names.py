@@ -21,7 +21,7 @@ import pytest
 from assetmap import records as gap_records
 from assetmap.access import Principal, Role
 from assetmap.errors import SchemaError
-from assetmap.match.needs import Constraints, Goal, record_gap
+from assetmap.match.needs import Constraints, Goal
 from assetmap.people.plans import (
     PLAN_ENTITY,
     PLAN_FIELDS,
@@ -33,6 +33,7 @@ from assetmap.people.plans import (
     normalise_plan,
     normalise_referral,
 )
+from assetmap.reach_service import record_gap
 from assetmap.schema import ASSET_COLUMNS
 from assetmap.store import Store
 from assetmap.store.tables import metadata

@@ -32,6 +32,7 @@ from assetmap.imports import (
     review_queue,
     review_records,
 )
+from assetmap.ingest.problems import REPORT_HEADINGS
 from assetmap.ingest.tabular import TABLE_FIELDS
 from assetmap.output.export_hsds import workspace_country
 from assetmap.taxonomy import load_taxonomy
@@ -209,13 +210,7 @@ def _import_section() -> None:
             preview.report.astype({"row": str}),
             hide_index=True,
             width="stretch",
-            column_config={
-                "row": "Row",
-                "field": "Field",
-                "problem": "Problem",
-                "value": "Value",
-                "severity": "Severity",
-            },
+            column_config=dict(REPORT_HEADINGS),
         )
     else:
         st.info("Every row passed the checks.", icon=":material/task_alt:")

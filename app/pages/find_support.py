@@ -11,7 +11,7 @@ from app import auth, cache, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.easy_read import LANGUAGES, easy_read_html, easy_read_text, sheet_audio_wav
 from assetmap.errors import AssetMapError
-from assetmap.match.needs import Constraints, Goal, MatchContext, record_gap
+from assetmap.match.needs import Constraints, Goal, MatchContext
 from assetmap.opening_hours import DAY_CODES
 from assetmap.output.sheet import support_sheet_html, support_sheet_pdf
 from assetmap.output.viz import add_walk_area, build_asset_map
@@ -24,6 +24,7 @@ from assetmap.people.plans import (
     start_hint,
 )
 from assetmap.reach.travel import isochrones
+from assetmap.reach_service import record_gap
 from assetmap.taxonomy import load_taxonomy
 from assetmap.transit_service import departure_window, has_timetable
 from assetmap.workspace import open_workspace

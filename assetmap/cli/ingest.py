@@ -15,12 +15,10 @@ __all__ = ["add_parsers"]
 
 def _print_report(report: Any, *, limit: int = 50) -> None:
     """Print an import report: one line per problem, the first ``limit`` of them."""
-    for row in report.head(limit).to_dict("records"):
-        value = f" [{row['value']}]" if row.get("value") else ""
-        where = f"row {row['row']}" if isinstance(row["row"], int) else str(row["row"])
-        echo(f"  {row['severity']:<7} {where}, {row['field'] or '-'}: {row['problem']}{value}")
-    if len(report) > limit:
-        echo(f"  ... and {len(report) - limit:,} more")
+    from assetmap.ingest.problems import report_lines
+
+    for line in report_lines(report, limit=limit):
+        echo(line)
 
 
 def _parse_map(items: Sequence[str] | None) -> dict[str, str | None]:
@@ -36,6 +34,7 @@ def _parse_map(items: Sequence[str] | None) -> dict[str, str | None]:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from assetmap.imports import commit_import, preview_import
+    from assetmap.ingest.problems import summary
     from assetmap.workspace import open_workspace
 
     workspace = open_workspace(args.workspace)
@@ -57,8 +56,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             echo(f"Columns: {mapped}")
             if preview.mapping.unmapped:
                 echo(f"Not used: {', '.join(preview.mapping.unmapped)}")
-        errors = int((preview.report["severity"] == "error").sum())
-        echo(f"Report: {errors:,} errors, {len(preview.report) - errors:,} warnings")
+        echo(f"Report: {summary(preview.report)}")
         _print_report(preview.report)
         outcome = commit_import(
             workspace,

@@ -38,6 +38,7 @@ import urllib.parse
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
@@ -49,6 +50,7 @@ from assetmap.errors import AssetMapError, IngestError
 from assetmap.geo import UK_BOUNDS
 from assetmap.ingest.fetch import FeedTooLargeError, fetch_public_url, parse_json_text
 from assetmap.ingest.postcodes import is_postcode, normalise_postcode
+from assetmap.ingest.problems import REPORT_COLUMNS, ProblemLog, errors_in, problems_in
 from assetmap.schema import ASSET_COLUMNS, empty_assets, normalise_record, validate_assets
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -84,7 +86,6 @@ CONVICTIONS_TERM: Final = (
 )
 #: Prefix of the schedule note that carries an OSM ``opening_hours`` string verbatim.
 OPENING_HOURS_NOTE: Final = "OSM opening_hours: "
-REPORT_COLUMNS: Final = ("row", "field", "problem", "level")
 TERM_COLUMNS: Final = ("vocabulary", "code", "name", "category", "method", "score")
 TAXONOMY_COLUMNS: Final = (
     "kind",
@@ -216,10 +217,12 @@ class HsdsResult:
     assets
         The accepted assets, validated with :func:`assetmap.schema.validate_assets`.
     report
-        One row per problem: ``row`` (the JSON path or table row, e.g.
-        ``"services[3].service_at_locations[0]"``), ``field``, ``problem`` and
-        ``level`` (``"error"``: the record was not imported; ``"warning"``: it
-        was imported without that detail).
+        One row per :class:`~assetmap.ingest.problems.Problem`
+        (:data:`~assetmap.ingest.problems.REPORT_COLUMNS`): ``row`` (the JSON
+        path or table row, e.g. ``"services[3].service_at_locations[0]"``),
+        ``field``, ``problem``, ``value`` (empty: the problem names the value)
+        and ``severity`` (``"error"``: the record was not imported;
+        ``"warning"``: it was imported without that detail).
     terms
         How each taxonomy term met was mapped: ``vocabulary``, ``code``,
         ``name``, ``category`` (None when unmapped), ``method`` (``assetmap``,
@@ -242,7 +245,7 @@ class HsdsResult:
     @property
     def errors(self) -> pd.DataFrame:
         """The report rows whose record was not imported."""
-        return self.report[self.report["level"] == "error"]
+        return errors_in(self.report)
 
     def raise_for_problems(self) -> None:
         """Raise :class:`IngestError` when any record was not imported.
@@ -255,12 +258,7 @@ class HsdsResult:
         errors = self.errors
         if errors.empty:
             return
-        shown = "; ".join(
-            f"{r['row']}.{r['field']}: {r['problem']}"
-            if r["field"]
-            else f"{r['row']}: {r['problem']}"
-            for r in errors.head(5).to_dict("records")
-        )
+        shown = "; ".join(p.line() for p in problems_in(errors.head(5)))
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         msg = f"{len(errors)} HSDS record(s) could not be imported: {shown}{more}."
         raise IngestError(msg)
@@ -272,35 +270,24 @@ Fetcher = Callable[[str, HsdsLimits], bytes]
 # --------------------------------------------------------------------------- small helpers
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.rows: list[dict[str, str]] = []
-
-    def add(self, row: str, fld: str, problem: str, *, level: str = "error") -> None:
-        self.rows.append({"row": row, "field": fld, "problem": problem, "level": level})
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=list(REPORT_COLUMNS))
-
-
 def _obj(value: Any) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
 
 
 def _items(
-    value: Any, problems: _Problems | None = None, where: str = "", fld: str = ""
+    value: Any, problems: ProblemLog | None = None, where: str = "", fld: str = ""
 ) -> list[Any]:
     if value is None:
         return []
     if isinstance(value, list):
         return value
     if problems is not None:
-        problems.add(where, fld, f"expected a list, got {type(value).__name__}", level="warning")
+        problems.add(where, fld, f"expected a list, got {type(value).__name__}", severity="warning")
     return []
 
 
 def _objs(
-    value: Any, problems: _Problems | None = None, where: str = "", fld: str = ""
+    value: Any, problems: ProblemLog | None = None, where: str = "", fld: str = ""
 ) -> list[Mapping[str, Any]]:
     return [v for v in _items(value, problems, where, fld) if isinstance(v, Mapping)]
 
@@ -643,7 +630,7 @@ def _is_tabular(node: Mapping[str, Any]) -> bool:
 
 
 def _collect_services(
-    data: Any, problems: _Problems, limits: HsdsLimits, root: str = "services"
+    data: Any, problems: ProblemLog, limits: HsdsLimits, root: str = "services"
 ) -> list[_Service]:
     if isinstance(data, list):
         if len(data) > limits.max_records:  # before looking at each item
@@ -743,7 +730,7 @@ def _record_kind(node: Mapping[str, Any]) -> str:
     return "service"
 
 
-def _from_node(node: Mapping[str, Any], where: str, problems: _Problems) -> list[_Service]:
+def _from_node(node: Mapping[str, Any], where: str, problems: ProblemLog) -> list[_Service]:
     kind = _record_kind(node)
     if kind == "service_at_location":
         service = dict(node["service"])
@@ -758,7 +745,7 @@ def _from_node(node: Mapping[str, Any], where: str, problems: _Problems) -> list
         services = _items(node.get("services"), problems, base, "services")
         if not services:
             name = _text(node.get("name")) or "this organization"
-            problems.add(base, "services", f"{name!r} lists no services", level="warning")
+            problems.add(base, "services", f"{name!r} lists no services", severity="warning")
         out = []
         for i, item in enumerate(services):
             org_service = _obj(item)
@@ -865,7 +852,7 @@ def _linked_tables(
 
 
 def _services_from_tables(
-    tables: Mapping[str, Any], problems: _Problems, limits: HsdsLimits, *, suffix: str = ".csv"
+    tables: Mapping[str, Any], problems: ProblemLog, limits: HsdsLimits, *, suffix: str = ".csv"
 ) -> list[_Service]:
     """Join the tabular (datapackage) form into nested service records."""
     rows: dict[str, list[Mapping[str, Any]]] = {}
@@ -888,7 +875,7 @@ def _services_from_tables(
             f"{orphan_table}{suffix} row {position + 2}",
             "",
             "names no service, location or organization of this feed; not imported",
-            level="warning",
+            severity="warning",
         )
     orgs = {
         k: {**v[0], **others.get(("organization", k), {})}
@@ -954,7 +941,7 @@ def _services_from_tables(
                     f"{unused_table}{suffix} row {position + 2}",
                     key,
                     f"{problem}{hint}",
-                    level="warning",
+                    severity="warning",
                 )
 
     services: list[_Service] = []
@@ -1198,7 +1185,7 @@ def _country(location: Mapping[str, Any]) -> str | None:
 
 
 def _checked_postcode(
-    postcode: str | None, country: str | None, problems: _Problems, where: str
+    postcode: str | None, country: str | None, problems: ProblemLog, where: str
 ) -> str | None:
     """Return a UK postcode normalised; warn of a malformed one as the CSV import does."""
     if postcode is None:
@@ -1208,9 +1195,9 @@ def _checked_postcode(
             problems.add(
                 where,
                 "location.addresses.postal_code",
-                f"{postcode!r} is longer than {_POSTCODE_CHARS} characters (kept in the "
-                "source record only)",
-                level="warning",
+                f"longer than {_POSTCODE_CHARS} characters (kept in the source record only)",
+                value=postcode,
+                severity="warning",
             )
             return None
         return postcode
@@ -1218,14 +1205,15 @@ def _checked_postcode(
         problems.add(
             where,
             "location.addresses.postal_code",
-            f"{postcode!r}: not a UK postcode (the coordinates are used)",
-            level="warning",
+            "not a UK postcode (the coordinates are used)",
+            value=postcode,
+            severity="warning",
         )
         return None
     return normalise_postcode(postcode)
 
 
-def _check_position(lon: float, lat: float, problems: _Problems, where: str) -> bool:
+def _check_position(lon: float, lat: float, problems: ProblemLog, where: str) -> bool:
     """Report swapped (an error) or outside-the-UK (a warning) coordinates, as the CSV import."""
     west, south, east, north = UK_BOUNDS
     inside = west <= lon <= east and south <= lat <= north
@@ -1235,12 +1223,12 @@ def _check_position(lon: float, lat: float, problems: _Problems, where: str) -> 
         problems.add(
             where,
             "location.latitude",
-            f"latitude and longitude look swapped ({lat:g}, {lon:g}; swapped, the point is "
-            "inside the UK)",
+            "latitude and longitude look swapped (swapped, the point is inside the UK)",
+            value=f"{lat:g}, {lon:g}",
         )
         return True
     problems.add(
-        where, "location.latitude", f"({lat:g}, {lon:g}) is outside the UK", level="warning"
+        where, "location.latitude", "outside the UK", value=f"{lat:g}, {lon:g}", severity="warning"
     )
     return False
 
@@ -1314,7 +1302,7 @@ def _map_service(
     *,
     index: _TermIndex,
     source: str,
-    problems: _Problems,
+    problems: ProblemLog,
     terms_seen: dict[tuple[str | None, str | None, str | None], dict[str, Any]],
     rejected: list[dict[str, Any]],
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -1389,7 +1377,7 @@ def _map_service(
                 sal_where,
                 "schedules",
                 f"opening hours not imported: {hours_problem}",
-                level="warning",
+                severity="warning",
             )
         record: dict[str, Any] = {
             "name": name,
@@ -1562,18 +1550,18 @@ def assets_from_hsds(
     if taxonomy_nodes is not None:
         return HsdsResult(
             assets=empty_assets(),
-            report=_Problems().frame(),
+            report=ProblemLog().frame(),
             taxonomy=_taxonomy_frame(taxonomy_nodes, _TermIndex.build(tax), limits),
         )
-    problems = _Problems()
+    problems = ProblemLog()
     services = _collect_services(data, problems, limits)
     if len(services) > limits.max_records:
         msg = _too_big(
             "The HSDS data holds", len(services), limits.max_records, "services", "max_records"
         )
         raise IngestError(msg)
-    if not services and not any(r["level"] == "error" for r in problems.rows):
-        shown = "; ".join(f"{r['row']}: {r['problem']}" for r in problems.rows[:3])
+    if not services and not problems.has_errors:
+        shown = "; ".join(p.line() for p in islice(problems_in(problems.frame()), 3))
         msg = (
             "No HSDS services found: expected services, organizations with services, "
             f"or service_at_locations{f' ({shown})' if shown else ''}."

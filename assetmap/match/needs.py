@@ -21,7 +21,8 @@ not want women-only services, outside its ages, paid when only free will do,
 no wheelchair access, convictions not accepted); each such count is kept in
 :attr:`GoalMatch.excluded`. A service closed at the person's times is
 marked, never hidden. A goal with nothing within the limit gets a
-:attr:`GoalMatch.gap` message; :func:`record_gap` stores it (coarse area only).
+:attr:`GoalMatch.gap` message; :func:`assetmap.reach_service.record_gap` stores it
+(coarse area only).
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ import pandas as pd
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import NetworkError, OpeningHoursError, QueryError, SchemaError, TaxonomyError
 from assetmap.helplines import Helpline, load_helplines
-from assetmap.idempotency import add_record_once
 from assetmap.match.phrases import (
     PhraseIndex,
     Reading,
@@ -65,8 +65,6 @@ from assetmap.opening_hours import (
 )
 from assetmap.reach.network import Snapped, WalkGraph, snap_points
 from assetmap.reach.travel import point_times, times_from_point
-from assetmap.records import GAP_ENTITY, normalise_gap, open_session_record
-from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -82,7 +80,6 @@ __all__ = [
     "check_on_network",
     "match_plan",
     "prepare_matching",
-    "record_gap",
 ]
 
 logger = logging.getLogger(__name__)
@@ -1053,70 +1050,15 @@ def _excluded_text(excluded: Mapping[str, int]) -> str:
     return ", ".join(f"{n} {reason}" for reason, n in sorted(excluded.items()))
 
 
-def record_gap(
-    store: Store,
-    *,
-    need: str,
-    area: str,
-    principal: Principal,
-    lon: float | None = None,
-    lat: float | None = None,
-    note: str | None = None,
-    taxonomy: Taxonomy | None = None,
-    request_key: str | None = None,
-) -> str:
-    """Record an unmet need in an area (a ``gap`` record, coarse area only).
+def __getattr__(name: str) -> Any:
+    """Keep ``from assetmap.match.needs import record_gap`` working.
 
-    Checks :data:`~assetmap.access.Operation.ADD_GAP`, and for someone in a
-    mapping session (a participant) that the session is still open.
-
-    Parameters
-    ----------
-    store
-        The register.
-    need
-        The need code nothing met.
-    area
-        A postcode sector or LSOA code (never a full postcode).
-    principal
-        The caller (kept as ``reported_by``).
-    lon, lat
-        The area's centroid (rounded to about 100 m).
-    note
-        What was looked for, in plain words.
-    taxonomy
-        The default taxonomy when omitted.
-    request_key
-        Identifies the form submission: a repeat records nothing new
-        (:mod:`assetmap.idempotency`).
-
-    Returns
-    -------
-    str
-        The gap's id.
-
-    Raises
-    ------
-    SchemaError
-        If the need is unknown or the area is missing.
-    ConflictError
-        If the caller's mapping session has ended.
+    Recording a gap writes to the store and checks a role, so it is a service:
+    it lives in :mod:`assetmap.reach_service` beside :func:`reported_gaps`.
     """
-    require(principal, Operation.ADD_GAP, session_id=principal.session_id)
-    if principal.session_id:
-        open_session_record(store, principal.session_id)
-    record = normalise_gap(
-        {
-            "need": need,
-            "area": area,
-            "lon": lon,
-            "lat": lat,
-            "note": note,
-            "reported_by": principal.user_id,
-        },
-        taxonomy=taxonomy,
-    )
-    return add_record_once(
-        store, GAP_ENTITY, record, actor=principal.user_id,
-        reason="gap found while finding support", request_key=request_key,
-    )  # fmt: skip
+    if name == "record_gap":
+        from assetmap.reach_service import record_gap
+
+        return record_gap
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

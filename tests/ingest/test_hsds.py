@@ -30,6 +30,7 @@ from assetmap.ingest.hsds import (
     opening_hours_from_schedules,
     read_hsds,
 )
+from assetmap.ingest.problems import Problem, problems_in
 from assetmap.ingest.tabular import assets_from_table, propose_column_mapping, read_table
 from assetmap.output.export_hsds import HSDS_NAMESPACE, register_to_hsds, validate_hsds, write_hsds
 from assetmap.schema import ASSET_COLUMNS
@@ -97,7 +98,8 @@ def test_official_examples_import_and_report_their_impossible_coordinates(exampl
             "row": row,
             "field": "location.latitude",
             "problem": "(100, 101) is not a latitude/longitude pair",
-            "level": "error",
+            "value": "",
+            "severity": "error",
         }
     ]
     rejected = result.rejected.iloc[0]
@@ -324,7 +326,8 @@ def test_open_referral_uk_v1_gives_one_asset_per_service_at_location():
             "field": "service_at_locations",
             "problem": "service 'Rutland Money Helpline' has no location, "
             "so it cannot go on the map",
-            "level": "error",
+            "value": "",
+            "severity": "error",
         }
     ]
     assert result.terms[["name", "category", "method"]].to_dict("records") == [
@@ -358,7 +361,8 @@ def test_monthly_schedule_is_reported_and_hours_left_empty():
             "field": "schedules",
             "problem": "opening hours not imported: "
             "a monthly schedule (interval 1) has no OSM form",
-            "level": "warning",
+            "value": "",
+            "severity": "warning",
         }
     ]
 
@@ -516,8 +520,15 @@ def test_services_missing_required_fields_are_named_by_path():
         {"row": "contents[1]", "field": "name", "problem": "required field is missing"},
         {"row": "contents[2]", "field": "id", "problem": "required field is missing"},
     ]
+    assert list(problems_in(result.report)) == [
+        Problem("contents[1]", "name", "required field is missing"),
+        Problem("contents[2]", "id", "required field is missing"),
+    ]
+    # The same one line the CLI prints (it was "contents[1].name: ..." here).
     with pytest.raises(
-        IngestError, match=r"2 HSDS record\(s\) could not be imported: contents\[1\]\.name"
+        IngestError,
+        match=r"2 HSDS record\(s\) could not be imported: "
+        r"contents\[1\], name: required field is missing; contents\[2\], id: ",
     ):
         result.raise_for_problems()
 
@@ -708,7 +719,7 @@ def test_arbitrary_json_gives_a_result_or_an_assetmap_error(data):
         result = assets_from_hsds(data)
     except AssetMapError:
         return
-    assert list(result.report.columns) == ["row", "field", "problem", "level"]
+    assert list(result.report.columns) == ["row", "field", "problem", "value", "severity"]
 
 
 _service = st.fixed_dictionaries(

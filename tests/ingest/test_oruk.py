@@ -168,7 +168,8 @@ def test_imported_uk_services_get_categories_eligibility_and_warnings():
             "field": "schedules",
             "problem": "opening hours not imported: a monthly schedule (interval 1.0) has no "
             "OSM form",
-            "level": "warning",
+            "value": "",
+            "severity": "warning",
         }
     ]
 
@@ -265,22 +266,24 @@ def test_a_malformed_uk_postcode_and_swapped_coordinates_are_reported_as_the_csv
         {
             "row": "services[0].service_at_locations[0]",
             "field": "location.addresses.postal_code",
-            "problem": "'PE9 3T': not a UK postcode (the coordinates are used)",
-            "level": "warning",
+            "problem": "not a UK postcode (the coordinates are used)",
+            "value": "PE9 3T",
+            "severity": "warning",
         },
         {
             "row": "services[0].service_at_locations[0]",
             "field": "schedules",
             "problem": "opening hours not imported: a monthly schedule (interval 1.0) has no "
             "OSM form",
-            "level": "warning",
+            "value": "",
+            "severity": "warning",
         },
         {
             "row": "services[1].service_at_locations[0]",
             "field": "location.latitude",
-            "problem": "latitude and longitude look swapped (-0.7311, 52.6712; swapped, "
-            "the point is inside the UK)",
-            "level": "error",
+            "problem": "latitude and longitude look swapped (swapped, the point is inside the UK)",
+            "value": "-0.7311, 52.6712",
+            "severity": "error",
         },
     ]
     assert result.assets["postcode"].tolist() == [None]
@@ -480,11 +483,11 @@ def test_official_tabular_examples_round_trip_every_row(example, tmp_path):
     assert result.errors.empty, result.errors
     # rows that name no record of the example (its attribute links to an id it does not
     # hold, so its term and taxonomy are unused): said, not dropped silently
-    assert result.report[["row", "field", "level"]].to_dict("records") == [
-        {"row": "metadata.csv row 2", "field": "", "level": "warning"},
-        {"row": "attributes.csv row 2", "field": "link_id", "level": "warning"},
-        {"row": "taxonomy_terms.csv row 2", "field": "id", "level": "warning"},
-        {"row": "taxonomies.csv row 2", "field": "id", "level": "warning"},
+    assert result.report[["row", "field", "severity"]].to_dict("records") == [
+        {"row": "metadata.csv row 2", "field": "", "severity": "warning"},
+        {"row": "attributes.csv row 2", "field": "link_id", "severity": "warning"},
+        {"row": "taxonomy_terms.csv row 2", "field": "id", "severity": "warning"},
+        {"row": "taxonomies.csv row 2", "field": "id", "severity": "warning"},
     ]
     unlinked = {"metadata", "meta_table_descriptions", "attributes", "taxonomy_terms", "taxonomies"}
     exported = register_to_hsds(result.assets)

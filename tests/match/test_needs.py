@@ -30,10 +30,10 @@ from assetmap.match.needs import (
     MatchContext,
     match_plan,
     prepare_matching,
-    record_gap,
 )
 from assetmap.people.plans import StartPoint, resolve_start
 from assetmap.reach.network import walk_graph_for
+from assetmap.reach_service import record_gap
 from assetmap.records import GAP_ENTITY
 from assetmap.workspace import Workspace, close_stores
 
@@ -184,6 +184,17 @@ def test_nothing_within_the_limit_says_so_and_records_a_coarse_gap(rutland, cont
     gap = rutland.store().get_record(GAP_ENTITY, gap_id)
     assert (gap["need"], gap["area"], gap["reported_by"]) == ("drugs_alcohol", "LE15 6", "ana")
     assert (gap["lon"], gap["lat"]) == (oakham.coarse_lon, oakham.coarse_lat)
+
+
+def test_record_gap_is_a_service_and_the_old_import_path_still_works():
+    from assetmap.match import needs
+    from assetmap.match.needs import record_gap as old_path
+
+    assert old_path is record_gap
+    assert record_gap.__module__ == "assetmap.reach_service"
+    assert "record_gap" not in needs.__all__
+    with pytest.raises(AttributeError, match="has no attribute 'record_gaps'"):
+        needs.record_gaps  # noqa: B018
 
 
 def test_free_only_leaves_out_paid_services_and_counts_them(rutland, context):

@@ -16,11 +16,11 @@ import pytest
 from assetmap import register
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError, AuthError, ConflictError, NotFoundError, SchemaError
-from assetmap.match.needs import record_gap
 from assetmap.output import session_summary as summary_out
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import issue_session_code, join_session
 from assetmap.reach.network import WalkConfig, WalkNetwork, build_walk_graph
+from assetmap.reach_service import record_gap
 from assetmap.records import GAP_ENTITY
 from assetmap.store import Store
 

@@ -59,11 +59,12 @@ PAGES: list[tuple[str, str, str, str, tuple[Operation, ...]]] = [
 
 SESSION_PAGE = "app/pages/session.py"
 path = state.workspace_path()
-refusal = auth.unserved_reason(path)
-if refusal is not None:
-    st.error(refusal, icon=":material/block:")
-    st.stop()
 try:
+    auth.read_accounts(path)  # the run's one "any accounts?": the checks below reuse it
+    refusal = auth.unserved_reason(path)
+    if refusal is not None:
+        st.error(refusal, icon=":material/block:")
+        st.stop()
     principal = auth.check_signed_in(path)  # fails closed
 except AssetMapError as exc:
     auth.cannot_open(exc)

@@ -11,6 +11,8 @@ computer acts as its administrator, and the sidebar says so. Otherwise, and
 as soon as an account exists, everyone signs in (see the *Sign in* page and
 ``docs/sign-in.md``).
 
+:func:`read_accounts` asks the core once per page load whether any account
+exists; the rest of the run reuses that answer.
 :func:`check_signed_in` runs once per page load (from the frame): it fails
 closed when the accounts cannot be read, re-checks the signed-in person in the
 core, applies the idle time-out, and keeps a signed token in the page address
@@ -53,12 +55,42 @@ WHO_PARAM: Final = "who"  # query parameter: signed token of who this browser is
 LAST_SEEN: Final = "assetmap.auth.last_seen"  # datetime: last page load of the signed-in person
 ISSUED: Final = "assetmap.auth.issued"  # datetime: when they signed in or joined
 NOTICE: Final = "assetmap.auth.notice"  # str: why this browser was just signed out
+ACCOUNTS: Final = "assetmap.auth.accounts"  # (workspace, bool): any accounts, read this run
+
+
+def read_accounts(workspace_path: str | None) -> bool | None:
+    """Ask the core, once per page load, whether the workspace has accounts; remember it.
+
+    The frame calls this first; :func:`unserved_reason`, :func:`check_signed_in`
+    and every :func:`current_principal` of the same script run then use the
+    remembered answer instead of asking the database again. None without a
+    workspace.
+
+    Raises
+    ------
+    AssetMapError
+        If the accounts cannot be read (the caller shows :func:`cannot_open`).
+    """
+    st.session_state.pop(ACCOUNTS, None)
+    if workspace_path is None:
+        return None
+    found = has_accounts(open_workspace(workspace_path).store())
+    st.session_state[ACCOUNTS] = (workspace_path, found)
+    return found
+
+
+def _accounts(workspace_path: str) -> bool:
+    """This run's answer from :func:`read_accounts`, else the core's (raises when unreadable)."""
+    remembered = st.session_state.get(ACCOUNTS)
+    if isinstance(remembered, tuple) and remembered[0] == workspace_path:
+        return bool(remembered[1])
+    return has_accounts(open_workspace(workspace_path).store())
 
 
 def _has_accounts(workspace_path: str) -> bool | None:
     """Whether the workspace has accounts; None when they cannot be read."""
     try:
-        return has_accounts(open_workspace(workspace_path).store())
+        return _accounts(workspace_path)
     except AssetMapError:
         return None
 
@@ -191,7 +223,7 @@ def sign_out() -> None:
     starts from nothing.
     """
     for key in list(st.session_state.keys()):
-        if key != state.WORKSPACE:  # which workspace is open is not the person's
+        if key not in (state.WORKSPACE, ACCOUNTS):  # the workspace's, not the person's
             del st.session_state[key]
     if WHO_PARAM in st.query_params:
         del st.query_params[WHO_PARAM]
@@ -302,7 +334,7 @@ def check_signed_in(workspace_path: str | None) -> Principal | None:
     if workspace_path is None:
         return current_principal(None)
     workspace = open_workspace(workspace_path)
-    accounts_exist = has_accounts(workspace.store())
+    accounts_exist = _accounts(workspace_path)
     idle = idle_timeout_minutes(workspace.settings())
     now = dt.datetime.now(dt.UTC)
     if sso_configured() and st.user.get("is_logged_in"):

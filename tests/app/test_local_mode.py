@@ -98,3 +98,31 @@ def test_choosing_facilitator_goes_straight_to_starting_a_session(workspace):
     assert not at.exception
     assert "Start a session" in [h.value for h in at.header]
     assert not [b for b in at.button if b.label == "Run a session from this computer"]
+
+
+@pytest.mark.parametrize("with_account", [False, True])
+def test_a_page_load_asks_the_database_for_accounts_once(workspace, monkeypatch, with_account):
+    """The frame reads "any accounts?" once per run; the checks and the page reuse it."""
+    import app.auth
+
+    if with_account:
+        create_user(workspace.store(), "lee", "walking-minutes-matter", Role.LEAD,
+                    actor=Principal("setup", Role.ADMIN))  # fmt: skip
+    asked: list[str] = []
+
+    def counting(store):  # type: ignore[no-untyped-def]
+        asked.append(str(store))
+        return real(store)
+
+    real = app.auth.has_accounts
+    monkeypatch.setattr(app.auth, "has_accounts", counting)
+    at = AppTest.from_file(APP, default_timeout=60)
+    if with_account:
+        at.session_state["assetmap.principal"] = Principal("lee", Role.LEAD)
+    at.run()
+    assert not at.exception, at.exception
+    assert len(asked) == 1
+    page = "app/pages/dashboard.py" if with_account else "app/pages/admin.py"
+    at.switch_page(page).run()  # the page asks for the caller again (require_principal)
+    assert not at.exception, at.exception
+    assert len(asked) == 2

@@ -8,12 +8,20 @@ takes the ``principal`` and gets its data from a core function that checks it
 (``assetmap.views``). The cache is keyed by the caller's view of the register
 (:func:`assetmap.views.register_view`), not by who they are, so people with the
 same view share one entry and nobody gets a view that is not theirs.
+
+What the dashboard measures on a view (coverage, the series, what each import
+added, suggested sites) is keyed by that view's register, not by the data
+version (:func:`register_key`): every write replaces the data version (a plan,
+a referral, a gap record), but only a change to an asset the view shows
+changes what is measured on it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import streamlit as st
@@ -23,10 +31,17 @@ from assetmap.errors import AssetMapError
 from assetmap.match.needs import MatchContext, prepare_matching
 from assetmap.output.basemap import StreetLines, street_lines
 from assetmap.reach.network import WalkGraph, WalkNetwork, build_walk_graph, load_network
-from assetmap.views import browse_register, dashboard_additions, dashboard_snapshots, register_view
+from assetmap.views import (
+    browse_register,
+    dashboard_additions,
+    dashboard_snapshots,
+    register_fingerprint,
+    register_view,
+)
 from assetmap.workspace import open_workspace
 
 _TTL = dt.timedelta(minutes=10)
+_T = TypeVar("_T")
 
 
 def _view_key(principal: Principal) -> str:
@@ -64,6 +79,34 @@ def load_assets(
     del data_version  # part of the cache key only
     store = open_workspace(workspace_path).store()
     return browse_register(store, principal=principal, public_map=public_map)
+
+
+@st.cache_data(max_entries=8, ttl=_TTL, show_spinner=False, hash_funcs=_BY_VIEW)
+def register_key(workspace_path: str, data_version: str, principal: Principal) -> str:
+    """Return the key of the caller's view of the register (:func:`register_fingerprint`).
+
+    It changes only when an asset in the view changes, not on every write;
+    keys of the same view never collide with another view's (the view is part
+    of the cache key of everything keyed by it).
+    """
+    return register_fingerprint(load_assets(workspace_path, data_version, principal))
+
+
+def _per_register(measure: Callable[..., _T]) -> Callable[..., _T]:
+    """Key a measure of the caller's view by :func:`register_key` instead of the data version.
+
+    The page calls ``measure(workspace_path, data_version, ..., principal)``;
+    the cached function is called as ``(workspace_path, register, ...,
+    principal, data_version)``, its last parameter named ``_data_version`` so
+    that it only loads the register (Streamlit does not hash it).
+    """
+
+    @functools.wraps(measure)
+    def keyed(workspace_path: str, data_version: str, *args: Any) -> _T:
+        register = register_key(workspace_path, data_version, args[-1])
+        return measure(workspace_path, register, *args, data_version)
+
+    return keyed
 
 
 @st.cache_data(max_entries=4, ttl=_TTL, show_spinner=False)
@@ -152,18 +195,21 @@ def load_reach_demand(workspace_path: str, reach_version: str, by: str) -> Any:
     return workspace_demand(open_workspace(workspace_path), graph, by=by)
 
 
+@_per_register
 @st.cache_data(
     max_entries=8, ttl=_TTL, show_spinner="Measuring walking coverage…", hash_funcs=_BY_VIEW
 )
 def reach_coverage(
     workspace_path: str,
-    data_version: str,
+    register: str,
     reach_version: str,
     minutes: float,
     by: str,
     principal: Principal,
+    _data_version: str,
 ) -> dict[str, Any] | None:
     """Coverage by category and area, and the headline figures (None without a network)."""
+    del register  # part of the cache key only
     from assetmap.reach.coverage import (
         coverage,
         coverage_series,
@@ -177,7 +223,7 @@ def reach_coverage(
     if graph is None or found is None:
         return None
     kind, demand = found
-    assets = load_assets(workspace_path, data_version, principal)
+    assets = load_assets(workspace_path, _data_version, principal)
     search_minutes = gap_search_minutes(minutes)
     result = coverage(graph, assets, demand, minutes=minutes, search_minutes=search_minutes)
     now = dt.datetime.now(dt.UTC)
@@ -195,29 +241,33 @@ def reach_coverage(
     }
 
 
+@_per_register
 @st.cache_data(
     max_entries=4, ttl=_TTL, show_spinner="Measuring coverage by travel mode…", hash_funcs=_BY_VIEW
 )
 def reach_by_mode(
     workspace_path: str,
-    data_version: str,
+    register: str,
     reach_version: str,
     minutes: float,
     by: str,
     depart: str,
     principal: Principal,
+    _data_version: str,
 ) -> tuple[Any, list[str]] | None:
     """Share within ``minutes`` per category and travel mode (None without a network)."""
+    del register  # part of the cache key only
     from assetmap.transit_service import coverage_by_mode
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     if graph is None:
         return None
-    assets = load_assets(workspace_path, data_version, principal)
+    assets = load_assets(workspace_path, _data_version, principal)
     workspace = open_workspace(workspace_path)
     return coverage_by_mode(workspace, graph, assets, minutes=minutes, by=by, depart=depart)
 
 
+@_per_register
 @st.cache_data(
     max_entries=8,
     ttl=_TTL,
@@ -226,16 +276,17 @@ def reach_by_mode(
 )
 def reach_series(
     workspace_path: str,
-    data_version: str,
+    register: str,
     reach_version: str,
     minutes: float,
     by: str,
     principal: Principal,
+    _data_version: str,
 ) -> Any:
     """Monthly accessible range over the last 24 months (a DataFrame; None without a network)."""
+    del register  # part of the cache key only
     from assetmap.reach.coverage import coverage_series
 
-    del data_version  # part of the cache key only
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     found = load_reach_demand(workspace_path, reach_version, by)
     if graph is None or found is None:
@@ -245,19 +296,21 @@ def reach_series(
     return coverage_series(graph, snapshots, found[1], minutes=minutes)
 
 
+@_per_register
 @st.cache_data(
     max_entries=8, ttl=_TTL, show_spinner="Measuring what each import added…", hash_funcs=_BY_VIEW
 )
 def reach_additions(
     workspace_path: str,
-    data_version: str,
+    register: str,
     reach_version: str,
     minutes: float,
     by: str,
     principal: Principal,
+    _data_version: str,
 ) -> Any:
     """What each import, mapping session or day of additions added (a DataFrame; None without)."""
-    del data_version  # part of the cache key only
+    del register  # part of the cache key only
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     found = load_reach_demand(workspace_path, reach_version, by)
     if graph is None or found is None:
@@ -266,10 +319,11 @@ def reach_additions(
     return dashboard_additions(graph, store, found[1], minutes=minutes, principal=principal)
 
 
+@_per_register
 @st.cache_data(max_entries=16, ttl=_TTL, show_spinner="Choosing sites…", hash_funcs=_BY_VIEW)
 def reach_sites(
     workspace_path: str,
-    data_version: str,
+    register: str,
     reach_version: str,
     minutes: float,
     by: str,
@@ -277,8 +331,10 @@ def reach_sites(
     count: int,
     imd_weighted: bool,
     principal: Principal,
+    _data_version: str,
 ) -> Any:
     """Suggested sites for a new service of ``category`` (a SiteSuggestion; None without data)."""
+    del register  # part of the cache key only
     from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
@@ -286,7 +342,7 @@ def reach_sites(
     if graph is None or found is None:
         return None
     demand = found[1]
-    assets = load_assets(workspace_path, data_version, principal)
+    assets = load_assets(workspace_path, _data_version, principal)
     candidates = candidate_sites(graph, assets)
     if len(candidates) == 0:
         candidates = candidate_sites(graph, assets, cell_m=500.0)

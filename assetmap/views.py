@@ -60,6 +60,7 @@ __all__ = [
     "browse_register",
     "dashboard_additions",
     "dashboard_snapshots",
+    "register_fingerprint",
     "register_view",
     "view_register",
 ]
@@ -115,6 +116,35 @@ def view_register(
     view = register_view(principal, public_map=public_map)
     found: gpd.GeoDataFrame = _in_view(store.assets(), view)
     return found
+
+
+def register_fingerprint(assets: pd.DataFrame) -> str:
+    """Return a short key of a register frame: it changes when any row's id, version or status does.
+
+    Every write to an asset gives it a new version, so two frames of the same
+    view with the same key hold the same assets. The app keys what it measures
+    on a view of the register (coverage, the series, suggested sites) by this
+    key instead of the data version, which every write replaces (a plan, a
+    referral, a gap record): those leave the measures as they were.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> one = pd.DataFrame({"id": ["a", "b"], "version": [1, 3], "status": ["verified"] * 2})
+    >>> register_fingerprint(one) == register_fingerprint(one.copy())
+    True
+    >>> register_fingerprint(one) == register_fingerprint(one.assign(version=[1, 4]))
+    False
+    >>> register_fingerprint(one.iloc[:0])
+    '0:e3b0c44298fc1c14'
+    """
+    import hashlib
+
+    import pandas as pd
+
+    columns = [c for c in ("id", "version", "status") if c in assets.columns]
+    rows = pd.util.hash_pandas_object(assets[columns], index=False).to_numpy()
+    return f"{len(assets)}:{hashlib.sha256(rows.tobytes()).hexdigest()[:16]}"
 
 
 def browse_register(

@@ -1,5 +1,7 @@
 """Dashboard page for project leads: coverage on foot, gaps, new sites and growth over time."""
 
+import functools
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -30,7 +32,11 @@ taxonomy = load_taxonomy()
 def _table_and_chart_downloads(
     table: tuple[str, pd.DataFrame], chart: tuple[str, alt.Chart], stem: str
 ) -> None:
-    """Two download buttons side by side: the table as CSV and the chart as PNG (offline)."""
+    """Two download buttons side by side: the table as CSV and the chart as PNG (offline).
+
+    The PNG is drawn only when someone clicks (vl-convert takes about half a
+    second a chart), not on every first view of the page.
+    """
     left, right = st.columns(2)
     label, frame = table
     left.download_button(
@@ -38,7 +44,10 @@ def _table_and_chart_downloads(
     )
     label, spec = chart
     right.download_button(
-        label, cache.chart_png(spec.to_json()), file_name=f"{stem}.png", mime="image/png"
+        label,
+        functools.partial(cache.chart_png, spec.to_json()),
+        file_name=f"{stem}.png",
+        mime="image/png",
     )
 
 

@@ -203,3 +203,41 @@ def test_staff_do_not_get_the_dashboard(rutland):
     at.run()
     with pytest.raises(Exception, match="dashboard"):
         at.switch_page(PAGE)
+
+
+def test_a_write_that_touches_no_asset_does_not_measure_coverage_again(rutland, monkeypatch):
+    """Every write replaces the data version; coverage is measured again only for new assets.
+
+    A closed gap record is a write the dashboard does not show (the module's
+    other tests still see the same gaps). Changing the walking limit does
+    measure again, so the count below is of real work.
+    """
+    import assetmap.reach.coverage as kernels
+
+    measured: list[float] = []
+    real = kernels.coverage
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        measured.append(kwargs["minutes"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kernels, "coverage", counting)
+    at = _page()
+    assert measured, "the first view measures coverage"
+    before = at.metric[0].value, at.dataframe[1].value
+    store = open_workspace(rutland).store()
+    version = store.data_version()
+    gap = {"need": "health", "category": "gp_health", "area": "E01013790", "status": "closed"}
+    store.add_record(GAP_ENTITY, gap, actor="lee", reason="test")
+    assert store.data_version() != version
+    measured.clear()
+    at.run()
+    assert not at.exception, at.exception
+    assert measured == []  # coverage, series, additions and sites all came from the cache
+    assert (at.metric[0].value, at.dataframe[1].value.to_dict()) == (
+        before[0],
+        before[1].to_dict(),
+    )
+    at.select_slider(key="assetmap.dashboard.minutes").set_value(20).run()
+    assert not at.exception, at.exception
+    assert 20.0 in measured

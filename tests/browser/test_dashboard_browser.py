@@ -85,7 +85,9 @@ def _wait_for_one_map_with(page: Page, text: str, timeout_s: float = 60) -> None
 def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
     browser: Browser, dashboard_url: str, artifacts: Path, offline: Offline
 ) -> None:
-    context = offline.context(browser, viewport={"width": 1400, "height": 3300})
+    context = offline.context(
+        browser, viewport={"width": 1400, "height": 3300}, accept_downloads=True
+    )
     page = context.new_page()
     try:
         _sign_in(page, dashboard_url)
@@ -115,6 +117,10 @@ def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
         assert charts.count() == 2
         assert page.get_by_text("Series chart (PNG)").count() == 1
         page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+        # The chart's PNG is drawn when asked for (a deferred download), and it is a PNG.
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Coverage chart (PNG)").click()
+        assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         context.close()
 

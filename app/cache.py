@@ -135,9 +135,13 @@ def load_walk_network(workspace_path: str, network_version: str) -> WalkNetwork 
     return load_network(workspace.network_path)
 
 
-@st.cache_data(max_entries=2, ttl=_TTL, show_spinner="Drawing the streets…")
+@st.cache_resource(max_entries=2, ttl=_TTL, show_spinner="Drawing the streets…")
 def load_streets(workspace_path: str, network_version: str) -> StreetLines | None:
-    """Return the workspace's streets for the offline basemap (None without a network)."""
+    """Return the workspace's streets for the offline basemap (None without a network).
+
+    A shared resource, read-only: a copy per page run (as ``cache_data`` makes)
+    took about 0.2 s for Rutland's 30,000 points, on every Map and Find support run.
+    """
     network = load_walk_network(workspace_path, network_version)
     return None if network is None else street_lines(network)
 

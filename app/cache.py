@@ -216,9 +216,9 @@ def reach_coverage(
     del register  # part of the cache key only
     from assetmap.reach.coverage import (
         coverage,
-        coverage_series,
         demand_note,
         gap_search_minutes,
+        range_summary,
     )
     from assetmap.workspace import open_workspace
 
@@ -229,9 +229,10 @@ def reach_coverage(
     kind, demand = found
     assets = load_assets(workspace_path, _data_version, principal)
     search_minutes = gap_search_minutes(minutes)
-    result = coverage(graph, assets, demand, minutes=minutes, search_minutes=search_minutes)
-    now = dt.datetime.now(dt.UTC)
-    headline = coverage_series(graph, [(now, assets)], demand, minutes=minutes).summary.iloc[0]
+    # No counts of assets within reach: the dashboard shows none (they cost a search per asset).
+    result = coverage(
+        graph, assets, demand, minutes=minutes, search_minutes=search_minutes, count=False
+    )
     return {
         "kind": kind,
         "areas": demand.areas,
@@ -241,7 +242,7 @@ def reach_coverage(
         "by_category": result.by_category,
         "coverage": result,
         "search_minutes": search_minutes,
-        "headline": headline.to_dict(),
+        "headline": range_summary(result, assets, demand),
     }
 
 

@@ -76,6 +76,7 @@ __all__ = [
     "gap_search_minutes",
     "monthly_dates",
     "point_minutes",
+    "range_summary",
     "reachable_assets",
     "register_snapshots",
 ]
@@ -802,6 +803,46 @@ class CoverageSeries:
     by_category: pd.DataFrame
 
 
+def range_summary(
+    result: Coverage,
+    assets: gpd.GeoDataFrame,
+    demand: Demand,
+    *,
+    taxonomy: Taxonomy | None = None,
+) -> dict[str, float]:
+    """Return the headline figures of one register from its coverage (no new search).
+
+    The figures of one row of :attr:`CoverageSeries.summary` without the
+    date: ``n_assets``, ``n_categories``, ``mean_categories``, ``mean_needs``,
+    ``share_any``. ``result`` may have searched beyond its limit
+    (``search_minutes``): only times within ``result.minutes`` count.
+
+    Parameters
+    ----------
+    result
+        :func:`coverage` of ``assets`` on ``demand``.
+    assets
+        The register measured.
+    demand
+        The points measured.
+    taxonomy
+        Maps categories to needs; the project's taxonomy by default.
+    """
+    tax = load_taxonomy() if taxonomy is None else taxonomy
+    codes = result.by_category["category"].tolist()
+    _, needs_matrix = _need_incidence(codes, tax)
+    within = result.point_seconds <= result.minutes * 60.0
+    mean_categories, mean_needs = _range_means(within, needs_matrix, demand.is_postcode)
+    chosen = within[demand.is_postcode] if demand.is_postcode.any() else within
+    return {
+        "n_assets": int(asset_categories(assets)["position"].nunique()),
+        "n_categories": len(codes),
+        "mean_categories": mean_categories,
+        "mean_needs": mean_needs,
+        "share_any": _share(np.asarray(chosen.any(axis=1), dtype=bool)),
+    }
+
+
 def coverage_series(
     graph: WalkGraph,
     snapshots: Iterable[tuple[dt.datetime, gpd.GeoDataFrame]],
@@ -837,22 +878,7 @@ def coverage_series(
     by_category = []
     for when, assets in snapshots:
         result = coverage(graph, assets, demand, minutes=minutes, count=False)
-        codes = result.by_category["category"].tolist()
-        _, needs_matrix = _need_incidence(codes, tax)
-        within = result.point_seconds <= result.minutes * 60.0
-        mean_categories, mean_needs = _range_means(within, needs_matrix, demand.is_postcode)
-        chosen = within[demand.is_postcode] if demand.is_postcode.any() else within
-        pairs = asset_categories(assets)
-        summary.append(
-            {
-                "date": when,
-                "n_assets": int(pairs["position"].nunique()),
-                "n_categories": len(codes),
-                "mean_categories": mean_categories,
-                "mean_needs": mean_needs,
-                "share_any": _share(np.asarray(chosen.any(axis=1), dtype=bool)),
-            }
-        )
+        summary.append({"date": when} | range_summary(result, assets, demand, taxonomy=tax))
         frame = result.by_category[["category", "n_assets", "share_areas", "share_postcodes"]]
         by_category.append(frame.assign(date=when))
     columns = ["date", "category", "n_assets", "share_areas", "share_postcodes"]

@@ -38,6 +38,7 @@ from assetmap.reach.coverage import (
     coverage_series,
     demand_points,
     monthly_dates,
+    range_summary,
     register_snapshots,
 )
 from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
@@ -287,6 +288,21 @@ def test_coverage_shares_of_areas_and_postcodes_with_imd_weights(
     wide_area = wider.by_area.set_index(["area_code", "category"])
     assert wide_area.loc[("W", "gp_health"), "minutes"] == pytest.approx(3.75)
     assert np.isnan(wide_area.loc[("W", "library"), "count_within"])
+
+
+def test_range_summary_from_a_wider_search_is_the_series_row(
+    grid, halves, diagonal_postcodes, march
+):
+    """The dashboard's headline comes from its coverage (searched to an hour), not a new search."""
+    demand = demand_points(grid, halves, postcodes=diagonal_postcodes)
+    wider = coverage(grid, march, demand, minutes=2.5, search_minutes=60, count=False)
+    head = range_summary(wider, march, demand)
+    row = coverage_series(grid, [(JAN, march)], demand, minutes=2.5).summary.iloc[0]
+    assert head == pytest.approx(row.drop("date").to_dict())
+    # Within 2.5 min (not the hour searched): node 0 has the library, nodes 4 and 8 both.
+    assert head["mean_categories"] == pytest.approx(5 / 3)
+    assert head["n_assets"] == 3
+    assert head["n_categories"] == 2
 
 
 def test_coverage_without_postcodes_measures_areas_at_their_nodes(grid, halves, march):

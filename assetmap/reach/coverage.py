@@ -39,6 +39,7 @@ one and a food bank on the other:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -803,6 +804,12 @@ class CoverageSeries:
     by_category: pd.DataFrame
 
 
+def _measured_key(assets: gpd.GeoDataFrame) -> str:
+    """Key of what :func:`coverage` reads of a register: its (asset, category, place) rows."""
+    rows = pd.util.hash_pandas_object(asset_categories(assets), index=False).to_numpy()
+    return hashlib.sha256(rows.tobytes()).hexdigest()
+
+
 def range_summary(
     result: Coverage,
     assets: gpd.GeoDataFrame,
@@ -854,7 +861,9 @@ def coverage_series(
     """Coverage and accessible range for each of a series of registers.
 
     The graph is built once and the demand points snapped once by the
-    caller; each snapshot costs one limited search per category present.
+    caller; each snapshot costs one limited search per category present,
+    unless it holds the same assets (categories, places) as the one before
+    (a month with no change), whose coverage is reused.
 
     Parameters
     ----------
@@ -876,8 +885,12 @@ def coverage_series(
     tax = load_taxonomy() if taxonomy is None else taxonomy
     summary = []
     by_category = []
+    previous: tuple[str, Coverage] | None = None
     for when, assets in snapshots:
-        result = coverage(graph, assets, demand, minutes=minutes, count=False)
+        key = _measured_key(assets)
+        if previous is None or previous[0] != key:  # a month with no change costs no search
+            previous = (key, coverage(graph, assets, demand, minutes=minutes, count=False))
+        result = previous[1]
         summary.append({"date": when} | range_summary(result, assets, demand, taxonomy=tax))
         frame = result.by_category[["category", "n_assets", "share_areas", "share_postcodes"]]
         by_category.append(frame.assign(date=when))

@@ -305,6 +305,23 @@ def test_range_summary_from_a_wider_search_is_the_series_row(
     assert head["n_categories"] == 2
 
 
+def test_series_measures_a_month_with_no_change_once(grid, halves, march, monkeypatch):
+    import assetmap.reach.coverage as kernels
+
+    demand = demand_points(grid, halves)
+    one_library = march.iloc[:1]
+    months = [(JAN, one_library), (MAR10, one_library.copy()), (MAR20, march)]
+    alone = [coverage_series(grid, [m], demand, minutes=2.5).summary for m in months]
+    searched: list[int] = []
+    real = kernels.coverage
+    monkeypatch.setattr(
+        kernels, "coverage", lambda *a, **k: searched.append(len(a[1])) or real(*a, **k)
+    )
+    series = coverage_series(grid, months, demand, minutes=2.5).summary
+    assert searched == [1, 3]  # the second month holds the same library: no new search
+    pd.testing.assert_frame_equal(series, pd.concat(alone, ignore_index=True))
+
+
 def test_coverage_without_postcodes_measures_areas_at_their_nodes(grid, halves, march):
     demand = demand_points(grid, halves)
     assert demand.n_postcodes == 0

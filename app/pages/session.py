@@ -20,6 +20,7 @@ from assetmap import register
 from assetmap.access import Operation, Principal, Role, allowed
 from assetmap.errors import AssetMapError
 from assetmap.idempotency import form_key
+from assetmap.output.palette import HIGHLIGHT, OKABE_ITO
 from assetmap.output.viz import area_bounds, build_asset_map, find_places, nearest_place
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import issue_session_code, join_session
@@ -257,10 +258,10 @@ if point is not None:
     folium.CircleMarker(
         location=[point[1], point[0]],
         radius=14,
-        color="#000000",
+        color=OKABE_ITO["black"],
         weight=3,
         fill=True,
-        fill_color="#ffd400",
+        fill_color=HIGHLIGHT,
         fill_opacity=0.9,
         tooltip="The new place",
     ).add_to(fmap)

@@ -196,7 +196,9 @@ _ACCESSIBLE_CSS: Final = """
 [data-testid="stDateInput"] [role="spinbutton"] {
     display: inline-block; min-width: 24px; min-height: 24px; text-align: center;
 }
-[data-baseweb="tab-list"] { flex-wrap: wrap; row-gap: 0.25rem; }
+[data-testid="stTabs"] [role="tablist"], [data-baseweb="tab-list"] {
+    flex-wrap: wrap; overflow-x: visible !important; row-gap: 0.25rem;
+}
 [data-baseweb="tab-list"] + div [data-baseweb="tab-border"] { display: none; }
 :focus-visible { outline: 3px solid #1f5fa8 !important; outline-offset: 2px; }
 [data-testid="stCaptionContainer"] { opacity: 1 !important; color: #4d4d4d !important; }

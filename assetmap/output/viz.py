@@ -37,6 +37,7 @@ from folium.template import Template
 from assetmap.errors import SchemaError
 from assetmap.output.basemap import StreetLines, VerbatimMacroElement, add_street_layer
 from assetmap.output.palette import (
+    HIGHLIGHT,
     MARKER_SHAPES,
     NEUTRALS,
     OKABE_ITO,
@@ -56,6 +57,7 @@ __all__ = [
     "PALETTE",
     "UNCATEGORISED_COLOUR",
     "TileConfig",
+    "add_crosshair",
     "add_walk_area",
     "area_bounds",
     "asset_table",
@@ -249,14 +251,23 @@ def _safe_link(url: str) -> str:
     return shown
 
 
-def _popup_html(record: Mapping[str, Any], labels: Sequence[str]) -> str:
-    """Return the popup HTML of one asset; every value is escaped."""
+def _popup_html(
+    record: Mapping[str, Any], labels: Sequence[str], words: Mapping[str, str] | None = None
+) -> str:
+    """Return the popup HTML of one asset; every value is escaped.
+
+    With ``words``, a kind or status is shown in those words, and left out when
+    it has none (so no code such as ``proposed`` reaches a participant).
+    """
     lines = [f"<strong>{html.escape(str(record['name']))}</strong>"]
     if labels:
         lines.append(html.escape(", ".join(labels)))
-    kind_status = " · ".join(
-        html.escape(str(record[c]).capitalize()) for c in ("kind", "status") if _text(record.get(c))
-    )
+    raw = [str(record[c]) for c in ("kind", "status") if _text(record.get(c))]
+    if words is None:
+        shown = [v.capitalize() for v in raw]
+    else:
+        shown = [words[v] for v in raw if v in words]
+    kind_status = " · ".join(html.escape(v) for v in shown)
     if kind_status:
         lines.append(kind_status)
     where = ", ".join(t for t in (_text(record.get("address")), _text(record.get("postcode"))) if t)
@@ -339,6 +350,7 @@ class _CircleMarkers(VerbatimMacroElement):
         *,
         marker: MarkerStyle,
         radius: float = 7.0,
+        interactive: bool = True,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "CircleMarkers"
@@ -350,9 +362,56 @@ class _CircleMarkers(VerbatimMacroElement):
             "weight": 1,
             "fillColor": marker.colour,
             "fillOpacity": 0.9,
+            "interactive": interactive,
         }
         self.rows_js = _js_literal([list(r) for r in rows])
         self.style_js = _js_literal(self.style)
+
+
+class _Crosshair(VerbatimMacroElement):
+    """A cross fixed in the middle of the map (it does not take taps) and a crosshair cursor."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var cross = L.DomUtil.create("div", "assetmap-cross", map.getContainer());
+            cross.setAttribute("aria-hidden", "true");
+            cross.style.cssText = "position:absolute;left:50%;top:50%;width:48px;height:48px;"
+                + "margin:-24px 0 0 -24px;z-index:650;pointer-events:none";
+            cross.innerHTML = {{ this.svg_js }};
+            map.getContainer().style.cursor = "crosshair";
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Crosshair"
+        lines = "M24 2V20M24 28V46M2 24H20M28 24H46"
+        svg = (
+            '<svg width="48" height="48" viewBox="0 0 48 48">'
+            f'<path d="{lines}" stroke="{OKABE_ITO["black"]}" stroke-width="6"/>'
+            f'<path d="{lines}" stroke="{HIGHLIGHT}" stroke-width="2.5"/></svg>'
+        )
+        self.svg_js = _js_literal(svg)
+
+
+def add_crosshair(fmap: folium.Map) -> folium.Map:
+    """Put a cross in the middle of ``fmap``, for placing a pin where it points.
+
+    The cross is drawn over the map and lets taps through; with
+    ``build_asset_map(..., markers_take_taps=False)`` every tap reaches the map,
+    so a pin can go right beside a marker. A page reads the map's centre to put
+    the pin "at the cross".
+
+    >>> from assetmap.schema import empty_assets
+    >>> "assetmap-cross" in add_crosshair(build_asset_map(empty_assets())).get_root().render()
+    True
+    """
+    _Crosshair().add_to(fmap)
+    return fmap
 
 
 class _Attribution(VerbatimMacroElement):
@@ -413,6 +472,8 @@ def build_asset_map(
     height: str | int = "100%",
     streets: StreetLines | None = None,
     marker_radius: float = 7.0,
+    markers_take_taps: bool = True,
+    popup_words: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """Draw the register on a Leaflet map with one coloured layer per category.
 
@@ -439,6 +500,13 @@ def build_asset_map(
         an offline basemap from the workspace's own OSM network.
     marker_radius
         Marker radius in screen pixels (larger for touch screens).
+    markers_take_taps
+        ``False`` for a pin-placing mode: markers are drawn but a tap or click
+        goes through them to the map (see :func:`add_crosshair`).
+    popup_words
+        Words for the ``kind`` and ``status`` codes in popups (for participants:
+        :mod:`assetmap.wording`); a code without words is left out. Codes are
+        shown capitalised when omitted.
 
     Returns
     -------
@@ -501,7 +569,7 @@ def build_asset_map(
         row = (
             round(float(point.y), 7),
             round(float(point.x), 7),
-            _popup_html(record, labels),
+            _popup_html(record, labels, popup_words),
             html.escape(str(record["name"])),
         )
         for code in codes or ("",):
@@ -521,7 +589,9 @@ def build_asset_map(
         # The layer list is the key: the marker's shape and colour before each name.
         name = f"{shape_svg(marker)}{html.escape(label)} ({len(rows)})"
         group = folium.FeatureGroup(name=name, overlay=True, control=True, show=True)
-        group.add_child(_CircleMarkers(rows, marker=marker, radius=marker_radius))
+        group.add_child(
+            _CircleMarkers(rows, marker=marker, radius=marker_radius, interactive=markers_take_taps)
+        )
         group.add_to(fmap)
 
     _Attribution(OSM_ATTRIBUTION).add_to(fmap)

@@ -377,3 +377,14 @@ def test_the_walk_area_is_drawn_unclickable_and_the_map_fits_it():
     assert "[[52.66, -0.75], [52.68, -0.71]]" in html
     assert '"interactive": false' in html
     assert "Within 15 minutes' walk" not in html  # not listed in the layer control
+
+
+def test_popup_words_replace_kind_and_status_codes(oakham):
+    """A participant's map says "Not checked yet", never the code "proposed"."""
+    words = {"service": "Help or advice", "proposed": "Not checked yet"}
+    rows = _marker_rows(_render(build_asset_map(oakham, popup_words=words)))
+    popups = " ".join(str(r[2]) for r in rows)
+    assert "Not checked yet" in popups
+    assert "Help or advice" in popups
+    for code in ("roposed", "Informal", "Verified"):
+        assert code not in popups

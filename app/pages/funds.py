@@ -14,6 +14,7 @@ from app import auth, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
 from assetmap.people import funds, grants
+from assetmap.wording import uk_date
 from assetmap.workspace import open_workspace
 
 st.title("Funds")
@@ -60,7 +61,7 @@ with requests_tab:
                 st.caption(
                     f"Category: {labels.get(row['category'], row['category'])} · need: "
                     f"{row['need']} · supplier: {row['supplier'] or 'not given'} · asked on "
-                    f"{row['requested_on']}"
+                    f"{uk_date(row['requested_on'])}"
                 )
                 note = st.text_input("Note (needed to refuse)", key=f"note.{row['id']}")
                 approve, refuse = st.columns(2)

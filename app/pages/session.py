@@ -179,14 +179,9 @@ if session_id is None:
             st.session_state[state.SESSION_ID] = new_id
             st.rerun()
     if allowed(principal, Operation.MODERATE):
-        open_sessions = ms.list_sessions(store, principal=principal)
-        open_sessions = open_sessions[open_sessions["status"] == "open"]
-        if not open_sessions.empty:
+        labels = ms.session_labels(store, principal=principal, status="open")
+        if labels:
             st.header("Or carry on with an open session")
-            labels = {
-                r["id"]: f"{r['date']} · {r['group_label']} · {r['area']}"
-                for r in open_sessions.to_dict("records")
-            }
             chosen = st.selectbox("Open sessions", list(labels), format_func=labels.__getitem__)
             if st.button("Carry on with this session"):
                 st.session_state[state.SESSION_ID] = chosen

@@ -155,7 +155,7 @@ if session_id is None:
     st.header("Start a session")
     with st.form(F + "start"):
         left, right = st.columns(2)
-        date = left.date_input("Date", value=dt.date.today())
+        date = left.date_input("Date", value=dt.date.today(), format="DD/MM/YYYY")
         people = right.number_input("How many people are taking part", 0, 100, 6, step=1)
         area = left.text_input("Area", placeholder="e.g. Oakham town centre")
         group = right.text_input("Group", placeholder="e.g. Tuesday group (no names)")

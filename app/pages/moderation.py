@@ -135,7 +135,7 @@ with queue_tab:
         with st.container(border=True, key=f"proposal-{aid}"):
             helps = ", ".join(map(category_words, rec["categories"])) or "no category"
             st.markdown(
-                f"### {widgets.md_escape(rec['name'])}\n"
+                f"## {widgets.md_escape(rec['name'])}\n"
                 f"{widgets.md_escape(rec['kind'].capitalize())} · {widgets.md_escape(helps)}"
             )
             details = {

@@ -17,9 +17,13 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, new_session_code
+from browser_support import Offline
 from browser_support import settle as _settle
 from playwright.sync_api import Browser, Page
+
+from assetmap.access import Principal, Role
+from assetmap.people import sessions
+from assetmap.workspace import close_stores, open_workspace
 
 PHONE = {"width": 390, "height": 844}
 ZOOM_200 = {"width": 640, "height": 450}  # 1280 x 900 at 200%
@@ -45,6 +49,16 @@ _CUT_OFF = """(width) => [...document.querySelectorAll('[data-testid="stMain"] b
     .map((e) => [e.getBoundingClientRect(), e.innerText || e.getAttribute('aria-label') || ''])
     .filter(([r]) => r.width > 0 && (r.left < -1 || r.right > width + 1))
     .map(([r, t]) => [Math.round(r.left), Math.round(r.right), t.slice(0, 40)])"""
+
+
+def _session_with_a_proposal(workspace: Path) -> None:
+    store = open_workspace(workspace).store()
+    fran = Principal("fran", Role.FACILITATOR)
+    sid = sessions.start_session(store, principal=fran, date="2026-12-01", area="Oakham",
+                                 group_label="Zoom group", participants=3)  # fmt: skip
+    sessions.propose_asset(store, sid, {"name": "Zoom Drop-in", "lon": -0.727, "lat": 52.67},
+                           principal=fran)  # fmt: skip
+    close_stores()
 
 
 def _sidebar_open(page: Page) -> bool:
@@ -113,7 +127,7 @@ def test_main_pages_reflow_at_200_percent_zoom(
     artifacts: Path,
     offline: Offline,
 ) -> None:
-    new_session_code(rutland_workspace, "Zoom group")  # so Moderation shows its sections
+    _session_with_a_proposal(rutland_workspace)  # so Moderation shows its queue
     page = _start(browser, streamlit_url, offline, role, scale=2)
     problems: dict[str, object] = {}
     try:

@@ -38,6 +38,7 @@ SESSION_ID: Final = "assetmap.session.id"  # str: the session this browser runs 
 SESSION_CODE: Final = "assetmap.session.code"  # str: its join code, shown once to the facilitator
 SESSION_POINT: Final = "assetmap.session.point"  # tuple[float, float]: lon, lat placed on the map
 SESSION_CLICK: Final = "assetmap.session.click"  # (map tap, marker tap) last read, to spot new ones
+SESSION_TAPPED: Final = "assetmap.session.tapped"  # (lon, lat) of a marker tap: comment or pin
 SESSION_FLASH: Final = "assetmap.session.flash"  # (kind, message, which form's button)
 HIGH_CONTRAST: Final = "assetmap.high_contrast"  # bool: the sidebar's "High contrast" choice
 SESSION_ENDING: Final = "assetmap.session.ending"  # bool: "End the session" asks to confirm

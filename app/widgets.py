@@ -196,12 +196,33 @@ _ACCESSIBLE_CSS: Final = """
 [data-testid="stDateInput"] [role="spinbutton"] {
     display: inline-block; min-width: 24px; min-height: 24px; text-align: center;
 }
-[data-baseweb="tab-list"] { flex-wrap: wrap; row-gap: 0.25rem; }
+[data-testid="stTabs"] [role="tablist"], [data-baseweb="tab-list"] {
+    flex-wrap: wrap; overflow-x: visible !important; row-gap: 0.25rem;
+}
 [data-baseweb="tab-list"] + div [data-baseweb="tab-border"] { display: none; }
 :focus-visible { outline: 3px solid #1f5fa8 !important; outline-offset: 2px; }
 [data-testid="stCaptionContainer"] { opacity: 1 !important; color: #4d4d4d !important; }
 [data-testid="stMarkdownContainer"] code { color: #174d2a !important; }
 </style>
+"""
+# On a narrow screen (a phone, or a window zoomed to 200%) the sidebar covers the page.
+# Streamlit closes it after a page is chosen only when the browser says it is a phone
+# (user agent); this closes it by the screen's width instead. Fixed text, no data in it.
+_MENU_CLOSES_JS: Final = """
+<script>
+(function () {
+    if (window.__assetmapMenuCloses) { return; }
+    window.__assetmapMenuCloses = true;
+    document.addEventListener("click", function (event) {
+        var link = event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a');
+        if (!link || !window.matchMedia("(max-width: 767.98px)").matches) { return; }
+        setTimeout(function () {
+            var button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+            if (button && button.getAttribute("aria-expanded") === "true") { button.click(); }
+        }, 350);
+    }, true);
+})();
+</script>
 """
 # The "High contrast" choice: black on white, thick borders, yellow-and-black focus, underlined
 # links, no faded text.
@@ -231,9 +252,13 @@ _HIGH_CONTRAST_CSS: Final = """
 def accessible_style() -> None:
     """Add the accessibility fixes every page needs, and the high-contrast choice.
 
+    The fixes: CSS (:data:`_ACCESSIBLE_CSS`) and a script that closes the menu
+    after a page is chosen on a narrow screen.
+
     The choice sits at the foot of the sidebar and is kept for the browser session.
     """
     st.markdown(_ACCESSIBLE_CSS, unsafe_allow_html=True)
+    st.sidebar.html(_MENU_CLOSES_JS, unsafe_allow_javascript=True)
     if st.sidebar.toggle(
         "High contrast",
         key=state.HIGH_CONTRAST,

@@ -83,6 +83,11 @@ W: Final[Mapping[str, str]] = {
     "pin_near": "📍 The pin is near {name}.",
     "pin_clear": "Take the pin away",
     "say_about": "💬 Say something about {name}",
+    "tapped_place": "You tapped {name}. What do you want to do?",
+    "tapped_pin": "📍 Pin a new place here",
+    "pin_mode": "🎯 Pin mode: taps go on the map, not on places",
+    "pin_mode_hint": "Move the map so the cross is on the place. Then press the button.",
+    "pin_at_cross": "📍 Put the pin at the cross",
     "say_about_next": "Now open the 💬 Say tab to tell us about {name}.",
     "need_pin": "Put the pin on the map first. Then press save again.",
     # the place form

@@ -8,6 +8,7 @@ them from here, since ``conftest`` names the top-level ``tests/conftest.py``.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -24,6 +25,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Route
 
 from assetmap.access import Principal, Role
+from assetmap.match.needs import Constraints, Goal
+from assetmap.people import funds, plans
 from assetmap.people.accounts import issue_session_code
 from assetmap.people.sessions import start_session
 from assetmap.workspace import close_stores, open_workspace
@@ -165,3 +168,27 @@ def new_session_code(workspace: Path, group: str) -> str:
     code = issue_session_code(store, session_id, actor=fran)
     close_stores()
     return code
+
+
+def new_fund_request(workspace: Path) -> str:
+    """Add a fund and a staff member's request for a rent deposit from it; return its id."""
+    store = open_workspace(workspace).store()
+    today = dt.date.today()
+    fund = funds.create_fund(
+        store,
+        {"name": "Enabling fund", "holder": "Probation", "budget": "2000",
+         "start": today - dt.timedelta(days=1), "end": today + dt.timedelta(days=60)},
+        principal=Principal("setup", Role.ADMIN),
+    )  # fmt: skip
+    sam = Principal("sam", Role.STAFF)
+    start = plans.StartPoint(-0.7271, 52.6703, "coordinates", "here", "LE15 6", -0.727, 52.670)
+    plan = plans.create_plan(
+        store, start=start, goals=[Goal(need="accommodation")], constraints=Constraints(),
+        principal=sam,
+    )  # fmt: skip
+    request = funds.request_allocation(
+        store, plan["id"], fund["id"], goal=0, category="GTIP060", what="Rent deposit",
+        why="a room from January", amount="450", principal=sam,
+    )  # fmt: skip
+    close_stores()
+    return str(request["id"])

@@ -25,6 +25,7 @@ from assetmap.people.accounts import (
     set_oidc_settings,
 )
 from assetmap.people.privacy import purge_expired_plans, retention_months, set_retention_months
+from assetmap.wording import uk_date
 from assetmap.workspace import open_workspace
 
 st.title("Administration")
@@ -206,7 +207,7 @@ with retention_tab:
             st.stop()
         st.markdown(
             f"Closed plans are kept for **{due.months} months**: plans closed on or before "
-            f"**{due.cutoff.isoformat()}** are due for erasure."
+            f"**{uk_date(due.cutoff)}** are due for erasure."
         )
         if not due.count:
             st.info("No closed plan is past retention.", icon=":material/check:")

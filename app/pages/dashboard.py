@@ -14,6 +14,7 @@ from assetmap.disclosure import SMALL_COUNT_THRESHOLD
 from assetmap.errors import AssetMapError
 from assetmap.moderation_state import live_assets
 from assetmap.output.gapmap import build_gap_map
+from assetmap.output.palette import OKABE_ITO
 from assetmap.reach.sites import area_minutes
 from assetmap.reach_service import areas_beyond, gap_areas_export, reported_gaps
 from assetmap.taxonomy import load_taxonomy
@@ -149,8 +150,8 @@ bar_chart = (
         y=alt.Y(
             "label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)
         ),
-        color=alt.condition(alt.datum.category == category, alt.value("#d73027"),
-                            alt.value("#4c78a8")),
+        color=alt.condition(alt.datum.category == category, alt.value(OKABE_ITO["vermillion"]),
+                            alt.value(OKABE_ITO["blue"])),
         tooltip=["label", alt.Tooltip("share:Q", format=".1%"), "n_assets"],
     )
     .properties(height=max(160, 24 * len(bars)))

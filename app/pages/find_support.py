@@ -156,7 +156,7 @@ all_remote: list[pd.DataFrame] = []
 for number, match in enumerate(result["matches"], start=1):
     goal = match["goal"]
     heading = need_labels.get(goal["need"] or goal["good"] or "", "") or goal["text"]
-    st.subheader(f"{number}. {widgets.md_escape(heading)}")
+    st.header(f"{number}. {widgets.md_escape(heading)}")
     if match["excluded"]:
         left_out = ", ".join(f"{n} {why}" for why, n in sorted(match["excluded"].items()))
         st.caption(f"Not offered: {left_out}.")

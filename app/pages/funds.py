@@ -14,6 +14,7 @@ from app import auth, state, widgets
 from assetmap.access import Operation, allowed
 from assetmap.errors import AssetMapError
 from assetmap.people import funds, grants
+from assetmap.wording import uk_date
 from assetmap.workspace import open_workspace
 
 st.title("Funds")
@@ -60,7 +61,7 @@ with requests_tab:
                 st.caption(
                     f"Category: {labels.get(row['category'], row['category'])} · need: "
                     f"{row['need']} · supplier: {row['supplier'] or 'not given'} · asked on "
-                    f"{row['requested_on']}"
+                    f"{uk_date(row['requested_on'])}"
                 )
                 note = st.text_input("Note (needed to refuse)", key=f"note.{row['id']}")
                 approve, refuse = st.columns(2)
@@ -139,8 +140,8 @@ with funds_tab:
             name = st.text_input("Name")
             holder = st.text_input("Held by (organisation)")
             budget = st.text_input("Budget (£)")
-            start = st.date_input("Requests from")
-            end = st.date_input("Requests until")
+            start = st.date_input("Requests from", format="DD/MM/YYYY")
+            end = st.date_input("Requests until", format="DD/MM/YYYY")
             person_cap = st.text_input("Most per person (£, blank: no cap)")
             request_cap = st.text_input("Most per request (£, blank: no cap)")
             grant_cap = st.text_input("Most per shared grant (£, blank: no cap)")

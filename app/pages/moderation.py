@@ -48,10 +48,7 @@ if sessions.empty:
     st.info("No mapping sessions yet: start one on the **Mapping session** page.")
     st.stop()
 
-labels = {
-    r["id"]: f"{r['date']} · {r['group_label']} · {r['area']} ({r['status']})"
-    for r in sessions.to_dict("records")
-}
+labels = ms.session_labels(store, principal=principal)  # date in words, start time, reference
 default = st.session_state.get(state.SESSION_ID)
 session_id = st.selectbox(
     "Session",
@@ -138,7 +135,7 @@ with queue_tab:
         with st.container(border=True, key=f"proposal-{aid}"):
             helps = ", ".join(map(category_words, rec["categories"])) or "no category"
             st.markdown(
-                f"### {widgets.md_escape(rec['name'])}\n"
+                f"## {widgets.md_escape(rec['name'])}\n"
                 f"{widgets.md_escape(rec['kind'].capitalize())} · {widgets.md_escape(helps)}"
             )
             details = {
@@ -199,7 +196,7 @@ with queue_tab:
     comments = ms.session_records(store, "comment", session_id, principal=principal)
     waiting = comments[comments["status"] == "proposed"] if not comments.empty else comments
     if not waiting.empty:
-        st.subheader("Comments")
+        st.header("Comments")
         for rec in waiting.to_dict("records"):
             cid = rec["id"]
             with st.container(border=True, key=f"comment-{cid}"):
@@ -239,7 +236,7 @@ with summary_tab:
     )
     if graph is None:
         st.caption("No walking network in this workspace, so no coverage figures.")
-    st.subheader("What the group added")
+    st.header("What the group added")
     widgets.table(
         summary.contributions[["type", "name", "status", "detail"]].rename(columns=str.capitalize),
         hide_index=True,
@@ -247,7 +244,7 @@ with summary_tab:
     )
     ideas = ms.ideas_with_votes(store, principal=principal)
     if not ideas.empty:
-        st.subheader("Ideas for new services, by area (all sessions)")
+        st.header("Ideas for new services, by area (all sessions)")
         widgets.table(
             ideas[["area", "what", "for_whom", "needs", "votes"]].rename(columns=str.capitalize),
             hide_index=True,

@@ -128,7 +128,7 @@ with log_tab:
             known = list(dict.fromkeys(log["asset_id"].tolist())) or list(names)[:50]
             service = st.selectbox("Service", known, format_func=lambda a: names.get(a, a))
             step = st.selectbox("Step", REFERRAL_STEPS)
-            on = st.date_input("On", dt.date.today())
+            on = st.date_input("On", dt.date.today(), format="DD/MM/YYYY")
             reason = st.text_input("Reason (needed when stopped)")
             if st.form_submit_button("Log step"):
                 try:

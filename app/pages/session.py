@@ -20,7 +20,14 @@ from assetmap import register
 from assetmap.access import Operation, Principal, Role, allowed
 from assetmap.errors import AssetMapError
 from assetmap.idempotency import form_key
-from assetmap.output.viz import area_bounds, build_asset_map, find_places, nearest_place
+from assetmap.output.palette import HIGHLIGHT, OKABE_ITO
+from assetmap.output.viz import (
+    add_crosshair,
+    area_bounds,
+    build_asset_map,
+    find_places,
+    nearest_place,
+)
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import issue_session_code, join_session
 from assetmap.people.serving import local_facilitator
@@ -43,7 +50,6 @@ from assetmap.workspace import open_workspace
 F = state.SESSION_FORM
 TRI_STATE = {"unknown": None, "yes": True, "no": False}
 FORMS_ANCHOR = "tell-us-about-it"
-TAPPED_M = 40.0  # a pin this close to a place is "on" it: offer to comment on that place
 
 st.title("Mapping session")
 path = state.workspace_path()
@@ -149,7 +155,7 @@ if session_id is None:
     st.header("Start a session")
     with st.form(F + "start"):
         left, right = st.columns(2)
-        date = left.date_input("Date", value=dt.date.today())
+        date = left.date_input("Date", value=dt.date.today(), format="DD/MM/YYYY")
         people = right.number_input("How many people are taking part", 0, 100, 6, step=1)
         area = left.text_input("Area", placeholder="e.g. Oakham town centre")
         group = right.text_input("Group", placeholder="e.g. Tuesday group (no names)")
@@ -173,14 +179,9 @@ if session_id is None:
             st.session_state[state.SESSION_ID] = new_id
             st.rerun()
     if allowed(principal, Operation.MODERATE):
-        open_sessions = ms.list_sessions(store, principal=principal)
-        open_sessions = open_sessions[open_sessions["status"] == "open"]
-        if not open_sessions.empty:
+        labels = ms.session_labels(store, principal=principal, status="open")
+        if labels:
             st.header("Or carry on with an open session")
-            labels = {
-                r["id"]: f"{r['date']} · {r['group_label']} · {r['area']}"
-                for r in open_sessions.to_dict("records")
-            }
             chosen = st.selectbox("Open sessions", list(labels), format_func=labels.__getitem__)
             if st.button("Carry on with this session"):
                 st.session_state[state.SESSION_ID] = chosen
@@ -245,30 +246,8 @@ point: tuple[float, float] | None = st.session_state.get(state.SESSION_POINT)
 tiles = widgets.tile_choice(settings.get("tiles"))
 streets = cache.load_streets(path, cache.network_version(path))
 TOUCH_MARKER_RADIUS = 11  # px: markers a finger can tap on a tablet
-fmap = build_asset_map(
-    assets,
-    taxonomy=taxonomy,
-    tiles=tiles,
-    leaflet_url=widgets.leaflet_url(),
-    streets=streets,
-    marker_radius=TOUCH_MARKER_RADIUS,
-)
-if point is not None:
-    folium.CircleMarker(
-        location=[point[1], point[0]],
-        radius=14,
-        color="#000000",
-        weight=3,
-        fill=True,
-        fill_color="#ffd400",
-        fill_opacity=0.9,
-        tooltip="The new place",
-    ).add_to(fmap)
-    fmap.fit_bounds([[point[1] - 0.004, point[0] - 0.006], [point[1] + 0.004, point[0] + 0.006]])
-else:  # open on the session's area (its streets), not the whole register
-    around = area_bounds(assets, str(session["area"] or ""))
-    if around is not None:
-        fmap.fit_bounds(around)
+# A marker's popup says what kind of place it is, and "not checked yet", in plain words.
+POPUP_WORDS = {**KIND_WORDS, "proposed": STATUS_WORDS["proposed"]}
 st.header(W["map_heading"], anchor="where")
 st.caption(W["map_hint"])
 
@@ -289,41 +268,95 @@ if query.strip():
         )
         if pick_col.button(W["find_use"], key=F + "use_found"):
             st.session_state[state.SESSION_POINT] = places[pick][:2]
+            st.session_state.pop(state.SESSION_TAPPED, None)
             st.rerun()
+
+# Pin mode: markers let taps through and a cross marks the middle of the map.
+pin_mode = st.toggle(W["pin_mode"], key=F + "pin_mode")
+fmap = build_asset_map(
+    assets,
+    taxonomy=taxonomy,
+    tiles=tiles,
+    leaflet_url=widgets.leaflet_url(),
+    streets=streets,
+    marker_radius=TOUCH_MARKER_RADIUS,
+    markers_take_taps=not pin_mode,
+    popup_words=POPUP_WORDS,
+)
+if pin_mode:
+    add_crosshair(fmap)
+if point is not None:
+    folium.CircleMarker(
+        location=[point[1], point[0]],
+        radius=14,
+        color=OKABE_ITO["black"],
+        weight=3,
+        fill=True,
+        fill_color=HIGHLIGHT,
+        fill_opacity=0.9,
+        tooltip="The new place",
+        interactive=not pin_mode,
+    ).add_to(fmap)
+    fmap.fit_bounds([[point[1] - 0.004, point[0] - 0.006], [point[1] + 0.004, point[0] + 0.006]])
+else:  # open on the session's area (its streets), not the whole register
+    around = area_bounds(assets, str(session["area"] or ""))
+    if around is not None:
+        fmap.fit_bounds(around)
 
 # Keyboard users can jump over the map's controls to the forms (the map is optional).
 st.markdown(f"[{W['skip_map']}](#{FORMS_ANCHOR})")
 clicked = st_folium(
     fmap, key=F + "map", height=600, use_container_width=True,
-    returned_objects=["last_clicked", "last_object_clicked"],
+    returned_objects=["last_clicked", "last_object_clicked", *(["center"] if pin_mode else [])],
 )  # fmt: skip
 st.caption(widgets.OSM_CREDIT)
-# A tap on the map or on a marker (a marker takes the tap, so the map alone would miss
-# a place right beside one) puts the pin where the finger was.
+if pin_mode:
+    centre = (clicked or {}).get("center")
+    cross_col, hint_col = st.columns([2, 3])
+    hint_col.caption(W["pin_mode_hint"])
+    if cross_col.button(W["pin_at_cross"], key=F + "pin_cross", disabled=not centre):
+        st.session_state[state.SESSION_POINT] = (round(centre["lng"], 6), round(centre["lat"], 6))
+        st.session_state.pop(state.SESSION_TAPPED, None)
+        st.rerun()
+# A tap on the map puts the pin where the finger was; a tap on a marker asks first:
+# that place (say something about it), or a new place here.
 taps = ((clicked or {}).get("last_clicked"), (clicked or {}).get("last_object_clicked"))
 before = st.session_state.get(state.SESSION_CLICK) or (None, None)
 if any(taps) and taps != before:
     st.session_state[state.SESSION_CLICK] = taps
-    tap = taps[1] if taps[1] and taps[1] != before[1] else taps[0] or taps[1]
-    st.session_state[state.SESSION_POINT] = (round(tap["lng"], 6), round(tap["lat"], 6))
+    on_marker = bool(taps[1]) and taps[1] != before[1] and not pin_mode
+    tap = taps[1] if on_marker else taps[0] or taps[1]
+    where = (round(tap["lng"], 6), round(tap["lat"], 6))
+    if on_marker and nearest_place(assets, where) is not None:
+        st.session_state[state.SESSION_TAPPED] = where
+    else:
+        st.session_state[state.SESSION_POINT] = where
+        st.session_state.pop(state.SESSION_TAPPED, None)
     st.rerun()
-if point is None:
+offer: tuple[float, float] | None = st.session_state.get(state.SESSION_TAPPED)
+tapped = nearest_place(assets, offer) if offer is not None else None
+if offer is not None and tapped is not None:
+    tapped_name = widgets.md_escape(tapped[1])
+    st.info(W["tapped_place"].format(name=tapped_name), icon=":material/touch_app:")
+    say_col, new_col = st.columns(2)
+    if say_col.button(W["say_about"].format(name=tapped_name), key=F + "say_about"):
+        st.session_state[F + "c_asset"] = tapped[0]
+        st.session_state.pop(state.SESSION_TAPPED, None)
+        flash("success", W["say_about_next"].format(name=tapped_name))
+        st.rerun()
+    if new_col.button(W["tapped_pin"], key=F + "pin_here"):
+        st.session_state[state.SESSION_POINT] = offer
+        st.session_state.pop(state.SESSION_TAPPED, None)
+        st.rerun()
+elif point is None:
     st.info(W["no_pin"], icon=":material/touch_app:")
-else:
+if point is not None:
     near = nearest_place(assets, point)
-    tapped = nearest_place(assets, point, within_m=TAPPED_M)
     pin_text = W["pin_near"].format(name=widgets.md_escape(near[1])) if near else W["pin_set"]
     pin_col, clear_col = st.columns([3, 1])
     pin_col.success(pin_text)
     if clear_col.button(W["pin_clear"], key=F + "pin_clear"):
         st.session_state.pop(state.SESSION_POINT, None)
-        st.rerun()
-    # On a place already on the map: offer to say something about it instead.
-    say_label = W["say_about"].format(name=widgets.md_escape(tapped[1])) if tapped else ""
-    if tapped is not None and st.button(say_label, key=F + "say_about"):
-        st.session_state[F + "c_asset"] = tapped[0]
-        st.session_state.pop(state.SESSION_POINT, None)
-        flash("success", W["say_about_next"].format(name=widgets.md_escape(tapped[1])))
         st.rerun()
 
 

@@ -37,6 +37,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
+from assetmap.output.palette import NEUTRALS
 from assetmap.reach.network import WalkNetwork
 
 __all__ = [
@@ -50,7 +51,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-STREET_COLOUR: Final = "#9a948a"
+STREET_COLOUR: Final = NEUTRALS["street"]
 _M_PER_DEGREE: Final = 111_320.0
 _MAX_ROUNDS: Final = 12
 

@@ -37,16 +37,18 @@ from folium.template import Template
 
 from assetmap.disclosure import suppress_small_counts
 from assetmap.output.basemap import VerbatimMacroElement
+from assetmap.output.palette import DEPRIVATION, MINUTES, NEUTRALS, OKABE_ITO
 from assetmap.output.viz import DEFAULT_LEAFLET_URL, TileConfig, build_asset_map
 from assetmap.schema import empty_assets
 from assetmap.taxonomy import Taxonomy
 
 __all__ = ["IMD_COLOURS", "MINUTE_COLOURS", "build_gap_map", "gap_legend"]
 
-#: Within the limit (greens) to well beyond it (reds), then not reached at all.
-MINUTE_COLOURS: Final = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
-#: IMD 2019 outlines: deciles 1-2, 3-4, 5-10.
-IMD_COLOURS: Final = ("#3f007d", "#807dba", "#bcbddc")
+#: Within the limit (light) to well beyond it, then not reached at all (darkest): viridis,
+#: whose lightness rises evenly, so the classes keep their order for colour-blind readers.
+MINUTE_COLOURS: Final = MINUTES
+#: IMD 2019 outlines: deciles 1-2, 3-4, 5-10 (one hue, three lightnesses and widths).
+IMD_COLOURS: Final = DEPRIVATION
 _STEPS: Final = (0.5, 1.0, 1.5, 2.0)  # multiples of the limit
 
 
@@ -128,7 +130,9 @@ def _legend_html(title: str, minutes: float, *, imd: bool) -> str:
                 f'<div><span style="display:inline-block;width:12px;height:3px;'
                 f'background:{colour};margin:0 4px 3px 0"></span>{label}</div>'
             )
-    rows.append('<div><span style="color:#000">&#9679;</span> suggested site</div>')
+    rows.append(
+        f'<div><span style="color:{OKABE_ITO["black"]}">&#9679;</span> suggested site</div>'
+    )
     return "".join(rows)
 
 
@@ -215,7 +219,7 @@ def build_gap_map(
         name=html.escape(title),
         style_function=lambda f: {
             "fillColor": f["properties"]["colour"],
-            "color": "#555555",
+            "color": NEUTRALS["foot_text"],
             "weight": 0.6,
             "fillOpacity": 0.65,
         },
@@ -250,10 +254,10 @@ def build_gap_map(
             folium.CircleMarker(
                 location=[float(point.y), float(point.x)],
                 radius=9,
-                color="#ffffff",
+                color=NEUTRALS["white"],
                 weight=3,
                 fill=True,
-                fill_color="#000000",
+                fill_color=OKABE_ITO["black"],
                 fill_opacity=1.0,
                 tooltip=label,
             ).add_to(group)

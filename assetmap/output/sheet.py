@@ -34,6 +34,7 @@ import pandas as pd
 
 from assetmap.errors import SchemaError
 from assetmap.moderation_state import UNCHECKED_LABEL, is_checked
+from assetmap.output.palette import SHEET_COLOURS
 from assetmap.reach.network import WalkNetwork
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -52,8 +53,6 @@ MAX_SERVICES: Final = 20
 MAX_NOTE_CHARS: Final = 1000
 _MIN_SPAN_M: Final = 500.0
 _M_PER_DEG: Final = 111_320.0
-# Okabe & Ito's colour-vision-safe colours (darkest first), each dark enough for white numbers.
-_PALETTE: Final = ("#0072B2", "#D55E00", "#000000", "#CC79A7", "#009E73", "#E69F00")
 
 _CSS: Final = """
 @page { size: A4; margin: 14mm 14mm 16mm 14mm; }
@@ -81,10 +80,13 @@ dd { margin: 0 0 0.6mm 25mm; }
 def sheet_colour(number: int) -> str:
     """Return the colour of service ``number`` (from 1) on a sheet's map and list.
 
+    Okabe & Ito's colour-vision-safe colours that hold white numbers
+    (:data:`assetmap.output.palette.SHEET_COLOURS`); the number is the cue, not the colour.
+
     >>> sheet_colour(1), sheet_colour(7)
     ('#0072B2', '#0072B2')
     """
-    return _PALETTE[(number - 1) % len(_PALETTE)]
+    return SHEET_COLOURS[(number - 1) % len(SHEET_COLOURS)]
 
 
 def _text(value: Any) -> str | None:

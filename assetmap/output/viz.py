@@ -23,7 +23,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -37,6 +36,16 @@ from folium.template import Template
 
 from assetmap.errors import SchemaError
 from assetmap.output.basemap import StreetLines, VerbatimMacroElement, add_street_layer
+from assetmap.output.palette import (
+    HIGHLIGHT,
+    MARKER_SHAPES,
+    NEUTRALS,
+    OKABE_ITO,
+    UNCATEGORISED,
+    MarkerStyle,
+    marker_style,
+    shape_svg,
+)
 from assetmap.schema import STORAGE_CRS
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -48,11 +57,13 @@ __all__ = [
     "PALETTE",
     "UNCATEGORISED_COLOUR",
     "TileConfig",
+    "add_crosshair",
     "add_walk_area",
     "area_bounds",
     "asset_table",
     "build_asset_map",
     "category_colour",
+    "category_marker",
     "filter_assets",
     "find_places",
     "nearest_place",
@@ -66,17 +77,10 @@ OSM_ATTRIBUTION: Final = (
     '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
 
-# 28 colours picked far apart (after Glasbey et al., "Colour displays for categorical
-# images", 2007), so each of the taxonomy's categories has its own; grey is kept for
-# uncategorised assets. Categories take them in taxonomy order; a vivid blue is moved to
-# faith_community, the commonest category in OSM extracts.
-PALETTE: Final = (
-    "#D60000", "#8C3BFF", "#018700", "#00ACC6", "#97FF00", "#FF7ED1", "#6B004F",
-    "#FFA52F", "#573B00", "#005659", "#729A7C", "#00FDCF", "#A17569", "#BCB6FF",
-    "#95B577", "#BF03B8", "#645474", "#790000", "#0774D8", "#0000DD", "#FF7752",
-    "#004B00", "#8E7B01", "#F2007B", "#8EBA00", "#A57BB8", "#5901A3", "#E2AFAF",
-)  # fmt: skip
-UNCATEGORISED_COLOUR: Final = "#848482"
+# Category markers: Okabe-Ito colours and a shape each (assetmap.output.palette), so
+# no category is told apart by colour alone.
+PALETTE: Final = tuple(dict.fromkeys(marker_style(i).colour for i in range(len(MARKER_SHAPES) * 7)))
+UNCATEGORISED_COLOUR: Final = UNCATEGORISED.colour
 UNCATEGORISED_LABEL: Final = "No category yet"
 
 _DEFAULT_CENTRE: Final = (52.5, -1.5)  # England, for an empty register
@@ -84,7 +88,7 @@ _DEFAULT_ZOOM: Final = 6
 _MAX_ZOOM: Final = 19
 _FIT_MAX_ZOOM: Final = 16
 _MAX_DESCRIPTION_CHARS: Final = 300
-_BACKGROUND: Final = "#f2efe9"  # OSM's land colour, behind markers when there are no tiles
+_BACKGROUND: Final = NEUTRALS["land"]  # OSM's land colour, behind markers when there are no tiles
 
 TileKind = Literal["osm", "none", "url"]
 _TILE_KINDS: Final = ("none", "osm", "url")
@@ -177,11 +181,12 @@ def tiles_from_setting(value: str | None, *, attribution: str | None = None) -> 
     raise ValueError(msg)
 
 
-def category_colour(code: str, *, taxonomy: Taxonomy | None = None) -> str:
-    """Return the marker colour of a category: the same code always gets the same colour.
+def category_marker(code: str, *, taxonomy: Taxonomy | None = None) -> MarkerStyle:
+    """Return the marker style (colour and shape) of a category; the same code, the same style.
 
-    Categories take :data:`PALETTE` colours in taxonomy order (wrapping round
-    after the last); a code the taxonomy does not know gets one by checksum.
+    Categories take :func:`assetmap.output.palette.marker_style` in taxonomy
+    order, so each of the first 28 has its own (colour, shape) pair; a code the
+    taxonomy does not know gets one by checksum.
 
     Parameters
     ----------
@@ -192,18 +197,27 @@ def category_colour(code: str, *, taxonomy: Taxonomy | None = None) -> str:
 
     Returns
     -------
-    str
-        A ``#RRGGBB`` colour.
+    MarkerStyle
+
+    Examples
+    --------
+    >>> category_marker("housing_support")
+    MarkerStyle(colour='#0072B2', shape='circle')
+    """
+    tax = taxonomy or load_taxonomy()
+    codes = list(tax.categories)
+    return marker_style(codes.index(code) if code in tax.categories else code)
+
+
+def category_colour(code: str, *, taxonomy: Taxonomy | None = None) -> str:
+    """Return the marker colour of a category (:func:`category_marker` has its shape too).
 
     Examples
     --------
     >>> category_colour("housing_support")
-    '#D60000'
+    '#0072B2'
     """
-    tax = taxonomy or load_taxonomy()
-    codes = list(tax.categories)
-    index = codes.index(code) if code in tax.categories else zlib.crc32(code.encode("utf-8"))
-    return PALETTE[index % len(PALETTE)]
+    return category_marker(code, taxonomy=taxonomy).colour
 
 
 def _js_literal(value: Any) -> str:
@@ -237,14 +251,23 @@ def _safe_link(url: str) -> str:
     return shown
 
 
-def _popup_html(record: Mapping[str, Any], labels: Sequence[str]) -> str:
-    """Return the popup HTML of one asset; every value is escaped."""
+def _popup_html(
+    record: Mapping[str, Any], labels: Sequence[str], words: Mapping[str, str] | None = None
+) -> str:
+    """Return the popup HTML of one asset; every value is escaped.
+
+    With ``words``, a kind or status is shown in those words, and left out when
+    it has none (so no code such as ``proposed`` reaches a participant).
+    """
     lines = [f"<strong>{html.escape(str(record['name']))}</strong>"]
     if labels:
         lines.append(html.escape(", ".join(labels)))
-    kind_status = " · ".join(
-        html.escape(str(record[c]).capitalize()) for c in ("kind", "status") if _text(record.get(c))
-    )
+    raw = [str(record[c]) for c in ("kind", "status") if _text(record.get(c))]
+    if words is None:
+        shown = [v.capitalize() for v in raw]
+    else:
+        shown = [words[v] for v in raw if v in words]
+    kind_status = " · ".join(html.escape(v) for v in shown)
     if kind_status:
         lines.append(kind_status)
     where = ", ".join(t for t in (_text(record.get("address")), _text(record.get("postcode"))) if t)
@@ -269,7 +292,11 @@ def _popup_html(record: Mapping[str, Any], labels: Sequence[str]) -> str:
 
 
 class _CircleMarkers(VerbatimMacroElement):
-    """Circle markers of one layer, drawn from one JSON array.
+    """Markers of one layer (a circle, square, triangle or diamond), drawn from one JSON array.
+
+    The shapes are Leaflet circle markers whose SVG path is drawn as the shape
+    (:func:`assetmap.output.palette.shape_path`), so they size, click and
+    hover exactly like circle markers.
 
     One element per layer instead of one ``folium.CircleMarker`` per asset: for
     5,000 assets folium's per-marker elements take about 3.7 s to render and
@@ -282,8 +309,32 @@ class _CircleMarkers(VerbatimMacroElement):
         (function (layer) {
             var style = {{ this.style_js }};
             var rows = {{ this.rows_js }};
+            if (!L.AssetShape) {
+                L.AssetShape = L.CircleMarker.extend({
+                    _updatePath: function () {
+                        var shape = this.options.shape, p = this._point, r = this._radius, d;
+                        if (!shape || shape === "circle" || !this._renderer._setPath) {
+                            return L.CircleMarker.prototype._updatePath.call(this);
+                        }
+                        if (shape === "square") {
+                            var s = r * 0.88;
+                            d = "M" + (p.x - s) + "," + (p.y - s) + "H" + (p.x + s) + "V"
+                                + (p.y + s) + "H" + (p.x - s) + "Z";
+                        } else if (shape === "triangle") {
+                            var t = r * 1.2;
+                            d = "M" + p.x + "," + (p.y - t) + "L" + (p.x + t) + ","
+                                + (p.y + t * 0.8) + "L" + (p.x - t) + "," + (p.y + t * 0.8) + "Z";
+                        } else {
+                            var q = r * 1.2;
+                            d = "M" + p.x + "," + (p.y - q) + "L" + (p.x + q) + "," + p.y + "L"
+                                + p.x + "," + (p.y + q) + "L" + (p.x - q) + "," + p.y + "Z";
+                        }
+                        this._renderer._setPath(this, d);
+                    }
+                });
+            }
             for (var i = 0; i < rows.length; i++) {
-                L.circleMarker([rows[i][0], rows[i][1]], style)
+                new L.AssetShape([rows[i][0], rows[i][1]], style)
                     .bindPopup(rows[i][2], {maxWidth: 320})
                     .bindTooltip(rows[i][3], {sticky: true})
                     .addTo(layer);
@@ -294,20 +345,73 @@ class _CircleMarkers(VerbatimMacroElement):
     )
 
     def __init__(
-        self, rows: list[tuple[float, float, str, str]], *, colour: str, radius: float = 7.0
+        self,
+        rows: list[tuple[float, float, str, str]],
+        *,
+        marker: MarkerStyle,
+        radius: float = 7.0,
+        interactive: bool = True,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "CircleMarkers"
         self.rows = rows
         self.style = {
             "radius": radius,
-            "color": "#222222",
+            "shape": marker.shape,
+            "color": NEUTRALS["outline"],
             "weight": 1,
-            "fillColor": colour,
+            "fillColor": marker.colour,
             "fillOpacity": 0.9,
+            "interactive": interactive,
         }
         self.rows_js = _js_literal([list(r) for r in rows])
         self.style_js = _js_literal(self.style)
+
+
+class _Crosshair(VerbatimMacroElement):
+    """A cross fixed in the middle of the map (it does not take taps) and a crosshair cursor."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var cross = L.DomUtil.create("div", "assetmap-cross", map.getContainer());
+            cross.setAttribute("aria-hidden", "true");
+            cross.style.cssText = "position:absolute;left:50%;top:50%;width:48px;height:48px;"
+                + "margin:-24px 0 0 -24px;z-index:650;pointer-events:none";
+            cross.innerHTML = {{ this.svg_js }};
+            map.getContainer().style.cursor = "crosshair";
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Crosshair"
+        lines = "M24 2V20M24 28V46M2 24H20M28 24H46"
+        svg = (
+            '<svg width="48" height="48" viewBox="0 0 48 48">'
+            f'<path d="{lines}" stroke="{OKABE_ITO["black"]}" stroke-width="6"/>'
+            f'<path d="{lines}" stroke="{HIGHLIGHT}" stroke-width="2.5"/></svg>'
+        )
+        self.svg_js = _js_literal(svg)
+
+
+def add_crosshair(fmap: folium.Map) -> folium.Map:
+    """Put a cross in the middle of ``fmap``, for placing a pin where it points.
+
+    The cross is drawn over the map and lets taps through; with
+    ``build_asset_map(..., markers_take_taps=False)`` every tap reaches the map,
+    so a pin can go right beside a marker. A page reads the map's centre to put
+    the pin "at the cross".
+
+    >>> from assetmap.schema import empty_assets
+    >>> "assetmap-cross" in add_crosshair(build_asset_map(empty_assets())).get_root().render()
+    True
+    """
+    _Crosshair().add_to(fmap)
+    return fmap
 
 
 class _Attribution(VerbatimMacroElement):
@@ -368,6 +472,8 @@ def build_asset_map(
     height: str | int = "100%",
     streets: StreetLines | None = None,
     marker_radius: float = 7.0,
+    markers_take_taps: bool = True,
+    popup_words: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """Draw the register on a Leaflet map with one coloured layer per category.
 
@@ -394,6 +500,13 @@ def build_asset_map(
         an offline basemap from the workspace's own OSM network.
     marker_radius
         Marker radius in screen pixels (larger for touch screens).
+    markers_take_taps
+        ``False`` for a pin-placing mode: markers are drawn but a tap or click
+        goes through them to the map (see :func:`add_crosshair`).
+    popup_words
+        Words for the ``kind`` and ``status`` codes in popups (for participants:
+        :mod:`assetmap.wording`); a code without words is left out. Codes are
+        shown capitalised when omitted.
 
     Returns
     -------
@@ -412,7 +525,7 @@ def build_asset_map(
     >>> assets = validate_assets(pd.DataFrame({"name": ["Oakham Library"], "lon": [-0.727],
     ...                                        "lat": [52.669], "categories": ["library"]}))
     >>> fmap = build_asset_map(assets)
-    >>> [layer.layer_name for layer in fmap._children.values()
+    >>> [layer.layer_name.split("</svg>")[1] for layer in fmap._children.values()
     ...  if isinstance(layer, folium.FeatureGroup)]
     ['Library (books, computers, free wifi) (1)']
     """
@@ -456,7 +569,7 @@ def build_asset_map(
         row = (
             round(float(point.y), 7),
             round(float(point.x), 7),
-            _popup_html(record, labels),
+            _popup_html(record, labels, popup_words),
             html.escape(str(record["name"])),
         )
         for code in codes or ("",):
@@ -467,15 +580,18 @@ def build_asset_map(
     order += [""] if "" in groups else []
     for code in order:
         if not code:
-            label, colour = UNCATEGORISED_LABEL, UNCATEGORISED_COLOUR
+            label, marker = UNCATEGORISED_LABEL, UNCATEGORISED
         else:
             known = tax.categories.get(code)
             label = known.plain_label if known else code
-            colour = category_colour(code, taxonomy=tax)
+            marker = category_marker(code, taxonomy=tax)
         rows = groups[code]
-        name = f"{html.escape(label)} ({len(rows)})"
+        # The layer list is the key: the marker's shape and colour before each name.
+        name = f"{shape_svg(marker)}{html.escape(label)} ({len(rows)})"
         group = folium.FeatureGroup(name=name, overlay=True, control=True, show=True)
-        group.add_child(_CircleMarkers(rows, colour=colour, radius=marker_radius))
+        group.add_child(
+            _CircleMarkers(rows, marker=marker, radius=marker_radius, interactive=markers_take_taps)
+        )
         group.add_to(fmap)
 
     _Attribution(OSM_ATTRIBUTION).add_to(fmap)
@@ -735,12 +851,12 @@ def add_walk_area(
         name=f"Within {minutes:.0f} minutes' walk",
         control=False,
         interactive=False,
-        style_function=lambda _: {"color": "#1f5fa8", "weight": 2, "fillOpacity": 0.08},
+        style_function=lambda _: {"color": NEUTRALS["accent"], "weight": 2, "fillOpacity": 0.08},
     ).add_to(fmap)
     lon, lat = start
     folium.CircleMarker(
-        [lat, lon], radius=7, color="#000", weight=3, fill=True,
-        fill_color="#fff", fill_opacity=1, tooltip="Start point",
+        [lat, lon], radius=7, color=OKABE_ITO["black"], weight=3, fill=True,
+        fill_color=NEUTRALS["white"], fill_opacity=1, tooltip="Start point",
     ).add_to(fmap)  # fmt: skip
     west, south, east, north = (float(v) for v in area.total_bounds)
     fmap.fit_bounds([[south, west], [north, east]])

@@ -60,6 +60,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -91,6 +92,7 @@ from assetmap.records import (
 from assetmap.store import Store
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 from assetmap.views import view_register
+from assetmap.wording import uk_date
 
 __all__ = [
     "BARRIERS",
@@ -117,6 +119,7 @@ __all__ = [
     "queue_duplicates",
     "reject_proposal",
     "session_contributions",
+    "session_labels",
     "session_records",
     "session_summary",
     "start_session",
@@ -286,6 +289,51 @@ def list_sessions(store: Store, *, principal: Principal) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=columns)
     return frame[columns].sort_values(["date", "id"], ascending=[False, True], ignore_index=True)
+
+
+UK_TIME: Final = ZoneInfo("Europe/London")
+_STATUS_WORDS: Final = {"open": "open", "closed": "ended"}
+
+
+def session_label(record: Mapping[str, Any], started: dt.datetime | None) -> str:
+    """Return words that tell one session from another on the same day, for a picker.
+
+    The date in words, the time it started (UK time), the group, the area and
+    a short reference (the first 4 characters of its id).
+
+    >>> when = dt.datetime(2026, 12, 1, 14, 5, tzinfo=dt.timezone.utc)
+    >>> session_label({"id": "4c0df9f3-85cc", "date": "2026-12-01", "group_label": "Tuesday group",
+    ...                "area": "Oakham", "status": "open"}, when)
+    '1 December 2026, started 14:05 · Tuesday group · Oakham · ref 4C0D (open)'
+    """
+    parts = [uk_date(record["date"])]
+    if started is not None:
+        parts[0] += f", started {started.astimezone(UK_TIME):%H:%M}"
+    parts += [str(record.get(c) or "") for c in ("group_label", "area")]
+    parts.append(f"ref {str(record['id'])[:4].upper()}")
+    status = _STATUS_WORDS.get(str(record.get("status")), str(record.get("status")))
+    return " · ".join(p for p in parts if p) + f" ({status})"
+
+
+def session_labels(
+    store: Store, *, principal: Principal, status: str | None = None
+) -> dict[str, str]:
+    """Return ``{session id: label}`` (:func:`session_label`), newest date first.
+
+    Checks ``moderate``. With ``status`` (``"open"``), only those sessions.
+    Two groups on the same day in the same area are told apart by start time
+    and reference.
+    """
+    sessions = list_sessions(store, principal=principal)
+    if status is not None:
+        sessions = sessions[sessions["status"] == status]
+    labels = {}
+    for record in sessions.to_dict("records"):
+        history = store.history(SESSION_ENTITY, str(record["id"]))
+        first = pd.to_datetime(history["valid_from"], utc=True).min() if len(history) else None
+        started = None if first is None or pd.isna(first) else first.to_pydatetime()
+        labels[str(record["id"])] = session_label({str(k): v for k, v in record.items()}, started)
+    return labels
 
 
 # ---------------------------------------------------------------------- contributions

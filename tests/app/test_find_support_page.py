@@ -69,7 +69,7 @@ def _find(at: AppTest, start: str, needs: list[str], minutes: int = 15) -> AppTe
 
 def test_finds_services_for_needs_from_a_postcode_with_a_walking_area_map(rutland):
     at = _find(_page(), "LE15 6AA", ["ete", "drugs_alcohol"])
-    assert [h.value for h in at.subheader] == [
+    assert [h.value for h in at.header] == [
         "1. Education, training and employment",
         "2. Drugs and alcohol",
     ]
@@ -102,7 +102,7 @@ def test_a_point_clicked_on_the_map_becomes_the_start_and_searches_again(rutland
     assert not at.exception, at.exception
     assert at.text_input[0].value == "52.67070,-0.72970"
     assert at.caption[0].value.startswith(r"From **52\.67070,\-0\.72970** (area LE15 6)")
-    assert at.subheader[0].value == "1. Education, training and employment"  # same needs
+    assert at.header[0].value == "1. Education, training and employment"  # same needs
     assert "assetmap.find.click" not in at.session_state
 
 
@@ -196,7 +196,7 @@ def test_a_place_found_is_never_offered_as_a_gap_and_no_match_is(rutland):
 
 def test_a_good_lives_model_good_is_searched_like_a_need(rutland):
     at = _find(_page(), "LE15 6AA", ["ete", "community"])
-    assert [h.value.replace("\\", "") for h in at.subheader] == [  # shown escaped
+    assert [h.value.replace("\\", "") for h in at.header] == [  # shown escaped
         "1. Education, training and employment",
         "2. Community (belonging to a group) (good)",
     ]

@@ -82,7 +82,7 @@ def _button(at: AppTest, label: str, key: str | None = None):
 
 def test_queue_lists_the_proposals_and_flags_the_copy(proposals: dict[str, str]) -> None:
     at = _page()
-    titles = [m.value for m in at.markdown if m.value.startswith("### ")]
+    titles = [m.value for m in at.markdown if m.value.startswith("## ")]
     assert len(titles) == 3
     assert any("\\<img src\\=x onerror\\=alert\\(1\\)\\>" in t for t in titles)  # escaped
     (looks_like,) = [w.value for w in at.warning if w.value.startswith("Looks like")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -317,3 +318,31 @@ def test_participant_sees_only_catalogue_words(oakham: Path) -> None:
     shown = " ".join(table.astype(str).to_numpy().ravel()).lower()
     for word in ("asset", "proposed", "none", "for_whom"):
         assert word not in shown, word
+
+
+def test_open_sessions_are_told_apart_by_start_time_and_reference(oakham: Path) -> None:
+    """Two groups on the same day in the same area: the picker shows each one's start
+    time and reference, and the date in words (UK), never ISO."""
+    first, second = _session(oakham), _session(oakham)
+    at = _page(FRAN)
+    (picker,) = [s for s in at.selectbox if s.label == "Open sessions"]
+    shown = list(picker.options)  # as the page formats them
+    assert len(set(shown)) == 2, shown
+    for label in shown:
+        assert re.match(r"3 November 2026, started \d\d:\d\d · Tuesday group · Oakham", label)
+    for sid in (first, second):
+        assert sum(f"ref {sid[:4].upper()}" in label for label in shown) == 1
+
+
+def test_ending_the_session_asks_first(oakham: Path) -> None:
+    sid = _session(oakham)
+    at = _page(FRAN)
+    _button(at, "Carry on with this session").click().run()
+    _button(at, "End the session").click().run()
+    assert any("End the session for everyone?" in w.value for w in at.warning)
+    _button(at, "No, carry on").click().run()
+    store = open_workspace(oakham).store()
+    assert ms.get_session(store, sid, principal=FRAN)["status"] == "open"
+    _button(at, "End the session").click().run()
+    _button(at, "Yes, end it").click().run()
+    assert ms.get_session(store, sid, principal=FRAN)["status"] != "open"

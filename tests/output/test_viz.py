@@ -20,6 +20,7 @@ from assetmap.output.viz import (
     asset_table,
     build_asset_map,
     category_colour,
+    category_marker,
     filter_assets,
     tiles_from_setting,
 )
@@ -131,10 +132,15 @@ def test_a_name_in_template_syntax_is_shown_as_written_not_evaluated():
     assert f"<strong>{html.escape(name)}</strong>" in str(row[2])
 
 
+def _shown_name(layer_name: str) -> str:
+    """A layer's name without the marker key (an inline SVG) before it."""
+    return re.sub(r"<svg.*?</svg>", "", layer_name)
+
+
 def test_each_category_has_one_layer_with_its_colour(oakham):
     tax = load_taxonomy()
     fmap = build_asset_map(oakham, taxonomy=tax)
-    layers = {group.layer_name: group for group in _layers(fmap)}
+    layers = {_shown_name(group.layer_name): group for group in _layers(fmap)}
     assert list(layers) == [
         "Library (books, computers, free wifi) (2)",
         "Community centre or hall (2)",
@@ -153,14 +159,24 @@ def test_each_category_has_one_layer_with_its_colour(oakham):
     assert len(_marker_rows(_render(fmap))) == 5  # Victoria Hall is in two layers
 
 
-def test_every_taxonomy_category_has_its_own_colour():
+def test_every_taxonomy_category_has_its_own_colour_and_shape():
     tax = load_taxonomy()
-    colours = [category_colour(code, taxonomy=tax) for code in tax.categories]
-    assert len(set(colours)) == len(tax.categories)
-    assert UNCATEGORISED_COLOUR not in colours
-    assert (
-        category_colour("library", taxonomy=tax) == PALETTE[list(tax.categories).index("library")]
-    )
+    markers = [category_marker(code, taxonomy=tax) for code in tax.categories]
+    assert len(set(markers)) == len(tax.categories)
+    assert UNCATEGORISED_COLOUR not in {m.colour for m in markers}
+    assert {m.colour for m in markers} <= set(PALETTE)
+
+
+def test_each_layer_is_keyed_by_its_marker_shape_and_colour(oakham):
+    """The layer list shows the marker (shape and colour) before each name, and the
+    markers are drawn in that shape: colour never carries the category alone."""
+    tax = load_taxonomy()
+    page = _render(build_asset_map(oakham, taxonomy=tax))
+    for group in _layers(build_asset_map(oakham, taxonomy=tax)):
+        assert group.layer_name.startswith("<svg")
+    style = next(iter(_layers(build_asset_map(oakham, taxonomy=tax))[0]._children.values())).style
+    assert style["shape"] == category_marker("library", taxonomy=tax).shape
+    assert "L.AssetShape" in page
 
 
 def test_unknown_category_codes_get_a_stable_palette_colour():
@@ -179,7 +195,9 @@ def test_layer_names_from_the_taxonomy_are_escaped(oakham):
             for code, cat in tax.categories.items()
         },
     )  # fmt: skip
-    names = [group.layer_name for group in _layers(build_asset_map(oakham, taxonomy=fake))]
+    names = [
+        _shown_name(group.layer_name) for group in _layers(build_asset_map(oakham, taxonomy=fake))
+    ]
     assert names[0] == "&lt;b&gt;Books&lt;/b&gt; (2)"
 
 
@@ -359,3 +377,14 @@ def test_the_walk_area_is_drawn_unclickable_and_the_map_fits_it():
     assert "[[52.66, -0.75], [52.68, -0.71]]" in html
     assert '"interactive": false' in html
     assert "Within 15 minutes' walk" not in html  # not listed in the layer control
+
+
+def test_popup_words_replace_kind_and_status_codes(oakham):
+    """A participant's map says "Not checked yet", never the code "proposed"."""
+    words = {"service": "Help or advice", "proposed": "Not checked yet"}
+    rows = _marker_rows(_render(build_asset_map(oakham, popup_words=words)))
+    popups = " ".join(str(r[2]) for r in rows)
+    assert "Not checked yet" in popups
+    assert "Help or advice" in popups
+    for code in ("roposed", "Informal", "Verified"):
+        assert code not in popups

@@ -389,3 +389,56 @@ def test_journeys_from_a_point_name_the_first_route_and_equal_the_router(synthet
     found = journeys(parse_departure("Tue 08:00"))
     assert found.reasons[0] == "bus 1 from Stop A, 31 min door to door"
     assert found.reasons[3] is None  # two nodes away: walking is faster
+
+
+def test_journeys_from_a_point_give_every_ride_in_order_and_add_up(synthetic):
+    """The sheet's 'how to get there': walk, each vehicle, the change, walk; it adds up."""
+    from assetmap.reach.network import snap_points
+    from assetmap.reach.transit_times import journeys_from_point
+    from assetmap.reach.travel import point_times, times_from_point
+
+    graph, timetable = synthetic
+    config = TransitConfig()
+    walks = stop_walks(graph, timetable, config)
+    nodes = [200, 2]
+    assets = snap_points(graph, _lon(np.array(nodes)), np.full(len(nodes), LAT0))
+    walk_only = point_times(times_from_point(graph, _lon(0), LAT0), assets)
+    window = parse_departure("Tue 08:00")
+    found = journeys_from_point(
+        graph, timetable, walks, _lon(0), LAT0, assets.node, assets.leg_s, walk_only,
+        window, config,
+    )  # fmt: skip
+    journey = found.journeys[0]
+    # T1 A->B 08:00-08:10; T2 at 08:10 is missed by a minute (a change takes one); T3 08:11.
+    assert [(r.route, r.board, r.alight) for r in journey.rides] == [
+        ("1", "Stop A", "Stop B"),
+        ("2", "Stop B", "Stop D"),
+    ]
+    assert [(r.depart_s, r.arrive_s) for r in journey.rides] == [
+        (8 * 3600, 8 * 3600 + 600),
+        (8 * 3600 + 660, 8 * 3600 + 1860),
+    ]
+    assert (
+        journey.text()
+        == "From Stop A, bus 1 to Stop B, change to bus 2 to Stop D: 31 min door to door"
+    )
+    assert window.start_s + journey.walk_to_stop_s <= journey.rides[0].depart_s
+    assert journey.rides[-1].arrive_s + journey.walk_from_stop_s - window.start_s == pytest.approx(
+        journey.total_s
+    )
+    assert journey.total_s == pytest.approx(found.minutes[0] * 60)
+    record = journey.to_record()
+    assert record["rides"][1] == {
+        "vehicle": "bus", "route": "2", "board": "Stop B", "alight": "Stop D",
+        "depart": "08:11", "arrive": "08:31",
+    }  # fmt: skip
+    assert record["minutes"] == 31
+    assert found.journeys[1] is None  # walking is faster
+    # Starting three streets along, the walk to the stop is said.
+    start = _lon(3)
+    walk_only = point_times(times_from_point(graph, start, LAT0), assets)
+    found = journeys_from_point(
+        graph, timetable, walks, start, LAT0, assets.node, assets.leg_s, walk_only,
+        parse_departure("Tue 07:55"), config,
+    )  # fmt: skip
+    assert found.journeys[0].text().startswith("Walk 4 min to Stop A, bus 1 to Stop B")

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from assetmap.errors import IngestError, NetworkError
+from assetmap.match.needs import Travel, Travelled
 from assetmap.reach.cycle import build_cycle_graph, load_cycle_network
 from assetmap.reach.gtfs import area_bbox, read_feeds
 from assetmap.reach.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
@@ -41,7 +42,10 @@ from assetmap.workspace import Workspace
 
 __all__ = [
     "MODES",
+    "MODE_CHOICES",
     "TransitImport",
+    "available_modes",
+    "bike_travel",
     "coverage_by_mode",
     "departure_window",
     "has_timetable",
@@ -148,6 +152,27 @@ MODES = ("walk", "bike", "transit")
 
 MODE_WORDS = {"walk": "walk", "bike": "cycle", "transit": "walk + public transport"}
 
+MODE_CHOICES = {"walk": "On foot", "bike": "By bike", "transit": "Walk + public transport"}
+"""How a page names each mode."""
+
+
+def available_modes(workspace: Workspace) -> list[str]:
+    """Return the modes a workspace can measure (cycling and transit when it has their data).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assetmap.workspace import create_workspace
+    >>> available_modes(create_workspace(Path(tempfile.mkdtemp()) / "ws"))
+    ['walk']
+    """
+    modes = ["walk"]
+    if workspace.cycle_path.is_file():
+        modes.append("bike")
+    if has_timetable(workspace):
+        modes.append("transit")
+    return modes
+
 
 def mode_graph(workspace: Workspace, walk_graph: WalkGraph, mode: str) -> WalkGraph:
     """Return the graph a mode travels on: the cycling network for ``bike``, else walking.
@@ -250,7 +275,7 @@ def transit_travel(
     assets: Snapped,
     depart: str,
     config: TransitConfig | None = None,
-) -> Callable[[float, float], tuple[FloatArray, list[str | None]]]:
+) -> Travel:
     """Walk + public transport ``travel`` for :func:`assetmap.match.needs.match_plan`.
 
     Parameters
@@ -265,13 +290,19 @@ def transit_travel(
         The departure window, e.g. ``"Tue 08:00-10:00"``.
     config
         Walking limits around public transport.
+
+    Returns
+    -------
+    callable
+        From a start ``(lon, lat)``: :class:`~assetmap.match.needs.Travelled`
+        with the route of each journey that rides (``Journey.to_record``).
     """
     config = config or TransitConfig()
     timetable = workspace_timetable(workspace)
     walks = stop_walks(walk_graph, timetable, config)
     departure = parse_departure(depart)
 
-    def travel(lon: float, lat: float) -> tuple[FloatArray, list[str | None]]:
+    def travel(lon: float, lat: float) -> Travelled:
         walk_only = point_times(times_from_point(walk_graph, lon, lat), assets)
         found = journeys_from_point(
             walk_graph,
@@ -285,7 +316,40 @@ def transit_travel(
             departure,
             config,
         )
-        return found.minutes, found.reasons
+        routes = [None if j is None else j.to_record() for j in found.journeys]
+        return Travelled("transit", found.minutes, found.reasons, routes)
+
+    return travel
+
+
+def bike_travel(workspace: Workspace, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Travel:
+    """Cycling ``travel`` for :func:`assetmap.match.needs.match_plan`.
+
+    Parameters
+    ----------
+    workspace
+        A workspace with a cycling network (``cycle.npz``, from the OSM import).
+    lon, lat
+        The match context's asset points.
+
+    Returns
+    -------
+    callable
+        From a start ``(lon, lat)``: minutes by bike to every asset.
+
+    Raises
+    ------
+    NetworkError
+        If the workspace has no cycling network.
+    """
+    graph = build_cycle_graph(load_cycle_network(workspace.cycle_path))
+    points = snap_points(graph, lon, lat)
+
+    def travel(start_lon: float, start_lat: float) -> Travelled:
+        seconds = point_times(times_from_point(graph, start_lon, start_lat), points)
+        n = len(seconds)
+        return Travelled("bike", np.asarray(seconds, dtype=np.float64) / 60.0, [None] * n,
+                         [None] * n)  # fmt: skip
 
     return travel
 

@@ -80,7 +80,9 @@ def _cmd_find(args: argparse.Namespace) -> int:
         }
         echo(json.dumps(report, indent=1, ensure_ascii=False))
         return 0
-    how = "walk" if args.mode == "walk" else f"walk + public transport leaving {args.depart}"
+    how = {"walk": "walk", "bike": "by bike"}.get(
+        args.mode, f"walk + public transport leaving {args.depart}"
+    )
     echo(f"From {start.label} ({start.area or 'area unknown'}), within {args.minutes:g} min {how}")
     for m in matches:
         goal = m.goal

@@ -22,6 +22,7 @@ from assetmap.match.needs import Travel, Travelled
 from assetmap.reach.cycle import build_cycle_graph, load_cycle_network
 from assetmap.reach.gtfs import area_bbox, read_feeds
 from assetmap.reach.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
+from assetmap.reach.sites import MinutesMatrix
 from assetmap.reach.timetable import (
     TIMETABLE_FILENAME,
     WEEKDAYS,
@@ -35,6 +36,7 @@ from assetmap.reach.transit_times import (
     parse_departure,
     point_seconds_by_transit,
     stop_walks,
+    transit_minutes_matrix,
     transit_times,
 )
 from assetmap.reach.travel import point_times, times_from_point
@@ -53,6 +55,7 @@ __all__ = [
     "mode_graph",
     "nearest_by_transit",
     "timetable_path",
+    "transit_minutes_between",
     "transit_point_times",
     "transit_travel",
     "workspace_timetable",
@@ -352,6 +355,33 @@ def bike_travel(workspace: Workspace, lon: npt.ArrayLike, lat: npt.ArrayLike) ->
                          [None] * n)  # fmt: skip
 
     return travel
+
+
+def transit_minutes_between(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    depart: str,
+    config: TransitConfig | None = None,
+) -> MinutesMatrix:
+    """Walk + public transport ``minutes_matrix`` for :func:`assetmap.reach.sites.suggest_sites`.
+
+    Medians over the ``depart`` window (e.g. ``"Tue 08:00-10:00"``), from the
+    workspace's timetable.
+    """
+    config = config or TransitConfig()
+    timetable = workspace_timetable(workspace)
+    walks = stop_walks(walk_graph, timetable, config)
+    departure = parse_departure(depart)
+
+    def matrix(
+        o_lon: FloatArray, o_lat: FloatArray, t_lon: FloatArray, t_lat: FloatArray, limit: float
+    ) -> FloatArray:
+        return transit_minutes_matrix(
+            walk_graph, timetable, walks, o_lon, o_lat, t_lon, t_lat, departure, config,
+            max_minutes=limit,
+        )  # fmt: skip
+
+    return matrix
 
 
 def coverage_by_mode(

@@ -49,6 +49,7 @@ __all__ = [
     "point_seconds_by_transit",
     "route_word",
     "stop_walks",
+    "transit_minutes_matrix",
     "transit_times",
 ]
 
@@ -292,6 +293,68 @@ def transit_times(
     median, worst = summarize(seconds)
     walk_min = np.where(walk_only <= horizon, walk_only / 60.0, np.inf)
     return TransitTimes(seconds=seconds, median_min=median, worst_min=worst, walk_min=walk_min)
+
+
+def transit_minutes_matrix(
+    graph: WalkGraph,
+    timetable: Timetable,
+    walks: StopWalks,
+    origins_lon: npt.ArrayLike,
+    origins_lat: npt.ArrayLike,
+    targets_lon: npt.ArrayLike,
+    targets_lat: npt.ArrayLike,
+    departure: Departure,
+    config: TransitConfig,
+    *,
+    max_minutes: float,
+) -> FloatArray:
+    """Median minutes over the window from every origin to every target, within a limit.
+
+    One backward profile scan per target (:func:`transit_times` with that
+    target alone), over only the connections a journey within
+    ``max_minutes`` can use; the walks from the origins to the stops are
+    measured once.
+
+    Parameters
+    ----------
+    graph, timetable, walks, departure, config
+        As for :func:`transit_times`.
+    origins_lon, origins_lat
+        Where people start (e.g. postcodes).
+    targets_lon, targets_lat
+        The places (e.g. candidate sites).
+    max_minutes
+        Longer medians are ``inf``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_origins, n_targets)`` minutes; ``inf`` beyond ``max_minutes``.
+    """
+    limit_s = min(config.horizon_min, float(max_minutes)) * 60.0
+    walk_limit = config.max_walk_min * 60.0
+    access, leg, node = _access(graph, walks, origins_lon, origins_lat, walk_limit)
+    conns = timetable.connections_on(
+        departure.day, departure.start_s, departure.end_s + int(limit_s)
+    )
+    t_lon = np.asarray(targets_lon, dtype=np.float64).ravel()
+    t_lat = np.asarray(targets_lat, dtype=np.float64).ravel()
+    out = np.full((len(node), len(t_lon)), np.inf)
+    for j in range(len(t_lon)):
+        node_s = np.asarray(
+            nearest_times(graph, t_lon[j : j + 1], t_lat[j : j + 1], max_minutes=limit_s / 60.0),
+            dtype=np.float64,
+        )
+        egress = node_s[walks.node] + walks.leg_s
+        egress[(egress > walk_limit) | ~walks.usable] = np.inf
+        profiles = stop_profiles(
+            conns, timetable.n_stops, len(timetable.trip_route), egress, walks.paths
+        )
+        walk_only = node_s[node] + leg
+        seconds = evaluate(profiles, access, walk_only, departure.times(), horizon_s=limit_s)
+        out[:, j] = summarize(seconds)[0]
+    out[out > max_minutes] = np.inf
+    return out
 
 
 def weekday_of(departure: Departure) -> str:

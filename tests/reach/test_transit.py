@@ -442,3 +442,91 @@ def test_journeys_from_a_point_give_every_ride_in_order_and_add_up(synthetic):
         parse_departure("Tue 07:55"), config,
     )  # fmt: skip
     assert found.journeys[0].text().startswith("Walk 4 min to Stop A, bus 1 to Stop B")
+
+
+SHUTTLE: dict[str, str] = {
+    "agency.txt": FEED["agency.txt"],
+    "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+    f"A,Stop A,{LAT0},{_lon(0):.6f}\nD,Stop D,{LAT0},{_lon(200):.6f}\n",
+    "routes.txt": "route_id,route_short_name,route_type\nS,S,3\n",
+    "calendar.txt": FEED["calendar.txt"],
+    "trips.txt": "route_id,service_id,trip_id\nS,wk,S1\n",
+    # One way only, A to D in 5 minutes, every 2 minutes from 07:00 to 10:00.
+    "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+    "S1,07:00:00,07:00:00,A,1\nS1,07:05:00,07:05:00,D,2\n",
+    "frequencies.txt": "trip_id,start_time,end_time,headway_secs,exact_times\n"
+    "S1,07:00:00,10:00:00,120,1\n",
+}
+
+
+def test_minutes_matrix_equals_the_router_one_target_at_a_time(synthetic):
+    from assetmap.reach.transit_times import transit_minutes_matrix
+
+    graph, timetable = synthetic
+    config = TransitConfig()
+    walks = stop_walks(graph, timetable, config)
+    window = parse_departure("Tue 07:50-08:20")
+    origins = np.array([0, 3, 50, 190])
+    targets = np.array([200, 52, 12])
+    matrix = transit_minutes_matrix(
+        graph, timetable, walks, _lon(origins), np.full(4, LAT0), _lon(targets),
+        np.full(3, LAT0), window, config, max_minutes=45,
+    )  # fmt: skip
+    for j, target in enumerate(targets):
+        one = transit_times(
+            graph, timetable, walks, [_lon(target)], [LAT0], _lon(origins), np.full(4, LAT0),
+            window, config,
+        )  # fmt: skip
+        expected = np.where(one.median_min <= 45, one.median_min, np.inf)
+        assert matrix[:, j].tolist() == pytest.approx(expected.tolist()), target
+    assert np.isfinite(matrix).any()
+    assert np.isinf(matrix).any()
+
+
+def test_sites_for_bus_users_differ_from_sites_for_walkers(tmp_path, workspace_path, capsys):
+    """Six postcodes by Stop A, four by Stop D; a venue 15 min from A on foot, one at D.
+
+    On foot the venue near A covers six, the one at D four: the near one wins. With
+    the shuttle A -> D (5 min, every 2 min) the one at D covers all ten.
+    """
+    from support import run_cli
+
+    from assetmap.reach.network import save_network
+    from assetmap.workspace import create_workspace
+
+    workspace = create_workspace(workspace_path)
+    save_network(_street(), workspace.network_path)
+    store = workspace.store()
+    for name, node in (("Near Hall", 12), ("Stop D Library", 200)):
+        kind = "community_centre" if node == 12 else "library"
+        store.add_asset(
+            {"name": name, "lon": _lon(node), "lat": LAT0, "categories": [kind]},
+            actor="ana", reason="test",
+        )  # fmt: skip
+    nodes = [0, 1, 2, 3, 4, 5, 197, 198, 199, 200]
+    postcodes = tmp_path / "postcodes.csv"
+    postcodes.write_text(
+        "postcode,lat,lon\n"
+        + "".join(f"LE1 {i}AA,{LAT0},{_lon(n):.6f}\n" for i, n in enumerate(nodes))
+    )
+    assert run_cli(capsys, "postcodes", str(workspace_path), str(postcodes))[0] == 0
+    code, _, err = run_cli(capsys, "transit", str(workspace_path), str(_zip(tmp_path, SHUTTLE)))
+    assert code == 0, err
+
+    def sites(*mode: str) -> dict[str, object]:
+        code, out, err = run_cli(
+            capsys, "sites", str(workspace_path), "--category", "food_support",
+            "--minutes", "20", "--format", "json", *mode,
+        )  # fmt: skip
+        assert code == 0, err
+        return json.loads(out)
+
+    walk = sites()
+    transit = sites("--mode", "transit", "--depart", "Tue 08:00-09:00")
+    assert [s["name"] for s in walk["sites"]] == ["Near Hall"]
+    assert (walk["covered_after"], walk["total"]) == (6, 10)
+    assert [s["name"] for s in transit["sites"]] == ["Stop D Library"]
+    assert (transit["covered_after"], transit["total"]) == (10, 10)
+    # Before the timetable's hours the bus does not run: walking's answer again.
+    early = sites("--mode", "transit", "--depart", "Tue 05:00-06:00")
+    assert [s["name"] for s in early["sites"]] == ["Near Hall"]

@@ -9,9 +9,10 @@ workspace as it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,11 @@ from assetmap.reach.transit_times import (
 from assetmap.reach.travel import point_times, times_from_point
 from assetmap.workspace import Workspace
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from assetmap.reach.coverage import Coverage, CoverageSeries, Demand
+
 __all__ = [
     "MODES",
     "MODE_CHOICES",
@@ -49,11 +55,14 @@ __all__ = [
     "available_modes",
     "bike_travel",
     "coverage_by_mode",
+    "coverage_for_mode",
     "departure_window",
     "has_timetable",
     "import_transit",
     "mode_graph",
+    "mode_times",
     "nearest_by_transit",
+    "range_series_for_mode",
     "timetable_path",
     "transit_minutes_between",
     "transit_point_times",
@@ -428,6 +437,117 @@ def coverage_by_mode(
     table = pd.DataFrame(columns)
     table.index.name = "category"
     return table.reset_index(), notes
+
+
+def mode_times(
+    workspace: Workspace, walk_graph: WalkGraph, demand: Demand, mode: str, depart: str
+) -> Callable[[pd.DataFrame], FloatArray] | None:
+    """Return coverage's ``times`` for a mode at the demand points (``None``: over its graph).
+
+    For public transport, a category whose assets are the same as one
+    already measured (another month of a series) is not measured again.
+    """
+    if mode != "transit":
+        return None
+    times = transit_point_times(workspace, walk_graph, demand.lon, demand.lat, depart)
+    seen: dict[bytes, FloatArray] = {}
+
+    def remembered(assets: pd.DataFrame) -> FloatArray:
+        points = assets[["lon", "lat"]].to_numpy(dtype=np.float64)
+        key = np.ascontiguousarray(points[np.lexsort(points.T[::-1])]).tobytes()
+        if key not in seen:
+            seen[key] = times(assets)
+        return seen[key]
+
+    return remembered
+
+
+def _mode_setup(
+    workspace: Workspace, walk_graph: WalkGraph, mode: str, by: str, depart: str
+) -> tuple[WalkGraph, str, Demand, Callable[[pd.DataFrame], FloatArray] | None]:
+    """Return the graph, areas, demand points and ``times`` a mode is measured with."""
+    from assetmap.reach_service import workspace_demand
+
+    graph = mode_graph(workspace, walk_graph, mode)
+    if mode == "transit":
+        workspace_timetable(workspace)  # no timetable: say so before measuring
+    kind, demand = workspace_demand(workspace, graph, by=by)
+    return graph, kind, demand, mode_times(workspace, graph, demand, mode, depart)
+
+
+def coverage_for_mode(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    assets: pd.DataFrame,
+    *,
+    mode: str,
+    minutes: float,
+    by: str = "auto",
+    depart: str = "Tue 08:00-09:00",
+    search_minutes: float | None = None,
+) -> tuple[str, Demand, Coverage]:
+    """Coverage of every category by one travel mode, for the gap map of that mode.
+
+    Parameters
+    ----------
+    workspace
+        The workspace (its cycling network or timetable when the mode needs it).
+    walk_graph
+        Its walking graph.
+    assets
+        The register (as the caller may see it).
+    mode
+        ``"walk"``, ``"bike"`` or ``"transit"`` (median over ``depart``).
+    minutes, search_minutes
+        The limit, and how far beyond it to measure (as for
+        :func:`assetmap.reach.coverage.coverage`).
+    by
+        Areas: ``"auto"``, ``"lsoa"`` or ``"grid"``.
+    depart
+        The departure window for public transport.
+
+    Returns
+    -------
+    tuple
+        ``(kind of areas, demand, coverage)``; the demand's areas are the
+        ones the gap map draws.
+
+    Raises
+    ------
+    NetworkError
+        Unknown mode, or the workspace lacks the cycling network or timetable.
+    """
+    from assetmap.reach.coverage import coverage
+
+    graph, kind, demand, times = _mode_setup(workspace, walk_graph, mode, by, depart)
+    result = coverage(
+        graph, assets, demand, minutes=minutes, search_minutes=search_minutes,
+        count=mode == "walk", times=times,
+    )  # fmt: skip
+    return kind, demand, result
+
+
+def range_series_for_mode(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    snapshots: Iterable[tuple[dt.datetime, gpd.GeoDataFrame]],
+    *,
+    mode: str,
+    minutes: float,
+    by: str = "auto",
+    depart: str = "Tue 08:00-09:00",
+) -> CoverageSeries:
+    """Measure the accessible range month by month (``coverage_series``) by one travel mode.
+
+    Raises
+    ------
+    NetworkError
+        Unknown mode, or the workspace lacks the cycling network or timetable.
+    """
+    from assetmap.reach.coverage import coverage_series
+
+    graph, _, demand, times = _mode_setup(workspace, walk_graph, mode, by, depart)
+    return coverage_series(graph, snapshots, demand, minutes=minutes, times=times)
 
 
 def has_timetable(workspace: Workspace) -> bool:

@@ -809,6 +809,7 @@ def coverage_series(
     *,
     minutes: float,
     taxonomy: Taxonomy | None = None,
+    times: Callable[[pd.DataFrame], FloatArray] | None = None,
 ) -> CoverageSeries:
     """Coverage and accessible range for each of a series of registers.
 
@@ -827,6 +828,9 @@ def coverage_series(
         The walking limit.
     taxonomy
         Maps categories to needs; the project's taxonomy by default.
+    times
+        Another travel mode, as for :func:`coverage` (e.g. walk + public
+        transport); ``None``: over ``graph``.
 
     Returns
     -------
@@ -836,7 +840,7 @@ def coverage_series(
     summary = []
     by_category = []
     for when, assets in snapshots:
-        result = coverage(graph, assets, demand, minutes=minutes, count=False)
+        result = coverage(graph, assets, demand, minutes=minutes, count=False, times=times)
         codes = result.by_category["category"].tolist()
         _, needs_matrix = _need_incidence(codes, tax)
         within = result.point_seconds <= result.minutes * 60.0

@@ -483,11 +483,11 @@ def test_minutes_matrix_equals_the_router_one_target_at_a_time(synthetic):
     assert np.isinf(matrix).any()
 
 
-def test_sites_for_bus_users_differ_from_sites_for_walkers(tmp_path, workspace_path, capsys):
-    """Six postcodes by Stop A, four by Stop D; a venue 15 min from A on foot, one at D.
+@pytest.fixture
+def shuttle(tmp_path, workspace_path, capsys):
+    """Six postcodes by Stop A, four by Stop D; a hall 15 min from A on foot, a library at D.
 
-    On foot the venue near A covers six, the one at D four: the near one wins. With
-    the shuttle A -> D (5 min, every 2 min) the one at D covers all ten.
+    The shuttle runs A -> D only (5 min, every 2 min, 07:00-10:00 on weekdays).
     """
     from support import run_cli
 
@@ -512,6 +512,17 @@ def test_sites_for_bus_users_differ_from_sites_for_walkers(tmp_path, workspace_p
     assert run_cli(capsys, "postcodes", str(workspace_path), str(postcodes))[0] == 0
     code, _, err = run_cli(capsys, "transit", str(workspace_path), str(_zip(tmp_path, SHUTTLE)))
     assert code == 0, err
+    return workspace
+
+
+def test_sites_for_bus_users_differ_from_sites_for_walkers(shuttle, capsys):
+    """On foot the hall near A covers six postcodes, the library at D four: the hall wins.
+
+    With the shuttle A -> D the library covers all ten.
+    """
+    from support import run_cli
+
+    workspace_path = shuttle.path
 
     def sites(*mode: str) -> dict[str, object]:
         code, out, err = run_cli(
@@ -530,3 +541,45 @@ def test_sites_for_bus_users_differ_from_sites_for_walkers(tmp_path, workspace_p
     # Before the timetable's hours the bus does not run: walking's answer again.
     early = sites("--mode", "transit", "--depart", "Tue 05:00-06:00")
     assert [s["name"] for s in early["sites"]] == ["Near Hall"]
+
+
+def test_gap_map_and_range_over_time_by_public_transport(shuttle):
+    """The gap map per mode: by bus the postcodes by Stop A reach the library at D.
+
+    The accessible range over time, by mode, reads the same times at each date.
+    """
+    import datetime as dt
+
+    from assetmap.reach.coverage import register_snapshots
+    from assetmap.reach.network import walk_graph_for
+    from assetmap.reach.sites import area_minutes
+    from assetmap.transit_service import coverage_for_mode, range_series_for_mode
+
+    graph = walk_graph_for(shuttle.network_path)
+    store = shuttle.store()
+    assets = store.assets()
+    share = {}
+    for mode in ("walk", "transit"):
+        _, demand, result = coverage_for_mode(
+            shuttle, graph, assets, mode=mode, minutes=20, depart="Tue 08:00-09:00",
+            search_minutes=60,
+        )  # fmt: skip
+        row = result.by_category.set_index("category").loc["library"]
+        share[mode] = row["share_postcodes"]
+        table = area_minutes(result, demand.areas, category="library")
+        assert len(table) == len(demand.areas)
+        if mode == "transit":
+            assert table["covered"].sum() > 0
+    assert share == {"walk": pytest.approx(0.4), "transit": pytest.approx(1.0)}
+    when = dt.datetime.now(dt.UTC)
+    series = {
+        mode: range_series_for_mode(
+            shuttle, graph, register_snapshots(store, [when]), mode=mode, minutes=20,
+            depart="Tue 08:00-09:00",
+        ).by_category.set_index("category")
+        for mode in ("walk", "transit")
+    }  # fmt: skip
+    assert series["walk"].loc["library", "share_postcodes"] == pytest.approx(0.4)
+    assert series["transit"].loc["library", "share_postcodes"] == pytest.approx(1.0)
+    # The hall: by bus nobody by Stop D can ride back (the shuttle runs one way).
+    assert series["transit"].loc["community_centre", "share_postcodes"] == pytest.approx(0.6)

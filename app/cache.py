@@ -272,6 +272,87 @@ def reach_by_mode(
     return coverage_by_mode(workspace, graph, assets, minutes=minutes, by=by, depart=depart)
 
 
+def travel_version(workspace_path: str) -> str:
+    """Return a key that changes when the cycling network or the timetable file changes."""
+    from assetmap.transit_service import timetable_path
+
+    workspace = open_workspace(workspace_path)
+    parts = []
+    for file in (workspace.cycle_path, timetable_path(workspace)):
+        try:
+            stat = file.stat()
+        except OSError:
+            parts.append("-")
+        else:
+            parts.append(f"{stat.st_mtime_ns}:{stat.st_size}")
+    return "|".join(parts)
+
+
+@_per_register
+@st.cache_data(max_entries=8, ttl=_TTL, show_spinner="Measuring by that travel mode…",
+               hash_funcs=_BY_VIEW)  # fmt: skip
+def reach_mode_coverage(
+    workspace_path: str,
+    register: str,
+    reach_version: str,
+    travel_version: str,
+    minutes: float,
+    by: str,
+    mode: str,
+    depart: str,
+    principal: Principal,
+    _data_version: str,
+) -> dict[str, Any] | None:
+    """Coverage by one travel mode for the gap map: ``areas``, ``coverage`` (None: no network)."""
+    from assetmap.reach.coverage import gap_search_minutes
+    from assetmap.transit_service import coverage_for_mode
+
+    del register, travel_version  # part of the cache key only
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    if graph is None:
+        return None
+    assets = load_assets(workspace_path, _data_version, principal)
+    search_minutes = gap_search_minutes(minutes)
+    _, demand, result = coverage_for_mode(
+        open_workspace(workspace_path), graph, assets, mode=mode, minutes=minutes, by=by,
+        depart=depart, search_minutes=search_minutes,
+    )  # fmt: skip
+    return {"areas": demand.areas, "coverage": result, "search_minutes": search_minutes}
+
+
+@_per_register
+@st.cache_data(
+    max_entries=8,
+    ttl=_TTL,
+    show_spinner="Going back through the register's history…",
+    hash_funcs=_BY_VIEW,
+)
+def reach_mode_series(
+    workspace_path: str,
+    register: str,
+    reach_version: str,
+    travel_version: str,
+    minutes: float,
+    by: str,
+    mode: str,
+    depart: str,
+    principal: Principal,
+    _data_version: str,
+) -> Any:
+    """Monthly accessible range by one travel mode (a CoverageSeries; None without a network)."""
+    from assetmap.transit_service import range_series_for_mode
+
+    del register, travel_version, _data_version  # part of the cache key only
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    if graph is None:
+        return None
+    workspace = open_workspace(workspace_path)
+    snapshots = dashboard_snapshots(workspace.store(), principal=principal)
+    return range_series_for_mode(
+        workspace, graph, snapshots, mode=mode, minutes=minutes, by=by, depart=depart
+    )
+
+
 @_per_register
 @st.cache_data(
     max_entries=8,

@@ -54,6 +54,7 @@ DASH_SITES: Final = "assetmap.dashboard.sites"  # int: how many new sites to sug
 DASH_WEIGHTED: Final = "assetmap.dashboard.weighted"  # bool: weight demand by IMD score
 DASH_MODES: Final = "assetmap.dashboard.modes"  # bool: compare coverage by travel mode
 DASH_DEPART: Final = "assetmap.dashboard.depart"  # str: public transport departure window
+DASH_MODE: Final = "assetmap.dashboard.mode"  # str: travel mode of the gap map and range over time
 SIGNIN_FORM: Final = "assetmap.signin.form"  # the username/password form of the Sign in page
 SIGNIN_OUT: Final = "assetmap.signin.out"  # Sign out / Leave the session button
 SIGNIN_LEAVE: Final = "assetmap.signin.leave"  # a participant's Leave the session (sidebar)

@@ -2,7 +2,8 @@
 
 A backup is a zip file holding ``manifest.json`` (format, backend, time and a
 SHA-256 of every member), the workspace settings (``workspace.json``), the
-walking network and postcode table when present, and the register:
+walking network, cycling network, public transport timetable and postcode table
+when present, and the register:
 
 * **SQLite**: a consistent copy made with SQLite's online backup API, which
   runs while others keep writing (it copies one committed state), then
@@ -47,6 +48,9 @@ from sqlalchemy.engine import make_url
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import WorkspaceError
 from assetmap.private_files import private_dir, private_file
+from assetmap.reach.cycle import CYCLE_FILENAME
+from assetmap.reach.network import NETWORK_FILENAME
+from assetmap.reach.timetable import TIMETABLE_FILENAME
 from assetmap.workspace import (
     DATABASE_ENV,
     DB_FILENAME,
@@ -64,8 +68,8 @@ BACKUP_FORMAT = "assetmap-backup"
 BACKUP_VERSION = 1
 MANIFEST = "manifest.json"
 PG_DUMP_NAME = "register.pgdump"
-_NETWORK = "network.npz"
-_OPTIONAL = (_NETWORK, POSTCODES_FILENAME)
+_NETWORK = NETWORK_FILENAME
+_OPTIONAL = (_NETWORK, CYCLE_FILENAME, TIMETABLE_FILENAME, POSTCODES_FILENAME)
 _CHUNK = 1 << 20
 
 
@@ -237,7 +241,7 @@ def backup_workspace(workspace: Workspace, target: str | Path, *, principal: Pri
             with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
                 for name, path in members.items():
-                    kind = zipfile.ZIP_STORED if name == _NETWORK else zipfile.ZIP_DEFLATED
+                    kind = zipfile.ZIP_STORED if name.endswith(".npz") else zipfile.ZIP_DEFLATED
                     zf.write(path, arcname=name, compress_type=kind)
             private_file(partial).replace(out)
         except OSError as exc:

@@ -117,6 +117,16 @@ STEP_START: Final = N_("Start at the black square on the map.")
 STEP_FIND: Final = N_("Find number {number} on the map.")
 STEP_WALK: Final = N_("Walk there. It takes about {minutes} minutes.")
 STEP_ADDRESS: Final = N_("Look for this address: {address}")
+CYCLE: Final = N_("It takes about {minutes} minutes to cycle there.")
+STEP_CYCLE: Final = N_("Cycle there. It takes about {minutes} minutes.")
+BY_TRANSPORT: Final = N_("It takes about {minutes} minutes by {vehicle} and on foot.")
+STEP_TO_STOP: Final = N_("Walk to the stop called {stop}. It takes about {minutes} minutes.")
+STEP_AT_STOP: Final = N_("Go to the stop called {stop}.")
+STEP_RIDE: Final = N_("Get on the {vehicle} called {route}. Get off at {stop}.")
+VEHICLES: Final = {"bus": N_("bus"), "tram": N_("tram"), "metro": N_("metro"),
+                   "train": N_("train"), "ferry": N_("ferry"), "coach": N_("coach"),
+                   "trolleybus": N_("trolleybus"), "cable tram": N_("cable tram"),
+                   "service": N_("service")}  # fmt: skip
 PHONE: Final = N_("Phone: {phone}")
 EMAIL: Final = N_("Email: {email}")
 WEBSITE: Final = N_("Website: {website}")
@@ -182,7 +192,9 @@ def translator(language: str = "en") -> gettext.NullTranslations:
 def easy_read_strings() -> tuple[str, ...]:
     """Return the sheet's fixed English wording (what the readability test reads)."""
     return (TITLE, MADE, PHONE_FIRST, MAP_HELP, YOU_START, NOTE, HELPS, WALK, WHEN, UNKNOWN_HOURS,
-            HOW, STEP, STEP_START, STEP_FIND, STEP_WALK, STEP_ADDRESS, PHONE, EMAIL, WEBSITE,
+            HOW, STEP, STEP_START, STEP_FIND, STEP_WALK, STEP_ADDRESS, CYCLE, STEP_CYCLE,
+            BY_TRANSPORT, STEP_TO_STOP, STEP_AT_STOP, STEP_RIDE, *VEHICLES.values(),
+            PHONE, EMAIL, WEBSITE,
             SHUT, ALL_DAY, OPEN, SPAN, AND, RANGE, EVERY_DAY, MORNING, AFTERNOON, EVENING,
             MIDNIGHT, CREDIT, *DAYS, *MONTHS)  # fmt: skip
 
@@ -300,6 +312,32 @@ def _street(address: str | None) -> str | None:
     return None
 
 
+def _ride_steps(route: dict[str, Any], number: int, _: Callable[[str], str]) -> list[str]:
+    """Return the steps of a journey: to the stop, each vehicle, the walk at the end.
+
+    ``route`` is :meth:`assetmap.reach.transit_times.Journey.to_record`.
+    """
+    rides = route["rides"]
+    walk_to = int(route["walk_to_stop_min"])
+    first = rides[0]["board"]
+    steps = [
+        _(STEP_TO_STOP).format(stop=first, minutes=walk_to)
+        if walk_to
+        else _(STEP_AT_STOP).format(stop=first)
+    ]
+    previous = None
+    for ride in rides:
+        if previous is not None and ride["board"] != previous:
+            steps.append(_(STEP_AT_STOP).format(stop=ride["board"]))
+        vehicle = _(VEHICLES.get(str(ride["vehicle"]), "service"))
+        steps.append(_(STEP_RIDE).format(vehicle=vehicle, route=ride["route"], stop=ride["alight"]))
+        previous = ride["alight"]
+    steps.append(_(STEP_FIND).format(number=number))
+    if int(route["walk_from_stop_min"]):
+        steps.append(_(STEP_WALK).format(minutes=int(route["walk_from_stop_min"])))
+    return steps
+
+
 def _service_lines(
     row: dict[str, Any], number: int, *, start: bool, _: Callable[[str], str]
 ) -> dict[str, Any]:
@@ -317,14 +355,26 @@ def _service_lines(
     street = street if street and any(c.isalpha() for c in street) else None
     address = ", ".join(x for x in (street, _text(row.get("postcode"))) if x)
     steps = [_(STEP_START)] if start else []
-    steps.append(_(STEP_FIND).format(number=number))
-    if mins is not None:
-        steps.append(_(STEP_WALK).format(minutes=mins))
+    about = [_(HELPS).format(what=what)] if what else []
+    route = row.get("route")
+    if row.get("travel") == "transit" and isinstance(route, dict) and route.get("rides"):
+        steps += _ride_steps(route, number, _)
+        vehicles = [_(VEHICLES.get(str(r["vehicle"]), "service")) for r in route["rides"]]
+        about.append(
+            _(BY_TRANSPORT).format(minutes=mins, vehicle=", ".join(dict.fromkeys(vehicles)))
+        )
+    elif row.get("travel") == "bike":
+        steps.append(_(STEP_FIND).format(number=number))
+        if mins is not None:
+            steps.append(_(STEP_CYCLE).format(minutes=mins))
+            about.append(_(CYCLE).format(minutes=mins))
+    else:
+        steps.append(_(STEP_FIND).format(number=number))
+        if mins is not None:
+            steps.append(_(STEP_WALK).format(minutes=mins))
+            about.append(_(WALK).format(minutes=mins))
     if address:
         steps.append(_(STEP_ADDRESS).format(address=address))
-    about = [_(HELPS).format(what=what)] if what else []
-    if mins is not None:
-        about.append(_(WALK).format(minutes=mins))
     contact = [
         _(template).format(**{key: value})
         for template, key in ((PHONE, "phone"), (EMAIL, "email"), (WEBSITE, "website"))

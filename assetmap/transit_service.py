@@ -9,18 +9,21 @@ workspace as it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from assetmap.errors import IngestError, NetworkError
+from assetmap.match.needs import Travel, Travelled
 from assetmap.reach.cycle import build_cycle_graph, load_cycle_network
 from assetmap.reach.gtfs import area_bbox, read_feeds
 from assetmap.reach.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
+from assetmap.reach.sites import MinutesMatrix
 from assetmap.reach.timetable import (
     TIMETABLE_FILENAME,
     WEEKDAYS,
@@ -34,21 +37,34 @@ from assetmap.reach.transit_times import (
     parse_departure,
     point_seconds_by_transit,
     stop_walks,
+    transit_minutes_matrix,
     transit_times,
 )
 from assetmap.reach.travel import point_times, times_from_point
 from assetmap.workspace import Workspace
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from assetmap.reach.coverage import Coverage, CoverageSeries, Demand
+
 __all__ = [
     "MODES",
+    "MODE_CHOICES",
     "TransitImport",
+    "available_modes",
+    "bike_travel",
     "coverage_by_mode",
+    "coverage_for_mode",
     "departure_window",
     "has_timetable",
     "import_transit",
     "mode_graph",
+    "mode_times",
     "nearest_by_transit",
+    "range_series_for_mode",
     "timetable_path",
+    "transit_minutes_between",
     "transit_point_times",
     "transit_travel",
     "workspace_timetable",
@@ -147,6 +163,27 @@ MODES = ("walk", "bike", "transit")
 """Travel modes a user may choose."""
 
 MODE_WORDS = {"walk": "walk", "bike": "cycle", "transit": "walk + public transport"}
+
+MODE_CHOICES = {"walk": "On foot", "bike": "By bike", "transit": "Walk + public transport"}
+"""How a page names each mode."""
+
+
+def available_modes(workspace: Workspace) -> list[str]:
+    """Return the modes a workspace can measure (cycling and transit when it has their data).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assetmap.workspace import create_workspace
+    >>> available_modes(create_workspace(Path(tempfile.mkdtemp()) / "ws"))
+    ['walk']
+    """
+    modes = ["walk"]
+    if workspace.cycle_path.is_file():
+        modes.append("bike")
+    if has_timetable(workspace):
+        modes.append("transit")
+    return modes
 
 
 def mode_graph(workspace: Workspace, walk_graph: WalkGraph, mode: str) -> WalkGraph:
@@ -250,7 +287,7 @@ def transit_travel(
     assets: Snapped,
     depart: str,
     config: TransitConfig | None = None,
-) -> Callable[[float, float], tuple[FloatArray, list[str | None]]]:
+) -> Travel:
     """Walk + public transport ``travel`` for :func:`assetmap.match.needs.match_plan`.
 
     Parameters
@@ -265,13 +302,19 @@ def transit_travel(
         The departure window, e.g. ``"Tue 08:00-10:00"``.
     config
         Walking limits around public transport.
+
+    Returns
+    -------
+    callable
+        From a start ``(lon, lat)``: :class:`~assetmap.match.needs.Travelled`
+        with the route of each journey that rides (``Journey.to_record``).
     """
     config = config or TransitConfig()
     timetable = workspace_timetable(workspace)
     walks = stop_walks(walk_graph, timetable, config)
     departure = parse_departure(depart)
 
-    def travel(lon: float, lat: float) -> tuple[FloatArray, list[str | None]]:
+    def travel(lon: float, lat: float) -> Travelled:
         walk_only = point_times(times_from_point(walk_graph, lon, lat), assets)
         found = journeys_from_point(
             walk_graph,
@@ -285,9 +328,69 @@ def transit_travel(
             departure,
             config,
         )
-        return found.minutes, found.reasons
+        routes = [None if j is None else j.to_record() for j in found.journeys]
+        return Travelled("transit", found.minutes, found.reasons, routes)
 
     return travel
+
+
+def bike_travel(workspace: Workspace, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Travel:
+    """Cycling ``travel`` for :func:`assetmap.match.needs.match_plan`.
+
+    Parameters
+    ----------
+    workspace
+        A workspace with a cycling network (``cycle.npz``, from the OSM import).
+    lon, lat
+        The match context's asset points.
+
+    Returns
+    -------
+    callable
+        From a start ``(lon, lat)``: minutes by bike to every asset.
+
+    Raises
+    ------
+    NetworkError
+        If the workspace has no cycling network.
+    """
+    graph = build_cycle_graph(load_cycle_network(workspace.cycle_path))
+    points = snap_points(graph, lon, lat)
+
+    def travel(start_lon: float, start_lat: float) -> Travelled:
+        seconds = point_times(times_from_point(graph, start_lon, start_lat), points)
+        n = len(seconds)
+        return Travelled("bike", np.asarray(seconds, dtype=np.float64) / 60.0, [None] * n,
+                         [None] * n)  # fmt: skip
+
+    return travel
+
+
+def transit_minutes_between(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    depart: str,
+    config: TransitConfig | None = None,
+) -> MinutesMatrix:
+    """Walk + public transport ``minutes_matrix`` for :func:`assetmap.reach.sites.suggest_sites`.
+
+    Medians over the ``depart`` window (e.g. ``"Tue 08:00-10:00"``), from the
+    workspace's timetable.
+    """
+    config = config or TransitConfig()
+    timetable = workspace_timetable(workspace)
+    walks = stop_walks(walk_graph, timetable, config)
+    departure = parse_departure(depart)
+
+    def matrix(
+        o_lon: FloatArray, o_lat: FloatArray, t_lon: FloatArray, t_lat: FloatArray, limit: float
+    ) -> FloatArray:
+        return transit_minutes_matrix(
+            walk_graph, timetable, walks, o_lon, o_lat, t_lon, t_lat, departure, config,
+            max_minutes=limit,
+        )  # fmt: skip
+
+    return matrix
 
 
 def coverage_by_mode(
@@ -334,6 +437,117 @@ def coverage_by_mode(
     table = pd.DataFrame(columns)
     table.index.name = "category"
     return table.reset_index(), notes
+
+
+def mode_times(
+    workspace: Workspace, walk_graph: WalkGraph, demand: Demand, mode: str, depart: str
+) -> Callable[[pd.DataFrame], FloatArray] | None:
+    """Return coverage's ``times`` for a mode at the demand points (``None``: over its graph).
+
+    For public transport, a category whose assets are the same as one
+    already measured (another month of a series) is not measured again.
+    """
+    if mode != "transit":
+        return None
+    times = transit_point_times(workspace, walk_graph, demand.lon, demand.lat, depart)
+    seen: dict[bytes, FloatArray] = {}
+
+    def remembered(assets: pd.DataFrame) -> FloatArray:
+        points = assets[["lon", "lat"]].to_numpy(dtype=np.float64)
+        key = np.ascontiguousarray(points[np.lexsort(points.T[::-1])]).tobytes()
+        if key not in seen:
+            seen[key] = times(assets)
+        return seen[key]
+
+    return remembered
+
+
+def _mode_setup(
+    workspace: Workspace, walk_graph: WalkGraph, mode: str, by: str, depart: str
+) -> tuple[WalkGraph, str, Demand, Callable[[pd.DataFrame], FloatArray] | None]:
+    """Return the graph, areas, demand points and ``times`` a mode is measured with."""
+    from assetmap.reach_service import workspace_demand
+
+    graph = mode_graph(workspace, walk_graph, mode)
+    if mode == "transit":
+        workspace_timetable(workspace)  # no timetable: say so before measuring
+    kind, demand = workspace_demand(workspace, graph, by=by)
+    return graph, kind, demand, mode_times(workspace, graph, demand, mode, depart)
+
+
+def coverage_for_mode(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    assets: pd.DataFrame,
+    *,
+    mode: str,
+    minutes: float,
+    by: str = "auto",
+    depart: str = "Tue 08:00-09:00",
+    search_minutes: float | None = None,
+) -> tuple[str, Demand, Coverage]:
+    """Coverage of every category by one travel mode, for the gap map of that mode.
+
+    Parameters
+    ----------
+    workspace
+        The workspace (its cycling network or timetable when the mode needs it).
+    walk_graph
+        Its walking graph.
+    assets
+        The register (as the caller may see it).
+    mode
+        ``"walk"``, ``"bike"`` or ``"transit"`` (median over ``depart``).
+    minutes, search_minutes
+        The limit, and how far beyond it to measure (as for
+        :func:`assetmap.reach.coverage.coverage`).
+    by
+        Areas: ``"auto"``, ``"lsoa"`` or ``"grid"``.
+    depart
+        The departure window for public transport.
+
+    Returns
+    -------
+    tuple
+        ``(kind of areas, demand, coverage)``; the demand's areas are the
+        ones the gap map draws.
+
+    Raises
+    ------
+    NetworkError
+        Unknown mode, or the workspace lacks the cycling network or timetable.
+    """
+    from assetmap.reach.coverage import coverage
+
+    graph, kind, demand, times = _mode_setup(workspace, walk_graph, mode, by, depart)
+    result = coverage(
+        graph, assets, demand, minutes=minutes, search_minutes=search_minutes,
+        count=mode == "walk", times=times,
+    )  # fmt: skip
+    return kind, demand, result
+
+
+def range_series_for_mode(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    snapshots: Iterable[tuple[dt.datetime, gpd.GeoDataFrame]],
+    *,
+    mode: str,
+    minutes: float,
+    by: str = "auto",
+    depart: str = "Tue 08:00-09:00",
+) -> CoverageSeries:
+    """Measure the accessible range month by month (``coverage_series``) by one travel mode.
+
+    Raises
+    ------
+    NetworkError
+        Unknown mode, or the workspace lacks the cycling network or timetable.
+    """
+    from assetmap.reach.coverage import coverage_series
+
+    graph, _, demand, times = _mode_setup(workspace, walk_graph, mode, by, depart)
+    return coverage_series(graph, snapshots, demand, minutes=minutes, times=times)
 
 
 def has_timetable(workspace: Workspace) -> bool:

@@ -352,7 +352,7 @@ def test_every_choice_is_the_cores_own_list() -> None:
         "reach --mode": list(MODES),
         "sites --by": list(AREA_CHOICES),
         "sites --method": ["auto", "milp", "greedy"],
-        "sites --mode": ["walk", "bike"],
+        "sites --mode": list(MODES),
         "demo --region": list(DEMO_REGIONS),
     }
 

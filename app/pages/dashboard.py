@@ -18,6 +18,7 @@ from assetmap.output.palette import OKABE_ITO
 from assetmap.reach.sites import area_minutes
 from assetmap.reach_service import areas_beyond, gap_areas_export, reported_gaps
 from assetmap.taxonomy import load_taxonomy
+from assetmap.transit_service import MODE_CHOICES, available_modes
 from assetmap.workspace import open_workspace
 
 st.title("Reach dashboard")
@@ -194,7 +195,29 @@ if st.toggle("Compare walking, cycling and public transport", key=state.DASH_MOD
 
 # --- Gap map and suggested sites --------------------------------------------------------
 st.header(f"Gap map: {_label(category)}")
-site_controls = st.columns([2, 2, 6])
+site_controls = st.columns([2, 2, 3, 3])
+modes = available_modes(open_workspace(path))
+mode = site_controls[2].selectbox(
+    "Travel mode (gap map, range over time)", modes, format_func=MODE_CHOICES.__getitem__,
+    key=state.DASH_MODE, disabled=len(modes) == 1,
+)  # fmt: skip
+depart = str(st.session_state.get(state.DASH_DEPART, "Tue 08:00-09:00"))
+if mode == "transit" and not st.session_state.get(state.DASH_MODES):
+    depart = site_controls[3].text_input(
+        "Leaving (public transport)", depart, key=state.DASH_DEPART
+    )
+by_mode_found = None
+if mode != "walk":
+    try:
+        by_mode_found = cache.reach_mode_coverage(
+            path, version, reach_version, cache.travel_version(path), float(minutes), by, mode,
+            depart, principal,
+        )  # fmt: skip
+    except AssetMapError as exc:
+        st.warning(str(exc), icon=":material/warning:")
+        mode = "walk"
+gap_found = by_mode_found or found
+how = {"walk": "Walk", "bike": "Cycle", "transit": "Walk + public transport"}[mode]
 count = site_controls[0].number_input(
     "New sites to suggest", min_value=0, max_value=5, value=2, key=state.DASH_SITES
 )
@@ -216,7 +239,7 @@ if count:
     except AssetMapError as exc:
         st.warning(str(exc), icon=":material/warning:")
 gaps = reported_gaps(open_workspace(path).store(), principal=principal)
-table = area_minutes(found["coverage"], found["areas"], category=category, gaps=gaps)
+table = area_minutes(gap_found["coverage"], gap_found["areas"], category=category, gaps=gaps)
 live = live_assets(assets)  # unchecked proposals are no one's service yet
 services = live[[category in (c or ()) for c in live["categories"]]]
 
@@ -226,7 +249,7 @@ def _gap_map() -> None:
     fmap = build_gap_map(
         table,
         minutes=float(minutes),
-        title=f"Walk to nearest {_label(category).lower()}",
+        title=f"{how} to nearest {_label(category).lower()}",
         services=services,
         sites=None if suggestion is None else suggestion.sites,
         imd_overlay=bool(imd_overlay),
@@ -262,7 +285,7 @@ if suggestion is not None:
         hide_index=True,
         width="stretch",
     )
-beyond = areas_beyond(table, search_minutes=float(found["search_minutes"]))
+beyond = areas_beyond(table, search_minutes=float(gap_found["search_minutes"]))
 st.markdown(f"**Areas beyond {minutes} min** ({len(beyond)}), with gaps people reported")
 widgets.table(
     beyond.rename(
@@ -285,20 +308,26 @@ aggregate = gap_areas_export(table)
 st.download_button(
     "Areas and minutes (CSV)",
     aggregate.to_csv(index=False).encode("utf-8"),
-    file_name=f"gap_areas_{category}_{minutes}min.csv",
+    file_name=f"gap_areas_{category}_{minutes}min_{mode}.csv",
     mime="text/csv",
 )
 
 # --- Over time --------------------------------------------------------------------------
 st.header("Accessible range over time")
-series = cache.reach_series(path, version, reach_version, float(minutes), by, principal)
+if mode == "walk":
+    series = cache.reach_series(path, version, reach_version, float(minutes), by, principal)
+else:
+    series = cache.reach_mode_series(
+        path, version, reach_version, cache.travel_version(path), float(minutes), by, mode,
+        depart, principal,
+    )  # fmt: skip
 if series is not None and len(series.summary):
     monthly = series.summary.assign(month=series.summary["date"].dt.strftime("%Y-%m"))
     long = monthly.melt(
         id_vars=["month"], value_vars=["mean_categories", "mean_needs"], var_name="measure"
     ).replace({"mean_categories": "categories", "mean_needs": "needs"})
     line_chart = (
-        alt.Chart(long, title=f"Mean number within {minutes} min walk, month by month")
+        alt.Chart(long, title=f"Mean number within {minutes} min ({how.lower()}), month by month")
         .mark_line(point=True)
         .encode(
             x=alt.X("month:O", title="month", axis=alt.Axis(labelAngle=0)),
@@ -312,7 +341,7 @@ if series is not None and len(series.summary):
     _table_and_chart_downloads(
         ("Series (CSV)", monthly.drop(columns="date")),
         ("Series chart (PNG)", line_chart),
-        f"accessible_range_{minutes}min",
+        f"accessible_range_{minutes}min_{mode}",
     )
 
 added = cache.reach_additions(path, version, reach_version, float(minutes), by, principal)

@@ -26,7 +26,7 @@ from assetmap.people.plans import (
 from assetmap.reach.travel import isochrones
 from assetmap.reach_service import record_gap
 from assetmap.taxonomy import load_taxonomy
-from assetmap.transit_service import departure_window, has_timetable
+from assetmap.transit_service import MODE_CHOICES, available_modes, departure_window
 from assetmap.workspace import open_workspace
 
 st.title("Find support")
@@ -73,7 +73,7 @@ with st.form("find_support"):
     )
     words = st.text_input("Or in the person's words", placeholder="e.g. somewhere to volunteer")
     left, middle, right = st.columns(3)
-    minutes = left.slider("Most minutes' walk", 5, 60, 20, step=5)
+    minutes = left.slider("Most minutes to get there", 5, 60, 20, step=5)
     age = middle.number_input("Age (0 = not given)", 0, 120, 0)
     days = right.multiselect("Days they can go", list(DAY_CODES))
     left, middle, right = st.columns(3)
@@ -87,11 +87,12 @@ with st.form("find_support"):
     free_only = right.checkbox("Free only")
     wheelchair = right.checkbox("Needs wheelchair access")
     mode = "walk"
-    if has_timetable(workspace):
+    modes = available_modes(workspace)
+    if len(modes) > 1:
         mode = st.radio(
             "Getting there",
-            ["walk", "transit"],
-            format_func={"walk": "On foot", "transit": "Walk + public transport"}.__getitem__,
+            modes,
+            format_func=MODE_CHOICES.__getitem__,
             horizontal=True,
             help="Public transport: median over the hour from 'From' on the first day chosen "
             "(Tuesday if none).",
@@ -128,6 +129,7 @@ if submitted or from_click:
         "start": start,
         "goals": [g.to_record() for g in goals],
         "constraints": constraints.to_record(),
+        "mode": mode,
         "matches": [
             {"goal": m.goal.to_record(), "gap": m.gap, "excluded": m.excluded,
              "results": m.results, "no_match": m.no_match, "notes": m.notes,
@@ -147,7 +149,8 @@ start = result["start"]
 limit = float(result["constraints"]["max_minutes"])
 st.caption(
     f"From **{widgets.md_escape(start.label)}** (area {widgets.md_escape(start.area or '?')}), "
-    f"within {limit:.0f} minutes' walk. Services that would not take the person are left out; "
+    f"within {limit:.0f} minutes ({MODE_CHOICES[result.get('mode', 'walk')].lower()}). "
+    "Services that would not take the person are left out; "
     "anything to check is under *Check*."
 )
 

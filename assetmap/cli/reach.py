@@ -80,7 +80,9 @@ def _cmd_find(args: argparse.Namespace) -> int:
         }
         echo(json.dumps(report, indent=1, ensure_ascii=False))
         return 0
-    how = "walk" if args.mode == "walk" else f"walk + public transport leaving {args.depart}"
+    how = {"walk": "walk", "bike": "by bike"}.get(
+        args.mode, f"walk + public transport leaving {args.depart}"
+    )
     echo(f"From {start.label} ({start.area or 'area unknown'}), within {args.minutes:g} min {how}")
     for m in matches:
         goal = m.goal
@@ -282,10 +284,13 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 def _cmd_sites(args: argparse.Namespace) -> int:
     from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
     from assetmap.reach_service import workspace_demand
-    from assetmap.transit_service import mode_graph
+    from assetmap.transit_service import mode_graph, transit_minutes_between
 
     workspace, walk_graph, assets = _reach_setup(args)
     graph = mode_graph(workspace, walk_graph, args.mode)
+    by_transit = None
+    if args.mode == "transit":
+        by_transit = transit_minutes_between(workspace, walk_graph, args.depart)
     _, demand = workspace_demand(workspace, graph, by=args.by)
     weight = demand_weights(demand, imd_weighted=args.imd_weighted)
     candidates = candidate_sites(
@@ -301,6 +306,7 @@ def _cmd_sites(args: argparse.Namespace) -> int:
         minutes=args.minutes,
         weight=weight,
         method=args.method,
+        minutes_matrix=by_transit,
     )
     solution = result.solution
     sites = result.sites.assign(lon=result.sites.geometry.x, lat=result.sites.geometry.y)
@@ -336,10 +342,6 @@ def _modes() -> tuple[str, ...]:
     from assetmap.transit_service import MODES
 
     return MODES
-
-
-def _site_modes() -> tuple[str, ...]:
-    return tuple(mode for mode in _modes() if mode != "transit")  # not offered for sites yet
 
 
 def _find_modes() -> tuple[str, ...]:
@@ -486,12 +488,5 @@ def add_parsers(sub: Subparsers) -> None:
         "auto uses milp when the problem is small enough",
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument(
-        "--mode",
-        choices=CoreChoices(_site_modes),
-        default="walk",
-        metavar="MODE",
-        help="%(choices)s: cover by walking or cycling time "
-        "(public transport is not offered for sites yet)",
-    )
+    _add_mode_arguments(p)
     p.set_defaults(handler=_cmd_sites)

@@ -76,6 +76,8 @@ __all__ = [
     "Goal",
     "GoalMatch",
     "MatchContext",
+    "Travel",
+    "Travelled",
     "check_goals",
     "check_on_network",
     "match_plan",
@@ -91,8 +93,11 @@ STALE_AFTER_DAYS: Final = 365
 RESULT_COLUMNS: Final = (
     "rank", "id", "name", "minutes", "score", "why", "warnings", "open_at_times",
     "categories", "address", "postcode", "hours", "phone", "email", "website",
-    "last_verified", "lon", "lat",
+    "last_verified", "lon", "lat", "travel", "route",
 )  # fmt: skip
+"""Columns of a goal's results. ``travel`` is how the minutes were measured (``"walk"``,
+``"bike"`` or ``"transit"``); ``route`` is, for public transport, the journey step by step
+(:meth:`assetmap.reach.transit_times.Journey.to_record`), else ``None``."""
 
 # Relevance (0-100): how well a place answers the goal. A need or good chosen from the
 # list counts fully for a category made for it (specialist), less for one that serves it
@@ -121,8 +126,31 @@ _URGENT_WORDS: Final = frozenset(
 _NAME_SEARCH: Final = SearchConfig(category_weight=0.0, min_score=RELEVANCE_FLOOR)
 
 
-Travel = Callable[[float, float], tuple[npt.NDArray[np.float64], list[str | None]]]
-"""Minutes from a start to every asset of a match context, and a reason per asset."""
+@dataclass(frozen=True, eq=False)
+class Travelled:
+    """What another travel mode answers from a start, per asset of a match context.
+
+    Attributes
+    ----------
+    mode
+        ``"bike"`` or ``"transit"``.
+    minutes
+        Minutes to every asset.
+    reasons
+        Per asset, e.g. "bus 19 from Market Place, 24 min door to door"
+        (``None``: "N min walk" or "N min by bike" is said).
+    routes
+        Per asset, the journey step by step (``None`` where there is none).
+    """
+
+    mode: str
+    minutes: npt.NDArray[np.float64]
+    reasons: list[str | None]
+    routes: list[dict[str, Any] | None]
+
+
+Travel = Callable[[float, float], Travelled]
+"""Minutes from a start to every asset of a match context, with a reason and route per asset."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -829,7 +857,7 @@ def match_plan(
     day = today or dt.date.today()
     limit_minutes = constraints.max_minutes
     check_on_network(context.graph, lon, lat)
-    how: list[str | None] | None = None
+    how: Travelled | None = None
     if travel is None:
         # Far enough to say how far the nearest place that fits is, when none is near.
         node_seconds = times_from_point(
@@ -837,7 +865,8 @@ def match_plan(
         )
         minutes = point_times(node_seconds, context.snapped) / 60.0
     else:
-        minutes, how = travel(lon, lat)
+        how = travel(lon, lat)
+        minutes = how.minutes
     return tuple(
         _match_goal(context, goal, constraints, minutes, day=day, limit=limit, how=how)
         for goal in goals
@@ -896,7 +925,7 @@ def _match_goal(
     *,
     day: dt.date,
     limit: int,
-    how: list[str | None] | None = None,
+    how: Travelled | None = None,
 ) -> GoalMatch:
     scored = _goal_scores(context, goal)
     score, reading = scored.score, scored.reading
@@ -921,8 +950,10 @@ def _match_goal(
             continue
         asset_id = str(row["id"])
         reasons = [r for r in (scored.reason[position],) if r]
-        travelled = how[position] if how is not None else None
-        reasons.append(travelled or f"{minutes[position]:.0f} min walk")
+        travelled = how.reasons[position] if how is not None else None
+        mode = how.mode if how is not None else "walk"
+        by = "by bike" if mode == "bike" else "walk"
+        reasons.append(travelled or f"{minutes[position]:.0f} min {by}")
         reasons += why + hours_why
         verified = _as_date(row.get("last_verified"))
         if verified is None:
@@ -961,6 +992,8 @@ def _match_goal(
                 "last_verified": verified.isoformat() if verified else None,
                 "lon": round(float(point.x), 6),
                 "lat": round(float(point.y), 6),
+                "travel": mode,
+                "route": how.routes[position] if how is not None else None,
             }
         )
     rows.sort(key=lambda r: (-(r["score"] // _BAND), r["minutes"], -r["score"], r["name"]))

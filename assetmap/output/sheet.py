@@ -41,10 +41,12 @@ from assetmap.taxonomy import Taxonomy, load_taxonomy
 __all__ = [
     "MAX_SERVICES",
     "pdf_from_html",
+    "route_text",
     "sheet_colour",
     "sheet_map_svg",
     "support_sheet_html",
     "support_sheet_pdf",
+    "travel_label",
 ]
 
 logger = logging.getLogger(__name__)
@@ -273,6 +275,72 @@ def _kinds(codes: Any, taxonomy: Taxonomy | None) -> str | None:
     return "; ".join(dict.fromkeys(labels)) or None
 
 
+def _travel(row: Mapping[Any, Any]) -> str:
+    travel = row.get("travel")
+    return travel if travel in ("bike", "transit") else "walk"
+
+
+def travel_label(minutes: float, row: Mapping[Any, Any]) -> str:
+    """Say how long getting to a service takes, by the way it was measured.
+
+    ``row["travel"]`` is ``"walk"`` (or absent), ``"bike"`` or ``"transit"``;
+    for public transport, a ``route`` (:meth:`Journey.to_record
+    <assetmap.reach.transit_times.Journey.to_record>`) means a ride, none a walk.
+
+    Examples
+    --------
+    >>> travel_label(4.2, {}), travel_label(8.6, {"travel": "bike"})
+    ('4 min walk', '9 min by bike')
+    >>> travel_label(24.0, {"travel": "transit", "route": {"rides": [{"vehicle": "bus"}]}})
+    '24 min by bus'
+    """
+    whole = max(1, round(minutes))
+    travel = _travel(row)
+    route = row.get("route")
+    if travel == "bike":
+        return f"{whole} min by bike"
+    if travel == "transit" and isinstance(route, Mapping) and route.get("rides"):
+        vehicles = " and ".join(dict.fromkeys(str(r["vehicle"]) for r in route["rides"]))
+        return f"{whole} min by {vehicles}"
+    return f"{whole} min walk"
+
+
+def route_text(route: Any) -> str | None:
+    """Return a public transport journey in words for the sheet (``None`` for none).
+
+    The line says each walk and vehicle, then the departure and arrival
+    times of the journey measured, as an example of when to go.
+
+    Examples
+    --------
+    >>> text = route_text({"text": "Walk 4 min to Market Place, bus 19 to High Street: 9 min "
+    ...     "door to door", "rides": [{"vehicle": "bus", "route": "19", "board": "Market Place",
+    ...     "alight": "High Street", "depart": "08:14", "arrive": "08:19"}]})
+    >>> for line in text.split(". "): print(line)
+    Walk 4 min to Market Place, bus 19 to High Street: 9 min door to door
+    For example: bus 19 leaves Market Place at 08:14, arrives at High Street at 08:19.
+    """
+    if not isinstance(route, Mapping) or not route.get("rides"):
+        return None
+    example = "; ".join(
+        f"{r['vehicle']} {r['route']} leaves {r['board']} at {r['depart']}, "
+        f"arrives at {r['alight']} at {r['arrive']}"
+        for r in route["rides"]
+    )
+    return f"{route['text']}. For example: {example}."
+
+
+def _times_note(table: pd.DataFrame) -> str:
+    modes = {_travel(r) for r in table.to_dict("records")} if len(table) else {"walk"}
+    notes = {
+        "walk": "Walking times at an easy pace.",
+        "bike": "Cycling times on roads and paths a bike may use.",
+        "transit": "Public transport times from the timetable, walking to and from the stops "
+        "(they change with the time you leave).",
+    }
+    return " ".join(notes[m] for m in ("walk", "bike", "transit") if m in modes)
+
+
 def support_sheet_html(
     services: pd.DataFrame,
     *,
@@ -294,7 +362,9 @@ def support_sheet_html(
         each place is),
         ``address`` (left out when it has no letters, e.g. a house number
         alone), ``postcode``, ``hours`` (or ``opening_hours``), ``phone``,
-        ``email``, ``website``, ``status`` (a place no facilitator has
+        ``email``, ``website``, ``travel`` and ``route`` (how the minutes
+        were measured and, for public transport, the journey: see
+        :func:`travel_label` and :func:`route_text`), ``status`` (a place no facilitator has
         checked yet, status ``proposed``, is printed with a red
         "not yet checked" label beside its name, on screen and on paper).
     network
@@ -337,7 +407,7 @@ def support_sheet_html(
         minutes = row.get("minutes")
         walk = ""
         if minutes is not None and not (isinstance(minutes, float) and math.isnan(minutes)):
-            walk = f'<span class="walk">{max(1, round(float(minutes)))} min walk</span>'
+            walk = f'<span class="walk">{travel_label(float(minutes), row)}</span>'
         # A street address needs letters: OSM sometimes has a house number alone ("74").
         street = _text(row.get("address"))
         street = street if street and any(c.isalpha() for c in street) else None
@@ -345,6 +415,7 @@ def support_sheet_html(
         details = [
             ("What", _kinds(row.get("categories"), taxonomy)),
             ("Address", address or None),
+            ("Getting there", route_text(row.get("route"))),
             ("Open", _text(row.get("hours")) or _text(row.get("opening_hours"))),
             ("Phone", _text(row.get("phone"))),
             ("Email", _text(row.get("email"))),
@@ -372,8 +443,8 @@ def support_sheet_html(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{esc(title)}</h1>"
-        f'<p class="made">Made on {day.strftime("%d %B %Y").lstrip("0")}. Walking times at an '
-        "easy pace; check opening times before you go.</p>"
+        f'<p class="made">Made on {day.strftime("%d %B %Y").lstrip("0")}. '
+        f"{_times_note(table)} Check opening times before you go.</p>"
         f'{note_html}<div class="map">{svg}</div>'
         f'<ol class="services">{"".join(items)}</ol>{extra}'
         '<p class="foot">Map data © OpenStreetMap contributors (ODbL).</p>'

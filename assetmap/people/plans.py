@@ -120,8 +120,8 @@ PLAN_ENTITY: Final = "plan"
 REFERRAL_ENTITY: Final = "referral"
 REFERRAL_STEPS: Final = ("suggested", "contacted", "referred", "attended", "ongoing", "stopped")
 PLAN_STATUSES: Final = ("open", "closed")
-#: How find support ranks: by walking time, or walk + public transport.
-FIND_MODES: Final = ("walk", "transit")
+#: How find support ranks: by walking time, cycling time, or walk + public transport.
+FIND_MODES: Final = ("walk", "bike", "transit")
 REFERENCE_PATTERN: Final = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
 PLAN_FIELDS: Final = frozenset(
     {"reference", "owner", "home_area", "home_lon", "home_lat", "goals", "constraints",
@@ -931,7 +931,9 @@ def find_support(
     """Resolve a start point and match goals from it, on a workspace (CLI and app).
 
     ``mode="transit"`` ranks by walk + public transport over the ``depart``
-    window (the workspace needs a timetable) and names the route in the reasons.
+    window (the workspace needs a timetable) and names the route in the reasons
+    (each result's ``route`` gives it step by step); ``mode="bike"`` ranks by
+    cycling time (the workspace needs its cycling network).
 
     Parameters
     ----------
@@ -968,8 +970,13 @@ def find_support(
         from assetmap.transit_service import transit_travel
 
         travel = transit_travel(workspace, context.graph, context.snapped, depart)
+    elif mode == "bike":
+        from assetmap.transit_service import bike_travel
+
+        points = context.assets.geometry.representative_point()
+        travel = bike_travel(workspace, points.x.to_numpy(), points.y.to_numpy())
     elif mode not in FIND_MODES:
-        msg = f"Find support ranks by walk or transit, got mode {mode!r}."
+        msg = f"Find support ranks by {', '.join(FIND_MODES)}, got mode {mode!r}."
         raise QueryError(msg)
     matches = match_plan(
         context,

@@ -857,6 +857,7 @@ def coverage_series(
     *,
     minutes: float,
     taxonomy: Taxonomy | None = None,
+    times: Callable[[pd.DataFrame], FloatArray] | None = None,
 ) -> CoverageSeries:
     """Coverage and accessible range for each of a series of registers.
 
@@ -877,6 +878,9 @@ def coverage_series(
         The walking limit.
     taxonomy
         Maps categories to needs; the project's taxonomy by default.
+    times
+        Another travel mode, as for :func:`coverage` (e.g. walk + public
+        transport); ``None``: over ``graph``.
 
     Returns
     -------
@@ -889,7 +893,10 @@ def coverage_series(
     for when, assets in snapshots:
         key = _measured_key(assets)
         if previous is None or previous[0] != key:  # a month with no change costs no search
-            previous = (key, coverage(graph, assets, demand, minutes=minutes, count=False))
+            previous = (
+                key,
+                coverage(graph, assets, demand, minutes=minutes, count=False, times=times),
+            )
         result = previous[1]
         summary.append({"date": when} | range_summary(result, assets, demand, taxonomy=tax))
         frame = result.by_category[["category", "n_assets", "share_areas", "share_postcodes"]]

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -62,6 +63,7 @@ from assetmap.taxonomy import Taxonomy, load_taxonomy
 __all__ = [
     "VENUE_CATEGORIES",
     "MaxCover",
+    "MinutesMatrix",
     "SiteSuggestion",
     "area_minutes",
     "candidate_sites",
@@ -568,6 +570,10 @@ def imd_weights(demand: Demand) -> npt.NDArray[np.float64]:
     return np.asarray(scores[demand.area], dtype=np.float64)
 
 
+MinutesMatrix = Callable[[FloatArray, FloatArray, FloatArray, FloatArray, float], FloatArray]
+"""Minutes from origins to targets by some travel mode (``inf`` beyond the limit)."""
+
+
 def suggest_sites(
     graph: WalkGraph,
     assets: gpd.GeoDataFrame,
@@ -580,6 +586,7 @@ def suggest_sites(
     weight: npt.ArrayLike | None = None,
     method: Method = "auto",
     time_limit_s: float = 20.0,
+    minutes_matrix: MinutesMatrix | None = None,
 ) -> SiteSuggestion:
     """Suggest ``count`` sites for a new service that bring the most demand within reach.
 
@@ -610,6 +617,11 @@ def suggest_sites(
         ``"auto"``, ``"milp"`` or ``"greedy"`` (see the module docstring).
     time_limit_s
         HiGHS time limit in seconds.
+    minutes_matrix
+        Another travel mode: ``(origin lon, origin lat, target lon, target
+        lat, max_minutes)`` to an ``(n_origins, n_targets)`` array of minutes
+        (``inf`` beyond the limit), e.g. walk + public transport over a
+        departure window. Walking on ``graph`` when omitted.
 
     Returns
     -------
@@ -642,19 +654,36 @@ def suggest_sites(
     w = w_all[rows]
     pairs = asset_categories(assets)
     existing = pairs[pairs["category"] == category]
-    node_seconds = nearest_times(
-        graph, existing["lon"].to_numpy(), existing["lat"].to_numpy(), max_minutes=minutes
-    )
-    already = np.isfinite(point_times(node_seconds, demand.snapped.take(rows), max_minutes=minutes))
-    open_rows = rows[~already]
     lon_c = candidates.geometry.x.to_numpy()
     lat_c = candidates.geometry.y.to_numpy()
     snap_points(graph, lon_c, lat_c)  # checks the candidates' coordinates up front
-    if len(open_rows):
-        minutes_matrix = travel_time_matrix(
-            graph, demand.lon[open_rows], demand.lat[open_rows], lon_c, lat_c, max_minutes=minutes
+    if minutes_matrix is None:
+        node_seconds = nearest_times(
+            graph, existing["lon"].to_numpy(), existing["lat"].to_numpy(), max_minutes=minutes
         )
-        cover = sp.csc_array(np.isfinite(minutes_matrix))
+        already: npt.NDArray[np.bool_] = np.isfinite(
+            point_times(node_seconds, demand.snapped.take(rows), max_minutes=minutes)
+        )
+    elif len(existing):
+        to_existing = minutes_matrix(
+            demand.lon[rows], demand.lat[rows],
+            existing["lon"].to_numpy(), existing["lat"].to_numpy(), minutes,
+        )  # fmt: skip
+        already = np.asarray(np.isfinite(to_existing).any(axis=1), dtype=bool)
+    else:
+        already = np.zeros(len(rows), dtype=bool)
+    open_rows = rows[~already]
+    if len(open_rows):
+        if minutes_matrix is None:
+            matrix = travel_time_matrix(
+                graph, demand.lon[open_rows], demand.lat[open_rows], lon_c, lat_c,
+                max_minutes=minutes,
+            )  # fmt: skip
+        else:
+            matrix = minutes_matrix(
+                demand.lon[open_rows], demand.lat[open_rows], lon_c, lat_c, minutes
+            )
+        cover = sp.csc_array(np.isfinite(matrix) & (matrix <= minutes))
     else:
         cover = sp.csc_array((0, len(candidates)), dtype=bool)
     solution = solve_max_cover(

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +47,7 @@ __all__ = [
     "Reached",
     "evaluate",
     "footpaths",
+    "rides_to",
     "scan_from_origin",
     "stop_profiles",
     "summarize",
@@ -282,11 +284,33 @@ class Reached:
     first_trip, first_stop
         The journey's first vehicle (trip instance) and where it was boarded,
         per stop (``-1`` where not reached).
+    arrived
+        Per stop, how it was reached (``None`` where not reached): a chain
+        ``(boarding, stop, arrival)`` whose ``boarding`` is ``(before, trip,
+        boarding stop, departure)`` and ``before`` the same kind of chain for
+        the vehicle ridden before (``None``: walked from the origin).
+        :func:`rides_to` unrolls it.
     """
 
     arrival: FloatArray
     first_trip: IntArray
     first_stop: IntArray
+    arrived: list[Any]
+
+
+def rides_to(reached: Reached, stop: int) -> list[tuple[int, int, int, int, float]]:
+    """Return the rides of the fastest journey to ``stop``, first first.
+
+    Each ride is ``(trip, boarding stop, departure, alighting stop, arrival)``;
+    an empty list where ``stop`` was not reached by vehicle.
+    """
+    rides: list[tuple[int, int, int, int, float]] = []
+    record = reached.arrived[stop]
+    while record is not None:
+        (before, trip, board, dep), alight, arr = record
+        rides.append((trip, board, dep, alight, arr))
+        record = before
+    return rides[::-1]
 
 
 def scan_from_origin(
@@ -308,6 +332,7 @@ def scan_from_origin(
     inf = float("inf")
     ready = [inf] * n_stops
     ready_first: list[tuple[int, int]] = [(-1, -1)] * n_stops
+    ready_via: list[Any] = [None] * n_stops  # how a stop was reached to board there
     for s, walk in zip(access_stop.tolist(), access_s.tolist(), strict=True):
         if t + walk < ready[s]:
             ready[s] = t + walk
@@ -322,6 +347,8 @@ def scan_from_origin(
     first_trip = [-1] * n_stops
     first_stop = [-1] * n_stops
     trip_first: dict[int, tuple[int, int]] = {}
+    trip_boarding: dict[int, tuple[Any, int, int, int]] = {}
+    arrived: list[Any] = [None] * n_stops
     start = int(np.searchsorted(conns.dep, t, side="left"))
     rows = zip(
         conns.trip[start:].tolist(),
@@ -339,15 +366,19 @@ def scan_from_origin(
             via_trip, via_stop = ready_first[u]
             label = (trip, u) if via_trip < 0 else (via_trip, via_stop)
             trip_first[trip] = label
+            trip_boarding[trip] = (ready_via[u], trip, u, dep)
         if arr < arrival[v]:
             arrival[v] = arr
             first_trip[v], first_stop[v] = label
+            arrived[v] = (trip_boarding[trip], v, arr)
         for w, s in out[v]:
             if arr + s < ready[w]:
                 ready[w] = arr + s
                 ready_first[w] = label
+                ready_via[w] = (trip_boarding[trip], v, arr)
     return Reached(
         arrival=np.asarray(arrival, dtype=np.float64),
         first_trip=np.asarray(first_trip, dtype=np.int64),
         first_stop=np.asarray(first_stop, dtype=np.int64),
+        arrived=arrived,
     )

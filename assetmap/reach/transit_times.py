@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,8 +26,10 @@ from assetmap.reach.timetable import WEEKDAYS, Timetable
 from assetmap.reach.transit import (
     Access,
     Footpaths,
+    Reached,
     evaluate,
     footpaths,
+    rides_to,
     scan_from_origin,
     stop_profiles,
     summarize,
@@ -35,7 +38,9 @@ from assetmap.reach.travel import nearest_times
 
 __all__ = [
     "Departure",
+    "Journey",
     "PointJourneys",
+    "Ride",
     "StopWalks",
     "TransitConfig",
     "TransitTimes",
@@ -44,6 +49,7 @@ __all__ = [
     "point_seconds_by_transit",
     "route_word",
     "stop_walks",
+    "transit_minutes_matrix",
     "transit_times",
 ]
 
@@ -289,6 +295,68 @@ def transit_times(
     return TransitTimes(seconds=seconds, median_min=median, worst_min=worst, walk_min=walk_min)
 
 
+def transit_minutes_matrix(
+    graph: WalkGraph,
+    timetable: Timetable,
+    walks: StopWalks,
+    origins_lon: npt.ArrayLike,
+    origins_lat: npt.ArrayLike,
+    targets_lon: npt.ArrayLike,
+    targets_lat: npt.ArrayLike,
+    departure: Departure,
+    config: TransitConfig,
+    *,
+    max_minutes: float,
+) -> FloatArray:
+    """Median minutes over the window from every origin to every target, within a limit.
+
+    One backward profile scan per target (:func:`transit_times` with that
+    target alone), over only the connections a journey within
+    ``max_minutes`` can use; the walks from the origins to the stops are
+    measured once.
+
+    Parameters
+    ----------
+    graph, timetable, walks, departure, config
+        As for :func:`transit_times`.
+    origins_lon, origins_lat
+        Where people start (e.g. postcodes).
+    targets_lon, targets_lat
+        The places (e.g. candidate sites).
+    max_minutes
+        Longer medians are ``inf``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_origins, n_targets)`` minutes; ``inf`` beyond ``max_minutes``.
+    """
+    limit_s = min(config.horizon_min, float(max_minutes)) * 60.0
+    walk_limit = config.max_walk_min * 60.0
+    access, leg, node = _access(graph, walks, origins_lon, origins_lat, walk_limit)
+    conns = timetable.connections_on(
+        departure.day, departure.start_s, departure.end_s + int(limit_s)
+    )
+    t_lon = np.asarray(targets_lon, dtype=np.float64).ravel()
+    t_lat = np.asarray(targets_lat, dtype=np.float64).ravel()
+    out = np.full((len(node), len(t_lon)), np.inf)
+    for j in range(len(t_lon)):
+        node_s = np.asarray(
+            nearest_times(graph, t_lon[j : j + 1], t_lat[j : j + 1], max_minutes=limit_s / 60.0),
+            dtype=np.float64,
+        )
+        egress = node_s[walks.node] + walks.leg_s
+        egress[(egress > walk_limit) | ~walks.usable] = np.inf
+        profiles = stop_profiles(
+            conns, timetable.n_stops, len(timetable.trip_route), egress, walks.paths
+        )
+        walk_only = node_s[node] + leg
+        seconds = evaluate(profiles, access, walk_only, departure.times(), horizon_s=limit_s)
+        out[:, j] = summarize(seconds)[0]
+    out[out > max_minutes] = np.inf
+    return out
+
+
 def weekday_of(departure: Departure) -> str:
     """Return the weekday name of a departure's day."""
     day = departure.day
@@ -346,6 +414,138 @@ def route_word(route_type: int) -> str:
     return _EXTENDED_WORDS.get(route_type // 100, "service")
 
 
+def _clock(seconds: float) -> str:
+    """``"08:14"`` for seconds after midnight (past 24:00 wraps: ``"00:20"``)."""
+    minutes = int(seconds // 60) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _whole_minutes(seconds: float) -> int:
+    return max(1, round(seconds / 60.0))
+
+
+@dataclass(frozen=True, slots=True)
+class Ride:
+    """One vehicle of a journey: ``bus 19`` from one stop to another.
+
+    Attributes
+    ----------
+    vehicle
+        ``"bus"``, ``"tram"``... (:func:`route_word`).
+    route
+        The route's short name, e.g. ``"19"``.
+    board, alight
+        Stop names.
+    depart_s, arrive_s
+        Seconds after midnight of the service day.
+    """
+
+    vehicle: str
+    route: str
+    board: str
+    alight: str
+    depart_s: int
+    arrive_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Journey:
+    """How to get from a start to one place by walk + public transport.
+
+    Attributes
+    ----------
+    walk_to_stop_s
+        The walk from the start to the first stop.
+    rides
+        The vehicles, in order (a change between two is walked or made at
+        the same stop).
+    walk_from_stop_s
+        The walk from the last stop to the place.
+    total_s
+        Door to door, from leaving the start (waits included).
+
+    Examples
+    --------
+    >>> ride = Ride("bus", "19", "Market Place", "High Street", 8 * 3600 + 840, 8 * 3600 + 1560)
+    >>> Journey(240.0, (ride,), 180.0, 1440.0).text()
+    'Walk 4 min to Market Place, bus 19 to High Street, walk 3 min: 24 min door to door'
+    """
+
+    walk_to_stop_s: float
+    rides: tuple[Ride, ...]
+    walk_from_stop_s: float
+    total_s: float
+
+    def text(self) -> str:
+        """Return the journey in one line, for a reason or a sheet."""
+        walk_to = round(self.walk_to_stop_s / 60.0)
+        parts = [f"Walk {walk_to} min to {self.rides[0].board}" if walk_to else
+                 f"From {self.rides[0].board}"]  # fmt: skip
+        previous: Ride | None = None
+        for ride in self.rides:
+            change = "" if previous is None else "change to "
+            where = (
+                f" from {ride.board}" if previous is not None and ride.board != previous.alight
+                else ""
+            )  # fmt: skip
+            parts.append(f"{change}{ride.vehicle} {ride.route}{where} to {ride.alight}")
+            previous = ride
+        walk_from = round(self.walk_from_stop_s / 60.0)
+        if walk_from:
+            parts.append(f"walk {walk_from} min")
+        return ", ".join(parts) + f": {_whole_minutes(self.total_s)} min door to door"
+
+    def to_record(self) -> dict[str, Any]:
+        """Return a JSON-ready record (minutes rounded, clock times as ``"HH:MM"``)."""
+        return {
+            "walk_to_stop_min": round(self.walk_to_stop_s / 60.0),
+            "rides": [
+                {
+                    "vehicle": r.vehicle,
+                    "route": r.route,
+                    "board": r.board,
+                    "alight": r.alight,
+                    "depart": _clock(r.depart_s),
+                    "arrive": _clock(r.arrive_s),
+                }
+                for r in self.rides
+            ],
+            "walk_from_stop_min": round(self.walk_from_stop_s / 60.0),
+            "minutes": _whole_minutes(self.total_s),
+            "text": self.text(),
+        }
+
+
+def _journey(
+    timetable: Timetable,
+    reached: Reached,
+    stop: int,
+    walk_to: dict[int, float],
+    walk_from_s: float,
+    total_s: float,
+) -> Journey:
+    rides = []
+    for trip, board, dep, alight, arr in rides_to(reached, stop):
+        route = int(timetable.trip_route[trip])
+        rides.append(
+            Ride(
+                vehicle=route_word(int(timetable.route_type[route])),
+                route=str(timetable.route_name[route]),
+                board=str(timetable.stop_name[board]),
+                alight=str(timetable.stop_name[alight]),
+                depart_s=int(dep),
+                arrive_s=int(arr),
+            )
+        )
+    first_stop = rides_to(reached, stop)[0][1]
+    return Journey(
+        walk_to_stop_s=walk_to[first_stop],
+        rides=tuple(rides),
+        walk_from_stop_s=walk_from_s,
+        total_s=total_s,
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class PointJourneys:
     """From one place to each of many assets by walk + public transport.
@@ -358,10 +558,14 @@ class PointJourneys:
     reasons
         Per asset, e.g. ``"bus 19 from Market Place, 24 min door to door"``,
         or ``None`` when walking alone is as fast.
+    journeys
+        Per asset, the median journey step by step (``None`` where walking
+        alone is as fast).
     """
 
     minutes: FloatArray
     reasons: list[str | None]
+    journeys: list[Journey | None]
 
 
 def journeys_from_point(
@@ -385,6 +589,9 @@ def journeys_from_point(
     """
     horizon = config.horizon_min * 60.0
     access, _, _ = _access(graph, walks, [lon], [lat], config.max_walk_min * 60.0)
+    walk_to: dict[int, float] = {}
+    for s, w in zip(access.stop.tolist(), access.seconds.tolist(), strict=True):
+        walk_to[s] = min(w, walk_to.get(s, np.inf))
     conns = timetable.connections_on(
         departure.day, departure.start_s, departure.end_s + int(horizon)
     )
@@ -397,11 +604,14 @@ def journeys_from_point(
     seconds = np.repeat(walk_only_s[:, None], len(picked), axis=1).astype(np.float64)
     via_trip = np.full((len(assets_node), len(picked)), -1, dtype=np.int64)
     via_stop = np.full((len(assets_node), len(picked)), -1, dtype=np.int64)
+    via_egress = np.full((len(assets_node), len(picked)), -1, dtype=np.int64)
+    scans: list[Reached] = []
     n_trips = len(timetable.trip_route)
     for k, t in enumerate(picked.tolist()):
         reached = scan_from_origin(
             conns, timetable.n_stops, n_trips, access.stop, access.seconds, t, walks.paths
         )
+        scans.append(reached)
         total = reached.arrival[stop] + walk - t
         order = np.lexsort((total, row))
         first = np.ones(len(order), dtype=bool)
@@ -412,17 +622,26 @@ def journeys_from_point(
         seconds[rows_better, k] = total[best][better]
         via_trip[rows_better, k] = reached.first_trip[stop[best][better]]
         via_stop[rows_better, k] = reached.first_stop[stop[best][better]]
+        via_egress[rows_better, k] = best[better]
     seconds[seconds > horizon] = np.inf
     median = np.quantile(seconds, 0.5, axis=1, method="inverted_cdf")
     reasons: list[str | None] = []
+    journeys: list[Journey | None] = []
     for i in range(len(assets_node)):
         k = int(np.flatnonzero(seconds[i] == median[i])[0]) if np.isfinite(median[i]) else -1
         if k < 0 or via_trip[i, k] < 0:
             reasons.append(None)
+            journeys.append(None)
             continue
         route = int(timetable.trip_route[via_trip[i, k]])
         word = route_word(int(timetable.route_type[route]))
         name = str(timetable.route_name[route])
         boarded = str(timetable.stop_name[via_stop[i, k]])
         reasons.append(f"{word} {name} from {boarded}, {median[i] / 60:.0f} min door to door")
-    return PointJourneys(minutes=np.asarray(median, dtype=np.float64) / 60.0, reasons=reasons)
+        e = int(via_egress[i, k])
+        journeys.append(
+            _journey(timetable, scans[k], int(stop[e]), walk_to, float(walk[e]), float(median[i]))
+        )
+    return PointJourneys(
+        minutes=np.asarray(median, dtype=np.float64) / 60.0, reasons=reasons, journeys=journeys
+    )

@@ -85,3 +85,56 @@ def test_find_support_by_public_transport_names_the_route(helsinki):
     rode = table[table["Why"].str.contains("min door to door")]
     assert len(rode), table["Why"].tolist()
     assert rode["Why"].str.contains(r"(?:bus|tram|metro|train) \S+ from ").all()
+
+
+def test_gap_map_and_range_over_time_follow_the_travel_mode(helsinki):
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["assetmap.principal"] = Principal("lee", Role.LEAD)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    (mode,) = [s for s in at.selectbox if s.label.startswith("Travel mode")]
+    assert mode.options == ["On foot", "By bike", "Walk + public transport"]
+
+    def beyond() -> list[str]:
+        (frame,) = [d.value for d in at.dataframe if "What people said" in d.value.columns]
+        return sorted(frame["Area"].tolist())
+
+    walking = beyond()
+    mode.set_value("transit").run()
+    assert not at.exception, at.exception
+    assert any(t.label == "Leaving (public transport)" for t in at.text_input)
+    by_transit = beyond()
+    # The same areas the core finds beyond 15 min by walk + public transport.
+    from assetmap.reach.coverage import gap_search_minutes
+    from assetmap.reach.sites import area_minutes
+    from assetmap.reach_service import areas_beyond
+    from assetmap.transit_service import coverage_for_mode
+
+    workspace = open_workspace(helsinki)
+    graph = walk_graph_for(workspace.network_path)
+    category = next(s for s in at.selectbox if s.label == "Category on the gap map").value
+    _, demand, result = coverage_for_mode(
+        workspace, graph, workspace.store().assets(), mode="transit", minutes=15,
+        depart="Tue 08:00-09:00", search_minutes=gap_search_minutes(15),
+    )  # fmt: skip
+    table = area_minutes(result, demand.areas, category=category)
+    assert by_transit == sorted(areas_beyond(table, search_minutes=45)["area"].tolist())
+    assert set(by_transit) <= set(walking)  # never worse than walking
+    assert len(by_transit) < len(walking)
+    # The accessible range over time, by the same mode, drawn as the core measures it.
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    from assetmap.transit_service import range_series_for_mode
+    from assetmap.views import dashboard_snapshots
+
+    line = at.get("vega_lite_chart")[-1]
+    assert "(walk + public transport), month by month" in line.proto.spec
+    drawn = convert_arrow_bytes_to_pandas_df(line.proto.datasets[0].data.data)
+    drawn = drawn[drawn["measure"] == "categories"].reset_index(drop=True)
+    series = range_series_for_mode(
+        workspace, graph,
+        dashboard_snapshots(workspace.store(), principal=Principal("lee", Role.LEAD)),
+        mode="transit", minutes=15, depart="Tue 08:00-09:00",
+    ).summary  # fmt: skip
+    assert drawn["value"].tolist() == pytest.approx(series["mean_categories"].tolist())

@@ -389,3 +389,197 @@ def test_journeys_from_a_point_name_the_first_route_and_equal_the_router(synthet
     found = journeys(parse_departure("Tue 08:00"))
     assert found.reasons[0] == "bus 1 from Stop A, 31 min door to door"
     assert found.reasons[3] is None  # two nodes away: walking is faster
+
+
+def test_journeys_from_a_point_give_every_ride_in_order_and_add_up(synthetic):
+    """The sheet's 'how to get there': walk, each vehicle, the change, walk; it adds up."""
+    from assetmap.reach.network import snap_points
+    from assetmap.reach.transit_times import journeys_from_point
+    from assetmap.reach.travel import point_times, times_from_point
+
+    graph, timetable = synthetic
+    config = TransitConfig()
+    walks = stop_walks(graph, timetable, config)
+    nodes = [200, 2]
+    assets = snap_points(graph, _lon(np.array(nodes)), np.full(len(nodes), LAT0))
+    walk_only = point_times(times_from_point(graph, _lon(0), LAT0), assets)
+    window = parse_departure("Tue 08:00")
+    found = journeys_from_point(
+        graph, timetable, walks, _lon(0), LAT0, assets.node, assets.leg_s, walk_only,
+        window, config,
+    )  # fmt: skip
+    journey = found.journeys[0]
+    # T1 A->B 08:00-08:10; T2 at 08:10 is missed by a minute (a change takes one); T3 08:11.
+    assert [(r.route, r.board, r.alight) for r in journey.rides] == [
+        ("1", "Stop A", "Stop B"),
+        ("2", "Stop B", "Stop D"),
+    ]
+    assert [(r.depart_s, r.arrive_s) for r in journey.rides] == [
+        (8 * 3600, 8 * 3600 + 600),
+        (8 * 3600 + 660, 8 * 3600 + 1860),
+    ]
+    assert (
+        journey.text()
+        == "From Stop A, bus 1 to Stop B, change to bus 2 to Stop D: 31 min door to door"
+    )
+    assert window.start_s + journey.walk_to_stop_s <= journey.rides[0].depart_s
+    assert journey.rides[-1].arrive_s + journey.walk_from_stop_s - window.start_s == pytest.approx(
+        journey.total_s
+    )
+    assert journey.total_s == pytest.approx(found.minutes[0] * 60)
+    record = journey.to_record()
+    assert record["rides"][1] == {
+        "vehicle": "bus", "route": "2", "board": "Stop B", "alight": "Stop D",
+        "depart": "08:11", "arrive": "08:31",
+    }  # fmt: skip
+    assert record["minutes"] == 31
+    assert found.journeys[1] is None  # walking is faster
+    # Starting three streets along, the walk to the stop is said.
+    start = _lon(3)
+    walk_only = point_times(times_from_point(graph, start, LAT0), assets)
+    found = journeys_from_point(
+        graph, timetable, walks, start, LAT0, assets.node, assets.leg_s, walk_only,
+        parse_departure("Tue 07:55"), config,
+    )  # fmt: skip
+    assert found.journeys[0].text().startswith("Walk 4 min to Stop A, bus 1 to Stop B")
+
+
+SHUTTLE: dict[str, str] = {
+    "agency.txt": FEED["agency.txt"],
+    "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+    f"A,Stop A,{LAT0},{_lon(0):.6f}\nD,Stop D,{LAT0},{_lon(200):.6f}\n",
+    "routes.txt": "route_id,route_short_name,route_type\nS,S,3\n",
+    "calendar.txt": FEED["calendar.txt"],
+    "trips.txt": "route_id,service_id,trip_id\nS,wk,S1\n",
+    # One way only, A to D in 5 minutes, every 2 minutes from 07:00 to 10:00.
+    "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+    "S1,07:00:00,07:00:00,A,1\nS1,07:05:00,07:05:00,D,2\n",
+    "frequencies.txt": "trip_id,start_time,end_time,headway_secs,exact_times\n"
+    "S1,07:00:00,10:00:00,120,1\n",
+}
+
+
+def test_minutes_matrix_equals_the_router_one_target_at_a_time(synthetic):
+    from assetmap.reach.transit_times import transit_minutes_matrix
+
+    graph, timetable = synthetic
+    config = TransitConfig()
+    walks = stop_walks(graph, timetable, config)
+    window = parse_departure("Tue 07:50-08:20")
+    origins = np.array([0, 3, 50, 190])
+    targets = np.array([200, 52, 12])
+    matrix = transit_minutes_matrix(
+        graph, timetable, walks, _lon(origins), np.full(4, LAT0), _lon(targets),
+        np.full(3, LAT0), window, config, max_minutes=45,
+    )  # fmt: skip
+    for j, target in enumerate(targets):
+        one = transit_times(
+            graph, timetable, walks, [_lon(target)], [LAT0], _lon(origins), np.full(4, LAT0),
+            window, config,
+        )  # fmt: skip
+        expected = np.where(one.median_min <= 45, one.median_min, np.inf)
+        assert matrix[:, j].tolist() == pytest.approx(expected.tolist()), target
+    assert np.isfinite(matrix).any()
+    assert np.isinf(matrix).any()
+
+
+@pytest.fixture
+def shuttle(tmp_path, workspace_path, capsys):
+    """Six postcodes by Stop A, four by Stop D; a hall 15 min from A on foot, a library at D.
+
+    The shuttle runs A -> D only (5 min, every 2 min, 07:00-10:00 on weekdays).
+    """
+    from support import run_cli
+
+    from assetmap.reach.network import save_network
+    from assetmap.workspace import create_workspace
+
+    workspace = create_workspace(workspace_path)
+    save_network(_street(), workspace.network_path)
+    store = workspace.store()
+    for name, node in (("Near Hall", 12), ("Stop D Library", 200)):
+        kind = "community_centre" if node == 12 else "library"
+        store.add_asset(
+            {"name": name, "lon": _lon(node), "lat": LAT0, "categories": [kind]},
+            actor="ana", reason="test",
+        )  # fmt: skip
+    nodes = [0, 1, 2, 3, 4, 5, 197, 198, 199, 200]
+    postcodes = tmp_path / "postcodes.csv"
+    postcodes.write_text(
+        "postcode,lat,lon\n"
+        + "".join(f"LE1 {i}AA,{LAT0},{_lon(n):.6f}\n" for i, n in enumerate(nodes))
+    )
+    assert run_cli(capsys, "postcodes", str(workspace_path), str(postcodes))[0] == 0
+    code, _, err = run_cli(capsys, "transit", str(workspace_path), str(_zip(tmp_path, SHUTTLE)))
+    assert code == 0, err
+    return workspace
+
+
+def test_sites_for_bus_users_differ_from_sites_for_walkers(shuttle, capsys):
+    """On foot the hall near A covers six postcodes, the library at D four: the hall wins.
+
+    With the shuttle A -> D the library covers all ten.
+    """
+    from support import run_cli
+
+    workspace_path = shuttle.path
+
+    def sites(*mode: str) -> dict[str, object]:
+        code, out, err = run_cli(
+            capsys, "sites", str(workspace_path), "--category", "food_support",
+            "--minutes", "20", "--format", "json", *mode,
+        )  # fmt: skip
+        assert code == 0, err
+        return json.loads(out)
+
+    walk = sites()
+    transit = sites("--mode", "transit", "--depart", "Tue 08:00-09:00")
+    assert [s["name"] for s in walk["sites"]] == ["Near Hall"]
+    assert (walk["covered_after"], walk["total"]) == (6, 10)
+    assert [s["name"] for s in transit["sites"]] == ["Stop D Library"]
+    assert (transit["covered_after"], transit["total"]) == (10, 10)
+    # Before the timetable's hours the bus does not run: walking's answer again.
+    early = sites("--mode", "transit", "--depart", "Tue 05:00-06:00")
+    assert [s["name"] for s in early["sites"]] == ["Near Hall"]
+
+
+def test_gap_map_and_range_over_time_by_public_transport(shuttle):
+    """The gap map per mode: by bus the postcodes by Stop A reach the library at D.
+
+    The accessible range over time, by mode, reads the same times at each date.
+    """
+    import datetime as dt
+
+    from assetmap.reach.coverage import register_snapshots
+    from assetmap.reach.network import walk_graph_for
+    from assetmap.reach.sites import area_minutes
+    from assetmap.transit_service import coverage_for_mode, range_series_for_mode
+
+    graph = walk_graph_for(shuttle.network_path)
+    store = shuttle.store()
+    assets = store.assets()
+    share = {}
+    for mode in ("walk", "transit"):
+        _, demand, result = coverage_for_mode(
+            shuttle, graph, assets, mode=mode, minutes=20, depart="Tue 08:00-09:00",
+            search_minutes=60,
+        )  # fmt: skip
+        row = result.by_category.set_index("category").loc["library"]
+        share[mode] = row["share_postcodes"]
+        table = area_minutes(result, demand.areas, category="library")
+        assert len(table) == len(demand.areas)
+        if mode == "transit":
+            assert table["covered"].sum() > 0
+    assert share == {"walk": pytest.approx(0.4), "transit": pytest.approx(1.0)}
+    when = dt.datetime.now(dt.UTC)
+    series = {
+        mode: range_series_for_mode(
+            shuttle, graph, register_snapshots(store, [when]), mode=mode, minutes=20,
+            depart="Tue 08:00-09:00",
+        ).by_category.set_index("category")
+        for mode in ("walk", "transit")
+    }  # fmt: skip
+    assert series["walk"].loc["library", "share_postcodes"] == pytest.approx(0.4)
+    assert series["transit"].loc["library", "share_postcodes"] == pytest.approx(1.0)
+    # The hall: by bus nobody by Stop D can ride back (the shuttle runs one way).
+    assert series["transit"].loc["community_centre", "share_postcodes"] == pytest.approx(0.6)

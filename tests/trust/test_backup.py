@@ -260,3 +260,61 @@ def test_the_command_line_backs_up_and_restores(
     assert main(["restore", str(archive), str(workspace.path), "--force"]) == 0
     assert capsys.readouterr().out == f"Restored {archive} into {workspace.path}\n"
     assert _tables(workspace.store()) == before
+
+
+def _timetable_zip(folder: Path) -> Path:
+    """A two-stop bus feed on the test network (one trip at 08:00)."""
+    files = {
+        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
+        "X,Test,http://x,Europe/London\n",
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+        "A,Market Place,52.67,-0.72\nB,High Street,52.672,-0.722\n",
+        "routes.txt": "route_id,route_short_name,route_type\n19,19,3\n",
+        "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+        "start_date,end_date\nwk,1,1,1,1,1,0,0,20240101,20241231\n",
+        "trips.txt": "route_id,service_id,trip_id\n19,wk,T1\n",
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "T1,08:00:00,08:00:00,A,1\nT1,08:04:00,08:04:00,B,2\n",
+    }
+    path = folder / "feed.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, body in files.items():
+            archive.writestr(name, body)
+    return path
+
+
+def test_the_timetable_and_cycling_network_go_into_the_backup_and_come_back(
+    workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from support import run_cli
+
+    from assetmap.reach.cycle import CycleNetwork, load_cycle_network, save_cycle_network
+    from assetmap.transit_service import workspace_timetable
+
+    save_cycle_network(
+        CycleNetwork(network=_network(), stress=np.array([True, False])), workspace.cycle_path
+    )
+    code, _, err = run_cli(capsys, "transit", str(workspace.path), str(_timetable_zip(tmp_path)))
+    assert code == 0, err
+    stored = {name: (workspace.path / name).read_bytes() for name in ("timetable.npz", "cycle.npz")}
+    archive = tmp_path / "with-transit.zip"
+    assert run_cli(capsys, "backup", str(workspace.path), str(archive))[0] == 0
+    assert {"timetable.npz", "cycle.npz"} <= set(read_manifest(archive)["files"])
+
+    restored_path = tmp_path / "restored"
+    assert run_cli(capsys, "restore", str(archive), str(restored_path))[0] == 0
+    for name, data in stored.items():
+        assert (restored_path / name).read_bytes() == data, name
+    restored = open_workspace(restored_path)
+    timetable = workspace_timetable(restored)
+    assert timetable.stop_name.tolist() == ["Market Place", "High Street"]
+    assert timetable.route_name.tolist() == ["19"]
+    assert load_cycle_network(restored.cycle_path).stress.tolist() == [True, False]
+
+    # A backup without them, restored over the workspace, leaves none behind.
+    (workspace.path / "timetable.npz").unlink()
+    workspace.cycle_path.unlink()
+    plain = backup_workspace(workspace, tmp_path / "plain.zip", principal=ADMIN)
+    restore_workspace(plain, restored_path, principal=ADMIN, force=True)
+    assert not (restored_path / "timetable.npz").exists()
+    assert not (restored_path / "cycle.npz").exists()

@@ -4,7 +4,9 @@ The everyday phrases of ``assetmap/data/phrases.yaml`` (:func:`assetmap.taxonomy
 are matched on **whole words** after normalisation and a light lemma (plural and
 possessive "s" dropped), so "rent" never meets "parent", "art" never "heart" and
 "men" never "women". A word of five letters or more that is one letter off a
-known word is read as that word ("councelling" -> "counselling").
+known word is read as that word ("councelling" -> "counselling"), unless it is
+an English word in its own right: "refugee" is not a slip for "refuge"
+(:func:`is_english_word`).
 
 Where phrases overlap, the longest wins: "sexual health clinic" is a narrow
 phrase (a place must say so itself), so its "clinic" does not also ask for any
@@ -23,6 +25,8 @@ False
 True
 >>> lemma("families"), lemma("kids"), lemma("womens"), lemma("class")
 ('family', 'kid', 'women', 'class')
+>>> read_words("refugee support").categories
+{'refugee_support': 1.0}
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Final
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
 
 from assetmap.match.normalize import normalise_query
 from assetmap.taxonomy import PhraseBook, Taxonomy, load_phrases, load_taxonomy
@@ -42,9 +47,11 @@ __all__ = [
     "PhraseIndex",
     "Reading",
     "build_phrase_index",
+    "is_english_word",
     "lemma",
     "lemmas",
     "read_words",
+    "spelling_variant",
 ]
 
 _IRREGULAR: Final = {"children": "child", "people": "person", "teeth": "tooth"}
@@ -54,6 +61,27 @@ _GOOD_FIRST: Final = 0.75
 _GOOD_OTHER: Final = 0.6
 _GENERAL: Final = 0.4  # council offices, village halls: a little of everything
 _ALL_DAYS: Final = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+# A word seen at least this often in pyspellchecker's English word frequencies is a word
+# of its own, never corrected into another ("refugee" stays "refugee"); rarer entries are
+# mostly misspellings that made it into the subtitles the list was counted from.
+_ENGLISH_MIN_COUNT: Final = 50
+
+
+@functools.lru_cache(maxsize=1)
+def _english() -> dict[str, int]:
+    """English word -> frequency (pyspellchecker's list, read once: about half a second)."""
+    return SpellChecker(language="en", distance=1).word_frequency.dictionary
+
+
+def is_english_word(word: str) -> bool:
+    """Return whether ``word`` (lower case) is a common English word.
+
+    Examples
+    --------
+    >>> is_english_word("refugee"), is_english_word("councelling")
+    (True, False)
+    """
+    return _english().get(word, 0) >= _ENGLISH_MIN_COUNT
 
 
 def lemma(word: str) -> str:
@@ -197,6 +225,7 @@ def build_phrase_index(
     """
     tax = taxonomy or load_taxonomy()
     book = book or load_phrases()
+    _english()  # read the English word list with the index, not at the first query
     # The most direct reading of a phrase wins: a phrase naming a category ("gp") asks
     # for that category, not for everything its need is served by (a gym for "health").
     merged: dict[tuple[str, ...], tuple[dict[str, float], int, str]] = {}
@@ -260,6 +289,45 @@ def _correct(word: str, vocabulary: tuple[str, ...]) -> str:
     return target if target[0] == word[0] else word
 
 
+_VARIANTS: Final = (("or", "our"), ("ize", "ise"), ("yze", "yse"), ("er", "re"), ("og", "ogue"))
+
+
+def spelling_variant(word: str, other: str) -> bool:
+    """Return whether two words are one word spelt the American and the British way.
+
+    A doubled consonant ("counseling", "counselling") or a known ending ("center",
+    "centre"; "color", "colour"; "organize", "organise").
+
+    Examples
+    --------
+    >>> spelling_variant("counseling", "counselling"), spelling_variant("center", "centre")
+    (True, True)
+    >>> spelling_variant("refugee", "refuge")
+    False
+    """
+    short, long_ = sorted((word, other), key=len)
+    if len(long_) == len(short) + 1:
+        for at in range(1, len(long_)):
+            doubled = long_[at] == long_[at - 1] and long_[at] not in "aeiouy"
+            if doubled and long_[:at] + long_[at + 1 :] == short:
+                return True
+    for us, uk in _VARIANTS:
+        for a, b in ((word, other), (other, word)):
+            if a.endswith(us) and b.endswith(uk) and a[: -len(us)] == b[: -len(uk)]:
+                return True
+        if us in word and uk in other and word.replace(us, uk, 1) == other:
+            return True
+    return False
+
+
+def _correct_unless_english(word: str, typed: str, vocabulary: tuple[str, ...]) -> str:
+    """Correct a slip, but never turn an English word into another ("refugee", "refuge")."""
+    meant = _correct(word, vocabulary)
+    if meant == word or not (is_english_word(word) or is_english_word(typed)):
+        return meant
+    return meant if spelling_variant(word, meant) else word
+
+
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...], at: int) -> bool:
     return words[at : at + len(phrase)] == phrase
 
@@ -284,12 +352,13 @@ def read_words(
     """
     idx = index or _default_index()
     keep = set(known)
-    raw = lemmas(text)
+    typed = normalise_query(text).split()
+    raw = tuple(lemma(w) for w in typed)
     words = tuple(
         w
         if (w in idx.vocabulary or w in keep or w in idx.ignore)
-        else _correct(w, idx.sorted_vocabulary)
-        for w in raw
+        else _correct_unless_english(w, original, idx.sorted_vocabulary)
+        for w, original in zip(raw, typed, strict=True)
     )
     # Phrases, longest first; a phrase inside a longer match is dropped.
     found: list[tuple[int, _Phrase]] = []
@@ -351,6 +420,12 @@ def read_words(
             categories[code] = max(categories.get(code, 0.0), weight)
             covers.setdefault(code, set()).update(positions)
             if phrase.narrow:
+                narrow.setdefault(code, []).append(phrase.words)
+    # A narrow phrase inside a longer one still narrows it: "catholic church" asks for
+    # a church that says it is catholic, not any church.
+    for _, phrase in found:
+        if phrase.narrow and phrase.text not in {p.text for _, p in kept}:
+            for code in set(phrase.categories) & set(categories):
                 narrow.setdefault(code, []).append(phrase.words)
     return Reading(
         words=tuple(words[p] for p in content),

@@ -7,7 +7,7 @@ import pytest
 
 from assetmap.errors import TaxonomyError
 from assetmap.helplines import load_helplines
-from assetmap.match.phrases import lemma, read_words
+from assetmap.match.phrases import lemma, read_words, spelling_variant
 from assetmap.match.search import search_assets
 from assetmap.taxonomy import load_phrases
 
@@ -85,6 +85,30 @@ def test_a_one_letter_slip_is_read_as_the_word_meant() -> None:
     assert read_words("counseling").words == ("counselling",)
     assert read_words("homless").categories["housing_support"] == 1.0
     assert read_words("volenteer").categories["volunteering"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("typed", "never"),
+    [("refugee support", "womens_support"), ("refugees", "womens_support"),
+     ("asylum", "social_care")],
+)  # fmt: skip
+def test_an_english_word_is_never_corrected_into_another_need(typed: str, never: str) -> None:
+    # Issue 12: "refugee" was read as "refuge" and offered a sexual-violence service.
+    reading = read_words(typed)
+    assert never not in reading.categories
+    assert reading.categories == {"refugee_support": 1.0}
+
+
+def test_american_spellings_are_still_read_as_the_british_word() -> None:
+    assert read_words("counseling").words == ("counselling",)
+    assert spelling_variant("center", "centre")
+    assert not spelling_variant("refugee", "refuge")
+
+
+def test_a_denomination_inside_a_longer_phrase_still_narrows_it() -> None:
+    # "catholic church" asks for a church that says it is catholic, not any church.
+    reading = read_words("catholic church")
+    assert ("catholic",) in reading.narrow["faith_community"]
 
 
 def test_glm_goods_reach_everyday_places() -> None:

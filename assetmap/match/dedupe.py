@@ -1218,32 +1218,27 @@ _SAME_NAME_BLOCK_M: Final = 500.0  # one name this near is compared, beyond the 
 
 
 def _same_name_pairs(
-    left: _Records,
-    right: _Records,
-    xy_left: npt.NDArray[np.float64],
-    xy_right: npt.NDArray[np.float64],
-    *,
-    same_table: bool,
-    max_distance_m: float,
+    keys_left: list[str], keys_right: list[str], xy: tuple[npt.NDArray[np.float64], ...]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Return index pairs of one name (as compared) within :data:`_SAME_NAME_BLOCK_M`.
 
     A club placed 330 m from the same club's record is compared (and queued), not
-    left out because the blocking radius is smaller.
+    left out because the blocking radius is smaller. ``keys_right is keys_left``
+    for a table against itself (each pair once).
     """
-    radius = max(_SAME_NAME_BLOCK_M, max_distance_m)
-    keys_left = [n.text for n in left.parsed]
-    keys_right = keys_left if same_table else [n.text for n in right.parsed]
-    shared = set(keys_left) & set(keys_right) if not same_table else set()
-    if same_table:
-        seen: set[str] = set()
-        shared = {k for k in keys_left if k in seen or seen.add(k)}  # type: ignore[func-returns-value]
+    same_table = keys_right is keys_left
+    seen: set[str] = set()
+    shared = (
+        {k for k in keys_left if k in seen or seen.add(k)}  # type: ignore[func-returns-value]
+        if same_table
+        else set(keys_left) & set(keys_right)
+    )
     rows_left = np.array([i for i, k in enumerate(keys_left) if k in shared], dtype=np.int64)
     rows_right = np.array([j for j, k in enumerate(keys_right) if k in shared], dtype=np.int64)
     if not rows_left.size or not rows_right.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    found = cKDTree(xy_left[rows_left]).sparse_distance_matrix(
-        cKDTree(xy_right[rows_right]), radius, output_type="ndarray"
+    found = cKDTree(xy[0][rows_left]).sparse_distance_matrix(
+        cKDTree(xy[-1][rows_right]), _SAME_NAME_BLOCK_M, output_type="ndarray"
     )
     a, b = rows_left[found["i"]], rows_right[found["j"]]
     keep = np.array([keys_left[i] == keys_right[j] for i, j in zip(a, b, strict=True)], dtype=bool)
@@ -1273,9 +1268,9 @@ def _candidate_pairs(
         near_a = found["i"].astype(np.int64)
         near_b = found["j"].astype(np.int64)
     code_a, code_b = _postcode_pairs(left, right, same_table=same_table)
-    name_a, name_b = _same_name_pairs(
-        left, right, xy_left, xy_right, same_table=same_table, max_distance_m=max_distance_m
-    )
+    keys_left = [n.text for n in left.parsed]
+    keys_right = keys_left if same_table else [n.text for n in right.parsed]
+    name_a, name_b = _same_name_pairs(keys_left, keys_right, (xy_left, xy_right))
     a = np.concatenate([near_a, code_a, name_a])
     b = np.concatenate([near_b, code_b, name_b])
     key = np.unique(a * right.size + b)

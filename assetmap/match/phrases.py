@@ -201,14 +201,16 @@ def _targets(
         }
         for phrase in phrases:
             yield phrase, weights, 1
-    for good, phrases in book.goods.items():
+    for good in taxonomy.glm_goods.values():
         # Goods are met by everyday places (a village hall is where community happens).
         weights = {
-            c.code: _GOOD_FIRST if c.glm_goods[0] == good else _GOOD_OTHER
+            c.code: _GOOD_FIRST if c.glm_goods[0] == good.code else _GOOD_OTHER
             for c in taxonomy.categories.values()
-            if good in c.glm_goods
+            if good.code in c.glm_goods
         }
-        for phrase in phrases:
+        # Staff write a good by its name ("relatedness", "GLM: inner peace").
+        named = (good.code.replace("_", " "), good.label.split("(")[0])
+        for phrase in (*book.goods.get(good.code, ()), *named):
             yield phrase, weights, 1
 
 
@@ -332,6 +334,27 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...], at: int) -> bool:
     return words[at : at + len(phrase)] == phrase
 
 
+_FILLER: Final = 0.5  # an everyday English word no phrase knows ("nearest", "hire")
+_QUALIFIER: Final = 2.0  # a word nothing knows ("lgbt"), or a narrow one ("mosque")
+
+
+def _weight(
+    word: str, typed: str, known: frozenset[str] | set[str], place: tuple[bool, bool]
+) -> float:
+    """How much one content word counts in the share a place must explain.
+
+    ``place``: (inside a narrow phrase, just before a phrase).
+    """
+    narrowed, before_phrase = place
+    if narrowed:
+        return _QUALIFIER
+    if word in known:
+        return 1.0
+    if before_phrase:
+        return _QUALIFIER
+    return _FILLER if is_english_word(word) or is_english_word(typed) else _QUALIFIER
+
+
 def read_words(
     text: str, *, index: PhraseIndex | None = None, known: Iterable[str] = ()
 ) -> Reading:
@@ -388,18 +411,32 @@ def read_words(
     if days or part:
         begin, finish = part or ("00:00", "23:59")
         windows = tuple((d, begin, finish) for d in (days or list(_ALL_DAYS)))
-    content = [
+    # Urgent words say how soon, not what ("right now"), unless a phrase asks for them too
+    # ("suicidal" is urgent and a mental-health need).
+    phrased = {p for s, ph in kept for p in range(s, s + len(ph.words))}
+    hurry = {
         p
-        for p, w in enumerate(words)
-        if w not in idx.ignore and p not in timed and (w,) not in idx.urgent
+        for phrase in idx.urgent
+        for s in range(len(words))
+        if _contains(words, phrase, s)
+        for p in range(s, s + len(phrase))
+        if p not in phrased
+    }
+    content = [
+        p for p, w in enumerate(words) if w not in idx.ignore and p not in timed and p not in hurry
     ]
     if not content:  # only family or empty words ("my kids"): they are what is asked
-        content = [p for p in range(len(words)) if p not in timed and (words[p],) not in idx.urgent]
+        content = [p for p in range(len(words)) if p not in timed and p not in hurry]
     # Phrases may cover ignored words ("my partner hits me"); only content words count.
     where = {p: n for n, p in enumerate(content)}
     known_words = idx.vocabulary | keep
     narrowed = {p for s, ph in kept if ph.narrow for p in range(s, s + len(ph.words))}
-    weights = tuple(1.0 if words[p] in known_words and p not in narrowed else 2.0 for p in content)
+    # A word just before a known word qualifies it ("polish community centre",
+    # "betting shop", "bail hostel"); elsewhere an everyday word is filler ("nearest").
+    before = {p for p in range(len(words) - 1) if words[p + 1] in known_words}
+    weights = tuple(
+        _weight(words[p], typed[p], known_words, (p in narrowed, p in before)) for p in content
+    )
     prefer = tuple(
         dict.fromkeys(
             target

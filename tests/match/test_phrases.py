@@ -149,3 +149,26 @@ def test_helplines_are_sourced_and_name_known_needs() -> None:
         "NHS 111",
     }
     assert all(h.source.startswith("https://") and h.phone for h in lines)
+
+
+def test_urgent_words_say_how_soon_not_what() -> None:
+    # "suicidal right now" found nothing: "suicidal" (urgent) was dropped, "right" kept.
+    reading = read_words("suicidal right now")
+    assert reading.urgent
+    assert reading.words == ("suicidal",)
+    assert reading.categories == {"mental_health_support": 1.0}
+
+
+@pytest.mark.parametrize("typed", ["relatedness", "GLM: inner peace", "excellence in play"])
+def test_a_good_lives_good_by_its_name_is_asked_for(typed: str) -> None:
+    reading = read_words(typed)
+    assert reading.categories
+    assert set(reading.weights) == {1.0}
+
+
+def test_an_everyday_word_no_phrase_knows_is_filler_but_a_qualifier_still_counts() -> None:
+    # "where can i volunteer on weekdays" found nothing: "weekdays" weighed double.
+    assert read_words("volunteer on weekdays").weights == (1.0, 0.5)
+    # A word before what is asked for qualifies it: no Polish centre is not any centre.
+    assert read_words("polish community centre").weights == (2.0, 1.0, 1.0)
+    assert read_words("betting shop").weights == (2.0, 1.0)

@@ -102,7 +102,7 @@ from assetmap.ingest.postcodes import normalise_postcode
 from assetmap.match.normalize import normalise_name
 from assetmap.resources import data_path
 from assetmap.schema import STORAGE_CRS
-from assetmap.taxonomy import read_yaml
+from assetmap.taxonomy import load_taxonomy, read_yaml
 
 __all__ = [
     "DECISIONS",
@@ -361,6 +361,15 @@ _WEAK_WORDS: Final = frozenset(
         "at",
         "in",
         "on",
+        # titles and letters after a name ("Mr John Gwyther BDS")
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "bds",
+        "mbbs",
+        "bchd",
     }
 )
 _ABBREVIATIONS: Final[dict[str, str]] = {
@@ -388,8 +397,14 @@ _ABBREVIATIONS: Final[dict[str, str]] = {
     "svcs": "services",
     "svc": "service",
     "lib": "library",
+    "meth": "methodist",
+    "bapt": "baptist",
+    "ch": "church",
+    "surg": "surgery",
+    "registry": "register",
     "mkt": "market",
     "gt": "great",
+    "lt": "little",
     "n": "north",
     "s": "south",
     "bowling": "bowls",
@@ -511,8 +526,16 @@ def _canonical(words: list[str]) -> list[str]:
     return out or words
 
 
+_NEAR: Final = re.compile(r",\s*(?:nr\.?|near)\s.*$", re.IGNORECASE)
+
+
 def _name_variants(name: str) -> tuple[str, ...]:
-    """Return the name without brackets, then with their words ("Lodge Trust (The)")."""
+    """Return the name without brackets, then with their words ("Lodge Trust (The)").
+
+    A trailing "nr X" or "near X" says where to look, not which place it is:
+    it is dropped ("Caldecott Village Hall, nr Market Harborough").
+    """
+    name = _NEAR.sub("", name) or name
     if "(" not in name:
         return (name,)
     outside = " ".join(_BRACKETS.sub(" ", name).split())
@@ -614,18 +637,20 @@ _WIDE_MIN_NAMES: Final = 5
 _WIDE_MIN_KINDS: Final = 3
 
 
+_NOT_PLACES: Final = _STREET_WORDS | _WEAK_WORDS | _KIND_WORDS | _DEDICATIONS
+
+
 def _place_part(text: str) -> list[str]:
     """Return the words of ``text`` if they can name a village or town, else ``[]``.
 
-    One to three words, none of them a street word, a number, a weak word or a
-    kind of place ("Main Street", "or other faith group" and "Church Hall" name none).
+    One to three words, none of them a street word, a number, a weak word, a kind
+    of place or a dedication ("Main Street", "or other faith group", "Church Hall"
+    and "All Saints" name none).
     """
     words = normalise_name(text).split()
     if not words or len(words) > _MAX_PLACE_WORDS:
         return []
-    if any(
-        w.isdigit() or w in _STREET_WORDS or w in _WEAK_WORDS or w in _KIND_WORDS for w in words
-    ):
+    if any(w.isdigit() or w in _NOT_PLACES for w in words):
         return []
     return words
 
@@ -640,8 +665,9 @@ def _place_words(name: _Name, address: str) -> tuple[frozenset[str], frozenset[s
     of place use it too (see :func:`_register_places`).
     """
     sure: list[str] = []
-    if "," in name.raw:
-        sure += _place_part(name.raw.rsplit(",", 1)[1])
+    raw = _NEAR.sub("", name.raw)
+    if "," in raw:
+        sure += _place_part(raw.rsplit(",", 1)[1])
     if address.strip():
         sure += _place_part(address.rsplit(",", 1)[-1])
     maybe: set[str] = set()
@@ -1088,6 +1114,7 @@ class _Records:
     categories: list[frozenset[str]]
     addresses: list[str] = dataclasses.field(default_factory=list)  # normalised, padded
     categories_by_name: list[bool] = dataclasses.field(default_factory=list)
+    unnamed: npt.NDArray[np.bool_] = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
     places: list[tuple[frozenset[str], frozenset[str]]] = dataclasses.field(default_factory=list)
 
     @property
@@ -1099,6 +1126,17 @@ def _column(frame: pd.DataFrame, column: str) -> list[Any]:
     if column not in frame.columns:
         return [None] * len(frame)
     return list(frame[column])
+
+
+@functools.lru_cache(maxsize=1)
+def _generic_names() -> frozenset[str]:
+    """Names an unnamed feature is given: a category's label, plain or "(unnamed)"."""
+    labels = [
+        normalise_name(text)
+        for category in load_taxonomy().categories.values()
+        for text in (category.label, category.plain_label)
+    ]
+    return frozenset(labels + [f"{label} unnamed" for label in labels])
 
 
 def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
@@ -1153,6 +1191,7 @@ def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
     return _Records(
         addresses=addresses,
         categories_by_name=named_only,
+        unnamed=np.array([normalise_name(n) in _generic_names() for n in names], dtype=bool),
         places=[
             _place_words(name, "" if _blank(address) else str(address))
             for name, address in zip(parsed, _column(frame, "address"), strict=True)
@@ -1398,34 +1437,80 @@ def _without_places(
 _Split = list[tuple[str, frozenset[str]]]  # per record: core words without places, places
 
 
-def _parish_dedication(
-    left: _Records, right: _Records, a: Any, b: Any, places: _Places, split: tuple[_Split, _Split]
-) -> npt.NDArray[np.bool_]:
-    """Where one record is a place's "Parish Church" and the other a church by its dedication.
+_ONLY_CHURCH_M: Final = 50.0  # a village's church this near its only dedicated church: merge
+_ONLY_CHURCH_NAME: Final = 95.0  # ... read as names this alike
 
-    "Oakham Parish Church" and "All Saints" (a place of worship): nothing in the
-    names links them, but a parish church is known by its dedication; when the
-    places agree such a pair is queued (never merged on this alone).
+
+def _church_roles(
+    records: _Records, parts: _Split
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """Return, per record, whether it is a place's church and a church by its dedication.
+
+    A place's church is 1 for "Pilton Church" or "Wing Parish Church", 2 for a
+    denomination's ("Oakham Catholic Church").
     """
-
-    def roles(records: _Records, parts: _Split) -> tuple[npt.NDArray[np.bool_], ...]:
-        parish = [
-            " parish church " in f" {name.text} " and not rest
-            for name, (rest, _) in zip(records.parsed, parts, strict=True)
-        ]
-        dedicated = [
-            name.core.split(" ", 1)[0] in _DEDICATIONS and "worship" in kind.families
+    by_place = np.zeros(records.size, dtype=np.int8)
+    for k, (name, (rest, _)) in enumerate(zip(records.parsed, parts, strict=True)):
+        words = rest.split()
+        if name.kinds != ("church",) or len(words) > 2 or set(words) & _DEDICATIONS:
+            continue
+        if not set(words) & _DENOMINATIONS:
+            by_place[k] = 1
+        elif set(words) <= _DENOMINATIONS:
+            by_place[k] = 2
+    dedicated = np.array(
+        [
+            name.core.split(" ", 1)[0] in _DEDICATIONS and kind.families == ("worship",)
             for name, kind in zip(records.parsed, records.kinds, strict=True)
-        ]
-        return np.asarray(parish, dtype=bool), np.asarray(dedicated, dtype=bool)
+        ],
+        dtype=bool,
+    )
+    return by_place, dedicated
 
-    parish_l, dedicated_l = roles(left, split[0])
-    parish_r, dedicated_r = roles(right, split[1])
-    out = (parish_l[a] & dedicated_r[b]) | (dedicated_l[a] & parish_r[b])
-    for k in np.flatnonzero(out).tolist():
+
+def _parish_dedication(
+    left: _Records,
+    right: _Records,
+    a: Any,
+    b: Any,
+    places: _Places,
+    split: tuple[_Split, _Split],
+    distance_m: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Where one record is a place's church and the other a church by its dedication.
+
+    "Oakham Parish Church" or "Pilton Church" and "All Saints" (a place of
+    worship): nothing in the names links them, but a village's church is
+    known by its dedication. Returns ``(queue, sure)``: queue where the places
+    agree (within 100 m, see :func:`find_duplicates`); sure where, besides,
+    the two are within :data:`_ONLY_CHURCH_M` and each is the other's only
+    such candidate (the village's one dedicated church).
+    """
+    place_l, dedicated_l = _church_roles(left, split[0])
+    place_r, dedicated_r = (
+        (place_l, dedicated_l) if right is left else _church_roles(right, split[1])
+    )
+    forward = (place_l[a] > 0) & dedicated_r[b]
+    backward = dedicated_l[a] & (place_r[b] > 0)
+    queue = forward | backward
+    for k in np.flatnonzero(queue).tolist():
         mine, theirs = split[0][int(a[k])][1], split[1][int(b[k])][1]
-        out[k] = _places_agree(mine, theirs, places.wide)
-    return np.asarray(out, dtype=bool)
+        queue[k] = _places_agree(mine, theirs, places.wide)
+    # How many candidates each side has: the place's church must have one dedicated church.
+    church = np.where(forward, a, np.where(backward, b + left.size, -1))
+    dedication = np.where(forward, b + left.size, np.where(backward, a, -1))
+    size = left.size + right.size + 1
+    per_church = np.bincount(church[queue] + 1, minlength=size)
+    per_dedication = np.bincount(dedication[queue] + 1, minlength=size)
+    plain = np.where(forward, place_l[a] == 1, place_r[b] == 1) if len(a) else queue
+    sure = (
+        queue
+        & plain
+        & (distance_m <= _ONLY_CHURCH_M)
+        & (per_church[church + 1] == 1)
+        & (per_dedication[dedication + 1] == 1)
+    )
+    return np.asarray(queue, dtype=bool), np.asarray(sure, dtype=bool)
 
 
 def _places_agree(mine: frozenset[str], theirs: frozenset[str], wide: frozenset[str]) -> bool:
@@ -1501,6 +1586,7 @@ def _gather_evidence(
     caps = np.array([_kind_cap(x, y) for x, y in zip(firsts_kind, seconds_kind, strict=True)])[
         inverse
     ]
+    distance_m = np.hypot(*(xy_left[a] - xy_right[b]).T)
     places = _register_places(left, right)
     ordered = tuple(sorted(places.words))
     mine = _without_places(left, places.words, ordered)
@@ -1509,6 +1595,8 @@ def _gather_evidence(
     names = np.minimum(names, caps)
     address = _address_relation(left, right, a, b)
     names = np.where(address > 0, np.maximum(names, _ADDRESS_NAME), names)
+    parish, only_church = _parish_dedication(left, right, a, b, places, split, distance_m)
+    names = np.where(only_church, np.maximum(names, _ONLY_CHURCH_NAME), names)
     categories = np.array(
         [
             _category_relation(left.categories[i], right.categories[j])
@@ -1518,14 +1606,14 @@ def _gather_evidence(
     )
     return _Evidence(
         name=names,
-        distance_m=np.hypot(*(xy_left[a] - xy_right[b]).T),
+        distance_m=distance_m,
         phone=_set_relation(left.phones, right.phones, a, b),
         email=_set_relation(left.emails, right.emails, a, b),
         website=_website_relation(left, right, a, b),
         category=categories,
         postcode=_postcode_relation(left, right, a, b),
         address=address,
-        parish=_parish_dedication(left, right, a, b, places, split),
+        parish=parish,
     )
 
 
@@ -1688,6 +1776,10 @@ def find_duplicates(
     # Names this alike this close are queued even when the categories disagree (a town
     # hall mapped as council offices, kept as a community centre by the directory).
     similar_nearby |= near & (ev.name >= cfg.min_merge_name_similarity)
+    # A feature named only by its category ("Sport and exercise") beside a named one of
+    # that category is likely the same place, mapped without its name.
+    unnamed = left.unnamed[a] != right.unnamed[b]
+    similar_nearby |= unnamed & (ev.category > 0) & (ev.distance_m <= _SAME_NAME_NEAR_M)
     review = (score >= cfg.review_score) | similar_nearby
     decision = np.where(merge, "merge", np.where(review, "review", "distinct"))
     ids_left = np.asarray(left.ids, dtype=object)

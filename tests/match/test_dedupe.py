@@ -690,3 +690,63 @@ def test_the_same_name_beyond_the_blocking_radius_is_queued() -> None:
     pairs = find_duplicates(register, other=directory)
     assert decision(pairs, "b", "d") == "review"
     assert decision(pairs, "b", "far") == "not compared"
+
+
+def test_a_village_church_merges_with_the_villages_only_dedicated_church() -> None:
+    # v2 tuning: "Pilton Church" and "St Nicholas" 10 m apart, the one church there.
+    register = assets(
+        {"id": "sn", "name": "St Nicholas", "categories": ("faith_community",),
+         **offset(*OAKHAM)},
+        {"id": "vh", "name": "Pilton Village Hall", "categories": ("community_centre",),
+         **offset(*OAKHAM, north_m=60)},
+        {"id": "sm", "name": "St Mary", "categories": ("faith_community",),
+         **offset(*OAKHAM, east_m=3_000)},
+        {"id": "sa", "name": "All Saints", "categories": ("faith_community",),
+         **offset(*OAKHAM, east_m=3_040)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d1", "name": "Pilton Church", "categories": ("faith_community",),
+         "address": "Lyndon Road, Pilton", **offset(*OAKHAM, east_m=10)},
+        {"id": "d2", "name": "Wing Church", "categories": ("faith_community",),
+         **offset(*OAKHAM, east_m=3_020)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "sn", "d1") == "merge"
+    assert decision(pairs, "vh", "d1") == "distinct"
+    # Two dedicated churches near the village's church: a person chooses.
+    assert decision(pairs, "sm", "d2") == "review"
+    assert decision(pairs, "sa", "d2") == "review"
+
+
+def test_titles_letters_and_a_near_part_do_not_make_another_place() -> None:
+    register = assets(
+        {"id": "g", "name": "John A. Gwyther", "categories": ("dentist",), **offset(*OAKHAM)},
+        {"id": "c", "name": "Caldecott Village Hall", "categories": ("community_centre",),
+         **offset(*OAKHAM, north_m=900)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d1", "name": "Mr John Gwyther BDS", "categories": ("dentist",),
+         **offset(*OAKHAM, east_m=8)},
+        {"id": "d2", "name": "Caldecott Village Hall, nr Market Harborough",
+         **offset(*OAKHAM, north_m=910)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "g", "d1") == "merge"
+    assert decision(pairs, "c", "d2") == "merge"
+
+
+def test_a_feature_named_only_by_its_category_is_queued_with_a_named_one() -> None:
+    # OpenStreetMap often maps a sports centre without its name.
+    register = assets(
+        {"id": "u", "name": "Sport and exercise", "categories": ("sport_fitness",),
+         **offset(*OAKHAM)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": "Catmose Sports Centre", "categories": ("sport_fitness",),
+         **offset(*OAKHAM, east_m=20)},
+        {"id": "far", "name": "Oakham Leisure Centre", "categories": ("sport_fitness",),
+         **offset(*OAKHAM, east_m=120)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "u", "d") == "review"
+    assert decision(pairs, "u", "far") == "distinct"

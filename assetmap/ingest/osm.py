@@ -341,6 +341,31 @@ def _first(tags: Mapping[str, str], *keys: str) -> str | None:
     return None
 
 
+_FAITHS: Final = {"anglican": "Anglican (Church of England)", "catholic": "Catholic"}
+
+
+def _description(tags: Mapping[str, str]) -> str | None:
+    """Return the ``description`` tag, with a place of worship's faith and denomination.
+
+    Staff ask for "a catholic church" or "a mosque" by its faith, which the name
+    rarely says ("Saint Joseph's").
+
+    Examples
+    --------
+    >>> _description({"denomination": "roman_catholic", "religion": "christian"})
+    'Roman Catholic (Christian)'
+    >>> _description({"description": "Lunch club", "religion": "muslim"})
+    'Lunch club; Muslim'
+    """
+    faith = [
+        _FAITHS.get(v, v.replace("_", " ").title())
+        for key in ("denomination", "religion")
+        if (v := (tags.get(key) or "").strip().lower()) and v not in ("yes", "no", "none")
+    ]
+    said = f"{faith[0]} ({faith[1]})" if len(faith) == 2 else "".join(faith)
+    return "; ".join(p for p in (_first(tags, "description"), said) if p) or None
+
+
 def _address(tags: Mapping[str, str]) -> str | None:
     number = _first(tags, "addr:housenumber")
     street = _first(tags, "addr:street")
@@ -416,7 +441,7 @@ def _asset_record(
         "kind": "informal" if set(categories) <= INFORMAL_CATEGORIES else "service",
         "status": "unverified",
         "categories": categories,
-        "description": _first(tags, "description"),
+        "description": _description(tags),
         "organisation": _first(tags, "operator"),
         "address": _address(tags),
         "postcode": _postcode(tags),

@@ -10,7 +10,8 @@ into merge groups for :meth:`assetmap.store.Store.merge_assets`.
 How a pair is found (blocking)
     Two records are compared only if they lie within ``max_distance_m`` of
     each other (a k-d tree in metres: British National Grid for GB data, the
-    local UTM zone elsewhere) or share a normalised postcode.
+    local UTM zone elsewhere), share a normalised postcode, or have the same
+    name within 500 m.
 
 How a pair is scored (0-100, the sum of points, clipped)
     * names, up to ``name_weight``: nothing below 60 % alike, full marks from
@@ -31,6 +32,11 @@ How a pair is scored (0-100, the sum of points, clipped)
       qualifiers ("North" and "South Luffenham") cap it at 40 % too. "St" and
       "Saint", "&" and "and" compare equal; "The", "Ltd", "Limited", "CIC",
       "CIO", "Charity", "Registered", "of", "and" are weak words and ignored.
+      Village and town words (from the register's own addresses and names)
+      are left out where only one side has them; a county word ("Rutland")
+      agrees with a town in it. Initials stand for first names ("J A
+      Gwyther", "John A. Gwyther"); one word more on one side ("Village Audit
+      Hall") makes names 88 % alike at most: queued, never merged on that alone.
     * distance, up to ``distance_weight``: full within 25 m, falling to none at
       ``max_distance_m``.
     * the same phone number (UK numbers in any format), email address or
@@ -47,7 +53,10 @@ How a pair is decided
     names at least ``min_merge_name_similarity`` alike, and at least
     ``min_corroboration`` points from evidence other than the names, so two
     records are never called the same on a name score alone. "review" is a
-    score of at least ``review_score``; anything lower is "distinct".
+    score of at least ``review_score``, and, within 100 m whatever the score,
+    similar names of one category, names at least 90 % alike of any
+    categories, and a place's "Parish Church" against a church known by its
+    dedication ("All Saints"); anything else is "distinct".
 
 Examples
 --------
@@ -93,7 +102,7 @@ from assetmap.ingest.postcodes import normalise_postcode
 from assetmap.match.normalize import normalise_name
 from assetmap.resources import data_path
 from assetmap.schema import STORAGE_CRS
-from assetmap.taxonomy import read_yaml
+from assetmap.taxonomy import load_taxonomy, read_yaml
 
 __all__ = [
     "DECISIONS",
@@ -279,6 +288,7 @@ _KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "hospice": ("hospice", "hospice"),
     "clinic": ("clinic", "clinic"),
     "care home": ("care_home", "care"),
+    "sheltered housing": ("sheltered_housing", "care"),
     "residential home": ("care_home", "care"),
     "nursing home": ("nursing_home", "care"),
     "retirement home": ("care_home", "care"),
@@ -351,6 +361,15 @@ _WEAK_WORDS: Final = frozenset(
         "at",
         "in",
         "on",
+        # titles and letters after a name ("Mr John Gwyther BDS")
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "bds",
+        "mbbs",
+        "bchd",
     }
 )
 _ABBREVIATIONS: Final[dict[str, str]] = {
@@ -378,8 +397,14 @@ _ABBREVIATIONS: Final[dict[str, str]] = {
     "svcs": "services",
     "svc": "service",
     "lib": "library",
+    "meth": "methodist",
+    "bapt": "baptist",
+    "ch": "church",
+    "surg": "surgery",
+    "registry": "register",
     "mkt": "market",
     "gt": "great",
+    "lt": "little",
     "n": "north",
     "s": "south",
     "bowling": "bowls",
@@ -396,6 +421,17 @@ _VOCABULARY: Final = sorted(
     {word for phrase in _KIND_PHRASES for word in phrase.split()} | set(_ABBREVIATIONS.values())
 )
 _VOCABULARY_SET: Final = frozenset(_VOCABULARY)
+_KIND_WORDS: Final = frozenset(w for phrase in _KIND_PHRASES for w in phrase.split())
+# Words a church's dedication begins with: "St Mary", "All Saints", "Holy Cross".
+_DEDICATIONS: Final = frozenset(
+    {"saint", "saints", "all", "holy", "christ", "our", "blessed", "sacred", "ss", "sts"}
+)
+# Words that say which church, not where: never a village ("Methodist Chapel").
+_DENOMINATIONS: Final = frozenset(
+    {"methodist", "baptist", "catholic", "anglican", "quaker", "quakers", "congregational",
+     "urc", "reformed", "pentecostal", "evangelical", "wesleyan", "unitarian", "elim",
+     "salvation", "orthodox", "presbyterian", "adventist", "ce"}
+)  # fmt: skip
 _ORDINAL: Final = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 
@@ -490,8 +526,16 @@ def _canonical(words: list[str]) -> list[str]:
     return out or words
 
 
+_NEAR: Final = re.compile(r",\s*(?:nr\.?|near)\s.*$", re.IGNORECASE)
+
+
 def _name_variants(name: str) -> tuple[str, ...]:
-    """Return the name without brackets, then with their words ("Lodge Trust (The)")."""
+    """Return the name without brackets, then with their words ("Lodge Trust (The)").
+
+    A trailing "nr X" or "near X" says where to look, not which place it is:
+    it is dropped ("Caldecott Village Hall, nr Market Harborough").
+    """
+    name = _NEAR.sub("", name) or name
     if "(" not in name:
         return (name,)
     outside = " ".join(_BRACKETS.sub(" ", name).split())
@@ -557,8 +601,8 @@ _CATEGORY_FAMILIES: Final[dict[str, str]] = {
 # The kind a category stands for: a record of that category is one of these.
 _MAIN_KINDS: Final = frozenset(
     {"library", "church", "pharmacy", "dentist", "surgery", "health_centre", "hospital",
-     "care_home", "community_centre", "village_hall", "school", "prison", "museum", "club",
-     "sports_centre", "food_bank", "job_centre"}
+     "care_home", "sheltered_housing", "community_centre", "village_hall", "school", "prison",
+     "museum", "club", "sports_centre", "food_bank", "job_centre"}
 )  # fmt: skip
 _FAMILY_CATEGORY: Final[dict[str, str]] = {
     "library": "library",
@@ -587,46 +631,99 @@ _STREET_WORDS: Final = frozenset(
 )  # fmt: skip
 
 
-def _place_words(name: _Name, address: str) -> frozenset[str]:
+_MAX_PLACE_WORDS: Final = 3
+_WIDE_PLACE_M: Final = 5_000.0  # a place word used this far from its middle: a county
+_WIDE_MIN_NAMES: Final = 5
+_WIDE_MIN_KINDS: Final = 3
+
+
+_NOT_PLACES: Final = _STREET_WORDS | _WEAK_WORDS | _KIND_WORDS | _DEDICATIONS
+
+
+def _place_part(text: str) -> list[str]:
+    """Return the words of ``text`` if they can name a village or town, else ``[]``.
+
+    One to three words, none of them a street word, a number, a weak word, a kind
+    of place or a dedication ("Main Street", "or other faith group", "Church Hall"
+    and "All Saints" name none).
+    """
+    words = normalise_name(text).split()
+    if not words or len(words) > _MAX_PLACE_WORDS:
+        return []
+    if any(w.isdigit() or w in _NOT_PLACES for w in words):
+        return []
+    return words
+
+
+def _place_words(name: _Name, address: str) -> tuple[frozenset[str], frozenset[str]]:
     """Words that name the village or town of a record, read from its own name and address.
 
-    The last comma part of a name ("St Nicholas, Cottesmore") and of an address
-    ("Main Street, Cottesmore"), and a name's distinctive word before a kind of
-    place ("Exton Village Hall").
+    Returns ``(sure, maybe)``: sure are the last comma part of a name ("St
+    Nicholas, Cottesmore") and of an address ("Main Street, Cottesmore", or an
+    address that is only "Cottesmore"); maybe is a name's distinctive word
+    before a kind of place ("Exton Village Hall"), a place only if other kinds
+    of place use it too (see :func:`_register_places`).
     """
-    out: set[str] = set()
-    if "," in name.raw:
-        out.update(normalise_name(name.raw.rsplit(",", 1)[1]).split())
-    parts = [p for p in address.split(",") if p.strip()] if "," in address else []
-    if parts:
-        words = normalise_name(parts[-1]).split()
-        if words and not _STREET_WORDS & set(words) and not any(w.isdigit() for w in words):
-            out.update(words)
+    sure: list[str] = []
+    raw = _NEAR.sub("", name.raw)
+    if "," in raw:
+        sure += _place_part(raw.rsplit(",", 1)[1])
+    if address.strip():
+        sure += _place_part(address.rsplit(",", 1)[-1])
+    maybe: set[str] = set()
     if set(name.families) & _PLACE_FAMILIES and 1 <= len(name.tokens) <= 2:
-        out.update(name.tokens)  # "Exton Village Hall", not "Boots Pharmacy"
-    return frozenset(w for w in out if len(w) > 2 and w not in _WEAK_WORDS)
+        maybe.update(name.tokens)  # "Exton Village Hall", not "Boots Pharmacy"
+    keep = {w for w in (*sure, *maybe) if len(w) > 2 and w not in _WEAK_WORDS | _KIND_WORDS}
+    return frozenset(keep & set(sure)), frozenset(keep - set(sure) - _DENOMINATIONS)
 
 
-def _register_places(left: _Records, right: _Records) -> frozenset[str]:
-    """Village and town words of both tables: from addresses and comma parts, or twice seen.
+@dataclass(frozen=True, slots=True)
+class _Places:
+    """The village, town and county words of the tables compared."""
 
-    A word before a kind of place ("Boots Pharmacy") counts only if another
-    record uses it too, so a brand is not taken for a village.
+    words: frozenset[str]
+    wide: frozenset[str]  # used across a county ("Rutland"): holds the towns
+
+
+def _register_places(left: _Records, right: _Records) -> _Places:
+    """Village and town words of both tables, and which of them name a whole county.
+
+    A word before a kind of place ("Methodist Church", "Boots Pharmacy") counts
+    only if it names two kinds of place (a village hall and a church), so a
+    brand or a denomination is not taken for a village. A place word whose
+    word that begins the names of at least five records of three kinds of place
+    lying more than :data:`_WIDE_PLACE_M` from their middle names an area
+    holding other places ("Rutland": "Oakham" is in it).
     """
-    counts: dict[str, int] = {}
-    strong: set[str] = set()
-    for records in (left, right) if right is not left else (left,):
-        for name, address, places in zip(
-            records.parsed, records.addresses, records.places, strict=True
-        ):
-            for word in places:
-                counts[word] = counts.get(word, 0) + 1
-            if "," in name.raw:
-                strong.update(normalise_name(name.raw.rsplit(",", 1)[1]).split())
-            last = normalise_name(address.rsplit(",", 1)[-1]).split()
-            if last and not _STREET_WORDS & set(last) and not any(w.isdigit() for w in last):
-                strong.update(last)  # "..., Oakham" or an address that is only a village
-    return frozenset(w for w, n in counts.items() if n >= 2 or w in strong)
+    families: dict[str, set[str]] = {}
+    sure: set[str] = set()
+    tables = (left, right) if right is not left else (left,)
+    for records in tables:
+        for name, (certain, maybe) in zip(records.parsed, records.places, strict=True):
+            sure.update(certain)
+            for word in maybe:
+                families.setdefault(word, set()).update(name.families)
+    words = sure | {w for w, seen in families.items() if len(seen) >= 2}
+    # The first word of many names of many kinds, far apart: "Rutland County Library",
+    # "Rutland Sailing Club", "Rutland Memorial Hospital" (not "Saint", not "Boots").
+    where: dict[str, list[tuple[float, float]]] = {}
+    kinds: dict[str, set[str]] = {}
+    for records in tables:
+        for k, name in enumerate(records.parsed):
+            first = name.core.split(" ", 1)[0]
+            if first and first not in _DEDICATIONS and first not in _QUALIFIERS:
+                where.setdefault(first, []).append((records.lon[k], records.lat[k]))
+                kinds.setdefault(first, set()).update(records.kinds[k].families)
+    wide = set()
+    for word, points in where.items():
+        if len(points) < _WIDE_MIN_NAMES or len(kinds[word]) < _WIDE_MIN_KINDS:
+            continue
+        lon, lat = np.asarray(points).T
+        east = (lon - np.median(lon)) * 111_320 * np.cos(np.radians(np.median(lat)))
+        north = (lat - np.median(lat)) * 110_540
+        if float(np.max(np.hypot(east, north))) > _WIDE_PLACE_M:
+            wide.add(word)
+    return _Places(frozenset(words | wide), frozenset(wide))
 
 
 @dataclass(frozen=True, slots=True)
@@ -699,6 +796,56 @@ def _coverage(mine: frozenset[str], theirs: frozenset[str], weights: dict[str, f
     return found / total if total else 0.0
 
 
+_INITIALS: Final = 95.0  # initials against the first names they stand for
+_EXTRA_WORD: Final = 88.0  # one name is the other with one more word: review, never merge
+
+
+def _initials_match(mine: list[str], theirs: list[str]) -> bool:
+    """Return whether two personal names differ only by initials for first names.
+
+    The same surname (last word) and, word by word before it, the same word or
+    an initial of it; at least one initial, so "John" and "Jane" never meet.
+
+    Examples
+    --------
+    >>> _initials_match(["j", "gwyther"], ["john", "gwyther"])
+    True
+    >>> _initials_match(["jane", "gwyther"], ["john", "gwyther"])
+    False
+    """
+    if len(mine) != len(theirs) or len(mine) < 2 or mine[-1] != theirs[-1] or len(mine[-1]) < 3:
+        return False
+    initials = 0
+    for x, y in zip(mine[:-1], theirs[:-1], strict=True):
+        if x == y:
+            continue
+        short, full = sorted((x, y), key=len)
+        if len(short) != 1 or not full.startswith(short):
+            return False
+        initials += 1
+    return initials > 0
+
+
+def _one_word_more(mine: list[str], theirs: list[str]) -> bool:
+    """Return whether one name is the other with one word more (not a kind, number or qualifier).
+
+    Examples
+    --------
+    >>> _one_word_more("empingham village hall".split(), "empingham village audit hall".split())
+    True
+    >>> _one_word_more("oakham library".split(), "oakham library cafe".split())
+    False
+    """
+    short, long_ = sorted((mine, theirs), key=len)
+    if len(long_) != len(short) + 1 or len(short) < 2:
+        return False
+    at = next((i for i, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
+    extra = long_[at]
+    if extra in _KIND_WORDS or extra in _QUALIFIERS or extra.isdigit() or extra in _DENOMINATIONS:
+        return False
+    return long_[:at] + long_[at + 1 :] == short
+
+
 def _name_scores(
     pairs_a: Sequence[_Name], pairs_b: Sequence[_Name], weights: dict[str, float]
 ) -> npt.NDArray[np.float64]:
@@ -730,6 +877,12 @@ def _name_scores(
     for k in np.flatnonzero(empty_a & empty_b):
         a, b = pairs_a[int(k)], pairs_b[int(k)]
         core[k] = 100.0 if (a.kinds or b.kinds) else fuzz.token_sort_ratio(a.text, b.text)
+    for n in np.flatnonzero(core < _INITIALS).tolist():
+        first, second = pairs_a[n], pairs_b[n]
+        if _initials_match(first.core.split(), second.core.split()):
+            core[n] = _INITIALS  # "J A Gwyther Dental Surgery", "John A. Gwyther"
+        elif core[n] < _EXTRA_WORD and _one_word_more(first.text.split(), second.text.split()):
+            core[n] = _EXTRA_WORD  # "Empingham Village Hall", "... Village Audit Hall"
     caps = np.array([_conflict_cap(a, b) for a, b in zip(pairs_a, pairs_b, strict=True)])
     return np.asarray(np.minimum(core, caps), dtype=np.float64)
 
@@ -961,7 +1114,8 @@ class _Records:
     categories: list[frozenset[str]]
     addresses: list[str] = dataclasses.field(default_factory=list)  # normalised, padded
     categories_by_name: list[bool] = dataclasses.field(default_factory=list)
-    places: list[frozenset[str]] = dataclasses.field(default_factory=list)
+    unnamed: npt.NDArray[np.bool_] = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
+    places: list[tuple[frozenset[str], frozenset[str]]] = dataclasses.field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -972,6 +1126,17 @@ def _column(frame: pd.DataFrame, column: str) -> list[Any]:
     if column not in frame.columns:
         return [None] * len(frame)
     return list(frame[column])
+
+
+@functools.lru_cache(maxsize=1)
+def _generic_names() -> frozenset[str]:
+    """Names an unnamed feature is given: a category's label, plain or "(unnamed)"."""
+    labels = [
+        normalise_name(text)
+        for category in load_taxonomy().categories.values()
+        for text in (category.label, category.plain_label)
+    ]
+    return frozenset(labels + [f"{label} unnamed" for label in labels])
 
 
 def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
@@ -1026,8 +1191,10 @@ def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
     return _Records(
         addresses=addresses,
         categories_by_name=named_only,
+        unnamed=np.array([normalise_name(n) in _generic_names() for n in names], dtype=bool),
         places=[
-            _place_words(name, address) for name, address in zip(parsed, addresses, strict=True)
+            _place_words(name, "" if _blank(address) else str(address))
+            for name, address in zip(parsed, _column(frame, "address"), strict=True)
         ],
         ids=ids,
         names=names,
@@ -1086,6 +1253,39 @@ def _postcode_pairs(
     return np.concatenate(first).astype(np.int64), np.concatenate(second).astype(np.int64)
 
 
+_SAME_NAME_BLOCK_M: Final = 500.0  # one name this near is compared, beyond the radius
+
+
+def _same_name_pairs(
+    keys_left: list[str], keys_right: list[str], xy: tuple[npt.NDArray[np.float64], ...]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return index pairs of one name (as compared) within :data:`_SAME_NAME_BLOCK_M`.
+
+    A club placed 330 m from the same club's record is compared (and queued), not
+    left out because the blocking radius is smaller. ``keys_right is keys_left``
+    for a table against itself (each pair once).
+    """
+    same_table = keys_right is keys_left
+    seen: set[str] = set()
+    shared = (
+        {k for k in keys_left if k in seen or seen.add(k)}  # type: ignore[func-returns-value]
+        if same_table
+        else set(keys_left) & set(keys_right)
+    )
+    rows_left = np.array([i for i, k in enumerate(keys_left) if k in shared], dtype=np.int64)
+    rows_right = np.array([j for j, k in enumerate(keys_right) if k in shared], dtype=np.int64)
+    if not rows_left.size or not rows_right.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    found = cKDTree(xy[0][rows_left]).sparse_distance_matrix(
+        cKDTree(xy[-1][rows_right]), _SAME_NAME_BLOCK_M, output_type="ndarray"
+    )
+    a, b = rows_left[found["i"]], rows_right[found["j"]]
+    keep = np.array([keys_left[i] == keys_right[j] for i, j in zip(a, b, strict=True)], dtype=bool)
+    if same_table:
+        keep &= a < b
+    return a[keep], b[keep]
+
+
 def _candidate_pairs(
     left: _Records,
     right: _Records,
@@ -1107,8 +1307,11 @@ def _candidate_pairs(
         near_a = found["i"].astype(np.int64)
         near_b = found["j"].astype(np.int64)
     code_a, code_b = _postcode_pairs(left, right, same_table=same_table)
-    a = np.concatenate([near_a, code_a])
-    b = np.concatenate([near_b, code_b])
+    keys_left = [n.text for n in left.parsed]
+    keys_right = keys_left if same_table else [n.text for n in right.parsed]
+    name_a, name_b = _same_name_pairs(keys_left, keys_right, (xy_left, xy_right))
+    a = np.concatenate([near_a, code_a, name_a])
+    b = np.concatenate([near_b, code_b, name_b])
     key = np.unique(a * right.size + b)
     a, b = key // right.size, key % right.size
     if not same_table:
@@ -1134,6 +1337,7 @@ class _Evidence:
     category: npt.NDArray[np.int8]
     postcode: npt.NDArray[np.int8]  # 1 same, -1 other district, -2 other sector
     address: npt.NDArray[np.int8]  # 1: one's address names the other (same kind of place)
+    parish: npt.NDArray[np.bool_]  # a place's "Parish Church" and a church by its dedication
 
 
 def _set_relation(left: list[frozenset[str]], right: list[frozenset[str]], a: Any, b: Any) -> Any:
@@ -1230,28 +1434,117 @@ def _without_places(
     return out
 
 
+_Split = list[tuple[str, frozenset[str]]]  # per record: core words without places, places
+
+
+_ONLY_CHURCH_M: Final = 50.0  # a village's church this near its only dedicated church: merge
+_ONLY_CHURCH_NAME: Final = 95.0  # ... read as names this alike
+
+
+def _church_roles(
+    records: _Records, parts: _Split
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """Return, per record, whether it is a place's church and a church by its dedication.
+
+    A place's church is 1 for "Pilton Church" or "Wing Parish Church", 2 for a
+    denomination's ("Oakham Catholic Church").
+    """
+    by_place = np.zeros(records.size, dtype=np.int8)
+    for k, (name, (rest, _)) in enumerate(zip(records.parsed, parts, strict=True)):
+        words = rest.split()
+        if name.kinds != ("church",) or len(words) > 2 or set(words) & _DEDICATIONS:
+            continue
+        if not set(words) & _DENOMINATIONS:
+            by_place[k] = 1
+        elif set(words) <= _DENOMINATIONS:
+            by_place[k] = 2
+    dedicated = np.array(
+        [
+            name.core.split(" ", 1)[0] in _DEDICATIONS and kind.families == ("worship",)
+            for name, kind in zip(records.parsed, records.kinds, strict=True)
+        ],
+        dtype=bool,
+    )
+    return by_place, dedicated
+
+
+def _parish_dedication(
+    left: _Records,
+    right: _Records,
+    a: Any,
+    b: Any,
+    places: _Places,
+    split: tuple[_Split, _Split],
+    distance_m: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Where one record is a place's church and the other a church by its dedication.
+
+    "Oakham Parish Church" or "Pilton Church" and "All Saints" (a place of
+    worship): nothing in the names links them, but a village's church is
+    known by its dedication. Returns ``(queue, sure)``: queue where the places
+    agree (within 100 m, see :func:`find_duplicates`); sure where, besides,
+    the two are within :data:`_ONLY_CHURCH_M` and each is the other's only
+    such candidate (the village's one dedicated church).
+    """
+    place_l, dedicated_l = _church_roles(left, split[0])
+    place_r, dedicated_r = (
+        (place_l, dedicated_l) if right is left else _church_roles(right, split[1])
+    )
+    forward = (place_l[a] > 0) & dedicated_r[b]
+    backward = dedicated_l[a] & (place_r[b] > 0)
+    queue = forward | backward
+    for k in np.flatnonzero(queue).tolist():
+        mine, theirs = split[0][int(a[k])][1], split[1][int(b[k])][1]
+        queue[k] = _places_agree(mine, theirs, places.wide)
+    # How many candidates each side has: the place's church must have one dedicated church.
+    church = np.where(forward, a, np.where(backward, b + left.size, -1))
+    dedication = np.where(forward, b + left.size, np.where(backward, a, -1))
+    size = left.size + right.size + 1
+    per_church = np.bincount(church[queue] + 1, minlength=size)
+    per_dedication = np.bincount(dedication[queue] + 1, minlength=size)
+    plain = np.where(forward, place_l[a] == 1, place_r[b] == 1) if len(a) else queue
+    sure = (
+        queue
+        & plain
+        & (distance_m <= _ONLY_CHURCH_M)
+        & (per_church[church + 1] == 1)
+        & (per_dedication[dedication + 1] == 1)
+    )
+    return np.asarray(queue, dtype=bool), np.asarray(sure, dtype=bool)
+
+
+def _places_agree(mine: frozenset[str], theirs: frozenset[str], wide: frozenset[str]) -> bool:
+    """Return whether two records' place words can name one place.
+
+    None on one side, a shared word, or a county on one side and a town or
+    nothing else on the other ("Rutland Register Office", "Oakham Register Office").
+    """
+    if not mine or not theirs or mine & theirs:
+        return True
+    return mine <= wide or theirs <= wide
+
+
 def _place_free_scores(
     left: _Records,
     right: _Records,
     a: Any,
     b: Any,
     names: npt.NDArray[np.float64],
-    places: frozenset[str],
+    places: _Places,
+    split: tuple[_Split, _Split],
 ) -> npt.NDArray[np.float64]:
-    """Name similarity with the village or town words left out ("Village Hall, Exton").
+    """Name similarity with the village, town or county words left out ("Village Hall, Exton").
 
     Only where both names keep other words, and never when both name a place and
-    the places differ (two villages' halls).
+    the places differ (two villages' halls); a county against a town in it agrees.
     """
     out = np.zeros(len(a))
-    ordered = tuple(sorted(places))
-    mine = _without_places(left, places, ordered)
-    theirs = mine if right is left else _without_places(right, places, ordered)
+    mine, theirs = split
     for k in np.flatnonzero(names < 90).tolist():
         (core_a, named_a), (core_b, named_b) = mine[int(a[k])], theirs[int(b[k])]
-        if named_a and named_b and named_a != named_b and not named_a & named_b:
+        if not _places_agree(named_a, named_b, places.wide):
             continue
-        if not core_a and not core_b and named_a and named_a == named_b:
+        if not core_a and not core_b and named_a and named_b:
             out[k] = 100.0  # "Upp. Library" and "Uppingham Library": one place, one kind
             continue
         if not core_a or not core_b:
@@ -1293,11 +1586,17 @@ def _gather_evidence(
     caps = np.array([_kind_cap(x, y) for x, y in zip(firsts_kind, seconds_kind, strict=True)])[
         inverse
     ]
+    distance_m = np.hypot(*(xy_left[a] - xy_right[b]).T)
     places = _register_places(left, right)
-    names = np.maximum(names, _place_free_scores(left, right, a, b, names, places))
+    ordered = tuple(sorted(places.words))
+    mine = _without_places(left, places.words, ordered)
+    split = (mine, mine if right is left else _without_places(right, places.words, ordered))
+    names = np.maximum(names, _place_free_scores(left, right, a, b, names, places, split))
     names = np.minimum(names, caps)
     address = _address_relation(left, right, a, b)
     names = np.where(address > 0, np.maximum(names, _ADDRESS_NAME), names)
+    parish, only_church = _parish_dedication(left, right, a, b, places, split, distance_m)
+    names = np.where(only_church, np.maximum(names, _ONLY_CHURCH_NAME), names)
     categories = np.array(
         [
             _category_relation(left.categories[i], right.categories[j])
@@ -1307,13 +1606,14 @@ def _gather_evidence(
     )
     return _Evidence(
         name=names,
-        distance_m=np.hypot(*(xy_left[a] - xy_right[b]).T),
+        distance_m=distance_m,
         phone=_set_relation(left.phones, right.phones, a, b),
         email=_set_relation(left.emails, right.emails, a, b),
         website=_website_relation(left, right, a, b),
         category=categories,
         postcode=_postcode_relation(left, right, a, b),
         address=address,
+        parish=parish,
     )
 
 
@@ -1471,7 +1771,15 @@ def find_duplicates(
     nothing_against = (ev.category >= 0) & (ev.phone >= 0) & (ev.postcode >= 0) & (ev.website >= 0)
     merge |= (ev.name >= _SAME_NAME) & (ev.distance_m <= _SAME_NAME_NEAR_M) & nothing_against
     # Similar names of the same category close together are never silently kept apart.
-    similar_nearby = (ev.category > 0) & (ev.distance_m <= _QUEUE_NEAR_M) & (ev.name >= _NAME_FLOOR)
+    near = ev.distance_m <= _QUEUE_NEAR_M
+    similar_nearby = near & (((ev.category > 0) & (ev.name >= _NAME_FLOOR)) | ev.parish)
+    # Names this alike this close are queued even when the categories disagree (a town
+    # hall mapped as council offices, kept as a community centre by the directory).
+    similar_nearby |= near & (ev.name >= cfg.min_merge_name_similarity)
+    # A feature named only by its category ("Sport and exercise") beside a named one of
+    # that category is likely the same place, mapped without its name.
+    unnamed = left.unnamed[a] != right.unnamed[b]
+    similar_nearby |= unnamed & (ev.category > 0) & (ev.distance_m <= _SAME_NAME_NEAR_M)
     review = (score >= cfg.review_score) | similar_nearby
     decision = np.where(merge, "merge", np.where(review, "review", "distinct"))
     ids_left = np.asarray(left.ids, dtype=object)

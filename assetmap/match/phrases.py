@@ -4,7 +4,9 @@ The everyday phrases of ``assetmap/data/phrases.yaml`` (:func:`assetmap.taxonomy
 are matched on **whole words** after normalisation and a light lemma (plural and
 possessive "s" dropped), so "rent" never meets "parent", "art" never "heart" and
 "men" never "women". A word of five letters or more that is one letter off a
-known word is read as that word ("councelling" -> "counselling").
+known word is read as that word ("councelling" -> "counselling"), unless it is
+an English word in its own right: "refugee" is not a slip for "refuge"
+(:func:`is_english_word`).
 
 Where phrases overlap, the longest wins: "sexual health clinic" is a narrow
 phrase (a place must say so itself), so its "clinic" does not also ask for any
@@ -23,6 +25,8 @@ False
 True
 >>> lemma("families"), lemma("kids"), lemma("womens"), lemma("class")
 ('family', 'kid', 'women', 'class')
+>>> read_words("refugee support").categories
+{'refugee_support': 1.0}
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Final
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
 
 from assetmap.match.normalize import normalise_query
 from assetmap.taxonomy import PhraseBook, Taxonomy, load_phrases, load_taxonomy
@@ -42,9 +47,11 @@ __all__ = [
     "PhraseIndex",
     "Reading",
     "build_phrase_index",
+    "is_english_word",
     "lemma",
     "lemmas",
     "read_words",
+    "spelling_variant",
 ]
 
 _IRREGULAR: Final = {"children": "child", "people": "person", "teeth": "tooth"}
@@ -54,6 +61,27 @@ _GOOD_FIRST: Final = 0.75
 _GOOD_OTHER: Final = 0.6
 _GENERAL: Final = 0.4  # council offices, village halls: a little of everything
 _ALL_DAYS: Final = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+# A word seen at least this often in pyspellchecker's English word frequencies is a word
+# of its own, never corrected into another ("refugee" stays "refugee"); rarer entries are
+# mostly misspellings that made it into the subtitles the list was counted from.
+_ENGLISH_MIN_COUNT: Final = 50
+
+
+@functools.lru_cache(maxsize=1)
+def _english() -> dict[str, int]:
+    """English word -> frequency (pyspellchecker's list, read once: about half a second)."""
+    return SpellChecker(language="en", distance=1).word_frequency.dictionary
+
+
+def is_english_word(word: str) -> bool:
+    """Return whether ``word`` (lower case) is a common English word.
+
+    Examples
+    --------
+    >>> is_english_word("refugee"), is_english_word("councelling")
+    (True, False)
+    """
+    return _english().get(word, 0) >= _ENGLISH_MIN_COUNT
 
 
 def lemma(word: str) -> str:
@@ -173,14 +201,16 @@ def _targets(
         }
         for phrase in phrases:
             yield phrase, weights, 1
-    for good, phrases in book.goods.items():
+    for good in taxonomy.glm_goods.values():
         # Goods are met by everyday places (a village hall is where community happens).
         weights = {
-            c.code: _GOOD_FIRST if c.glm_goods[0] == good else _GOOD_OTHER
+            c.code: _GOOD_FIRST if c.glm_goods[0] == good.code else _GOOD_OTHER
             for c in taxonomy.categories.values()
-            if good in c.glm_goods
+            if good.code in c.glm_goods
         }
-        for phrase in phrases:
+        # Staff write a good by its name ("relatedness", "GLM: inner peace").
+        named = (good.code.replace("_", " "), good.label.split("(")[0])
+        for phrase in (*book.goods.get(good.code, ()), *named):
             yield phrase, weights, 1
 
 
@@ -197,6 +227,7 @@ def build_phrase_index(
     """
     tax = taxonomy or load_taxonomy()
     book = book or load_phrases()
+    _english()  # read the English word list with the index, not at the first query
     # The most direct reading of a phrase wins: a phrase naming a category ("gp") asks
     # for that category, not for everything its need is served by (a gym for "health").
     merged: dict[tuple[str, ...], tuple[dict[str, float], int, str]] = {}
@@ -260,8 +291,68 @@ def _correct(word: str, vocabulary: tuple[str, ...]) -> str:
     return target if target[0] == word[0] else word
 
 
+_VARIANTS: Final = (("or", "our"), ("ize", "ise"), ("yze", "yse"), ("er", "re"), ("og", "ogue"))
+
+
+def spelling_variant(word: str, other: str) -> bool:
+    """Return whether two words are one word spelt the American and the British way.
+
+    A doubled consonant ("counseling", "counselling") or a known ending ("center",
+    "centre"; "color", "colour"; "organize", "organise").
+
+    Examples
+    --------
+    >>> spelling_variant("counseling", "counselling"), spelling_variant("center", "centre")
+    (True, True)
+    >>> spelling_variant("refugee", "refuge")
+    False
+    """
+    short, long_ = sorted((word, other), key=len)
+    if len(long_) == len(short) + 1:
+        for at in range(1, len(long_)):
+            doubled = long_[at] == long_[at - 1] and long_[at] not in "aeiouy"
+            if doubled and long_[:at] + long_[at + 1 :] == short:
+                return True
+    for us, uk in _VARIANTS:
+        for a, b in ((word, other), (other, word)):
+            if a.endswith(us) and b.endswith(uk) and a[: -len(us)] == b[: -len(uk)]:
+                return True
+        if us in word and uk in other and word.replace(us, uk, 1) == other:
+            return True
+    return False
+
+
+def _correct_unless_english(word: str, typed: str, vocabulary: tuple[str, ...]) -> str:
+    """Correct a slip, but never turn an English word into another ("refugee", "refuge")."""
+    meant = _correct(word, vocabulary)
+    if meant == word or not (is_english_word(word) or is_english_word(typed)):
+        return meant
+    return meant if spelling_variant(word, meant) else word
+
+
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...], at: int) -> bool:
     return words[at : at + len(phrase)] == phrase
+
+
+_FILLER: Final = 0.5  # an everyday English word no phrase knows ("nearest", "hire")
+_QUALIFIER: Final = 2.0  # a word nothing knows ("lgbt"), or a narrow one ("mosque")
+
+
+def _weight(
+    word: str, typed: str, known: frozenset[str] | set[str], place: tuple[bool, bool]
+) -> float:
+    """How much one content word counts in the share a place must explain.
+
+    ``place``: (inside a narrow phrase, just before a phrase).
+    """
+    narrowed, before_phrase = place
+    if narrowed:
+        return _QUALIFIER
+    if word in known:
+        return 1.0
+    if before_phrase:
+        return _QUALIFIER
+    return _FILLER if is_english_word(word) or is_english_word(typed) else _QUALIFIER
 
 
 def read_words(
@@ -284,12 +375,13 @@ def read_words(
     """
     idx = index or _default_index()
     keep = set(known)
-    raw = lemmas(text)
+    typed = normalise_query(text).split()
+    raw = tuple(lemma(w) for w in typed)
     words = tuple(
         w
         if (w in idx.vocabulary or w in keep or w in idx.ignore)
-        else _correct(w, idx.sorted_vocabulary)
-        for w in raw
+        else _correct_unless_english(w, original, idx.sorted_vocabulary)
+        for w, original in zip(raw, typed, strict=True)
     )
     # Phrases, longest first; a phrase inside a longer match is dropped.
     found: list[tuple[int, _Phrase]] = []
@@ -319,18 +411,32 @@ def read_words(
     if days or part:
         begin, finish = part or ("00:00", "23:59")
         windows = tuple((d, begin, finish) for d in (days or list(_ALL_DAYS)))
-    content = [
+    # Urgent words say how soon, not what ("right now"), unless a phrase asks for them too
+    # ("suicidal" is urgent and a mental-health need).
+    phrased = {p for s, ph in kept for p in range(s, s + len(ph.words))}
+    hurry = {
         p
-        for p, w in enumerate(words)
-        if w not in idx.ignore and p not in timed and (w,) not in idx.urgent
+        for phrase in idx.urgent
+        for s in range(len(words))
+        if _contains(words, phrase, s)
+        for p in range(s, s + len(phrase))
+        if p not in phrased
+    }
+    content = [
+        p for p, w in enumerate(words) if w not in idx.ignore and p not in timed and p not in hurry
     ]
     if not content:  # only family or empty words ("my kids"): they are what is asked
-        content = [p for p in range(len(words)) if p not in timed and (words[p],) not in idx.urgent]
+        content = [p for p in range(len(words)) if p not in timed and p not in hurry]
     # Phrases may cover ignored words ("my partner hits me"); only content words count.
     where = {p: n for n, p in enumerate(content)}
     known_words = idx.vocabulary | keep
     narrowed = {p for s, ph in kept if ph.narrow for p in range(s, s + len(ph.words))}
-    weights = tuple(1.0 if words[p] in known_words and p not in narrowed else 2.0 for p in content)
+    # A word just before a known word qualifies it ("polish community centre",
+    # "betting shop", "bail hostel"); elsewhere an everyday word is filler ("nearest").
+    before = {p for p in range(len(words) - 1) if words[p + 1] in known_words}
+    weights = tuple(
+        _weight(words[p], typed[p], known_words, (p in narrowed, p in before)) for p in content
+    )
     prefer = tuple(
         dict.fromkeys(
             target
@@ -351,6 +457,12 @@ def read_words(
             categories[code] = max(categories.get(code, 0.0), weight)
             covers.setdefault(code, set()).update(positions)
             if phrase.narrow:
+                narrow.setdefault(code, []).append(phrase.words)
+    # A narrow phrase inside a longer one still narrows it: "catholic church" asks for
+    # a church that says it is catholic, not any church.
+    for _, phrase in found:
+        if phrase.narrow and phrase.text not in {p.text for _, p in kept}:
+            for code in set(phrase.categories) & set(categories):
                 narrow.setdefault(code, []).append(phrase.words)
     return Reading(
         words=tuple(words[p] for p in content),

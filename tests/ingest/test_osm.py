@@ -93,6 +93,13 @@ def test_rutland_libraries_are_found(rutland: OsmExtract) -> None:
     assert re.fullmatch(r"(node|way|relation)/\d+", oakham["source_id"])
 
 
+def test_a_place_of_worship_says_its_faith_so_search_can_find_it(rutland: OsmExtract) -> None:
+    # Issue 12: "catholic church" found every church; the name "Saint Joseph's" says no faith.
+    assets = rutland.assets.set_index("name")
+    assert assets.loc["Saint Joseph's", "description"] == "Catholic (Christian)"
+    assert "Church of England" in assets.loc["St Peter and St Paul", "description"]
+
+
 def test_rutland_village_halls_are_community_centres(rutland: OsmExtract) -> None:
     halls = names_in(rutland, "community_centre")
     assert len(halls) == 29

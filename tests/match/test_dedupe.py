@@ -123,7 +123,10 @@ def test_no_hard_negative_is_merged(labelled: LabelledSet) -> None:
         ("1st Oakham Scouts", "2nd Oakham Scouts", 40.0),
         ("North Luffenham Community Centre", "South Luffenham Community Centre", 40.0),
         ("Langham Village Hall", "Langham Memorial Hall", 88.0),
-        ("Methodist Church", "Methodist Chapel", 88.0),
+        # One denomination's church and chapel are one place (issue 12); without a
+        # denomination a church and a chapel are related kinds only.
+        ("Methodist Church", "Methodist Chapel", 100.0),
+        ("Ashwell Church", "Ashwell Chapel", 88.0),
     ],
 )
 def test_name_similarity_reads_kinds_of_place(a: str, b: str, expected: float) -> None:
@@ -561,3 +564,189 @@ def test_plan_merges_gives_a_partition_and_merges_every_unvetoed_sure_pair(
         for i, x in enumerate(g.ids):
             for y in g.ids[i + 1 :]:
                 assert decided.get(frozenset((x, y)), "distinct") != "distinct"
+
+
+# ---------------------------------------------------------------- issue 12: the hard kinds
+
+
+def decision(pairs: pd.DataFrame, id_a: str, id_b: str) -> str:
+    """The decision for one pair, or "not compared"."""
+    row = pairs[(pairs["id_a"] == id_a) & (pairs["id_b"] == id_b)]
+    return str(row["decision"].iloc[0]) if len(row) else "not compared"
+
+
+def county_register() -> gpd.GeoDataFrame:
+    """Names that begin with the county across it (Oakham, Rutland Water, Uppingham)."""
+    return assets(
+        {"id": "lib", "name": "Rutland County Library", "categories": ("library",),
+         **offset(*OAKHAM, east_m=200)},
+        {"id": "sail", "name": "Rutland Sailing Club", "categories": ("sport_fitness",),
+         **offset(*OAKHAM, east_m=6_000, north_m=-3_000)},
+        {"id": "hosp", "name": "Rutland Memorial Hospital", "categories": ("gp_health",),
+         **offset(*OAKHAM, north_m=600)},
+        {"id": "food", "name": "Rutland Food Bank", "categories": ("food_support",),
+         **offset(*OAKHAM, north_m=-9_000)},
+        {"id": "care", "name": "Rutland Care Home", "categories": ("social_care",),
+         **offset(*OAKHAM, east_m=-2_000, north_m=-8_000)},
+        {"id": "reg", "name": "Oakham Register Office", "categories": ("council_services",),
+         "address": "Catmos Street, Oakham", **offset(*OAKHAM)},
+    )  # fmt: skip
+
+
+def test_a_county_name_and_a_town_name_of_one_office_merge() -> None:
+    # Issue 12: "Rutland Register Office" was kept apart from "Oakham Register Office".
+    directory = assets(
+        {"id": "d1", "name": "Rutland Register Office", **offset(*OAKHAM, east_m=10)},
+        {"id": "d2", "name": "Ketton Register Office", "address": "High Street, Ketton",
+         **offset(*OAKHAM, north_m=10)},
+    )  # fmt: skip
+    pairs = find_duplicates(county_register(), other=directory)
+    assert decision(pairs, "reg", "d1") == "merge"
+    assert decision(pairs, "reg", "d2") != "merge"  # two towns are two places
+
+
+def test_initials_stand_for_first_names_in_a_practice_name() -> None:
+    # Issue 12: "J A Gwyther Dental Surgery" was kept apart from "John A. Gwyther".
+    register = assets(
+        {"id": "g", "name": "John A. Gwyther", "categories": ("dentist",), **offset(*OAKHAM)},
+        {"id": "h", "name": "John Hollis", "categories": ("dentist",),
+         **offset(*OAKHAM, north_m=400)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d1", "name": "J A Gwyther Dental Surgery", "address": "High Street, Oakham",
+         **offset(*OAKHAM, east_m=6)},
+        {"id": "d2", "name": "Jane Hollis Dental Surgery", **offset(*OAKHAM, north_m=405)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "g", "d1") == "merge"
+    assert decision(pairs, "h", "d2") != "merge"  # another first name is another dentist
+
+
+def test_alike_names_nearby_are_queued_when_the_categories_disagree() -> None:
+    # Issue 12: a town hall mapped as council offices, a community centre in the directory.
+    register = assets(
+        {"id": "v", "name": "Victoria Hall", "categories": ("council_services",),
+         **offset(*OAKHAM)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": "Victoria Hall Oakham", "categories": ("community_centre",),
+         "address": "High Street, Oakham", **offset(*OAKHAM, east_m=7)},
+    )  # fmt: skip
+    assert decision(find_duplicates(register, other=directory), "v", "d") == "review"
+
+
+@pytest.mark.parametrize(
+    ("name", "other", "expected"),
+    [
+        # one word more: queued, never merged on that alone
+        ("Empingham Village Hall", "Empingham Village Audit Hall", "review"),
+        ("Uppingham School", "Uppingham Primary School", "review"),
+        # one denomination's chapel and church; sheltered housing is a kind of care place
+        ("Uppingham Methodist Chapel", "Uppingham Methodist Church", "merge"),
+        ("Saxon Gardens Sheltered Housing", "Saxon Gardens", "merge"),
+    ],
+)
+def test_hard_kinds_of_name_are_merged_or_queued(name: str, other: str, expected: str) -> None:
+    categories = {
+        "Empingham Village Audit Hall": ("community_centre",),
+        "Uppingham Primary School": ("school",),
+        "Uppingham Methodist Church": ("faith_community",),
+        "Saxon Gardens": ("social_care",),
+    }
+    register = assets({"id": "r", "name": other, "categories": categories[other],
+                       **offset(*OAKHAM)})  # fmt: skip
+    directory = assets({"id": "d", "name": name, **offset(*OAKHAM, east_m=10)})
+    assert decision(find_duplicates(register, other=directory), "r", "d") == expected
+
+
+def test_a_parish_church_and_the_church_of_its_dedication_are_queued() -> None:
+    # Issue 12: "Oakham Parish Church" and "All Saints" were silently kept apart.
+    register = assets(
+        {"id": "as", "name": "All Saints", "categories": ("faith_community",),
+         **offset(*OAKHAM)},
+        {"id": "sj", "name": "Saint Joseph's", "categories": ("faith_community",),
+         **offset(*OAKHAM, north_m=160)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": "Oakham Parish Church", "categories": ("faith_community",),
+         "address": "Church Street, Oakham", **offset(*OAKHAM, east_m=12)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "as", "d") == "review"
+    assert decision(pairs, "sj", "d") == "distinct"  # another church, 160 m away
+
+
+def test_the_same_name_beyond_the_blocking_radius_is_queued() -> None:
+    # Issue 12: a bowls club placed 330 m from its record was never compared.
+    register = assets(
+        {"id": "b", "name": "Market Overton Bowls Club", "categories": ("sport_fitness",),
+         **offset(*OAKHAM)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": "Market Overton Bowls Club", "categories": ("sport_fitness",),
+         **offset(*OAKHAM, north_m=330)},
+        {"id": "far", "name": "Market Overton Bowls Club", **offset(*OAKHAM, north_m=2_000)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "b", "d") == "review"
+    assert decision(pairs, "b", "far") == "not compared"
+
+
+def test_a_village_church_merges_with_the_villages_only_dedicated_church() -> None:
+    # v2 tuning: "Pilton Church" and "St Nicholas" 10 m apart, the one church there.
+    register = assets(
+        {"id": "sn", "name": "St Nicholas", "categories": ("faith_community",),
+         **offset(*OAKHAM)},
+        {"id": "vh", "name": "Pilton Village Hall", "categories": ("community_centre",),
+         **offset(*OAKHAM, north_m=60)},
+        {"id": "sm", "name": "St Mary", "categories": ("faith_community",),
+         **offset(*OAKHAM, east_m=3_000)},
+        {"id": "sa", "name": "All Saints", "categories": ("faith_community",),
+         **offset(*OAKHAM, east_m=3_040)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d1", "name": "Pilton Church", "categories": ("faith_community",),
+         "address": "Lyndon Road, Pilton", **offset(*OAKHAM, east_m=10)},
+        {"id": "d2", "name": "Wing Church", "categories": ("faith_community",),
+         **offset(*OAKHAM, east_m=3_020)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "sn", "d1") == "merge"
+    assert decision(pairs, "vh", "d1") == "distinct"
+    # Two dedicated churches near the village's church: a person chooses.
+    assert decision(pairs, "sm", "d2") == "review"
+    assert decision(pairs, "sa", "d2") == "review"
+
+
+def test_titles_letters_and_a_near_part_do_not_make_another_place() -> None:
+    register = assets(
+        {"id": "g", "name": "John A. Gwyther", "categories": ("dentist",), **offset(*OAKHAM)},
+        {"id": "c", "name": "Caldecott Village Hall", "categories": ("community_centre",),
+         **offset(*OAKHAM, north_m=900)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d1", "name": "Mr John Gwyther BDS", "categories": ("dentist",),
+         **offset(*OAKHAM, east_m=8)},
+        {"id": "d2", "name": "Caldecott Village Hall, nr Market Harborough",
+         **offset(*OAKHAM, north_m=910)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "g", "d1") == "merge"
+    assert decision(pairs, "c", "d2") == "merge"
+
+
+def test_a_feature_named_only_by_its_category_is_queued_with_a_named_one() -> None:
+    # OpenStreetMap often maps a sports centre without its name.
+    register = assets(
+        {"id": "u", "name": "Sport and exercise", "categories": ("sport_fitness",),
+         **offset(*OAKHAM)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": "Catmose Sports Centre", "categories": ("sport_fitness",),
+         **offset(*OAKHAM, east_m=20)},
+        {"id": "far", "name": "Oakham Leisure Centre", "categories": ("sport_fitness",),
+         **offset(*OAKHAM, east_m=120)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "u", "d") == "review"
+    assert decision(pairs, "u", "far") == "distinct"

@@ -271,3 +271,17 @@ def test_ranking_puts_the_specialist_above_general_places(context, oakham):
     general = [s for n, s in scores.items() if "Council" in n or "Register Office" in n]
     assert len(set(found.results["score"])) > 1  # scores differ
     assert all(s < max(scores.values()) for s in general)
+
+
+def test_a_need_rutland_has_no_service_for_says_nothing_fits(context, oakham):
+    # Issue 12: "refugee support" was read as "refuge" and offered a sexual-violence service.
+    found = _match(context, oakham, Goal(text="refugee support"), max_minutes=30)
+    assert found.no_match
+    assert found.results.empty
+    assert "Support for women" not in " ".join(found.remote["why"])
+
+
+def test_a_denomination_finds_the_church_of_that_faith(context, oakham):
+    # Issue 12: "catholic church" offered every church but Saint Joseph's (the Catholic one).
+    found = _match(context, oakham, Goal(text="catholic church"), max_minutes=30)
+    assert found.results["name"].tolist()[:1] == ["Saint Joseph's"]

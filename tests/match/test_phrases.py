@@ -7,7 +7,7 @@ import pytest
 
 from assetmap.errors import TaxonomyError
 from assetmap.helplines import load_helplines
-from assetmap.match.phrases import lemma, read_words
+from assetmap.match.phrases import lemma, read_words, spelling_variant
 from assetmap.match.search import search_assets
 from assetmap.taxonomy import load_phrases
 
@@ -87,6 +87,30 @@ def test_a_one_letter_slip_is_read_as_the_word_meant() -> None:
     assert read_words("volenteer").categories["volunteering"] == 1.0
 
 
+@pytest.mark.parametrize(
+    ("typed", "never"),
+    [("refugee support", "womens_support"), ("refugees", "womens_support"),
+     ("asylum", "social_care")],
+)  # fmt: skip
+def test_an_english_word_is_never_corrected_into_another_need(typed: str, never: str) -> None:
+    # Issue 12: "refugee" was read as "refuge" and offered a sexual-violence service.
+    reading = read_words(typed)
+    assert never not in reading.categories
+    assert reading.categories == {"refugee_support": 1.0}
+
+
+def test_american_spellings_are_still_read_as_the_british_word() -> None:
+    assert read_words("counseling").words == ("counselling",)
+    assert spelling_variant("center", "centre")
+    assert not spelling_variant("refugee", "refuge")
+
+
+def test_a_denomination_inside_a_longer_phrase_still_narrows_it() -> None:
+    # "catholic church" asks for a church that says it is catholic, not any church.
+    reading = read_words("catholic church")
+    assert ("catholic",) in reading.narrow["faith_community"]
+
+
 def test_glm_goods_reach_everyday_places() -> None:
     reading = read_words("i want to feel part of something")
     assert reading.categories["community_centre"] >= 0.75
@@ -125,3 +149,26 @@ def test_helplines_are_sourced_and_name_known_needs() -> None:
         "NHS 111",
     }
     assert all(h.source.startswith("https://") and h.phone for h in lines)
+
+
+def test_urgent_words_say_how_soon_not_what() -> None:
+    # "suicidal right now" found nothing: "suicidal" (urgent) was dropped, "right" kept.
+    reading = read_words("suicidal right now")
+    assert reading.urgent
+    assert reading.words == ("suicidal",)
+    assert reading.categories == {"mental_health_support": 1.0}
+
+
+@pytest.mark.parametrize("typed", ["relatedness", "GLM: inner peace", "excellence in play"])
+def test_a_good_lives_good_by_its_name_is_asked_for(typed: str) -> None:
+    reading = read_words(typed)
+    assert reading.categories
+    assert set(reading.weights) == {1.0}
+
+
+def test_an_everyday_word_no_phrase_knows_is_filler_but_a_qualifier_still_counts() -> None:
+    # "where can i volunteer on weekdays" found nothing: "weekdays" weighed double.
+    assert read_words("volunteer on weekdays").weights == (1.0, 0.5)
+    # A word before what is asked for qualifies it: no Polish centre is not any centre.
+    assert read_words("polish community centre").weights == (2.0, 1.0, 1.0)
+    assert read_words("betting shop").weights == (2.0, 1.0)

@@ -244,33 +244,21 @@ def grant_path(store: Store, ideas: pd.DataFrame, *, principal: Principal) -> No
 
 
 def dashboard_funds(workspace: Workspace, *, principal: Principal) -> None:
-    """On the Dashboard: what shared grants added, fund totals, and the evaluation pack."""
+    """On the Dashboard: fund totals and the evaluation pack.
+
+    What shared grants added is a row of the Dashboard's one "what each
+    import, mapping session or grant added" table.
+    """
     store = workspace.store()
     try:
-        added = grants.grant_additions(store, principal=principal)
         totals = funds.fund_totals(store, principal=principal)
     except AssetMapError as exc:
         st.error(str(exc), icon=":material/error:")
         return
-    if len(added):
-        st.markdown("**What shared grants added to the register** (a new entry each)")
-        widgets.table(
-            pd.DataFrame(
-                {
-                    "Added": pd.to_datetime(added["when"], utc=True).dt.strftime("%Y-%m-%d"),
-                    "Grant": added["source"].str.removeprefix("grant: "),
-                    "New in the register": added["name"],
-                    "Fund": added["fund"],
-                    "Amount": added["amount"].map(funds.money),
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
     if len(totals):
         st.markdown("**Funds** (totals only; requests and plans are never shown here)")
         money_columns = ["budget", "requested_amount", "approved_amount", "spent_amount", "left"]
-        shown = totals.assign(**{c: totals[c].map(funds.money) for c in money_columns})
+        shown = totals.assign(**{c: totals[c].map(funds.money_or_hidden) for c in money_columns})
         names = {
             "fund": "Fund",
             "holder": "Held by",

@@ -183,7 +183,9 @@ def reported_gaps(store: Store, *, principal: Principal) -> pd.DataFrame:
     return records.reindex(columns=columns).reset_index(drop=True)
 
 
-def areas_beyond(table: pd.DataFrame, *, search_minutes: float) -> pd.DataFrame:
+def areas_beyond(
+    table: pd.DataFrame, *, search_minutes: float, has_service: bool = True
+) -> pd.DataFrame:
     """Return the areas beyond reach with their gaps, as leads may see them.
 
     Counts of reported gaps below :data:`~assetmap.disclosure.SMALL_COUNT_THRESHOLD`
@@ -197,6 +199,9 @@ def areas_beyond(table: pd.DataFrame, *, search_minutes: float) -> pd.DataFrame:
         ``area_name``, ``minutes``, ``imd_decile``, ``n_gaps``, ``gap_notes``).
     search_minutes
         How far the search looked: longer walks show as ``"over N"``.
+    has_service
+        False when the register has no service of the category at all: every
+        area then says "no service found".
 
     Returns
     -------
@@ -212,14 +217,16 @@ def areas_beyond(table: pd.DataFrame, *, search_minutes: float) -> pd.DataFrame:
     >>> areas_beyond(table, search_minutes=30).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
     {'area': ['A', 'B'], 'minutes': ['22', 'over 30'], 'imd_decile': [2, 5],
      'n_gaps': ['<5', '6'], 'notes': ['', 'far; far; far; far; far; far']}
+    >>> areas_beyond(table, search_minutes=30, has_service=False)["minutes"].tolist()
+    ['22', 'no service found']
     """
+    beyond_search = f"over {search_minutes:.0f}" if has_service else "no service found"
     beyond = table[~table["covered"]]
     shown = pd.DataFrame(
         {
             "area": beyond["area_name"].to_numpy(dtype=object),
             "minutes": [
-                f"{m:.0f}" if math.isfinite(m) else f"over {search_minutes:.0f}"
-                for m in beyond["minutes"]
+                f"{m:.0f}" if math.isfinite(m) else beyond_search for m in beyond["minutes"]
             ],
             "imd_decile": beyond["imd_decile"].to_numpy(),
             "n_gaps": beyond["n_gaps"].to_numpy(),
@@ -235,14 +242,20 @@ def areas_beyond(table: pd.DataFrame, *, search_minutes: float) -> pd.DataFrame:
 def gap_areas_export(table: pd.DataFrame) -> pd.DataFrame:
     """Return the area table for download: no geometry, no words, small gap counts hidden.
 
+    Minutes beyond the search are left empty (never ``inf``).
+
     Examples
     --------
-    >>> table = pd.DataFrame({"area_name": ["A"], "n_gaps": [3], "gap_notes": [("x",)],
-    ...     "geometry": [None]})
+    >>> table = pd.DataFrame({"area_name": ["A", "B"], "minutes": [3.04, float("inf")],
+    ...     "n_gaps": [3, 0], "gap_notes": [("x",), ()], "geometry": [None, None]})
     >>> gap_areas_export(table).to_dict("list")
-    {'area_name': ['A'], 'n_gaps': ['<5']}
+    {'area_name': ['A', 'B'], 'minutes': [3.0, nan], 'n_gaps': ['<5', 0]}
     """
-    return suppress_small_counts(table.drop(columns=["geometry", "gap_notes"]), ["n_gaps"])
+    out = table.drop(columns=["geometry", "gap_notes"])
+    if "minutes" in out.columns:
+        minutes = pd.to_numeric(out["minutes"], errors="coerce")
+        out["minutes"] = minutes.where(minutes.map(math.isfinite)).round(1)
+    return suppress_small_counts(out, ["n_gaps"])
 
 
 def record_gap(

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PUBLIC_MAP_SETTING",
     "browse_register",
+    "dashboard_added",
     "dashboard_additions",
     "dashboard_snapshots",
     "register_fingerprint",
@@ -187,11 +188,62 @@ def dashboard_snapshots(
 def dashboard_additions(
     graph: WalkGraph, store: Store, demand: Demand, *, minutes: float, principal: Principal
 ) -> pd.DataFrame:
-    """Measure what each import, session or day of additions added (``view_dashboard``).
+    """Measure what each import, mapping session, grant or day of additions added.
 
-    See :func:`assetmap.reach.coverage.additions`.
+    Checks ``view_dashboard``. One table: a mapping session's places (from
+    when they were accepted) are named by the session's group and date, and
+    what a shared grant became by the grant (``grant: what``), beside the
+    imports. See :func:`assetmap.reach.coverage.additions`.
     """
     from assetmap.reach.coverage import additions
 
     require(principal, Operation.VIEW_DASHBOARD)
-    return additions(graph, store, demand, minutes=minutes)
+    sources = _addition_sources(store, principal=principal)
+    return additions(graph, store, demand, minutes=minutes, sources=sources)
+
+
+def dashboard_added(store: Store, *, principal: Principal) -> pd.DataFrame:
+    """Say what each import, mapping session, grant or day added, without measuring reach.
+
+    Checks ``view_dashboard``. For a workspace with no walking network yet:
+    one row per group, oldest first: ``first_added``, ``kind``, ``source``,
+    ``n_added``.
+    """
+    import pandas as pd
+
+    from assetmap.reach.coverage import addition_groups
+
+    require(principal, Operation.VIEW_DASHBOARD)
+    groups = addition_groups(store, sources=_addition_sources(store, principal=principal))
+    columns = ["first_added", "kind", "source", "n_added"]
+    if groups.empty:
+        return pd.DataFrame(columns=columns)
+    summary = groups.groupby("batch", sort=False).agg(
+        first_added=("when", "min"), kind=("kind", "first"), source=("source", "first"),
+        n_added=("id", "size"),
+    )  # fmt: skip
+    return summary.sort_values("first_added", kind="stable").reset_index(drop=True)[columns]
+
+
+def _addition_sources(store: Store, *, principal: Principal) -> dict[str, tuple[str, str]]:
+    """Asset id -> (kind, source) for places from a mapping session or a shared grant."""
+    from assetmap.people.grants import grant_additions
+    from assetmap.records import SESSION_ENTITY
+
+    sources: dict[str, tuple[str, str]] = {}
+    assets = store.assets(include_archived=True)
+    sessions = store.records(SESSION_ENTITY)
+    if len(sessions) and "session_id" in assets.columns:
+        named = {
+            str(row["id"]): " ".join(
+                str(v) for v in (row.get("group_label"), row.get("date")) if isinstance(v, str)
+            )
+            for row in sessions.to_dict("records")
+        }
+        for asset_id, session in zip(assets["id"], assets["session_id"], strict=True):
+            if isinstance(session, str) and session in named:
+                sources[str(asset_id)] = ("session", f"mapping session: {named[session]}")
+    grants = grant_additions(store, principal=principal)
+    for asset_id, source in zip(grants["asset_id"], grants["source"], strict=True):
+        sources[str(asset_id)] = ("grant", str(source))
+    return sources

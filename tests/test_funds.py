@@ -99,9 +99,15 @@ def test_a_request_runs_from_ask_to_outcome_with_every_step_a_version(store: Sto
     assert "fund" in funds.pending_requests(store, principal=ALF).columns
     shown = funds.allocations_of_plan(store, plan_id, principal=SAM)
     assert shown["status"].tolist() == ["closed"]
-    totals = funds.fund_totals(store, principal=LEE)
+    totals = funds.fund_totals(store, principal=LEE, suppress=False)
     assert totals.loc[0, "spent_amount"] == 44050
     assert totals.loc[0, "left"] == 200000 - 44050
+    shown = funds.fund_totals(store, principal=LEE)  # one request: a lead sees no amount of it
+    assert shown.loc[0, ["requests", "approved"]].tolist() == ["<5", "<5"]
+    assert (
+        shown.loc[0, ["requested_amount", "approved_amount", "spent_amount", "left"]].tolist()
+        == ["hidden"] * 4
+    )
 
 
 def test_four_eyes_and_roles_are_checked_in_the_core(store: Store) -> None:
@@ -229,9 +235,11 @@ def test_export_holds_allocations_and_erasure_keeps_only_anonymous_totals(
         ["GTIP060", 45000, 45000, "spent"]
     ]
     assert "plan_id" not in kept.columns
-    totals = funds.fund_totals(store, principal=LEE)
+    totals = funds.fund_totals(store, principal=LEE, suppress=False)
     assert totals.loc[0, "spent_amount"] == 45000
-    assert totals.loc[0, "requests"] == "<5"  # a lead never sees a count that small
+    shown = funds.fund_totals(store, principal=LEE)
+    assert shown.loc[0, "requests"] == "<5"  # a lead never sees a count that small
+    assert shown.loc[0, "spent_amount"] == "hidden"  # nor the money beside it
     late = [_ask(store, _plan(store), fund["id"], amount="600") for _ in range(3)]
     for rid in late[:2]:
         funds.approve_allocation(store, rid, principal=ABI, on=DAY)
@@ -313,7 +321,7 @@ def test_a_shared_grant_grows_an_idea_into_an_asset_the_dashboard_lists(store: S
         grants.grant_status(store, grant["id"], principal=stranger)
     with pytest.raises(AccessDeniedError):
         grants.list_grants(store, principal=LEE)
-    assert funds.fund_totals(store, principal=LEE).loc[0, "left"] == 200000 - 23000
+    assert funds.fund_totals(store, principal=LEE, suppress=False).loc[0, "left"] == 200000 - 23000
 
 
 def test_a_single_sign_on_approver_claim_gives_the_approver_role() -> None:
@@ -330,3 +338,23 @@ def test_a_single_sign_on_approver_claim_gives_the_approver_role() -> None:
     )
     assert who is not None
     assert who.role is Role.APPROVER
+
+
+def test_a_lead_sees_amounts_only_where_their_counts_are_shown(store: Store) -> None:
+    fund = _fund(store)
+    asked = [_ask(store, _plan(store), fund["id"], amount="100") for _ in range(10)]
+    for rid in asked[:5]:
+        funds.approve_allocation(store, rid, principal=ABI, on=DAY)
+    for rid in asked[5:]:
+        funds.refuse_allocation(store, rid, principal=ABI, note="not eligible", on=DAY)
+    shown = funds.fund_totals(store, principal=LEE).loc[0]
+    assert shown[["requests", "approved", "refused"]].tolist() == [10, 5, 5]
+    assert shown[["requested_amount", "approved_amount"]].tolist() == [100000, 50000]
+    _ask(store, _plan(store), fund["id"], amount="333")  # one waiting: it could be told apart
+    shown = funds.fund_totals(store, principal=LEE).loc[0]
+    assert shown["requests"] == "hidden"  # 11 - 5 - 5 would give the one waiting away
+    assert shown["requested_amount"] == "hidden"  # and so would £1,333 - £1,000
+    for amount, count in funds.AMOUNT_OF_COUNT.items():
+        assert (shown[amount] == "hidden") == (not isinstance(shown[count], int)), amount
+    exact = funds.fund_totals(store, principal=LEE, suppress=False).loc[0]
+    assert (exact["requests"], exact["requested_amount"]) == (11, 133300)

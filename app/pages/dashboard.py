@@ -9,16 +9,17 @@ from streamlit_folium import st_folium
 
 from app import auth, cache, state, widgets
 from app.money import dashboard_funds
+from assetmap import dashboard
 from assetmap.access import Operation
 from assetmap.disclosure import SMALL_COUNT_THRESHOLD
 from assetmap.errors import AssetMapError
 from assetmap.moderation_state import live_assets
 from assetmap.output.gapmap import build_gap_map
 from assetmap.output.palette import OKABE_ITO
-from assetmap.reach.sites import area_minutes
-from assetmap.reach_service import areas_beyond, gap_areas_export, reported_gaps
+from assetmap.reach_service import areas_beyond, gap_areas_export
 from assetmap.taxonomy import load_taxonomy
 from assetmap.transit_service import MODE_CHOICES, available_modes
+from assetmap.views import dashboard_added
 from assetmap.workspace import open_workspace
 
 st.title("Reach dashboard")
@@ -58,6 +59,31 @@ def _label(code: str) -> str:
     return known.plain_label if known else code
 
 
+HOW = {"import": "import", "session": "mapping session", "manual": "added by hand",
+       "grant": "shared grant"}  # fmt: skip
+
+
+def _what_was_added(added: pd.DataFrame, minutes: int | None) -> None:
+    """The one table of what each import, mapping session or grant added."""
+    within = f" (within {minutes} min)" if minutes else ""
+    st.markdown(f"**What each import, mapping session or grant added**{within}")
+    shown = pd.DataFrame(
+        {
+            "First added": pd.to_datetime(added["first_added"], utc=True).dt.strftime("%Y-%m-%d"),
+            "How": added["kind"].map(HOW).fillna(added["kind"]),
+            "Source": added["source"],
+            "Places added": added["n_added"],
+        }
+    )
+    if "mean_categories_before" in added.columns:
+        shown["Mean categories before"] = added["mean_categories_before"].round(2)
+        shown["after"] = added["mean_categories_after"].round(2)
+        shown["New categories"] = [
+            ", ".join(_label(c) for c in codes) for codes in added["new_categories"]
+        ]
+    widgets.table(shown, hide_index=True, width="stretch")
+
+
 try:
     version = cache.data_version(path)
     reach_version = cache.reach_version(path)
@@ -80,6 +106,7 @@ by = controls[1].selectbox(
     ["auto", "lsoa", "grid"],
     format_func={"auto": "LSOAs if loaded", "lsoa": "LSOAs", "grid": "1 km grid"}.__getitem__,
     key=state.DASH_BY,
+    help="LSOAs are the small areas of the census (about 1,500 people each).",
 )
 
 try:
@@ -89,29 +116,46 @@ except AssetMapError as exc:
     st.stop()
 if found is None:
     st.info("This workspace has no walking network yet: import an OpenStreetMap extract.")
+    added = dashboard_added(open_workspace(path).store(), principal=principal)
+    if len(added):
+        _what_was_added(added, None)
     dashboard_funds(open_workspace(path), principal=principal)
     st.stop()
 
 by_category = found["by_category"]
-present = by_category["category"].tolist()
-if not present:
-    st.info("The register has no active assets with a category yet.")
+demand = cache.load_reach_demand(path, reach_version, by)[1]
+try:
+    gaps = dashboard.dashboard_gaps(open_workspace(path), found["areas"], principal=principal)
+except AssetMapError as exc:
+    st.error(str(exc), icon=":material/error:")
     st.stop()
-default = "gp_health" if "gp_health" in present else present[0]
+categories = dashboard.category_table(
+    found["coverage"], demand, gaps, search_minutes=float(found["search_minutes"])
+)
+every = list(taxonomy.categories)  # every category, those with no service too
 category = controls[2].selectbox(
     "Category on the gap map",
-    present,
-    index=present.index(default),
-    format_func=_label,
+    every,
+    index=every.index("gp_health") if "gp_health" in every else 0,
+    format_func=lambda code: (
+        f"{_label(code)} (no service)" if code not in set(by_category["category"]) else _label(code)
+    ),
     key=state.DASH_CATEGORY,
 )
-imd_overlay = controls[3].toggle("IMD 2019 overlay", key=state.DASH_IMD)
+imd_overlay = controls[3].toggle(
+    "IMD 2019 overlay",
+    key=state.DASH_IMD,
+    help="IMD 2019 is the government's Index of Multiple Deprivation: "
+    "decile 1 holds the most deprived tenth of small areas in England.",
+)
 
 # --- Headline figures -------------------------------------------------------------------
 head = found["headline"]
 n_postcodes = int(found["n_postcodes"])
-row = by_category.set_index("category").loc[category]
 where = "postcodes" if n_postcodes else "places"
+places = dashboard.workspace_places(open_workspace(path))
+walk_table = dashboard.gap_table(found["coverage"], found["areas"], gaps, category=category,
+                                 places=places, taxonomy=taxonomy)  # fmt: skip
 cols = st.columns(5)
 cols[0].metric("Active assets", f"{int(head['n_assets']):,}")
 cols[1].metric("Categories present", f"{int(head['n_categories'])}")
@@ -127,7 +171,7 @@ cols[3].metric(
 )
 cols[4].metric(
     "Areas beyond reach",
-    f"{int(row['areas_beyond'])} of {len(found['areas'])}",
+    f"{int((~walk_table['covered']).sum())} of {len(found['areas'])}",
     help=f"Areas whose typical walk to the nearest {_label(category).lower()} is over "
     f"{minutes} minutes.",
 )
@@ -135,13 +179,36 @@ st.caption(
     f"Measured over {found['measured_over']} Counts are of places and services, never of people."
 )
 
+# --- Every need, with its gaps ------------------------------------------------------------
+st.header("Needs and the gaps people recorded")
+needs = dashboard.need_table(found["coverage"], demand, gaps, taxonomy=taxonomy)
+widgets.table(
+    needs.drop(columns="need").rename(
+        columns={
+            "label": "Need",
+            "share": f"Share of {where} within {minutes} min",
+            "services": "Services",
+            "gaps": "Gaps recorded",
+            "what_people_said": "What people said",
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        f"Share of {where} within {minutes} min": st.column_config.ProgressColumn(
+            format="percent", min_value=0, max_value=1
+        )
+    },
+)
+placed_note = dashboard.placing_note(gaps)
+st.caption(
+    "Every need is listed, those with no service at 0%. A gap counts for each need it names. "
+    + placed_note
+)
+
 # --- Coverage by category ---------------------------------------------------------------
 st.header("Coverage by category")
-share_column = "share_postcodes" if n_postcodes else "share_areas"
-bars = by_category.assign(
-    label=[_label(c) for c in by_category["category"]],
-    share=by_category[share_column].fillna(0.0),
-)
+bars = categories.assign(n_assets=categories["services"])
 bar_chart = (
     alt.Chart(bars, title=f"Share of {where} within {minutes} min walk")
     .mark_bar()
@@ -158,8 +225,9 @@ bar_chart = (
     .properties(height=max(160, 24 * len(bars)))
 )  # fmt: skip
 st.altair_chart(bar_chart, width="stretch")
+st.caption("Every category is listed; those with no service in the register are at 0%.")
 _table_and_chart_downloads(
-    ("Coverage table (CSV)", by_category),
+    ("Coverage table (CSV)", categories),
     ("Coverage chart (PNG)", bar_chart),
     f"coverage_{minutes}min",
 )
@@ -238,8 +306,8 @@ if count:
         )
     except AssetMapError as exc:
         st.warning(str(exc), icon=":material/warning:")
-gaps = reported_gaps(open_workspace(path).store(), principal=principal)
-table = area_minutes(gap_found["coverage"], gap_found["areas"], category=category, gaps=gaps)
+table = dashboard.gap_table(gap_found["coverage"], gap_found["areas"], gaps, category=category,
+                            places=places, taxonomy=taxonomy)  # fmt: skip
 live = live_assets(assets)  # unchecked proposals are no one's service yet
 services = live[[category in (c or ()) for c in live["categories"]]]
 
@@ -253,6 +321,7 @@ def _gap_map() -> None:
         services=services,
         sites=None if suggestion is None else suggestion.sites,
         imd_overlay=bool(imd_overlay),
+        weighted=bool(weighted),
         taxonomy=taxonomy,
         tiles=tiles,
         leaflet_url=widgets.leaflet_url(),
@@ -265,27 +334,18 @@ def _gap_map() -> None:
 
 _gap_map()
 if suggestion is not None:
-    solution = suggestion.solution
-    proof = "exact optimum" if solution.optimal else f"within {solution.gap:.1%} of the best"
-    total = suggestion.total or 1.0
-    st.markdown(
-        f"**Suggested sites** ({solution.method.upper()}, {proof}; "
-        f"{suggestion.n_candidates} candidate venues): demand within {minutes} min goes from "
-        f"{suggestion.covered_before / total:.0%} to {suggestion.covered_after / total:.0%}."
-    )
+    summary = dashboard.sites_summary(suggestion, minutes=minutes, weighted=bool(weighted))
+    st.markdown(f"**Suggested sites**: {summary}")
     widgets.table(
-        suggestion.sites[["rank", "name", "kind", "new_demand"]].rename(
-            columns={
-                "rank": "Rank",
-                "name": "Site",
-                "kind": "Kind",
-                "new_demand": f"{'Postcodes' if n_postcodes else 'Places'} newly within reach",
-            }
-        ),
+        dashboard.sites_table(suggestion, noun=where, weighted=bool(weighted)),
         hide_index=True,
         width="stretch",
     )
-beyond = areas_beyond(table, search_minutes=float(gap_found["search_minutes"]))
+beyond = areas_beyond(
+    table,
+    search_minutes=float(gap_found["search_minutes"]),
+    has_service=category in set(by_category["category"]),
+)
 st.markdown(f"**Areas beyond {minutes} min** ({len(beyond)}), with gaps people reported")
 widgets.table(
     beyond.rename(
@@ -346,23 +406,6 @@ if series is not None and len(series.summary):
 
 added = cache.reach_additions(path, version, reach_version, float(minutes), by, principal)
 if added is not None and len(added):
-    st.markdown(f"**What each import or mapping session added** (within {minutes} min)")
-    widgets.table(
-        pd.DataFrame(
-            {
-                "First added": added["first_added"].dt.strftime("%Y-%m-%d"),
-                "How": added["kind"],
-                "Source": added["source"],
-                "Places added": added["n_added"],
-                "Mean categories before": added["mean_categories_before"].round(2),
-                "after": added["mean_categories_after"].round(2),
-                "New categories": [
-                    ", ".join(_label(c) for c in codes) for codes in added["new_categories"]
-                ],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    _what_was_added(added, minutes)
 
 dashboard_funds(open_workspace(path), principal=principal)

@@ -57,7 +57,7 @@ def gap_legend(minutes: float) -> list[tuple[str, str]]:
     edges = [math.ceil(minutes * f) for f in _STEPS]
     labels = [f"up to {edges[0]} min", f"up to {edges[1]} min"]
     labels += [f"up to {edges[2]} min", f"up to {edges[3]} min"]
-    labels += [f"over {edges[3]} min", "none within the search"]
+    labels += [f"over {edges[3]} min", "no service found within the search"]
     return list(zip(labels, MINUTE_COLOURS, strict=True))
 
 
@@ -144,6 +144,7 @@ def build_gap_map(
     services: gpd.GeoDataFrame | None = None,
     sites: gpd.GeoDataFrame | None = None,
     imd_overlay: bool = False,
+    weighted: bool = False,
     taxonomy: Taxonomy | None = None,
     tiles: TileConfig | None = None,
     leaflet_url: str = DEFAULT_LEAFLET_URL,
@@ -167,6 +168,8 @@ def build_gap_map(
         Suggested sites (``rank``, ``name``, ``new_demand``, Points).
     imd_overlay
         Outline areas by IMD 2019 decile.
+    weighted
+        The sites' ``new_demand`` is weighted by IMD (labelled so).
     taxonomy
         For the service markers' labels and colours.
     tiles
@@ -197,7 +200,7 @@ def build_gap_map(
     shown["colour"] = [_minute_colour(float(m), minutes) for m in shown["minutes"]]
     shown["label"] = [html.escape(str(n)) for n in shown["area_name"]]
     shown["walk"] = [
-        f"{m:.1f} min" if math.isfinite(float(m)) else "none within the search"
+        f"{m:.1f} min" if math.isfinite(float(m)) else "no service found within the search"
         for m in shown["minutes"]
     ]
     fields, aliases = ["label", "walk"], ["Area", "Walk to nearest"]
@@ -249,8 +252,11 @@ def build_gap_map(
             point = record["geometry"]
             label = html.escape(f"{record.get('rank', '')}. {record.get('name', '')}")
             extra = record.get("new_demand")
-            if extra is not None:
-                label += html.escape(f" (+{float(extra):g} newly within reach)")
+            if extra is not None:  # a weighted figure is whole and says so, never "341.428"
+                label += html.escape(
+                    f" (+{round(float(extra)):,} newly within reach"
+                    f"{', IMD-weighted' if weighted else ''})"
+                )
             folium.CircleMarker(
                 location=[float(point.y), float(point.x)],
                 radius=9,

@@ -76,6 +76,7 @@ __all__ = [
     "keep_anonymous_totals",
     "list_funds",
     "money",
+    "money_or_hidden",
     "pence",
     "pending_requests",
     "record_outcome",
@@ -84,6 +85,7 @@ __all__ = [
     "request_allocation",
     "save_decision",
     "spend_categories",
+    "suppress_fund_totals",
     "touch_fund",
 ]
 
@@ -896,9 +898,13 @@ def fund_totals(store: Store, *, principal: Principal, suppress: bool = True) ->
     Checks ``view_aggregates``: counts and sums only, including what erased
     plans had. Columns: fund, holder, budget, requests, approved, refused,
     requested_amount, approved_amount, spent_amount (personal allocations)
-    and left (the budget less allocations and shared grants approved). The
-    counts of requests from 1 to 4 are shown as ``"<5"`` unless ``suppress``
-    is False (for a caller that suppresses them itself).
+    and left (the budget less allocations and shared grants approved).
+
+    Unless ``suppress`` is False (for a caller that suppresses them itself),
+    counts go through :func:`suppress_fund_totals`: counts from 1 to 4 show
+    as ``"<5"``, counts that would give them away as ``"hidden"``, and every
+    amount tied to a count not shown is ``"hidden"`` too, so that no sum of
+    money points at one person's request.
     """
     require(principal, Operation.VIEW_AGGREGATES)
     funds = store.records(FUND_ENTITY)
@@ -937,11 +943,77 @@ def fund_totals(store: Store, *, principal: Principal, suppress: bool = True) ->
             }
         )
     frame = pd.DataFrame(out, columns=columns)
-    if suppress:
-        from assetmap.disclosure import suppress_small_counts
+    return suppress_fund_totals(frame) if suppress else frame
 
-        frame = suppress_small_counts(frame, ["requests", "approved", "refused"])
-    return frame
+
+#: Amount columns of :func:`fund_totals` and the count each one adds up.
+AMOUNT_OF_COUNT: Final = {
+    "requested_amount": "requests",
+    "approved_amount": "approved",
+    "spent_amount": "approved",
+    "left": "approved",  # the budget less what was approved: it gives the approved sum away
+}
+
+
+def suppress_fund_totals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Hide small counts of requests and every amount beside a count that is hidden.
+
+    Requests are approved, refused or waiting; those three counts go through
+    :func:`assetmap.people.privacy.suppress_table` (primary and secondary
+    suppression, so that no total gives a small count away) and ``requests``
+    is their total. An amount whose count (:data:`AMOUNT_OF_COUNT`) is not
+    shown becomes ``"hidden"``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"fund": ["A", "B"], "holder": ["p", "w"], "budget": [9, 9],
+    ...     "requests": [2, 6], "approved": [1, 5], "refused": [1, 1],
+    ...     "requested_amount": [300, 900], "approved_amount": [200, 800],
+    ...     "spent_amount": [0, 700], "left": [7, 1]})
+    >>> shown = suppress_fund_totals(frame)
+    >>> shown[["requests", "approved", "refused", "requested_amount", "left"]].values.tolist()
+    [['<5', '<5', '<5', 'hidden', 'hidden'], ['hidden', 'hidden', '<5', 'hidden', 'hidden']]
+    """
+    from assetmap.disclosure import SMALL_COUNT_THRESHOLD
+    from assetmap.people.privacy import suppress_table
+
+    out = frame.astype(object).copy()
+    if out.empty:
+        return out
+    requests = pd.to_numeric(frame["requests"]).astype("int64")
+    approved = pd.to_numeric(frame["approved"]).astype("int64")
+    refused = pd.to_numeric(frame["refused"]).astype("int64")
+    counts = pd.DataFrame(
+        {
+            "row": range(len(frame)),
+            "approved": approved.to_numpy(),
+            "refused": refused.to_numpy(),
+            "waiting": (requests - approved - refused).to_numpy(),
+        }
+    )
+    shown = suppress_table(
+        counts, "row", ["approved", "refused", "waiting"], threshold=SMALL_COUNT_THRESHOLD
+    ).iloc[:-1]  # the last row is the total over funds
+    out["requests"] = shown["total"].to_numpy()
+    out["approved"] = shown["approved"].to_numpy()
+    out["refused"] = shown["refused"].to_numpy()
+    for amount, count in AMOUNT_OF_COUNT.items():
+        hidden = [not isinstance(v, int) for v in out[count]]
+        out[amount] = [
+            "hidden" if h else v for h, v in zip(hidden, out[amount].tolist(), strict=True)
+        ]
+    return out
+
+
+def money_or_hidden(amount: Any) -> str:
+    """:func:`money`, or the text of a suppressed cell (``"hidden"``) as it is.
+
+    Examples
+    --------
+    >>> money_or_hidden(45000), money_or_hidden("hidden")
+    ('£450.00', 'hidden')
+    """
+    return amount if isinstance(amount, str) else money(amount)
 
 
 def is_approver(principal: Principal) -> bool:

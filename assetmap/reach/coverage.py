@@ -41,9 +41,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -67,6 +67,7 @@ __all__ = [
     "Demand",
     "RegisterHistory",
     "accessible_range",
+    "addition_groups",
     "additions",
     "asset_categories",
     "category_node_seconds",
@@ -450,7 +451,7 @@ def demand_note(demand: Demand, kind: str, settings: dict[str, object]) -> str:
     -------
     str
         One or two sentences, e.g. "23 LSOAs and 1,207 postcodes. 1 of 23 LSOAs has no
-        postcode and is measured at its street nodes instead: E01013797."
+        postcode and is measured at its street nodes instead: Rutland 004A."
     """
     noun = area_noun(settings, kind)
     n_areas = len(demand.areas)
@@ -462,7 +463,9 @@ def demand_note(demand: Demand, kind: str, settings: dict[str, object]) -> str:
     text = f"{n_areas:,} {noun} and {demand.n_postcodes:,} postcodes."
     fallback = demand.street_node_areas
     if fallback:
-        shown = ", ".join(fallback[:10]) + (" ..." if len(fallback) > 10 else "")
+        names = dict(zip(demand.areas["area_code"], demand.areas["area_name"], strict=True))
+        named = [str(names.get(code, code)) for code in fallback]  # names, never ONS codes
+        shown = ", ".join(named[:10]) + (" ..." if len(named) > 10 else "")
         verb = "has" if len(fallback) == 1 else "have"
         text += (
             f" {len(fallback)} of {n_areas} {noun} {verb} no postcode and "
@@ -950,6 +953,69 @@ def register_snapshots(
         yield when, store.register_as_of(when)
 
 
+_GROUP_COLUMNS: Final = ["batch", "kind", "source", "when", "id"]
+
+
+def addition_groups(
+    store: RegisterHistory, *, sources: Mapping[str, tuple[str, str]] | None = None
+) -> pd.DataFrame:
+    """Return every asset that went live, with the group (import, session, ...) it came in.
+
+    The grouping of :func:`additions`, without measuring anything (a
+    workspace with no walking network can still say what each group added).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per asset: ``batch``, ``kind``, ``source``, ``when`` (UTC,
+        when it went live) and ``id``.
+    """
+    log = store.change_log()
+    created = log[(log["version"] == 1) & log["action"].isin(("create", "import", "propose"))]
+    # A session's place went live when a facilitator accepted it, not when it was proposed.
+    accepting = log[log["action"] == "accept"]
+    first_accepted = accepting.groupby("entity_id", sort=False)["valid_from"].min().to_dict()
+    live_from = [
+        first_accepted.get(entity_id) if action == "propose" else when
+        for entity_id, action, when in zip(
+            created["entity_id"], created["action"], created["valid_from"], strict=True
+        )
+    ]
+    created = created.assign(valid_from=pd.Series(live_from, index=created.index, dtype=object))
+    created = created[created["valid_from"].notna()]  # proposals never accepted were never live
+    known = dict(sources or {})
+    if created.empty:
+        return pd.DataFrame(columns=_GROUP_COLUMNS)
+    every = store.assets(include_archived=True)
+    never_live = set(every.loc[every["status"].isin(UNCHECKED_STATUSES | {"rejected"}), "id"])
+    created = created[~created["entity_id"].isin(never_live)]
+    if created.empty:
+        return pd.DataFrame(columns=_GROUP_COLUMNS)
+    session_of = dict(zip(every["id"], every["session_id"], strict=True))
+    rows = []
+    for entity_id, import_id, source, when in zip(
+        created["entity_id"],
+        created["import_id"],
+        created["source"],
+        created["valid_from"],
+        strict=True,
+    ):
+        stamp = pd.Timestamp(when)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        session = session_of.get(entity_id)
+        if entity_id in known:
+            kind, source = known[entity_id]
+            key = f"{kind}:{source}"
+        elif isinstance(session, str) and session:
+            key, kind = f"session:{session}", "session"
+        elif isinstance(import_id, str) and import_id:
+            key, kind = f"import:{import_id}", "import"
+        else:
+            key, kind = f"manual:{stamp.date().isoformat()}", "manual"
+        rows.append((key, kind, source, stamp, entity_id))
+    return pd.DataFrame(rows, columns=_GROUP_COLUMNS)
+
+
 def additions(
     graph: WalkGraph,
     store: RegisterHistory,
@@ -957,13 +1023,16 @@ def additions(
     *,
     minutes: float,
     taxonomy: Taxonomy | None = None,
+    sources: Mapping[str, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """Measure what each import, mapping session or day of manual additions added.
+    """Measure what each import, mapping session, grant or day of manual additions added.
 
-    Assets are grouped by how they were first added: their mapping session
+    Assets are grouped by how they were first added: ``sources`` when it
+    names them (e.g. what a shared grant became), else their mapping session
     (``session_id``), else the import that created them (``import_id``),
-    else the UTC day of a manual addition. For each group, in order of its
-    first addition, the register is taken as of its last addition, with and
+    else the UTC day of a manual addition. A session's place counts from
+    when a facilitator accepted it. For each group, in order of its first
+    addition, the register is taken as of its last addition, with and
     without the group's assets. Proposals still waiting for a facilitator,
     and rejected ones, were never live and are not counted as added.
 
@@ -979,12 +1048,15 @@ def additions(
         The walking limit.
     taxonomy
         Maps categories to needs; the project's taxonomy by default.
+    sources
+        Asset id -> ``(kind, source)`` for assets whose group is known
+        elsewhere (``("grant", "grant: Bike club")``): one group per source.
 
     Returns
     -------
     pandas.DataFrame
-        One row per group: ``batch``, ``kind`` (``session``, ``import`` or
-        ``manual``), ``source``, ``first_added``, ``n_added``,
+        One row per group: ``batch``, ``kind`` (``session``, ``import``,
+        ``manual`` or a kind from ``sources``), ``source``, ``first_added``, ``n_added``,
         ``new_categories`` (categories the register had no active asset of
         before), ``mean_categories_before``/``_after``, ``gain``.
     """
@@ -1000,35 +1072,9 @@ def additions(
         "mean_categories_after",
         "gain",
     ]
-    log = store.change_log()
-    created = log[(log["version"] == 1) & log["action"].isin(("create", "import"))]
-    if created.empty:
+    batches = addition_groups(store, sources=sources)
+    if batches.empty:
         return pd.DataFrame(columns=columns)
-    every = store.assets(include_archived=True)
-    never_live = set(every.loc[every["status"].isin(UNCHECKED_STATUSES | {"rejected"}), "id"])
-    created = created[~created["entity_id"].isin(never_live)]
-    if created.empty:
-        return pd.DataFrame(columns=columns)
-    session_of = dict(zip(every["id"], every["session_id"], strict=True))
-    rows = []
-    for entity_id, import_id, source, when in zip(
-        created["entity_id"],
-        created["import_id"],
-        created["source"],
-        created["valid_from"],
-        strict=True,
-    ):
-        stamp = pd.Timestamp(when)
-        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-        session = session_of.get(entity_id)
-        if isinstance(session, str) and session:
-            key, kind = f"session:{session}", "session"
-        elif isinstance(import_id, str) and import_id:
-            key, kind = f"import:{import_id}", "import"
-        else:
-            key, kind = f"manual:{stamp.date().isoformat()}", "manual"
-        rows.append((key, kind, source, stamp, entity_id))
-    batches = pd.DataFrame(rows, columns=["batch", "kind", "source", "when", "id"])
     out = []
     for batch, group in sorted(batches.groupby("batch"), key=lambda kv: kv[1]["when"].min()):
         after = store.register_as_of(group["when"].max().to_pydatetime())

@@ -17,10 +17,13 @@ from support import SHARED_DATA, import_rutland, needs_shared_data
 from assetmap.access import Principal, Role
 from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
+from assetmap.match.needs import Constraints, Goal
+from assetmap.people import funds, grants, plans, sessions
 from assetmap.reach.coverage import coverage_series, monthly_dates, register_snapshots
 from assetmap.reach.network import walk_graph_for
 from assetmap.reach_service import load_areas_into_workspace, workspace_demand
 from assetmap.records import GAP_ENTITY, normalise_gap
+from assetmap.store import Store
 from assetmap.workspace import close_stores, open_workspace
 
 pytestmark = needs_shared_data
@@ -36,6 +39,50 @@ BACK_DATED = [  # name, category, (lon, lat), days ago: the series starts with t
     ("Oakham food bank", "food_support", (-0.7286, 52.6708), 95),
     ("Uppingham money advice", "money_advice", (-0.7226, 52.5875), 40),
 ]
+DRUGS_SAID = ["Nowhere in Oakham to talk about drink", "", "", "", "", ""]
+START = plans.StartPoint(-0.7271, 52.6703, "coordinates", "here", "LE15 6", -0.727, 52.670)
+
+
+def _money_and_a_session(store: Store) -> None:
+    """A mapping session whose place was accepted; a grant that became an asset; two requests."""
+    admin, fran = Principal("ada", Role.ADMIN), Principal("fran", Role.FACILITATOR)
+    sam, abi = Principal("sam", Role.STAFF), Principal("abi", Role.APPROVER)
+    today = dt.date.today()
+    fund = funds.create_fund(
+        store,
+        {"name": "Enabling fund", "holder": "Probation", "budget": "2000",
+         "start": today - dt.timedelta(days=1), "end": today + dt.timedelta(days=60)},
+        principal=admin,
+    )  # fmt: skip
+    sid = sessions.start_session(
+        store, principal=fran, date=today, area="Oakham", group_label="Tuesday group"
+    )
+    place = sessions.propose_asset(
+        store, sid, {"name": "Catmos street pantry", "lon": -0.7301, "lat": 52.6712,
+                     "categories": ["food_support"]}, principal=fran
+    )  # fmt: skip
+    sessions.accept_proposal(store, place, principal=fran)
+    gap = sessions.add_gap(store, sid, {"need": "ete", "area": "LE15 6"}, principal=fran)
+    idea = sessions.add_idea(store, sid, gap, principal=fran, what="A bike repair club")
+    grant = grants.apply_for_grant(
+        store, idea, fund["id"], what="Bike club", for_whom="people on probation",
+        lines=[{"item": "tools", "amount": "200"}], people=5, principal=fran,
+    )  # fmt: skip
+    grants.decide_grant(store, grant["id"], approve=True, principal=abi)
+    club = store.add_asset(
+        {"name": "Oakham Bike Club", "lon": -0.7205, "lat": 52.6745,
+         "categories": ["employment_support"]}, actor="fran", reason="grant",
+    )  # fmt: skip
+    grants.record_grant_result(
+        store, grant["id"], principal=fran, spent="200", evidence="receipts", became=club
+    )
+    for amount in ("450", "120"):  # two requests: a lead must not see what they were for
+        plan = plans.create_plan(store, start=START, goals=[Goal(need="accommodation")],
+                                 constraints=Constraints(), principal=sam)  # fmt: skip
+        funds.request_allocation(
+            store, plan["id"], fund["id"], goal=0, category="GTIP060", what="Rent deposit",
+            why="a room", amount=amount, principal=sam,
+        )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +94,10 @@ def rutland(
     Two services were added in the past (:data:`BACK_DATED`); the OSM import is today.
 
     Five gaps in Rutland 001C (one with words) and two in Rutland 001A: both areas
-    are beyond 15 minutes of a GP on foot.
+    are beyond 15 minutes of a GP on foot. Six gaps for drugs and alcohol, for
+    which Rutland has no service, recorded as "Oakham" without a pin. A mapping
+    session's accepted place, a shared grant's new club (help finding work,
+    none before) and two requests for money (:func:`_money_and_a_session`).
     """
     mp = pytest.MonkeyPatch()
     mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
@@ -66,6 +116,10 @@ def rutland(
             gap = normalise_gap({"need": "health", "category": "gp_health", "area": area,
                                  "note": note or None})  # fmt: skip
             store.add_record(GAP_ENTITY, gap, actor="lee", reason="test")
+    for note in DRUGS_SAID:
+        gap = normalise_gap({"need": "drugs_alcohol", "area": "Oakham", "note": note or None})
+        store.add_record(GAP_ENTITY, gap, actor="lee", reason="test")
+    _money_and_a_session(store)
     yield workspace.path
     close_stores()
     mp.undo()
@@ -101,6 +155,12 @@ def _page(principal: Principal = LEAD) -> AppTest:
     return at
 
 
+def _frame(at: AppTest, column: str) -> pd.DataFrame:
+    """The one table on the page with this column."""
+    (found,) = [d.value for d in at.dataframe if column in d.value.columns]
+    return found
+
+
 def _map_script(at: AppTest) -> str:
     (component,) = at.get("component_instance")
     assert component.proto.component_name == "streamlit_folium.st_folium"
@@ -131,7 +191,7 @@ def test_gap_map_shows_every_lsoa_the_sites_and_the_imd_overlay(rutland):
     assert "IMD 2019 decile" not in script
     assert "Suggested sites" in script
     assert "<b>surgery</b>" not in script  # notes never reach the map
-    sites = at.dataframe[0].value
+    sites = _frame(at, "Rank")
     assert sites["Rank"].tolist() == [1, 2]
     assert (sites["Postcodes newly within reach"] > 0).all()
     (toggle,) = [t for t in at.toggle if t.label == "IMD 2019 overlay"]
@@ -142,7 +202,8 @@ def test_gap_map_shows_every_lsoa_the_sites_and_the_imd_overlay(rutland):
 
 def test_areas_beyond_reach_list_gaps_with_small_counts_suppressed(rutland, shown):
     at = shown
-    beyond = at.dataframe[1].value.set_index("Area")
+    beyond = _frame(at, "Gaps reported")
+    beyond.index = beyond["Area"].str.split(",").str[0]
     assert len(beyond) == 15
     assert beyond.loc["Rutland 001C", "Gaps reported"] == "5"
     assert (
@@ -188,13 +249,19 @@ def test_series_and_downloads_are_offered(rutland, shown):
     assert drawn["value"].iloc[0] < drawn["value"].iloc[-1]
 
 
-def test_what_each_import_added_is_listed_oldest_first(rutland, shown):
+def test_what_each_import_session_or_grant_added_is_one_table_oldest_first(rutland, shown):
     at = shown
-    added = at.dataframe[2].value
-    assert added["How"].tolist() == ["manual", "manual", "import"]
+    added = _frame(at, "Places added")
+    assert added["How"].tolist() == [
+        "added by hand", "added by hand", "import", "mapping session", "shared grant"
+    ]  # fmt: skip
     assert added["New categories"].iloc[0] == "Food bank and free food"
-    assert added["Places added"].tolist()[:2] == [1, 1]
+    assert added["Places added"].tolist() == [1, 1, added["Places added"].iloc[2], 1, 1]
+    assert added["Source"].iloc[3].startswith("mapping session: Tuesday group")
+    assert added["Source"].iloc[4] == "grant: Bike club"
+    assert added["New categories"].iloc[4] == "Help finding work"
     assert (added["after"] >= added["Mean categories before"]).all()
+    assert not any("What shared grants added" in m.value for m in at.markdown)
 
 
 def test_staff_do_not_get_the_dashboard(rutland):
@@ -241,3 +308,69 @@ def test_a_write_that_touches_no_asset_does_not_measure_coverage_again(rutland, 
     at.select_slider(key="assetmap.dashboard.minutes").set_value(20).run()
     assert not at.exception, at.exception
     assert 20.0 in measured
+
+
+def test_every_need_is_listed_at_0_percent_with_its_gaps_placed_by_name(rutland, shown):
+    at = shown
+    needs = _frame(at, "Need").set_index("Need")
+    assert len(needs) == 10  # every need of the taxonomy, served or not
+    share = "Share of postcodes within 15 min"
+    drugs = needs.loc["Drugs and alcohol"]
+    assert (drugs[share], drugs["Services"]) == (0.0, 0)
+    assert drugs["Gaps recorded"] == "6"
+    assert drugs["What people said"] == "Nowhere in Oakham to talk about drink"
+    assert needs.loc["Education, training and employment", "Gaps recorded"] == "<5"
+    assert needs.loc["Health", "Gaps recorded"] == "7"
+    # six "Oakham" gaps and one "LE15 6" gap had no pin: each was placed by its name
+    assert any("7 gaps recorded without a pin were placed" in c.value for c in at.caption)
+
+
+def test_a_category_with_no_service_can_be_chosen_and_shows_its_gaps(rutland):
+    at = _page()
+    (choice,) = [s for s in at.selectbox if s.label == "Category on the gap map"]
+    assert "drug_alcohol_support" in choice.options or any(
+        "drink or drugs" in o for o in choice.options
+    )
+    choice.set_value("drug_alcohol_support").run()
+    assert not at.exception, at.exception
+    beyond = _frame(at, "Gaps reported")
+    assert len(beyond) == 23  # no service anywhere: every area is beyond reach
+    assert set(beyond["Minutes"]) == {"no service found"}
+    oakham = beyond[beyond["Gaps reported"] == "6"]
+    assert len(oakham) == 1  # the six "Oakham" gaps counted in the area they name
+    assert oakham["Area"].iloc[0].endswith("Oakham")
+    assert oakham["What people said"].iloc[0] == "Nowhere in Oakham to talk about drink"
+    bars = at.get("vega_lite_chart")[0].proto
+    drawn = convert_arrow_bytes_to_pandas_df(bars.datasets[0].data.data).set_index("label")
+    assert drawn.loc["Help with drink or drugs", "share"] == 0.0  # a bar at 0%, not left out
+
+
+def test_areas_are_named_in_plain_words_and_nothing_shows_inf_or_jargon(rutland):
+    at = _page()
+    (toggle,) = [t for t in at.toggle if t.label == "Weight by IMD"]
+    toggle.set_value(True).run()
+    assert not at.exception, at.exception
+    sites = _frame(at, "Rank")
+    weighted = "Postcodes newly within reach (IMD-weighted)"
+    assert all(isinstance(v, int) for v in sites[weighted].tolist())  # "341", not "341.428"
+    texts = [e.value for e in (*at.markdown, *at.caption, *at.metric)]
+    frames = [d.value.astype(str).to_csv() for d in at.dataframe]
+    shown = "\n".join(str(t) for t in texts) + "\n".join(frames)
+    assert "MILP" not in shown.upper().replace("MILPS", "")
+    assert "inf" not in shown.replace("info", "").split()
+    assert ",inf" not in shown
+    assert "E0101" not in shown  # LSOA codes never appear
+    areas = _frame(at, "Gaps reported")["Area"]
+    assert areas.str.fullmatch(r"Rutland \d{3}[A-Z], (near )?(Oakham|Uppingham)").all()
+
+
+def test_a_lead_sees_no_money_beside_a_count_under_five(rutland, shown):
+    at = shown
+    totals = _frame(at, "Fund").set_index("Fund")
+    assert totals.loc["Enabling fund", "Requests"] == "<5"
+    assert totals.loc["Enabling fund", "Asked"] == "hidden"  # two requests: £450 and £120
+    assert totals.loc["Enabling fund", "Approved"] == 0  # none approved: nothing to hide
+    assert totals.loc["Enabling fund", "Left"] == "£1,800.00"  # less the grant only
+    shown_text = "\n".join(d.value.astype(str).to_csv() for d in at.dataframe)
+    assert "£450" not in shown_text
+    assert "£570" not in shown_text

@@ -156,9 +156,9 @@ def test_the_group_path_from_an_idea_to_a_new_entry_the_dashboard_lists(world):
     assert grants.list_grants(store, principal=fran)["status"].tolist() == ["done"]
     lead = _page(Principal("lee", Role.LEAD), "app/pages/dashboard.py")
     tables = [t.value for t in lead.dataframe]
-    added = next(t for t in tables if "New in the register" in t.columns)
-    assert added["New in the register"].tolist() == ["Oakham Bike Club"]
-    assert added["Amount"].tolist() == ["£230.00"]
+    added = next(t for t in tables if "Places added" in t.columns)  # the one "what was added"
+    grant = added[added["How"] == "shared grant"]
+    assert grant[["Source", "Places added"]].values.tolist() == [["grant: Bike club", 1]]
     _by_label(lead.button, "Make the evaluation pack").click().run()
     assert not lead.exception, lead.exception
     labels = [b.label for b in lead.get("download_button")]

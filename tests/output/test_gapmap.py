@@ -73,7 +73,7 @@ def test_gap_counts_below_five_are_suppressed_and_text_is_escaped():
     assert '"gaps": "1"' not in html_text
     assert "<b>end</b>" not in html_text
     assert "Village <hall>" not in html_text
-    assert '"walk": "none within the search"' in html_text
+    assert '"walk": "no service found within the search"' in html_text
 
 
 def test_legend_classes_are_multiples_of_the_limit():
@@ -83,5 +83,5 @@ def test_legend_classes_are_multiples_of_the_limit():
         "up to 30 min",
         "up to 40 min",
         "over 40 min",
-        "none within the search",
+        "no service found within the search",
     ]

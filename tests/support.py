@@ -19,6 +19,7 @@ import pytest
 
 if TYPE_CHECKING:
     from assetmap.ingest.osm import OsmExtract
+    from assetmap.store import Store
     from assetmap.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,3 +96,35 @@ def import_rutland(folder: Path, extract: OsmExtract) -> Workspace:
         folder, own, origin=str(RUTLAND_PBF.resolve()),
         reason=f"OpenStreetMap import from {RUTLAND_PBF.name}",
     ).workspace  # fmt: skip
+
+
+def grant_that_became(
+    store: Store, session_id: str, asset_id: str, *, what: str = "Bike club"
+) -> str:
+    """Run a shared grant through the core: a gap and idea in the session, a fund, an
+    application, its approval by an approver, and its result: ``asset_id``. Return the grant id.
+    """
+    import datetime as dt
+
+    from assetmap.access import Principal, Role
+    from assetmap.people import funds, grants, sessions
+
+    fran = Principal("fran", Role.FACILITATOR)
+    today = dt.date.today()
+    fund = funds.create_fund(
+        store,
+        {"name": "Enabling fund", "holder": "Probation", "budget": "2000",
+         "start": today - dt.timedelta(days=1), "end": today + dt.timedelta(days=60)},
+        principal=Principal("ada", Role.ADMIN),
+    )  # fmt: skip
+    gap = sessions.add_gap(store, session_id, {"need": "ete", "area": "LE15 6"}, principal=fran)
+    idea = sessions.add_idea(store, session_id, gap, principal=fran, what=f"A {what.lower()}")
+    grant = grants.apply_for_grant(
+        store, idea, fund["id"], what=what, for_whom="people on probation",
+        lines=[{"item": "tools", "amount": "200"}], people=5, principal=fran,
+    )  # fmt: skip
+    grants.decide_grant(store, grant["id"], approve=True, principal=Principal("abi", Role.APPROVER))
+    grants.record_grant_result(
+        store, grant["id"], principal=fran, spent="200", evidence="receipts", became=asset_id
+    )
+    return str(grant["id"])

@@ -17,17 +17,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from reach.test_coverage import JAN, at, grid_assets, street_grid
+from reach.test_coverage import diagonal_postcodes as diagonal_postcodes  # LE15 6AA/6AB/6AD
 from shapely.geometry import box
+from support import grant_that_became
 
 from assetmap import dashboard
 from assetmap.access import Principal, Role
 from assetmap.errors import AccessDeniedError
-from assetmap.ingest.postcodes import PostcodeIndex
-from assetmap.people import funds, grants, sessions
+from assetmap.people import sessions
 from assetmap.reach.coverage import coverage, demand_points
 from assetmap.reach.network import WalkGraph
 from assetmap.reach.sites import MaxCover, SiteSuggestion, area_minutes
-from assetmap.store import Store
 from assetmap.taxonomy import load_taxonomy
 from assetmap.views import dashboard_added, dashboard_additions
 
@@ -61,12 +61,6 @@ def halves() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="module")
-def postcodes() -> PostcodeIndex:
-    lon, lat = at([0.0, 100.0, 200.0], [0.0, 100.0, 200.0])
-    return PostcodeIndex.from_arrays(["LE15 6AA", "LE15 6AB", "LE15 6AD"], lon, lat)
-
-
-@pytest.fixture(scope="module")
 def places() -> list[dashboard.Place]:
     (lon,), (lat,) = at([200.0], [0.0])
     (t_lon,), (t_lat,) = at([0.0], [0.0])
@@ -88,12 +82,12 @@ def _gaps(rows: list[tuple[str, str | None, str | None]]) -> pd.DataFrame:
     )
 
 
-def test_gaps_typed_as_places_are_placed_there_with_the_reason(halves, postcodes, places):
+def test_gaps_typed_as_places_are_placed_there_with_the_reason(halves, diagonal_postcodes, places):
     gaps = _gaps(
         [("health", None, "le15 6ad"), ("health", None, "LE15 6"), ("health", None, "LE15"),
          ("health", None, "grid 001b"), ("health", None, "Eastby"), ("health", None, "Narnia")]
     )  # fmt: skip
-    placed = dashboard.place_gaps(gaps, areas=halves, postcodes=postcodes, places=places)
+    placed = dashboard.place_gaps(gaps, areas=halves, postcodes=diagonal_postcodes, places=places)
     assert placed["placed"].tolist() == [
         "placed at postcode LE15 6AD",
         "placed at the middle of postcode sector LE15 6",
@@ -111,15 +105,15 @@ def test_gaps_typed_as_places_are_placed_there_with_the_reason(halves, postcodes
     assert "1 name no place found" in note
 
 
-def test_placed_gaps_count_in_their_area(grid, halves, postcodes, places):
-    demand = demand_points(grid, halves, postcodes=postcodes)
+def test_placed_gaps_count_in_their_area(grid, halves, diagonal_postcodes, places):
+    demand = demand_points(grid, halves, postcodes=diagonal_postcodes)
     assets = grid_assets([(0.0, 0.0, ("gp_health",), "verified")])
     result = coverage(grid, assets, demand, minutes=2.5, search_minutes=10)
     gaps = _gaps([("health", None, "LE15 6AD"), ("health", None, "Eastby"),
                   ("health", None, "LE15 6AA"), ("health", None, "Narnia")])  # fmt: skip
     before = area_minutes(result, halves, category="gp_health", gaps=gaps)
     assert before["n_gaps"].tolist() == [0, 0]  # the old way: no pin, no count
-    placed = dashboard.place_gaps(gaps, areas=halves, postcodes=postcodes, places=places)
+    placed = dashboard.place_gaps(gaps, areas=halves, postcodes=diagonal_postcodes, places=places)
     table = dashboard.gap_table(result, halves, placed, category="gp_health", places=places)
     assert table["n_gaps"].tolist() == [1, 2]
     assert table["area_name"].tolist() == ["Grid 001A, Gridtown", "Grid 001B, Gridtown"]
@@ -138,8 +132,10 @@ def test_areas_are_named_with_their_town_or_the_nearest(halves):
     assert dashboard.area_labels(halves, []) == ["Grid 001A", "Grid 001B"]
 
 
-def test_every_need_and_category_is_listed_those_with_no_service_at_zero(grid, halves, postcodes):
-    demand = demand_points(grid, halves, postcodes=postcodes)
+def test_every_need_and_category_is_listed_those_with_no_service_at_zero(
+    grid, halves, diagonal_postcodes
+):
+    demand = demand_points(grid, halves, postcodes=diagonal_postcodes)
     assets = grid_assets(
         [(0.0, 0.0, ("library",), "verified"), (200.0, 0.0, ("library",), "verified"),
          (200.0, 200.0, ("gp_health",), "verified")]
@@ -192,27 +188,9 @@ def test_weighted_site_figures_are_whole_and_say_they_are_weighted():
     assert "deprivation-weighted share within 15 min goes from 10% to 45%" in text
 
 
-def _grant_that_became(store: Store, session_id: str, asset_id: str) -> None:
-    today = dt.date.today()
-    fund = funds.create_fund(
-        store,
-        {"name": "Sparks", "holder": "Probation", "budget": "1000",
-         "start": today - dt.timedelta(days=1), "end": today + dt.timedelta(days=30)},
-        principal=Principal("ada", Role.ADMIN),
-    )  # fmt: skip
-    gap = sessions.add_gap(store, session_id, {"need": "ete", "area": "LE15 6"}, principal=FRAN)
-    idea = sessions.add_idea(store, session_id, gap, principal=FRAN, what="A bike club")
-    grant = grants.apply_for_grant(
-        store, idea, fund["id"], what="Bike club", for_whom="people on probation",
-        lines=[{"item": "tools", "amount": "200"}], people=5, principal=FRAN,
-    )  # fmt: skip
-    grants.decide_grant(store, grant["id"], approve=True, principal=Principal("abi", Role.APPROVER))
-    grants.record_grant_result(
-        store, grant["id"], principal=FRAN, spent="200", evidence="receipts", became=asset_id
-    )
-
-
-def test_what_was_added_has_sessions_and_grants_in_one_table(store, grid, halves, postcodes):
+def test_what_was_added_has_sessions_and_grants_in_one_table(
+    store, grid, halves, diagonal_postcodes
+):
     lon, lat = at([0.0, 200.0, 200.0, 100.0], [0.0, 200.0, 0.0, 100.0])
     store.add_asset({"name": "Library", "categories": ["library"], "lon": lon[0], "lat": lat[0]},
                     actor="lee", reason="test", at=JAN)  # fmt: skip
@@ -233,8 +211,8 @@ def test_what_was_added_has_sessions_and_grants_in_one_table(store, grid, halves
         {"name": "Bike club", "categories": ["employment_support"], "lon": lon[2], "lat": lat[2]},
         actor="fran", reason="grant",
     )  # fmt: skip
-    _grant_that_became(store, sid, club)
-    demand = demand_points(grid, halves, postcodes=postcodes)
+    grant_that_became(store, sid, club)
+    demand = demand_points(grid, halves, postcodes=diagonal_postcodes)
     added = dashboard_additions(grid, store, demand, minutes=2.5, principal=LEAD)
     assert added["kind"].tolist() == ["manual", "session", "grant"]
     assert added["source"].tolist()[1:] == [

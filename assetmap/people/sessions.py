@@ -756,6 +756,26 @@ def merged_proposals(store: Store, asset_ids: Iterable[str]) -> set[str]:
 CONTRIBUTION_COLUMNS: Final = ("type", "id", "name", "status", "detail", "lon", "lat")
 
 
+def _words(*values: Any) -> str:
+    """Join the texts given with " · ", skipping blanks and fields a record did not have.
+
+    A field one record lacks reads back as NaN when others have it; a list is
+    joined with commas.
+
+    Examples
+    --------
+    >>> _words("LE15 6", float("nan")), _words(None, ["ete", "health"]), _words("a", "")
+    ('LE15 6', 'ete, health', 'a')
+    """
+    parts = []
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            parts.append(value)
+        elif isinstance(value, list | tuple) and value:
+            parts.append(", ".join(str(v) for v in value))
+    return " · ".join(parts)
+
+
 def session_contributions(
     store: Store, session_id: str, *, principal: Principal, taxonomy: Taxonomy | None = None
 ) -> pd.DataFrame:
@@ -797,7 +817,7 @@ def session_contributions(
                 "id": rec["id"],
                 "name": _label(tax, "need", rec.get("need")),
                 "status": rec.get("status"),
-                "detail": " · ".join(t for t in (rec.get("area"), rec.get("note")) if t),
+                "detail": _words(rec.get("area"), rec.get("note")),
                 "lon": rec.get("lon"),
                 "lat": rec.get("lat"),
             }
@@ -809,8 +829,8 @@ def session_contributions(
         if rec.get("welcoming") is not None and not pd.isna(rec["welcoming"]):
             parts.append(f"welcoming {int(rec['welcoming'])}/5")
         parts += [BARRIERS[b].lower() for b in rec.get("barriers") or ()]
-        if rec.get("note"):
-            parts.append(str(rec["note"]))
+        if _words(rec.get("note")):
+            parts.append(_words(rec.get("note")))
         rows.append(
             {
                 "type": "comment",
@@ -831,7 +851,7 @@ def session_contributions(
                 "id": rec["id"],
                 "name": rec["what"],
                 "status": rec.get("status"),
-                "detail": " · ".join(t for t in (rec.get("for_whom"), rec.get("needs")) if t),
+                "detail": _words(rec.get("for_whom"), rec.get("needs")),
                 "lon": rec.get("lon"),
                 "lat": rec.get("lat"),
             }

@@ -544,3 +544,18 @@ def test_the_queue_reads_the_register_once_and_finds_what_each_proposal_looks_li
     assert similar[story.food_bank].empty
     one = ms.likely_duplicates(story.store, "Oakham Libary", -0.72715, 52.67035, principal=FRAN)
     assert one.loc[one["status"] != "proposed", "id"].tolist() == [story.library]  # as before
+
+
+def test_contributions_read_gaps_and_comments_without_a_note(story: Story) -> None:
+    """A gap without a note beside one with a note: the missing field reads back as NaN.
+
+    The session summary failed on it ("sequence item 1: expected str instance,
+    float found"), found by the money browser test's Moderation page.
+    """
+    worded = ms.add_gap(story.store, story.a, {"need": "ete", "area": "LE15 6",
+                                                "note": "no courses"}, principal=FRAN)  # fmt: skip
+    bare = ms.add_gap(story.store, story.a, {"need": "health", "area": "LE15 7"}, principal=FRAN)
+    rows = ms.session_contributions(story.store, story.a, principal=FRAN).set_index("id")
+    assert rows.loc[worded, "detail"] == "LE15 6 · no courses"
+    assert rows.loc[bare, "detail"] == "LE15 7"
+    assert "nan" not in " ".join(rows["detail"].astype(str))

@@ -99,7 +99,7 @@ def _signed_in(browser: Browser, offline: Offline, url: str, name: str) -> Brows
 
 def _open(context: BrowserContext, link: str) -> Page:
     page = context.pages[0]
-    page.get_by_role("link", name=link).click()
+    page.get_by_role("link", name=link, exact=True).click()
     settle(page, timeout_ms=120_000)
     return page
 
@@ -181,7 +181,8 @@ def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
     fran = _signed_in(browser, offline, url, "fran")
     try:
         page = _open(fran, "Moderation")
-        page.get_by_text("Apply for a shared grant from an idea").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Session summary").click()  # the ideas and the grants
+        page.get_by_text("Apply for a shared grant from an idea").wait_for(timeout=120_000)
         page.get_by_role("textbox", name="What the group will do").fill("Bike club")
         page.get_by_role("textbox", name="For whom").fill("people on probation in Oakham")
         page.get_by_role("textbox", name="Budget lines, one a line: item, amount (£)").fill(
@@ -212,10 +213,13 @@ def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
     fran = _signed_in(browser, offline, url, "fran")
     try:
         page = _open(fran, "Moderation")
-        page.get_by_text("Record what an approved grant spent and became").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Session summary").click()
+        page.get_by_text("Record what an approved grant spent and became").wait_for(timeout=120_000)
         page.get_by_role("textbox", name="Spent (£)").fill("230")
         page.get_by_role("textbox", name="Receipts or evidence").fill("receipts in the file")
-        page.get_by_role("combobox", name="It became (an entry in the register)").click()
+        became = page.get_by_role("combobox", name="It became (an entry in the register)")
+        became.click()
+        page.keyboard.type("Oakham Bike")  # the list holds the whole register: narrow it
         page.get_by_role("option", name="Oakham Bike Club", exact=True).click()
         page.get_by_role("button", name="Save").click()
         page.get_by_text("Saved.").wait_for(timeout=60_000)

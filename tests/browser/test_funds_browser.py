@@ -140,8 +140,12 @@ def test_an_approver_approves_and_a_lead_sees_what_a_grant_added(
     page = context.new_page()
     try:
         _sign_in(page, url, "lee", "Dashboard")
-        page.get_by_text("What shared grants added to the register").wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)  # the table (a canvas: its cells are not text in the page)
+        page.get_by_text("What each import, mapping session or grant added").wait_for(
+            timeout=60_000
+        )
+        tables = page.locator('[data-testid="stDataFrame"]')
+        tables.nth(1).locator("canvas").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(3000)  # the tables (canvases: their cells are not text in the page)
         page.screenshot(path=str(artifacts / "funds_dashboard.png"), full_page=True)
     finally:
         context.close()

@@ -53,6 +53,7 @@ import yaml
 
 from assetmap.access import Operation, Principal, Role, require
 from assetmap.errors import ConflictError, NotFoundError, SchemaError
+from assetmap.fields import clean_text, iso_date
 from assetmap.resources import data_path
 
 if TYPE_CHECKING:
@@ -143,31 +144,7 @@ def money(amount: int | float | None) -> str:
 
 
 def _text(value: Any, key: str, where: str, *, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        value = ""
-    if not isinstance(value, str):
-        msg = f"{where}: `{key}` must be text, got {type(value).__name__}."
-        raise SchemaError(msg)
-    value = " ".join(value.split())
-    if len(value) > MAX_TEXT:
-        msg = f"{where}: `{key}` is {len(value):,} characters long; the limit is {MAX_TEXT:,}."
-        raise SchemaError(msg)
-    if required and not value:
-        msg = f"{where}: `{key}` is required."
-        raise SchemaError(msg)
-    return value or None
-
-
-def _date(value: Any, key: str, where: str) -> str:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        msg = f"{where}: `{key}` must be an ISO date like 2026-12-01, got {value!r}."
-        raise SchemaError(msg) from None
+    return clean_text(value, key, where, limit=MAX_TEXT, required=required)
 
 
 def _cap(value: Any, key: str) -> int | None:
@@ -213,8 +190,8 @@ def check_category(code: Any, allowed: Sequence[str] = (), *, where: str = "requ
 
 def _normalise_fund(data: Mapping[str, Any]) -> dict[str, Any]:
     where = "fund"
-    start = _date(data.get("start"), "start", where)
-    end = _date(data.get("end"), "end", where)
+    start = iso_date(data.get("start"), "start", where)
+    end = iso_date(data.get("end"), "end", where)
     if end < start:
         msg = f"{where}: `end` ({end}) is before `start` ({start})."
         raise SchemaError(msg)

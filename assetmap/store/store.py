@@ -107,6 +107,11 @@ def _utc(when: dt.datetime | None) -> dt.datetime:
     return when
 
 
+def _effective(at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """Return when a change takes effect: ``at`` in naive UTC, or ``now``."""
+    return now if at is None else _utc(at)
+
+
 def _aware(when: dt.datetime | None) -> dt.datetime | None:
     return None if when is None else when.replace(tzinfo=dt.UTC)
 
@@ -311,21 +316,20 @@ class Store:
         source: str | None = None,
         import_id: str | None = None,
     ) -> None:
-        conn.execute(
-            insert(t.history).values(
-                entity=entity,
-                entity_id=entity_id,
-                version=version,
-                action=action,
-                actor=actor,
-                reason=reason,
-                source=source,
-                import_id=import_id,
-                valid_from=valid_from,
-                recorded_at=recorded_at,
-                data=None if data is None else _snapshot(data),
-            )
+        row = self._history_row(
+            entity,
+            entity_id,
+            version,
+            action,
+            actor,
+            reason,
+            valid_from,
+            recorded_at,
+            data,
+            source,
+            import_id,
         )
+        conn.execute(insert(t.history).values(**row))
 
     @staticmethod
     def _check_who(actor: str, reason: str) -> None:
@@ -538,7 +542,7 @@ class Store:
         rec = normalise_record(record, taxonomy=self.taxonomy, where="new asset")
         asset_id = asset_id or str(uuid.uuid4())
         now = _utc(None)
-        valid_from = _utc(at) if at is not None else now
+        valid_from = _effective(at, now)
         row = _record_to_row(rec) | {
             "id": asset_id,
             "version": 1,
@@ -692,7 +696,7 @@ class Store:
                 rec["last_verified"] = (at or now).date() if at else now.date()
             values = _record_to_row(rec)
             values.pop("id")
-            stamp = _Stamp(actor, reason, _utc(at) if at is not None else now, now)
+            stamp = _Stamp(actor, reason, _effective(at, now), now)
             full = self._next_asset_version(conn, current, values, action=action, stamp=stamp)
         return _row_to_record(full)
 
@@ -775,7 +779,7 @@ class Store:
         self._check_who(actor, reason)
         validate_assets(assets.iloc[:0], taxonomy=self.taxonomy)  # the CRS
         now = _utc(None)
-        valid_from = _utc(at) if at is not None else now
+        valid_from = _effective(at, now)
         import_id = str(uuid.uuid4())
         counts = {"created": 0, "updated": 0, "unchanged": 0, "archived": 0, "restored": 0}
         total = max(len(assets), 1)
@@ -1327,7 +1331,7 @@ class Store:
         """
         self._check_who(actor, reason)
         now = _utc(None)
-        valid_from = _utc(at) if at is not None else now
+        valid_from = _effective(at, now)
         rows: list[dict[str, Any]] = []
         for entity, data, record_id in records:
             _check_entity(entity)
@@ -1337,10 +1341,7 @@ class Store:
                     "entity": entity,
                     "id": record_id or str(uuid.uuid4()),
                     "version": 1,
-                    "status": payload.get("status"),
-                    "data": payload,
-                    "lon": payload.get("lon"),
-                    "lat": payload.get("lat"),
+                    **_record_columns(payload),
                     "valid_from": valid_from,
                     "updated_at": now,
                     "updated_by": actor,
@@ -1415,13 +1416,10 @@ class Store:
                 raise self._conflict(conn, entity, record_id, expected_version, row)
             payload = _json_payload({**row["data"], **changes})
             version = expected_version + 1
-            valid_from = _utc(at) if at is not None else now
+            valid_from = _effective(at, now)
             values = {
                 "version": version,
-                "status": payload.get("status"),
-                "data": payload,
-                "lon": payload.get("lon"),
-                "lat": payload.get("lat"),
+                **_record_columns(payload),
                 "valid_from": valid_from,
                 "updated_at": now,
                 "updated_by": actor,
@@ -1661,10 +1659,7 @@ class Store:
             version = int(row["version"]) + 1
             values = {
                 "version": version,
-                "status": "erased",
-                "data": tombstone,
-                "lon": None,
-                "lat": None,
+                **_record_columns(tombstone),
                 "updated_at": now,
                 "updated_by": actor,
             }
@@ -1837,6 +1832,16 @@ def _json_default(value: Any) -> Any:
         return list(value)
     msg = f"cannot store a {type(value).__name__}"
     raise TypeError(msg)
+
+
+def _record_columns(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a generic record's data and the keys of it kept in indexed columns."""
+    return {
+        "status": payload.get("status"),
+        "data": payload,
+        "lon": payload.get("lon"),
+        "lat": payload.get("lat"),
+    }
 
 
 def _record_out(row: Mapping[Any, Any]) -> dict[str, Any]:

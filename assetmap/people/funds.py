@@ -77,6 +77,7 @@ __all__ = [
     "keep_anonymous_totals",
     "list_funds",
     "money",
+    "open_decision",
     "pence",
     "pending_requests",
     "record_outcome",
@@ -540,6 +541,35 @@ def check_approver(principal: Principal, fund: Mapping[str, Any], requested_by: 
         raise ConflictError(msg)
 
 
+def open_decision(
+    store: Store,
+    record: Mapping[str, Any],
+    *,
+    asked_by: str,
+    principal: Principal,
+    approve: bool,
+    note: str | None,
+    on: dt.date | None,
+) -> tuple[dt.date, dict[str, Any], str | None]:
+    """Start a decision on a request or grant: ``(day, its open fund, the checked note)``.
+
+    ``asked_by`` names the field holding who asked (four eyes). A refusal
+    needs a note.
+
+    Raises
+    ------
+    ConflictError
+        The fund is closed or out of its period on ``day``; or the caller
+        asked, or is not a named approver.
+    SchemaError
+        A refusal without a note, or a note too long.
+    """
+    day = on or dt.date.today()
+    fund = _open_fund(store, str(record["fund_id"]), day)
+    check_approver(principal, fund, str(record[asked_by]))
+    return day, fund, _text(note, "note", "decision", required=not approve)
+
+
 def _decide(
     store: Store,
     allocation_id: str,
@@ -556,10 +586,15 @@ def _decide(
     if record["status"] != "requested":
         msg = f"This request has already been {record['status']}; it cannot be decided again."
         raise ConflictError(msg)
-    day = on or dt.date.today()
-    fund = _open_fund(store, str(record["fund_id"]), day)
-    check_approver(principal, fund, str(record["requested_by"]))
-    text = _text(note, "note", "decision", required=not approve)
+    day, fund, text = open_decision(
+        store,
+        record,
+        asked_by="requested_by",
+        principal=principal,
+        approve=approve,
+        note=note,
+        on=on,
+    )
     if approve:
         _check_caps(
             store,

@@ -55,6 +55,17 @@ _SOURCE_FIELDS = (
     "lon",
     "lat",
 )
+#: The columns of a history row that say who changed what, when and why (not the content).
+_AUDIT_FIELDS = (
+    "version",
+    "action",
+    "actor",
+    "reason",
+    "source",
+    "import_id",
+    "valid_from",
+    "recorded_at",
+)
 _BOOKKEEPING = ("id", "version", "valid_from", "updated_at", "updated_by", "merged_into")
 #: How often :meth:`Store.finish_erasure` checks that no reader keeps erased content...
 SCRUB_TRIES = 5
@@ -418,17 +429,7 @@ class Store:
         """Return every version of a record of ``entity``, oldest first."""
         h = t.history
         query = (
-            select(
-                h.c.version,
-                h.c.action,
-                h.c.actor,
-                h.c.reason,
-                h.c.source,
-                h.c.import_id,
-                h.c.valid_from,
-                h.c.recorded_at,
-                h.c.data,
-            )
+            select(*(h.c[name] for name in _AUDIT_FIELDS), h.c.data)
             .where(h.c.entity == entity, h.c.entity_id == entity_id)
             .order_by(h.c.version)
         )
@@ -473,36 +474,14 @@ class Store:
         Who, when, what and why: no record content.
         """
         h = t.history
-        query = select(
-            h.c.entity_id,
-            h.c.version,
-            h.c.action,
-            h.c.actor,
-            h.c.reason,
-            h.c.source,
-            h.c.import_id,
-            h.c.valid_from,
-            h.c.recorded_at,
-        ).where(h.c.entity == entity)
+        columns = ["entity_id", *_AUDIT_FIELDS]
+        query = select(*(h.c[name] for name in columns)).where(h.c.entity == entity)
         if since is not None:
             query = query.where(h.c.recorded_at >= _utc(since))
         query = query.order_by(h.c.seq.desc())
         with self._read() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings().all()]
-        return pd.DataFrame(
-            rows,
-            columns=[
-                "entity_id",
-                "version",
-                "action",
-                "actor",
-                "reason",
-                "source",
-                "import_id",
-                "valid_from",
-                "recorded_at",
-            ],
-        )
+        return pd.DataFrame(rows, columns=columns)
 
     # ------------------------------------------------------------------ assets: write
     def add_asset(
@@ -543,14 +522,7 @@ class Store:
         asset_id = asset_id or str(uuid.uuid4())
         now = _utc(None)
         valid_from = _effective(at, now)
-        row = _record_to_row(rec) | {
-            "id": asset_id,
-            "version": 1,
-            "valid_from": valid_from,
-            "updated_at": now,
-            "updated_by": actor,
-            "merged_into": None,
-        }
+        row = _first_version(_record_to_row(rec), asset_id, valid_from, now, actor)
         if row["status"] == "verified" and row["last_verified"] is None:
             row["last_verified"] = valid_from.date()
         with self._write() as conn:
@@ -861,14 +833,7 @@ class Store:
                 link = known.get(row["source_id"])
                 if link is None:
                     asset_id = str(uuid.uuid4())
-                    full = row | {
-                        "id": asset_id,
-                        "version": 1,
-                        "valid_from": valid_from,
-                        "updated_at": now,
-                        "updated_by": actor,
-                        "merged_into": None,
-                    }
+                    full = _first_version(row, asset_id, valid_from, now, actor)
                     new_rows.append(full)
                     new_links.append(
                         {
@@ -1832,6 +1797,20 @@ def _json_default(value: Any) -> Any:
         return list(value)
     msg = f"cannot store a {type(value).__name__}"
     raise TypeError(msg)
+
+
+def _first_version(
+    row: Mapping[str, Any], asset_id: str, valid_from: dt.datetime, now: dt.datetime, actor: str
+) -> dict[str, Any]:
+    """Return a new asset's row: its fields plus id, version 1 and who wrote it when."""
+    return dict(row) | {
+        "id": asset_id,
+        "version": 1,
+        "valid_from": valid_from,
+        "updated_at": now,
+        "updated_by": actor,
+        "merged_into": None,
+    }
 
 
 def _record_columns(payload: Mapping[str, Any]) -> dict[str, Any]:

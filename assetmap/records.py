@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from assetmap.errors import ConflictError, NotFoundError, SchemaError
+from assetmap.fields import clean_text
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -49,17 +50,7 @@ _SESSION_FIELDS: Final = frozenset(
 
 
 def _text(data: Mapping[str, Any], key: str, *, where: str, limit: int) -> str | None:
-    value = data.get(key)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if not isinstance(value, str):
-        msg = f"{where}: `{key}` must be text, got {type(value).__name__}."
-        raise SchemaError(msg)
-    value = " ".join(value.split())
-    if len(value) > limit:
-        msg = f"{where}: `{key}` is {len(value):,} characters long; the limit is {limit:,}."
-        raise SchemaError(msg)
-    return value or None
+    return clean_text(data.get(key), key, where, limit=limit)
 
 
 def _unknown(data: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:

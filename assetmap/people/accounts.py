@@ -460,15 +460,21 @@ def _checked_sign_in(
         return None
     store.forget_attempts(SIGN_IN_SCOPE, key)
     if _hasher(cfg).check_needs_rehash(str(user["password_hash"])):
-        new_hash = _hasher(cfg).hash(password)
-        user = _update_user(
-            store,
-            str(user["username"]),
-            lambda _current: {"password_hash": new_hash},
-            actor=str(user["username"]),
-            reason="password re-hashed on sign-in",
+        name = str(user["username"])
+        user = _set_password(
+            store, name, password, cfg, actor=name, reason="password re-hashed on sign-in"
         )
     return user
+
+
+def _set_password(
+    store: Store, username: str, password: str, cfg: AuthConfig, *, actor: str, reason: str
+) -> dict[str, Any] | None:
+    """Store a fresh hash of ``password`` on the account; the account, or ``None`` if none."""
+    new_hash = _hasher(cfg).hash(password)
+    return _update_user(
+        store, username, lambda _user: {"password_hash": new_hash}, actor=actor, reason=reason
+    )
 
 
 def _verify(cfg: AuthConfig, password_hash: str, password: str) -> bool:
@@ -505,13 +511,8 @@ def change_password(
     cfg = config or _DEFAULT_CONFIG
     who = authenticate(store, username, old_password, config=cfg, now=now)
     check_password(new_password, username=who.user_id, config=cfg)
-    new_hash = _hasher(cfg).hash(new_password)
-    _update_user(
-        store,
-        who.user_id,
-        lambda _user: {"password_hash": new_hash},
-        actor=who.user_id,
-        reason="password changed",
+    _set_password(
+        store, who.user_id, new_password, cfg, actor=who.user_id, reason="password changed"
     )
 
 
@@ -536,13 +537,8 @@ def reset_password(
     cfg = config or _DEFAULT_CONFIG
     name = _normalise_username(username)
     check_password(new_password, username=name, config=cfg)
-    new_hash = _hasher(cfg).hash(new_password)
-    done = _update_user(
-        store,
-        name,
-        lambda _user: {"password_hash": new_hash},
-        actor=actor.user_id,
-        reason="password reset by an admin",
+    done = _set_password(
+        store, name, new_password, cfg, actor=actor.user_id, reason="password reset by an admin"
     )
     if done is None:
         msg = "There is no account with that username."

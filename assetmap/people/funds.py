@@ -53,6 +53,7 @@ import yaml
 
 from assetmap.access import Operation, Principal, Role, require
 from assetmap.errors import ConflictError, NotFoundError, SchemaError
+from assetmap.fields import clean_text, iso_date
 from assetmap.resources import data_path
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ __all__ = [
     "list_funds",
     "money",
     "money_or_hidden",
+    "open_decision",
     "pence",
     "pending_requests",
     "record_outcome",
@@ -145,31 +147,7 @@ def money(amount: int | float | None) -> str:
 
 
 def _text(value: Any, key: str, where: str, *, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        value = ""
-    if not isinstance(value, str):
-        msg = f"{where}: `{key}` must be text, got {type(value).__name__}."
-        raise SchemaError(msg)
-    value = " ".join(value.split())
-    if len(value) > MAX_TEXT:
-        msg = f"{where}: `{key}` is {len(value):,} characters long; the limit is {MAX_TEXT:,}."
-        raise SchemaError(msg)
-    if required and not value:
-        msg = f"{where}: `{key}` is required."
-        raise SchemaError(msg)
-    return value or None
-
-
-def _date(value: Any, key: str, where: str) -> str:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        msg = f"{where}: `{key}` must be an ISO date like 2026-12-01, got {value!r}."
-        raise SchemaError(msg) from None
+    return clean_text(value, key, where, limit=MAX_TEXT, required=required)
 
 
 def _cap(value: Any, key: str) -> int | None:
@@ -215,8 +193,8 @@ def check_category(code: Any, allowed: Sequence[str] = (), *, where: str = "requ
 
 def _normalise_fund(data: Mapping[str, Any]) -> dict[str, Any]:
     where = "fund"
-    start = _date(data.get("start"), "start", where)
-    end = _date(data.get("end"), "end", where)
+    start = iso_date(data.get("start"), "start", where)
+    end = iso_date(data.get("end"), "end", where)
     if end < start:
         msg = f"{where}: `end` ({end}) is before `start` ({start})."
         raise SchemaError(msg)
@@ -565,6 +543,35 @@ def check_approver(principal: Principal, fund: Mapping[str, Any], requested_by: 
         raise ConflictError(msg)
 
 
+def open_decision(
+    store: Store,
+    record: Mapping[str, Any],
+    *,
+    asked_by: str,
+    principal: Principal,
+    approve: bool,
+    note: str | None,
+    on: dt.date | None,
+) -> tuple[dt.date, dict[str, Any], str | None]:
+    """Start a decision on a request or grant: ``(day, its open fund, the checked note)``.
+
+    ``asked_by`` names the field holding who asked (four eyes). A refusal
+    needs a note.
+
+    Raises
+    ------
+    ConflictError
+        The fund is closed or out of its period on ``day``; or the caller
+        asked, or is not a named approver.
+    SchemaError
+        A refusal without a note, or a note too long.
+    """
+    day = on or dt.date.today()
+    fund = _open_fund(store, str(record["fund_id"]), day)
+    check_approver(principal, fund, str(record[asked_by]))
+    return day, fund, _text(note, "note", "decision", required=not approve)
+
+
 def _decide(
     store: Store,
     allocation_id: str,
@@ -581,10 +588,15 @@ def _decide(
     if record["status"] != "requested":
         msg = f"This request has already been {record['status']}; it cannot be decided again."
         raise ConflictError(msg)
-    day = on or dt.date.today()
-    fund = _open_fund(store, str(record["fund_id"]), day)
-    check_approver(principal, fund, str(record["requested_by"]))
-    text = _text(note, "note", "decision", required=not approve)
+    day, fund, text = open_decision(
+        store,
+        record,
+        asked_by="requested_by",
+        principal=principal,
+        approve=approve,
+        note=note,
+        on=on,
+    )
     if approve:
         _check_caps(
             store,

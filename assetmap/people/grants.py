@@ -35,8 +35,8 @@ from assetmap.people.funds import (
     _check_budget,
     _open_fund,
     _text,
-    check_approver,
     money,
+    open_decision,
     pence,
     save_decision,
 )
@@ -183,10 +183,9 @@ def decide_grant(
     if grant["status"] != "applied":
         msg = f"This application has already been {grant['status']}."
         raise ConflictError(msg)
-    day = on or dt.date.today()
-    fund = _open_fund(store, str(grant["fund_id"]), day)
-    check_approver(principal, fund, str(grant["applied_by"]))
-    text = _text(note, "note", "decision", required=not approve)
+    day, fund, text = open_decision(
+        store, grant, asked_by="applied_by", principal=principal, approve=approve, note=note, on=on
+    )
     if approve:
         _check_budget(store, fund, int(grant["amount"]))
     return save_decision(

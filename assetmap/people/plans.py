@@ -62,6 +62,7 @@ from assetmap.errors import (
     QueryError,
     SchemaError,
 )
+from assetmap.fields import iso_date
 from assetmap.idempotency import add_record_once, request_record_id
 from assetmap.ingest.postcodes import (
     PostcodeIndex,
@@ -354,18 +355,6 @@ def _check_fields(data: Mapping[str, Any], allowed_fields: frozenset[str], where
         raise SchemaError(msg)
 
 
-def _iso_date(value: Any, key: str, where: str) -> str:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        msg = f"{where}: `{key}` must be an ISO date like 2026-11-24, got {value!r}."
-        raise SchemaError(msg) from None
-
-
 def _user_id(value: Any, key: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         msg = f"{where}: `{key}` must be a user id, got {value!r}."
@@ -439,7 +428,7 @@ def normalise_plan(data: Mapping[str, Any], *, taxonomy: Taxonomy | None = None)
         "goals": [g.to_record() for g in goals],
         "constraints": Constraints.from_record(raw_constraints).to_record(),
         "status": status,
-        "closed_on": None if closed_on is None else _iso_date(closed_on, "closed_on", where),
+        "closed_on": None if closed_on is None else iso_date(closed_on, "closed_on", where),
     }
 
 
@@ -728,7 +717,7 @@ def normalise_referral(data: Mapping[str, Any]) -> dict[str, Any]:
         "plan_id": str(data["plan_id"]),
         "asset_id": str(data["asset_id"]),
         "step": step,
-        "on": _iso_date(data.get("on"), "on", where),
+        "on": iso_date(data.get("on"), "on", where),
         "by": _user_id(data.get("by"), "by", where),
         "reason": reason,
     }

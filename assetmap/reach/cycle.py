@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from assetmap.atomic import atomic_path
 from assetmap.errors import NetworkError
 from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph
 
@@ -105,20 +106,8 @@ def build_cycle_graph(cycle: CycleNetwork, config: CycleConfig | None = None) ->
 
 def save_cycle_network(cycle: CycleNetwork, path: str | Path) -> None:
     """Write ``cycle`` to ``path`` (``.npz``), atomically."""
-    target = Path(path)
-    tmp = target.with_name(target.name + ".tmp.npz")
-    net = cycle.network
-    np.savez_compressed(
-        tmp,
-        node_ids=net.node_ids,
-        lon=net.lon,
-        lat=net.lat,
-        edge_u=net.edge_u,
-        edge_v=net.edge_v,
-        length_m=net.length_m,
-        stress=cycle.stress,
-    )
-    tmp.replace(target)
+    with atomic_path(path) as tmp, tmp.open("wb") as out:  # a handle: numpy adds no suffix
+        np.savez_compressed(out, **cycle.network.arrays(), stress=cycle.stress)
 
 
 def load_cycle_network(path: str | Path) -> CycleNetwork:
@@ -132,14 +121,7 @@ def load_cycle_network(path: str | Path) -> CycleNetwork:
     source = Path(path)
     try:
         with np.load(source) as data:
-            network = WalkNetwork(
-                node_ids=data["node_ids"].astype(np.int64),
-                lon=data["lon"].astype(np.float64),
-                lat=data["lat"].astype(np.float64),
-                edge_u=data["edge_u"].astype(np.int32),
-                edge_v=data["edge_v"].astype(np.int32),
-                length_m=data["length_m"].astype(np.float64),
-            )
+            network = WalkNetwork.from_arrays(data)
             return CycleNetwork(network=network, stress=data["stress"].astype(bool))
     except FileNotFoundError:
         msg = f"No cycling network at {source}; re-import the OSM extract into the workspace."

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -104,6 +105,50 @@ class WalkNetwork:
         """Number of undirected edges."""
         return len(self.edge_u)
 
+    def arrays(self) -> dict[str, Any]:  # Any: numpy.savez types its keywords as bool
+        """Return the arrays by field name, as a network file stores them.
+
+        Examples
+        --------
+        >>> net = WalkNetwork(
+        ...     node_ids=np.array([7, 9]), lon=np.array([-0.73, -0.72]),
+        ...     lat=np.array([52.67, 52.67]), edge_u=np.array([0], dtype=np.int32),
+        ...     edge_v=np.array([1], dtype=np.int32), length_m=np.array([680.0]),
+        ... )
+        >>> sorted(net.arrays())
+        ['edge_u', 'edge_v', 'lat', 'length_m', 'lon', 'node_ids']
+        >>> WalkNetwork.from_arrays(net.arrays()).n_edges
+        1
+        """
+        return {
+            "node_ids": self.node_ids,
+            "lon": self.lon,
+            "lat": self.lat,
+            "edge_u": self.edge_u,
+            "edge_v": self.edge_v,
+            "length_m": self.length_m,
+        }
+
+    @classmethod
+    def from_arrays(cls, data: Mapping[str, Any]) -> WalkNetwork:
+        """Rebuild a network from :meth:`arrays` (e.g. an open ``.npz``), in its dtypes.
+
+        Raises
+        ------
+        KeyError
+            If an array is missing.
+        NetworkError
+            If the arrays do not make a network.
+        """
+        return cls(
+            node_ids=data["node_ids"].astype(np.int64),
+            lon=data["lon"].astype(np.float64),
+            lat=data["lat"].astype(np.float64),
+            edge_u=data["edge_u"].astype(np.int32),
+            edge_v=data["edge_v"].astype(np.int32),
+            length_m=data["length_m"].astype(np.float64),
+        )
+
 
 def save_network(network: WalkNetwork, path: str | Path) -> None:
     """Write ``network`` to ``path`` (``.npz``), atomically.
@@ -116,15 +161,7 @@ def save_network(network: WalkNetwork, path: str | Path) -> None:
         Destination file; written beside it, then renamed (:func:`~assetmap.atomic.atomic_path`).
     """
     with atomic_path(path) as tmp, tmp.open("wb") as out:  # a handle: numpy adds no suffix
-        np.savez_compressed(
-            out,
-            node_ids=network.node_ids,
-            lon=network.lon,
-            lat=network.lat,
-            edge_u=network.edge_u,
-            edge_v=network.edge_v,
-            length_m=network.length_m,
-        )
+        np.savez_compressed(out, **network.arrays())
 
 
 def load_network(path: str | Path) -> WalkNetwork:
@@ -138,14 +175,7 @@ def load_network(path: str | Path) -> WalkNetwork:
     source = Path(path)
     try:
         with np.load(source) as data:
-            return WalkNetwork(
-                node_ids=data["node_ids"].astype(np.int64),
-                lon=data["lon"].astype(np.float64),
-                lat=data["lat"].astype(np.float64),
-                edge_u=data["edge_u"].astype(np.int32),
-                edge_v=data["edge_v"].astype(np.int32),
-                length_m=data["length_m"].astype(np.float64),
-            )
+            return WalkNetwork.from_arrays(data)
     except FileNotFoundError:
         msg = f"No walking network at {source}; import an OSM extract into the workspace first."
         raise NetworkError(msg) from None

@@ -147,6 +147,14 @@ def _limit_seconds(max_minutes: float | None) -> float:
     return limit * 60.0
 
 
+def _sources_within(
+    graph: WalkGraph, lon: npt.ArrayLike, lat: npt.ArrayLike, max_minutes: float | None
+) -> tuple[Snapped, float]:
+    """Check the search limit, then snap the sources: ``(snapped, limit in seconds)``."""
+    limit_s = _limit_seconds(max_minutes)
+    return snap_points(graph, lon, lat), limit_s
+
+
 def _super_source_graph(graph: WalkGraph, nodes: IntArray, legs: FloatArray) -> sp.csr_array:
     """Return the graph plus node ``n`` with an edge of weight ``legs[i]`` to ``nodes[i]``.
 
@@ -248,8 +256,7 @@ def nearest_times(
     ValueError
         If ``max_minutes`` is negative.
     """
-    limit_s = _limit_seconds(max_minutes)
-    snapped = snap_points(graph, sources_lon, sources_lat)
+    snapped, limit_s = _sources_within(graph, sources_lon, sources_lat, max_minutes)
     seconds, _ = _multi_source(graph, snapped, limit_s, with_source=False)
     return seconds
 
@@ -288,8 +295,7 @@ def nearest_sources(
     ValueError
         If ``max_minutes`` is negative.
     """
-    limit_s = _limit_seconds(max_minutes)
-    snapped = snap_points(graph, sources_lon, sources_lat)
+    snapped, limit_s = _sources_within(graph, sources_lon, sources_lat, max_minutes)
     seconds, source = _multi_source(graph, snapped, limit_s, with_source=True)
     assert source is not None
     return Nearest(seconds=seconds, source=source)
@@ -392,8 +398,7 @@ def k_nearest_times(
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         msg = f"`k` must be an integer >= 1, got {k!r}."
         raise ValueError(msg)
-    limit_s = _limit_seconds(max_minutes)
-    snapped = snap_points(graph, sources_lon, sources_lat)
+    snapped, limit_s = _sources_within(graph, sources_lon, sources_lat, max_minutes)
     best = np.full((graph.n_nodes, int(k)), np.inf)
     for _, rows in _per_source_rows(graph, snapped, limit_s):
         pooled = np.concatenate([best, rows.T], axis=1)
@@ -435,8 +440,7 @@ def count_within(
     ValueError
         If ``max_minutes`` is negative.
     """
-    limit_s = _limit_seconds(max_minutes)
-    snapped = snap_points(graph, sources_lon, sources_lat)
+    snapped, limit_s = _sources_within(graph, sources_lon, sources_lat, max_minutes)
     counts = np.zeros(graph.n_nodes, dtype=np.int64)
     for _, rows in _per_source_rows(graph, snapped, limit_s):
         counts += np.isfinite(rows).sum(axis=0)

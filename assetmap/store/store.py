@@ -55,6 +55,17 @@ _SOURCE_FIELDS = (
     "lon",
     "lat",
 )
+#: The columns of a history row that say who changed what, when and why (not the content).
+_AUDIT_FIELDS = (
+    "version",
+    "action",
+    "actor",
+    "reason",
+    "source",
+    "import_id",
+    "valid_from",
+    "recorded_at",
+)
 _BOOKKEEPING = ("id", "version", "valid_from", "updated_at", "updated_by", "merged_into")
 #: How often :meth:`Store.finish_erasure` checks that no reader keeps erased content...
 SCRUB_TRIES = 5
@@ -105,6 +116,11 @@ def _utc(when: dt.datetime | None) -> dt.datetime:
     if when.tzinfo is not None:
         return when.astimezone(dt.UTC).replace(tzinfo=None)
     return when
+
+
+def _effective(at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """Return when a change takes effect: ``at`` in naive UTC, or ``now``."""
+    return now if at is None else _utc(at)
 
 
 def _aware(when: dt.datetime | None) -> dt.datetime | None:
@@ -311,21 +327,20 @@ class Store:
         source: str | None = None,
         import_id: str | None = None,
     ) -> None:
-        conn.execute(
-            insert(t.history).values(
-                entity=entity,
-                entity_id=entity_id,
-                version=version,
-                action=action,
-                actor=actor,
-                reason=reason,
-                source=source,
-                import_id=import_id,
-                valid_from=valid_from,
-                recorded_at=recorded_at,
-                data=None if data is None else _snapshot(data),
-            )
+        row = self._history_row(
+            entity,
+            entity_id,
+            version,
+            action,
+            actor,
+            reason,
+            valid_from,
+            recorded_at,
+            data,
+            source,
+            import_id,
         )
+        conn.execute(insert(t.history).values(**row))
 
     @staticmethod
     def _check_who(actor: str, reason: str) -> None:
@@ -414,17 +429,7 @@ class Store:
         """Return every version of a record of ``entity``, oldest first."""
         h = t.history
         query = (
-            select(
-                h.c.version,
-                h.c.action,
-                h.c.actor,
-                h.c.reason,
-                h.c.source,
-                h.c.import_id,
-                h.c.valid_from,
-                h.c.recorded_at,
-                h.c.data,
-            )
+            select(*(h.c[name] for name in _AUDIT_FIELDS), h.c.data)
             .where(h.c.entity == entity, h.c.entity_id == entity_id)
             .order_by(h.c.version)
         )
@@ -469,36 +474,14 @@ class Store:
         Who, when, what and why: no record content.
         """
         h = t.history
-        query = select(
-            h.c.entity_id,
-            h.c.version,
-            h.c.action,
-            h.c.actor,
-            h.c.reason,
-            h.c.source,
-            h.c.import_id,
-            h.c.valid_from,
-            h.c.recorded_at,
-        ).where(h.c.entity == entity)
+        columns = ["entity_id", *_AUDIT_FIELDS]
+        query = select(*(h.c[name] for name in columns)).where(h.c.entity == entity)
         if since is not None:
             query = query.where(h.c.recorded_at >= _utc(since))
         query = query.order_by(h.c.seq.desc())
         with self._read() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings().all()]
-        return pd.DataFrame(
-            rows,
-            columns=[
-                "entity_id",
-                "version",
-                "action",
-                "actor",
-                "reason",
-                "source",
-                "import_id",
-                "valid_from",
-                "recorded_at",
-            ],
-        )
+        return pd.DataFrame(rows, columns=columns)
 
     # ------------------------------------------------------------------ assets: write
     def add_asset(
@@ -538,15 +521,8 @@ class Store:
         rec = normalise_record(record, taxonomy=self.taxonomy, where="new asset")
         asset_id = asset_id or str(uuid.uuid4())
         now = _utc(None)
-        valid_from = _utc(at) if at is not None else now
-        row = _record_to_row(rec) | {
-            "id": asset_id,
-            "version": 1,
-            "valid_from": valid_from,
-            "updated_at": now,
-            "updated_by": actor,
-            "merged_into": None,
-        }
+        valid_from = _effective(at, now)
+        row = _first_version(_record_to_row(rec), asset_id, valid_from, now, actor)
         if row["status"] == "verified" and row["last_verified"] is None:
             row["last_verified"] = valid_from.date()
         with self._write() as conn:
@@ -692,7 +668,7 @@ class Store:
                 rec["last_verified"] = (at or now).date() if at else now.date()
             values = _record_to_row(rec)
             values.pop("id")
-            stamp = _Stamp(actor, reason, _utc(at) if at is not None else now, now)
+            stamp = _Stamp(actor, reason, _effective(at, now), now)
             full = self._next_asset_version(conn, current, values, action=action, stamp=stamp)
         return _row_to_record(full)
 
@@ -775,7 +751,7 @@ class Store:
         self._check_who(actor, reason)
         validate_assets(assets.iloc[:0], taxonomy=self.taxonomy)  # the CRS
         now = _utc(None)
-        valid_from = _utc(at) if at is not None else now
+        valid_from = _effective(at, now)
         import_id = str(uuid.uuid4())
         counts = {"created": 0, "updated": 0, "unchanged": 0, "archived": 0, "restored": 0}
         total = max(len(assets), 1)
@@ -857,14 +833,7 @@ class Store:
                 link = known.get(row["source_id"])
                 if link is None:
                     asset_id = str(uuid.uuid4())
-                    full = row | {
-                        "id": asset_id,
-                        "version": 1,
-                        "valid_from": valid_from,
-                        "updated_at": now,
-                        "updated_by": actor,
-                        "merged_into": None,
-                    }
+                    full = _first_version(row, asset_id, valid_from, now, actor)
                     new_rows.append(full)
                     new_links.append(
                         {
@@ -1327,7 +1296,7 @@ class Store:
         """
         self._check_who(actor, reason)
         now = _utc(None)
-        valid_from = _utc(at) if at is not None else now
+        valid_from = _effective(at, now)
         rows: list[dict[str, Any]] = []
         for entity, data, record_id in records:
             _check_entity(entity)
@@ -1337,10 +1306,7 @@ class Store:
                     "entity": entity,
                     "id": record_id or str(uuid.uuid4()),
                     "version": 1,
-                    "status": payload.get("status"),
-                    "data": payload,
-                    "lon": payload.get("lon"),
-                    "lat": payload.get("lat"),
+                    **_record_columns(payload),
                     "valid_from": valid_from,
                     "updated_at": now,
                     "updated_by": actor,
@@ -1415,13 +1381,10 @@ class Store:
                 raise self._conflict(conn, entity, record_id, expected_version, row)
             payload = _json_payload({**row["data"], **changes})
             version = expected_version + 1
-            valid_from = _utc(at) if at is not None else now
+            valid_from = _effective(at, now)
             values = {
                 "version": version,
-                "status": payload.get("status"),
-                "data": payload,
-                "lon": payload.get("lon"),
-                "lat": payload.get("lat"),
+                **_record_columns(payload),
                 "valid_from": valid_from,
                 "updated_at": now,
                 "updated_by": actor,
@@ -1661,10 +1624,7 @@ class Store:
             version = int(row["version"]) + 1
             values = {
                 "version": version,
-                "status": "erased",
-                "data": tombstone,
-                "lon": None,
-                "lat": None,
+                **_record_columns(tombstone),
                 "updated_at": now,
                 "updated_by": actor,
             }
@@ -1837,6 +1797,30 @@ def _json_default(value: Any) -> Any:
         return list(value)
     msg = f"cannot store a {type(value).__name__}"
     raise TypeError(msg)
+
+
+def _first_version(
+    row: Mapping[str, Any], asset_id: str, valid_from: dt.datetime, now: dt.datetime, actor: str
+) -> dict[str, Any]:
+    """Return a new asset's row: its fields plus id, version 1 and who wrote it when."""
+    return dict(row) | {
+        "id": asset_id,
+        "version": 1,
+        "valid_from": valid_from,
+        "updated_at": now,
+        "updated_by": actor,
+        "merged_into": None,
+    }
+
+
+def _record_columns(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a generic record's data and the keys of it kept in indexed columns."""
+    return {
+        "status": payload.get("status"),
+        "data": payload,
+        "lon": payload.get("lon"),
+        "lat": payload.get("lat"),
+    }
 
 
 def _record_out(row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -32,13 +32,17 @@ principal = auth.require_principal(path, Operation.VIEW_DASHBOARD)
 taxonomy = load_taxonomy()
 
 
+def _chart_png(chart: alt.Chart) -> bytes:
+    return cache.chart_png(chart.to_json())
+
+
 def _table_and_chart_downloads(
     table: tuple[str, pd.DataFrame], chart: tuple[str, alt.Chart], stem: str
 ) -> None:
     """Two download buttons side by side: the table as CSV and the chart as PNG (offline).
 
-    The PNG is drawn only when someone clicks (vl-convert takes about half a
-    second a chart), not on every first view of the page.
+    The PNG (and the chart's JSON it is drawn from) is made only when someone
+    clicks (vl-convert takes about half a second a chart), not on every view.
     """
     left, right = st.columns(2)
     label, frame = table
@@ -48,7 +52,7 @@ def _table_and_chart_downloads(
     label, spec = chart
     right.download_button(
         label,
-        functools.partial(cache.chart_png, spec.to_json()),
+        functools.partial(_chart_png, spec),
         file_name=f"{stem}.png",
         mime="image/png",
     )

@@ -416,12 +416,19 @@ def reach_sites(
     category: str,
     count: int,
     imd_weighted: bool,
+    mode: str,
+    depart: str,
+    travel_version: str,
     principal: Principal,
     _data_version: str,
 ) -> Any:
-    """Suggested sites for a new service of ``category`` (a SiteSuggestion; None without data)."""
-    del register  # part of the cache key only
+    """Suggested sites for a new service of ``category`` (a SiteSuggestion; None without data).
+
+    By walking (on the cached demand), else by ``mode`` (``travel_version`` keys the cache).
+    """
+    del register, travel_version  # part of the cache key only
     from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
+    from assetmap.transit_service import suggest_sites_for_mode
 
     graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
     found = load_reach_demand(workspace_path, reach_version, by)
@@ -429,6 +436,12 @@ def reach_sites(
         return None
     demand = found[1]
     assets = load_assets(workspace_path, _data_version, principal)
+    if mode != "walk":
+        return suggest_sites_for_mode(
+            open_workspace(workspace_path), graph, assets, mode=mode, category=category,
+            count=count, minutes=minutes, by=by, imd_weighted=imd_weighted, depart=depart,
+            fallback_cell_m=500.0,
+        )  # fmt: skip
     candidates = candidate_sites(graph, assets)
     if len(candidates) == 0:
         candidates = candidate_sites(graph, assets, cell_m=500.0)

@@ -23,7 +23,7 @@ from assetmap.match.needs import Travel, Travelled
 from assetmap.reach.cycle import build_cycle_graph, load_cycle_network
 from assetmap.reach.gtfs import area_bbox, read_feeds
 from assetmap.reach.network import Snapped, WalkGraph, build_walk_graph, load_network, snap_points
-from assetmap.reach.sites import MinutesMatrix
+from assetmap.reach.sites import Method, MinutesMatrix, SiteSuggestion
 from assetmap.reach.timetable import (
     TIMETABLE_FILENAME,
     WEEKDAYS,
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODES",
     "MODE_CHOICES",
+    "MODE_TITLES",
     "TransitImport",
     "available_modes",
     "bike_travel",
@@ -63,6 +64,7 @@ __all__ = [
     "mode_times",
     "nearest_by_transit",
     "range_series_for_mode",
+    "suggest_sites_for_mode",
     "timetable_path",
     "transit_minutes_between",
     "transit_point_times",
@@ -166,6 +168,9 @@ MODE_WORDS = {"walk": "walk", "bike": "cycle", "transit": "walk + public transpo
 
 MODE_CHOICES = {"walk": "On foot", "bike": "By bike", "transit": "Walk + public transport"}
 """How a page names each mode."""
+
+MODE_TITLES = {"walk": "Walk", "bike": "Cycle", "transit": "Walk + public transport"}
+"""Each mode as a column or map title ("Walk to nearest ...")."""
 
 
 def available_modes(workspace: Workspace) -> list[str]:
@@ -463,7 +468,13 @@ def mode_times(
 
 
 def _mode_setup(
-    workspace: Workspace, walk_graph: WalkGraph, mode: str, by: str, depart: str
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    mode: str,
+    by: str,
+    depart: str,
+    *,
+    times: bool = True,
 ) -> tuple[WalkGraph, str, Demand, Callable[[pd.DataFrame], FloatArray] | None]:
     """Return the graph, areas, demand points and ``times`` a mode is measured with."""
     from assetmap.reach_service import workspace_demand
@@ -472,6 +483,8 @@ def _mode_setup(
     if mode == "transit":
         workspace_timetable(workspace)  # no timetable: say so before measuring
     kind, demand = workspace_demand(workspace, graph, by=by)
+    if not times:
+        return graph, kind, demand, None
     return graph, kind, demand, mode_times(workspace, graph, demand, mode, depart)
 
 
@@ -548,6 +561,65 @@ def range_series_for_mode(
 
     graph, _, demand, times = _mode_setup(workspace, walk_graph, mode, by, depart)
     return coverage_series(graph, snapshots, demand, minutes=minutes, times=times)
+
+
+def suggest_sites_for_mode(
+    workspace: Workspace,
+    walk_graph: WalkGraph,
+    assets: gpd.GeoDataFrame,
+    *,
+    mode: str,
+    category: str,
+    count: int,
+    minutes: float,
+    by: str = "auto",
+    imd_weighted: bool = False,
+    depart: str = "Tue 08:00-09:00",
+    cell_m: float | None = None,
+    fallback_cell_m: float | None = None,
+    method: Method = "auto",
+) -> SiteSuggestion:
+    """Suggest sites for a new service by one travel mode (``assetmap sites``, the Dashboard).
+
+    Parameters
+    ----------
+    workspace, walk_graph, assets
+        The workspace, its walking graph and the register.
+    mode
+        ``"walk"``, ``"bike"`` (over the cycling network) or ``"transit"``
+        (walk + public transport, median over ``depart``).
+    category, count, minutes, method
+        As for :func:`assetmap.reach.sites.suggest_sites`.
+    by
+        Areas of the demand: ``"auto"``, ``"lsoa"`` or ``"grid"``.
+    imd_weighted
+        Weigh each postcode by its area's IMD score.
+    depart
+        The departure window for public transport.
+    cell_m
+        Candidates on a grid of this size instead of the register's venues.
+    fallback_cell_m
+        Candidates on a grid of this size when the register has no venues.
+
+    Raises
+    ------
+    NetworkError
+        Unknown mode, or the workspace lacks the cycling network or timetable.
+    QueryError
+        No candidates, or IMD weighting without scores.
+    """
+    from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
+
+    graph, _, demand, _ = _mode_setup(workspace, walk_graph, mode, by, depart, times=False)
+    weight = demand_weights(demand, imd_weighted=imd_weighted)
+    candidates = candidate_sites(graph, assets, cell_m=cell_m)
+    if len(candidates) == 0 and fallback_cell_m is not None:
+        candidates = candidate_sites(graph, assets, cell_m=fallback_cell_m)
+    matrix = transit_minutes_between(workspace, walk_graph, depart) if mode == "transit" else None
+    return suggest_sites(
+        graph, assets, demand, candidates, category=category, count=count, minutes=minutes,
+        weight=weight, method=method, minutes_matrix=matrix,
+    )  # fmt: skip
 
 
 def has_timetable(workspace: Workspace) -> bool:

@@ -18,7 +18,7 @@ from assetmap.output.gapmap import build_gap_map
 from assetmap.output.palette import OKABE_ITO
 from assetmap.reach_service import areas_beyond, gap_areas_export
 from assetmap.taxonomy import load_taxonomy
-from assetmap.transit_service import MODE_CHOICES, available_modes
+from assetmap.transit_service import MODE_CHOICES, MODE_TITLES, available_modes
 from assetmap.views import dashboard_added
 from assetmap.workspace import open_workspace
 
@@ -248,7 +248,7 @@ if st.toggle("Compare walking, cycling and public transport", key=state.DASH_MOD
         by_mode = None
     if by_mode is not None:
         modes, notes = by_mode
-        names = {"walk": "Walk", "bike": "Cycle", "transit": "Walk + public transport"}
+        names = MODE_TITLES
         shown = modes.assign(category=[_label(c) for c in modes["category"]]).rename(
             columns={"category": "Category", **names}
         )
@@ -270,7 +270,7 @@ st.header(f"Gap map: {_label(category)}")
 site_controls = st.columns([2, 2, 3, 3])
 modes = available_modes(open_workspace(path))
 mode = site_controls[2].selectbox(
-    "Travel mode (gap map, range over time)", modes, format_func=MODE_CHOICES.__getitem__,
+    "Travel mode (gap map, sites, range over time)", modes, format_func=MODE_CHOICES.__getitem__,
     key=state.DASH_MODE, disabled=len(modes) == 1,
 )  # fmt: skip
 depart = str(st.session_state.get(state.DASH_DEPART, "Tue 08:00-09:00"))
@@ -289,7 +289,7 @@ if mode != "walk":
         st.warning(str(exc), icon=":material/warning:")
         mode = "walk"
 gap_found = by_mode_found or found
-how = {"walk": "Walk", "bike": "Cycle", "transit": "Walk + public transport"}[mode]
+how = MODE_TITLES[mode]
 count = site_controls[0].number_input(
     "New sites to suggest", min_value=0, max_value=5, value=2, key=state.DASH_SITES
 )
@@ -306,6 +306,9 @@ if count:
             category,
             int(count),
             bool(weighted),
+            mode,
+            depart,
+            cache.travel_version(path),
             principal,
         )
     except AssetMapError as exc:

@@ -282,32 +282,15 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
-    from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
-    from assetmap.reach_service import workspace_demand
-    from assetmap.transit_service import mode_graph, transit_minutes_between
+    from assetmap.transit_service import suggest_sites_for_mode
 
     workspace, walk_graph, assets = _reach_setup(args)
-    graph = mode_graph(workspace, walk_graph, args.mode)
-    by_transit = None
-    if args.mode == "transit":
-        by_transit = transit_minutes_between(workspace, walk_graph, args.depart)
-    _, demand = workspace_demand(workspace, graph, by=args.by)
-    weight = demand_weights(demand, imd_weighted=args.imd_weighted)
-    candidates = candidate_sites(
-        graph, assets, cell_m=args.cell_m if args.candidates == "grid" else None
-    )
-    result = suggest_sites(
-        graph,
-        assets,
-        demand,
-        candidates,
-        category=args.category,
-        count=args.count,
-        minutes=args.minutes,
-        weight=weight,
+    result = suggest_sites_for_mode(
+        workspace, walk_graph, assets, mode=args.mode, category=args.category,
+        count=args.count, minutes=args.minutes, by=args.by, imd_weighted=args.imd_weighted,
+        depart=args.depart, cell_m=args.cell_m if args.candidates == "grid" else None,
         method=args.method,
-        minutes_matrix=by_transit,
-    )
+    )  # fmt: skip
     solution = result.solution
     sites = result.sites.assign(lon=result.sites.geometry.x, lat=result.sites.geometry.y)
     if args.format == "json":

@@ -415,7 +415,7 @@ def support_sheet_html(
         details = [
             ("What", _kinds(row.get("categories"), taxonomy)),
             ("Address", address or None),
-            ("Getting there", route_text(row.get("route"))),
+            ("Route", route_text(row.get("route"))),
             ("Open", _text(row.get("hours")) or _text(row.get("opening_hours"))),
             ("Phone", _text(row.get("phone"))),
             ("Email", _text(row.get("email"))),

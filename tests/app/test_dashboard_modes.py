@@ -122,6 +122,15 @@ def test_gap_map_and_range_over_time_follow_the_travel_mode(helsinki):
     assert by_transit == sorted(areas_beyond(table, search_minutes=45)["area"].tolist())
     assert set(by_transit) <= set(walking)  # never worse than walking
     assert len(by_transit) < len(walking)
+    # The suggested sites too are chosen by walk + public transport.
+    from assetmap.transit_service import suggest_sites_for_mode
+
+    (sites,) = [d.value for d in at.dataframe if "Site" in d.value.columns]
+    core_sites = suggest_sites_for_mode(
+        workspace, graph, workspace.store().assets(), mode="transit", category=category,
+        count=2, minutes=15, depart="Tue 08:00-09:00", fallback_cell_m=500.0,
+    )  # fmt: skip
+    assert sites["Site"].tolist() == core_sites.sites["name"].tolist()
     # The accessible range over time, by the same mode, drawn as the core measures it.
     from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 

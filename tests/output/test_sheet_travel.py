@@ -73,7 +73,7 @@ def test_by_public_transport_the_sheet_names_the_stops_and_the_buses(street: Wor
     page = support_sheet_html(found)
     assert '<span class="walk">36 min by bus</span>' in page
     assert (
-        "<dt>Getting there</dt><dd>Walk 4 min to Stop A, bus 1 to Stop B, change to bus 2 to "
+        "<dt>Route</dt><dd>Walk 4 min to Stop A, bus 1 to Stop B, change to bus 2 to "
         "Stop D: 36 min door to door. For example: bus 1 leaves Stop A at 08:00, arrives at "
         "Stop B at 08:10; bus 2 leaves Stop B at 08:11, arrives at Stop D at 08:31.</dd>"
     ) in page
@@ -101,7 +101,7 @@ def test_when_walking_is_faster_the_sheet_says_walk(street: Workspace) -> None:
     assert found.loc[0, "route"] is None
     page = support_sheet_html(found)
     assert '<span class="walk">12 min walk</span>' in page  # 10 streets of 75 s
-    assert "Getting there" not in page
+    assert "<dt>Route</dt>" not in page
     assert "Walk there. It takes about" in easy_read_text(found)
 
 

@@ -118,6 +118,15 @@ def settle(page: Page, *, timeout_ms: int = 30_000) -> None:
     page.wait_for_timeout(150)
 
 
+def choose_need(page: Page, label: str) -> None:
+    """Pick ``label`` in Find support's "Needs or goods" box (the page's first multiselect)."""
+    needs = page.locator('[data-testid="stMultiSelect"]').first.locator("input")
+    needs.click()
+    needs.fill(label[:9])
+    page.get_by_role("option", name=label, exact=True).click()
+    page.keyboard.press("Escape")
+
+
 LOCAL_HOSTS = frozenset({"127.0.0.1", "127.0.0.2", "localhost"})
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import AxeRun, Offline, serve, settle
+from browser_support import AxeRun, Offline, choose_need, serve, settle
 from playwright.sync_api import Browser
 from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
@@ -66,12 +66,8 @@ def test_find_support_lists_maps_and_prints_a_sheet_offline(
         page.goto(f"{find_url}/find_support", wait_until="domcontentloaded")
         page.get_by_text("Find support").first.wait_for(timeout=60_000)
         page.get_by_label("Start point").fill("LE15 6AA")
-        needs = page.locator('[data-testid="stMultiSelect"]').first.locator("input")
         for label in ("Education, training and employment", "Health"):
-            needs.click()
-            needs.fill(label[:9])
-            page.get_by_role("option", name=label, exact=True).click()
-        page.keyboard.press("Escape")
+            choose_need(page, label)
         page.get_by_role("button", name="Find support").click()
         page.get_by_text("1. Education, training and employment").wait_for(timeout=60_000)
         frame = page.frame_locator(MAP_IFRAME)
@@ -140,11 +136,7 @@ def test_find_support_results_and_its_error_have_no_serious_axe_violation(
         for start, shown in (("LE15 6AA", "1. "), ("LE15 6ZZ", None)):
             page.get_by_role("textbox", name="Start point").fill(start)
             if shown:
-                needs = page.locator('[data-testid="stMultiSelect"]').first.locator("input")
-                needs.click()
-                needs.fill("Health")
-                page.get_by_role("option", name="Health", exact=True).click()
-                page.keyboard.press("Escape")
+                choose_need(page, "Health")
             page.get_by_role("button", name="Find support").click()
             if shown:
                 page.get_by_text("1. Health").wait_for(timeout=60_000)

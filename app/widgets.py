@@ -187,13 +187,13 @@ button[data-testid^="stBaseButton"] p { font-size: 1.15rem; }
 [data-testid="stTooltipHoverTarget"] svg { width: 1.4rem; height: 1.4rem; }
 </style>
 """
-# On every page (docs/accessibility.md): Streamlit's date segments are 9-20 px wide, under
+# On every page (docs/accessibility.md): Streamlit's date and time segments are 9-20 px wide, under
 # WCAG 2.2's 24 px target size; tabs wrap onto a second row instead of hiding behind a scroll
 # arrow on a phone; keyboard focus is always drawn; captions are grey (7.9:1) instead of
 # Streamlit's 60% opacity, under which inline code falls to 3.1:1.
 _ACCESSIBLE_CSS: Final = """
 <style>
-[data-testid="stDateInput"] [role="spinbutton"] {
+[data-testid="stDateInput"] [role="spinbutton"], [data-testid="stTimeInput"] [role="spinbutton"] {
     display: inline-block; min-width: 24px; min-height: 24px; text-align: center;
 }
 [data-testid="stTabs"] [role="tablist"], [data-baseweb="tab-list"] {

@@ -118,6 +118,15 @@ def settle(page: Page, *, timeout_ms: int = 30_000) -> None:
     page.wait_for_timeout(150)
 
 
+def choose_need(page: Page, label: str) -> None:
+    """Pick ``label`` in Find support's "Needs or goods" box (the page's first multiselect)."""
+    needs = page.locator('[data-testid="stMultiSelect"]').first.locator("input")
+    needs.click()
+    needs.fill(label[:9])
+    page.get_by_role("option", name=label, exact=True).click()
+    page.keyboard.press("Escape")
+
+
 LOCAL_HOSTS = frozenset({"127.0.0.1", "127.0.0.2", "localhost"})
 
 
@@ -192,3 +201,51 @@ def new_fund_request(workspace: Path) -> str:
     )  # fmt: skip
     close_stores()
     return str(request["id"])
+
+
+# ---------------------------------------------------------------- axe-core, offline
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = ("serious", "critical")
+AXE_OPTIONS = {"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": [
+    "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}}  # fmt: skip
+
+_RUN_AXE = """async (options) => {
+    const result = await axe.run(document, options);
+    return result.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map((n) => ({target: n.target.join(' '),
+                                               html: n.html.slice(0, 160),
+                                               why: (n.any[0] || n.all[0] || {}).message})),
+        count: v.nodes.length,
+    }));
+}"""
+
+
+class AxeRun:
+    """Runs axe on pages and keeps every violation, by where it was found."""
+
+    def __init__(self) -> None:
+        self.source = AXE.read_text(encoding="utf-8")
+        self.found: list[dict[str, Any]] = []
+        self.checked: list[str] = []
+
+    def check(self, page: Page, where: str) -> None:
+        """Run axe on ``page`` and each of its frames; record what it finds under ``where``."""
+        self.checked.append(where)
+        for frame in page.frames:
+            if frame.is_detached() or frame.url.startswith(("chrome", "devtools")):
+                continue
+            try:
+                if not frame.evaluate("() => typeof axe !== 'undefined'"):
+                    frame.evaluate(self.source)
+                violations = frame.evaluate(_RUN_AXE, AXE_OPTIONS)
+            except Exception as exc:  # a frame that went away while checking
+                if "detached" in str(exc) or "destroyed" in str(exc):
+                    continue
+                raise
+            label = where if frame == page.main_frame else f"{where} [frame {frame.name or 'map'}]"
+            self.found += [{"where": label, **v} for v in violations]
+
+    def failing(self) -> list[dict[str, Any]]:
+        """The serious and critical violations."""
+        return [v for v in self.found if v["impact"] in FAILING_IMPACTS]

@@ -20,19 +20,16 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from browser_support import Offline, new_fund_request, new_session_code
+from browser_support import AxeRun, Offline, new_fund_request, new_session_code
 from browser_support import settle as _settle
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from assetmap.wording import W
 
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 VIEWPORTS = {"desktop": (1366, 900), "tablet": (1024, 768), "phone": (390, 844)}
-FAILING_IMPACTS = ("serious", "critical")
 TIMEOUT_MS = 30_000
 # Every page link (streamlit_app.PAGES) each local role's menu shows: the test checks
 # each one, and fails if the menu holds a page not listed here (so none goes unchecked).
@@ -46,49 +43,6 @@ ROLE_PAGES = {
 # The approver's pages other than Funds are the ones every role has: to keep the run's
 # time down, the approver is checked at desktop and phone size (tablet lies between).
 ROLE_SIZES = {"Approver": ("desktop", "phone")}
-AXE_OPTIONS = {"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": [
-    "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}}  # fmt: skip
-
-_RUN_AXE = """async (options) => {
-    const result = await axe.run(document, options);
-    return result.violations.map((v) => ({
-        id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.slice(0, 5).map((n) => ({target: n.target.join(' '),
-                                               html: n.html.slice(0, 160),
-                                               why: (n.any[0] || n.all[0] || {}).message})),
-        count: v.nodes.length,
-    }));
-}"""
-
-
-class AxeRun:
-    """Runs axe on pages and keeps every violation, by where it was found."""
-
-    def __init__(self) -> None:
-        self.source = AXE.read_text(encoding="utf-8")
-        self.found: list[dict[str, Any]] = []
-        self.checked: list[str] = []
-
-    def check(self, page: Page, where: str) -> None:
-        """Run axe on ``page`` and each of its frames; record what it finds under ``where``."""
-        self.checked.append(where)
-        for frame in page.frames:
-            if frame.is_detached() or frame.url.startswith(("chrome", "devtools")):
-                continue
-            try:
-                if not frame.evaluate("() => typeof axe !== 'undefined'"):
-                    frame.evaluate(self.source)
-                violations = frame.evaluate(_RUN_AXE, AXE_OPTIONS)
-            except Exception as exc:  # a frame that went away while checking
-                if "detached" in str(exc) or "destroyed" in str(exc):
-                    continue
-                raise
-            label = where if frame == page.main_frame else f"{where} [frame {frame.name or 'map'}]"
-            self.found += [{"where": label, **v} for v in violations]
-
-    def failing(self) -> list[dict[str, Any]]:
-        """The serious and critical violations."""
-        return [v for v in self.found if v["impact"] in FAILING_IMPACTS]
 
 
 def _check_all_sizes(

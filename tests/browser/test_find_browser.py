@@ -10,6 +10,7 @@ tests/artifacts/support_sheet.png (the downloaded PDF rendered by pdftoppm).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import uuid
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, serve
+from browser_support import AxeRun, Offline, choose_need, serve, settle
 from playwright.sync_api import Browser
 from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
 
@@ -65,12 +66,8 @@ def test_find_support_lists_maps_and_prints_a_sheet_offline(
         page.goto(f"{find_url}/find_support", wait_until="domcontentloaded")
         page.get_by_text("Find support").first.wait_for(timeout=60_000)
         page.get_by_label("Start point").fill("LE15 6AA")
-        needs = page.locator('[data-testid="stMultiSelect"]').first.locator("input")
         for label in ("Education, training and employment", "Health"):
-            needs.click()
-            needs.fill(label[:9])
-            page.get_by_role("option", name=label, exact=True).click()
-        page.keyboard.press("Escape")
+            choose_need(page, label)
         page.get_by_role("button", name="Find support").click()
         page.get_by_text("1. Education, training and employment").wait_for(timeout=60_000)
         frame = page.frame_locator(MAP_IFRAME)
@@ -121,3 +118,40 @@ def test_find_support_lists_maps_and_prints_a_sheet_offline(
         check=True,
     )  # fmt: skip
     assert (artifacts / "support_sheet.png").stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_find_support_results_and_its_error_have_no_serious_axe_violation(
+    browser: Browser, find_url: str, artifacts: Path, offline: Offline
+) -> None:
+    """axe on Find support with a walking network: the results (list, map, sheet choices)
+    and an unknown postcode's error, at desktop and phone size. (The axe matrix's
+    workspace has no walking network, so there the page shows only its notice.)"""
+    run = AxeRun()
+    context = offline.context(browser, viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{find_url}/find_support", wait_until="domcontentloaded")
+        page.get_by_role("textbox", name="Start point").wait_for(timeout=60_000)
+        for start, shown in (("LE15 6AA", "1. "), ("LE15 6ZZ", None)):
+            page.get_by_role("textbox", name="Start point").fill(start)
+            if shown:
+                choose_need(page, "Health")
+            page.get_by_role("button", name="Find support").click()
+            if shown:
+                page.get_by_text("1. Health").wait_for(timeout=60_000)
+            else:
+                page.locator('[data-testid="stAlert"]').first.wait_for(timeout=60_000)
+            settle(page)
+            for size, viewport in (("desktop", (1366, 900)), ("phone", (390, 844))):
+                page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+                page.wait_for_timeout(400)
+                run.check(page, f"Staff · Find support {start} @ {size}")
+            page.screenshot(path=str(artifacts / f"axe_find_support_{start[-3:]}_phone.png"))
+            page.set_viewport_size({"width": 1366, "height": 900})
+            page.wait_for_timeout(300)
+    finally:
+        context.close()
+    assert run.failing() == [], json.dumps(run.failing(), indent=1)
+    assert len(run.checked) == 4
+    assert offline.external == []

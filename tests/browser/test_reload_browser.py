@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, serve
+from browser_support import Offline, choose_need, serve
 from playwright.sync_api import Browser, BrowserContext, Page
 from support import RUTLAND_PBF, SHARED_DATA
 
@@ -181,11 +181,7 @@ def test_double_clicking_add_makes_one_plan(
         page.get_by_label("Start point").wait_for()
         _settle(page)
         page.get_by_label("Start point").fill("LE15 6AA")
-        needs = page.locator('[data-testid="stMultiSelect"]').first.locator("input")
-        needs.click()
-        needs.fill("Health")
-        page.get_by_role("option", name="Health", exact=True).click()
-        page.keyboard.press("Escape")
+        choose_need(page, "Health")
         page.get_by_role("button", name="Find support").click()
         page.get_by_text("1. Health").wait_for()
         _settle(page)

@@ -723,7 +723,7 @@ def _register_places(left: _Records, right: _Records) -> _Places:
         north = (lat - np.median(lat)) * 110_540
         if float(np.max(np.hypot(east, north))) > _WIDE_PLACE_M:
             wide.add(word)
-    return _Places(frozenset(words | wide), frozenset(wide))
+    return _Places(frozenset(words - wide), frozenset(wide))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1513,6 +1513,32 @@ def _parish_dedication(
     return np.asarray(queue, dtype=bool), np.asarray(sure, dtype=bool)
 
 
+def _county_and_town(
+    mine: tuple[str, frozenset[str]],
+    theirs: tuple[str, frozenset[str]],
+    wide: frozenset[str],
+    same_kind: bool,
+) -> float:
+    """Return how alike names are that say a county where the other says a town or nothing.
+
+    Both are ``(core words without places, places)``. "Citizens Advice Rutland"
+    and "Citizens Advice": 100. "Rutland Register Office" and "Oakham Register
+    Office" (the same kind of place, nothing else left to compare):
+    :data:`_EXTRA_WORD`, queued, never merged on that alone, since a county word
+    is only guessed from how widely names use it. Otherwise 0.
+    """
+    for (core_x, named_x), (core_y, named_y) in ((mine, theirs), (theirs, mine)):
+        words = core_x.split()
+        rest = " ".join(w for w in words if w not in wide)
+        if len(rest) == len(core_x) or named_x or rest != core_y:
+            continue
+        if rest:
+            return 100.0
+        if same_kind and named_y:
+            return _EXTRA_WORD
+    return 0.0
+
+
 def _places_agree(mine: frozenset[str], theirs: frozenset[str], wide: frozenset[str]) -> bool:
     """Return whether two records' place words can name one place.
 
@@ -1542,10 +1568,16 @@ def _place_free_scores(
     mine, theirs = split
     for k in np.flatnonzero(names < 90).tolist():
         (core_a, named_a), (core_b, named_b) = mine[int(a[k])], theirs[int(b[k])]
-        if not _places_agree(named_a, named_b, places.wide):
+        if named_a and named_b and not named_a & named_b:
             continue
-        if not core_a and not core_b and named_a and named_b:
+        if not core_a and not core_b and named_a and named_a == named_b:
             out[k] = 100.0  # "Upp. Library" and "Uppingham Library": one place, one kind
+            continue
+        kinds = left.parsed[int(a[k])].kinds
+        same_kind = bool(kinds) and kinds == right.parsed[int(b[k])].kinds
+        county = _county_and_town((core_a, named_a), (core_b, named_b), places.wide, same_kind)
+        if county:
+            out[k] = county  # "Citizens Advice Rutland" and "Citizens Advice": 100
             continue
         if not core_a or not core_b:
             continue

@@ -137,6 +137,7 @@ class PhraseIndex:
     general: frozenset[str]
     longest: int
     prefer: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    heads: frozenset[str] = frozenset()  # last words of phrases: what is asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,11 +259,12 @@ def build_phrase_index(
         for w in words:
             parts[lemma(normalise_query(w))] = (start.strip(), end.strip())
     vocabulary = {w for words in merged for w in words} | set(days) | set(parts)
+    ignore = frozenset(lemma(w) for text in book.ignore for w in normalise_query(text).split())
     return PhraseIndex(
         by_first={k: tuple(sorted(v, key=lambda p: -len(p.words))) for k, v in by_first.items()},
         vocabulary=frozenset(vocabulary),
         sorted_vocabulary=tuple(sorted(w for w in vocabulary if len(w) >= 4)),
-        ignore=frozenset(lemma(w) for text in book.ignore for w in normalise_query(text).split()),
+        ignore=ignore,
         urgent=frozenset(lemmas(t) for t in book.urgent),
         days=days,
         parts=parts,
@@ -270,6 +272,7 @@ def build_phrase_index(
         general=frozenset(book.general_categories),
         longest=max((len(w) for w in merged), default=1),
         prefer={lemmas(k): tuple(lemmas(v) for v in values) for k, values in book.prefer.items()},
+        heads=frozenset(words[-1] for words in merged) - ignore,
     )
 
 
@@ -336,6 +339,17 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...], at: int) -> bool:
 
 _FILLER: Final = 0.5  # an everyday English word no phrase knows ("nearest", "hire")
 _QUALIFIER: Final = 2.0  # a word nothing knows ("lgbt"), or a narrow one ("mosque")
+
+
+_SERVICE_WORDS: Final = frozenset({"support", "service", "help", "advice", "provision"})
+
+
+def _qualifies(words: tuple[str, ...], at: int, heads: frozenset[str]) -> bool:
+    """Return whether the word at ``at`` stands before what is asked for ("trans support group")."""
+    after = at + 1
+    while after < len(words) and words[after] in _SERVICE_WORDS:
+        after += 1
+    return after < len(words) and words[after] in heads
 
 
 def _weight(
@@ -431,9 +445,9 @@ def read_words(
     where = {p: n for n, p in enumerate(content)}
     known_words = idx.vocabulary | keep
     narrowed = {p for s, ph in kept if ph.narrow for p in range(s, s + len(ph.words))}
-    # A word just before a known word qualifies it ("polish community centre",
-    # "betting shop", "bail hostel"); elsewhere an everyday word is filler ("nearest").
-    before = {p for p in range(len(words) - 1) if words[p + 1] in known_words}
+    # A word just before what a phrase asks for (its last word) qualifies it ("polish
+    # community centre", "betting shop"); elsewhere an everyday word is filler ("nearest").
+    before = {p for p in range(len(words)) if _qualifies(words, p, idx.heads)}
     weights = tuple(
         _weight(words[p], typed[p], known_words, (p in narrowed, p in before)) for p in content
     )

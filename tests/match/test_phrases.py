@@ -172,3 +172,14 @@ def test_an_everyday_word_no_phrase_knows_is_filler_but_a_qualifier_still_counts
     # A word before what is asked for qualifies it: no Polish centre is not any centre.
     assert read_words("polish community centre").weights == (2.0, 1.0, 1.0)
     assert read_words("betting shop").weights == (2.0, 1.0)
+
+
+def test_a_qualifier_reaches_over_service_words_but_a_verb_before_a_word_is_filler() -> None:
+    # "trans support group": no trans group is not any group; "anywhere giving out food".
+    assert read_words("trans support group").weights[0] == 2.0
+    assert read_words("giving out food").weights == (0.5, 1.0)
+
+
+def test_sex_work_asks_for_a_place_that_says_so() -> None:
+    # A general women's group is not a sex-work service (Rutland has none: nothing fits).
+    assert ("sex", "work") in read_words("support for sex work").narrow["womens_support"]

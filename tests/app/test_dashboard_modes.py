@@ -97,7 +97,9 @@ def test_gap_map_and_range_over_time_follow_the_travel_mode(helsinki):
     assert mode.options == ["On foot", "By bike", "Walk + public transport"]
 
     def beyond() -> list[str]:
-        (frame,) = [d.value for d in at.dataframe if "What people said" in d.value.columns]
+        (frame,) = [
+            d.value for d in at.dataframe if {"Area", "What people said"} <= set(d.value.columns)
+        ]
         return sorted(frame["Area"].tolist())
 
     walking = beyond()

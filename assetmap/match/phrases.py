@@ -283,9 +283,16 @@ def _default_index() -> PhraseIndex:
 
 @functools.lru_cache(maxsize=4096)
 def _correct(word: str, vocabulary: tuple[str, ...]) -> str:
-    """Return the known word ``word`` is one slip from (two for long words), or ``word``."""
-    if len(word) < 5 or word.isdigit():
+    """Return the known word ``word`` is one slip from (two for long words), or ``word``.
+
+    A four-letter word is corrected only for two letters swapped after the first
+    ("bnak" -> "bank"); shorter words never.
+    """
+    if word.isdigit() or len(word) < 4:
         return word
+    if len(word) == 4:
+        swaps = (word[0] + word[2] + word[1] + word[3], word[:2] + word[3] + word[2])
+        return next((w for w in swaps if w in vocabulary), word)
     limit = 2 if len(word) >= 9 else 1
     best = process.extractOne(word, vocabulary, scorer=OSA.distance, score_cutoff=limit)
     if best is None:

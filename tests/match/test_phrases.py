@@ -183,3 +183,9 @@ def test_a_qualifier_reaches_over_service_words_but_a_verb_before_a_word_is_fill
 def test_sex_work_asks_for_a_place_that_says_so() -> None:
     # A general women's group is not a sex-work service (Rutland has none: nothing fits).
     assert ("sex", "work") in read_words("support for sex work").narrow["womens_support"]
+
+
+def test_two_letters_swapped_in_a_short_word_are_read_as_meant() -> None:
+    # "food bnak" found nothing: only words of five letters or more were corrected.
+    assert read_words("food bnak").words == ("food", "bank")
+    assert read_words("lgbt group").words[0] == "lgbt"

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, serve
+from browser_support import Offline, serve, settle
 from playwright.sync_api import Browser, Page
 from support import SHARED_DATA, needs_shared_data
 
@@ -144,10 +144,12 @@ def test_dashboard_shows_coverage_and_the_gap_map_by_travel_mode(
         travel.click()
         page.get_by_role("option", name="Walk + public transport", exact=True).click()
         _wait_for_one_map_with(page, "Walk + public transport to nearest")
+        settle(page, timeout_ms=300_000)  # the range over time by that mode is drawn too
         page.locator('[data-testid="stVegaLiteChart"]').last.locator("canvas, svg").first.wait_for(
             timeout=120_000
         )
         page.wait_for_timeout(1500)
+        assert page.get_by_text("Going back through the register's history").count() == 0
         page.screenshot(path=str(artifacts / "transit_dashboard.png"), full_page=True)
     finally:
         context.close()

@@ -97,9 +97,7 @@ def test_gap_map_and_range_over_time_follow_the_travel_mode(helsinki):
     assert mode.options == ["On foot", "By bike", "Walk + public transport"]
 
     def beyond() -> list[str]:
-        (frame,) = [
-            d.value for d in at.dataframe if {"Area", "What people said"} <= set(d.value.columns)
-        ]
+        (frame,) = [d.value for d in at.dataframe if "Gaps reported" in d.value.columns]
         return sorted(frame["Area"].tolist())
 
     walking = beyond()
@@ -108,6 +106,7 @@ def test_gap_map_and_range_over_time_follow_the_travel_mode(helsinki):
     assert any(t.label == "Leaving (public transport)" for t in at.text_input)
     by_transit = beyond()
     # The same areas the core finds beyond 15 min by walk + public transport.
+    from assetmap.dashboard import area_labels, workspace_places
     from assetmap.reach.coverage import gap_search_minutes
     from assetmap.reach.sites import area_minutes
     from assetmap.reach_service import areas_beyond
@@ -121,6 +120,10 @@ def test_gap_map_and_range_over_time_follow_the_travel_mode(helsinki):
         depart="Tue 08:00-09:00", search_minutes=gap_search_minutes(15),
     )  # fmt: skip
     table = area_minutes(result, demand.areas, category=category)
+    # named in plain words as the page names them ("1 km square near ...")
+    named = area_labels(demand.areas, workspace_places(workspace))
+    labels = dict(zip(demand.areas["area_code"], named, strict=True))
+    table["area_name"] = table["area_code"].map(labels)
     assert by_transit == sorted(areas_beyond(table, search_minutes=45)["area"].tolist())
     assert set(by_transit) <= set(walking)  # never worse than walking
     assert len(by_transit) < len(walking)

@@ -400,6 +400,20 @@ class PhraseBook:
     prefer
         Query phrase -> words in a place's own text that make it the very kind
         of place asked for.
+    weekdays
+        Words for Monday to Friday together.
+    narrow_means
+        Narrow phrase -> other words a place's own text may use for it ("quaker"
+        -> "friends meeting house").
+    for_children
+        Categories for children themselves (a school, a youth club): they answer
+        words about children, not an adult's wish to learn or play.
+    qualifiers
+        Words that say whom a service must be for (a language, a nationality, a
+        community): a place must say so itself.
+    empty
+        Phrases whose words ask for nothing and name no time ("car park" is not
+        a park, "last night" not a time the person can go).
     """
 
     needs: Mapping[str, tuple[str, ...]]
@@ -414,6 +428,32 @@ class PhraseBook:
     day_parts: Mapping[str, tuple[str, ...]]
     older_people: tuple[str, ...]
     prefer: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    weekdays: tuple[str, ...] = ()
+    narrow_means: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    empty: tuple[str, ...] = ()
+    qualifiers: tuple[str, ...] = ()
+    for_children: tuple[str, ...] = ()
+
+
+def _category_codes(raw: Any, key: str, taxonomy: Taxonomy) -> tuple[str, ...]:
+    codes = _strs(raw.get(key), f"phrases.{key}")
+    for code in codes:
+        taxonomy.category(code)
+    return codes
+
+
+def _label_words(label: str, code: str) -> tuple[str, ...]:
+    """Return a need's or good's own name as people write it.
+
+    Its label (before any bracket) and its code in words ("excellence_play" ->
+    "excellence play").
+
+    Examples
+    --------
+    >>> _label_words("Inner peace (freedom from emotional turmoil and stress)", "inner_peace")
+    ('Inner peace', 'inner peace')
+    """
+    return (label.split("(")[0].strip(), code.replace("_", " "))
 
 
 def _phrase_map(raw: Any, key: str, known: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -439,9 +479,9 @@ def _parse_phrases(raw: Any, taxonomy: Taxonomy) -> PhraseBook:
     goods = _phrase_map(raw, "goods", taxonomy.glm_goods)
     categories = _phrase_map(raw, "categories", taxonomy.categories)
     for code, need in taxonomy.needs.items():
-        needs[code] = (*need.keywords, *needs.get(code, ()))
+        needs[code] = (*_label_words(need.label, code), *need.keywords, *needs.get(code, ()))
     for code, good in taxonomy.glm_goods.items():
-        goods[code] = (*good.keywords, *goods.get(code, ()))
+        goods[code] = (*_label_words(good.label, code), *good.keywords, *goods.get(code, ()))
     for code, cat in taxonomy.categories.items():
         categories[code] = (cat.plain_label, *cat.keywords, *categories.get(code, ()))
     general = _strs(raw.get("general_categories"), "phrases.general_categories")
@@ -465,6 +505,13 @@ def _parse_phrases(raw: Any, taxonomy: Taxonomy) -> PhraseBook:
         day_parts={str(k): _strs(v, f"phrases.day_parts.{k}") for k, v in parts.items()},
         older_people=_strs(raw.get("older_people"), "phrases.older_people"),
         prefer=_phrase_map(raw, "prefer", [str(k) for k in (raw.get("prefer") or {})]),
+        weekdays=_strs(raw.get("weekdays"), "phrases.weekdays"),
+        empty=_strs(raw.get("empty"), "phrases.empty"),
+        qualifiers=_strs(raw.get("qualifiers"), "phrases.qualifiers"),
+        for_children=_category_codes(raw, "for_children", taxonomy),
+        narrow_means=_phrase_map(
+            raw, "narrow_means", [str(k) for k in (raw.get("narrow_means") or {})]
+        ),
     )
 
 

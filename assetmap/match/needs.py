@@ -111,6 +111,8 @@ _NAME_CREDIT: Final = 1.0  # a query word in the place's name
 _TEXT_CREDIT: Final = 0.8  # ... in its description, organisation or address
 _BOTH_BONUS: Final = 10.0  # chosen need and the person's words both fit
 _URGENT_BONUS: Final = 15.0
+_SPECIALIST_SHARE: Final = 0.9  # a category the words ask for directly
+_OTHER_NEED: Final = 0.5  # weight of a word that asks for something else the words name
 _PREFER_SHARE: Final = 0.2  # its own name or description says it is the kind asked for
 _BAND: Final = 20.0  # scores within one band are ordered by walking time
 _OLDER_AGE: Final = 50
@@ -123,6 +125,7 @@ _URGENT_WORDS: Final = frozenset(
     {"emergency", "crisis", "night", "24", "urgent", "refuge", "shelter", "tonight"}
 )
 # The search (names, initials, typos) with taxonomy text left to the phrase layer.
+_UNNAMED: Final = "(unnamed)"
 _NAME_SEARCH: Final = SearchConfig(category_weight=0.0, min_score=RELEVANCE_FLOOR)
 
 
@@ -356,6 +359,7 @@ class MatchContext:
     older: tuple[bool, ...] = ()
     crisis: tuple[bool, ...] = ()
     helplines: tuple[Helpline, ...] = ()
+    unnamed: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -487,8 +491,12 @@ def prepare_matching(
         )
     ]
     phrases = build_phrase_index(taxonomy=tax) if taxonomy is not None else _default_phrases()
-    names = _asset_words(table, ["name"])
-    texts = _asset_words(table, ["name", "organisation", "description", "address"])
+    # An unnamed OpenStreetMap feature is named after its category ("Justice services
+    # (police, courts, ...) (unnamed)"): that name says nothing of the place itself.
+    unnamed = tuple(str(n).endswith(_UNNAMED) for n in table["name"])
+    own = table.assign(name=table["name"].where(~np.asarray(unnamed, dtype=bool), None))
+    names = _asset_words(own, ["name"])
+    texts = _asset_words(own, ["name", "organisation", "description", "address"])
     return MatchContext(
         assets=table,
         graph=graph,
@@ -505,6 +513,7 @@ def prepare_matching(
         older=tuple(older_people_hint(str(n), index=phrases) for n in table["name"]),
         crisis=tuple(bool(_URGENT_WORDS & set(w)) for w in texts),
         helplines=tuple(load_helplines() if helplines is None else helplines),
+        unnamed=unnamed,
     )
 
 
@@ -676,6 +685,14 @@ def _category_weights(
     return out
 
 
+def _about_children(context: MatchContext, reading: Reading) -> bool:
+    """Return whether the words ask for something for children ("homework", "my kids")."""
+    return any(
+        weight >= _SPECIALIST_SHARE and code in context.phrases.about_children
+        for code, weight in reading.categories.items()
+    )
+
+
 def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[float, list[str]]:
     """Share (0-1) of the person's words this place explains, and how."""
     words = reading.words
@@ -689,6 +706,8 @@ def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[flo
         narrow = reading.narrow.get(code, ())
         if narrow and not any(mine[i : i + len(n)] == n for n in narrow for i in range(len(mine))):
             continue  # "mosque": a church is a faith community, but not a mosque
+        if code in context.phrases.for_children and not _about_children(context, reading):
+            continue  # a school teaches children: "wants to learn" is an adult's wish
         weight = reading.categories[code]
         for position in reading.covers[code]:
             credit[position] = max(credit[position], weight)
@@ -700,7 +719,16 @@ def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[flo
             credit[position] = max(credit[position], _NAME_CREDIT)
         elif word in context.text_words[row]:
             credit[position] = max(credit[position], _TEXT_CREDIT)
-    weights = np.asarray(reading.weights or [1.0] * len(words))
+    weights = np.asarray(reading.weights or [1.0] * len(words), dtype=np.float64)
+    # Words that ask for another thing this place is not ("free wifi to apply for jobs"
+    # at a job club): when the place answers another part of the goal, they weigh half.
+    answers = bool(why)
+    other = (
+        set().union(*(reading.covers[c] for c in set(reading.covers) - cats)) if answers else set()
+    )
+    weights = weights * np.array(
+        [_OTHER_NEED if p in other and credit[p] == 0 else 1.0 for p in range(len(words))]
+    )
     share = float(credit @ weights / weights.sum())
     share = min(1.0, share)
     if share > 0 and any(
@@ -746,7 +774,9 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
     name_points = np.zeros(n)
     if goal.text and reading.words:
         try:
-            found = search_index(context.index, goal.text, config=_NAME_SEARCH, limit=200)
+            # Only the words that say something: "visiting my brother in X" names X.
+            asked = " ".join(w for w in lemmas(goal.text) if w not in context.phrases.ignore)
+            found = search_index(context.index, asked or goal.text, config=_NAME_SEARCH, limit=200)
         except QueryError:
             found = pd.DataFrame({"id": [], "score": [], "matched": []})
         if len(found):
@@ -755,6 +785,7 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
             # Words nothing knows weigh double in the search's share too.
             unknown = len(reading.words) / sum(reading.weights or [1.0])
             name_points[rows] = found["score"].to_numpy(dtype=np.float64) * unknown
+            name_points[np.asarray(context.unnamed, dtype=bool)] = 0.0
             # A place is named when the words hold its own name's words, not only a kind
             # of place ("library" names no library; "Rutland County Library" does).
             proper = {w for w in reading.words if w not in context.phrases.vocabulary}
@@ -763,6 +794,11 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
                 & (found["score"].to_numpy() >= 80)
                 & np.array([bool(proper & context.name_words[r]) for r in rows], dtype=bool)
             )
+            if not _about_children(context, reading):
+                # "catholic church" is not a church school, unless the words name it.
+                for_children = context.phrases.for_children
+                child_only = np.array([bool(c) and c <= for_children for c in context.categories])
+                name_points[child_only & ~named] = 0.0
     for row, cats in enumerate(context.categories):
         parts: list[str] = []
         points = 0.0

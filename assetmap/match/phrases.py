@@ -25,8 +25,6 @@ False
 True
 >>> lemma("families"), lemma("kids"), lemma("womens"), lemma("class")
 ('family', 'kid', 'women', 'class')
->>> read_words("refugee support").categories
-{'refugee_support': 1.0}
 """
 
 from __future__ import annotations
@@ -60,11 +58,16 @@ _SECONDARY: Final = 0.7  # a category that serves the need among others
 _GOOD_FIRST: Final = 0.75
 _GOOD_OTHER: Final = 0.6
 _GENERAL: Final = 0.4  # council offices, village halls: a little of everything
+_QUALIFIER: Final = 2.0  # "polish", "lgbt", "mosque": a place that does not say so is no match
+_UNKNOWN: Final = 1.0  # a word nothing knows: it may be what the person wants
+_SIDE: Final = 0.5  # a less direct reading of a phrase that names a category
 _ALL_DAYS: Final = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_WEEKDAYS: Final = _ALL_DAYS[:5]
 # A word seen at least this often in pyspellchecker's English word frequencies is a word
 # of its own, never corrected into another ("refugee" stays "refugee"); rarer entries are
 # mostly misspellings that made it into the subtitles the list was counted from.
 _ENGLISH_MIN_COUNT: Final = 50
+_VARIANTS: Final = (("or", "our"), ("ize", "ise"), ("yze", "yse"), ("er", "re"), ("og", "ogue"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,6 +85,37 @@ def is_english_word(word: str) -> bool:
     (True, False)
     """
     return _english().get(word, 0) >= _ENGLISH_MIN_COUNT
+
+
+def spelling_variant(word: str, other: str) -> bool:
+    """Return whether two words are one word spelt the American and the British way.
+
+    A doubled consonant ("counseling", "counselling") or a known ending ("center",
+    "centre"; "color", "colour"; "organize", "organise").
+
+    Examples
+    --------
+    >>> spelling_variant("counseling", "counselling"), spelling_variant("center", "centre")
+    (True, True)
+    >>> spelling_variant("refugee", "refuge")
+    False
+    """
+    short, long_ = sorted((word, other), key=len)
+    if len(long_) == len(short) + 1:
+        for at in range(1, len(long_)):
+            doubled = long_[at] == long_[at - 1] and long_[at] not in "aeiouy"
+            if doubled and long_[:at] + long_[at + 1 :] == short:
+                return True
+    for us, uk in _VARIANTS:
+        for a, b in ((word, other), (other, word)):
+            if a.endswith(us) and b.endswith(uk) and a[: -len(us)] == b[: -len(uk)]:
+                return True
+        if us in word and uk in other and word.replace(us, uk, 1) == other:
+            return True
+    return False
+
+
+_VOWELS: Final = frozenset("aeiou")
 
 
 def lemma(word: str) -> str:
@@ -103,6 +137,31 @@ def lemma(word: str) -> str:
     return word
 
 
+def word_forms(word: str) -> tuple[str, ...]:
+    """Return the base forms ``word`` may be a verb or agent form of, most likely first.
+
+    Used only for a word that is not known as it is: "drawing" -> "draw",
+    "volunteered" -> "volunteer", "shopping" -> "shop", "gambler" -> "gamble".
+
+    Examples
+    --------
+    >>> word_forms("shopping")
+    ('shopp', 'shoppe', 'shop')
+    >>> word_forms("gambled")
+    ('gambl', 'gamble')
+    >>> word_forms("cake")
+    ()
+    """
+    out: list[str] = []
+    for suffix in ("ing", "ed", "er"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            stem = word[: -len(suffix)]
+            out += [stem, stem + "e"]
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in _VOWELS:
+                out.append(stem[:-1])
+    return tuple(dict.fromkeys(w for w in out if w != word))
+
+
 def lemmas(text: str) -> tuple[str, ...]:
     """Return the lemmas of ``text``'s words, in order.
 
@@ -118,8 +177,14 @@ def lemmas(text: str) -> tuple[str, ...]:
 class _Phrase:
     words: tuple[str, ...]
     categories: Mapping[str, float]  # category -> how directly the phrase asks for it
-    narrow: bool
+    # Narrow: what a place's own text must say for the phrase to fit it (one of them).
+    requires: tuple[tuple[str, ...], ...]
     text: str
+    narrow_codes: frozenset[str] = frozenset()  # the categories ``requires`` holds for
+
+    @property
+    def narrow(self) -> bool:
+        return bool(self.requires)
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,7 +202,13 @@ class PhraseIndex:
     general: frozenset[str]
     longest: int
     prefer: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
-    heads: frozenset[str] = frozenset()  # last words of phrases: what is asked for
+    vocabulary_set: frozenset[str] = frozenset()
+    qualifiers: frozenset[str] = frozenset()
+    # Categories for children themselves (a school): they answer words about children,
+    # not an adult's wish to learn; ``about_children``: categories whose first need is
+    # "children and families" (asking for one of them is asking about children).
+    for_children: frozenset[str] = frozenset()
+    about_children: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,16 +273,14 @@ def _targets(
         }
         for phrase in phrases:
             yield phrase, weights, 1
-    for good in taxonomy.glm_goods.values():
+    for good, phrases in book.goods.items():
         # Goods are met by everyday places (a village hall is where community happens).
         weights = {
-            c.code: _GOOD_FIRST if c.glm_goods[0] == good.code else _GOOD_OTHER
+            c.code: _GOOD_FIRST if c.glm_goods[0] == good else _GOOD_OTHER
             for c in taxonomy.categories.values()
-            if good.code in c.glm_goods
+            if good in c.glm_goods
         }
-        # Staff write a good by its name ("relatedness", "GLM: inner peace").
-        named = (good.code.replace("_", " "), good.label.split("(")[0])
-        for phrase in (*book.goods.get(good.code, ()), *named):
+        for phrase in phrases:
             yield phrase, weights, 1
 
 
@@ -231,40 +300,53 @@ def build_phrase_index(
     _english()  # read the English word list with the index, not at the first query
     # The most direct reading of a phrase wins: a phrase naming a category ("gp") asks
     # for that category, not for everything its need is served by (a gym for "health").
+    # Its less direct readings still count a little (_SIDE: below the relevance floor
+    # alone), so "kids' clubs" finds a youth club through both words.
     merged: dict[tuple[str, ...], tuple[dict[str, float], int, str]] = {}
     for text, weights, level in _targets(book, tax):
         words = lemmas(text)
         if not words:
             continue
         known, was, first = merged.get(words, ({}, 0, text))
-        if level < was:
-            continue
         if level > was:
-            known, first = {}, text
+            known = {code: min(w, _SIDE) for code, w in known.items()}
+            first = text
+        cap = _SIDE if level < was else 1.0
         for code, weight in weights.items():
-            known[code] = max(known.get(code, 0.0), weight)
-        merged[words] = (known, level, first)
+            known[code] = max(known.get(code, 0.0), min(weight, cap))
+        merged[words] = (known, max(level, was), first)
+    means = {lemmas(k): tuple(lemmas(v) for v in vs) for k, vs in book.narrow_means.items()}
+    narrow = {code: [lemmas(p) for p in phrases] for code, phrases in book.narrow.items()}
     by_first: dict[str, list[_Phrase]] = {}
     for words, (weights, level, text) in merged.items():
-        by_first.setdefault(words[0], []).append(_Phrase(words, weights, level == 3, text))
+        requires, narrow_for = _requires(words, weights, level == 3, narrow, means)
+        by_first.setdefault(words[0], []).append(
+            _Phrase(words, weights, requires, text, narrow_for)
+        )
+    for text in book.empty:  # they ask for nothing, and win over the shorter phrases inside
+        words = lemmas(text)
+        if words and words not in merged:
+            by_first.setdefault(words[0], []).append(_Phrase(words, {}, (), text))
     days: dict[str, tuple[str, ...]] = {
         lemma(w): (code,) for code, words in book.days.items() for w in words
     }
-    for w in book.weekend:
-        for part in lemmas(w):
-            days.setdefault(part, ("Sa", "Su"))
+    for group, codes in ((book.weekend, ("Sa", "Su")), (book.weekdays, _WEEKDAYS)):
+        for w in group:
+            single = lemmas(w)
+            if len(single) == 1:  # "the weekend": "the" is no time word
+                days.setdefault(single[0], codes)
     parts: dict[str, tuple[str, str]] = {}
     for span, words in book.day_parts.items():
         start, _, end = span.partition("-")
         for w in words:
             parts[lemma(normalise_query(w))] = (start.strip(), end.strip())
-    vocabulary = {w for words in merged for w in words} | set(days) | set(parts)
-    ignore = frozenset(lemma(w) for text in book.ignore for w in normalise_query(text).split())
+    qualifiers = {w for text in book.qualifiers for w in lemmas(text)}
+    vocabulary = {w for words in merged for w in words} | set(days) | set(parts) | qualifiers
     return PhraseIndex(
         by_first={k: tuple(sorted(v, key=lambda p: -len(p.words))) for k, v in by_first.items()},
         vocabulary=frozenset(vocabulary),
         sorted_vocabulary=tuple(sorted(w for w in vocabulary if len(w) >= 4)),
-        ignore=ignore,
+        ignore=frozenset(lemma(w) for text in book.ignore for w in normalise_query(text).split()),
         urgent=frozenset(lemmas(t) for t in book.urgent),
         days=days,
         parts=parts,
@@ -272,8 +354,41 @@ def build_phrase_index(
         general=frozenset(book.general_categories),
         longest=max((len(w) for w in merged), default=1),
         prefer={lemmas(k): tuple(lemmas(v) for v in values) for k, values in book.prefer.items()},
-        heads=frozenset(words[-1] for words in merged) - ignore,
+        vocabulary_set=frozenset(w for w in vocabulary if len(w) == 4),
+        qualifiers=frozenset(qualifiers),
+        for_children=frozenset(book.for_children),
+        about_children=frozenset(
+            c.code for c in tax.categories.values() if c.needs[:1] == ("children_families",)
+        ),
     )
+
+
+def _requires(
+    words: tuple[str, ...],
+    weights: Mapping[str, float],
+    is_narrow: bool,
+    narrow: Mapping[str, list[tuple[str, ...]]],
+    means: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]],
+) -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
+    """Return what a place must say for a phrase to fit it, and for which categories.
+
+    One of the returned phrases must be in the place's own text: the phrase
+    itself when narrow (for all its categories), or the narrow phrase it holds
+    for a category it names directly ("quaker meeting" holds "quaker"; not
+    "released from prison", which only touches justice services), with other
+    words for it ("friends meeting house").
+    """
+    if is_narrow:
+        held, codes = [words], set(weights)
+    else:
+        held, codes = [], set()
+        for code in (c for c, w in weights.items() if w >= 1.0):
+            for n in narrow.get(code, ()):
+                if any(words[i : i + len(n)] == n for i in range(len(words))):
+                    held.append(n)
+                    codes.add(code)
+    requires = tuple(dict.fromkeys(t for n in held for t in (n, *means.get(n, ()))))
+    return requires, frozenset(codes)
 
 
 @functools.lru_cache(maxsize=1)
@@ -282,98 +397,57 @@ def _default_index() -> PhraseIndex:
 
 
 @functools.lru_cache(maxsize=4096)
-def _correct(word: str, vocabulary: tuple[str, ...]) -> str:
+def _correct(word: str, vocabulary: tuple[str, ...], short: frozenset[str]) -> str:
     """Return the known word ``word`` is one slip from (two for long words), or ``word``.
 
-    A four-letter word is corrected only for two letters swapped after the first
-    ("bnak" -> "bank"); shorter words never.
+    A four-letter word is corrected only for two letters swapped ("bnak" -> "bank");
+    a word that is a known word plus or minus an ending is a different word, not a
+    slip ("refugee" is not "refuge").
     """
     if word.isdigit() or len(word) < 4:
         return word
     if len(word) == 4:
-        swaps = (word[0] + word[2] + word[1] + word[3], word[:2] + word[3] + word[2])
-        return next((w for w in swaps if w in vocabulary), word)
+        for i in (1, 2):
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if swapped != word and swapped in short:
+                return swapped
+        return word
     limit = 2 if len(word) >= 9 else 1
     best = process.extractOne(word, vocabulary, scorer=OSA.distance, score_cutoff=limit)
     if best is None:
         return word
     target = str(best[0])
-    return target if target[0] == word[0] else word
+    if target[0] != word[0] or target.startswith(word) or word.startswith(target):
+        return word
+    return target
 
 
-_VARIANTS: Final = (("or", "our"), ("ize", "ise"), ("yze", "yse"), ("er", "re"), ("og", "ogue"))
+def _corrected(word: str, typed: str, idx: PhraseIndex) -> str:
+    """Return ``word`` with a slip fixed.
 
-
-def spelling_variant(word: str, other: str) -> bool:
-    """Return whether two words are one word spelt the American and the British way.
-
-    A doubled consonant ("counseling", "counselling") or a known ending ("center",
-    "centre"; "color", "colour"; "organize", "organise").
-
-    Examples
-    --------
-    >>> spelling_variant("counseling", "counselling"), spelling_variant("center", "centre")
-    (True, True)
-    >>> spelling_variant("refugee", "refuge")
-    False
+    Never into a short empty word ("theme" is not "there"), and never an English
+    word into another unless they are one word spelt two ways ("counseling").
     """
-    short, long_ = sorted((word, other), key=len)
-    if len(long_) == len(short) + 1:
-        for at in range(1, len(long_)):
-            doubled = long_[at] == long_[at - 1] and long_[at] not in "aeiouy"
-            if doubled and long_[:at] + long_[at + 1 :] == short:
-                return True
-    for us, uk in _VARIANTS:
-        for a, b in ((word, other), (other, word)):
-            if a.endswith(us) and b.endswith(uk) and a[: -len(us)] == b[: -len(uk)]:
-                return True
-        if us in word and uk in other and word.replace(us, uk, 1) == other:
-            return True
-    return False
+    target = _correct(word, idx.sorted_vocabulary, idx.vocabulary_set)
+    if target == word or (target in idx.ignore and len(word) < 6):
+        return word
+    if (is_english_word(word) or is_english_word(typed)) and not spelling_variant(word, target):
+        return word
+    return target
 
 
-def _correct_unless_english(word: str, typed: str, vocabulary: tuple[str, ...]) -> str:
-    """Correct a slip, but never turn an English word into another ("refugee", "refuge")."""
-    meant = _correct(word, vocabulary)
-    if meant == word or not (is_english_word(word) or is_english_word(typed)):
-        return meant
-    return meant if spelling_variant(word, meant) else word
+def _known_form(word: str, typed: str, idx: PhraseIndex, keep: set[str]) -> str:
+    """Return ``word`` as the phrase book knows it: as is, a base form, or a slip fixed."""
+    if word in idx.vocabulary or word in keep or word in idx.ignore:
+        return word
+    for form in word_forms(word):
+        if form in idx.vocabulary or form in idx.ignore:
+            return form
+    return _corrected(word, typed, idx)
 
 
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...], at: int) -> bool:
     return words[at : at + len(phrase)] == phrase
-
-
-_FILLER: Final = 0.5  # an everyday English word no phrase knows ("nearest", "hire")
-_QUALIFIER: Final = 2.0  # a word nothing knows ("lgbt"), or a narrow one ("mosque")
-
-
-_SERVICE_WORDS: Final = frozenset({"support", "service", "help", "advice", "provision"})
-
-
-def _qualifies(words: tuple[str, ...], at: int, heads: frozenset[str]) -> bool:
-    """Return whether the word at ``at`` stands before what is asked for ("trans support group")."""
-    after = at + 1
-    while after < len(words) and words[after] in _SERVICE_WORDS:
-        after += 1
-    return after < len(words) and words[after] in heads
-
-
-def _weight(
-    word: str, typed: str, known: frozenset[str] | set[str], place: tuple[bool, bool]
-) -> float:
-    """How much one content word counts in the share a place must explain.
-
-    ``place``: (inside a narrow phrase, just before a phrase).
-    """
-    narrowed, before_phrase = place
-    if narrowed:
-        return _QUALIFIER
-    if word in known:
-        return 1.0
-    if before_phrase:
-        return _QUALIFIER
-    return _FILLER if is_english_word(word) or is_english_word(typed) else _QUALIFIER
 
 
 def read_words(
@@ -397,13 +471,7 @@ def read_words(
     idx = index or _default_index()
     keep = set(known)
     typed = normalise_query(text).split()
-    raw = tuple(lemma(w) for w in typed)
-    words = tuple(
-        w
-        if (w in idx.vocabulary or w in keep or w in idx.ignore)
-        else _correct_unless_english(w, original, idx.sorted_vocabulary)
-        for w, original in zip(raw, typed, strict=True)
-    )
+    words = tuple(_known_form(lemma(w), w, idx, keep) for w in typed)
     # Phrases, longest first; a phrase inside a longer match is dropped.
     found: list[tuple[int, _Phrase]] = []
     for start, word in enumerate(words):
@@ -417,11 +485,16 @@ def read_words(
         if not any(c <= a and b <= d and (d - c) > (b - a) for c, d in spans)
     ]
     urgent = any(_contains(words, phrase, s) for phrase in idx.urgent for s in range(len(words)))
+    # Empty phrases ("car park", "last night") ask for nothing and name no time.
+    empty = {p for s, ph in kept if not ph.categories for p in range(s, s + len(ph.words))}
+    kept = [(s, ph) for s, ph in kept if ph.categories]
     # Time words: days (or the weekend) and parts of the day.
     days: list[str] = []
     part: tuple[str, str] | None = None
-    timed: set[int] = set()
+    timed: set[int] = set(empty)
     for position, word in enumerate(words):
+        if position in empty:
+            continue
         if word in idx.days:
             days.extend(d for d in idx.days[word] if d not in days)
             timed.add(position)
@@ -432,31 +505,30 @@ def read_words(
     if days or part:
         begin, finish = part or ("00:00", "23:59")
         windows = tuple((d, begin, finish) for d in (days or list(_ALL_DAYS)))
-    # Urgent words say how soon, not what ("right now"), unless a phrase asks for them too
-    # ("suicidal" is urgent and a mental-health need).
+    # Urgent words are not what is asked for, unless a phrase says so ("suicidal").
     phrased = {p for s, ph in kept for p in range(s, s + len(ph.words))}
-    hurry = {
-        p
-        for phrase in idx.urgent
-        for s in range(len(words))
-        if _contains(words, phrase, s)
-        for p in range(s, s + len(phrase))
-        if p not in phrased
-    }
     content = [
-        p for p, w in enumerate(words) if w not in idx.ignore and p not in timed and p not in hurry
+        p
+        for p, w in enumerate(words)
+        if w not in idx.ignore and p not in timed and ((w,) not in idx.urgent or p in phrased)
     ]
+    # A phrase of empty words ("looking after", "part of something") is one thing asked.
+    for s, ph in kept:
+        span = range(s, s + len(ph.words))
+        if len(span) > 1 and not any(p in content or p in timed for p in span):
+            content.append(span[-1])
+    content.sort()
     if not content:  # only family or empty words ("my kids"): they are what is asked
-        content = [p for p in range(len(words)) if p not in timed and p not in hurry]
+        content = [p for p in range(len(words)) if p not in timed and (words[p],) not in idx.urgent]
     # Phrases may cover ignored words ("my partner hits me"); only content words count.
     where = {p: n for n, p in enumerate(content)}
     known_words = idx.vocabulary | keep
     narrowed = {p for s, ph in kept if ph.narrow for p in range(s, s + len(ph.words))}
-    # A word just before what a phrase asks for (its last word) qualifies it ("polish
-    # community centre", "betting shop"); elsewhere an everyday word is filler ("nearest").
-    before = {p for p in range(len(words)) if _qualifies(words, p, idx.heads)}
     weights = tuple(
-        _weight(words[p], typed[p], known_words, (p in narrowed, p in before)) for p in content
+        _QUALIFIER
+        if p in narrowed or words[p] in idx.qualifiers
+        else (1.0 if words[p] in known_words else _UNKNOWN)
+        for p in content
     )
     prefer = tuple(
         dict.fromkeys(
@@ -477,14 +549,8 @@ def read_words(
         for code, weight in phrase.categories.items():
             categories[code] = max(categories.get(code, 0.0), weight)
             covers.setdefault(code, set()).update(positions)
-            if phrase.narrow:
-                narrow.setdefault(code, []).append(phrase.words)
-    # A narrow phrase inside a longer one still narrows it: "catholic church" asks for
-    # a church that says it is catholic, not any church.
-    for _, phrase in found:
-        if phrase.narrow and phrase.text not in {p.text for _, p in kept}:
-            for code in set(phrase.categories) & set(categories):
-                narrow.setdefault(code, []).append(phrase.words)
+            if code in phrase.narrow_codes:
+                narrow.setdefault(code, []).extend(phrase.requires)
     return Reading(
         words=tuple(words[p] for p in content),
         categories=categories,

@@ -285,3 +285,18 @@ def test_a_denomination_finds_the_church_of_that_faith(context, oakham):
     # Issue 12: "catholic church" offered every church but Saint Joseph's (the Catholic one).
     found = _match(context, oakham, Goal(text="catholic church"), max_minutes=30)
     assert found.results["name"].tolist()[:1] == ["Saint Joseph's"]
+
+
+def _schools(found) -> list[str]:
+    names = found.results["name"].tolist() + [b["name"] for b in found.beyond_places]
+    return [n for n in names if "school" in n.casefold() and "chapel" not in n.casefold()]
+
+
+def test_a_school_is_offered_for_children_not_for_an_adults_wish_to_learn(context, oakham):
+    """Issue 12 (v2 set): a probation client is an adult; 'wants to learn' is no primary
+    school, and 'catholic church' is no church school (fails on the old code)."""
+    for words in ("knowledge, wants to learn", "catholic church"):
+        found = _match(context, oakham, Goal(text=words), max_minutes=60)
+        assert _schools(found) == [], words
+    found = _match(context, oakham, Goal(text="primary school for my kids"), max_minutes=60)
+    assert _schools(found), "a school asked for by name is still offered"

@@ -27,6 +27,18 @@ FORBIDDEN_PAIRS = [
     ("food", "Seafood Restaurant"),
     ("hall", "Marshall Road Surgery"),
     ("hope", "Shopeasy"),
+    # Short words the phrase layer learnt in the second round (issue 12, v2 set).
+    ("ket", "Market Overton Bowls Club"),
+    ("atr", "Rutland Theatre"),
+    ("hire", "Leicestershire Fire and Rescue"),
+    ("bet", "Alphabet Nursery"),
+    ("veg", "Vegan Kitchen"),
+    ("tax", "Taxi Rank"),
+    ("grant", "Migrant Help"),
+    ("bed", "Bedroom Furniture Store"),
+    ("pool", "Liverpool Victoria"),
+    ("talk", "Stalker Road Surgery"),
+    ("sad", "Crusaders Hall"),
 ]
 
 
@@ -44,6 +56,13 @@ def test_search_never_matches_a_word_inside_another_word(word: str, name: str) -
         ("career change", "social_care"),  # care
         ("womens group", "charity_community_group"),  # men's group
         ("my daughter", "food_support"),  # ...
+        ("market day", "drug_alcohol_support"),  # ket
+        ("theatre trip", "drug_alcohol_support"),  # atr
+        ("leicestershire", "community_centre"),  # hire
+        ("feel better", "money_advice"),  # bet
+        ("taxi", "money_advice"),  # tax
+        ("painting class", "gp_health"),  # pain
+        ("bedroom", "housing_support"),  # bed
     ],
 )
 def test_phrases_match_whole_words_only(words: str, wrong: str) -> None:

@@ -67,6 +67,10 @@ _WEEKDAYS: Final = _ALL_DAYS[:5]
 # of its own, never corrected into another ("refugee" stays "refugee"); rarer entries are
 # mostly misspellings that made it into the subtitles the list was counted from.
 _ENGLISH_MIN_COUNT: Final = 50
+# A word seen this often is everyday English ("door", "died", "office"): when no phrase
+# knows it, it weighs _COMMON in the share a place must explain.
+_COMMON_MIN_COUNT: Final = 100_000
+_COMMON: Final = 0.5
 _VARIANTS: Final = (("or", "our"), ("ize", "ise"), ("yze", "yse"), ("er", "re"), ("og", "ogue"))
 
 
@@ -74,6 +78,11 @@ _VARIANTS: Final = (("or", "our"), ("ize", "ise"), ("yze", "yse"), ("er", "re"),
 def _english() -> dict[str, int]:
     """English word -> frequency (pyspellchecker's list, read once: about half a second)."""
     return SpellChecker(language="en", distance=1).word_frequency.dictionary
+
+
+def _unknown_weight(word: str) -> float:
+    """Weight of a word no phrase knows: an everyday word ("door", "died") counts half."""
+    return _COMMON if _english().get(word, 0) >= _COMMON_MIN_COUNT else _UNKNOWN
 
 
 def is_english_word(word: str) -> bool:
@@ -527,7 +536,7 @@ def read_words(
     weights = tuple(
         _QUALIFIER
         if p in narrowed or words[p] in idx.qualifiers
-        else (1.0 if words[p] in known_words else _UNKNOWN)
+        else (1.0 if words[p] in known_words else _unknown_weight(words[p]))
         for p in content
     )
     prefer = tuple(

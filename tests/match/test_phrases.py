@@ -280,3 +280,11 @@ def test_a_qualifier_weighs_double_and_another_unknown_word_once() -> None:
 def test_a_phrase_touching_a_narrow_category_only_in_passing_is_not_narrow() -> None:
     assert read_words("released from prison with no address").narrow == {}
     assert "justice" in read_words("hmp").narrow
+
+
+def test_an_everyday_english_word_no_phrase_knows_weighs_half() -> None:
+    # A very common word ("past", "situation") says little; a rarer one may be the point.
+    assert read_words("someone to talk to about my past").weights == (1.0, 0.5)
+    assert read_words("my money situation is a mess").weights == (1.0, 0.5, 0.5)
+    assert read_words("aquarium").weights == (1.0,)
+    assert read_words("advice in polish").weights == (1.0, 2.0)

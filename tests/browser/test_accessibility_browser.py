@@ -40,9 +40,6 @@ ROLE_PAGES = {
     "Facilitator": ["Map", "Data", "Find support", "Mapping session", "Moderation", "Sign in"],
     "Approver": ["Map", "Funds", "Mapping session", "Sign in"],
 }
-# The approver's pages other than Funds are the ones every role has: to keep the run's
-# time down, the approver is checked at desktop and phone size (tablet lies between).
-ROLE_SIZES = {"Approver": ("desktop", "phone")}
 
 
 def _check_all_sizes(
@@ -110,7 +107,7 @@ def test_every_page_of_a_local_role_has_no_serious_axe_violation(
     offline: Offline,
 ) -> None:
     started = time.monotonic()
-    sizes = ROLE_SIZES.get(role, tuple(VIEWPORTS))
+    sizes = tuple(VIEWPORTS)
     context = offline.context(browser, viewport={"width": 1366, "height": 900})
     try:
         page = _open(context, streamlit_url)

@@ -187,7 +187,9 @@ st.caption(
 st.header("Needs and the gaps people recorded")
 needs = dashboard.need_table(found["coverage"], demand, gaps, taxonomy=taxonomy)
 widgets.table(
-    needs.drop(columns="need").rename(
+    needs.drop(columns="need")
+    .assign(share=(needs["share"] * 100).round())
+    .rename(
         columns={
             "label": "Need",
             "share": f"Share of {where} within {minutes} min",
@@ -200,7 +202,7 @@ widgets.table(
     width="stretch",
     column_config={
         f"Share of {where} within {minutes} min": st.column_config.ProgressColumn(
-            format="percent", min_value=0, max_value=1
+            format="%.0f%%", min_value=0, max_value=100
         )
     },
 )

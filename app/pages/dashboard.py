@@ -129,7 +129,9 @@ if found is None:
 by_category = found["by_category"]
 demand = cache.load_reach_demand(path, reach_version, by)[1]
 try:
-    gaps = dashboard.dashboard_gaps(open_workspace(path), found["areas"], principal=principal)
+    gaps = dashboard.dashboard_gaps(
+        open_workspace(path), found["areas"], principal=principal, assets=assets
+    )
 except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()

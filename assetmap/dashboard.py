@@ -337,13 +337,18 @@ def placing_note(placed: pd.DataFrame) -> str:
 
 
 def dashboard_gaps(
-    workspace: Workspace, areas: gpd.GeoDataFrame, *, principal: Principal
+    workspace: Workspace,
+    areas: gpd.GeoDataFrame,
+    *,
+    principal: Principal,
+    assets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return the open gaps a lead sees, each placed where it was recorded (``view_dashboard``).
 
     :func:`assetmap.reach_service.reported_gaps` (no one who reported them)
     then :func:`place_gaps` with the workspace's postcode table and the
-    settlements of its OpenStreetMap extract.
+    settlements of its OpenStreetMap extract. ``assets``: the register when
+    already loaded (its postcodes fill gaps in the table; read when omitted).
     """
     from assetmap.reach_service import reported_gaps
     from assetmap.workspace import workspace_postcodes
@@ -352,7 +357,7 @@ def dashboard_gaps(
     return place_gaps(
         gaps,
         areas=areas,
-        postcodes=workspace_postcodes(workspace),
+        postcodes=workspace_postcodes(workspace, assets=assets),
         places=workspace_places(workspace),
     )
 

@@ -129,7 +129,9 @@ if found is None:
 by_category = found["by_category"]
 demand = cache.load_reach_demand(path, reach_version, by)[1]
 try:
-    gaps = dashboard.dashboard_gaps(open_workspace(path), found["areas"], principal=principal)
+    gaps = dashboard.dashboard_gaps(
+        open_workspace(path), found["areas"], principal=principal, assets=assets
+    )
 except AssetMapError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
@@ -187,7 +189,9 @@ st.caption(
 st.header("Needs and the gaps people recorded")
 needs = dashboard.need_table(found["coverage"], demand, gaps, taxonomy=taxonomy)
 widgets.table(
-    needs.drop(columns="need").rename(
+    needs.drop(columns="need")
+    .assign(share=(needs["share"] * 100).round())
+    .rename(
         columns={
             "label": "Need",
             "share": f"Share of {where} within {minutes} min",
@@ -200,7 +204,7 @@ widgets.table(
     width="stretch",
     column_config={
         f"Share of {where} within {minutes} min": st.column_config.ProgressColumn(
-            format="percent", min_value=0, max_value=1
+            format="%.0f%%", min_value=0, max_value=100
         )
     },
 )

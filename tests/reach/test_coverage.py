@@ -12,6 +12,7 @@ import datetime as dt
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 from street_grids import at, street_grid, west_and_east

@@ -53,6 +53,24 @@ def use_database_for_workspace(url: str, monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)
 
 
+def serve_app_from(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, workspace: str | Path | None = None
+) -> None:
+    """Set the app's environment: offline, registers in ``database_url``, serving ``workspace``.
+
+    No tiles and no workspace from the caller's environment; empty data caches.
+    ``workspace`` None leaves ``ASSETMAP_WORKSPACE`` unset (the test sets it).
+    """
+    import streamlit as st
+
+    for name in ("ASSETMAP_WORKSPACE", "ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
+        monkeypatch.delenv(name, raising=False)
+    use_database_for_workspace(database_url, monkeypatch)
+    if workspace is not None:
+        monkeypatch.setenv("ASSETMAP_WORKSPACE", str(workspace))
+    st.cache_data.clear()
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """Run ``assetmap ARGS`` in-process as actor ``tester``; return (exit code, stdout, stderr)."""
     from assetmap.cli import main
@@ -63,12 +81,16 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 
 
 @contextlib.contextmanager
-def rutland_cli_workspace(folder: Path, database_url: str, *then: Sequence[str]) -> Iterator[Path]:
+def rutland_cli_workspace(
+    folder: Path, database_url: str, *then: Sequence[str], extract: OsmExtract | None = None
+) -> Iterator[Path]:
     """Build a workspace from the Rutland extract with ``assetmap init``, then run ``then``.
 
     Each of ``then`` is a command whose first argument, the workspace, is filled
-    in (e.g. ``("postcodes", FILE)``). Yields the workspace path; closes its
-    stores after.
+    in (e.g. ``("postcodes", FILE)``). Given the session's parsed ``extract``
+    (the ``rutland_extract`` fixture), the workspace is made from it as
+    :func:`import_rutland` does instead of ``init`` parsing the file again.
+    Yields the workspace path; closes its stores after.
     """
     from assetmap.cli import main
     from assetmap.workspace import close_stores
@@ -76,7 +98,10 @@ def rutland_cli_workspace(folder: Path, database_url: str, *then: Sequence[str])
     with pytest.MonkeyPatch.context() as mp:
         use_database_for_workspace(database_url, mp)
         ws = folder / "ws"
-        assert main(["--no-progress", "init", str(ws), "--osm", str(RUTLAND_PBF)]) == 0
+        if extract is not None:
+            import_rutland(ws, extract)
+        else:
+            assert main(["--no-progress", "init", str(ws), "--osm", str(RUTLAND_PBF)]) == 0
         for command, *rest in then:
             assert main(["--no-progress", command, str(ws), *rest]) == 0
         yield ws

@@ -1,4 +1,4 @@
-"""``assetmap find`` on a Rutland workspace built through the command line."""
+"""``assetmap find`` on a Rutland workspace (the session's parsed extract, postcodes by the CLI)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from support import SHARED_DATA, needs_shared_data, rutland_cli_workspace
 from support import run_cli as run
 
+from assetmap.ingest.osm import OsmExtract
+
 pytestmark = needs_shared_data
 
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
@@ -17,10 +19,14 @@ POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_de
 
 @pytest.fixture(scope="module")
 def rutland(
-    tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
+    tmp_path_factory: pytest.TempPathFactory,
+    new_database_url: Callable[[], str],
+    rutland_extract: OsmExtract,
 ) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("find")
-    with rutland_cli_workspace(folder, new_database_url(), ("postcodes", str(POSTCODES))) as ws:
+    with rutland_cli_workspace(
+        folder, new_database_url(), ("postcodes", str(POSTCODES)), extract=rutland_extract
+    ) as ws:
         yield ws
 
 

@@ -21,6 +21,7 @@ from support import SHARED_DATA, needs_shared_data, rutland_cli_workspace
 from support import run_cli as run
 
 from assetmap.cli import main
+from assetmap.ingest.osm import OsmExtract
 from assetmap.reach.coverage import accessible_range
 from assetmap.reach.network import walk_graph_for
 from assetmap.reach_service import workspace_demand
@@ -36,11 +37,15 @@ OAKHAM = "LE15 0AQ"  # Code-Point Open: 486137 E, 308843 N, Oakham centre
 
 @pytest.fixture(scope="module")
 def rutland(
-    tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str]
+    tmp_path_factory: pytest.TempPathFactory,
+    new_database_url: Callable[[], str],
+    rutland_extract: OsmExtract,
 ) -> Iterator[Path]:
     """Rutland's OSM extract and the LE postcodes; areas are loaded by the first test."""
     folder = tmp_path_factory.mktemp("rutland")
-    with rutland_cli_workspace(folder, new_database_url(), ("postcodes", str(POSTCODES))) as ws:
+    with rutland_cli_workspace(
+        folder, new_database_url(), ("postcodes", str(POSTCODES)), extract=rutland_extract
+    ) as ws:
         yield ws
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from support import RUTLAND_PBF
+from support import import_rutland
 
 from assetmap.access import Principal, Role
 from assetmap.easy_read import (
@@ -27,19 +27,22 @@ from assetmap.easy_read import (
     sheet_audio_wav,
 )
 from assetmap.errors import SchemaError
+from assetmap.ingest.osm import OsmExtract
 from assetmap.match.needs import Constraints, Goal, match_plan, prepare_matching
 from assetmap.output.sheet import support_sheet_pdf
 from assetmap.reach.network import load_network, walk_graph_for
-from assetmap.workspace import close_stores, import_osm
+from assetmap.workspace import close_stores
 
 START = (-0.729689, 52.670718)  # LE15 6AA, Oakham
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 @pytest.fixture(scope="module")
-def rutland(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[pd.DataFrame, object]]:
+def rutland(
+    tmp_path_factory: pytest.TempPathFactory, rutland_extract: OsmExtract
+) -> Iterator[tuple[pd.DataFrame, object]]:
     """Services found for work and health within 15 minutes of LE15 6AA, and the network."""
-    workspace = import_osm(tmp_path_factory.mktemp("easy") / "rutland", RUTLAND_PBF).workspace
+    workspace = import_rutland(tmp_path_factory.mktemp("easy") / "rutland", rutland_extract)
     graph = walk_graph_for(workspace.network_path)
     context = prepare_matching(workspace.store().assets(), graph)
     matches = match_plan(

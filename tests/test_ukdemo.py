@@ -14,7 +14,7 @@ import geopandas as gpd
 import pytest
 import requests
 import shapely
-from support import RUTLAND_BUNDLE, use_database_for_workspace
+from support import RUTLAND_BUNDLE, import_rutland, use_database_for_workspace
 from support import run_cli as run
 
 from assetmap.access import Principal, Role
@@ -132,12 +132,14 @@ def test_sites_without_candidates_or_deprivation_data_is_one_line(workspace_path
     assert err.count("\n") == 1
 
 
-def test_areas_loaded_by_code_column_are_not_called_lsoas(workspace_path, tmp_path, capsys):
+def test_areas_loaded_by_code_column_are_not_called_lsoas(
+    workspace_path, tmp_path, capsys, rutland_extract
+):
     frame = gpd.read_file(RUTLAND_BUNDLE / "lsoa.geojson").rename(columns={"LSOA11CD": "zone"})
     frame = frame.drop(columns=[c for c in frame.columns if c.startswith("LSOA")])
     zones = tmp_path / "zones.geojson"
     frame.to_file(zones, driver="GeoJSON")
-    assert run(capsys, "init", str(workspace_path), "--osm", str(RUTLAND_PBF))[0] == 0
+    import_rutland(workspace_path, rutland_extract)  # as `init --osm RUTLAND_PBF`, parsed once
     code, out, _ = run(
         capsys, "areas", str(workspace_path), "--boundaries", str(zones), "--code-column", "zone"
     )
@@ -165,11 +167,11 @@ def test_areas_list_names_rutland_and_its_parishes_within_2_seconds(capsys):
 
 
 def test_init_area_keeps_the_county_and_its_walking_buffer(
-    new_database_url, tmp_path, capsys, monkeypatch
+    new_database_url, tmp_path, capsys, monkeypatch, rutland_extract
 ):
     """`init --area Rutland` keeps every asset of the whole-file import that lies in Rutland."""
     use_database_for_workspace(new_database_url(), monkeypatch)
-    assert run(capsys, "init", str(tmp_path / "whole"), "--osm", str(RUTLAND_PBF))[0] == 0
+    import_rutland(tmp_path / "whole", rutland_extract)  # the whole-file import, parsed once
     whole_assets = open_workspace(tmp_path / "whole").store().assets()
     use_database_for_workspace(new_database_url(), monkeypatch)
     code, out, _ = run(capsys, "init", str(tmp_path / "ws"), "--osm", str(RUTLAND_PBF),

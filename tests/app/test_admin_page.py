@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
 from assetmap.errors import AuthError
 from assetmap.people.accounts import authenticate, create_user, oidc_settings
 from assetmap.people.privacy import PLAN_ENTITY, retention_months
-from assetmap.workspace import Workspace, close_stores, create_workspace, open_workspace
+from assetmap.workspace import Workspace, create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/admin.py"
 PRINCIPAL = "assetmap.principal"
 PASSWORD = "kettle orchard lantern"
-
-
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    st.cache_data.clear()
-    yield
-    close_stores()
 
 
 @pytest.fixture

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from support import SHARED_DATA
 
@@ -14,7 +12,7 @@ from assetmap.access import Principal, Role
 from assetmap.demo import build_demo
 from assetmap.reach.network import walk_graph_for
 from assetmap.transit_service import coverage_by_mode
-from assetmap.workspace import close_stores, open_workspace
+from assetmap.workspace import open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/dashboard.py"
@@ -22,24 +20,17 @@ FEED = SHARED_DATA / "gtfs-helsinki" / "helsinki_gtfs.zip"
 
 
 @pytest.fixture(scope="module")
-def helsinki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def helsinki(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Path:
     if not FEED.exists():
         pytest.skip(f"needs {FEED}")
-    mp = pytest.MonkeyPatch()
-    mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
     path = tmp_path_factory.mktemp("modes") / "helsinki"
     build_demo(path, region="helsinki")
-    yield path
-    close_stores()
-    mp.undo()
+    return path
 
 
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch, helsinki: Path) -> None:
-    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(helsinki))
-    st.cache_data.clear()
+@pytest.fixture
+def app_workspace(helsinki: Path) -> Path:
+    return helsinki
 
 
 def test_dashboard_compares_walking_cycling_and_public_transport(helsinki):

@@ -9,10 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
-from support import SHARED_DATA, grant_that_became, import_rutland, needs_shared_data
+from support import (
+    SHARED_DATA,
+    grant_that_became,
+    import_rutland,
+    needs_shared_data,
+    serve_app_from,
+)
 
 from assetmap.access import Principal, Role
 from assetmap.ingest.osm import OsmExtract
@@ -24,7 +29,7 @@ from assetmap.reach.network import walk_graph_for
 from assetmap.reach_service import load_areas_into_workspace, workspace_demand
 from assetmap.records import GAP_ENTITY, normalise_gap
 from assetmap.store import Store
-from assetmap.workspace import close_stores, open_workspace
+from assetmap.workspace import open_workspace
 
 pytestmark = needs_shared_data
 
@@ -72,8 +77,8 @@ def _money_and_a_session(store: Store) -> None:
 
 @pytest.fixture(scope="module")
 def rutland(
-    rutland_extract: OsmExtract, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Path]:
+    rutland_extract: OsmExtract, tmp_path_factory: pytest.TempPathFactory, module_database_url: str
+) -> Path:
     """Rutland's register, 23 LSOAs with IMD 2019, Code-Point postcodes and seven gap records.
 
     Two services were added in the past (:data:`BACK_DATED`); the OSM import is today.
@@ -84,8 +89,6 @@ def rutland(
     session's accepted place, a shared grant's new club (help finding work,
     none before) and two requests for money (:func:`_money_and_a_session`).
     """
-    mp = pytest.MonkeyPatch()
-    mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
     workspace = import_rutland(tmp_path_factory.mktemp("dash") / "rutland", rutland_extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     load_areas_into_workspace(workspace, LSOA, imd=IMD)
@@ -105,30 +108,20 @@ def rutland(
         gap = normalise_gap({"need": "drugs_alcohol", "area": "Oakham", "note": note or None})
         store.add_record(GAP_ENTITY, gap, actor="lee", reason="test")
     _money_and_a_session(store)
-    yield workspace.path
-    close_stores()
-    mp.undo()
+    return workspace.path
 
 
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch, rutland: Path) -> None:
-    _app_env(monkeypatch, rutland)
-
-
-def _app_env(monkeypatch: pytest.MonkeyPatch, rutland: Path) -> None:
-    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(rutland))
-    st.cache_data.clear()
+@pytest.fixture
+def app_workspace(rutland: Path) -> Path:
+    return rutland
 
 
 @pytest.fixture(scope="module")
-def shown(rutland: Path) -> Iterator[AppTest]:
+def shown(rutland: Path, module_database_url: str) -> Iterator[AppTest]:
     """The dashboard as a lead first sees it, run once for the tests that only read it."""
-    mp = pytest.MonkeyPatch()
-    _app_env(mp, rutland)
-    yield _page()
-    mp.undo()
+    with pytest.MonkeyPatch.context() as mp:
+        serve_app_from(mp, module_database_url, rutland)
+        yield _page()
 
 
 def _page(principal: Principal = LEAD) -> AppTest:

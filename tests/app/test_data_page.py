@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, DownloadButton, Multiselect
 from support import SHARED_DATA, needs_shared_data
@@ -20,7 +18,7 @@ from assetmap.imports import (
     load_postcode_file,
     preview_import,
 )
-from assetmap.workspace import Workspace, close_stores, create_workspace, open_workspace
+from assetmap.workspace import Workspace, create_workspace, open_workspace
 
 pytestmark = needs_shared_data
 
@@ -31,16 +29,6 @@ POIS = SHARED_DATA / "osm-rutland" / "pois_community_rutland.csv"
 CODEPOINT_LE = SHARED_DATA / "postcodes-codepoint-open-2014" / "le.csv"
 ADMIN = Principal("ana", Role.ADMIN)
 DATA_PAGE = "app/pages/data.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_app_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("ASSETMAP_WORKSPACE", "ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)
-    st.cache_data.clear()
-    yield
-    close_stores()
 
 
 @pytest.fixture

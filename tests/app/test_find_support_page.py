@@ -2,11 +2,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from support import SHARED_DATA, import_rutland, needs_shared_data
 
@@ -15,7 +13,7 @@ from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.people.plans import PLAN_ENTITY, REFERRAL_ENTITY
 from assetmap.reach_service import reported_gaps
-from assetmap.workspace import close_stores, open_workspace
+from assetmap.workspace import open_workspace
 
 pytestmark = needs_shared_data
 
@@ -28,24 +26,17 @@ ANA = Principal("ana", Role.STAFF)
 
 @pytest.fixture(scope="module")
 def rutland(
-    rutland_extract: OsmExtract, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Path]:
-    """The Rutland register with Code-Point postcodes (SQLite: the app's own default)."""
-    mp = pytest.MonkeyPatch()
-    mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
+    rutland_extract: OsmExtract, tmp_path_factory: pytest.TempPathFactory, module_database_url: str
+) -> Path:
+    """The Rutland register with Code-Point postcodes, on the backend under test."""
     workspace = import_rutland(tmp_path_factory.mktemp("find_page") / "rutland", rutland_extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
-    yield workspace.path
-    close_stores()
-    mp.undo()
+    return workspace.path
 
 
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch, rutland: Path) -> None:
-    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ASSETMAP_WORKSPACE", str(rutland))
-    st.cache_data.clear()
+@pytest.fixture
+def app_workspace(rutland: Path) -> Path:
+    return rutland
 
 
 def _page(principal: Principal = ANA) -> AppTest:

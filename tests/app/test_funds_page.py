@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
 from assetmap.match.needs import Constraints, Goal
 from assetmap.people import funds, grants, plans, sessions
-from assetmap.workspace import close_stores, create_workspace, open_workspace
+from assetmap.workspace import create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/funds.py"
@@ -25,8 +23,7 @@ START = plans.StartPoint(-0.7271, 52.6703, "coordinates", "here", "LE15 6", -0.7
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     workspace = create_workspace(tmp_path / "ws", name="Rutland")
     store = workspace.store()
     fund = funds.create_fund(
@@ -60,11 +57,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
         principal=SAM,
     )
     monkeypatch.setenv("ASSETMAP_WORKSPACE", str(workspace.path))
-    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
-        monkeypatch.delenv(name, raising=False)
-    st.cache_data.clear()
-    yield {"path": str(workspace.path), "request": request["id"], "plan": plan["reference"]}
-    close_stores()
+    return {"path": str(workspace.path), "request": request["id"], "plan": plan["reference"]}
 
 
 def _page(principal: Principal, page: str = PAGE) -> AppTest:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
 from assetmap.people.accounts import create_user
-from assetmap.workspace import Workspace, close_stores, create_workspace
+from assetmap.workspace import Workspace, create_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PICKER = "Working as"
-
-
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    st.cache_data.clear()
-    yield
-    close_stores()
 
 
 @pytest.fixture

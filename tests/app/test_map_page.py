@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from support import needs_shared_data
 
@@ -17,17 +15,6 @@ from assetmap.workspace import close_stores, create_workspace
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 WORKSPACE_KEY = "assetmap.workspace"
 HOSTILE = "<script>alert(1)</script> Club"
-
-
-@pytest.fixture(autouse=True)
-def fresh_app_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No workspace or tile setting from the caller's environment; empty caches."""
-    for name in ("ASSETMAP_WORKSPACE", "ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("ASSETMAP_DATABASE_URL", raising=False)
-    st.cache_data.clear()
-    yield
-    close_stores()
 
 
 @pytest.fixture

@@ -5,19 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
 from assetmap.output import session_summary as summary_out
 from assetmap.people import sessions as ms
 from assetmap.schema import validate_assets
-from assetmap.workspace import close_stores, create_workspace, open_workspace
+from assetmap.workspace import create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/moderation.py"
@@ -25,15 +23,6 @@ PRINCIPAL = "assetmap.principal"
 K = "assetmap.moderation.form."
 FRAN = Principal("fran", Role.FACILITATOR)
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(autouse=True)
-def fresh_app_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("ASSETMAP_WORKSPACE", "ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
-        monkeypatch.delenv(name, raising=False)
-    st.cache_data.clear()
-    yield
-    close_stores()
 
 
 @pytest.fixture

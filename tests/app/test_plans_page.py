@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from support import SHARED_DATA, import_rutland, needs_shared_data
 
@@ -15,7 +13,6 @@ from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.match.needs import Constraints, Goal
 from assetmap.people.plans import create_plan, log_referral, referral_log, resolve_start
 from assetmap.reach.network import walk_graph_for
-from assetmap.workspace import close_stores
 
 pytestmark = needs_shared_data
 
@@ -29,11 +26,9 @@ HOSTILE = "<b>**bold**</b>"
 
 @pytest.fixture(scope="module")
 def rutland(
-    rutland_extract: OsmExtract, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, str]]:
+    rutland_extract: OsmExtract, tmp_path_factory: pytest.TempPathFactory, module_database_url: str
+) -> dict[str, str]:
     """Rutland with one plan of Ana's (two goals, two referral steps) and one of Ben's."""
-    mp = pytest.MonkeyPatch()
-    mp.delenv("ASSETMAP_DATABASE_URL", raising=False)
     workspace = import_rutland(tmp_path_factory.mktemp("plans_page") / "rutland", rutland_extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     store = workspace.store()
@@ -46,17 +41,12 @@ def rutland(
     library = store.assets().set_index("name").loc["Rutland County Library", "id"]
     log_referral(store, mine["id"], library, "suggested", principal=ANA, on=dt.date(2026, 11, 2))
     log_referral(store, mine["id"], library, "referred", principal=ANA, on=dt.date(2026, 11, 9))
-    yield {"path": str(workspace.path), "plan": mine["id"], "library": library}
-    close_stores()
-    mp.undo()
+    return {"path": str(workspace.path), "plan": mine["id"], "library": library}
 
 
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch, rutland: dict[str, str]) -> None:
-    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ASSETMAP_WORKSPACE", rutland["path"])
-    st.cache_data.clear()
+@pytest.fixture
+def app_workspace(rutland: dict[str, str]) -> Path:
+    return Path(rutland["path"])
 
 
 def _page(principal: Principal = ANA) -> AppTest:

@@ -3,7 +3,6 @@ the session page only, and every page asks the core with the caller (issue 11, i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +15,7 @@ from assetmap.people import sessions as ms
 from assetmap.people.accounts import AuthConfig, create_user
 from assetmap.people.serving import LOCAL_ENV
 from assetmap.schema import validate_assets
-from assetmap.workspace import close_stores, create_workspace, open_workspace
+from assetmap.workspace import create_workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "streamlit_app.py"
@@ -29,13 +28,9 @@ OTHER_PAGES = sorted(
 
 
 @pytest.fixture(autouse=True)
-def fresh_app_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
-        monkeypatch.delenv(name, raising=False)
-    st.cache_data.clear()
+def fresh_resources() -> None:
+    """Empty resource caches too (the conftest's app_env empties the data caches)."""
     st.cache_resource.clear()
-    yield
-    close_stores()
 
 
 def _workspace(path: Path, monkeypatch: pytest.MonkeyPatch, *, accounts: bool) -> Path:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap import wording
@@ -19,7 +17,7 @@ from assetmap.people import sessions as ms
 from assetmap.people.accounts import issue_session_code, join_session
 from assetmap.schema import validate_assets
 from assetmap.taxonomy import load_taxonomy
-from assetmap.workspace import close_stores, create_workspace, open_workspace
+from assetmap.workspace import create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/session.py"
@@ -28,15 +26,6 @@ F = "assetmap.session.form."
 POINT = "assetmap.session.point"
 FRAN = Principal("fran", Role.FACILITATOR)
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(autouse=True)
-def fresh_app_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("ASSETMAP_WORKSPACE", "ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION"):
-        monkeypatch.delenv(name, raising=False)
-    st.cache_data.clear()
-    yield
-    close_stores()
 
 
 @pytest.fixture

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assetmap.access import Principal, Role
 from assetmap.people.accounts import AuthConfig, OidcSettings, create_user, set_oidc_settings
 from assetmap.people.sessions import start_session
-from assetmap.workspace import close_stores, create_workspace, open_workspace
+from assetmap.workspace import create_workspace, open_workspace
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/sign_in.py"
@@ -42,15 +40,6 @@ AUTH_SECRETS = {
         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("ASSETMAP_TILES", "ASSETMAP_TILES_ATTRIBUTION", "ASSETMAP_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    st.cache_data.clear()
-    yield
-    close_stores()
 
 
 @pytest.fixture

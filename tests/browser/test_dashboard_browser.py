@@ -18,13 +18,14 @@ from pathlib import Path
 import pytest
 from browser_support import Offline, serve
 from playwright.sync_api import Browser, Page
-from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
+from support import SHARED_DATA, import_rutland, needs_shared_data
 
 from assetmap.access import Principal, Role
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.people.accounts import create_user
 from assetmap.reach_service import load_areas_into_workspace
-from assetmap.workspace import close_stores, import_osm
+from assetmap.workspace import close_stores
 
 pytestmark = needs_shared_data
 
@@ -40,12 +41,14 @@ BACK_DATED = [  # name, category, (lon, lat), days ago
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def dashboard_url(
+    tmp_path_factory: pytest.TempPathFactory, rutland_extract: OsmExtract
+) -> Iterator[str]:
     """A Streamlit server on a Rutland workspace with areas, postcodes and a lead account."""
     folder = tmp_path_factory.mktemp("dashboard_browser")
     saved = os.environ.pop("ASSETMAP_DATABASE_URL", None)
     try:
-        workspace = import_osm(folder / "rutland", RUTLAND_PBF).workspace
+        workspace = import_rutland(folder / "rutland", rutland_extract)
         save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
         load_areas_into_workspace(workspace, LSOA, imd=IMD)
         store = workspace.store()

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 from browser_support import AxeRun, Offline, choose_need, serve, settle
 from playwright.sync_api import Browser
-from support import RUTLAND_PBF, SHARED_DATA, needs_shared_data
+from support import SHARED_DATA, import_rutland, needs_shared_data
 
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.workspace import close_stores, import_osm
+from assetmap.workspace import close_stores
 
 pytestmark = needs_shared_data
 
@@ -39,10 +40,12 @@ runpy.run_path({app!r}, run_name="__main__")
 
 
 @pytest.fixture(scope="module")
-def find_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def find_url(
+    tmp_path_factory: pytest.TempPathFactory, rutland_extract: OsmExtract
+) -> Iterator[str]:
     """A Streamlit server on a Rutland workspace (network + postcodes), signed in as staff."""
     folder = tmp_path_factory.mktemp("find_browser")
-    workspace = import_osm(folder / "rutland", RUTLAND_PBF).workspace
+    workspace = import_rutland(folder / "rutland", rutland_extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     close_stores()
     entry = ROOT / f"_find_browser_{uuid.uuid4().hex[:8]}.py"

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from browser_support import Offline, serve
 from playwright.sync_api import Browser
-from support import RUTLAND_PBF, SHARED_DATA
+from support import SHARED_DATA, import_rutland
 
 from assetmap.cli import main
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
-from assetmap.workspace import close_stores, import_osm
+from assetmap.workspace import close_stores
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "le.csv"
@@ -35,9 +36,11 @@ runpy.run_path({app!r}, run_name="__main__")
 
 
 @pytest.fixture(scope="module")
-def find_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def find_url(
+    tmp_path_factory: pytest.TempPathFactory, rutland_extract: OsmExtract
+) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("find_uppingham")
-    workspace = import_osm(folder / "rutland", RUTLAND_PBF).workspace
+    workspace = import_rutland(folder / "rutland", rutland_extract)
     save_postcodes(read_postcodes(POSTCODES), workspace.postcodes_path)
     close_stores()
     assert main(["--no-progress", "import", str(workspace.path), str(SERVICES)]) == 0

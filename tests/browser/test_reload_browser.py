@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 from browser_support import Offline, choose_need, serve
 from playwright.sync_api import Browser, BrowserContext, Page
-from support import RUTLAND_PBF, SHARED_DATA
+from support import SHARED_DATA, import_rutland
 
 from assetmap.access import Principal, Role
+from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
 from assetmap.people import sessions as ms
 from assetmap.people.accounts import create_user
 from assetmap.people.plans import PLAN_ENTITY
 from assetmap.wording import W
-from assetmap.workspace import close_stores, import_osm, open_workspace
+from assetmap.workspace import close_stores, open_workspace
 
 POSTCODES = SHARED_DATA / "postcodes-codepoint-open-2014" / "postcodes_latlon_demo_lads.csv"
 PASSWORDS = {"fran": "lantern kettle orchard", "sam": "kettle orchard lantern"}
@@ -32,12 +33,12 @@ TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def workspace(tmp_path_factory: pytest.TempPathFactory, rutland_extract: OsmExtract) -> Path:
     """Rutland (places, streets, postcodes) with two accounts: fran (facilitator), sam (staff)."""
     folder = tmp_path_factory.mktemp("reload_browser")
     with pytest.MonkeyPatch.context() as env:
         env.delenv("ASSETMAP_DATABASE_URL", raising=False)
-        ws = import_osm(folder / "rutland", RUTLAND_PBF).workspace
+        ws = import_rutland(folder / "rutland", rutland_extract)
         save_postcodes(read_postcodes(POSTCODES), ws.postcodes_path)
         admin = Principal("root", Role.ADMIN)
         for name, role in (("fran", "facilitator"), ("sam", "staff")):

@@ -14,8 +14,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from pyproj import Transformer
 from shapely.geometry import Point, box
+from street_grids import at, street_grid, west_and_east
 from support import RUTLAND_BUNDLE
 
 from assetmap.errors import IngestError, SchemaError
@@ -41,36 +41,7 @@ from assetmap.reach.coverage import (
     range_summary,
     register_snapshots,
 )
-from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
-
-EAST0, NORTH0 = 486_000.0, 308_800.0  # Oakham, British National Grid
-TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
-
-def at(east: list[float], north: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """WGS 84 coordinates of points given in metres from the grid's corner node."""
-    lon, lat = TO_LONLAT.transform(EAST0 + np.asarray(east), NORTH0 + np.asarray(north))
-    return np.asarray(lon), np.asarray(lat)
-
-
-def street_grid(n: int, block_m: float) -> WalkGraph:
-    """An n x n street grid; node ``n * r + c`` at (block_m c, block_m r) metres."""
-    index = np.arange(n * n).reshape(n, n)
-    east = np.column_stack([index[:, :-1].ravel(), index[:, 1:].ravel()])
-    north = np.column_stack([index[:-1, :].ravel(), index[1:, :].ravel()])
-    ends = np.concatenate([east, north]).astype(np.int32)
-    lon, lat = at(
-        (block_m * (index % n)).ravel().tolist(), (block_m * (index // n)).ravel().tolist()
-    )
-    network = WalkNetwork(
-        node_ids=np.arange(1, n * n + 1, dtype=np.int64),
-        lon=lon,
-        lat=lat,
-        edge_u=ends[:, 0],
-        edge_v=ends[:, 1],
-        length_m=np.full(len(ends), block_m),
-    )
-    return build_walk_graph(network, config=WalkConfig(min_component_nodes=1))
+from assetmap.reach.network import WalkGraph, snap_points
 
 
 @pytest.fixture(scope="module")
@@ -226,22 +197,8 @@ JAN, MAR10, MAR20 = (
 
 @pytest.fixture(scope="module")
 def halves() -> gpd.GeoDataFrame:
-    boxes = gpd.GeoSeries(
-        [
-            box(EAST0 - 50, NORTH0 - 50, EAST0 + 150, NORTH0 + 250),
-            box(EAST0 + 150, NORTH0 - 50, EAST0 + 250, NORTH0 + 250),
-        ],
-        crs="EPSG:27700",
-    ).to_crs("EPSG:4326")
-    return gpd.GeoDataFrame(
-        {
-            "area_code": ["W", "E"],
-            "area_name": ["West", "East"],
-            "imd_score": [10.0, 30.0],
-            "imd_decile": pd.array([6, 2], dtype="Int64"),
-        },
-        geometry=boxes.to_numpy(),
-        crs="EPSG:4326",
+    return west_and_east(
+        (-50, -50, 150, 250), (150, -50, 250, 250), imd_scores=(10.0, 30.0), imd_deciles=(6, 2)
     )
 
 

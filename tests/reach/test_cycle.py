@@ -5,18 +5,11 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from support import RUTLAND_PBF
 
-from assetmap.ingest.osm import read_osm_file
 from assetmap.reach.coverage import asset_categories
 from assetmap.reach.cycle import CycleConfig, build_cycle_graph
 from assetmap.reach.network import snap_points
 from assetmap.reach.travel import nearest_times
-
-
-@pytest.fixture(scope="module")
-def rutland():
-    return read_osm_file(RUTLAND_PBF)
 
 
 def _networkx_nearest(graph, lon, lat) -> dict[object, float]:
@@ -38,13 +31,13 @@ def _networkx_nearest(graph, lon, lat) -> dict[object, float]:
 
 
 @pytest.mark.parametrize("avoid", [False, True])
-def test_rutland_cycling_times_agree_with_networkx_within_a_second(rutland, avoid):
-    cycle = rutland.cycle
+def test_rutland_cycling_times_agree_with_networkx_within_a_second(rutland_extract, avoid):
+    cycle = rutland_extract.cycle
     assert cycle is not None
     assert cycle.network.n_edges > 10_000
     assert 0 < cycle.stress.sum() < cycle.network.n_edges
     graph = build_cycle_graph(cycle, CycleConfig(speed_kmh=15.0, avoid_high_stress=avoid))
-    assets = asset_categories(rutland.assets)
+    assets = asset_categories(rutland_extract.assets)
     gp = assets[assets["category"] == "gp_health"]
     ours = nearest_times(graph, gp["lon"], gp["lat"])
     theirs = _networkx_nearest(graph, gp["lon"], gp["lat"])
@@ -56,13 +49,13 @@ def test_rutland_cycling_times_agree_with_networkx_within_a_second(rutland, avoi
         assert np.median(ours[finite]) < 40 * 60
 
 
-def test_avoiding_high_stress_roads_drops_exactly_those_edges_and_changes_times(rutland):
+def test_avoiding_high_stress_roads_drops_exactly_those_edges_and_changes_times(rutland_extract):
     """Not a monotonicity check: points snap to other nodes once busy roads are gone."""
-    cycle = rutland.cycle
+    cycle = rutland_extract.cycle
     allowed_graph = build_cycle_graph(cycle)
     careful_graph = build_cycle_graph(cycle, CycleConfig(avoid_high_stress=True))
     assert len(careful_graph.edge_s) == len(allowed_graph.edge_s) - int(cycle.stress.sum())
-    assets = asset_categories(rutland.assets)
+    assets = asset_categories(rutland_extract.assets)
     gp = assets[assets["category"] == "gp_health"]
     allowed = nearest_times(allowed_graph, gp["lon"], gp["lat"])
     careful = nearest_times(careful_graph, gp["lon"], gp["lat"])

@@ -21,39 +21,27 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from pyproj import Transformer
-from shapely.geometry import Point, box
+from shapely.geometry import Point
+from street_grids import at, street_line, west_and_east
 
 from assetmap.ingest.postcodes import PostcodeIndex
 from assetmap.reach.coverage import coverage, demand_points
-from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph
+from assetmap.reach.network import WalkGraph
 from assetmap.reach.sites import candidate_sites, gap_areas, solve_max_cover, suggest_sites
 from assetmap.records import normalise_gap
 
-EAST0, NORTH0 = 486_000.0, 308_800.0  # Oakham, British National Grid
-TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 N = 15
 WEIGHT_AT = {4: 2.0, 8: 3.0, 10: 2.0}
 LIMIT = 2.6
 
 
 def lonlat(east_m: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    lon, lat = TO_LONLAT.transform(EAST0 + np.asarray(east_m), np.full(len(east_m), NORTH0))
-    return np.asarray(lon), np.asarray(lat)
+    return at(east_m, [0.0] * len(east_m))
 
 
 @pytest.fixture(scope="module")
 def street() -> WalkGraph:
-    lon, lat = lonlat([100.0 * i for i in range(N)])
-    network = WalkNetwork(
-        node_ids=np.arange(100, 100 + N, dtype=np.int64),
-        lon=lon,
-        lat=lat,
-        edge_u=np.arange(N - 1, dtype=np.int32),
-        edge_v=np.arange(1, N, dtype=np.int32),
-        length_m=np.full(N - 1, 100.0),
-    )
-    return build_walk_graph(network, config=WalkConfig(min_component_nodes=1))
+    return street_line(N, 100.0)
 
 
 def assets_at(rows: list[tuple[int, str, str]]) -> gpd.GeoDataFrame:
@@ -87,22 +75,8 @@ def register() -> gpd.GeoDataFrame:
 @pytest.fixture(scope="module")
 def areas() -> gpd.GeoDataFrame:
     """West (junctions 0-7, IMD 40) and east (8-14, IMD 10)."""
-    shapes = gpd.GeoSeries(
-        [
-            box(EAST0 - 50, NORTH0 - 50, EAST0 + 750, NORTH0 + 50),
-            box(EAST0 + 750, NORTH0 - 50, EAST0 + 1450, NORTH0 + 50),
-        ],
-        crs="EPSG:27700",
-    ).to_crs("EPSG:4326")
-    return gpd.GeoDataFrame(
-        {
-            "area_code": ["W", "E"],
-            "area_name": ["West", "East"],
-            "imd_score": [40.0, 10.0],
-            "imd_decile": pd.array([1, 8], dtype="Int64"),
-        },
-        geometry=shapes.to_numpy(),
-        crs="EPSG:4326",
+    return west_and_east(
+        (-50, -50, 750, 50), (750, -50, 1450, 50), imd_scores=(40.0, 10.0), imd_deciles=(1, 8)
     )
 
 

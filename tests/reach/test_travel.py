@@ -11,9 +11,9 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
-from pyproj import Transformer
+from street_grids import at, street_grid
 
-from assetmap.reach.network import WalkConfig, WalkGraph, WalkNetwork, build_walk_graph, snap_points
+from assetmap.reach.network import WalkGraph, snap_points
 from assetmap.reach.travel import (
     count_within,
     isochrones,
@@ -25,33 +25,13 @@ from assetmap.reach.travel import (
     travel_time_matrix,
 )
 
-EAST0, NORTH0 = 486_000.0, 308_800.0  # Oakham, British National Grid
-TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 INF = float("inf")
-
-
-def at(east: list[float], north: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """WGS 84 coordinates of points given in metres from the grid's corner node."""
-    lon, lat = TO_LONLAT.transform(EAST0 + np.asarray(east), NORTH0 + np.asarray(north))
-    return np.asarray(lon), np.asarray(lat)
 
 
 @pytest.fixture(scope="module")
 def grid() -> WalkGraph:
     """Nodes 0..8 at (100 c, 100 r) metres, node = 3 r + c; 12 streets of 100 m."""
-    cols, rows = np.meshgrid(np.arange(3), np.arange(3))
-    lon, lat = at((100.0 * cols).ravel().tolist(), (100.0 * rows).ravel().tolist())
-    edges = [(3 * r + c, 3 * r + c + 1) for r in range(3) for c in range(2)]
-    edges += [(3 * r + c, 3 * (r + 1) + c) for r in range(2) for c in range(3)]
-    network = WalkNetwork(
-        node_ids=np.arange(1, 10, dtype=np.int64),
-        lon=lon,
-        lat=lat,
-        edge_u=np.array([e[0] for e in edges], dtype=np.int32),
-        edge_v=np.array([e[1] for e in edges], dtype=np.int32),
-        length_m=np.full(len(edges), 100.0),
-    )
-    return build_walk_graph(network, config=WalkConfig(min_component_nodes=1))
+    return street_grid(3, 100.0)
 
 
 # Sources: A 120 m west of node 0 (a 90 s leg), B on node 2, C on node 8.

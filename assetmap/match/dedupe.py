@@ -432,6 +432,9 @@ _DENOMINATIONS: Final = frozenset(
      "urc", "reformed", "pentecostal", "evangelical", "wesleyan", "unitarian", "elim",
      "salvation", "orthodox", "presbyterian", "adventist", "ce"}
 )  # fmt: skip
+# Denominations whose churches are known by a saint's dedication ("St Joseph's" is the
+# Catholic church): a Baptist or Methodist church is not the village's "St Mary".
+_DEDICATING: Final = frozenset({"catholic", "anglican", "orthodox", "ce"})
 _ORDINAL: Final = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 
@@ -1447,7 +1450,8 @@ def _church_roles(
     """Return, per record, whether it is a place's church and a church by its dedication.
 
     A place's church is 1 for "Pilton Church" or "Wing Parish Church", 2 for a
-    denomination's ("Oakham Catholic Church").
+    church of a denomination that dedicates its churches to saints ("Oakham
+    Catholic Church"); a Baptist or Methodist church is neither.
     """
     by_place = np.zeros(records.size, dtype=np.int8)
     for k, (name, (rest, _)) in enumerate(zip(records.parsed, parts, strict=True)):
@@ -1456,7 +1460,7 @@ def _church_roles(
             continue
         if not set(words) & _DENOMINATIONS:
             by_place[k] = 1
-        elif set(words) <= _DENOMINATIONS:
+        elif set(words) <= _DEDICATING:
             by_place[k] = 2
     dedicated = np.array(
         [

@@ -698,6 +698,26 @@ def test_a_parish_church_and_the_church_of_its_dedication_are_queued() -> None:
     assert decision(pairs, "sj", "d") == "distinct"  # another church, 160 m away
 
 
+def test_a_baptist_church_is_not_the_parish_church_of_its_dedication() -> None:
+    # Rutland's POIs: "Langham Baptist Church" 80 m from "St Peter & St Paul" was queued
+    # as one place; Baptist and Methodist churches are not known by a saint's name.
+    register = assets(
+        {"id": "pp", "name": "St Peter & St Paul", "categories": ("faith_community",),
+         **offset(*OAKHAM)},
+        {"id": "b", "name": "Langham Baptist Church", "categories": ("faith_community",),
+         **offset(*OAKHAM, east_m=80)},
+        {"id": "h", "name": "Langham Village Hall", "categories": ("community_centre",),
+         **offset(*OAKHAM, east_m=400)},  # makes "Langham" a place the register knows
+        {"id": "sj", "name": "St Joseph", "categories": ("faith_community",),
+         **offset(*OAKHAM, north_m=5_000)},
+        {"id": "c", "name": "Langham Catholic Church", "categories": ("faith_community",),
+         **offset(*OAKHAM, north_m=5_080)},
+    )  # fmt: skip
+    pairs = find_duplicates(register)
+    assert decision(pairs, "pp", "b") == "distinct"
+    assert decision(pairs, "sj", "c") == "review"
+
+
 def test_the_same_name_beyond_the_blocking_radius_is_queued() -> None:
     # Issue 12: a bowls club placed 330 m from its record was never compared.
     register = assets(

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Route
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from assetmap.access import Principal, Role
 from assetmap.match.needs import Constraints, Goal
@@ -125,6 +126,30 @@ def choose_need(page: Page, label: str) -> None:
     needs.fill(label[:9])
     page.get_by_role("option", name=label, exact=True).click()
     page.keyboard.press("Escape")
+
+
+def pick(page: Page, box: str, option: str, *, typed: str = "", exact: bool = True) -> None:
+    """Choose ``option`` in the selectbox labelled ``box``, opening it again if a rerun shut it.
+
+    A rerun that lands just after the click (the one a Save or a text box's blur
+    starts) redraws the box closed, so a single click-then-choose is flaky on a
+    busy machine; ``typed`` narrows a long list first.
+    """
+    for attempt in range(3):
+        settle(page)
+        page.get_by_role("combobox", name=box).click()
+        if typed:
+            page.keyboard.type(typed)
+        choice = page.get_by_role("option", name=option, exact=exact)
+        try:
+            choice.wait_for(state="visible", timeout=10_000)
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        return
 
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "127.0.0.2", "localhost"})

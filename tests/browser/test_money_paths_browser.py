@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, serve, settle
+from browser_support import Offline, pick, serve, settle
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from assetmap.access import Principal, Role
@@ -160,8 +160,7 @@ def test_the_personal_path_ask_approve_by_another_spend_outcome(
         settle(page)
         assert _only_request(path)["status"] == "spent"
         page.get_by_text("Record spend or outcome").wait_for(timeout=60_000)
-        page.get_by_role("combobox", name="Outcome for the goal, when spent").click()
-        page.get_by_role("option", name="achieved", exact=True).click()
+        pick(page, "Outcome for the goal, when spent", "achieved")
         page.get_by_role("button", name="Save").click()
         settle(page)
         page.screenshot(path=str(artifacts / "money_3_spent_and_outcome.png"), full_page=True)
@@ -217,10 +216,8 @@ def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
         page.get_by_text("Record what an approved grant spent and became").wait_for(timeout=120_000)
         page.get_by_role("textbox", name="Spent (£)").fill("230")
         page.get_by_role("textbox", name="Receipts or evidence").fill("receipts in the file")
-        became = page.get_by_role("combobox", name="It became (an entry in the register)")
-        became.click()
-        page.keyboard.type("Oakham Bike")  # the list holds the whole register: narrow it
-        page.get_by_role("option", name="Oakham Bike Club", exact=True).click()
+        # the list holds the whole register: narrow it
+        pick(page, "It became (an entry in the register)", "Oakham Bike Club", typed="Oakham Bike")
         page.get_by_role("button", name="Save").click()
         page.get_by_text("Saved.").wait_for(timeout=60_000)
         page.screenshot(path=str(artifacts / "money_4_grant_became.png"), full_page=True)
@@ -265,8 +262,7 @@ def test_the_dashboard_shows_drugs_and_alcohol_at_zero_with_its_gaps(
         page = _open(lee, "Dashboard")
         heading = page.get_by_text("Needs and the gaps people recorded")
         heading.wait_for(timeout=180_000)
-        page.get_by_role("combobox", name="Category on the gap map").click()
-        page.get_by_role("option", name="Help with drink or drugs (no service)").click()
+        pick(page, "Category on the gap map", "Help with drink or drugs (no service)", exact=False)
         settle(page, timeout_ms=180_000)
         page.get_by_role("heading", name="Gap map: Help with drink or drugs").wait_for(
             timeout=120_000

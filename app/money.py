@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from app import widgets
+from app import state, widgets
 from assetmap.access import Operation, Principal, allowed
 from assetmap.errors import AssetMapError
 from assetmap.people import funds, grants
@@ -28,6 +28,20 @@ EVALUATION_ZIP = "assetmap.dashboard.evaluation_zip"
 if TYPE_CHECKING:
     from assetmap.store import Store
     from assetmap.workspace import Workspace
+
+
+def _done(message: str) -> None:
+    """Rerun to redraw the page, saying ``message`` there (a message shown just before
+    ``st.rerun`` is wiped before it is painted)."""
+    st.session_state[state.MONEY_FLASH] = message
+    st.rerun()
+
+
+def _say_done() -> None:
+    """Show what the last money form did, once."""
+    message = st.session_state.pop(state.MONEY_FLASH, None)
+    if message:
+        st.success(message)
 
 
 def _table(rows: pd.DataFrame, names: Mapping[str, str]) -> None:
@@ -85,8 +99,7 @@ def _ask_form(
             except AssetMapError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:
-                st.success("Request sent to the fund's approvers.")
-                st.rerun()
+                _done("Request sent to the fund's approvers.")
 
 
 def _step_form(store: Store, rows: pd.DataFrame, *, principal: Principal) -> None:
@@ -122,6 +135,7 @@ def _step_form(store: Store, rows: pd.DataFrame, *, principal: Principal) -> Non
 def plan_money(store: Store, plan: Mapping[str, Any], *, principal: Principal) -> None:
     """Show a plan's requests for money and, for its caseload, the forms to add to them."""
     st.subheader("Money from funds")
+    _say_done()
     try:
         rows = funds.allocations_of_plan(store, str(plan["id"]), principal=principal)
         listing = funds.list_funds(store, principal=principal)
@@ -186,8 +200,7 @@ def _grant_result_form(store: Store, current: pd.DataFrame, *, principal: Princi
             except AssetMapError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:
-                st.success("Saved.")
-                st.rerun()
+                _done("Saved.")
 
 
 def grant_path(store: Store, ideas: pd.DataFrame, *, principal: Principal) -> None:
@@ -195,6 +208,7 @@ def grant_path(store: Store, ideas: pd.DataFrame, *, principal: Principal) -> No
     if not allowed(principal, Operation.APPLY_GRANT):
         return
     st.subheader("Shared grants")
+    _say_done()
     try:
         current = grants.list_grants(store, principal=principal)
         listing = funds.list_funds(store, principal=principal)
@@ -239,8 +253,7 @@ def grant_path(store: Store, ideas: pd.DataFrame, *, principal: Principal) -> No
             except AssetMapError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:
-                st.success("Application sent to the fund's approvers.")
-                st.rerun()
+                _done("Application sent to the fund's approvers.")
 
 
 def dashboard_funds(workspace: Workspace, *, principal: Principal) -> None:

@@ -84,6 +84,7 @@ def tiles_setting() -> tuple[str | None, str | None]:
     return os.environ.get(TILES_ENV), os.environ.get(TILES_ATTRIBUTION_ENV)
 
 
+MONEY_FLASH: Final = "assetmap.money.flash"  # str: what the last money form on Plans/Moderation did
 FUNDS_FLASH: Final = "assetmap.funds.flash"  # str: what the last decision on the Funds page did
 FUNDS_ADD_FORM: Final = "assetmap.funds.add"  # the new-fund form of the Funds page
 FUNDS_DECIDE: Final = "assetmap.funds.decide"  # prefix of the per-request decision forms

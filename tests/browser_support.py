@@ -136,9 +136,10 @@ def pick(page: Page, box: str, option: str, *, typed: str = "", exact: bool = Tr
     busy machine; ``typed`` narrows a long list first.
     """
     for attempt in range(3):
-        settle(page)
+        settle(page, timeout_ms=120_000)
         page.get_by_role("combobox", name=box).click()
         if typed:
+            page.keyboard.press("Control+A")  # an earlier attempt's text may still be there
             page.keyboard.type(typed)
         choice = page.get_by_role("option", name=option, exact=exact)
         try:

@@ -100,8 +100,8 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
         fac = _sign_in(fac_ctx, server, "fran")
         fac.get_by_role("link", name="Mapping session").click()
         fac.get_by_role("button", name="Start the session").wait_for()
-        fac.get_by_label("Area").fill("Oakham")
-        fac.get_by_label("Group").fill("Tuesday group")
+        fac.get_by_label("Area", exact=True).fill("Oakham")
+        fac.get_by_label("Group", exact=True).fill("Tuesday group")
         fac.get_by_role("button", name="Start the session").click()
         code_text = fac.get_by_text(re.compile(r"Join code:")).inner_text()
         code = re.findall(r"[A-Z0-9]{6}", code_text)[-1]

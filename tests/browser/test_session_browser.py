@@ -143,8 +143,8 @@ def test_a_whole_session_from_start_to_summary(
         fac = _open_session_page(facilitator_ctx, server)
         fac.get_by_role("button", name="Run a session from this computer").click()
         fac.get_by_role("button", name="Start the session").wait_for()
-        fac.get_by_label("Area").fill("Leeds city centre")
-        fac.get_by_label("Group").fill("Tuesday group")
+        fac.get_by_label("Area", exact=True).fill("Leeds city centre")
+        fac.get_by_label("Group", exact=True).fill("Tuesday group")
         fac.get_by_role("button", name="Start the session").click()
         code_text = fac.get_by_text(re.compile(r"Join code:")).inner_text()
         code = re.search(r"[A-Z0-9]{6}", code_text.split(":", 1)[1]).group(0)  # type: ignore[union-attr]

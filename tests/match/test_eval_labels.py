@@ -124,3 +124,37 @@ def test_a_row_on_the_wrong_side_of_the_split_is_named() -> None:
         "queries v2: v2q004 is row 4 but not held aside",
         "queries v2: id v2q008 appears twice",
     ]
+
+
+V3_DEDUPE = [labels.set_file("dedupe", "v3", half) for half in labels.HALVES]
+
+
+@pytest.mark.skipif(
+    not all(p.exists() for p in V3_DEDUPE), reason="the v3 dedupe files are not written yet"
+)
+def test_v3_dedupe_is_as_large_as_issue_12_asks_and_its_labels_hold(world: Any) -> None:
+    halves = {}
+    for path, half in zip(V3_DEDUPE, labels.HALVES, strict=True):
+        halves[half], header = labels.read_rows(path, labels.DEDUPE_COLUMNS)
+        assert header == []
+    pairs = halves["tuning"] + halves["holdout"]
+    assert labels.dedupe_problems(pairs, world, strict=True) == []
+    assert labels.split_problems("dedupe v3", halves) == []
+    assert len(pairs) >= 170
+    assert sum(bool(p["match"]) for p in pairs) >= 120
+    assert sum(not p["match"] for p in pairs) >= 45
+    assert sum(not p["match"] for p in halves["holdout"]) >= 11
+    for pair in pairs:  # placed 5-40 m from the place it is (or the feature it names)
+        spot = world.register.get(pair["placed_near"]) or world.osm[pair["placed_near"]]
+        assert 5 <= labels.metres(spot, (float(pair["lat"]), float(pair["lon"]))) <= 40
+
+
+def test_a_set_written_in_parts_skips_the_missing_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(labels, "EVAL", tmp_path)
+    (tmp_path / "dedupe_v9_tuning.csv").write_text(",".join(labels.DEDUPE_COLUMNS) + "\n")
+    assert labels.check_set("v9", world) == ["dedupe_v9_holdout.csv is missing"]
+    assert "queries v9: no queries_v9_tuning.csv or queries_v9_holdout.csv yet; skipped" in (
+        capsys.readouterr().out
+    )

@@ -18,6 +18,9 @@ the labels claim about the world, never what the matcher answers:
 - both: ids are unique and the split rule holds (rows 4, 8, 12, ... of the full
   set, by the number in the id, are the held-aside half).
 
+A kind (queries or dedupe) with neither file written yet is skipped with a message
+(``v3`` is written by two helpers); one half missing is a problem.
+
 "The register holds" means: a name in the workspace's register when
 ``--workspace`` is given (as built by ``eval_search.py``), otherwise a name in
 ``rutland_services.csv`` or on a feature of the Rutland OSM extract.

@@ -408,6 +408,12 @@ class PhraseBook:
     for_children
         Categories for children themselves (a school, a youth club): they answer
         words about children, not an adult's wish to learn or play.
+    shorthand
+        Staff shorthand -> the plain words it stands for ("drr" -> "drug
+        rehabilitation requirement"; "" for shorthand that asks for nothing).
+    compound_heads
+        Words naming a kind of place ("park", "centre") that another word before
+        them may turn into a different kind ("trampoline park").
     qualifiers
         Words that say whom a service must be for (a language, a nationality, a
         community): a place must say so itself.
@@ -433,6 +439,23 @@ class PhraseBook:
     empty: tuple[str, ...] = ()
     qualifiers: tuple[str, ...] = ()
     for_children: tuple[str, ...] = ()
+    shorthand: Mapping[str, str] = field(default_factory=dict)
+    compound_heads: tuple[str, ...] = ()
+
+
+def _shorthand(raw: Any) -> dict[str, str]:
+    """Return the ``shorthand`` mapping (abbreviation -> plain words), checked."""
+    value = raw.get("shorthand") or {}
+    if not isinstance(value, dict):
+        msg = "phrases: `shorthand` must map abbreviations to the words they stand for."
+        raise TaxonomyError(msg)
+    out: dict[str, str] = {}
+    for key, words in value.items():
+        if not isinstance(words, str | None):
+            msg = f"phrases: `shorthand.{key}` must be plain words, got {words!r}."
+            raise TaxonomyError(msg)
+        out[str(key)] = words or ""
+    return out
 
 
 def _category_codes(raw: Any, key: str, taxonomy: Taxonomy) -> tuple[str, ...]:
@@ -509,6 +532,8 @@ def _parse_phrases(raw: Any, taxonomy: Taxonomy) -> PhraseBook:
         empty=_strs(raw.get("empty"), "phrases.empty"),
         qualifiers=_strs(raw.get("qualifiers"), "phrases.qualifiers"),
         for_children=_category_codes(raw, "for_children", taxonomy),
+        shorthand=_shorthand(raw),
+        compound_heads=_strs(raw.get("compound_heads"), "phrases.compound_heads"),
         narrow_means=_phrase_map(
             raw, "narrow_means", [str(k) for k in (raw.get("narrow_means") or {})]
         ),

@@ -212,12 +212,21 @@ class PhraseIndex:
     longest: int
     prefer: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     vocabulary_set: frozenset[str] = frozenset()
-    qualifiers: frozenset[str] = frozenset()
+    # Phrases (lemmas) saying whom a service must be for: "polish", "hard of hearing".
+    qualifiers: frozenset[tuple[str, ...]] = frozenset()
     # Categories for children themselves (a school): they answer words about children,
     # not an adult's wish to learn; ``about_children``: categories whose first need is
     # "children and families" (asking for one of them is asking about children).
     for_children: frozenset[str] = frozenset()
     about_children: frozenset[str] = frozenset()
+    # Staff shorthand (lemmas) -> the plain words it stands for, longest first.
+    shorthand: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # Words naming a kind of place that a word before them may make another kind.
+    compound_heads: frozenset[str] = frozenset()
+    # Two-word phrases ("debt advice"), for a slip in both words at once.
+    pairs: tuple[str, ...] = ()
+    # Time phrases of several words ("after school") -> (start, end).
+    long_parts: Mapping[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,12 +354,23 @@ def build_phrase_index(
             if len(single) == 1:  # "the weekend": "the" is no time word
                 days.setdefault(single[0], codes)
     parts: dict[str, tuple[str, str]] = {}
+    long_parts: dict[tuple[str, ...], tuple[str, str]] = {}
     for span, words in book.day_parts.items():
         start, _, end = span.partition("-")
         for w in words:
-            parts[lemma(normalise_query(w))] = (start.strip(), end.strip())
-    qualifiers = {w for text in book.qualifiers for w in lemmas(text)}
-    vocabulary = {w for words in merged for w in words} | set(days) | set(parts) | qualifiers
+            key = lemmas(w)
+            if len(key) == 1:
+                parts[key[0]] = (start.strip(), end.strip())
+            elif key:  # "after school": one time, read as a phrase
+                long_parts[key] = (start.strip(), end.strip())
+    qualifiers = {lemmas(text) for text in book.qualifiers} - {()}
+    shorthand = sorted(
+        ((lemmas(k), lemmas(v)) for k, v in book.shorthand.items() if lemmas(k)),
+        key=lambda item: -len(item[0]),
+    )
+    vocabulary = {w for words in merged for w in words} | set(days) | set(parts)
+    vocabulary |= {w for q in qualifiers for w in q}
+    vocabulary |= {w for key in long_parts for w in key} | {w for k, _ in shorthand for w in k}
     return PhraseIndex(
         by_first={k: tuple(sorted(v, key=lambda p: -len(p.words))) for k, v in by_first.items()},
         vocabulary=frozenset(vocabulary),
@@ -369,6 +389,10 @@ def build_phrase_index(
         about_children=frozenset(
             c.code for c in tax.categories.values() if c.needs[:1] == ("children_families",)
         ),
+        shorthand=tuple(shorthand),
+        compound_heads=frozenset(lemma(w) for w in book.compound_heads),
+        pairs=tuple(sorted(" ".join(w) for w in merged if len(w) == 2)),
+        long_parts=long_parts,
     )
 
 
@@ -447,16 +471,133 @@ def _corrected(word: str, typed: str, idx: PhraseIndex) -> str:
 
 def _known_form(word: str, typed: str, idx: PhraseIndex, keep: set[str]) -> str:
     """Return ``word`` as the phrase book knows it: as is, a base form, or a slip fixed."""
-    if word in idx.vocabulary or word in keep or word in idx.ignore:
+    if word in idx.vocabulary or word in idx.ignore:
         return word
+    # A verb or agent form of a known word ("drawing", "needed"), even one the
+    # register uses: the register's words are kept only from slip correction.
     for form in word_forms(word):
         if form in idx.vocabulary or form in idx.ignore:
             return form
-    return _corrected(word, typed, idx)
+    return word if word in keep else _corrected(word, typed, idx)
 
 
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...], at: int) -> bool:
     return words[at : at + len(phrase)] == phrase
+
+
+def _expand(typed: list[str], idx: PhraseIndex) -> list[str]:
+    """Replace staff shorthand by the plain words it stands for ("drr", "cp concern").
+
+    Matched on lemmas, longest first; the words are returned unlemmatised
+    otherwise, as typed.
+
+    Examples
+    --------
+    >>> _expand("client on a drr".split(), _default_index())
+    ['client', 'on', 'a', 'drug', 'rehabilitation', 'requirement']
+    """
+    if not idx.shorthand:
+        return typed
+    base = tuple(lemma(w) for w in typed)
+    out: list[str] = []
+    at = 0
+    while at < len(typed):
+        for key, plain in idx.shorthand:
+            if _contains(base, key, at):
+                out.extend(plain)
+                at += len(key)
+                break
+        else:
+            out.append(typed[at])
+            at += 1
+    return out
+
+
+def _slip(word: str, target: str) -> bool:
+    """Return whether ``word`` is one slip from ``target`` (same first letter, 4+ letters)."""
+    return word == target or (
+        len(word) >= 4 and word[0] == target[0] and OSA.distance(word, target) <= 1
+    )
+
+
+def _fix_pairs(words: tuple[str, ...], idx: PhraseIndex) -> tuple[str, ...]:
+    """Read two neighbouring words as a two-word phrase each is one slip from.
+
+    "monay advise" is "money advice": each word is English on its own, so neither
+    is corrected alone, but together they are one slip each from a phrase the
+    book knows. A pair that is already a phrase, or holds an empty word, is left.
+
+    Examples
+    --------
+    >>> _fix_pairs(("monay", "advise"), _default_index())
+    ('money', 'advice')
+    >>> _fix_pairs(("parent", "advice"), _default_index())
+    ('parent', 'advice')
+    """
+    out = list(words)
+    for at in range(len(out) - 1):
+        left, right = out[at], out[at + 1]
+        pair = f"{left} {right}"
+        if (
+            min(len(left), len(right)) < 4
+            or left in idx.ignore
+            or right in idx.ignore
+            or any(p.words == (left, right) for p in idx.by_first.get(left, ()))
+        ):
+            continue
+        best = process.extractOne(pair, idx.pairs, scorer=OSA.distance, score_cutoff=2)
+        if best is None:
+            continue
+        fixed = str(best[0]).split()
+        if len(fixed) == 2 and _slip(left, fixed[0]) and _slip(right, fixed[1]):
+            changed = [w for w, f in zip((left, right), fixed, strict=True) if w != f]
+            if all(w not in idx.vocabulary for w in changed):
+                out[at], out[at + 1] = fixed
+    return tuple(out)
+
+
+def _without_compounds(
+    found: list[tuple[int, _Phrase]], words: tuple[str, ...], idx: PhraseIndex, keep: set[str]
+) -> list[tuple[int, _Phrase]]:
+    """Drop phrases that begin with a kind of place another word makes a different kind.
+
+    "trampoline park" is not a park, "garden centre" is a shop: a word naming a
+    kind of place (``compound_heads``) right after a content word that no phrase
+    and no place in the register knows is the head of a compound noun the book
+    does not know, so it asks for nothing by itself.
+    """
+    out = []
+    for start, phrase in found:
+        if start > 0 and words[start] in idx.compound_heads:
+            before = words[start - 1]
+            if not (
+                before in idx.vocabulary
+                or before in idx.ignore
+                or before in keep
+                or before.isdigit()
+                or len(before) < 3
+            ):
+                continue
+        out.append((start, phrase))
+    return out
+
+
+def _time_phrases(
+    words: tuple[str, ...], found: list[tuple[int, _Phrase]], idx: PhraseIndex
+) -> list[tuple[int, int, tuple[str, str]]]:
+    """Return (start, end, times) of time phrases of several words ("after school").
+
+    A longer phrase holding one ("after school club") wins over it.
+    """
+    out = []
+    for key, span in idx.long_parts.items():
+        for at in range(len(words)):
+            if _contains(words, key, at) and not any(
+                s <= at and at + len(key) <= s + len(p.words) and len(p.words) > len(key)
+                for s, p in found
+            ):
+                out.append((at, at + len(key), span))
+    return out
 
 
 def read_words(
@@ -479,14 +620,22 @@ def read_words(
     """
     idx = index or _default_index()
     keep = set(known)
-    typed = normalise_query(text).split()
-    words = tuple(_known_form(lemma(w), w, idx, keep) for w in typed)
+    typed = _expand(normalise_query(text).split(), idx)
+    words = _fix_pairs(tuple(_known_form(lemma(w), w, idx, keep) for w in typed), idx)
     # Phrases, longest first; a phrase inside a longer match is dropped.
     found: list[tuple[int, _Phrase]] = []
     for start, word in enumerate(words):
         for phrase in idx.by_first.get(word, ()):
             if _contains(words, phrase.words, start):
                 found.append((start, phrase))
+    found = _without_compounds(found, words, idx, keep)
+    long_times = _time_phrases(words, found, idx)
+    # A phrase inside a time phrase ("school" in "after school") asks for nothing.
+    found = [
+        (s, p)
+        for s, p in found
+        if not any(a <= s < s + len(p.words) <= b for a, b, _ in long_times)
+    ]
     spans = [(s, s + len(p.words)) for s, p in found]
     kept = [
         (s, p)
@@ -501,6 +650,9 @@ def read_words(
     days: list[str] = []
     part: tuple[str, str] | None = None
     timed: set[int] = set(empty)
+    for a, b, times in long_times:
+        part = times
+        timed.update(range(a, b))
     for position, word in enumerate(words):
         if position in empty:
             continue
@@ -531,12 +683,18 @@ def read_words(
         content = [p for p in range(len(words)) if p not in timed and (words[p],) not in idx.urgent]
     # Phrases may cover ignored words ("my partner hits me"); only content words count.
     where = {p: n for n, p in enumerate(content)}
-    known_words = idx.vocabulary | keep
     narrowed = {p for s, ph in kept if ph.narrow for p in range(s, s + len(ph.words))}
+    qualified = {
+        p
+        for q in idx.qualifiers
+        for s in range(len(words))
+        if _contains(words, q, s)
+        for p in range(s, s + len(q))
+    }
     weights = tuple(
         _QUALIFIER
-        if p in narrowed or words[p] in idx.qualifiers
-        else (1.0 if words[p] in known_words else _unknown_weight(words[p]))
+        if p in narrowed or p in qualified
+        else (1.0 if p in phrased or words[p] in keep else _unknown_weight(words[p]))
         for p in content
     )
     prefer = tuple(

@@ -114,6 +114,7 @@ _URGENT_BONUS: Final = 15.0
 _SPECIALIST_SHARE: Final = 0.9  # a category the words ask for directly
 _OTHER_NEED: Final = 0.5  # weight of a word that asks for something else the words name
 _PREFER_SHARE: Final = 0.2  # its own name or description says it is the kind asked for
+_PART_SHARE: Final = 0.85  # a place answering one clause of the words, not all of them
 _BAND: Final = 20.0  # scores within one band are ordered by walking time
 _OLDER_AGE: Final = 50
 _FAR_MINUTES: Final = 240.0
@@ -739,6 +740,28 @@ def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[flo
     return share, why
 
 
+def _named_by_kind(context: MatchContext, reading: Reading) -> npt.NDArray[np.bool_]:
+    """Return the places the words name by their kind and owner alone.
+
+    "the council's housing options" names "Rutland County Council Housing
+    Options" though every word is a word of the phrase book: a place is named when
+    its own name holds all of two or more content words and at most
+    :data:`_FEW` places' names do (one word, or a kind shared by many places
+    such as "community centre", names none).
+    """
+    words = set(reading.words)
+    if len(words) < 2:
+        return np.zeros(len(context.assets), dtype=bool)
+    hits = np.array(
+        [
+            words <= names and not blank
+            for names, blank in zip(context.name_words, context.unnamed, strict=True)
+        ],
+        dtype=bool,
+    )
+    return hits if 0 < int(hits.sum()) <= _FEW else np.zeros_like(hits)
+
+
 def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
     """Score every asset for a goal (0-100, see RELEVANCE_FLOOR) with the reason."""
     tax = context.taxonomy
@@ -794,6 +817,7 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
                 & (found["score"].to_numpy() >= 80)
                 & np.array([bool(proper & context.name_words[r]) for r in rows], dtype=bool)
             )
+            named |= _named_by_kind(context, reading)
             if not _about_children(context, reading):
                 # "catholic church" is not a church school, unless the words name it.
                 for_children = context.phrases.for_children
@@ -808,7 +832,13 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
             kind = "meets the need" if goal.need else "serves the good"
             parts.append(f"{tax.categories[fits[0]].plain_label} - {kind}: {label}")
         if reading.words:
-            share, how = max(_word_credit(context, r, row) for r in clauses)
+            # A place answering one part of the words ("script" in "DRR testing and
+            # script") answers the goal, a little less than one answering all of it.
+            share, how = max(
+                (share * (1.0 if r is reading else _PART_SHARE), how)
+                for r in clauses
+                for share, how in (_word_credit(context, r, row),)
+            )
             text_points = max(100.0 * share, name_points[row])
             if text_points > 0:
                 matched = (
@@ -1054,7 +1084,10 @@ def _match_goal(
                 "categories": list(_tuple(row["categories"])),
             }
         )
-    beyond.sort(key=lambda r: (-(r["score"] // _BAND), r["minutes"], r["name"]))
+    named_ids = {str(context.assets["id"].iat[p]) for p in np.flatnonzero(scored.named).tolist()}
+    beyond.sort(
+        key=lambda r: (r["id"] not in named_ids, -(r["score"] // _BAND), r["minutes"], r["name"])
+    )
     finite = [b["minutes"] for b in beyond if math.isfinite(b["minutes"])]
     nearest_beyond = float(min(finite)) if finite else None
     notes: list[str] = []

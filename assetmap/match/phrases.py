@@ -223,7 +223,7 @@ class PhraseIndex:
     shorthand: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     # Words naming a kind of place that a word before them may make another kind.
     compound_heads: frozenset[str] = frozenset()
-    # Two-word phrases ("debt advice"), for a slip in both words at once.
+    # Two-word phrases ("money advice"), for a slip in both words at once.
     pairs: tuple[str, ...] = ()
     # Time phrases of several words ("after school") -> (start, end).
     long_parts: Mapping[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
@@ -475,7 +475,14 @@ def _known_form(word: str, typed: str, idx: PhraseIndex, keep: set[str]) -> str:
         return word
     # A verb or agent form of a known word ("drawing", "needed"), even one the
     # register uses: the register's words are kept only from slip correction.
-    for form in word_forms(word):
+    # A dropped "g" ("drinkin", "gamblin") is the "-ing" word.
+    spoken = (word + "g",) if word.endswith("in") and len(word) >= 5 else ()
+    forms: tuple[str, ...] = (
+        *spoken,
+        *word_forms(word),
+        *(f for w in spoken for f in word_forms(w)),
+    )
+    for form in forms:
         if form in idx.vocabulary or form in idx.ignore:
             return form
     return word if word in keep else _corrected(word, typed, idx)

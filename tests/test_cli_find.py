@@ -176,3 +176,21 @@ def test_find_urgent_words_bring_national_helplines(rutland, capsys):
     names = [h["name"] for h in goal["helplines"]]
     assert names[0] == "National Domestic Abuse Helpline (Refuge)"
     assert goal["helplines"][0]["phone"] == "0808 2000 247"
+
+
+def test_find_json_names_the_place_that_fits_but_is_closed_at_the_times_asked(rutland, capsys):
+    """Issue 12 (v3): a time in the words with nothing open then answers 'nothing fits'
+    and names the nearest place that fits at other times, with its hours (fails on the
+    old code: no `closed_then`, the gap said only how many were left out)."""
+    code, out, _ = run(
+        capsys, "find", str(rutland), "--from", "LE15 6AA", "--text",
+        "library on a sunday", "--minutes", "10", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    (goal,) = json.loads(out)["goals"]
+    assert goal["no_match"] is True
+    assert goal["results"] == []
+    first = goal["closed_then"][0]
+    assert first["name"] == "Rutland County Library"
+    assert "Sat-Sun closed" in first["hours"]
+    assert "closed then is Rutland County Library" in goal["gap"]

@@ -69,6 +69,7 @@ def _cmd_find(args: argparse.Namespace) -> int:
                     "no_match": m.no_match,
                     "gap": m.gap,
                     "nearest": jsonable(m.beyond_places[0]) if m.beyond_places else None,
+                    "closed_then": [jsonable(c) for c in m.closed_then],
                     "notes": list(m.notes),
                     "urgent": m.urgent,
                     "excluded": m.excluded,

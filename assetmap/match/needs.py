@@ -118,6 +118,7 @@ _PART_SHARE: Final = 0.85  # a place answering one clause of the words, not all 
 _BAND: Final = 20.0  # scores within one band are ordered by walking time
 _OLDER_AGE: Final = 50
 _FAR_MINUTES: Final = 240.0
+_CLOSED_THEN: Final = "closed at the times asked for"
 _FEW: Final = 3  # with fewer places than this within reach, say what fits further away
 _CLAUSES: Final = re.compile(
     r"\s*(?:\band\b|\bor\b|\bplus\b|,|&|\+|/)\s*", re.IGNORECASE
@@ -403,6 +404,12 @@ class GoalMatch:
     need
         The need code the goal is about (chosen, or read from the words), for
         recording a gap.
+    closed_then
+        When the words name times ("on a friday night"): places within reach that
+        fit and would take the person but are closed then, best and nearest first
+        (at most three): dicts of ``id``, ``name``, ``minutes``, ``score``,
+        ``hours``. The gap names the first, so "nothing fits" is never silent
+        about a place open at other times.
     """
 
     goal: Goal
@@ -418,6 +425,7 @@ class GoalMatch:
     remote: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REMOTE_COLUMNS)))
     urgent: bool = False
     need: str | None = None
+    closed_then: tuple[dict[str, Any], ...] = ()
 
 
 def _tuple(value: Any) -> tuple[str, ...]:
@@ -977,6 +985,10 @@ def _remote_frame(lines: Sequence[tuple[Helpline, str]], *, urgent: bool) -> pd.
     return pd.DataFrame(rows, columns=list(REMOTE_COLUMNS))
 
 
+def _hours_text(hours: OpeningHours | None) -> str:
+    return describe_hours(hours) if hours is not None else "not known"
+
+
 def _minutes_text(minutes: float) -> str:
     if not math.isfinite(minutes):
         return "more than 4 hours' walk away"
@@ -1002,6 +1014,7 @@ def _match_goal(
     within = relevant & (minutes <= constraints.max_minutes)
     excluded: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
+    closed: list[int] = []  # fit and would take the person, but closed at the times asked
     records = context.assets
     for position in np.flatnonzero(within).tolist():
         row = records.iloc[position].to_dict()
@@ -1010,7 +1023,8 @@ def _match_goal(
             context.hours[position], context.hours_warnings[position], constraints
         )
         if left_out is None and asked_times and open_fit is False:
-            left_out = "closed at the times asked for"
+            left_out = _CLOSED_THEN
+            closed.append(position)
         if left_out is not None:
             excluded[left_out] = excluded.get(left_out, 0) + 1
             continue
@@ -1102,6 +1116,16 @@ def _match_goal(
                 f"(beyond the {constraints.max_minutes:.0f} asked for)."
             )
     no_match = not rows
+    closed_then = tuple(
+        {
+            "id": str(records["id"].iat[p]),
+            "name": str(records["name"].iat[p]),
+            "minutes": round(float(minutes[p]), 1),
+            "score": round(float(score[p]), 1),
+            "hours": _hours_text(context.hours[p]),
+        }
+        for p in sorted(closed, key=lambda p: (-(score[p] // _BAND), minutes[p]))[:3]
+    )
     gap = None
     if no_match:
         what = _goal_label(goal, context.taxonomy)
@@ -1111,6 +1135,12 @@ def _match_goal(
         if beyond:
             first = beyond[0]
             gap += f"; the nearest that fits is {first['name']}, {_minutes_text(first['minutes'])}"
+        if closed_then:
+            first = closed_then[0]
+            gap += (
+                f"; the nearest that fits but is closed then is {first['name']}, "
+                f"{_minutes_text(first['minutes'])} (open: {first['hours']})"
+            )
         gap += "."
     lines = [
         (line, why)
@@ -1137,6 +1167,7 @@ def _match_goal(
         remote=_remote_frame(lines, urgent=reading.urgent),
         urgent=reading.urgent,
         need=scored.need,
+        closed_then=closed_then,
     )
 
 

@@ -530,14 +530,14 @@ def _slip(word: str, target: str) -> bool:
 def _fix_pairs(words: tuple[str, ...], idx: PhraseIndex) -> tuple[str, ...]:
     """Read two neighbouring words as a two-word phrase each is one slip from.
 
-    "monay advise" is "money advice": each word is English on its own, so neither
-    is corrected alone, but together they are one slip each from a phrase the
-    book knows. A pair that is already a phrase, or holds an empty word, is left.
+    "dett advise" is read as debt advice: "advise" is English and "dett" is four
+    letters, so neither is corrected alone, but together they are one slip each
+    from a phrase the book knows. A pair that is already a phrase, or holds an empty word, is left.
 
     Examples
     --------
-    >>> _fix_pairs(("monay", "advise"), _default_index())
-    ('money', 'advice')
+    >>> _fix_pairs(("dett", "advise"), _default_index())
+    ('debt', 'advice')
     >>> _fix_pairs(("parent", "advice"), _default_index())
     ('parent', 'advice')
     """

@@ -300,3 +300,48 @@ def test_a_school_is_offered_for_children_not_for_an_adults_wish_to_learn(contex
         assert _schools(found) == [], words
     found = _match(context, oakham, Goal(text="primary school for my kids"), max_minutes=60)
     assert _schools(found), "a school asked for by name is still offered"
+
+
+# -- third matcher session (issue 12, v3) ------------------------------------------------
+
+
+def test_a_time_with_nothing_open_names_the_nearest_place_closed_then(context, oakham):
+    """Words naming a time the only fitting place is shut: 'nothing fits' stays honest
+    and says which place fits at other times, with its hours (fails on the old code:
+    the gap said only that one place was left out)."""
+    found = _match(context, oakham, Goal(text="youth club on a monday morning"), age=14)
+    assert found.no_match
+    (closed,) = [c for c in found.closed_then if c["name"] == "Oakham Youth Club"]
+    assert "Fri 18:00-21:00" in closed["hours"]
+    assert "the nearest that fits but is closed then is Oakham Youth Club" in found.gap
+    assert found.excluded == {"closed at the times asked for": 1}
+    # Open at the time asked: offered, nothing said to be closed.
+    found = _match(context, oakham, Goal(text="youth club on a friday evening"), age=14)
+    assert _row(found, "Oakham Youth Club")["open_at_times"] is True
+    assert found.closed_then == ()
+
+
+def test_a_place_named_by_its_kind_alone_is_reported_beyond_the_limit(context, oakham):
+    """'the women's centre' names Rutland Women's Centre though both words are phrase-book
+    words: beyond the limit it is said how far it is and it leads the places beyond
+    (fails on the old code: not named, no note)."""
+    found = _match(
+        context, oakham, Goal(text="the women's centre"), person_is_woman=True, max_minutes=1
+    )
+    assert any(n.startswith("Rutland Women's Centre is ") for n in found.notes), found.notes
+    assert found.beyond_places[0]["name"] == "Rutland Women's Centre"
+    # A kind many places share names none of them.
+    found = _match(context, oakham, Goal(text="a village hall"), max_minutes=1)
+    assert found.named == ()
+
+
+def test_a_place_answering_one_part_of_the_words_scores_a_little_less(context):
+    """'job club and a library': the job club answers one part, so it scores 85% of
+    what it scores for the job club alone, and a place answering all of the words ranks
+    above it (fails on the old code: both parts scored as the whole)."""
+    from assetmap.match.needs import _goal_scores
+
+    row = context.assets["name"].tolist().index("Catmose Job Club")
+    alone = _goal_scores(context, Goal(text="a job club")).score[row]
+    part = _goal_scores(context, Goal(text="a job club and a library")).score[row]
+    assert part == pytest.approx(0.85 * alone)

@@ -589,6 +589,62 @@ def _without_compounds(
     return out
 
 
+_OF_THE_PERSON: Final = frozenset({"he", "hes", "she", "im", "am", "is", "theyre", "were", "are"})
+_CLOCK_WORDS: Final = frozenset({"after", "from", "before", "by", "at", "around"})
+
+
+def _hour(words: tuple[str, ...], at: int) -> tuple[int, int, int] | None:
+    """Read a clock time at ``words[at]``: (hour 0-23, minute, words used), or None.
+
+    "6", "6pm", "6 pm", "7 30", "18 00", "10am", "6 oclock". An hour from 1 to 7
+    without "am" is in the evening: people going somewhere "after 6" mean 18:00.
+    """
+    word = words[at]
+    digits = word.rstrip("apm")
+    suffix = word[len(digits) :]
+    if not digits.isdigit() or suffix not in ("", "am", "pm") or not 0 <= int(digits) <= 24:
+        return None
+    hour, used, minute = int(digits) % 24, 1, 0
+    following = words[at + 1 : at + 3]
+    if following[:1] and following[0].isdigit() and len(following[0]) == 2 and not suffix:
+        minute, used = min(int(following[0]), 59), 2
+        following = words[at + 2 : at + 3]
+    if not suffix and following[:1] and following[0] in ("am", "pm", "oclock"):
+        suffix, used = following[0], used + 1
+    if (suffix == "pm" and hour < 12) or (not suffix and 1 <= hour <= 7):
+        hour += 12
+    return hour, minute, used
+
+
+def _clock_times(words: tuple[str, ...]) -> list[tuple[int, int, tuple[str, str]]]:
+    """Return (start, end, times) of clock times the words name ("after 6", "before 10am").
+
+    Examples
+    --------
+    >>> _clock_times(("youth", "club", "after", "6"))
+    [(2, 4, ('18:00', '23:59'))]
+    >>> _clock_times(("before", "10am",))
+    [(0, 2, ('00:00', '10:00'))]
+    """
+    out = []
+    for at in range(len(words) - 1):
+        if words[at] not in _CLOCK_WORDS:
+            continue
+        read = _hour(words, at + 1)
+        if read is None:
+            continue
+        hour, minute, used = read
+        clock = f"{hour:02d}:{minute:02d}"
+        if words[at] in ("before", "by"):
+            times = ("00:00", clock) if clock != "00:00" else ("00:00", "23:59")
+        elif words[at] in ("at", "around"):
+            times = (clock, f"{min(hour + 1, 23):02d}:{minute:02d}" if hour < 23 else "23:59")
+        else:
+            times = (clock, "23:59")
+        out.append((at, at + 1 + used, times))
+    return out
+
+
 def _time_phrases(
     words: tuple[str, ...], found: list[tuple[int, _Phrase]], idx: PhraseIndex
 ) -> list[tuple[int, int, tuple[str, str]]]:
@@ -636,7 +692,7 @@ def read_words(
             if _contains(words, phrase.words, start):
                 found.append((start, phrase))
     found = _without_compounds(found, words, idx, keep)
-    long_times = _time_phrases(words, found, idx)
+    long_times = _time_phrases(words, found, idx) + _clock_times(words)
     # A phrase inside a time phrase ("school" in "after school") asks for nothing.
     found = [
         (s, p)
@@ -661,7 +717,7 @@ def read_words(
         part = times
         timed.update(range(a, b))
     for position, word in enumerate(words):
-        if position in empty:
+        if position in timed:  # empty phrases and times already read ("from 7 30 pm")
             continue
         if word in idx.days:
             days.extend(d for d in idx.days[word] if d not in days)
@@ -691,11 +747,13 @@ def read_words(
     # Phrases may cover ignored words ("my partner hits me"); only content words count.
     where = {p: n for n, p in enumerate(content)}
     narrowed = {p for s, ph in kept if ph.narrow for p in range(s, s + len(ph.words))}
+    # A qualifier said of the person ("he's polish", "i am deaf") is who they are, not
+    # what the service must be: it weighs as any other word.
     qualified = {
         p
         for q in idx.qualifiers
         for s in range(len(words))
-        if _contains(words, q, s)
+        if _contains(words, q, s) and not (s > 0 and words[s - 1] in _OF_THE_PERSON)
         for p in range(s, s + len(q))
     }
     weights = tuple(

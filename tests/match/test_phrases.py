@@ -370,3 +370,33 @@ def test_a_word_known_only_inside_a_longer_phrase_weighs_as_an_unknown_word() ->
     assert read_words("toothache pick").weights == (1.0, 0.5)
     # Its base form is tried before that: "taking" is "take", a word that asks nothing.
     assert read_words("pharmacy taking new people").words == ("pharmacy",)
+
+
+@pytest.mark.parametrize(
+    ("words", "times"),
+    [
+        ("a club for my son after 6", ("18:00", "23:59")),
+        ("swimming before 10am", ("00:00", "10:00")),
+        ("chemist open from 7 30 pm", ("19:30", "23:59")),
+        ("doctor at 2", ("14:00", "15:00")),
+    ],
+)
+def test_a_clock_time_is_when_the_person_can_go_not_a_word_to_match(words, times) -> None:
+    # "after 6" read "6" as a word, which matched a place named "Lagoon 6" (fails on the
+    # old code: no clock times).
+    reading = read_words(words)
+    assert reading.windows[0][1:] == times
+    assert not any(w[0].isdigit() for w in reading.words)
+
+
+def test_a_qualifier_said_of_the_person_is_not_asked_of_the_service() -> None:
+    # "she's polish" says who she is, not that the class must be in Polish (fails on the
+    # old code: 'polish' weighed double and the classes fell below the floor).
+    assert read_words("english lessons for my friend, shes polish").weights[-1] < 2.0
+    assert read_words("debt help in polish").weights[-1] == 2.0
+
+
+def test_someone_who_has_taken_something_is_urgent() -> None:
+    reading = read_words("my brother took something and passed out")
+    assert reading.urgent
+    assert "drug_alcohol_support" in reading.categories

@@ -51,6 +51,7 @@ from assetmap.match.phrases import (
     lemmas,
     older_people_hint,
     read_words,
+    stem,
 )
 from assetmap.match.search import SearchConfig, SearchIndex, build_search_index, search_index
 from assetmap.moderation_state import live_assets
@@ -109,6 +110,9 @@ _NEED_WEIGHTS: Final = (100.0, 75.0, 60.0)  # specialist, secondary, general
 _GOOD_WEIGHTS: Final = (90.0, 75.0, 60.0)
 _NAME_CREDIT: Final = 1.0  # a query word in the place's name
 _TEXT_CREDIT: Final = 0.8  # ... in its description, organisation or address
+_STEM_CREDIT: Final = 0.7  # a word no phrase knows, by its stem in the place's own words
+_LABEL_CREDIT: Final = 0.5  # ... by its stem in a name of the place's category
+_STEM_WORD: Final = 5  # shorter words are matched as they are, never by stem
 _BOTH_BONUS: Final = 10.0  # chosen need and the person's words both fit
 _URGENT_BONUS: Final = 15.0
 _SPECIALIST_SHARE: Final = 0.9  # a category the words ask for directly
@@ -362,6 +366,10 @@ class MatchContext:
     crisis: tuple[bool, ...] = ()
     helplines: tuple[Helpline, ...] = ()
     unnamed: tuple[bool, ...] = ()
+    # Fallback when no phrase explains a word: stems of each place's own words, and of
+    # each category's names (label, plain label, other taxonomies' terms).
+    text_stems: tuple[frozenset[str], ...] = ()
+    label_stems: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -523,7 +531,18 @@ def prepare_matching(
         crisis=tuple(bool(_URGENT_WORDS & set(w)) for w in texts),
         helplines=tuple(load_helplines() if helplines is None else helplines),
         unnamed=unnamed,
+        text_stems=tuple(frozenset(stem(w) for w in t) for t in texts),
+        label_stems=_label_stems(tax),
     )
+
+
+def _label_stems(tax: Taxonomy) -> dict[str, frozenset[str]]:
+    """Category code -> stems of its names: label, plain label, other taxonomies' terms."""
+    out: dict[str, frozenset[str]] = {}
+    for code, cat in tax.categories.items():
+        names = [cat.label, cat.plain_label, *(t.name for t in cat.hsds_terms)]
+        out[code] = frozenset(stem(w) for n in names for w in lemmas(n) if len(w) >= _STEM_WORD)
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -723,11 +742,14 @@ def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[flo
         label = context.taxonomy.categories[code].plain_label
         kind = "made for it" if weight >= 1.0 else ("serves it" if weight >= 0.6 else "general")
         why.append(f"{label} ({kind})")
+    covered = set().union(*reading.covers.values()) if reading.covers else set()
     for position, word in enumerate(words):
         if word in context.name_words[row]:
             credit[position] = max(credit[position], _NAME_CREDIT)
         elif word in context.text_words[row]:
             credit[position] = max(credit[position], _TEXT_CREDIT)
+        elif position not in covered and len(word) >= _STEM_WORD:
+            credit[position] = _stem_credit(context, word, row)
     weights = np.asarray(reading.weights or [1.0] * len(words), dtype=np.float64)
     # Words that ask for another thing this place is not ("free wifi to apply for jobs"
     # at a job club): when the place answers another part of the goal, they weigh half.
@@ -768,6 +790,21 @@ def _named_by_kind(context: MatchContext, reading: Reading) -> npt.NDArray[np.bo
         dtype=bool,
     )
     return hits if 0 < int(hits.sum()) <= _FEW else np.zeros_like(hits)
+
+
+def _stem_credit(context: MatchContext, word: str, row: int) -> float:
+    """Credit for a word no phrase explains, by its stem (whole words only).
+
+    In the place's own words ("gymnastics" and "gymnast") a little below the word
+    itself; in a name of one of its categories, a side reading only (below the
+    floor alone: a word shared with a category's name is not enough).
+    """
+    root = stem(word)
+    if context.text_stems and root in context.text_stems[row]:
+        return _STEM_CREDIT
+    if any(root in context.label_stems.get(c, ()) for c in context.categories[row]):
+        return _LABEL_CREDIT
+    return 0.0
 
 
 def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
@@ -1116,7 +1153,7 @@ def _match_goal(
                 f"(beyond the {constraints.max_minutes:.0f} asked for)."
             )
     no_match = not rows
-    closed_then = tuple(
+    closed_then: tuple[dict[str, Any], ...] = tuple(
         {
             "id": str(records["id"].iat[p]),
             "name": str(records["name"].iat[p]),

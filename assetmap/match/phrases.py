@@ -50,6 +50,7 @@ __all__ = [
     "lemmas",
     "read_words",
     "spelling_variant",
+    "stem",
 ]
 
 _IRREGULAR: Final = {"children": "child", "people": "person", "teeth": "tooth"}
@@ -144,6 +145,33 @@ def lemma(word: str) -> str:
     if len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+_STEM_ENDINGS: Final = (
+    *("ations", "ation", "ments", "ment", "ness", "ists", "ist", "isms", "ism"),
+    *("ics", "ic", "ers", "er", "ings", "ing", "ed", "al"),
+)
+_STEM_MIN: Final = 5
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Return the stem of one normalised word, for a fallback match on whole words.
+
+    An ending is cut only when five letters or more stay, so a word is never
+    found inside another: "career" is not "care", "artist" not "art", while
+    "gymnastics" meets "gymnast" and "painter" meets "painting".
+
+    Examples
+    --------
+    >>> [stem(w) for w in ("gymnastics", "gymnast", "painter", "painting", "career", "artist")]
+    ['gymnast', 'gymnast', 'paint', 'paint', 'career', 'artist']
+    """
+    base = lemma(word)
+    for ending in _STEM_ENDINGS:
+        if base.endswith(ending) and len(base) - len(ending) >= _STEM_MIN:
+            return base[: -len(ending)]
+    return base
 
 
 def word_forms(word: str) -> tuple[str, ...]:

@@ -322,6 +322,18 @@ def test_staff_shorthand_asks_for_its_service(words: str, category: str) -> None
     assert read_words(words).categories.get(category, 0) >= 0.9, words
 
 
+@pytest.mark.parametrize("words", ["upw hours", "client subject to mappa", "report to probation"])
+def test_a_probation_errand_asks_for_a_place_that_says_it_is_probation(words: str) -> None:
+    # No police station is a probation office: a register without one says nothing fits.
+    assert read_words(words).narrow.get("justice"), words
+
+
+def test_bail_reads_as_the_justice_services_it_is_done_at() -> None:
+    reading = read_words("signing on bail at the nick")
+    assert reading.categories.get("justice") == 1.0
+    assert not reading.narrow.get("justice")
+
+
 def test_two_words_each_one_slip_from_a_phrase_are_read_as_it() -> None:
     # "dett" and "advise" stay as typed alone; together they are one slip each from
     # the phrase for debt advice (fails on the old code: nothing known, nothing asked).

@@ -53,7 +53,9 @@ __all__ = [
     "stem",
 ]
 
-_IRREGULAR: Final = {"children": "child", "people": "person", "teeth": "tooth"}
+# Irregular plurals, and plurals that are another word ("woods" are a forest, "wood" is
+# what a woodworker uses).
+_IRREGULAR: Final = {"children": "child", "people": "person", "teeth": "tooth", "woods": "woods"}
 _SPECIALIST: Final = 0.9  # a category made for the need asked for
 _SECONDARY: Final = 0.7  # a category that serves the need among others
 _GOOD_FIRST: Final = 0.75

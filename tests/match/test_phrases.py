@@ -412,3 +412,10 @@ def test_someone_who_has_taken_something_is_urgent() -> None:
     reading = read_words("my brother took something and passed out")
     assert reading.urgent
     assert "drug_alcohol_support" in reading.categories
+
+
+def test_a_plural_that_is_another_word_keeps_its_meaning() -> None:
+    # "woods" are a forest; "wood" is what a woodworker uses (fails on the old code: both
+    # were "wood", a green space).
+    assert set(read_words("a walk in the woods").categories) >= {"green_space"}
+    assert "green_space" not in read_words("working with wood").categories

@@ -248,12 +248,30 @@ _KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "hall": ("hall", "venue"),
     "centre": ("centre", "venue"),
     "institute": ("institute", "venue"),
+    "village institute": ("institute", "venue"),
+    "reading room": ("reading_room", "venue"),
+    "reading rooms": ("reading_room", "venue"),
+    "social club": ("social_club", "venue"),
+    "working mens club": ("social_club", "venue"),
+    "conservative club": ("social_club", "venue"),
+    "liberal club": ("social_club", "venue"),
+    "sports and social club": ("social_club", "venue"),
     "town hall": ("town_hall", "civic"),
     "council offices": ("council_offices", "civic"),
     "register office": ("register_office", "civic"),
     "parish church": ("church", "worship"),
     "church": ("church", "worship"),
     "chapel": ("chapel", "worship"),
+    # an institution's own chapel is a chapel, not the institution
+    "school chapel": ("chapel", "worship"),
+    "college chapel": ("chapel", "worship"),
+    "hospital chapel": ("chapel", "worship"),
+    "chapel of rest": ("funeral", "funeral"),
+    "funeral directors": ("funeral", "funeral"),
+    "funeral home": ("funeral", "funeral"),
+    "gospel hall": ("gospel_hall", "worship"),
+    "citadel": ("citadel", "worship"),
+    "gurdwara sahib": ("gurdwara", "worship"),
     "meeting house": ("meeting_house", "worship"),
     "friends meeting house": ("meeting_house", "worship"),
     "cathedral": ("cathedral", "worship"),
@@ -275,6 +293,11 @@ _KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "medical centre": ("surgery", "gp"),
     "health centre": ("health_centre", "gp"),
     "doctors": ("surgery", "gp"),
+    "doctors surgery": ("surgery", "gp"),
+    "gp surgery": ("surgery", "gp"),
+    "gp practice": ("surgery", "gp"),
+    "family practice": ("surgery", "gp"),
+    "group practice": ("surgery", "gp"),
     "pharmacy": ("pharmacy", "pharmacy"),
     "chemist": ("pharmacy", "pharmacy"),
     "chemists": ("pharmacy", "pharmacy"),
@@ -284,6 +307,14 @@ _KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "dental surgery": ("dentist", "dental"),
     "dental centre": ("dentist", "dental"),
     "dental care": ("dentist", "dental"),
+    "dental surgeon": ("dentist", "dental"),
+    "dental surgeons": ("dentist", "dental"),
+    "dental clinic": ("dentist", "dental"),
+    "dental studio": ("dentist", "dental"),
+    "dental group": ("dentist", "dental"),
+    "dentistry": ("dentist", "dental"),
+    "orthodontics": ("dentist", "dental"),
+    "orthodontist": ("dentist", "dental"),
     "hospital": ("hospital", "hospital"),
     "hospice": ("hospice", "hospice"),
     "clinic": ("clinic", "clinic"),
@@ -292,8 +323,35 @@ _KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "residential home": ("care_home", "care"),
     "nursing home": ("nursing_home", "care"),
     "retirement home": ("care_home", "care"),
+    "residential care": ("care_home", "care"),
+    "residential care home": ("care_home", "care"),
+    "care centre": ("care_home", "care"),
+    "retirement flats": ("sheltered_housing", "care"),
+    "retirement housing": ("sheltered_housing", "care"),
+    "retirement apartments": ("sheltered_housing", "care"),
+    "retirement living": ("sheltered_housing", "care"),
+    "extra care": ("sheltered_housing", "care"),
+    "extra care housing": ("sheltered_housing", "care"),
+    "assisted living": ("sheltered_housing", "care"),
+    "almshouses": ("sheltered_housing", "care"),
     "day centre": ("day_centre", "care"),
     "club": ("club", "sport"),
+    "golf club": ("golf", "sport"),
+    "golf course": ("golf", "sport"),
+    "golf links": ("golf", "sport"),
+    "golf centre": ("golf", "sport"),
+    "sports hall": ("sports_centre", "sport"),
+    "sports club": ("club", "sport"),
+    "police station": ("police_station", "police"),
+    "fire station": ("fire_station", "emergency"),
+    "ambulance station": ("ambulance_station", "emergency"),
+    "childrens centre": ("family_centre", "family"),
+    "family hub": ("family_centre", "family"),
+    "family centre": ("family_centre", "family"),
+    "sure start": ("family_centre", "family"),
+    "youth centre": ("youth_club", "youth"),
+    "public house": ("pub", "pub"),
+    "pub": ("pub", "pub"),
     "youth club": ("youth_club", "youth"),
     "sports centre": ("sports_centre", "sport"),
     "leisure centre": ("sports_centre", "sport"),
@@ -327,6 +385,13 @@ _KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "prison": ("prison", "justice"),
     "hm prison": ("prison", "justice"),
     "hmp": ("prison", "justice"),
+    # Sites that hold places: a part naming one says where a place is.
+    "business park": ("site", "site"),
+    "enterprise park": ("site", "site"),
+    "industrial estate": ("site", "site"),
+    "trading estate": ("site", "site"),
+    "retail park": ("site", "site"),
+    "shopping centre": ("site", "site"),
     # Organisations that are about a place, not the place itself.
     "friends_of": ("friends", "friends"),
     "pta": ("pta", "pta"),
@@ -435,6 +500,9 @@ _DENOMINATIONS: Final = frozenset(
 # Denominations whose churches are known by a saint's dedication ("St Joseph's" is the
 # Catholic church): a Baptist or Methodist church is not the village's "St Mary".
 _DEDICATING: Final = frozenset({"catholic", "anglican", "orthodox", "ce"})
+# Denominations that call one building a church or a chapel indifferently
+# ("Congregational Chapel", "Congregational Church"): the two kinds are one for them.
+_CHAPEL_IS_CHURCH: Final = _DENOMINATIONS - _DEDICATING - {"quaker", "quakers", "salvation"}
 _ORDINAL: Final = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 
@@ -506,7 +574,14 @@ def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     for group in raw.get("same") or []:
         canonical = tuple(normalise_name(str(group[0])).split())
         # The canonical spelling maps to itself, so no shorter spelling eats part of it.
-        pairs += [(tuple(normalise_name(str(g)).split()), canonical) for g in group]
+        spellings = [tuple(normalise_name(str(g)).split()) for g in group]
+        pairs += [(spelling, canonical) for spelling in spellings]
+        # "Congregational Church" in the table: "Congregational Chapel" is the same.
+        pairs += [
+            ((*spelling[:-1], "chapel"), canonical)
+            for spelling in spellings
+            if spelling[-1:] == ("church",) and set(spelling) & _CHAPEL_IS_CHURCH
+        ]
     for brand in raw.get("brands") or []:
         pairs.append((tuple(normalise_name(str(brand)).split()), ()))
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
@@ -566,6 +641,9 @@ def _parse_name(name: str) -> _Name:
         else:
             core.append(strong[i])
             i += 1
+    # A Methodist or Baptist chapel is the Methodist or Baptist church.
+    if "chapel" in kinds and set(core) & _CHAPEL_IS_CHURCH:
+        kinds = ["church" if k == "chapel" else k for k in kinds]
     # A bare "centre" next to another kind is part of it ("Arts Centre and Museum").
     if "centre" in kinds and len(set(families)) > 1:
         at = kinds.index("centre")
@@ -580,6 +658,136 @@ def _parse_name(name: str) -> _Name:
         qualifiers=frozenset(w for w in core if w in _QUALIFIERS),
         raw=name,
     )
+
+
+# Kinds of place of worship that one congregation's building is called indifferently.
+_CHRISTIAN_KINDS: Final = frozenset({"church", "chapel", "cathedral"})
+
+# ---------------------------------------------------------------- name variants
+
+# Words after a place's name that say who runs it, not which place it is
+# ("Elmstead Village Hall Trust", "Brockley Village Hall Management Committee").
+_OPERATOR_SUFFIXES: Final = (
+    ("management", "committee"),
+    ("committee",),
+    ("trustees",),
+    ("trust",),
+    ("parish", "meeting"),
+    ("parish", "council"),
+    ("town", "council"),
+    ("users", "group"),
+)
+_DASH: Final = re.compile(r"\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*")
+_ALT_SPLIT: Final = re.compile(r"\s*;\s*")
+
+
+def _may_stand_alone(part: _Name, rest: Sequence[_Name]) -> bool:
+    """Return whether ``part`` of a name may be compared on its own, ``rest`` dropped.
+
+    The part needs a word of its own besides a kind of place, and what is
+    dropped may name no kind of place other than the part's ("Northfield Council -
+    Elmstead Library" is the library; "Elmstead Library - Car Park" is not).
+    """
+    if not part.core:
+        return False
+    allowed = {*part.families, "site"}
+    return all(set(other.families) <= allowed for other in rest if other.families)
+
+
+def _operator_free(name: _Name) -> _Name | None:
+    """Drop a trailing operator ("... Village Hall Trustees") if a kind of place remains."""
+    words = name.text.split()
+    for suffix in _OPERATOR_SUFFIXES:
+        if len(words) > len(suffix) and tuple(words[-len(suffix) :]) == suffix:
+            shorter = _parse_name(" ".join(words[: -len(suffix)]))
+            return shorter if shorter.families and shorter.core else None
+    return None
+
+
+def _joined_facilities(text: str) -> list[_Name]:
+    """Each facility of a name joining two kinds ("X Village Hall & Playing Field").
+
+    Both sides of the "and" must name a kind of place; the second takes the
+    first's distinctive words ("X Playing Field").
+    """
+    words = normalise_name(text).split()
+    out: list[_Name] = []
+    for at in (i for i, w in enumerate(words) if w == "and" and 0 < i < len(words) - 1):
+        first = _parse_name(" ".join(words[:at]))
+        second = _parse_name(" ".join(words[at + 1 :]))
+        if first.families and second.families and first.core and not second.core:
+            out += [first, _parse_name(f"{first.core} {second.text}")]
+    return out
+
+
+def _dedication_in_brackets(outside: _Name, inside: str) -> _Name | None:
+    """Read "Brockley Church (St Mary and St John)" as the dedication, of the outside kind."""
+    named = _parse_name(inside)
+    first = named.core.split(" ", 1)[0]
+    if first not in _DEDICATIONS or named.families or not outside.families:
+        return None
+    return dataclasses.replace(named, kinds=outside.kinds, families=outside.families)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _variants(name: str, alt_names: str = "", place: str = "") -> tuple[_Name, ...]:
+    """Other ways to read a name, each to compare as well as the name itself.
+
+    The name without the parts that say who runs it or where it is: a bracket
+    ("Elmstead Town Hall (Elmstead Town Council)") or one side of a spaced
+    dash ("Northfield Housing Trust - Elm Lodge Care Home"), when what is dropped
+    names no other kind of place; a trailing operator ("... Village Hall
+    Trust"); each facility of two joined with "and"; a church's dedication in
+    brackets; the record's alternative names (``alt_names``, joined by ";");
+    and a name that is only a kind of place ("Reading Room") read with its
+    address's village or town (``place``: "Brockley Reading Room").
+
+    Examples
+    --------
+    >>> [v.text for v in _variants("Elmstead Village Hall (Elmstead Parish Meeting)")]
+    ['elmstead village hall']
+    >>> [v.text for v in _variants("Northfield Housing Trust - Elm Lodge Care Home")]
+    ['elm lodge care home']
+    >>> [v.text for v in _variants("Elmstead Library - Car Park")]
+    []
+    >>> [v.text for v in _variants("Brockley Village Hall & Playing Field")]
+    ['brockley village hall', 'brockley playing field']
+    >>> [v.text for v in _variants("Reading Room", place="brockley")]
+    ['brockley reading room']
+    """
+    primary = _parse_name(name)
+    out: list[_Name] = []
+    bare = _NEAR.sub("", name) or name
+    if "(" in bare:
+        outside = _parse_name(" ".join(_BRACKETS.sub(" ", bare).split()))
+        inside = [_parse_name(t) for t in _BRACKETS.findall(bare)]
+        if _may_stand_alone(outside, inside):
+            out.append(outside)
+        for text in _BRACKETS.findall(bare):
+            dedication = _dedication_in_brackets(outside, text)
+            if dedication is not None:
+                out.append(dedication)
+    parts = [p for p in _DASH.split(_BRACKETS.sub(" ", bare)) if p.strip()]
+    if len(parts) > 1:
+        parsed = [_parse_name(p) for p in parts]
+        for k, part in enumerate(parsed):
+            if _may_stand_alone(part, parsed[:k] + parsed[k + 1 :]):
+                out.append(part)
+    out += _joined_facilities(_BRACKETS.sub(" ", bare))
+    for candidate in (primary, *out):
+        shorter = _operator_free(candidate)
+        if shorter is not None:
+            out.append(shorter)
+    out += [_parse_name(alt) for alt in _ALT_SPLIT.split(alt_names) if alt.strip()]
+    if place and not primary.core and primary.families:
+        out.append(_parse_name(f"{place} {primary.text}"))
+    seen = {primary.text}
+    unique = []
+    for variant in out:
+        if variant.text and variant.text not in seen:
+            seen.add(variant.text)
+            unique.append(variant)
+    return tuple(unique)
 
 
 # Category -> family of places, used for a record whose name names no kind
@@ -761,7 +969,11 @@ def _kind_cap(a: _Kind, b: _Kind) -> float:
         return _KIND_CONFLICT_CAP
     if a.inferred != b.inferred:  # a church by its category and "... Church" by name
         return 100.0 if set(a.kinds or b.kinds) <= _MAIN_KINDS else _MISSING_KIND_CAP
-    return 100.0 if a.kinds == b.kinds else _RELATED_KIND_CAP
+    if a.kinds == b.kinds:
+        return 100.0
+    if a.families == ("worship",) and not set(a.kinds + b.kinds) <= _CHRISTIAN_KINDS:
+        return _KIND_CONFLICT_CAP  # a meeting house, a mosque or a temple is not a chapel
+    return _RELATED_KIND_CAP
 
 
 def _conflict_cap(a: _Name, b: _Name) -> float:
@@ -895,7 +1107,9 @@ def name_similarity(a: str, b: str) -> float:
 
     Here every word weighs the same; :func:`find_duplicates` weighs words by
     how rare they are among the names it compares, and reads the kind of
-    place from a record's categories when its name names none.
+    place from a record's categories when its name names none. Each name's
+    variants count too (the name without a bracketed operator or a site, one
+    side of a dash, each of two joined facilities: see :func:`_variants`).
 
     Parameters
     ----------
@@ -918,11 +1132,17 @@ def name_similarity(a: str, b: str) -> float:
     88.0
     >>> round(name_similarity("Exton Village Hall", "Egleton Village Hall"))
     67
+    >>> name_similarity("Brockley Reading Room (Brockley Parish Council)", "Brockley Reading Room")
+    100.0
     """
-    name_a, name_b = _parse_name(a), _parse_name(b)
-    score = float(_name_scores([name_a], [name_b], {})[0])
-    cap = _kind_cap(_record_kind(name_a, frozenset()), _record_kind(name_b, frozenset()))
-    return min(score, cap)
+    best = 0.0
+    for name_a in (_parse_name(a), *_variants(a)):
+        for name_b in (_parse_name(b), *_variants(b)):
+            score = float(_name_scores([name_a], [name_b], {})[0])
+            none = frozenset[str]()
+            cap = _kind_cap(_record_kind(name_a, none), _record_kind(name_b, none))
+            best = max(best, min(score, cap))
+    return best
 
 
 # ---------------------------------------------------------------- other fields
@@ -1119,6 +1339,7 @@ class _Records:
     categories_by_name: list[bool] = dataclasses.field(default_factory=list)
     unnamed: npt.NDArray[np.bool_] = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
     places: list[tuple[frozenset[str], frozenset[str]]] = dataclasses.field(default_factory=list)
+    variants: list[tuple[_Name, ...]] = dataclasses.field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -1140,6 +1361,13 @@ def _generic_names() -> frozenset[str]:
         for text in (category.label, category.plain_label)
     ]
     return frozenset(labels + [f"{label} unnamed" for label in labels])
+
+
+def _address_place(address: object) -> str:
+    """Return the village or town an address ends with ("Mill Lane, Brockley"), or ``""``."""
+    if _blank(address):
+        return ""
+    return " ".join(_place_part(str(address).rsplit(",", 1)[-1]))
 
 
 def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
@@ -1191,7 +1419,14 @@ def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
         else c
         for c, n, by_name in zip(categories, parsed, named_only, strict=True)
     ]
+    variants = [
+        _variants(name, "" if _blank(alt) else str(alt), _address_place(address))
+        for name, alt, address in zip(
+            names, _column(frame, "alt_name"), _column(frame, "address"), strict=True
+        )
+    ]
     return _Records(
+        variants=variants,
         addresses=addresses,
         categories_by_name=named_only,
         unnamed=np.array([normalise_name(n) in _generic_names() for n in names], dtype=bool),
@@ -1341,6 +1576,12 @@ class _Evidence:
     postcode: npt.NDArray[np.int8]  # 1 same, -1 other district, -2 other sector
     address: npt.NDArray[np.int8]  # 1: one's address names the other (same kind of place)
     parish: npt.NDArray[np.bool_]  # a place's "Parish Church" and a church by its dedication
+    via: list[str] = dataclasses.field(default_factory=list)  # the variant that scored best
+    # one name the other's but for a related kind ("X Parish Hall", "X Village Hall"), or
+    # only a kind ("Chapel") beside a named one of that kind ("X School Chapel")
+    kin: npt.NDArray[np.bool_] = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
+    # each is the other's only candidate of its family of places within 100 m
+    only: npt.NDArray[np.bool_] = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
 
 
 def _set_relation(left: list[frozenset[str]], right: list[frozenset[str]], a: Any, b: Any) -> Any:
@@ -1607,6 +1848,112 @@ def _address_relation(left: _Records, right: _Records, a: Any, b: Any) -> Any:
     return out
 
 
+def _variant_scores(
+    left: _Records,
+    right: _Records,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    names: npt.NDArray[np.float64],
+    weights: dict[str, float],
+) -> tuple[npt.NDArray[np.float64], list[str]]:
+    """Raise each pair's name similarity to the best of its names' variants (see :func:`_variants`).
+
+    Every variant of one record is compared with every name of the other, each
+    capped by the two kinds of place as the names are. Returns the similarities
+    and, per pair, the variant that raised it (``""``: none).
+    """
+    names = names.copy()
+    via = [""] * len(a)
+    has_left = np.array([bool(v) for v in left.variants], dtype=bool)
+    has_right = np.array([bool(v) for v in right.variants], dtype=bool)
+    todo = np.flatnonzero((has_left[a] | has_right[b]) & (names < _NAME_FULL))
+    firsts: list[_Name] = []
+    seconds: list[_Name] = []
+    caps: list[float] = []
+    owner: list[int] = []
+    for k in todo.tolist():
+        i, j = int(a[k]), int(b[k])
+        mine = (left.parsed[i], *left.variants[i])
+        theirs = (right.parsed[j], *right.variants[j])
+        for x in mine:
+            for y in theirs:
+                if x is mine[0] and y is theirs[0]:
+                    continue
+                firsts.append(x)
+                seconds.append(y)
+                kind_x = _record_kind(x, left.categories[i])
+                kind_y = _record_kind(y, right.categories[j])
+                caps.append(min(_kind_cap(kind_x, kind_y), _conflict_cap(x, y)))
+                owner.append(k)
+    if not owner:
+        return names, via
+    scores = np.minimum(_name_scores(firsts, seconds, weights), np.asarray(caps))
+    for k, score, x, y in zip(owner, scores.tolist(), firsts, seconds, strict=True):
+        if score > names[k]:
+            names[k] = score
+            via[k] = f"{x.text} / {y.text}"
+    return names, via
+
+
+def _kin(
+    left: _Records,
+    right: _Records,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    names: npt.NDArray[np.float64],
+    caps: npt.NDArray[np.float64],
+) -> npt.NDArray[np.bool_]:
+    """Pairs whose names differ only by a related kind of place, or that are only the kind.
+
+    "X Parish Hall" and "X Village Hall" (names alike but for the kind, which
+    caps them at :data:`_RELATED_KIND_CAP`); "Chapel" beside "X School Chapel"
+    (one name is only a kind of place, the other's kind is the same).
+    """
+    related = (names >= _NAME_FULL) & (caps == _RELATED_KIND_CAP)
+    core_l = np.array([not n.core and bool(n.kinds) for n in left.parsed], dtype=bool)
+    core_r = (
+        core_l
+        if right is left
+        else np.array([not n.core and bool(n.kinds) for n in right.parsed], dtype=bool)
+    )
+    bare = np.flatnonzero(core_l[a] != core_r[b])
+    for k in bare.tolist():
+        i, j = int(a[k]), int(b[k])
+        related[k] = bool(left.parsed[i].kinds) and left.parsed[i].kinds == right.parsed[j].kinds
+    return np.asarray(related, dtype=bool)
+
+
+def _only_of_family(
+    left: _Records,
+    right: _Records,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    distance_m: npt.NDArray[np.float64],
+) -> npt.NDArray[np.bool_]:
+    """Per pair: of one family of places, and each the other's only such candidate within 100 m.
+
+    Two village halls 30 m apart with no other hall, centre or institute near
+    either are one hall; a second hall nearby makes both pairs uncertain.
+    """
+    _, firsts, seconds, inverse = _distinct_pairs(left.kinds, right.kinds, a, b)
+    same = (
+        np.array(
+            [
+                bool(x.families) and x.families == y.families
+                for x, y in zip(firsts, seconds, strict=True)
+            ],
+            dtype=bool,
+        )[inverse]
+        if len(a)
+        else np.zeros(0, dtype=bool)
+    )
+    mask = same & (distance_m <= _QUEUE_NEAR_M)
+    offset = 0 if right is left else left.size
+    size = left.size + (0 if right is left else right.size)
+    count = np.bincount(a[mask], minlength=size) + np.bincount(b[mask] + offset, minlength=size)
+    return np.asarray(mask & (count[a] == 1) & (count[b + offset] == 1), dtype=bool)
+
+
 def _gather_evidence(
     left: _Records,
     right: _Records,
@@ -1617,7 +1964,8 @@ def _gather_evidence(
 ) -> _Evidence:
     # Score each distinct pair of names (and of kinds) once: towns repeat names a lot.
     unique, firsts, seconds, inverse = _distinct_pairs(left.parsed, right.parsed, a, b)
-    names = _name_scores(firsts, seconds, _token_weights(unique))[inverse]
+    weights = _token_weights(unique)
+    names = _name_scores(firsts, seconds, weights)[inverse]
     _, firsts_kind, seconds_kind, inverse = _distinct_pairs(left.kinds, right.kinds, a, b)
     caps = np.array([_kind_cap(x, y) for x, y in zip(firsts_kind, seconds_kind, strict=True)])[
         inverse
@@ -1628,7 +1976,9 @@ def _gather_evidence(
     mine = _without_places(left, places.words, ordered)
     split = (mine, mine if right is left else _without_places(right, places.words, ordered))
     names = np.maximum(names, _place_free_scores(left, right, a, b, names, places, split))
+    kin = _kin(left, right, a, b, names, caps)
     names = np.minimum(names, caps)
+    names, via = _variant_scores(left, right, a, b, names, weights)
     address = _address_relation(left, right, a, b)
     names = np.where(address > 0, np.maximum(names, _ADDRESS_NAME), names)
     parish, only_church = _parish_dedication(left, right, a, b, places, split, distance_m)
@@ -1650,6 +2000,9 @@ def _gather_evidence(
         postcode=_postcode_relation(left, right, a, b),
         address=address,
         parish=parish,
+        via=via,
+        kin=kin,
+        only=_only_of_family(left, right, a, b, distance_m),
     )
 
 
@@ -1693,6 +2046,8 @@ def _distance_text(metres: float) -> str:
 def _reasons(left: _Records, right: _Records, a: Any, b: Any, ev: _Evidence, k: int) -> str:
     i, j = a[k], b[k]
     parts = [f"names {ev.name[k]:.0f}% alike"]
+    if ev.via and ev.via[k]:
+        parts[0] += f" (read as {ev.via[k]})"
     if _kind_cap(left.kinds[i], right.kinds[j]) < 100:
         parts[0] += f" ({_kind_words(left.kinds[i])} vs {_kind_words(right.kinds[j])})"
     elif _conflict_cap(left.parsed[i], right.parsed[j]) < 100:
@@ -1717,6 +2072,8 @@ def _reasons(left: _Records, right: _Records, a: Any, b: Any, ev: _Evidence, k: 
         )
     if ev.address[k] > 0:
         parts.append("the address names it")
+    if ev.kin[k] and ev.only[k]:
+        parts.append("nothing else of the kind within 100 m of either")
     postcode = int(ev.postcode[k])
     if postcode:
         parts.append(
@@ -1806,6 +2163,11 @@ def find_duplicates(
     # The same name, close together, nothing against it: one place typed twice.
     nothing_against = (ev.category >= 0) & (ev.phone >= 0) & (ev.postcode >= 0) & (ev.website >= 0)
     merge |= (ev.name >= _SAME_NAME) & (ev.distance_m <= _SAME_NAME_NEAR_M) & nothing_against
+    # One name but for a related kind ("X Parish Hall", "X Village Hall"), or a name that
+    # is only the kind: merged where nothing else of that family is near either and
+    # something besides the distance agrees (a category or a postcode).
+    agrees = (ev.category > 0) | (ev.postcode > 0) | (ev.address > 0)
+    merge |= ev.kin & ev.only & (ev.distance_m <= _SAME_NAME_NEAR_M) & nothing_against & agrees
     # Similar names of the same category close together are never silently kept apart.
     near = ev.distance_m <= _QUEUE_NEAR_M
     similar_nearby = near & (((ev.category > 0) & (ev.name >= _NAME_FLOOR)) | ev.parish)
@@ -1816,6 +2178,7 @@ def find_duplicates(
     # that category is likely the same place, mapped without its name.
     unnamed = left.unnamed[a] != right.unnamed[b]
     similar_nearby |= unnamed & (ev.category > 0) & (ev.distance_m <= _SAME_NAME_NEAR_M)
+    similar_nearby |= ev.kin & near
     review = (score >= cfg.review_score) | similar_nearby
     decision = np.where(merge, "merge", np.where(review, "review", "distinct"))
     ids_left = np.asarray(left.ids, dtype=object)

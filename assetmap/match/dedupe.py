@@ -676,8 +676,14 @@ _OPERATOR_SUFFIXES: Final = (
     ("parish", "council"),
     ("town", "council"),
     ("users", "group"),
+    ("association",),
+    ("council",),
 )
-_DASH: Final = re.compile(r"\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*")
+_PARTS: Final = re.compile(r"\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s*[,:;]\s*")
+# What follows a saint's name to say which saint: "St John the Evangelist" is St John.
+_EPITHETS: Final = frozenset(
+    {"evangelist", "baptist", "virgin", "apostle", "divine", "martyr", "confessor"}
+)
 _ALT_SPLIT: Final = re.compile(r"\s*;\s*")
 
 
@@ -692,6 +698,15 @@ def _may_stand_alone(part: _Name, rest: Sequence[_Name]) -> bool:
         return False
     allowed = {*part.families, "site"}
     return all(set(other.families) <= allowed for other in rest if other.families)
+
+
+def _is_operator(name: _Name) -> bool:
+    """Return whether a name says who runs something ("... Trust", a national operator)."""
+    words = tuple(name.text.split())
+    if any(len(words) > len(s) and words[-len(s) :] == s for s in _OPERATOR_SUFFIXES):
+        return True
+    brands = {spelling for spelling, canonical in _synonyms() if not canonical}
+    return tuple(_words(name.raw)) in brands
 
 
 def _operator_free(name: _Name) -> _Name | None:
@@ -720,6 +735,67 @@ def _joined_facilities(text: str) -> list[_Name]:
     return out
 
 
+def _without_epithet(name: _Name) -> _Name | None:
+    """Drop a saint's epithet ("Saint John the Evangelist" -> "Saint John"), if any."""
+    words = name.text.split()
+    keep = [
+        w
+        for k, w in enumerate(words)
+        if not (w in _EPITHETS and k >= 2 and words[k - 2] == "saint")
+    ]
+    if len(keep) == len(words):
+        return None
+    return dataclasses.replace(
+        _parse_name(" ".join(keep)), kinds=name.kinds, families=name.families
+    )
+
+
+def _dedication_after_kind(name: _Name) -> _Name | None:
+    """Read "X Parish Church of St Y" as the dedication "St Y", of the church's kind."""
+    words = name.text.split()
+    for at in range(1, len(words)):
+        if words[at] in _DEDICATIONS and words[at - 1] in {"church", "chapel"}:
+            return _dedication_in_brackets(name, " ".join(words[at:]))
+    return None
+
+
+def _parts(text: str) -> list[_Name]:
+    """Return the parts of a name (split at spaced dashes, commas, colons) that may stand alone.
+
+    A part that is only a kind of place ("Town Hall") takes the distinctive
+    words of a part that names none, its operator dropped ("Elmstead Town
+    Council - Town Hall" -> "Elmstead Town Hall"). With two parts, the name
+    whose first is only a kind of place is also read the other way round ("The
+    Chapel, X School" -> "X School Chapel").
+    """
+    parts = [p for p in _PARTS.split(text) if p.strip()]
+    if len(parts) < 2:
+        return []
+    parsed = [_parse_name(p) for p in parts]
+    # A later part stands for the place only if it says what it is, or if what comes
+    # before it is who runs it ("X Trust - Willowbrook"): "White Lion, Elmstead" is a pub.
+    out = [
+        part
+        for k, part in enumerate(parsed)
+        if _may_stand_alone(part, parsed[:k] + parsed[k + 1 :])
+        and (k == 0 or part.families or all(_is_operator(p) for p in parsed[:k]))
+    ]
+    for part in parsed:
+        if part.core or not part.families:
+            continue
+        for other in parsed:
+            if other.core and not other.families:
+                words = other.text.split()
+                for suffix in _OPERATOR_SUFFIXES:
+                    if len(words) > len(suffix) and tuple(words[-len(suffix) :]) == suffix:
+                        words = words[: -len(suffix)]
+                        break
+                out.append(_parse_name(f"{' '.join(words)} {part.text}"))
+    if len(parts) == 2 and not parsed[0].core:
+        out.append(_parse_name(f"{parts[1]} {parts[0]}"))
+    return out
+
+
 def _dedication_in_brackets(outside: _Name, inside: str) -> _Name | None:
     """Read "Brockley Church (St Mary and St John)" as the dedication, of the outside kind."""
     named = _parse_name(inside)
@@ -730,7 +806,9 @@ def _dedication_in_brackets(outside: _Name, inside: str) -> _Name | None:
 
 
 @functools.lru_cache(maxsize=65_536)
-def _variants(name: str, alt_names: str = "", place: str = "") -> tuple[_Name, ...]:
+def _variants(
+    name: str, alt_names: str = "", place: str = "", street: str = ""
+) -> tuple[_Name, ...]:
     """Other ways to read a name, each to compare as well as the name itself.
 
     The name without the parts that say who runs it or where it is: a bracket
@@ -739,8 +817,9 @@ def _variants(name: str, alt_names: str = "", place: str = "") -> tuple[_Name, .
     names no other kind of place; a trailing operator ("... Village Hall
     Trust"); each facility of two joined with "and"; a church's dedication in
     brackets; the record's alternative names (``alt_names``, joined by ";");
-    and a name that is only a kind of place ("Reading Room") read with its
-    address's village or town (``place``: "Brockley Reading Room").
+    a name that is only a kind of place ("Reading Room") read with its
+    address's village or town (``place``: "Brockley Reading Room"), and a name
+    that begins with its address's street (``street``) read with the place instead.
 
     Examples
     --------
@@ -767,20 +846,19 @@ def _variants(name: str, alt_names: str = "", place: str = "") -> tuple[_Name, .
             dedication = _dedication_in_brackets(outside, text)
             if dedication is not None:
                 out.append(dedication)
-    parts = [p for p in _DASH.split(_BRACKETS.sub(" ", bare)) if p.strip()]
-    if len(parts) > 1:
-        parsed = [_parse_name(p) for p in parts]
-        for k, part in enumerate(parsed):
-            if _may_stand_alone(part, parsed[:k] + parsed[k + 1 :]):
-                out.append(part)
+    out += _parts(_BRACKETS.sub(" ", bare))
     out += _joined_facilities(_BRACKETS.sub(" ", bare))
     for candidate in (primary, *out):
-        shorter = _operator_free(candidate)
-        if shorter is not None:
-            out.append(shorter)
+        for reread in (_operator_free, _dedication_after_kind, _without_epithet):
+            shorter = reread(candidate)
+            if shorter is not None:
+                out.append(shorter)
     out += [_parse_name(alt) for alt in _ALT_SPLIT.split(alt_names) if alt.strip()]
     if place and not primary.core and primary.families:
         out.append(_parse_name(f"{place} {primary.text}"))
+    if place and street and primary.text.startswith(f"{street} "):
+        # "High Street Methodist Church" at "High Street, Elmstead": the street, not the place
+        out.append(_parse_name(f"{place} {primary.text.removeprefix(street)}"))
     seen = {primary.text}
     unique = []
     for variant in out:
@@ -1370,6 +1448,13 @@ def _address_place(address: object) -> str:
     return " ".join(_place_part(str(address).rsplit(",", 1)[-1]))
 
 
+def _address_street(address: object) -> str:
+    """Return the first part of an address of two parts or more ("High Street"), normalised."""
+    if _blank(address) or "," not in str(address):
+        return ""
+    return " ".join(_words(str(address).split(",", 1)[0]))
+
+
 def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
     if not isinstance(frame, gpd.GeoDataFrame):
         msg = f"`{label}` must be a GeoDataFrame of assets, got {type(frame).__name__}."
@@ -1420,7 +1505,9 @@ def _records_from_frame(frame: gpd.GeoDataFrame, label: str) -> _Records:
         for c, n, by_name in zip(categories, parsed, named_only, strict=True)
     ]
     variants = [
-        _variants(name, "" if _blank(alt) else str(alt), _address_place(address))
+        _variants(
+            name, "" if _blank(alt) else str(alt), _address_place(address), _address_street(address)
+        )
         for name, alt, address in zip(
             names, _column(frame, "alt_name"), _column(frame, "address"), strict=True
         )
@@ -1867,12 +1954,16 @@ def _variant_scores(
     has_left = np.array([bool(v) for v in left.variants], dtype=bool)
     has_right = np.array([bool(v) for v in right.variants], dtype=bool)
     todo = np.flatnonzero((has_left[a] | has_right[b]) & (names < _NAME_FULL))
+    wide = _register_places(left, right).wide
     firsts: list[_Name] = []
     seconds: list[_Name] = []
     caps: list[float] = []
     owner: list[int] = []
     for k in todo.tolist():
         i, j = int(a[k]), int(b[k])
+        place_i, place_j = left.places[i][0] - wide, right.places[j][0] - wide
+        if place_i and place_j and not place_i & place_j:
+            continue  # a variant never makes two villages' places one
         mine = (left.parsed[i], *left.variants[i])
         theirs = (right.parsed[j], *right.variants[j])
         for x in mine:
@@ -1909,7 +2000,9 @@ def _kin(
     caps them at :data:`_RELATED_KIND_CAP`); "Chapel" beside "X School Chapel"
     (one name is only a kind of place, the other's kind is the same).
     """
-    related = (names >= _NAME_FULL) & (caps == _RELATED_KIND_CAP)
+    # a church and a chapel of one name may be two buildings: only the halls' kinds are loose
+    worship = np.array([k.families == ("worship",) for k in left.kinds], dtype=bool)
+    related = (names >= _NAME_FULL) & (caps == _RELATED_KIND_CAP) & ~worship[a]
     core_l = np.array([not n.core and bool(n.kinds) for n in left.parsed], dtype=bool)
     core_r = (
         core_l

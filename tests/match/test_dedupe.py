@@ -917,3 +917,63 @@ def test_a_name_that_is_only_its_kind_beside_the_only_one_of_that_kind() -> None
     )  # fmt: skip
     crowded = gpd.GeoDataFrame(crowded, geometry="geometry", crs="EPSG:4326")
     assert decision(find_duplicates(crowded, other=directory), "c", "d") == "review"
+
+
+@pytest.mark.parametrize(
+    ("name", "other", "category", "address"),
+    [
+        # the parts of a name split at commas and dashes, and read the other way round
+        ("The Chapel, Northfield College", "Northfield College Chapel", "faith_community", ""),
+        ("Elmstead Town Council - Town Hall", "Elmstead Town Hall", "council_services", ""),
+        ("Northfield Homes Association - Elm Lodge", "Elm Lodge", "social_care", ""),
+        ("Anchor Hanover - Elm Lodge", "Elm Lodge", "social_care", ""),
+        # a church by its dedication after "Church of", a saint's epithet
+        ("Brockley Parish Church of St Aidan", "St Aidan", "faith_community", ""),
+        ("Saint Aidan the Martyr, Brockley", "St Aidan", "faith_community", ""),
+        # the street instead of the village
+        ("Mill Lane Methodist Church", "Elmstead Methodist Church", "faith_community",
+         "Mill Lane, Elmstead"),
+    ],
+)  # fmt: skip
+def test_parts_dedications_and_streets_are_read(
+    name: str, other: str, category: str, address: str
+) -> None:
+    register = assets({"id": "r", "name": other, "categories": (category,), **offset(*OAKHAM)})
+    directory = assets(
+        {"id": "d", "name": name, "categories": (category,), "address": address or None,
+         **offset(*OAKHAM, east_m=12)}
+    )  # fmt: skip
+    assert decision(find_duplicates(register, other=directory), "r", "d") == "merge"
+
+
+def test_a_variant_never_joins_another_place_or_a_pub_to_a_village_hall() -> None:
+    # "White Hart, Elmstead" (a pub): its place alone is not the village hall, and a
+    # variant never makes two villages' records one.
+    register = assets(
+        {"id": "vh", "name": "Elmstead Village Hall", "categories": ("community_centre",),
+         **offset(*OAKHAM)},
+        {"id": "bh", "name": "Reading Room, Brockley", "categories": ("community_centre",),
+         **offset(*OAKHAM, north_m=600)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "pub", "name": "White Hart, Elmstead", "categories": ("community_centre",),
+         "address": "Main Street, Elmstead", **offset(*OAKHAM, east_m=40)},
+        {"id": "rr", "name": "Reading Room, Elmstead", "categories": ("community_centre",),
+         **offset(*OAKHAM, north_m=640)},
+    )  # fmt: skip
+    pairs = find_duplicates(register, other=directory)
+    assert decision(pairs, "vh", "pub") != "merge"
+    assert decision(pairs, "bh", "rr") != "merge"
+
+
+def test_a_church_and_a_chapel_of_one_place_name_are_not_merged_as_related_kinds() -> None:
+    # An institution's chapel and the town's church share the town's name only.
+    register = assets(
+        {"id": "ch", "name": "Elmstead School Chapel", "categories": ("faith_community",),
+         **offset(*OAKHAM)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": "Elmstead Parish Church", "categories": ("faith_community",),
+         **offset(*OAKHAM, east_m=30)},
+    )  # fmt: skip
+    assert decision(find_duplicates(register, other=directory), "ch", "d") != "merge"

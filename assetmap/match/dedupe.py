@@ -587,14 +587,30 @@ def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
 
 
+@functools.lru_cache(maxsize=1)
+def _synonyms_by_first_word() -> dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]:
+    """Index the synonym table by each spelling's first word, longest spelling first."""
+    index: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for spelling, canonical in _synonyms():
+        if spelling:
+            index.setdefault(spelling[0], []).append((spelling, canonical))
+    return {word: tuple(entries) for word, entries in index.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _brands() -> frozenset[tuple[str, ...]]:
+    """Return the spellings of ``synonyms.yaml``'s brands (dropped from names)."""
+    return frozenset(spelling for spelling, canonical in _synonyms() if not canonical)
+
+
 def _canonical(words: list[str]) -> list[str]:
     """Replace synonyms ("quaker meeting house" -> "friends meeting house") and drop brands."""
     out: list[str] = []
     i = 0
-    table = _synonyms()
+    by_first = _synonyms_by_first_word()
     while i < len(words):
-        for spelling, canonical in table:
-            if spelling and tuple(words[i : i + len(spelling)]) == spelling:
+        for spelling, canonical in by_first.get(words[i], ()):
+            if tuple(words[i : i + len(spelling)]) == spelling:
                 out.extend(canonical)
                 i += len(spelling)
                 break
@@ -680,6 +696,7 @@ _OPERATOR_SUFFIXES: Final = (
     ("council",),
 )
 _PARTS: Final = re.compile(r"\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s*[,:;]\s*")
+_JOINED: Final = re.compile(r"&|\+|\band\b", re.IGNORECASE)
 # What follows a saint's name to say which saint: "St John the Evangelist" is St John.
 _EPITHETS: Final = frozenset(
     {"evangelist", "baptist", "virgin", "apostle", "divine", "martyr", "confessor"}
@@ -705,8 +722,7 @@ def _is_operator(name: _Name) -> bool:
     words = tuple(name.text.split())
     if any(len(words) > len(s) and words[-len(s) :] == s for s in _OPERATOR_SUFFIXES):
         return True
-    brands = {spelling for spelling, canonical in _synonyms() if not canonical}
-    return tuple(_words(name.raw)) in brands
+    return tuple(_words(name.raw)) in _brands()
 
 
 def _operator_free(name: _Name) -> _Name | None:
@@ -725,6 +741,8 @@ def _joined_facilities(text: str) -> list[_Name]:
     Both sides of the "and" must name a kind of place; the second takes the
     first's distinctive words ("X Playing Field").
     """
+    if not _JOINED.search(text):
+        return []
     words = normalise_name(text).split()
     out: list[_Name] = []
     for at in (i for i, w in enumerate(words) if w == "and" and 0 < i < len(words) - 1):
@@ -768,6 +786,8 @@ def _parts(text: str) -> list[_Name]:
     whose first is only a kind of place is also read the other way round ("The
     Chapel, X School" -> "X School Chapel").
     """
+    if not _PARTS.search(text):
+        return []
     parts = [p for p in _PARTS.split(text) if p.strip()]
     if len(parts) < 2:
         return []

@@ -694,12 +694,16 @@ _OPERATOR_SUFFIXES: Final = (
     ("users", "group"),
     ("association",),
     ("council",),
+    ("meeting",),  # a Quaker meeting or a parish meeting
 )
 _PARTS: Final = re.compile(r"\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s*[,:;]\s*")
 _JOINED: Final = re.compile(r"&|\+|\band\b", re.IGNORECASE)
-# What follows a saint's name to say which saint: "St John the Evangelist" is St John.
-_EPITHETS: Final = frozenset(
-    {"evangelist", "baptist", "virgin", "apostle", "divine", "martyr", "confessor"}
+# What follows a saint's name to say which saint: "St John the Evangelist" is St John,
+# "St Martin of Tours" St Martin.
+_EPITHET: Final = re.compile(
+    r"\b(saint|st\.?)\s+([a-z]+(?:['\u2019]s)?)\s+(?:the\s+(?:evangelist|baptist|virgin|apostle|"
+    r"divine|martyr|confessor|great)|of\s+(?!the\b)[a-z]+)\b",
+    re.IGNORECASE,
 )
 _ALT_SPLIT: Final = re.compile(r"\s*;\s*")
 
@@ -753,21 +757,6 @@ def _joined_facilities(text: str) -> list[_Name]:
     return out
 
 
-def _without_epithet(name: _Name) -> _Name | None:
-    """Drop a saint's epithet ("Saint John the Evangelist" -> "Saint John"), if any."""
-    words = name.text.split()
-    keep = [
-        w
-        for k, w in enumerate(words)
-        if not (w in _EPITHETS and k >= 2 and words[k - 2] == "saint")
-    ]
-    if len(keep) == len(words):
-        return None
-    return dataclasses.replace(
-        _parse_name(" ".join(keep)), kinds=name.kinds, families=name.families
-    )
-
-
 def _dedication_after_kind(name: _Name) -> _Name | None:
     """Read "X Parish Church of St Y" as the dedication "St Y", of the church's kind."""
     words = name.text.split()
@@ -798,7 +787,12 @@ def _parts(text: str) -> list[_Name]:
         part
         for k, part in enumerate(parsed)
         if _may_stand_alone(part, parsed[:k] + parsed[k + 1 :])
-        and (k == 0 or part.families or all(_is_operator(p) for p in parsed[:k]))
+        and (
+            k == 0
+            or part.families
+            or part.core.split(" ", 1)[0] in _DEDICATIONS  # "X, St Aidan": a church
+            or all(_is_operator(p) for p in parsed[:k])
+        )
     ]
     for part in parsed:
         if part.core or not part.families:
@@ -856,12 +850,17 @@ def _variants(
     """
     primary = _parse_name(name)
     out: list[_Name] = []
+    plain = _EPITHET.sub(r"\1 \2", name)
+    if plain != name:  # "St John the Evangelist": read as "St John" too, with its variants
+        out += [_parse_name(plain), *_variants(plain, alt_names, place, street)]
     bare = _NEAR.sub("", name) or name
     if "(" in bare:
         outside = _parse_name(" ".join(_BRACKETS.sub(" ", bare).split()))
         inside = [_parse_name(t) for t in _BRACKETS.findall(bare)]
         if _may_stand_alone(outside, inside):
             out.append(outside)
+        # "St Y's Church, X (X Church)": the bracket names the same kind of place
+        out += [i for i in inside if i.families and _may_stand_alone(i, [outside])]
         for text in _BRACKETS.findall(bare):
             dedication = _dedication_in_brackets(outside, text)
             if dedication is not None:
@@ -869,7 +868,7 @@ def _variants(
     out += _parts(_BRACKETS.sub(" ", bare))
     out += _joined_facilities(_BRACKETS.sub(" ", bare))
     for candidate in (primary, *out):
-        for reread in (_operator_free, _dedication_after_kind, _without_epithet):
+        for reread in (_operator_free, _dedication_after_kind):
             shorter = reread(candidate)
             if shorter is not None:
                 out.append(shorter)

@@ -977,3 +977,27 @@ def test_a_church_and_a_chapel_of_one_place_name_are_not_merged_as_related_kinds
          **offset(*OAKHAM, east_m=30)},
     )  # fmt: skip
     assert decision(find_duplicates(register, other=directory), "ch", "d") != "merge"
+
+
+@pytest.mark.parametrize(
+    ("name", "other", "category"),
+    [
+        # a saint's epithet of place ("of Lindisfarne"), the dedication after "Church of"
+        ("Elmstead Church (St Aidan)", "Parish Church of Saint Aidan of Lindisfarne, Elmstead",
+         "faith_community"),
+        # a place before a dedication, as churches are listed
+        ("Brockley-on-the-Hill, St Aidan", "St Aidan", "faith_community"),
+        # a bracket naming the same kind of place
+        ("St Aidan's Church, Elmstead (Elmstead Old Church)", "Elmstead Old Church",
+         "faith_community"),
+        # a Quaker meeting by its formal name
+        ("Religious Society of Friends - Brockley Meeting", "Brockley Friends Meeting House",
+         "faith_community"),
+    ],
+)  # fmt: skip
+def test_churches_and_meetings_by_their_formal_names(name: str, other: str, category: str) -> None:
+    register = assets({"id": "r", "name": other, "categories": (category,), **offset(*OAKHAM)})
+    directory = assets(
+        {"id": "d", "name": name, "categories": (category,), **offset(*OAKHAM, east_m=12)}
+    )
+    assert decision(find_duplicates(register, other=directory), "r", "d") == "merge"

@@ -37,6 +37,11 @@ How a pair is scored (0-100, the sum of points, clipped)
       agrees with a town in it. Initials stand for first names ("J A
       Gwyther", "John A. Gwyther"); one word more on one side ("Village Audit
       Hall") makes names 88 % alike at most: queued, never merged on that alone.
+      Every reading of a name is compared and the best counts (see
+      :func:`_variants`): without a bracket, a side of a dash or comma, or a
+      trailing operator when what is dropped names no other kind of place;
+      each of two facilities joined by "and"; a church's dedication; the
+      record's ``alt_name``; a bare kind of place with its address's village.
     * distance, up to ``distance_weight``: full within 25 m, falling to none at
       ``max_distance_m``.
     * the same phone number (UK numbers in any format), email address or
@@ -56,7 +61,11 @@ How a pair is decided
     score of at least ``review_score``, and, within 100 m whatever the score,
     similar names of one category, names at least 90 % alike of any
     categories, and a place's "Parish Church" against a church known by its
-    dedication ("All Saints"); anything else is "distinct".
+    dedication ("All Saints"); anything else is "distinct". Names that differ
+    only by a related kind of venue ("Parish Hall", "Village Hall"), or one
+    that is only the other's kind ("Chapel"), merge within 50 m when nothing
+    is against them, a category, postcode or address agrees and each is the
+    other's only candidate of that family within 100 m; else they are queued.
 
 Examples
 --------

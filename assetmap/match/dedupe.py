@@ -401,6 +401,8 @@ _KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "trading estate": ("site", "site"),
     "retail park": ("site", "site"),
     "shopping centre": ("site", "site"),
+    "showground": ("site", "site"),
+    "campus": ("site", "site"),
     # Organisations that are about a place, not the place itself.
     "friends_of": ("friends", "friends"),
     "pta": ("pta", "pta"),
@@ -527,6 +529,9 @@ class _Name:
     numbers: frozenset[str]
     qualifiers: frozenset[str]
     raw: str = ""
+    # words a reading left out that must each be a place word of the register (or a
+    # denomination) for the reading to count: "X Hall - Toddler Group" is not the hall
+    dropped: tuple[str, ...] = ()
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -730,6 +735,25 @@ def _may_stand_alone(part: _Name, rest: Sequence[_Name]) -> bool:
     return all(set(other.families) <= allowed for other in rest if other.families)
 
 
+def _leaving(kept: _Name, rest: Sequence[_Name]) -> _Name:
+    """Return ``kept`` marked with the words it leaves out that are no operator, site or kind.
+
+    What is left out must be who runs the place (an operator, a brand), a site or
+    a kind of place like the kept one's, or else only place words (checked
+    against the register's places when pairs are scored).
+    """
+    words = [
+        w
+        for other in rest
+        if other.core
+        and not other.families
+        and not _is_operator(other)
+        and other.text.split()[-1] not in _STREET_WORDS  # an address: "(Mill Lane)"
+        for w in sorted(other.tokens)
+    ]
+    return dataclasses.replace(kept, dropped=tuple(words)) if words else kept
+
+
 def _is_operator(name: _Name) -> bool:
     """Return whether a name says who runs something ("... Trust", a national operator)."""
     words = tuple(name.text.split())
@@ -793,7 +817,7 @@ def _parts(text: str) -> list[_Name]:
     # A later part stands for the place only if it says what it is, or if what comes
     # before it is who runs it ("X Trust - Willowbrook"): "White Lion, Elmstead" is a pub.
     out = [
-        part
+        _leaving(part, parsed[:k] + parsed[k + 1 :])
         for k, part in enumerate(parsed)
         if _may_stand_alone(part, parsed[:k] + parsed[k + 1 :])
         and (
@@ -867,7 +891,7 @@ def _variants(
         outside = _parse_name(" ".join(_BRACKETS.sub(" ", bare).split()))
         inside = [_parse_name(t) for t in _BRACKETS.findall(bare)]
         if _may_stand_alone(outside, inside):
-            out.append(outside)
+            out.append(_leaving(outside, inside))
         # "St Y's Church, X (X Church)": the bracket names the same kind of place
         out += [i for i in inside if i.families and _may_stand_alone(i, [outside])]
         for text in _BRACKETS.findall(bare):
@@ -1970,6 +1994,7 @@ def _variant_scores(
     b: npt.NDArray[np.int64],
     names: npt.NDArray[np.float64],
     weights: dict[str, float],
+    places: _Places,
 ) -> tuple[npt.NDArray[np.float64], list[str]]:
     """Raise each pair's name similarity to the best of its names' variants (see :func:`_variants`).
 
@@ -1982,7 +2007,8 @@ def _variant_scores(
     has_left = np.array([bool(v) for v in left.variants], dtype=bool)
     has_right = np.array([bool(v) for v in right.variants], dtype=bool)
     todo = np.flatnonzero((has_left[a] | has_right[b]) & (names < _NAME_FULL))
-    wide = _register_places(left, right).wide
+    wide = places.wide
+    known = places.words | places.wide | _DENOMINATIONS | _QUALIFIERS
     firsts: list[_Name] = []
     seconds: list[_Name] = []
     caps: list[float] = []
@@ -1992,8 +2018,8 @@ def _variant_scores(
         place_i, place_j = left.places[i][0] - wide, right.places[j][0] - wide
         if place_i and place_j and not place_i & place_j:
             continue  # a variant never makes two villages' places one
-        mine = (left.parsed[i], *left.variants[i])
-        theirs = (right.parsed[j], *right.variants[j])
+        mine = (left.parsed[i], *(v for v in left.variants[i] if set(v.dropped) <= known))
+        theirs = (right.parsed[j], *(v for v in right.variants[j] if set(v.dropped) <= known))
         for x in mine:
             for y in theirs:
                 if x is mine[0] and y is theirs[0]:
@@ -2099,7 +2125,7 @@ def _gather_evidence(
     names = np.maximum(names, _place_free_scores(left, right, a, b, names, places, split))
     kin = _kin(left, right, a, b, names, caps)
     names = np.minimum(names, caps)
-    names, via = _variant_scores(left, right, a, b, names, weights)
+    names, via = _variant_scores(left, right, a, b, names, weights, places)
     address = _address_relation(left, right, a, b)
     names = np.where(address > 0, np.maximum(names, _ADDRESS_NAME), names)
     parish, only_church = _parish_dedication(left, right, a, b, places, split, distance_m)

@@ -831,7 +831,7 @@ def test_a_feature_named_only_by_its_category_is_queued_with_a_named_one() -> No
         # a church's dedication in brackets
         ("Elmstead Church (St Mary and St John)", "St Mary and St John", "faith_community"),
         # a legal form with the country
-        ("Northfield Opticians UK Ltd (Elmstead)", "Northfield Opticians", "gp_health"),
+        ("Northfield Opticians UK Ltd", "Northfield Opticians", "gp_health"),
     ],
 )  # fmt: skip
 def test_every_variant_of_a_name_is_compared(name: str, other: str, category: str) -> None:
@@ -1001,3 +1001,32 @@ def test_churches_and_meetings_by_their_formal_names(name: str, other: str, cate
         {"id": "d", "name": name, "categories": (category,), **offset(*OAKHAM, east_m=12)}
     )
     assert decision(find_duplicates(register, other=directory), "r", "d") == "merge"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # a group that meets in the hall is not the hall
+        ("Elmstead Village Hall - Toddler Group", "not merged"),
+        ("Elmstead Village Hall (Knit and Natter)", "not merged"),
+        # a place, an address or an operator left out: the hall
+        ("Elmstead Village Hall (Mill Lane)", "merge"),
+        ("Elmstead Village Hall - Northfield", "merge"),
+        ("Elmstead Village Hall (Elmstead Parish Council)", "merge"),
+    ],
+)
+def test_a_left_out_part_must_be_a_place_an_address_or_an_operator(
+    name: str, expected: str
+) -> None:
+    register = assets(
+        {"id": "r", "name": "Elmstead Village Hall", "categories": ("community_centre",),
+         **offset(*OAKHAM)},
+        {"id": "n", "name": "Northfield Methodist Church", "categories": ("faith_community",),
+         "address": "Church Lane, Northfield", **offset(*OAKHAM, north_m=3_000)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": name, "categories": ("community_centre",),
+         **offset(*OAKHAM, east_m=12)}
+    )  # fmt: skip
+    got = decision(find_duplicates(register, other=directory), "r", "d")
+    assert got == expected if expected == "merge" else got != "merge"

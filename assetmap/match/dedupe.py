@@ -2048,15 +2048,17 @@ def _kin(
     names: npt.NDArray[np.float64],
     caps: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.bool_]:
-    """Pairs whose names differ only by a related kind of place, or that are only the kind.
+    """Pairs whose names differ only by a related kind of venue, or that are only the kind.
 
     "X Parish Hall" and "X Village Hall" (names alike but for the kind, which
     caps them at :data:`_RELATED_KIND_CAP`); "Chapel" beside "X School Chapel"
     (one name is only a kind of place, the other's kind is the same).
     """
-    # a church and a chapel of one name may be two buildings: only the halls' kinds are loose
-    worship = np.array([k.families == ("worship",) for k in left.kinds], dtype=bool)
-    related = (names >= _NAME_FULL) & (caps == _RELATED_KIND_CAP) & ~worship[a]
+    # Only a venue's kinds are loose ("Village Hall", "Community Centre", "Institute"): a
+    # school and its nursery, a care home and its day centre, a church and a chapel of one
+    # name are two places.
+    venue = np.array([k.families == ("venue",) for k in left.kinds], dtype=bool)
+    related = (names >= _NAME_FULL) & (caps == _RELATED_KIND_CAP) & venue[a]
     core_l = np.array([not n.core and bool(n.kinds) for n in left.parsed], dtype=bool)
     core_r = (
         core_l

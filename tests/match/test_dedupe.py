@@ -1030,3 +1030,23 @@ def test_a_left_out_part_must_be_a_place_an_address_or_an_operator(
     )  # fmt: skip
     got = decision(find_duplicates(register, other=directory), "r", "d")
     assert got == expected if expected == "merge" else got != "merge"
+
+
+@pytest.mark.parametrize(
+    ("name", "other", "category"),
+    [
+        ("Elmstead School", "Elmstead Nursery", "school"),
+        ("Elmstead Care Home", "Elmstead Day Centre", "social_care"),
+        ("Elmstead Sports Centre", "Elmstead Golf Club", "sport_fitness"),
+        ("Elmstead School Chapel", "Elmstead Parish Church", "faith_community"),
+    ],
+)
+def test_related_kinds_other_than_venues_are_never_merged_on_evidence(
+    name: str, other: str, category: str
+) -> None:
+    # Co-located different services: a school and its nursery, a care home and its day centre.
+    register = assets({"id": "r", "name": other, "categories": (category,), **offset(*OAKHAM)})
+    directory = assets(
+        {"id": "d", "name": name, "categories": (category,), **offset(*OAKHAM, east_m=30)}
+    )
+    assert decision(find_duplicates(register, other=directory), "r", "d") != "merge"

@@ -2069,6 +2069,10 @@ def _kin(
     for k in bare.tolist():
         i, j = int(a[k]), int(b[k])
         related[k] = bool(left.parsed[i].kinds) and left.parsed[i].kinds == right.parsed[j].kinds
+    for k in np.flatnonzero(related).tolist():
+        # never two villages' halls: the places their names and addresses say must agree
+        place_i, place_j = left.places[int(a[k])][0], right.places[int(b[k])][0]
+        related[k] = not (place_i and place_j and not place_i & place_j)
     return np.asarray(related, dtype=bool)
 
 

@@ -1050,3 +1050,15 @@ def test_related_kinds_other_than_venues_are_never_merged_on_evidence(
         {"id": "d", "name": name, "categories": (category,), **offset(*OAKHAM, east_m=30)}
     )
     assert decision(find_duplicates(register, other=directory), "r", "d") != "merge"
+
+
+def test_a_bare_kind_whose_address_names_another_village_is_not_merged() -> None:
+    register = assets(
+        {"id": "r", "name": "Brockley Village Hall", "categories": ("community_centre",),
+         "address": "Mill Lane, Brockley", **offset(*OAKHAM)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": "Village Hall", "categories": ("community_centre",),
+         "address": "Church Street, Elmstead", **offset(*OAKHAM, east_m=30)},
+    )  # fmt: skip
+    assert decision(find_duplicates(register, other=directory), "r", "d") != "merge"

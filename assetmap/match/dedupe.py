@@ -865,8 +865,9 @@ def _variants(
     Trust"); each facility of two joined with "and"; a church's dedication in
     brackets; the record's alternative names (``alt_names``, joined by ";");
     a name that is only a kind of place ("Reading Room") read with its
-    address's village or town (``place``: "Brockley Reading Room"), and a name
-    that begins with its address's street (``street``) read with the place instead.
+    address's village or town (``place``: "Brockley Reading Room"), and a place
+    of worship's name that begins with its address's street (``street``) read with
+    the place instead.
 
     Examples
     --------
@@ -908,8 +909,14 @@ def _variants(
     out += [_parse_name(alt) for alt in _ALT_SPLIT.split(alt_names) if alt.strip()]
     if place and not primary.core and primary.families:
         out.append(_parse_name(f"{place} {primary.text}"))
-    if place and street and primary.text.startswith(f"{street} "):
-        # "High Street Methodist Church" at "High Street, Elmstead": the street, not the place
+    if (
+        place
+        and street
+        and primary.families == ("worship",)
+        and primary.text.startswith(f"{street} ")
+    ):
+        # "Mill Lane Methodist Church" at "Mill Lane, Elmstead": a congregation known by its
+        # street (a practice's "Mill Lane Surgery" is named to tell it from the town's other)
         out.append(_parse_name(f"{place} {primary.text.removeprefix(street)}"))
     seen = {primary.text}
     unique = []

@@ -1062,3 +1062,14 @@ def test_a_bare_kind_whose_address_names_another_village_is_not_merged() -> None
          "address": "Church Street, Elmstead", **offset(*OAKHAM, east_m=30)},
     )  # fmt: skip
     assert decision(find_duplicates(register, other=directory), "r", "d") != "merge"
+
+
+def test_a_practice_named_by_its_street_is_not_the_towns_other_practice() -> None:
+    register = assets(
+        {"id": "r", "name": "Elmstead Surgery", "categories": ("gp_health",), **offset(*OAKHAM)},
+    )
+    directory = assets(
+        {"id": "d", "name": "Mill Lane Surgery", "categories": ("gp_health",),
+         "address": "Mill Lane, Elmstead", **offset(*OAKHAM, east_m=30)},
+    )  # fmt: skip
+    assert decision(find_duplicates(register, other=directory), "r", "d") != "merge"

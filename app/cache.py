@@ -30,6 +30,7 @@ from assetmap.access import Principal
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import MatchContext, prepare_matching
 from assetmap.output.basemap import StreetLines, street_lines
+from assetmap.people.plans import workspace_settlements
 from assetmap.reach.network import WalkGraph, WalkNetwork, build_walk_graph, load_network
 from assetmap.views import (
     browse_register,
@@ -166,7 +167,9 @@ def load_match_context(
     graph = load_walk_graph(workspace_path, network_version)
     if graph is None:
         return None
-    return prepare_matching(load_assets(workspace_path, data_version, principal), graph)
+    assets = load_assets(workspace_path, data_version, principal)
+    places = workspace_settlements(open_workspace(workspace_path))
+    return prepare_matching(assets, graph, places=places)
 
 
 # --- Reach dashboard (coverage, series, sites): data only, keyed by versions ---------------

@@ -36,7 +36,7 @@ from typing import Any
 from assetmap.access import Principal, Role
 from assetmap.cli import main as cli_main
 from assetmap.match.needs import Constraints, Goal, match_plan, prepare_matching
-from assetmap.people.plans import resolve_start
+from assetmap.people.plans import resolve_start, workspace_settlements
 from assetmap.reach.network import walk_graph_for
 from assetmap.workspace import close_stores, open_workspace
 
@@ -119,7 +119,9 @@ def main() -> None:
         ws = args.workspace if args.workspace else build_workspace(Path(tmp))
         workspace = open_workspace(ws)
         graph = walk_graph_for(workspace.network_path)
-        context = prepare_matching(workspace.store().assets(), graph)
+        context = prepare_matching(
+            workspace.store().assets(), graph, places=workspace_settlements(workspace)
+        )
         infix = "" if args.label == "v1" else f"{args.label}_"
         with (EVAL / f"queries_{infix}{args.half}.csv").open(newline="") as handle:
             queries = list(csv.DictReader(handle))

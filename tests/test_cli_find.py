@@ -194,3 +194,20 @@ def test_find_json_names_the_place_that_fits_but_is_closed_at_the_times_asked(ru
     assert first["name"] == "Rutland County Library"
     assert "Sat-Sun closed" in first["hours"]
     assert "closed then is Rutland County Library" in goal["gap"]
+
+
+def test_find_json_reads_a_village_in_the_words_as_where(rutland, capsys):
+    """'church in wing' from Wing: the JSON carries the village recognised, and the first
+    result is Wing's church, in Wing, not Wing Community Centre (fails on the old code:
+    no ``where``, the centre first on the word 'wing')."""
+    code, out, err = run(
+        capsys, "find", str(rutland), "--from", "52.6180,-0.6848", "--text", "church in wing",
+        "--minutes", "30", "--format", "json",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    (goal,) = json.loads(out)["goals"]
+    assert goal["where"]["name"] == "Wing"
+    assert goal["where"]["kind"] == "village"
+    names = [r["name"] for r in goal["results"]]
+    assert "Wing Community Centre" not in names
+    assert "; in Wing;" in goal["results"][0]["why"]

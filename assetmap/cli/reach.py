@@ -72,6 +72,7 @@ def _cmd_find(args: argparse.Namespace) -> int:
                     "closed_then": [jsonable(c) for c in m.closed_then],
                     "notes": list(m.notes),
                     "urgent": m.urgent,
+                    "where": m.where,
                     "excluded": m.excluded,
                     "results": json.loads(m.results.to_json(orient="records")),
                     "helplines": json.loads(m.remote.to_json(orient="records")),

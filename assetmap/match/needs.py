@@ -53,6 +53,15 @@ from assetmap.match.phrases import (
     read_words,
     stem,
 )
+from assetmap.match.places import (
+    WHERE_WORDS,
+    PlaceMention,
+    Settlement,
+    SettlementIndex,
+    find_settlement,
+    km_from,
+    settlement_index,
+)
 from assetmap.match.search import SearchConfig, SearchIndex, build_search_index, search_index
 from assetmap.moderation_state import live_assets
 from assetmap.opening_hours import (
@@ -370,6 +379,10 @@ class MatchContext:
     # each category's names (label, plain label, other taxonomies' terms).
     text_stems: tuple[frozenset[str], ...] = ()
     label_stems: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Towns and villages the words may name as *where* (:mod:`assetmap.match.places`),
+    # and each place's point (lon, lat) to measure from them.
+    places: SettlementIndex = field(default_factory=lambda: settlement_index(()))
+    points: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -418,6 +431,9 @@ class GoalMatch:
         (at most three): dicts of ``id``, ``name``, ``minutes``, ``score``,
         ``hours``. The gap names the first, so "nothing fits" is never silent
         about a place open at other times.
+    where
+        The town or village the words name as where to look ("church in
+        wing"): ``name``, ``kind``, ``lon``, ``lat``; places in it come first.
     """
 
     goal: Goal
@@ -434,6 +450,7 @@ class GoalMatch:
     urgent: bool = False
     need: str | None = None
     closed_then: tuple[dict[str, Any], ...] = ()
+    where: dict[str, Any] | None = None
 
 
 def _tuple(value: Any) -> tuple[str, ...]:
@@ -462,6 +479,7 @@ def prepare_matching(
     *,
     taxonomy: Taxonomy | None = None,
     helplines: Sequence[Helpline] | None = None,
+    places: Sequence[Settlement] = (),
 ) -> MatchContext:
     """Snap the register to the walking graph and index its text, once.
 
@@ -478,6 +496,9 @@ def prepare_matching(
         The default taxonomy when omitted.
     helplines
         National helplines to offer (``assetmap/data/helplines.yaml`` when omitted).
+    places
+        Towns and villages a search may name as where to look (the workspace's
+        OpenStreetMap places: :func:`assetmap.people.plans.workspace_settlements`).
 
     Returns
     -------
@@ -533,6 +554,10 @@ def prepare_matching(
         unnamed=unnamed,
         text_stems=tuple(frozenset(stem(w) for w in t) for t in texts),
         label_stems=_label_stems(tax),
+        places=settlement_index(places, common=phrases.vocabulary | phrases.ignore),
+        points=np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
+        if len(table)
+        else np.zeros((0, 2)),
     )
 
 
@@ -698,6 +723,7 @@ class _Scores:
     reading: Reading
     named: npt.NDArray[np.bool_]  # the words name this place
     need: str | None
+    where: Settlement | None = None  # the town or village the words name as where
 
 
 def _category_weights(
@@ -826,25 +852,27 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
         if goal.good
         else ""
     )
+    mention = _where(context, goal.text) if goal.text else None
+    text = mention.rest if mention else goal.text
     reading = (
-        read_words(goal.text, index=context.phrases, known=context.index.lookup)
-        if goal.text
+        read_words(text, index=context.phrases, known=context.index.lookup)
+        if text
         else Reading(words=())
     )
     # "housing and a job": a place that answers one of the needs answers the goal.
     clauses = [reading] + [
         read_words(part, index=context.phrases, known=context.index.lookup)
-        for part in _CLAUSES.split(goal.text)
-        if part.strip() and part.strip() != goal.text.strip()
+        for part in _CLAUSES.split(text or "")
+        if part.strip() and part.strip() != (text or "").strip()
     ]
     clauses = [c for c in clauses if c.words] or [reading]
     named = np.zeros(n, dtype=bool)
     name_points = np.zeros(n)
-    if goal.text and reading.words:
+    if text and reading.words:
         try:
             # Only the words that say something: "visiting my brother in X" names X.
-            asked = " ".join(w for w in lemmas(goal.text) if w not in context.phrases.ignore)
-            found = search_index(context.index, asked or goal.text, config=_NAME_SEARCH, limit=200)
+            asked = " ".join(w for w in lemmas(text) if w not in context.phrases.ignore)
+            found = search_index(context.index, asked or text, config=_NAME_SEARCH, limit=200)
         except QueryError:
             found = pd.DataFrame({"id": [], "score": [], "matched": []})
         if len(found):
@@ -905,7 +933,28 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
         top = max(reading.categories, key=lambda c: (reading.categories[c], c not in general))
         needs = tax.categories[top].needs
         need = needs[0] if needs else None
-    return _Scores(score=score, reason=reason, reading=reading, named=named, need=need)
+    where = mention.settlement if mention else None
+    return _Scores(score=score, reason=reason, reading=reading, named=named, need=need, where=where)
+
+
+def _where(context: MatchContext, text: str) -> PlaceMention | None:
+    """Return the town or village the words name as where to look, if the rest asks for more.
+
+    "a chapel in exton" asks for a chapel, in Exton. Not a where when the rest asks
+    for nothing ("anything round oakham": the place is all there is to go on), nor
+    when every word is in one place's own name ("Oakham Medical Practice",
+    "Exton Village Hall"): that place is named and found by its name as before.
+    """
+    mention = find_settlement(text, context.places)
+    if mention is None:
+        return None
+    rest = read_words(mention.rest, index=context.phrases, known=context.index.lookup)
+    if not rest.categories:
+        return None
+    asked = {w for w in lemmas(text) if w not in context.phrases.ignore} - WHERE_WORDS
+    if any(asked <= words for words in context.name_words if words):
+        return None
+    return mention
 
 
 def match_plan(
@@ -1049,6 +1098,9 @@ def _match_goal(
         constraints = dataclasses.replace(constraints, available=reading.windows)
     relevant = score >= RELEVANCE_FLOOR
     within = relevant & (minutes <= constraints.max_minutes)
+    where = scored.where
+    km = km_from(where, *context.points.T) if where else np.zeros(len(score))
+    inside = km <= where.radius_km if where else np.ones(len(score), dtype=bool)
     excluded: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
     closed: list[int] = []  # fit and would take the person, but closed at the times asked
@@ -1070,6 +1122,8 @@ def _match_goal(
         travelled = how.reasons[position] if how is not None else None
         mode = how.mode if how is not None else "walk"
         by = "by bike" if mode == "bike" else "walk"
+        if where is not None:
+            reasons.append(_where_text(where, float(km[position])))
         reasons.append(travelled or f"{minutes[position]:.0f} min {by}")
         reasons += why + hours_why
         verified = _as_date(row.get("last_verified"))
@@ -1111,16 +1165,25 @@ def _match_goal(
                 "lat": round(float(point.y), 6),
                 "travel": mode,
                 "route": how.routes[position] if how is not None else None,
+                "_away": 0.0 if inside[position] else float(km[position]),
             }
         )
-    rows.sort(key=lambda r: (-(r["score"] // _BAND), r["minutes"], -r["score"], r["name"]))
+    # A town or village named as where ("a chapel in exton"): places in it first, then
+    # the nearest to it; otherwise by relevance band, then minutes.
+    rows.sort(
+        key=lambda r: (
+            r["_away"] > 0,
+            -(r["score"] // _BAND),
+            r["_away"],
+            r["minutes"],
+            -r["score"],
+            r["name"],
+        )
+    )
     for rank, item in enumerate(rows, start=1):
         item["rank"] = rank
-    frame = pd.DataFrame(rows[:limit], columns=list(RESULT_COLUMNS))
-    # True / False / None (unknown), never a numpy bool
-    frame["open_at_times"] = pd.Series([r["open_at_times"] for r in rows[:limit]], dtype=object)
-
     beyond_mask = relevant & ~within
+    notes: list[str] = []
     beyond: list[dict[str, Any]] = []
     for position in np.flatnonzero(beyond_mask).tolist():
         row = records.iloc[position].to_dict()
@@ -1133,15 +1196,29 @@ def _match_goal(
                 "minutes": round(float(minutes[position]), 1),
                 "score": round(float(score[position]), 1),
                 "categories": list(_tuple(row["categories"])),
+                "_away": 0.0 if inside[position] else float(km[position]),
             }
         )
     named_ids = {str(context.assets["id"].iat[p]) for p in np.flatnonzero(scored.named).tolist()}
     beyond.sort(
-        key=lambda r: (r["id"] not in named_ids, -(r["score"] // _BAND), r["minutes"], r["name"])
+        key=lambda r: (
+            r["id"] not in named_ids,
+            r["_away"] > 0,
+            -(r["score"] // _BAND),
+            r["_away"],
+            r["minutes"],
+            r["name"],
+        )
     )
+    if where is not None:
+        notes += _where_notes(where, rows, beyond, constraints.max_minutes)
+    for item in (*rows, *beyond):
+        del item["_away"]
+    frame = pd.DataFrame(rows[:limit], columns=list(RESULT_COLUMNS))
+    # True / False / None (unknown), never a numpy bool
+    frame["open_at_times"] = pd.Series([r["open_at_times"] for r in rows[:limit]], dtype=object)
     finite = [b["minutes"] for b in beyond if math.isfinite(b["minutes"])]
     nearest_beyond = float(min(finite)) if finite else None
-    notes: list[str] = []
     named: list[dict[str, Any]] = []
     for position in np.flatnonzero(scored.named & relevant).tolist():
         name = str(records["name"].iat[position])
@@ -1205,7 +1282,34 @@ def _match_goal(
         urgent=reading.urgent,
         need=scored.need,
         closed_then=closed_then,
+        where=None
+        if where is None
+        else {"name": where.name, "kind": where.kind, "lon": where.lon, "lat": where.lat},
     )
+
+
+def _where_text(where: Settlement, km: float) -> str:
+    """Say where a place is from the town or village named: in it, or how far."""
+    return f"in {where.name}" if km <= where.radius_km else f"{km:.1f} km from {where.name}"
+
+
+def _where_notes(
+    where: Settlement,
+    rows: Sequence[Mapping[str, Any]],
+    beyond: Sequence[Mapping[str, Any]],
+    max_minutes: float,
+) -> list[str]:
+    """Say so when nothing that fits within reach is in the town or village named."""
+    if not rows or rows[0]["_away"] == 0:
+        return []
+    notes = [f"Nothing that fits within reach is in {where.name}; nearest to it first."]
+    there = next((b for b in beyond if b["_away"] == 0), None)
+    if there is not None:
+        notes.append(
+            f"In {where.name}: {there['name']}, {_minutes_text(there['minutes'])} "
+            f"(beyond the {max_minutes:.0f} asked for)."
+        )
+    return notes
 
 
 def _goal_label(goal: Goal, taxonomy: Taxonomy) -> str:

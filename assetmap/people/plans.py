@@ -81,6 +81,7 @@ from assetmap.match.needs import (
     prepare_matching,
 )
 from assetmap.match.normalize import normalise_name
+from assetmap.match.places import SETTLEMENT_KINDS, Settlement
 from assetmap.reach.network import walk_graph_for
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 from assetmap.workspace import workspace_postcodes
@@ -113,6 +114,7 @@ __all__ = [
     "resolve_start",
     "start_hint",
     "update_plan",
+    "workspace_settlements",
 ]
 
 logger = logging.getLogger(__name__)
@@ -905,6 +907,21 @@ def plan_range_over_time(
     return frame
 
 
+def workspace_settlements(workspace: Workspace) -> tuple[Settlement, ...]:
+    """Towns, villages and hamlets of the workspace's OpenStreetMap extract, towns first.
+
+    What a search may name as where to look ("a chapel in exton"); none when the
+    workspace has no OpenStreetMap file.
+    """
+    from assetmap.dashboard import workspace_places
+
+    return tuple(
+        Settlement(p.name, p.kind, p.lon, p.lat)
+        for p in workspace_places(workspace)
+        if p.kind in SETTLEMENT_KINDS
+    )
+
+
 def find_support(
     workspace: Workspace,
     start: str | tuple[float, float] | StartPoint,
@@ -948,7 +965,9 @@ def find_support(
     require(principal, Operation.FIND_SUPPORT)
     if context is None:
         graph = walk_graph_for(workspace.network_path)
-        context = prepare_matching(workspace.store().assets(), graph)
+        context = prepare_matching(
+            workspace.store().assets(), graph, places=workspace_settlements(workspace)
+        )
     point = (
         start
         if isinstance(start, StartPoint)

@@ -365,3 +365,60 @@ def test_a_word_no_phrase_knows_meets_a_place_by_its_stem_whole_words_only(conte
     stems[row] = stems[row] | {"care"}
     told = dataclasses.replace(context, text_stems=tuple(stems))
     assert _goal_scores(told, Goal(text="careers")).score[row] == 0
+
+
+@pytest.fixture(scope="module")
+def placed(rutland: Workspace, context: MatchContext) -> MatchContext:
+    """The same register, knowing the towns and villages of the OpenStreetMap extract."""
+    from assetmap.people.plans import workspace_settlements
+
+    return prepare_matching(
+        rutland.store().assets(), context.graph, places=workspace_settlements(rutland)
+    )
+
+
+def _village(context: MatchContext, name: str) -> StartPoint:
+    place = context.places.by_words[name.lower()]
+    return StartPoint(place.lon, place.lat, "coordinates", name, None, place.lon, place.lat)
+
+
+def test_a_village_named_in_the_words_is_where_not_what(placed):
+    """'church in wing' asks for a church in Wing: the village's name no longer makes
+    Wing Community Centre an answer, Wing's church (whose record never says Wing) comes
+    first and says it is in Wing (fails on the old code: no places, the centre first)."""
+    found = _match(placed, _village(placed, "Wing"), Goal(text="church in wing"), max_minutes=30)
+    assert (found.where or {}).get("name") == "Wing"
+    assert "Wing Community Centre" not in found.results["name"].tolist()
+    first = found.results.iloc[0]
+    assert (
+        "faith_community" in placed.categories[placed.assets["name"].tolist().index(first["name"])]
+    )
+    assert "; in Wing;" in first["why"]
+    assert all("Wing" not in str(r) for r in found.results["name"])
+
+
+def test_nothing_in_the_village_within_reach_says_so_and_names_the_one_there(placed, oakham):
+    """From Oakham within 30 minutes, no church in Wing is in reach: the answer says so,
+    the churches offered say how far they are from Wing, and the one in Wing leads the
+    places beyond (fails on the old code: no where, no note)."""
+    found = _match(placed, oakham, Goal(text="a church near Wing"), max_minutes=30)
+    assert found.notes[0] == "Nothing that fits within reach is in Wing; nearest to it first."
+    assert " km from Wing; " in found.results.iloc[0]["why"]
+    there = found.beyond_places[0]
+    assert found.notes[1].startswith(f"In Wing: {there['name']}, ")
+    assert not found.no_match
+
+
+def test_a_place_named_with_its_village_is_still_found_by_its_name(placed, oakham):
+    """'Oakham Medical Practice', 'ketton library', 'library in ketton': every word is in
+    one place's own name, so the village is part of the name, not a where, and the place
+    comes first; words asking for nothing else keep the village as the what."""
+    found = _match(placed, oakham, Goal(text="Oakham Medical Practice"), max_minutes=20)
+    assert found.where is None
+    assert found.results.iloc[0]["name"] == "Oakham Medical Practice"
+    ketton = _village(placed, "Ketton")
+    for words in ("ketton library", "library in ketton"):
+        found = _match(placed, ketton, Goal(text=words), max_minutes=20)
+        assert found.results.iloc[0]["name"] == "Ketton Library", words
+    found = _match(placed, oakham, Goal(text="anything round oakham"), max_minutes=20)
+    assert found.where is None

@@ -190,9 +190,16 @@ def dashboard(page: Page, url: str, timer: Timer) -> None:
     _settle(page)
 
 
-def _run(browser: Browser, url: str, runs: int, timer: Timer) -> None:
+ACTIONS: dict[str, Callable[[Page, str, Timer], None]] = {
+    "first_load": first_load, "find": find, "dashboard": dashboard, "pdf": pdf,
+}  # fmt: skip
+
+
+def _run(
+    browser: Browser, url: str, runs: int, timer: Timer, names: list[str] | None = None
+) -> None:
     offline = Offline()
-    actions: list[Callable[[Page, str, Timer], None]] = [first_load, find, dashboard, pdf]
+    actions = [ACTIONS[name] for name in names or ACTIONS]
     for n in range(runs):
         for action in actions:
             context = offline.context(
@@ -212,6 +219,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each action")
     parser.add_argument("--workspace", type=Path, help="a workspace (default: the Rutland demo)")
+    parser.add_argument(
+        "--actions", nargs="+", choices=list(ACTIONS), help="only these actions (default: all)"
+    )
     args = parser.parse_args()
     os.environ.pop("ASSETMAP_DATABASE_URL", None)
     with tempfile.TemporaryDirectory() as tmp:
@@ -228,7 +238,7 @@ def main() -> None:
             timer = Timer(_server_pid())
             browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                _run(browser, url, args.runs, timer)
+                _run(browser, url, args.runs, timer, args.actions)
             finally:
                 browser.close()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -383,16 +383,27 @@ st.download_button(
     mime="text/csv",
 )
 
-# --- Over time --------------------------------------------------------------------------
-st.header("Accessible range over time")
-if mode == "walk":
-    series = cache.reach_series(path, version, reach_version, float(minutes), by, principal)
-else:
-    series = cache.reach_mode_series(
-        path, version, reach_version, cache.travel_version(path), float(minutes), by, mode,
-        depart, principal,
-    )  # fmt: skip
-if series is not None and len(series.summary):
+# --- On demand: drawn only when a lead asks (a click reruns this fragment alone) ---------
+MORE = {
+    "range": "Accessible range over time",
+    "added": "What each import, session or grant added",
+    "funds": "Funds and the evaluation pack",
+}
+
+
+def _range_over_time() -> None:
+    """The monthly accessible range by the gap map's travel mode, with its downloads."""
+    st.header("Accessible range over time")
+    if mode == "walk":
+        series = cache.reach_series(path, version, reach_version, float(minutes), by, principal)
+    else:
+        series = cache.reach_mode_series(
+            path, version, reach_version, cache.travel_version(path), float(minutes), by, mode,
+            depart, principal,
+        )  # fmt: skip
+    if series is None or not len(series.summary):
+        st.caption("No history yet: the register has no earlier month to compare.")
+        return
     monthly = series.summary.assign(month=series.summary["date"].dt.strftime("%Y-%m"))
     long = monthly.melt(
         id_vars=["month"], value_vars=["mean_categories", "mean_needs"], var_name="measure"
@@ -415,8 +426,32 @@ if series is not None and len(series.summary):
         f"accessible_range_{minutes}min_{mode}",
     )
 
-added = cache.reach_additions(path, version, reach_version, float(minutes), by, principal)
-if added is not None and len(added):
+
+def _added() -> None:
+    added = cache.reach_additions(path, version, reach_version, float(minutes), by, principal)
+    if added is None or not len(added):
+        st.caption("Nothing has been added to the register yet.")
+        return
     _what_was_added(added, minutes)
 
-dashboard_funds(open_workspace(path), principal=principal)
+
+@st.fragment
+def _on_demand() -> None:
+    """Sections below the fold, each drawn only once chosen (the page paints faster)."""
+    chosen = st.segmented_control(
+        "More on this page",
+        list(MORE),
+        format_func=MORE.__getitem__,
+        selection_mode="multi",
+        key=state.DASH_MORE,
+        help="Each section is drawn when chosen; choose it again to put it away.",
+    )
+    if "range" in chosen:
+        _range_over_time()
+    if "added" in chosen:
+        _added()
+    if "funds" in chosen:
+        dashboard_funds(open_workspace(path), principal=principal)
+
+
+_on_demand()

@@ -96,7 +96,11 @@ def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
         _sign_in(page, dashboard_url)
         page.get_by_role("link", name="Dashboard").click()
         page.get_by_text("Reach dashboard").first.wait_for(timeout=60_000)
-        page.get_by_text("Accessible range over time").wait_for(timeout=120_000)
+        # Drawn on request: the button of the "More on this page" control (a fragment rerun).
+        more = page.get_by_role("button", name="Accessible range over time")
+        more.click(timeout=120_000)
+        page.get_by_role("heading", name="Accessible range over time").wait_for(timeout=120_000)
+        assert more.get_attribute("aria-pressed") == "true"
         page.get_by_text("IMD 2019 overlay").click()
         _wait_for_one_map_with(page, "IMD 2019 decile")
 

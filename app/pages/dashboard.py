@@ -1,6 +1,8 @@
 """Dashboard page for project leads: coverage on foot, gaps, new sites and growth over time."""
 
 import functools
+import json
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -32,12 +34,12 @@ principal = auth.require_principal(path, Operation.VIEW_DASHBOARD)
 taxonomy = load_taxonomy()
 
 
-def _chart_png(chart: alt.Chart) -> bytes:
-    return cache.chart_png(chart.to_json())
+def _chart_png(chart: alt.Chart | dict[str, Any]) -> bytes:
+    return cache.chart_png(json.dumps(chart) if isinstance(chart, dict) else chart.to_json())
 
 
 def _table_and_chart_downloads(
-    table: tuple[str, pd.DataFrame], chart: tuple[str, alt.Chart], stem: str
+    table: tuple[str, pd.DataFrame], chart: tuple[str, alt.Chart | dict[str, Any]], stem: str
 ) -> None:
     """Two download buttons side by side: the table as CSV and the chart as PNG (offline).
 
@@ -216,23 +218,32 @@ st.caption(
 
 # --- Coverage by category ---------------------------------------------------------------
 st.header("Coverage by category")
-bars = categories.assign(n_assets=categories["services"])
-bar_chart = (
-    alt.Chart(bars, title=f"Share of {where} within {minutes} min walk")
-    .mark_bar()
-    .encode(
-        x=alt.X("share:Q", title=f"share of {where}", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y(
-            "label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)
-        ),
-        color=alt.condition(alt.datum.category == category, alt.value(OKABE_ITO["vermillion"]),
-                            alt.value(OKABE_ITO["blue"])),
-        tooltip=["label", alt.Tooltip("share:Q", format=".1%"), "n_assets"],
-    )
-    .properties(height=max(160, 24 * len(bars)))
-)  # fmt: skip
-st.altair_chart(bar_chart, width="stretch")
+
+
+def _coverage_bars(bars: pd.DataFrame, category: str, where: str, minutes: int) -> dict[str, Any]:
+    """The coverage chart's Vega-Lite spec, the chosen category in vermillion."""
+    chart = (
+        alt.Chart(bars, title=f"Share of {where} within {minutes} min walk")
+        .mark_bar()
+        .encode(
+            x=alt.X("share:Q", title=f"share of {where}", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y(
+                "label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)
+            ),
+            color=alt.condition(alt.datum.category == category,
+                                alt.value(OKABE_ITO["vermillion"]), alt.value(OKABE_ITO["blue"])),
+            tooltip=["label", alt.Tooltip("share:Q", format=".1%"), "n_assets"],
+        )
+        .properties(height=max(160, 24 * len(bars)))
+    )  # fmt: skip
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+bars = categories[["category", "label", "share"]].assign(n_assets=categories["services"])
+bar_chart = cache.chart_spec(_coverage_bars, "coverage_bars", bars, category, where, minutes)
+st.vega_lite_chart(bar_chart, width="stretch")
 st.caption("Every category is listed; those with no service in the register are at 0%.")
 _table_and_chart_downloads(
     ("Coverage table (CSV)", categories),

@@ -328,8 +328,10 @@ if count:
         )
     except AssetMapError as exc:
         st.warning(str(exc), icon=":material/warning:")
-table = dashboard.gap_table(gap_found["coverage"], gap_found["areas"], gaps, category=category,
-                            places=places, taxonomy=taxonomy)  # fmt: skip
+table = walk_table  # on foot, the headline's table is the map's
+if gap_found is not found:
+    table = dashboard.gap_table(gap_found["coverage"], gap_found["areas"], gaps,
+                                category=category, places=places, taxonomy=taxonomy)  # fmt: skip
 live = live_assets(assets)  # unchecked proposals are no one's service yet
 services = live[[category in (c or ()) for c in live["categories"]]]
 

@@ -249,6 +249,16 @@ def reach_coverage(
     }
 
 
+def _graph_and_assets(
+    workspace_path: str, reach_version: str, principal: Principal, data_version: str
+) -> tuple[WalkGraph, gpd.GeoDataFrame] | None:
+    """The walking graph and the caller's register for a measure (None without a network)."""
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    if graph is None:
+        return None
+    return graph, load_assets(workspace_path, data_version, principal)
+
+
 @_per_register
 @st.cache_data(
     max_entries=4, ttl=_TTL, show_spinner="Measuring coverage by travel mode…", hash_funcs=_BY_VIEW
@@ -267,10 +277,10 @@ def reach_by_mode(
     del register  # part of the cache key only
     from assetmap.transit_service import coverage_by_mode
 
-    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
-    if graph is None:
+    loaded = _graph_and_assets(workspace_path, reach_version, principal, _data_version)
+    if loaded is None:
         return None
-    assets = load_assets(workspace_path, _data_version, principal)
+    graph, assets = loaded
     workspace = open_workspace(workspace_path)
     return coverage_by_mode(workspace, graph, assets, minutes=minutes, by=by, depart=depart)
 
@@ -311,10 +321,10 @@ def reach_mode_coverage(
     from assetmap.transit_service import coverage_for_mode
 
     del register, travel_version  # part of the cache key only
-    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
-    if graph is None:
+    loaded = _graph_and_assets(workspace_path, reach_version, principal, _data_version)
+    if loaded is None:
         return None
-    assets = load_assets(workspace_path, _data_version, principal)
+    graph, assets = loaded
     search_minutes = gap_search_minutes(minutes)
     _, demand, result = coverage_for_mode(
         open_workspace(workspace_path), graph, assets, mode=mode, minutes=minutes, by=by,
@@ -459,6 +469,18 @@ def reach_sites(
         minutes=minutes,
         weight=weight,
     )
+
+
+@st.cache_data(max_entries=16, ttl=_TTL, show_spinner=False)
+def chart_spec(_build: Callable[..., dict[str, Any]], name: str, *args: Any) -> dict[str, Any]:
+    """Return ``_build(*args)``, a chart's Vega-Lite spec, made once per ``name`` and ``args``.
+
+    Altair validates every channel of a chart against the Vega-Lite schema
+    (about 0.2 s of CPU for the Dashboard's coverage bars): on a rerun that
+    changes nothing the chart has, the spec comes from here.
+    """
+    del name  # part of the cache key only (``_build`` is not hashed)
+    return _build(*args)
 
 
 @st.cache_data(max_entries=16, ttl=_TTL, show_spinner=False)

@@ -24,7 +24,8 @@ Actions, each timed from the click (or navigation) to what the person waits for:
   the download has started.
 
 Wall times are noisy on a shared machine, so it also reports the CPU time the
-server process used per action (user + system, from ``/proc``), which is not.
+server process used per action (user + system, from ``/proc``), which is not,
+and the CPU time of the browser's processes (every other process below this one).
 """
 
 from __future__ import annotations
@@ -85,6 +86,38 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, ...)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    found, todo = [], [pid]
+    while todo:
+        above = todo.pop()
+        below = [child for child, parent in parents.items() if parent == above]
+        found += below
+        todo += below
+    return found
+
+
+def _browser_cpu_s(server_pid: int) -> float:
+    """CPU seconds used so far by the browser: every process of this run but the server's."""
+    skip = {server_pid, *_descendants(server_pid)}
+    total = 0.0
+    for pid in _descendants(os.getpid()):
+        if pid not in skip:
+            try:
+                total += _cpu_s(pid)
+            except OSError:  # ended meanwhile
+                continue
+    return total
+
+
 class Timer:
     """Collects wall and server CPU seconds per action."""
 
@@ -92,26 +125,28 @@ class Timer:
         self.pid = server_pid
         self.wall: dict[str, list[float]] = {}
         self.cpu: dict[str, list[float]] = {}
+        self.browser: dict[str, list[float]] = {}
 
     @contextmanager
     def time(self, action: str) -> Iterator[None]:
         """Time the body as one run of ``action``."""
-        cpu0, wall0 = _cpu_s(self.pid), time.perf_counter()
+        browser0, cpu0, wall0 = _browser_cpu_s(self.pid), _cpu_s(self.pid), time.perf_counter()
         yield
         self.wall.setdefault(action, []).append(time.perf_counter() - wall0)
         self.cpu.setdefault(action, []).append(_cpu_s(self.pid) - cpu0)
+        self.browser.setdefault(action, []).append(_browser_cpu_s(self.pid) - browser0)
         print(f"  {action}: {self.wall[action][-1]:.2f} s", file=sys.stderr, flush=True)
 
     def report(self) -> None:
         """Print medians and 90th percentiles."""
-        head = ("action", "n", "median s", "p90 s", "cpu med s", "cpu p90")
-        print("{:<11} {:>3} {:>9} {:>7} {:>10} {:>8}".format(*head))
+        head = ("action", "n", "median s", "p90 s", "cpu med s", "cpu p90", "browser cpu med")
+        print("{:<11} {:>3} {:>9} {:>7} {:>10} {:>8} {:>16}".format(*head))
         for action, wall in self.wall.items():
-            cpu = self.cpu[action]
+            cpu, browser = self.cpu[action], self.browser[action]
             print(
                 f"{action:<11} {len(wall):>3} {statistics.median(wall):>9.2f} "
                 f"{np.percentile(wall, 90):>7.2f} {statistics.median(cpu):>10.2f} "
-                f"{np.percentile(cpu, 90):>8.2f}"
+                f"{np.percentile(cpu, 90):>8.2f} {statistics.median(browser):>16.2f}"
             )
 
 
@@ -190,9 +225,16 @@ def dashboard(page: Page, url: str, timer: Timer) -> None:
     _settle(page)
 
 
-def _run(browser: Browser, url: str, runs: int, timer: Timer) -> None:
+ACTIONS: dict[str, Callable[[Page, str, Timer], None]] = {
+    "first_load": first_load, "find": find, "dashboard": dashboard, "pdf": pdf,
+}  # fmt: skip
+
+
+def _run(
+    browser: Browser, url: str, runs: int, timer: Timer, names: list[str] | None = None
+) -> None:
     offline = Offline()
-    actions: list[Callable[[Page, str, Timer], None]] = [first_load, find, dashboard, pdf]
+    actions = [ACTIONS[name] for name in names or ACTIONS]
     for n in range(runs):
         for action in actions:
             context = offline.context(
@@ -212,6 +254,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each action")
     parser.add_argument("--workspace", type=Path, help="a workspace (default: the Rutland demo)")
+    parser.add_argument(
+        "--actions", nargs="+", choices=list(ACTIONS), help="only these actions (default: all)"
+    )
     args = parser.parse_args()
     os.environ.pop("ASSETMAP_DATABASE_URL", None)
     with tempfile.TemporaryDirectory() as tmp:
@@ -228,7 +273,7 @@ def main() -> None:
             timer = Timer(_server_pid())
             browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                _run(browser, url, args.runs, timer)
+                _run(browser, url, args.runs, timer, args.actions)
             finally:
                 browser.close()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -1,6 +1,8 @@
 """Dashboard page for project leads: coverage on foot, gaps, new sites and growth over time."""
 
 import functools
+import json
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -32,12 +34,12 @@ principal = auth.require_principal(path, Operation.VIEW_DASHBOARD)
 taxonomy = load_taxonomy()
 
 
-def _chart_png(chart: alt.Chart) -> bytes:
-    return cache.chart_png(chart.to_json())
+def _chart_png(chart: alt.Chart | dict[str, Any]) -> bytes:
+    return cache.chart_png(json.dumps(chart) if isinstance(chart, dict) else chart.to_json())
 
 
 def _table_and_chart_downloads(
-    table: tuple[str, pd.DataFrame], chart: tuple[str, alt.Chart], stem: str
+    table: tuple[str, pd.DataFrame], chart: tuple[str, alt.Chart | dict[str, Any]], stem: str
 ) -> None:
     """Two download buttons side by side: the table as CSV and the chart as PNG (offline).
 
@@ -216,23 +218,32 @@ st.caption(
 
 # --- Coverage by category ---------------------------------------------------------------
 st.header("Coverage by category")
-bars = categories.assign(n_assets=categories["services"])
-bar_chart = (
-    alt.Chart(bars, title=f"Share of {where} within {minutes} min walk")
-    .mark_bar()
-    .encode(
-        x=alt.X("share:Q", title=f"share of {where}", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y(
-            "label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)
-        ),
-        color=alt.condition(alt.datum.category == category, alt.value(OKABE_ITO["vermillion"]),
-                            alt.value(OKABE_ITO["blue"])),
-        tooltip=["label", alt.Tooltip("share:Q", format=".1%"), "n_assets"],
-    )
-    .properties(height=max(160, 24 * len(bars)))
-)  # fmt: skip
-st.altair_chart(bar_chart, width="stretch")
+
+
+def _coverage_bars(bars: pd.DataFrame, category: str, where: str, minutes: int) -> dict[str, Any]:
+    """The coverage chart's Vega-Lite spec, the chosen category in vermillion."""
+    chart = (
+        alt.Chart(bars, title=f"Share of {where} within {minutes} min walk")
+        .mark_bar()
+        .encode(
+            x=alt.X("share:Q", title=f"share of {where}", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y(
+                "label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)
+            ),
+            color=alt.condition(alt.datum.category == category,
+                                alt.value(OKABE_ITO["vermillion"]), alt.value(OKABE_ITO["blue"])),
+            tooltip=["label", alt.Tooltip("share:Q", format=".1%"), "n_assets"],
+        )
+        .properties(height=max(160, 24 * len(bars)))
+    )  # fmt: skip
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+bars = categories[["category", "label", "share"]].assign(n_assets=categories["services"])
+bar_chart = cache.chart_spec(_coverage_bars, "coverage_bars", bars, category, where, minutes)
+st.vega_lite_chart(bar_chart, width="stretch")
 st.caption("Every category is listed; those with no service in the register are at 0%.")
 _table_and_chart_downloads(
     ("Coverage table (CSV)", categories),
@@ -317,8 +328,10 @@ if count:
         )
     except AssetMapError as exc:
         st.warning(str(exc), icon=":material/warning:")
-table = dashboard.gap_table(gap_found["coverage"], gap_found["areas"], gaps, category=category,
-                            places=places, taxonomy=taxonomy)  # fmt: skip
+table = walk_table  # on foot, the headline's table is the map's
+if gap_found is not found:
+    table = dashboard.gap_table(gap_found["coverage"], gap_found["areas"], gaps,
+                                category=category, places=places, taxonomy=taxonomy)  # fmt: skip
 live = live_assets(assets)  # unchecked proposals are no one's service yet
 services = live[[category in (c or ()) for c in live["categories"]]]
 
@@ -383,16 +396,27 @@ st.download_button(
     mime="text/csv",
 )
 
-# --- Over time --------------------------------------------------------------------------
-st.header("Accessible range over time")
-if mode == "walk":
-    series = cache.reach_series(path, version, reach_version, float(minutes), by, principal)
-else:
-    series = cache.reach_mode_series(
-        path, version, reach_version, cache.travel_version(path), float(minutes), by, mode,
-        depart, principal,
-    )  # fmt: skip
-if series is not None and len(series.summary):
+# --- On demand: drawn only when a lead asks (a click reruns this fragment alone) ---------
+MORE = {
+    "range": "Accessible range over time",
+    "added": "What each import, session or grant added",
+    "funds": "Funds and the evaluation pack",
+}
+
+
+def _range_over_time() -> None:
+    """The monthly accessible range by the gap map's travel mode, with its downloads."""
+    st.header("Accessible range over time")
+    if mode == "walk":
+        series = cache.reach_series(path, version, reach_version, float(minutes), by, principal)
+    else:
+        series = cache.reach_mode_series(
+            path, version, reach_version, cache.travel_version(path), float(minutes), by, mode,
+            depart, principal,
+        )  # fmt: skip
+    if series is None or not len(series.summary):
+        st.caption("No history yet: the register has no earlier month to compare.")
+        return
     monthly = series.summary.assign(month=series.summary["date"].dt.strftime("%Y-%m"))
     long = monthly.melt(
         id_vars=["month"], value_vars=["mean_categories", "mean_needs"], var_name="measure"
@@ -415,8 +439,32 @@ if series is not None and len(series.summary):
         f"accessible_range_{minutes}min_{mode}",
     )
 
-added = cache.reach_additions(path, version, reach_version, float(minutes), by, principal)
-if added is not None and len(added):
+
+def _added() -> None:
+    added = cache.reach_additions(path, version, reach_version, float(minutes), by, principal)
+    if added is None or not len(added):
+        st.caption("Nothing has been added to the register yet.")
+        return
     _what_was_added(added, minutes)
 
-dashboard_funds(open_workspace(path), principal=principal)
+
+@st.fragment
+def _on_demand() -> None:
+    """Sections below the fold, each drawn only once chosen (the page paints faster)."""
+    chosen = st.segmented_control(
+        "More on this page",
+        list(MORE),
+        format_func=MORE.__getitem__,
+        selection_mode="multi",
+        key=state.DASH_MORE,
+        help="Each section is drawn when chosen; choose it again to put it away.",
+    )
+    if "range" in chosen:
+        _range_over_time()
+    if "added" in chosen:
+        _added()
+    if "funds" in chosen:
+        dashboard_funds(open_workspace(path), principal=principal)
+
+
+_on_demand()

@@ -36,6 +36,12 @@ pytestmark = needs_shared_data
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PAGE = "app/pages/dashboard.py"
 PRINCIPAL = "assetmap.principal"
+MORE = "assetmap.dashboard.more"  # the sections drawn on request
+SECTIONS = {
+    "range": "Accessible range over time",
+    "added": "What each import, session or grant added",
+    "funds": "Funds and the evaluation pack",
+}
 LEAD = Principal("lee", Role.LEAD)
 LSOA = SHARED_DATA / "boundaries-uk-geojson" / "lsoa_by_lad_E06000017.geojson"
 IMD = SHARED_DATA / "imd-2019-mysociety" / "UK_IMD_E.csv"
@@ -124,6 +130,17 @@ def shown(rutland: Path, module_database_url: str) -> Iterator[AppTest]:
         yield _page()
 
 
+@pytest.fixture(scope="module")
+def opened(rutland: Path, module_database_url: str) -> Iterator[AppTest]:
+    """The dashboard with every section below the fold chosen (each is drawn on request)."""
+    with pytest.MonkeyPatch.context() as mp:
+        serve_app_from(mp, module_database_url, rutland)
+        at = _page()
+        at.segmented_control(key=MORE).set_value(list(SECTIONS)).run()
+        assert not at.exception, at.exception
+        yield at
+
+
 def _page(principal: Principal = LEAD) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state[PRINCIPAL] = principal
@@ -196,8 +213,39 @@ def test_areas_beyond_reach_list_gaps_with_small_counts_suppressed(rutland, show
     assert '"gaps": "\\u0026lt;5"' in _map_script(at)  # "&lt;5": shown as text in the tooltip
 
 
-def test_series_and_downloads_are_offered(rutland, shown):
+def test_the_first_view_draws_the_sections_below_the_fold_only_on_request(shown):
+    """Range over time, what was added and the funds wait for a click: the page paints sooner."""
     at = shown
+    more = at.segmented_control(key=MORE)
+    assert more.label == "More on this page"
+    assert list(more.options) == list(SECTIONS.values())
+    assert more.value == []
+    assert [b.label for b in at.get("download_button")] == [
+        "Coverage table (CSV)", "Coverage chart (PNG)", "Areas and minutes (CSV)"
+    ]  # fmt: skip
+    (bars,) = at.get("vega_lite_chart")  # the coverage bars only: no series line yet
+    assert json.loads(bars.proto.spec)["mark"]["type"] == "bar"
+    headed = [h.value for h in at.header]
+    assert "Accessible range over time" not in headed
+    columns = {c for d in at.dataframe for c in d.value.columns}
+    assert not columns & {"Places added", "Fund"}
+    assert not at.expander  # the evaluation pack's too
+
+
+def test_each_section_is_drawn_once_chosen(rutland):
+    at = _page()
+    for key, title in SECTIONS.items():
+        at.segmented_control(key=MORE).set_value([key]).run()
+        assert not at.exception, at.exception
+        columns = {c for d in at.dataframe for c in d.value.columns}
+        assert ("Accessible range over time" in [h.value for h in at.header]) == (key == "range")
+        assert ("Places added" in columns) == (key == "added"), title
+        assert ("Fund" in columns) == (key == "funds"), title
+        assert bool(at.expander) == (key == "funds"), title  # the evaluation pack
+
+
+def test_series_and_downloads_are_offered(rutland, opened):
+    at = opened
     labels = [b.label for b in at.get("download_button")]
     assert labels == [
         "Coverage table (CSV)",
@@ -227,8 +275,8 @@ def test_series_and_downloads_are_offered(rutland, shown):
     assert drawn["value"].iloc[0] < drawn["value"].iloc[-1]
 
 
-def test_what_each_import_session_or_grant_added_is_one_table_oldest_first(rutland, shown):
-    at = shown
+def test_what_each_import_session_or_grant_added_is_one_table_oldest_first(rutland, opened):
+    at = opened
     added = _frame(at, "Places added")
     assert added["How"].tolist() == [
         "added by hand", "added by hand", "import", "mapping session", "shared grant"
@@ -268,6 +316,7 @@ def test_a_write_that_touches_no_asset_does_not_measure_coverage_again(rutland, 
 
     monkeypatch.setattr(kernels, "coverage", counting)
     at = _page()
+    at.segmented_control(key=MORE).set_value(list(SECTIONS)).run()  # series and additions too
     assert measured, "the first view measures coverage"
     before = at.metric[0].value, at.dataframe[1].value
     store = open_workspace(rutland).store()
@@ -342,8 +391,8 @@ def test_areas_are_named_in_plain_words_and_nothing_shows_inf_or_jargon(rutland)
     assert areas.str.fullmatch(r"Rutland \d{3}[A-Z], (near )?(Oakham|Uppingham)").all()
 
 
-def test_a_lead_sees_no_money_beside_a_count_under_five(rutland, shown):
-    at = shown
+def test_a_lead_sees_no_money_beside_a_count_under_five(rutland, opened):
+    at = opened
     totals = _frame(at, "Fund").set_index("Fund")
     assert totals.loc["Enabling fund", "Requests"] == "<5"
     assert totals.loc["Enabling fund", "Asked"] == "hidden"  # two requests: £450 and £120

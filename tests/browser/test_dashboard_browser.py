@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, serve
+from browser_support import AxeRun, Offline, serve, settle
 from playwright.sync_api import Browser, Page
 from support import SHARED_DATA, import_rutland, needs_shared_data
 
@@ -96,7 +96,13 @@ def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
         _sign_in(page, dashboard_url)
         page.get_by_role("link", name="Dashboard").click()
         page.get_by_text("Reach dashboard").first.wait_for(timeout=60_000)
-        page.get_by_text("Accessible range over time").wait_for(timeout=120_000)
+        # Drawn on request: the button of the "More on this page" control (a fragment rerun).
+        more = page.get_by_role("button", name="Accessible range over time")
+        more.focus(timeout=120_000)  # by keyboard: a button of a labelled toolbar
+        assert page.get_by_role("toolbar", name="More on this page").count() == 1
+        page.keyboard.press("Enter")
+        page.get_by_role("heading", name="Accessible range over time").wait_for(timeout=120_000)
+        assert more.get_attribute("aria-pressed") == "true"
         page.get_by_text("IMD 2019 overlay").click()
         _wait_for_one_map_with(page, "IMD 2019 decile")
 
@@ -129,4 +135,50 @@ def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
 
     assert offline.external == []
     assert offline.dialogs == []
+    assert offline.errors == []
+
+
+SECTIONS = (  # the buttons of "More on this page": each section is drawn on request
+    "Accessible range over time",
+    "What each import, session or grant added",
+    "Funds and the evaluation pack",
+)
+
+
+@pytest.mark.browser
+def test_every_dashboard_section_opened_has_no_serious_axe_violation(
+    browser: Browser, dashboard_url: str, artifacts: Path, offline: Offline
+) -> None:
+    """The whole Dashboard (the matrix's workspace has no network: only its short form)."""
+    context = offline.context(browser, viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    run = AxeRun()
+    try:
+        _sign_in(page, dashboard_url)
+        page.get_by_role("link", name="Dashboard").click()
+        page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").first.wait_for(
+            state="attached", timeout=120_000
+        )
+        settle(page, timeout_ms=120_000)
+        run.check(page, "Dashboard @ desktop")
+        for name in SECTIONS:
+            page.get_by_role("button", name=name).click()
+            settle(page, timeout_ms=120_000)
+            assert page.get_by_role("button", name=name).get_attribute("aria-pressed") == "true"
+        page.get_by_role("heading", name="Accessible range over time").wait_for(timeout=60_000)
+        page.get_by_text("What each import, mapping session or grant added").wait_for()
+        page.get_by_text("Evaluation pack").wait_for()
+        page.wait_for_timeout(1000)
+        for size, (width, height) in {"desktop": (1366, 900), "phone": (390, 844)}.items():
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(500)
+            run.check(page, f"Dashboard, every section open @ {size}")
+        page.get_by_text("More on this page").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / "dashboard_sections_phone.png"))
+    finally:
+        context.close()
+    failing = [{k: v[k] for k in ("where", "id", "impact")} for v in run.failing()]
+    assert failing == []
+    assert len(run.checked) == 3
+    assert offline.external == []
     assert offline.errors == []

@@ -236,6 +236,10 @@ def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
         assert "Oakham Bike Club" in html  # the new place is on the map
         page.screenshot(path=str(artifacts / "money_5_on_the_map.png"), full_page=True)
         page = _open(lee, "Dashboard")
+        # Drawn on request: the button of the "More on this page" control.
+        page.get_by_role("button", name="What each import, session or grant added").click(
+            timeout=180_000
+        )
         added = page.get_by_text("What each import, mapping session or grant added")
         added.wait_for(timeout=180_000)
         added.scroll_into_view_if_needed()

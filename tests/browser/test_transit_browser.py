@@ -136,7 +136,8 @@ def test_dashboard_shows_coverage_and_the_gap_map_by_travel_mode(
     page = context.new_page()
     try:
         _sign_in(page, helsinki_url, LEAD, "Dashboard")
-        page.get_by_text("Accessible range over time").wait_for(timeout=180_000)
+        more = page.get_by_role("button", name="Accessible range over time")  # drawn on request
+        more.wait_for(timeout=180_000)
         page.get_by_text("Compare walking, cycling and public transport").click()
         page.get_by_text(re.compile(r"within 15 min, by travel mode")).wait_for(timeout=300_000)
         _wait_for_one_map_with(page, "Walk to nearest")
@@ -144,7 +145,11 @@ def test_dashboard_shows_coverage_and_the_gap_map_by_travel_mode(
         travel.click()
         page.get_by_role("option", name="Walk + public transport", exact=True).click()
         _wait_for_one_map_with(page, "Walk + public transport to nearest")
-        settle(page, timeout_ms=300_000)  # the range over time by that mode is drawn too
+        settle(page, timeout_ms=300_000)
+        more.click()  # the range over time, by that mode
+        page.get_by_role("heading", name="Accessible range over time").wait_for(timeout=300_000)
+        settle(page, timeout_ms=300_000)
+        page.get_by_text("(walk + public transport), month by month").wait_for(timeout=120_000)
         page.locator('[data-testid="stVegaLiteChart"]').last.locator("canvas, svg").first.wait_for(
             timeout=120_000
         )

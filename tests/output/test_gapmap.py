@@ -85,3 +85,20 @@ def test_legend_classes_are_multiples_of_the_limit():
         "over 40 min",
         "no service found within the search",
     ]
+
+
+def test_area_coordinates_reach_the_page_rounded_to_about_a_metre():
+    """Full doubles doubled the gap map's payload; rounding keeps every vertex and area."""
+    from shapely.geometry import Polygon
+
+    fine = two_areas()
+    fine.geometry = [
+        Polygon([(-0.741234567891, 52.66), (-0.72, 52.660987654321), (-0.73, 52.68)]),
+        box(-0.74, 52.64, -0.72, 52.66),
+    ]
+    html_text = build_gap_map(fine, minutes=15).get_root().render()
+    assert "-0.741234567891" not in html_text
+    assert "52.660987654321" not in html_text
+    assert "[-0.74123, 52.66]" in html_text
+    assert "[-0.72, 52.66099]" in html_text
+    assert html_text.count('"walk":') == 2  # both areas, same fields

@@ -7,6 +7,7 @@ import json
 import math
 import sys
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -347,13 +348,16 @@ def _site_methods() -> tuple[str, ...]:
     return typing.get_args(Method)
 
 
-def _add_mode_arguments(p: argparse.ArgumentParser) -> None:
+def _add_mode_options(
+    p: argparse.ArgumentParser, modes: Callable[[], tuple[str, ...]] = _modes
+) -> None:
+    """Add ``--mode`` (one of the core's ``modes()``) and ``--depart`` to a command."""
     p.add_argument(
         "--mode",
-        choices=CoreChoices(_modes),
+        choices=CoreChoices(modes),
         default="walk",
         metavar="MODE",
-        help="%(choices)s: walk, cycle, or walk + public transport (needs `assetmap transit`)",
+        help="%(choices)s (transit: walk + public transport; needs `assetmap transit`)",
     )
     p.add_argument(
         "--depart",
@@ -400,19 +404,7 @@ def add_parsers(sub: Subparsers) -> None:
     )
     p.add_argument("--limit", type=int, default=10, help="most results per need")
     p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument(
-        "--mode",
-        choices=CoreChoices(_find_modes),
-        default="walk",
-        metavar="MODE",
-        help="%(choices)s",
-    )
-    p.add_argument(
-        "--depart",
-        default="Tue 08:00-09:00",
-        metavar="'DAY HH:MM-HH:MM'",
-        help="with --mode transit: the departure window",
-    )
+    _add_mode_options(p, _find_modes)
     p.set_defaults(handler=_cmd_find)
 
     p = sub.add_parser(
@@ -441,7 +433,7 @@ def add_parsers(sub: Subparsers) -> None:
         help="CSV: minutes from every postcode (or node) to each category (for merging regions)",
     )
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    _add_mode_arguments(p)
+    _add_mode_options(p)
     p.set_defaults(handler=_cmd_coverage)
 
     p = sub.add_parser("reach", help="what is within a walk of a place (and its isochrone)")
@@ -452,7 +444,7 @@ def add_parsers(sub: Subparsers) -> None:
     p.add_argument("--as-of", metavar="DATE", help="the register as it stood then")
     p.add_argument("--isochrone", metavar="FILE", help="write the walkable area as GeoJSON")
     p.add_argument("--format", choices=["table", "json"], default="table")
-    _add_mode_arguments(p)
+    _add_mode_options(p)
     p.set_defaults(handler=_cmd_reach)
 
     p = sub.add_parser("sites", help="suggest sites for a new service (maximal covering)")
@@ -473,5 +465,5 @@ def add_parsers(sub: Subparsers) -> None:
         "auto uses milp when the problem is small enough",
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
-    _add_mode_arguments(p)
+    _add_mode_options(p)
     p.set_defaults(handler=_cmd_sites)

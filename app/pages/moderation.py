@@ -246,7 +246,7 @@ with summary_tab:
     if not ideas.empty:
         st.header("Ideas for new services, by area (all sessions)")
         widgets.table(
-            ideas[["area", "what", "for_whom", "needs", "votes"]].rename(columns=str.capitalize),
+            ms.ideas_table(ideas),
             hide_index=True,
             width="stretch",
         )

@@ -98,6 +98,7 @@ __all__ = [
     "BARRIERS",
     "COMMENT_ENTITY",
     "IDEA_ENTITY",
+    "IDEA_LABELS",
     "SESSION_RECORD_ENTITIES",
     "VOTE_ENTITY",
     "SessionSummary",
@@ -107,6 +108,7 @@ __all__ = [
     "add_idea",
     "close_session",
     "get_session",
+    "ideas_table",
     "ideas_with_votes",
     "likely_duplicates",
     "list_sessions",
@@ -682,6 +684,36 @@ def ideas_with_votes(
     out = ideas.assign(votes=[int(counts.get(i, 0)) for i in ideas["id"]])[columns]
     return out.sort_values(["area", "votes", "what"], ascending=[True, False, True],
                            na_position="last", ignore_index=True)  # fmt: skip
+
+
+IDEA_LABELS: Final[Mapping[str, str]] = {
+    "area": "Area",
+    "what": "Idea",
+    "for_whom": "For whom",
+    "needs": "What it needs",
+    "votes": "Votes",
+}
+"""The columns of :func:`ideas_table`, in order, and the plain label staff read for each."""
+_NOT_GIVEN: Final = "—"
+
+
+def ideas_table(ideas: pd.DataFrame) -> pd.DataFrame:
+    """Return ideas (from :func:`ideas_with_votes`) as staff read them.
+
+    The columns of :data:`IDEA_LABELS` under their plain labels; a value not
+    given is shown as ``—``, never ``None``.
+
+    Examples
+    --------
+    >>> ideas = pd.DataFrame({"area": ["Oakham"], "what": ["Bike club"], "for_whom": [None],
+    ...                       "needs": [None], "votes": [2]})
+    >>> ideas_table(ideas).to_dict("records")
+    [{'Area': 'Oakham', 'Idea': 'Bike club', 'For whom': '—', 'What it needs': '—', 'Votes': 2}]
+    """
+    shown = ideas[list(IDEA_LABELS)].rename(columns=IDEA_LABELS)
+    text = [IDEA_LABELS[c] for c in IDEA_LABELS if c != "votes"]
+    shown[text] = shown[text].map(lambda v: _NOT_GIVEN if v is None or pd.isna(v) or v == "" else v)
+    return shown
 
 
 # ---------------------------------------------------------------------- what a caller sees

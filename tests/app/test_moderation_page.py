@@ -137,6 +137,24 @@ def test_summary_shows_hand_counted_figures_and_escaped_downloads(proposals: dic
     assert set(downloads) >= {"Download CSV", "Download printable page"}
 
 
+def test_ideas_table_says_its_columns_plainly_and_blanks_what_was_not_given(
+    proposals: dict[str, str],
+) -> None:
+    store = open_workspace(_workspace()).store()
+    sid = proposals["session"]
+    gap = ms.add_gap(store, sid, {"need": "accommodation", "area": "Oakham"}, principal=FRAN)
+    ms.add_idea(store, sid, gap, principal=FRAN, what="Bike club")  # no "for whom", no needs
+    ms.add_idea(store, sid, gap, principal=FRAN, what="Hostel", for_whom="Families",
+                needs="A room")  # fmt: skip
+    at = _page()
+    (ideas,) = [f.value for f in at.dataframe if "Votes" in f.value.columns]
+    assert list(ideas.columns) == ["Area", "Idea", "For whom", "What it needs", "Votes"]
+    assert ideas.drop(columns="Votes").to_dict("records") == [
+        {"Area": "Oakham", "Idea": "Bike club", "For whom": "—", "What it needs": "—"},
+        {"Area": "Oakham", "Idea": "Hostel", "For whom": "Families", "What it needs": "A room"},
+    ]  # fmt: skip
+
+
 def _figures(at: AppTest) -> dict[str, str]:
     for frame in at.dataframe:
         table = frame.value

@@ -109,6 +109,15 @@ def serve(
             process.wait()
 
 
+def sign_in(page: Page, url: str, name: str, password: str, *, timeout_ms: int = 60_000) -> None:
+    """Sign ``name`` in through the real Sign in page; return once the app says who is in."""
+    page.goto(f"{url}/sign_in", wait_until="domcontentloaded")
+    page.get_by_role("textbox", name="Username").fill(name)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_text("Signed in as").first.wait_for(timeout=timeout_ms)
+
+
 def settle(page: Page, *, timeout_ms: int = 30_000) -> None:
     """Wait until Streamlit has finished rerunning the script and dropped stale elements."""
     page.wait_for_timeout(250)

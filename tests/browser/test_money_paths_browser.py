@@ -18,14 +18,15 @@ Screenshots: ``tests/artifacts/money_*.png``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, pick, serve, settle
-from playwright.sync_api import Browser, BrowserContext, Page
+from browser_support import Offline, pick, serve, settle, sign_in
+from playwright.sync_api import Browser, Page
 
 from assetmap.access import Principal, Role
 from assetmap.demo import build_demo
@@ -42,6 +43,7 @@ START = plans.StartPoint(-0.7271, 52.6703, "coordinates", "here", "LE15 6", -0.7
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 DRUGS_SAID = "Nowhere in Oakham to talk about drink"
 LEE = Principal("lee", Role.LEAD)
+SignedIn = Callable[[str, str], contextlib.AbstractContextManager[Page]]
 
 
 @pytest.fixture(scope="module")
@@ -86,19 +88,25 @@ def money_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         yield url, workspace.path, ids
 
 
-def _signed_in(browser: Browser, offline: Offline, url: str, name: str) -> BrowserContext:
-    context = offline.context(browser, viewport={"width": 1300, "height": 1500})
-    page = context.new_page()
-    page.goto(f"{url}/sign_in", wait_until="domcontentloaded")
-    page.get_by_role("textbox", name="Username").fill(name)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_text("Signed in as").first.wait_for(timeout=60_000)
-    return context
+@pytest.fixture
+def signed_in(browser: Browser, offline: Offline, money_world: tuple[str, Path, dict]) -> SignedIn:
+    """``with signed_in(name, link) as page``: ``name`` signed in on page ``link``, closed after."""
+    url = money_world[0]
+
+    @contextlib.contextmanager
+    def open_as(name: str, link: str) -> Iterator[Page]:
+        context = offline.context(browser, viewport={"width": 1300, "height": 1500})
+        try:
+            page = context.new_page()
+            sign_in(page, url, name, PASSWORD)
+            yield _open(page, link)
+        finally:
+            context.close()
+
+    return open_as
 
 
-def _open(context: BrowserContext, link: str) -> Page:
-    page = context.pages[0]
+def _open(page: Page, link: str) -> Page:
     page.get_by_role("link", name=link, exact=True).click()
     settle(page, timeout_ms=120_000)
     return page
@@ -120,12 +128,10 @@ def _only_request(path: Path) -> dict:
 
 @pytest.mark.browser
 def test_the_personal_path_ask_approve_by_another_spend_outcome(
-    browser: Browser, money_world: tuple[str, Path, dict], artifacts: Path, offline: Offline
+    signed_in: SignedIn, money_world: tuple[str, Path, dict], artifacts: Path, offline: Offline
 ) -> None:
-    url, path, _ = money_world
-    sam = _signed_in(browser, offline, url, "sam")
-    try:
-        page = _open(sam, "Plans")
+    _, path, _ = money_world
+    with signed_in("sam", "Plans") as page:
         page.get_by_text("Ask a fund").wait_for(timeout=60_000)
         page.get_by_role("textbox", name="What it buys").fill("Rent deposit")
         page.get_by_role("textbox", name="How it helps the goal").fill("a room from January")
@@ -133,26 +139,18 @@ def test_the_personal_path_ask_approve_by_another_spend_outcome(
         page.get_by_role("button", name="Send the request").click()
         settle(page)
         page.screenshot(path=str(artifacts / "money_1_requested.png"), full_page=True)
-    finally:
-        sam.close()
     asked = _only_request(path)
     assert (asked["status"], asked["requested_by"], asked["amount"]) == ("requested", "sam", 45000)
 
-    abi = _signed_in(browser, offline, url, "abi")
-    try:
-        page = _open(abi, "Funds")
+    with signed_in("abi", "Funds") as page:
         page.get_by_text("Rent deposit").first.wait_for(timeout=60_000)
         page.get_by_role("button", name="Approve").first.click()
         page.get_by_text("Approved.").wait_for(timeout=60_000)
         page.screenshot(path=str(artifacts / "money_2_approved_by_abi.png"), full_page=True)
-    finally:
-        abi.close()
     decided = _only_request(path)
     assert (decided["status"], decided["decided_by"]) == ("approved", "abi")
 
-    sam = _signed_in(browser, offline, url, "sam")
-    try:
-        page = _open(sam, "Plans")
+    with signed_in("sam", "Plans") as page:
         page.get_by_text("Record spend or outcome").wait_for(timeout=60_000)
         page.get_by_role("textbox", name="Spent (£), when approved").fill("440.50")
         page.get_by_role("textbox", name="Receipt or evidence note").fill("receipt 17")
@@ -164,8 +162,6 @@ def test_the_personal_path_ask_approve_by_another_spend_outcome(
         page.get_by_role("button", name="Save").click()
         settle(page)
         page.screenshot(path=str(artifacts / "money_3_spent_and_outcome.png"), full_page=True)
-    finally:
-        sam.close()
     done = _only_request(path)
     assert (done["status"], done["spent"], done["outcome"]) == ("closed", 44050, "achieved")
     assert offline.external == []
@@ -174,12 +170,10 @@ def test_the_personal_path_ask_approve_by_another_spend_outcome(
 
 @pytest.mark.browser
 def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
-    browser: Browser, money_world: tuple[str, Path, dict], artifacts: Path, offline: Offline
+    signed_in: SignedIn, money_world: tuple[str, Path, dict], artifacts: Path, offline: Offline
 ) -> None:
-    url, path, ids = money_world
-    fran = _signed_in(browser, offline, url, "fran")
-    try:
-        page = _open(fran, "Moderation")
+    _, path, ids = money_world
+    with signed_in("fran", "Moderation") as page:
         page.get_by_role("tab", name="Session summary").click()  # the ideas and the grants
         page.get_by_text("Apply for a shared grant from an idea").wait_for(timeout=120_000)
         page.get_by_role("textbox", name="What the group will do").fill("Bike club")
@@ -189,29 +183,21 @@ def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
         )
         page.get_by_role("button", name="Apply").click()
         page.get_by_text("Application sent to the fund's approvers.").wait_for(timeout=60_000)
-    finally:
-        fran.close()
     store = open_workspace(path).store()
     (grant_id,) = grants.list_grants(store, principal=Principal("abi", Role.APPROVER))["id"]
     close_stores()
 
-    abi = _signed_in(browser, offline, url, "abi")
-    try:
-        page = _open(abi, "Funds")
+    with signed_in("abi", "Funds") as page:
         page.get_by_role("tab", name="Shared grants").click()
         page.get_by_text("Bike club").first.wait_for(timeout=60_000)
         page.get_by_role("button", name="Approve").first.click()
         page.get_by_text("Approved.").wait_for(timeout=60_000)
-    finally:
-        abi.close()
     assert _record(path, funds.GRANT_ENTITY, grant_id)["status"] == "approved"
 
     store = open_workspace(path).store()  # the club the group proposed is checked and accepted
     sessions.accept_proposal(store, ids["club"], principal=Principal("fran", Role.FACILITATOR))
     close_stores()
-    fran = _signed_in(browser, offline, url, "fran")
-    try:
-        page = _open(fran, "Moderation")
+    with signed_in("fran", "Moderation") as page:
         page.get_by_role("tab", name="Session summary").click()
         page.get_by_text("Record what an approved grant spent and became").wait_for(timeout=120_000)
         page.get_by_role("textbox", name="Spent (£)").fill("230")
@@ -221,13 +207,9 @@ def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
         page.get_by_role("button", name="Save").click()
         page.get_by_text("Saved.").wait_for(timeout=60_000)
         page.screenshot(path=str(artifacts / "money_4_grant_became.png"), full_page=True)
-    finally:
-        fran.close()
     assert _record(path, funds.GRANT_ENTITY, grant_id)["became"] == ids["club"]
 
-    lee = _signed_in(browser, offline, url, "lee")
-    try:
-        page = _open(lee, "Map")
+    with signed_in("lee", "Map") as page:
         frame = page.frame_locator(MAP_IFRAME)
         frame.locator(".leaflet-marker-icon, path.leaflet-interactive").first.wait_for(
             state="attached", timeout=60_000
@@ -235,7 +217,7 @@ def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
         html = frame.locator("body").evaluate("b => b.ownerDocument.documentElement.innerHTML")
         assert "Oakham Bike Club" in html  # the new place is on the map
         page.screenshot(path=str(artifacts / "money_5_on_the_map.png"), full_page=True)
-        page = _open(lee, "Dashboard")
+        page = _open(page, "Dashboard")
         # Drawn on request: the button of the "More on this page" control.
         page.get_by_role("button", name="What each import, session or grant added").click(
             timeout=180_000
@@ -245,8 +227,6 @@ def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
         added.scroll_into_view_if_needed()
         page.wait_for_timeout(1500)  # the table is a canvas: its cells are not text in the page
         page.screenshot(path=str(artifacts / "money_6_what_was_added.png"), full_page=True)
-    finally:
-        lee.close()
     store = open_workspace(path).store()
     rows = dashboard_added(store, principal=LEE)
     close_stores()
@@ -258,12 +238,9 @@ def test_the_group_path_idea_grant_new_place_on_the_map_and_in_what_was_added(
 
 @pytest.mark.browser
 def test_the_dashboard_shows_drugs_and_alcohol_at_zero_with_its_gaps(
-    browser: Browser, money_world: tuple[str, Path, dict], artifacts: Path, offline: Offline
+    signed_in: SignedIn, artifacts: Path, offline: Offline
 ) -> None:
-    url, _, _ = money_world
-    lee = _signed_in(browser, offline, url, "lee")
-    try:
-        page = _open(lee, "Dashboard")
+    with signed_in("lee", "Dashboard") as page:
         heading = page.get_by_text("Needs and the gaps people recorded")
         heading.wait_for(timeout=180_000)
         pick(page, "Category on the gap map", "Help with drink or drugs (no service)", exact=False)
@@ -277,7 +254,5 @@ def test_the_dashboard_shows_drugs_and_alcohol_at_zero_with_its_gaps(
         text = page.locator("body").inner_text()
         assert "8 gaps recorded without a pin were placed" in text  # 6 "Oakham", 2 "LE15 6"
         assert "MILP" not in text
-    finally:
-        lee.close()
     assert offline.external == []
     assert offline.errors == []

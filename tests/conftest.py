@@ -9,6 +9,15 @@ The whole suite runs on SQLite by default and on PostgreSQL + PostGIS when
 ``ASSETMAP_TEST_DATABASE_URL`` points at a server (see ``.ci/run``): every
 test that asks for ``database_url`` (directly, or through ``store`` or
 ``workspace_path``) gets a fresh database of that kind.
+
+Every way to a database of the backend under test goes through the session
+fixture ``_pg_template`` (``database_url``, ``new_database_url`` and what is
+built on them: ``store``, ``workspace_path``, the app tests' ``app_env``), and
+nothing else reads ``ASSETMAP_TEST_DATABASE_URL``. So a test whose fixtures
+include it, however indirectly, is marked ``store`` at collection
+(:func:`pytest_collection_modifyitems`), and the PostGIS pass of
+``scripts/test.sh`` runs ``-m store``: the other tests (pure kernels, parsers,
+doctests) never touch the backend and would only run a second time unchanged.
 """
 
 from __future__ import annotations
@@ -40,6 +49,19 @@ from assetmap.workspace import close_stores
 PG_BASE_URL = os.environ.get("ASSETMAP_TEST_DATABASE_URL")
 BACKEND = "postgresql" if PG_BASE_URL else "sqlite"
 _TEMPLATE = f"assetmap_test_template_{os.getpid()}"  # per run: parallel runs do not collide
+
+#: The fixture every test that reaches the backend under test depends on.
+STORE_FIXTURE = "_pg_template"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``store`` every test whose fixtures (transitively) reach the backend under test.
+
+    A test marked ``postgis`` by hand is a store test too.
+    """
+    for item in items:
+        if STORE_FIXTURE in getattr(item, "fixturenames", ()) or item.get_closest_marker("postgis"):
+            item.add_marker(pytest.mark.store)
 
 
 @pytest.fixture(scope="session")

@@ -58,12 +58,17 @@ def app_workspace() -> Path | None:
 
 @pytest.fixture(autouse=True)
 def app_env(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, app_workspace: Path | None
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    app_workspace: Path | None,
+    _pg_template: str | None,
 ) -> Iterator[None]:
     """Offline, fresh caches, the backend under test; a test's own stores closed after it.
 
     The register database is the test's own (``database_url``), or the module's
-    (``module_database_url``) when the module shares ``app_workspace``.
+    (``module_database_url``) when the module shares ``app_workspace``. Both
+    are asked for by name at run time, so ``_pg_template`` (which both use) is
+    named here: it marks every app test ``store`` (``tests/conftest.py``).
     """
     shared = app_workspace is not None
     url = request.getfixturevalue("module_database_url" if shared else "database_url")

@@ -8,13 +8,12 @@ postcodes and draws the IMD overlay; Find support takes "LE15 6AA".
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, serve
-from playwright.sync_api import Browser, Page
+from browser_support import Offline, serve, settle
+from playwright.sync_api import Browser, Page, expect
 
 from assetmap.cli import main
 from assetmap.workspace import close_stores
@@ -37,19 +36,21 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _settle(page: Page, timeout_s: float = 240) -> None:
-    """Wait until the script run is over: no spinner, no running indicator, three checks running."""
-    deadline = time.monotonic() + timeout_s
-    quiet = 0
-    while quiet < 3 and time.monotonic() < deadline:
-        page.wait_for_timeout(700)
-        busy = page.locator('[data-testid="stSpinner"]').count() or (
-            page.locator('[data-testid="stStatusWidget"]').is_visible()
-        )
-        quiet = 0 if busy else quiet + 1
+def _settle(page: Page, timeout_ms: int = 240_000) -> None:
+    """Wait until the run is over, the map (if any) is drawn and the canvases have painted.
+
+    The run is over as :func:`browser_support.settle` says (no running
+    indicator, no stale element), with no spinner left. This was a poll every
+    0.7 s until three quiet polls, then 1.5 s: at least 3.6 s of sleep after
+    every click, whatever the page.
+    """
+    settle(page, timeout_ms=timeout_ms)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSpinner\"]')", timeout=timeout_ms
+    )
     if page.locator(MAP_IFRAME).count():
         page.frame_locator(MAP_IFRAME).first.locator(".leaflet-container").wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(500)  # canvases paint before the screenshot
 
 
 def _work_as(page: Page, role: str) -> None:
@@ -83,7 +84,7 @@ def test_every_page_as_every_role_on_the_rutland_demo(
                 name = title.split()[-1].lower() if title else "page"
                 page.screenshot(path=str(shots / f"{role.lower()}-{name}.png"), full_page=True)
                 if role == "Lead" and "Dashboard" in title:
-                    assert page.get_by_text("23 LSOAs and 1,207 postcodes").count() == 1
+                    expect(page.get_by_text("23 LSOAs and 1,207 postcodes")).to_have_count(1)
                     page.get_by_text("IMD 2019 overlay").click()
                     _settle(page)
                     frame = page.frame_locator(MAP_IFRAME)
@@ -94,7 +95,7 @@ def test_every_page_as_every_role_on_the_rutland_demo(
                     page.get_by_role("textbox", name="Or in the person's words").fill("food")
                     page.get_by_role("button", name="Find support").click()
                     _settle(page)
-                    assert page.get_by_text("LE15 6AA").count() >= 1
+                    expect(page.get_by_text("LE15 6AA").first).to_be_visible()  # the results
                     assert page.get_by_text("is not in the workspace").count() == 0
                     page.screenshot(path=str(shots / "staff-find-le15.png"), full_page=True)
     finally:

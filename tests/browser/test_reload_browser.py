@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, choose_need, serve
+from browser_support import Offline, choose_need, serve, settle
 from playwright.sync_api import Browser, BrowserContext, Page
 from support import SHARED_DATA, import_rutland
 
@@ -54,13 +54,7 @@ def server(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def _settle(page: Page) -> None:
-    """Wait until Streamlit has finished rerunning and dropped stale elements."""
-    page.wait_for_timeout(250)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT_MS)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT_MS
-    )
-    page.wait_for_timeout(150)
+    settle(page, timeout_ms=TIMEOUT_MS)
 
 
 def _open(context: BrowserContext, url: str, heading: str) -> Page:

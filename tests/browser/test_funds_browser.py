@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, serve
+from browser_support import Offline, serve, sign_in
 from playwright.sync_api import Browser, Page
 
 from assetmap.access import Principal, Role
@@ -109,11 +109,7 @@ def money_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
 
 
 def _sign_in(page: Page, url: str, name: str, link: str) -> None:
-    page.goto(f"{url}/sign_in", wait_until="domcontentloaded")
-    page.get_by_role("textbox", name="Username").fill(name)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_role("link", name=link).wait_for(timeout=60_000)
+    sign_in(page, url, name, PASSWORD)
     page.get_by_role("link", name=link).click()
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, serve, settle
+from browser_support import Offline, serve, settle, sign_in
 from playwright.sync_api import Browser, Page
 from support import SHARED_DATA, needs_shared_data
 
@@ -58,11 +58,7 @@ def helsinki_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _sign_in(page: Page, url: str, user: str, link: str) -> None:
-    page.goto(f"{url}/sign_in", wait_until="domcontentloaded")
-    page.get_by_role("textbox", name="Username").fill(user)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_role("link", name=link).wait_for(timeout=60_000)
+    sign_in(page, url, user, PASSWORD)
     page.get_by_role("link", name=link).click()
 
 

@@ -92,8 +92,9 @@ import dataclasses
 import functools
 import logging
 import math
+import operator
 import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Final, TypeVar
 
@@ -710,6 +711,7 @@ _OPERATOR_SUFFIXES: Final = (
     ("council",),
     ("meeting",),  # a Quaker meeting or a parish meeting
 )
+_OPERATOR_WORDS: Final = frozenset(w for suffix in _OPERATOR_SUFFIXES for w in suffix)
 _PARTS: Final = re.compile(r"\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s*[,:;]\s*")
 _JOINED: Final = re.compile(r"&|\+|\band\b", re.IGNORECASE)
 # What follows a saint's name to say which saint: "St John the Evangelist" is St John,
@@ -787,6 +789,12 @@ def _joined_facilities(text: str) -> list[_Name]:
         second = _parse_name(" ".join(words[at + 1 :]))
         if first.families and second.families and first.core and not second.core:
             out += [first, _parse_name(f"{first.core} {second.text}")]
+        elif not first.families and second.families and not second.core and at > 1:
+            # "X Sports & Community Centre": the kind's last word serves both ("X Sports
+            # Centre", "X Community Centre"), if the first then names a kind as well
+            shared = _parse_name(f"{' '.join(words[:at])} {words[-1]}")
+            if shared.families and shared.core and len(second.text.split()) > 1:
+                out += [shared, _parse_name(f"{' '.join(words[: at - 1])} {second.text}")]
     return out
 
 
@@ -879,6 +887,8 @@ def _variants(
     []
     >>> [v.text for v in _variants("Brockley Village Hall & Playing Field")]
     ['brockley village hall', 'brockley playing field']
+    >>> [v.text for v in _variants("Brockley Sports & Community Centre")]
+    ['brockley leisure centre', 'brockley community centre']
     >>> [v.text for v in _variants("Reading Room", place="brockley")]
     ['brockley reading room']
     """
@@ -952,6 +962,9 @@ _MAIN_KINDS: Final = frozenset(
      "care_home", "sheltered_housing", "community_centre", "village_hall", "school", "prison",
      "museum", "club", "sports_centre", "food_bank", "job_centre"}
 )  # fmt: skip
+# Kinds of place a village or town has one or few of: two records each the only one of
+# such a kind near the other are never silently kept apart.
+_SPECIFIC_KINDS: Final = (_MAIN_KINDS - {"club", "community_centre", "village_hall"}) | {"hospice"}
 _FAMILY_CATEGORY: Final[dict[str, str]] = {
     "library": "library",
     "worship": "faith_community",
@@ -1728,6 +1741,8 @@ class _Evidence:
     kin: npt.NDArray[np.bool_] = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
     # each is the other's only candidate of its family of places within 100 m
     only: npt.NDArray[np.bool_] = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
+    # queued as never to be kept apart: 1 names share a word, 2 each the only one of its kind
+    alone: npt.NDArray[np.int8] = dataclasses.field(default_factory=lambda: np.zeros(0, np.int8))
 
 
 def _set_relation(left: list[frozenset[str]], right: list[frozenset[str]], a: Any, b: Any) -> Any:
@@ -2089,19 +2104,18 @@ def _only_of_family(
     a: npt.NDArray[np.int64],
     b: npt.NDArray[np.int64],
     distance_m: npt.NDArray[np.float64],
+    key: Callable[[_Kind], tuple[str, ...]] = operator.attrgetter("families"),
 ) -> npt.NDArray[np.bool_]:
     """Per pair: of one family of places, and each the other's only such candidate within 100 m.
 
     Two village halls 30 m apart with no other hall, centre or institute near
     either are one hall; a second hall nearby makes both pairs uncertain.
+    ``key`` says what "of one family" compares (the kinds' families by default).
     """
     _, firsts, seconds, inverse = _distinct_pairs(left.kinds, right.kinds, a, b)
     same = (
         np.array(
-            [
-                bool(x.families) and x.families == y.families
-                for x, y in zip(firsts, seconds, strict=True)
-            ],
+            [bool(key(x)) and key(x) == key(y) for x, y in zip(firsts, seconds, strict=True)],
             dtype=bool,
         )[inverse]
         if len(a)
@@ -2112,6 +2126,60 @@ def _only_of_family(
     size = left.size + (0 if right is left else right.size)
     count = np.bincount(a[mask], minlength=size) + np.bincount(b[mask] + offset, minlength=size)
     return np.asarray(mask & (count[a] == 1) & (count[b + offset] == 1), dtype=bool)
+
+
+def _shares_a_word(x: _Name, y: _Name) -> bool:
+    """Return whether two names share a word that is not a weak word or a kind of place.
+
+    The names' words as typed count too, operators and all ("County Council - X Library").
+    """
+    shared = (x.tokens & y.tokens) | (set(_words(x.raw)) & set(_words(y.raw)))
+    return bool(shared - _KIND_WORDS - _WEAK_WORDS - _OPERATOR_WORDS)
+
+
+def _never_kept_apart(
+    left: _Records,
+    right: _Records,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    ev: _Evidence,
+    todo: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.int8]:
+    """Per pair (among ``todo``): of one category or kind, sharing a word (1) or each alone (2).
+
+    Such pairs are queued whatever their names score: two records of the same
+    kind within 100 m whose names share a distinctive word ("X Sports Centre",
+    "X Sports & Community Centre"), or where each is the only one of its
+    specific kind of place near the other ("X Library" and "County Library", 40 m
+    apart, no other library), may be one place under a formal and a common
+    name. Names that both say different kinds of place, different numbers or
+    opposite qualifiers, categories with nothing in common or two different
+    phone numbers keep a pair apart.
+    """
+    out = np.zeros(len(a), dtype=np.int8)
+    todo = todo & (ev.category >= 0) & (ev.phone >= 0)
+    only = _only_of_family(left, right, a, b, ev.distance_m, key=_specific_kind)
+    for k in np.flatnonzero(todo).tolist():
+        i, j = int(a[k]), int(b[k])
+        kind_i, kind_j = left.kinds[i], right.kinds[j]
+        same_family = bool(kind_i.families) and kind_i.families == kind_j.families
+        if not (ev.category[k] > 0 or same_family):
+            continue
+        x, y = left.parsed[i], right.parsed[j]
+        named_kinds = not (kind_i.inferred or kind_j.inferred)  # a category's guess yields
+        if _conflict_cap(x, y) < 100 or (
+            named_kinds and _kind_cap(kind_i, kind_j) < _RELATED_KIND_CAP
+        ):
+            continue
+        out[k] = 2 if only[k] else int(_shares_a_word(x, y))
+    return out
+
+
+def _specific_kind(kind: _Kind) -> tuple[str, ...]:
+    """Return the kind of place a record's name says, if one a village has few of."""
+    if kind.inferred or not kind.kinds or not set(kind.kinds) <= _SPECIFIC_KINDS:
+        return ()
+    return kind.kinds
 
 
 def _gather_evidence(
@@ -2234,6 +2302,13 @@ def _reasons(left: _Records, right: _Records, a: Any, b: Any, ev: _Evidence, k: 
         parts.append("the address names it")
     if ev.kin[k] and ev.only[k]:
         parts.append("nothing else of the kind within 100 m of either")
+    alone = int(ev.alone[k]) if len(ev.alone) else 0
+    if alone:
+        parts.append(
+            f"the only {_kind_words(left.kinds[i])} within 100 m of either"
+            if alone == 2
+            else "names share a word, of one kind within 100 m"
+        )
     postcode = int(ev.postcode[k])
     if postcode:
         parts.append(
@@ -2339,6 +2414,13 @@ def find_duplicates(
     unnamed = left.unnamed[a] != right.unnamed[b]
     similar_nearby |= unnamed & (ev.category > 0) & (ev.distance_m <= _SAME_NAME_NEAR_M)
     similar_nearby |= ev.kin & near
+    # Two records of one category or one family of places within 100 m are never silently
+    # kept apart when their names share a distinctive word or each is the only one of its
+    # kind near the other ("X Library" and "County Library", 40 m apart, nothing else).
+    ev = dataclasses.replace(
+        ev, alone=_never_kept_apart(left, right, a, b, ev, near & ~similar_nearby)
+    )
+    similar_nearby |= ev.alone > 0
     review = (score >= cfg.review_score) | similar_nearby
     decision = np.where(merge, "merge", np.where(review, "review", "distinct"))
     ids_left = np.asarray(left.ids, dtype=object)

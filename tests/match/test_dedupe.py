@@ -1073,3 +1073,65 @@ def test_a_practice_named_by_its_street_is_not_the_towns_other_practice() -> Non
          "address": "Mill Lane, Elmstead", **offset(*OAKHAM, east_m=30)},
     )  # fmt: skip
     assert decision(find_duplicates(register, other=directory), "r", "d") != "merge"
+
+
+# ---------------------------------------------------------------- never silently kept apart
+
+
+def test_the_only_library_near_another_is_queued_whatever_the_names() -> None:
+    # Issue 12 (fourth round): a town's library under its formal name ("County Library")
+    # and its common one, 35 m apart, nothing else of the kind near: at least queued,
+    # with the reason. (Before: "distinct", names 20% alike.)
+    base = {"categories": ("library",), "postcode": "LE15 7JE"}
+    table = assets(
+        {"id": "l", "name": "Elmstead Library", **base, "lon": -0.752459, "lat": 52.691062},
+        {"id": "c", "name": "Northshire County Library", **base,
+         **offset(-0.752459, 52.691062, east_m=35)},
+        {"id": "p", "name": "Elmstead Pharmacy", "categories": ("pharmacy",),
+         **offset(-0.752459, 52.691062, north_m=30)},
+    )  # fmt: skip
+    pairs = find_duplicates(table)
+    assert decision(pairs, "l", "c") == "review"
+    row = pairs[pairs["id_a"].isin(["l", "c"]) & pairs["id_b"].isin(["l", "c"])].iloc[0]
+    assert "the only library within 100 m of either" in row["reasons"]
+    assert decision(pairs, "l", "p") == "distinct"  # different categories: apart
+
+
+def test_a_second_library_near_makes_the_formal_name_pair_distinct_again() -> None:
+    # With another library 50 m away neither is alone, and nothing in the names links them.
+    base = {"categories": ("library",)}
+    table = assets(
+        {"id": "l", "name": "Elmstead Library", **base, "lon": -0.752459, "lat": 52.691062},
+        {"id": "c", "name": "Northshire County Library", **base,
+         **offset(-0.752459, 52.691062, east_m=35)},
+        {"id": "m", "name": "Brockley Library", **base,
+         **offset(-0.752459, 52.691062, north_m=50)},
+    )  # fmt: skip
+    assert decision(find_duplicates(table), "l", "c") == "distinct"
+
+
+def test_names_sharing_a_word_of_one_category_nearby_are_queued() -> None:
+    # "Old Foundry Paintball Games" and "Foundry Events", one category, 20 m apart, names
+    # 34% alike: the shared word "foundry" queues them. (Before: distinct.)
+    base = {"categories": ("sport_fitness",)}
+    table = assets(
+        {"id": "a", "name": "Old Foundry Paintball Games", **base,
+         "lon": -0.752459, "lat": 52.691062},
+        {"id": "e", "name": "Foundry Events", **base,
+         **offset(-0.752459, 52.691062, east_m=20)},
+    )  # fmt: skip
+    pairs = find_duplicates(table)
+    assert decision(pairs, "a", "e") == "review"
+    assert "names share a word, of one kind within 100 m" in pairs.loc[0, "reasons"]
+
+
+def test_a_kind_word_serving_two_words_is_read_for_each() -> None:
+    # "X Sports & Community Centre" is X's sports centre and its community centre.
+    # (Before: "sports centre" vs "community centre", 40%, distinct.)
+    base = {"categories": ("sport_fitness",), "postcode": "LE15 7JE"}
+    table = assets(
+        {"id": "s", "name": "Elmstead Sports Centre", **base, "lon": -0.752459, "lat": 52.691062},
+        {"id": "j", "name": "Elmstead Sports & Community Centre", **base,
+         **offset(-0.752459, 52.691062, east_m=20)},
+    )  # fmt: skip
+    assert decision(find_duplicates(table), "s", "j") == "merge"

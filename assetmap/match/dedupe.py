@@ -2009,6 +2009,23 @@ def _address_relation(left: _Records, right: _Records, a: Any, b: Any) -> Any:
     return out
 
 
+def _kept(variants: Sequence[_Name], known: frozenset[str], whole: _Name) -> list[_Name]:
+    """Return the readings of a name that may be compared with the other record's ``whole``.
+
+    A reading that leaves words out counts where they are all place words (or
+    ``known`` otherwise), or where it is the other's whole name and that name is
+    full and distinctive: two words of its own at least ("X Day Hospice - Y
+    Lodge" is "X Day Hospice", a site of it). What is left out never names a
+    different kind of place (see :func:`_may_stand_alone`).
+    """
+    full = len(whole.core.split()) >= 2
+    return [
+        v
+        for v in variants
+        if set(v.dropped) <= known or (full and v.text == whole.text and v.kinds == whole.kinds)
+    ]
+
+
 def _variant_scores(
     left: _Records,
     right: _Records,
@@ -2040,8 +2057,8 @@ def _variant_scores(
         place_i, place_j = left.places[i][0] - wide, right.places[j][0] - wide
         if place_i and place_j and not place_i & place_j:
             continue  # a variant never makes two villages' places one
-        mine = (left.parsed[i], *(v for v in left.variants[i] if set(v.dropped) <= known))
-        theirs = (right.parsed[j], *(v for v in right.variants[j] if set(v.dropped) <= known))
+        mine = (left.parsed[i], *_kept(left.variants[i], known, right.parsed[j]))
+        theirs = (right.parsed[j], *_kept(right.variants[j], known, left.parsed[i]))
         for x in mine:
             for y in theirs:
                 if x is mine[0] and y is theirs[0]:

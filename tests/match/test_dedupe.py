@@ -1135,3 +1135,21 @@ def test_a_kind_word_serving_two_words_is_read_for_each() -> None:
          **offset(-0.752459, 52.691062, east_m=20)},
     )  # fmt: skip
     assert decision(find_duplicates(table), "s", "j") == "merge"
+
+
+def test_a_name_beginning_with_the_others_whole_name_is_that_place() -> None:
+    # "X Day Hospice - Cedar Lodge": a site of X, whose full name is the other's. The
+    # words left out ("cedar lodge") are no place of the register, yet the kept part is a
+    # whole distinctive name. (Before: names 71% alike, distinct.) A car park stays apart.
+    base = {"postcode": "LE15 7JE"}
+    table = assets(
+        {"id": "h", "name": "Birch Cottage Day Hospice", **base,
+         "lon": -0.752459, "lat": 52.691062},
+        {"id": "s", "name": "Birch Cottage Day Hospice - Cedar Lodge", **base,
+         **offset(-0.752459, 52.691062, east_m=20)},
+        {"id": "p", "name": "Birch Cottage Day Hospice - Car Park", **base,
+         **offset(-0.752459, 52.691062, north_m=30)},
+    )  # fmt: skip
+    pairs = find_duplicates(table)
+    assert decision(pairs, "h", "s") == "merge"
+    assert decision(pairs, "h", "p") != "merge"

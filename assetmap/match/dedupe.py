@@ -305,6 +305,7 @@ _KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "doctors": ("surgery", "gp"),
     "doctors surgery": ("surgery", "gp"),
     "gp surgery": ("surgery", "gp"),
+    "gp": ("surgery", "gp"),  # "X Surgery (GP)": the bracket says the kind again
     "gp practice": ("surgery", "gp"),
     "family practice": ("surgery", "gp"),
     "group practice": ("surgery", "gp"),
@@ -851,6 +852,23 @@ def _parts(text: str) -> list[_Name]:
     return out
 
 
+def _dedication_after_place(name: _Name) -> list[_Name]:
+    """Read "Elmstead Holy Trinity" (a church's village, then its dedication) as "Holy Trinity".
+
+    The words before the dedication are left out (:attr:`_Name.dropped`): the
+    reading counts where they are the register's place words, or where the
+    dedication is the other record's whole name (see :func:`_kept`).
+    """
+    words, text = name.core.split(), name.text.split()
+    if name.families not in ((), ("worship",)) or len(words) < 3 or text[: len(words)] != words:
+        return []
+    for at in range(1, min(len(words) - 1, _MAX_PLACE_WORDS) + 1):
+        if words[at] in _DEDICATIONS and not set(words[:at]) & _DEDICATIONS:
+            kept = _parse_name(" ".join(text[at:]))
+            return [dataclasses.replace(kept, dropped=tuple(words[:at]))]
+    return []
+
+
 def _dedication_in_brackets(outside: _Name, inside: str) -> _Name | None:
     """Read "Brockley Church (St Mary and St John)" as the dedication, of the outside kind."""
     named = _parse_name(inside)
@@ -917,6 +935,7 @@ def _variants(
             if shorter is not None:
                 out.append(shorter)
     out += [_parse_name(alt) for alt in _ALT_SPLIT.split(alt_names) if alt.strip()]
+    out += _dedication_after_place(primary)
     if place and not primary.core and primary.families:
         out.append(_parse_name(f"{place} {primary.text}"))
     if (
@@ -2014,9 +2033,10 @@ def _kept(variants: Sequence[_Name], known: frozenset[str], whole: _Name) -> lis
 
     A reading that leaves words out counts where they are all place words (or
     ``known`` otherwise), or where it is the other's whole name and that name is
-    full and distinctive: two words of its own at least ("X Day Hospice - Y
-    Lodge" is "X Day Hospice", a site of it). What is left out never names a
-    different kind of place (see :func:`_may_stand_alone`).
+    full and distinctive: two words of its own at least, the same kind ("X Day
+    Hospice - Y Lodge" is "X Day Hospice", a site of it; "Elmstead Holy Cross" is
+    "Holy Cross"). What is left out never names a different kind of place (see
+    :func:`_may_stand_alone`).
     """
     full = len(whole.core.split()) >= 2
     return [

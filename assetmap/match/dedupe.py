@@ -1872,7 +1872,9 @@ def _church_roles(
 
     A place's church is 1 for "Pilton Church" or "Wing Parish Church", 2 for a
     church of a denomination that dedicates its churches to saints ("Oakham
-    Catholic Church"); a Baptist or Methodist church is neither.
+    Catholic Church"); a Baptist or Methodist church is neither. A church by its
+    dedication is one whose name, or a reading of it, begins with the
+    dedication ("All Saints", "Pilton: St Andrew").
     """
     by_place = np.zeros(records.size, dtype=np.int8)
     for k, (name, (rest, _)) in enumerate(zip(records.parsed, parts, strict=True)):
@@ -1885,8 +1887,11 @@ def _church_roles(
             by_place[k] = 2
     dedicated = np.array(
         [
-            name.core.split(" ", 1)[0] in _DEDICATIONS and kind.families == ("worship",)
-            for name, kind in zip(records.parsed, records.kinds, strict=True)
+            kind.families == ("worship",)
+            and any(n.core.split(" ", 1)[0] in _DEDICATIONS for n in (name, *variants))
+            for name, kind, variants in zip(
+                records.parsed, records.kinds, records.variants, strict=True
+            )
         ],
         dtype=bool,
     )

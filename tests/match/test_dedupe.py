@@ -1182,3 +1182,16 @@ def test_a_church_named_by_its_village_then_its_dedication_merges() -> None:
     pairs = find_duplicates(table)
     assert decision(pairs, "h", "v") == "merge"
     assert "merge" not in {decision(pairs, "h", "c"), decision(pairs, "v", "c")}
+
+
+def test_a_village_church_merges_with_its_only_church_named_place_then_dedication() -> None:
+    # "Brockley Church" and "Brockley: St Botolph", 10 m apart, no other church near:
+    # the village's church by its dedication, read from the name's second part.
+    # (Before: only a name known by its dedication alone counted: queued.)
+    base = {"categories": ("faith_community",)}
+    table = assets(
+        {"id": "p", "name": "Brockley Church", **base, "lon": -0.752459, "lat": 52.691062},
+        {"id": "d", "name": "Brockley: St Botolph", **base,
+         **offset(-0.752459, 52.691062, east_m=10)},
+    )  # fmt: skip
+    assert decision(find_duplicates(table), "p", "d") == "merge"

@@ -61,7 +61,10 @@ How a pair is decided
     score of at least ``review_score``, and, within 100 m whatever the score,
     similar names of one category, names at least 90 % alike of any
     categories, and a place's "Parish Church" against a church known by its
-    dedication ("All Saints"); anything else is "distinct". Names that differ
+    dedication ("All Saints"); and, within 100 m, two records of one category
+    or family of places whose names share a distinctive word or that are each
+    the only one of their specific kind (a library, a hospice, a surgery) near
+    the other; anything else is "distinct". Names that differ
     only by a related kind of venue ("Parish Hall", "Village Hall"), or one
     that is only the other's kind ("Chapel"), merge within 50 m when nothing
     is against them, a category, postcode or address agrees and each is the

@@ -1877,7 +1877,7 @@ def _church_roles(
     church of a denomination that dedicates its churches to saints ("Oakham
     Catholic Church"); a Baptist or Methodist church is neither. A church by its
     dedication is one whose name, or a reading of it, begins with the
-    dedication ("All Saints", "Pilton: St Andrew").
+    dedication ("All Saints", "Pilton: St Botolph").
     """
     by_place = np.zeros(records.size, dtype=np.int8)
     for k, (name, (rest, _)) in enumerate(zip(records.parsed, parts, strict=True)):

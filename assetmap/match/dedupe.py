@@ -256,6 +256,7 @@ _KIND_PHRASES: Final[dict[str, tuple[str, str]]] = {
     "community hall": ("community_hall", "venue"),
     "parish hall": ("parish_hall", "venue"),
     "community centre": ("community_centre", "venue"),
+    "community association": ("community_centre", "venue"),  # the centre, by who runs it
     "village centre": ("community_centre", "venue"),
     "community hub": ("community_centre", "venue"),
     "hall": ("hall", "venue"),

@@ -33,7 +33,7 @@ import functools
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -383,6 +383,9 @@ class MatchContext:
     # and each place's point (lon, lat) to measure from them.
     places: SettlementIndex = field(default_factory=lambda: settlement_index(()))
     points: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    # Per ``apart`` group of the phrase book: row -> the sides its own text says it serves
+    # (rows saying none left out).
+    apart_says: tuple[Mapping[int, frozenset[int]], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -558,7 +561,26 @@ def prepare_matching(
         points=np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
         if len(table)
         else np.zeros((0, 2)),
+        apart_says=_apart_says(phrases, texts),
     )
+
+
+def _apart_says(
+    phrases: PhraseIndex, texts: Sequence[tuple[str, ...]]
+) -> tuple[dict[int, frozenset[int]], ...]:
+    """Per ``apart`` group, row -> the sides a place's own words say it serves."""
+    out: list[dict[int, frozenset[int]]] = []
+    for group in phrases.apart:
+        firsts = {p[0] for _, says in group for p in says}
+        found: dict[int, frozenset[int]] = {}
+        for row, mine in enumerate(texts):
+            if firsts.isdisjoint(mine):
+                continue
+            sides = frozenset(side for side, (_, says) in enumerate(group) if _holds(mine, says))
+            if sides:
+                found[row] = sides
+        out.append(found)
+    return tuple(out)
 
 
 def _label_stems(tax: Taxonomy) -> dict[str, frozenset[str]]:
@@ -776,6 +798,9 @@ def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[flo
             credit[position] = max(credit[position], _TEXT_CREDIT)
         elif position not in covered and len(word) >= _STEM_WORD:
             credit[position] = _stem_credit(context, word, row)
+    kinds = np.array([w in context.phrases.kind_words for w in words], dtype=bool)
+    if kinds.any() and not why and not credit[~kinds].any():
+        credit[kinds] = 0.0  # "office" alone: the Register Office is no probation office
     weights = np.asarray(reading.weights or [1.0] * len(words), dtype=np.float64)
     # Words that ask for another thing this place is not ("free wifi to apply for jobs"
     # at a job club): when the place answers another part of the goal, they weigh half.
@@ -816,6 +841,32 @@ def _named_by_kind(context: MatchContext, reading: Reading) -> npt.NDArray[np.bo
         dtype=bool,
     )
     return hits if 0 < int(hits.sum()) <= _FEW else np.zeros_like(hits)
+
+
+def _holds(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> bool:
+    """Return whether ``words`` hold one of the phrases, as whole words in order."""
+    return any(
+        tuple(words[i : i + len(p)]) == p for p in phrases for i in range(len(words) - len(p) + 1)
+    )
+
+
+def _apart(context: MatchContext, text: str) -> npt.NDArray[np.bool_]:
+    """Return the places that serve only other sub-needs than the words ask for.
+
+    Alcohol-only help (Alcoholics Anonymous) does not answer "weed"; a
+    sexual-violence service does not answer "domestic abuse", nor the reverse.
+    Each group of ``apart`` in the phrase book lists, per side, the phrases that
+    ask for it and those by which a place's own text says it serves it; a place
+    saying one side or more of a group, none of them asked for while another
+    side is, is left out.
+    """
+    out = np.zeros(len(context.assets), dtype=bool)
+    words = lemmas(text)
+    for group, says in zip(context.phrases.apart, context.apart_says, strict=False):
+        asked = {side for side, (asks, _) in enumerate(group) if _holds(words, asks)}
+        if asked:
+            out[[row for row, sides in says.items() if not sides & asked]] = True
+    return out
 
 
 def _stem_credit(context: MatchContext, word: str, row: int) -> float:
@@ -871,7 +922,10 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
     if text and reading.words:
         try:
             # Only the words that say something: "visiting my brother in X" names X.
-            asked = " ".join(w for w in lemmas(text) if w not in context.phrases.ignore)
+            content = [w for w in lemmas(text) if w not in context.phrases.ignore]
+            # A kind word ("office") names no place when other words ask for something.
+            what = [w for w in content if w not in context.phrases.kind_words]
+            asked = " ".join(what or content)
             found = search_index(context.index, asked or text, config=_NAME_SEARCH, limit=200)
         except QueryError:
             found = pd.DataFrame({"id": [], "score": [], "matched": []})
@@ -928,6 +982,12 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
             parts.append("crisis or emergency service (urgent)")
         score[row] = points
         reason[row] = "; ".join(parts)
+    if goal.text:
+        # Only other sub-needs than asked for ("weed" at an alcohol-only meeting).
+        left_out = _apart(context, goal.text) & ~named
+        score[left_out] = 0.0
+        for row in np.flatnonzero(left_out).tolist():
+            reason[row] = ""
     need = goal.need
     if need is None and reading.categories:
         top = max(reading.categories, key=lambda c: (reading.categories[c], c not in general))

@@ -44,6 +44,7 @@ import pandas as pd
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import NetworkError, OpeningHoursError, QueryError, SchemaError, TaxonomyError
 from assetmap.helplines import Helpline, load_helplines
+from assetmap.match.normalize import normalise_query
 from assetmap.match.phrases import (
     PhraseIndex,
     Reading,
@@ -127,6 +128,7 @@ _URGENT_BONUS: Final = 15.0
 _SPECIALIST_SHARE: Final = 0.9  # a category the words ask for directly
 _OTHER_NEED: Final = 0.5  # weight of a word that asks for something else the words name
 _PREFER_SHARE: Final = 0.2  # its own name or description says it is the kind asked for
+_OTHER_KIND: Final = 0.75  # its name says a narrow kind of the category the words do not ask
 _PART_SHARE: Final = 0.85  # a place answering one clause of the words, not all of them
 _BAND: Final = 20.0  # scores within one band are ordered by walking time
 _OLDER_AGE: Final = 50
@@ -386,6 +388,10 @@ class MatchContext:
     # Per ``apart`` group of the phrase book: row -> the sides its own text says it serves
     # (rows saying none left out).
     apart_says: tuple[Mapping[int, frozenset[int]], ...] = ()
+    # Each place's own name as lemmas, a leading "the" dropped (names named whole).
+    name_lemmas: tuple[tuple[str, ...], ...] = ()
+    # Per place, the categories of which its own words name a narrow kind (a bowls club).
+    own_kinds: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -562,6 +568,11 @@ def prepare_matching(
         if len(table)
         else np.zeros((0, 2)),
         apart_says=_apart_says(phrases, texts),
+        name_lemmas=tuple(n[1:] if n[:1] == ("the",) else n for n in names),
+        own_kinds=tuple(
+            frozenset(c for c, kinds in phrases.narrow_kinds.items() if _holds(name, kinds))
+            for name in names
+        ),
     )
 
 
@@ -785,6 +796,9 @@ def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[flo
         if code in context.phrases.for_children and not _about_children(context, reading):
             continue  # a school teaches children: "wants to learn" is an adult's wish
         weight = reading.categories[code]
+        specific = weight >= _SPECIALIST_SHARE and not narrow
+        if specific and context.own_kinds and code in context.own_kinds[row]:
+            weight *= _OTHER_KIND  # "gymnastics": a bowls club is sport, of another kind
         for position in reading.covers[code]:
             credit[position] = max(credit[position], weight)
         label = context.taxonomy.categories[code].plain_label
@@ -843,6 +857,24 @@ def _named_by_kind(context: MatchContext, reading: Reading) -> npt.NDArray[np.bo
     return hits if 0 < int(hits.sum()) <= _FEW else np.zeros_like(hits)
 
 
+def _named_whole(context: MatchContext, text: str) -> npt.NDArray[np.bool_]:
+    """Return the places whose whole distinctive name the words hold, in order.
+
+    "rocks by rail museum" names "Rocks by Rail" whatever kind word is added: the
+    name's words, small words ("by", "of") kept and a leading "the" dropped, stand
+    together in the words. A name of one word, or of words that all ask for
+    something (phrase book, kind words), is not distinctive and names nothing so.
+    """
+    out = np.zeros(len(context.assets), dtype=bool)
+    words = lemmas(text)
+    common = context.phrases.vocabulary | context.phrases.ignore | context.phrases.kind_words
+    for row, name in enumerate(context.name_lemmas):
+        distinctive = len(name) >= 2 and not context.unnamed[row] and not set(name) <= common
+        if distinctive and set(name) <= set(words) and _holds(words, (name,)):
+            out[row] = True
+    return out
+
+
 def _holds(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> bool:
     """Return whether ``words`` hold one of the phrases, as whole words in order."""
     return any(
@@ -884,9 +916,58 @@ def _stem_credit(context: MatchContext, word: str, row: int) -> float:
     return 0.0
 
 
+_GLOSS: Final = re.compile(
+    r"^\s*(?:(?:glm|good lives model|good)\s*(?:good)?\s*[:\-]?\s*)?"
+    r"(?P<head>[^()\-:]+?)\s*(?:\((?P<paren>[^()]*)\)|[-:]\s*(?P<dash>[^()]*))?\s*$",
+    re.IGNORECASE,
+)
+_GLM_PREFIX: Final = re.compile(r"^\s*(?:glm|good lives model)\b", re.IGNORECASE)
+
+
+def _good_names(tax: Taxonomy) -> dict[str, str]:
+    """Normalised name -> GLM good code: its code, label, and the label's last word.
+
+    "excellence_agency" is named "excellence in agency" and "agency".
+    """
+    out: dict[str, str] = {}
+    for code, good in tax.glm_goods.items():
+        label = normalise_query(good.label.split("(")[0])
+        for name in (normalise_query(code.replace("_", " ")), label, label.split()[-1]):
+            out.setdefault(name, code)
+    return out
+
+
+def glm_good_named(text: str, taxonomy: Taxonomy) -> str | None:
+    """Return the Good Lives Model good staff named with a gloss, as they write it.
+
+    "life (healthy living)", "agency - autonomy", "GLM: inner peace": the good is
+    the head; the gloss in brackets or after a dash only explains it, so its words
+    are never read as needs of their own. A good's name alone, without a gloss or
+    "GLM", is left to the phrase book (it may be everyday words).
+
+    Examples
+    --------
+    >>> tax = load_taxonomy()
+    >>> glm_good_named("knowledge (learning)", tax), glm_good_named("agency - autonomy", tax)
+    ('knowledge', 'excellence_agency')
+    >>> glm_good_named("GLM: spirituality", tax), glm_good_named("community", tax)
+    ('spirituality', None)
+    """
+    found = _GLOSS.match(text)
+    if found is None:
+        return None
+    glossed = found["paren"] is not None or found["dash"] is not None
+    if not (glossed or _GLM_PREFIX.match(text)):
+        return None
+    return _good_names(taxonomy).get(normalise_query(found["head"]))
+
+
 def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
     """Score every asset for a goal (0-100, see RELEVANCE_FLOOR) with the reason."""
     tax = context.taxonomy
+    if goal.text and not (goal.need or goal.good):
+        good = glm_good_named(goal.text, tax)
+        goal = Goal(good=good) if good else goal
     general = context.phrases.general if goal.need else frozenset()
     n = len(context.assets)
     score = np.zeros(n)
@@ -945,6 +1026,9 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
                 & np.array([bool(proper & context.name_words[r]) for r in rows], dtype=bool)
             )
             named |= _named_by_kind(context, reading)
+            whole = _named_whole(context, text)
+            named |= whole
+            name_points[whole] = np.maximum(name_points[whole], 100.0)
             if not _about_children(context, reading):
                 # "catholic church" is not a church school, unless the words name it.
                 for_children = context.phrases.for_children

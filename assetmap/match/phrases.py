@@ -262,6 +262,8 @@ class PhraseIndex:
     apart: tuple[tuple[tuple[_Lemmas, _Lemmas], ...], ...] = ()
     # Generic kind words ("office", "centre") that name no place by themselves.
     kind_words: frozenset[str] = frozenset()
+    # Category -> its narrow phrases (lemmas): a place whose own words say one is that kind.
+    narrow_kinds: Mapping[str, _Lemmas] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +435,7 @@ def build_phrase_index(
             for group in book.apart
         ),
         kind_words=frozenset(lemma(w) for w in book.kind_words),
+        narrow_kinds={code: tuple(p for p in phrases if p) for code, phrases in narrow.items()},
     )
 
 

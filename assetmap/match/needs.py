@@ -860,7 +860,7 @@ def _named_by_kind(context: MatchContext, reading: Reading) -> npt.NDArray[np.bo
 def _named_whole(context: MatchContext, text: str) -> npt.NDArray[np.bool_]:
     """Return the places whose whole distinctive name the words hold, in order.
 
-    "rocks by rail museum" names "Rocks by Rail" whatever kind word is added: the
+    "<a place's name> museum" names the place whatever kind word is added: the
     name's words, small words ("by", "of") kept and a leading "the" dropped, stand
     together in the words. A name of one word, or of words that all ask for
     something (phrase book, kind words), is not distinctive and names nothing so.
@@ -886,7 +886,7 @@ def _apart(context: MatchContext, text: str) -> npt.NDArray[np.bool_]:
     """Return the places that serve only other sub-needs than the words ask for.
 
     Alcohol-only help (Alcoholics Anonymous) does not answer "weed"; a
-    sexual-violence service does not answer "domestic abuse", nor the reverse.
+    sexual-violence service does not answer a partner's violence, nor the reverse.
     Each group of ``apart`` in the phrase book lists, per side, the phrases that
     ask for it and those by which a place's own text says it serves it; a place
     saying one side or more of a group, none of them asked for while another
@@ -940,7 +940,7 @@ def _good_names(tax: Taxonomy) -> dict[str, str]:
 def glm_good_named(text: str, taxonomy: Taxonomy) -> str | None:
     """Return the Good Lives Model good staff named with a gloss, as they write it.
 
-    "life (healthy living)", "agency - autonomy", "GLM: inner peace": the good is
+    "<good> (<gloss>)", "<good> - <gloss>", "GLM: <good>": the good is
     the head; the gloss in brackets or after a dash only explains it, so its words
     are never read as needs of their own. A good's name alone, without a gloss or
     "GLM", is left to the phrase book (it may be everyday words).
@@ -948,10 +948,12 @@ def glm_good_named(text: str, taxonomy: Taxonomy) -> str | None:
     Examples
     --------
     >>> tax = load_taxonomy()
-    >>> glm_good_named("knowledge (learning)", tax), glm_good_named("agency - autonomy", tax)
-    ('knowledge', 'excellence_agency')
-    >>> glm_good_named("GLM: spirituality", tax), glm_good_named("community", tax)
-    ('spirituality', None)
+    >>> glm_good_named("Life (exercise and food)", tax), glm_good_named("agency - choice", tax)
+    ('life', 'excellence_agency')
+    >>> glm_good_named("Good Lives Model - inner peace (calm)", tax)
+    'inner_peace'
+    >>> glm_good_named("community", tax) is None
+    True
     """
     found = _GLOSS.match(text)
     if found is None:

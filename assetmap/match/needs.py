@@ -969,7 +969,7 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
     tax = context.taxonomy
     if goal.text and not (goal.need or goal.good):
         good = glm_good_named(goal.text, tax)
-        goal = Goal(good=good) if good else goal
+        goal = Goal(good=good) if good else goal  # the gloss only explains the good
     general = context.phrases.general if goal.need else frozenset()
     n = len(context.assets)
     score = np.zeros(n)

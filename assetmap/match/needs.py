@@ -569,10 +569,20 @@ def prepare_matching(
         else np.zeros((0, 2)),
         apart_says=_apart_says(phrases, texts),
         name_lemmas=tuple(n[1:] if n[:1] == ("the",) else n for n in names),
-        own_kinds=tuple(
-            frozenset(c for c, kinds in phrases.narrow_kinds.items() if _holds(name, kinds))
-            for name in names
-        ),
+        own_kinds=_own_kinds(phrases, names),
+    )
+
+
+def _own_kinds(
+    phrases: PhraseIndex, names: Sequence[tuple[str, ...]]
+) -> tuple[frozenset[str], ...]:
+    """Per place, the categories of which its own name says a narrow kind ("bowls club")."""
+    firsts = {p[0] for kinds in phrases.narrow_kinds.values() for p in kinds}
+    return tuple(
+        frozenset()
+        if firsts.isdisjoint(name)
+        else frozenset(c for c, kinds in phrases.narrow_kinds.items() if _holds(name, kinds))
+        for name in names
     )
 
 

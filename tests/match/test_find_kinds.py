@@ -181,7 +181,7 @@ def test_a_club_of_one_sport_comes_after_a_general_one_for_another(
     context: MatchContext,
 ) -> None:
     """'gymnastics' is sport: a general sports place answers before a bowls club
-    (fails on the old code: 'gymnastics' was unknown and the bowls club, nearer, won)."""
+    (fails on the old code: 'gymnastics' was unknown and the nearer club for bowls won)."""
     names = _matched(context, "gymnastics for my niece")
     assert names[0] == "Oakham Active Hub"
     assert _score(context, "bowls", "Oakham Crown Green Bowls Club") >= 90

@@ -414,6 +414,14 @@ class PhraseBook:
     compound_heads
         Words naming a kind of place ("park", "centre") that another word before
         them may turn into a different kind ("trampoline park").
+    apart
+        Groups of sub-needs that exclude each other (alcohol and drugs; sexual
+        violence and domestic abuse): per side, the phrases that ask for it and
+        the phrases by which a place's own text says it serves it. A place that
+        says only other sides of a group than the words ask for does not answer.
+    kind_words
+        Generic kind words ("office", "centre", "group") that name no place by
+        themselves: they never make a place relevant through its name or text.
     qualifiers
         Words that say whom a service must be for (a language, a nationality, a
         community): a place must say so itself.
@@ -441,6 +449,39 @@ class PhraseBook:
     for_children: tuple[str, ...] = ()
     shorthand: Mapping[str, str] = field(default_factory=dict)
     compound_heads: tuple[str, ...] = ()
+    apart: tuple[Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]], ...] = ()
+    kind_words: tuple[str, ...] = ()
+
+
+def _apart(raw: Any) -> tuple[dict[str, tuple[tuple[str, ...], tuple[str, ...]]], ...]:
+    """Return the ``apart`` groups (side -> (phrases asking for it, phrases a place says)).
+
+    Examples
+    --------
+    >>> _apart({"apart": [{"a": {"asks": ["x"], "says": ["y"]}, "b": {"asks": ["z"]}}]})
+    ({'a': (('x',), ('y',)), 'b': (('z',), ())},)
+    """
+    groups = raw.get("apart") or []
+    if not isinstance(groups, list):
+        msg = "phrases: `apart` must be a list of groups (side -> asks, says)."
+        raise TaxonomyError(msg)
+    out: list[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = []
+    for number, group in enumerate(groups, start=1):
+        if not isinstance(group, dict) or len(group) < 2:
+            msg = f"phrases: `apart` group {number} must map two or more sides to asks/says."
+            raise TaxonomyError(msg)
+        sides: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for side, spec in group.items():
+            where = f"phrases.apart.{side}"
+            if not isinstance(spec, dict):
+                msg = f"{where} must have `asks` and `says` lists."
+                raise TaxonomyError(msg)
+            sides[str(side)] = (
+                _strs(spec.get("asks"), f"{where}.asks"),
+                _strs(spec.get("says"), f"{where}.says"),
+            )
+        out.append(sides)
+    return tuple(out)
 
 
 def _shorthand(raw: Any) -> dict[str, str]:
@@ -534,6 +575,8 @@ def _parse_phrases(raw: Any, taxonomy: Taxonomy) -> PhraseBook:
         for_children=_category_codes(raw, "for_children", taxonomy),
         shorthand=_shorthand(raw),
         compound_heads=_strs(raw.get("compound_heads"), "phrases.compound_heads"),
+        apart=_apart(raw),
+        kind_words=_strs(raw.get("kind_words"), "phrases.kind_words"),
         narrow_means=_phrase_map(
             raw, "narrow_means", [str(k) for k in (raw.get("narrow_means") or {})]
         ),

@@ -33,7 +33,7 @@ import functools
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -44,6 +44,7 @@ import pandas as pd
 from assetmap.access import Operation, Principal, require
 from assetmap.errors import NetworkError, OpeningHoursError, QueryError, SchemaError, TaxonomyError
 from assetmap.helplines import Helpline, load_helplines
+from assetmap.match.normalize import normalise_query
 from assetmap.match.phrases import (
     PhraseIndex,
     Reading,
@@ -127,6 +128,7 @@ _URGENT_BONUS: Final = 15.0
 _SPECIALIST_SHARE: Final = 0.9  # a category the words ask for directly
 _OTHER_NEED: Final = 0.5  # weight of a word that asks for something else the words name
 _PREFER_SHARE: Final = 0.2  # its own name or description says it is the kind asked for
+_OTHER_KIND: Final = 0.75  # its name says a narrow kind of the category the words do not ask
 _PART_SHARE: Final = 0.85  # a place answering one clause of the words, not all of them
 _BAND: Final = 20.0  # scores within one band are ordered by walking time
 _OLDER_AGE: Final = 50
@@ -383,6 +385,13 @@ class MatchContext:
     # and each place's point (lon, lat) to measure from them.
     places: SettlementIndex = field(default_factory=lambda: settlement_index(()))
     points: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    # Per ``apart`` group of the phrase book: row -> the sides its own text says it serves
+    # (rows saying none left out).
+    apart_says: tuple[Mapping[int, frozenset[int]], ...] = ()
+    # Each place's own name as lemmas, a leading "the" dropped (names named whole).
+    name_lemmas: tuple[tuple[str, ...], ...] = ()
+    # Per place, the categories of which its own words name a narrow kind (a bowls club).
+    own_kinds: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -558,7 +567,41 @@ def prepare_matching(
         points=np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
         if len(table)
         else np.zeros((0, 2)),
+        apart_says=_apart_says(phrases, texts),
+        name_lemmas=tuple(n[1:] if n[:1] == ("the",) else n for n in names),
+        own_kinds=_own_kinds(phrases, names),
     )
+
+
+def _own_kinds(
+    phrases: PhraseIndex, names: Sequence[tuple[str, ...]]
+) -> tuple[frozenset[str], ...]:
+    """Per place, the categories of which its own name says a narrow kind ("bowls club")."""
+    firsts = {p[0] for kinds in phrases.narrow_kinds.values() for p in kinds}
+    return tuple(
+        frozenset()
+        if firsts.isdisjoint(name)
+        else frozenset(c for c, kinds in phrases.narrow_kinds.items() if _holds(name, kinds))
+        for name in names
+    )
+
+
+def _apart_says(
+    phrases: PhraseIndex, texts: Sequence[tuple[str, ...]]
+) -> tuple[dict[int, frozenset[int]], ...]:
+    """Per ``apart`` group, row -> the sides a place's own words say it serves."""
+    out: list[dict[int, frozenset[int]]] = []
+    for group in phrases.apart:
+        firsts = {p[0] for _, says in group for p in says}
+        found: dict[int, frozenset[int]] = {}
+        for row, mine in enumerate(texts):
+            if firsts.isdisjoint(mine):
+                continue
+            sides = frozenset(side for side, (_, says) in enumerate(group) if _holds(mine, says))
+            if sides:
+                found[row] = sides
+        out.append(found)
+    return tuple(out)
 
 
 def _label_stems(tax: Taxonomy) -> dict[str, frozenset[str]]:
@@ -763,6 +806,9 @@ def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[flo
         if code in context.phrases.for_children and not _about_children(context, reading):
             continue  # a school teaches children: "wants to learn" is an adult's wish
         weight = reading.categories[code]
+        specific = weight >= _SPECIALIST_SHARE and not narrow
+        if specific and context.own_kinds and code in context.own_kinds[row]:
+            weight *= _OTHER_KIND  # "gymnastics": a bowls club is sport, of another kind
         for position in reading.covers[code]:
             credit[position] = max(credit[position], weight)
         label = context.taxonomy.categories[code].plain_label
@@ -776,6 +822,9 @@ def _word_credit(context: MatchContext, reading: Reading, row: int) -> tuple[flo
             credit[position] = max(credit[position], _TEXT_CREDIT)
         elif position not in covered and len(word) >= _STEM_WORD:
             credit[position] = _stem_credit(context, word, row)
+    kinds = np.array([w in context.phrases.kind_words for w in words], dtype=bool)
+    if kinds.any() and not why and not credit[~kinds].any():
+        credit[kinds] = 0.0  # "office" alone: the Register Office is no probation office
     weights = np.asarray(reading.weights or [1.0] * len(words), dtype=np.float64)
     # Words that ask for another thing this place is not ("free wifi to apply for jobs"
     # at a job club): when the place answers another part of the goal, they weigh half.
@@ -818,6 +867,50 @@ def _named_by_kind(context: MatchContext, reading: Reading) -> npt.NDArray[np.bo
     return hits if 0 < int(hits.sum()) <= _FEW else np.zeros_like(hits)
 
 
+def _named_whole(context: MatchContext, text: str) -> npt.NDArray[np.bool_]:
+    """Return the places whose whole distinctive name the words hold, in order.
+
+    "<a place's name> museum" names the place whatever kind word is added: the
+    name's words, small words ("by", "of") kept and a leading "the" dropped, stand
+    together in the words. A name of one word, or of words that all ask for
+    something (phrase book, kind words), is not distinctive and names nothing so.
+    """
+    out = np.zeros(len(context.assets), dtype=bool)
+    words = lemmas(text)
+    common = context.phrases.vocabulary | context.phrases.ignore | context.phrases.kind_words
+    for row, name in enumerate(context.name_lemmas):
+        distinctive = len(name) >= 2 and not context.unnamed[row] and not set(name) <= common
+        if distinctive and set(name) <= set(words) and _holds(words, (name,)):
+            out[row] = True
+    return out
+
+
+def _holds(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> bool:
+    """Return whether ``words`` hold one of the phrases, as whole words in order."""
+    return any(
+        tuple(words[i : i + len(p)]) == p for p in phrases for i in range(len(words) - len(p) + 1)
+    )
+
+
+def _apart(context: MatchContext, text: str) -> npt.NDArray[np.bool_]:
+    """Return the places that serve only other sub-needs than the words ask for.
+
+    Alcohol-only help (Alcoholics Anonymous) does not answer "weed"; a
+    sexual-violence service does not answer a partner's violence, nor the reverse.
+    Each group of ``apart`` in the phrase book lists, per side, the phrases that
+    ask for it and those by which a place's own text says it serves it; a place
+    saying one side or more of a group, none of them asked for while another
+    side is, is left out.
+    """
+    out = np.zeros(len(context.assets), dtype=bool)
+    words = lemmas(text)
+    for group, says in zip(context.phrases.apart, context.apart_says, strict=False):
+        asked = {side for side, (asks, _) in enumerate(group) if _holds(words, asks)}
+        if asked:
+            out[[row for row, sides in says.items() if not sides & asked]] = True
+    return out
+
+
 def _stem_credit(context: MatchContext, word: str, row: int) -> float:
     """Credit for a word no phrase explains, by its stem (whole words only).
 
@@ -833,9 +926,60 @@ def _stem_credit(context: MatchContext, word: str, row: int) -> float:
     return 0.0
 
 
+_GLOSS: Final = re.compile(
+    r"^\s*(?:(?:glm|good lives model|good)\s*(?:good)?\s*[:\-]?\s*)?"
+    r"(?P<head>[^()\-:]+?)\s*(?:\((?P<paren>[^()]*)\)|[-:]\s*(?P<dash>[^()]*))?\s*$",
+    re.IGNORECASE,
+)
+_GLM_PREFIX: Final = re.compile(r"^\s*(?:glm|good lives model)\b", re.IGNORECASE)
+
+
+def _good_names(tax: Taxonomy) -> dict[str, str]:
+    """Normalised name -> GLM good code: its code, label, and the label's last word.
+
+    "excellence_agency" is named "excellence in agency" and "agency".
+    """
+    out: dict[str, str] = {}
+    for code, good in tax.glm_goods.items():
+        label = normalise_query(good.label.split("(")[0])
+        for name in (normalise_query(code.replace("_", " ")), label, label.split()[-1]):
+            out.setdefault(name, code)
+    return out
+
+
+def glm_good_named(text: str, taxonomy: Taxonomy) -> str | None:
+    """Return the Good Lives Model good staff named with a gloss, as they write it.
+
+    "<good> (<gloss>)", "<good> - <gloss>", "GLM: <good>": the good is
+    the head; the gloss in brackets or after a dash only explains it, so its words
+    are never read as needs of their own. A good's name alone, without a gloss or
+    "GLM", is left to the phrase book (it may be everyday words).
+
+    Examples
+    --------
+    >>> tax = load_taxonomy()
+    >>> glm_good_named("Life (exercise and food)", tax), glm_good_named("agency - choice", tax)
+    ('life', 'excellence_agency')
+    >>> glm_good_named("Good Lives Model - inner peace (calm)", tax)
+    'inner_peace'
+    >>> glm_good_named("community", tax) is None
+    True
+    """
+    found = _GLOSS.match(text)
+    if found is None:
+        return None
+    glossed = found["paren"] is not None or found["dash"] is not None
+    if not (glossed or _GLM_PREFIX.match(text)):
+        return None
+    return _good_names(taxonomy).get(normalise_query(found["head"]))
+
+
 def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
     """Score every asset for a goal (0-100, see RELEVANCE_FLOOR) with the reason."""
     tax = context.taxonomy
+    if goal.text and not (goal.need or goal.good):
+        good = glm_good_named(goal.text, tax)
+        goal = Goal(good=good) if good else goal  # the gloss only explains the good
     general = context.phrases.general if goal.need else frozenset()
     n = len(context.assets)
     score = np.zeros(n)
@@ -871,7 +1015,10 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
     if text and reading.words:
         try:
             # Only the words that say something: "visiting my brother in X" names X.
-            asked = " ".join(w for w in lemmas(text) if w not in context.phrases.ignore)
+            content = [w for w in lemmas(text) if w not in context.phrases.ignore]
+            # A kind word ("office") names no place when other words ask for something.
+            what = [w for w in content if w not in context.phrases.kind_words]
+            asked = " ".join(what or content)
             found = search_index(context.index, asked or text, config=_NAME_SEARCH, limit=200)
         except QueryError:
             found = pd.DataFrame({"id": [], "score": [], "matched": []})
@@ -891,6 +1038,9 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
                 & np.array([bool(proper & context.name_words[r]) for r in rows], dtype=bool)
             )
             named |= _named_by_kind(context, reading)
+            whole = _named_whole(context, text)
+            named |= whole
+            name_points[whole] = np.maximum(name_points[whole], 100.0)
             if not _about_children(context, reading):
                 # "catholic church" is not a church school, unless the words name it.
                 for_children = context.phrases.for_children
@@ -928,6 +1078,12 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
             parts.append("crisis or emergency service (urgent)")
         score[row] = points
         reason[row] = "; ".join(parts)
+    if goal.text:
+        # Only other sub-needs than asked for ("weed" at an alcohol-only meeting).
+        left_out = _apart(context, goal.text) & ~named
+        score[left_out] = 0.0
+        for row in np.flatnonzero(left_out).tolist():
+            reason[row] = ""
     need = goal.need
     if need is None and reading.categories:
         top = max(reading.categories, key=lambda c: (reading.categories[c], c not in general))

@@ -66,6 +66,7 @@ _UNKNOWN: Final = 1.0  # a word nothing knows: it may be what the person wants
 _SIDE: Final = 0.5  # a less direct reading of a phrase that names a category
 _ALL_DAYS: Final = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _WEEKDAYS: Final = _ALL_DAYS[:5]
+_Lemmas = tuple[tuple[str, ...], ...]
 # A word seen at least this often in pyspellchecker's English word frequencies is a word
 # of its own, never corrected into another ("refugee" stays "refugee"); rarer entries are
 # mostly misspellings that made it into the subtitles the list was counted from.
@@ -257,6 +258,12 @@ class PhraseIndex:
     pairs: tuple[str, ...] = ()
     # Time phrases of several words ("after school") -> (start, end).
     long_parts: Mapping[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
+    # Sub-needs that exclude each other: per group, per side (asks, says) as lemmas.
+    apart: tuple[tuple[tuple[_Lemmas, _Lemmas], ...], ...] = ()
+    # Generic kind words ("office", "centre") that name no place by themselves.
+    kind_words: frozenset[str] = frozenset()
+    # Category -> its narrow phrases (lemmas): a place whose own words say one is that kind.
+    narrow_kinds: Mapping[str, _Lemmas] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +430,18 @@ def build_phrase_index(
         compound_heads=frozenset(lemma(w) for w in book.compound_heads),
         pairs=tuple(sorted(" ".join(w) for w in merged if len(w) == 2)),
         long_parts=long_parts,
+        apart=tuple(
+            tuple((_lemma_phrases(asks), _lemma_phrases(says)) for asks, says in group.values())
+            for group in book.apart
+        ),
+        kind_words=frozenset(lemma(w) for w in book.kind_words),
+        narrow_kinds={code: tuple(p for p in phrases if p) for code, phrases in narrow.items()},
     )
+
+
+def _lemma_phrases(texts: Iterable[str]) -> _Lemmas:
+    """Return the phrases as tuples of lemmas, blank ones left out."""
+    return tuple(words for words in map(lemmas, texts) if words)
 
 
 def _requires(

@@ -177,3 +177,28 @@ def test_a_set_written_in_parts_skips_the_missing_kind(
     assert "queries v9: no queries_v9_tuning.csv or queries_v9_holdout.csv yet; skipped" in (
         capsys.readouterr().out
     )
+
+
+V4_DEDUPE = [labels.set_file("dedupe", "v4", half) for half in labels.HALVES]
+
+
+@pytest.mark.skipif(
+    not all(p.exists() for p in V4_DEDUPE), reason="the v4 dedupe files are not written yet"
+)
+def test_v4_dedupe_is_as_large_as_asked_and_its_labels_hold(world: Any) -> None:
+    halves = {}
+    for path, half in zip(V4_DEDUPE, labels.HALVES, strict=True):
+        halves[half], header = labels.read_rows(path, labels.DEDUPE_COLUMNS)
+        assert header == []
+    pairs = halves["tuning"] + halves["holdout"]
+    assert labels.dedupe_problems(pairs, world, strict=True) == []
+    assert labels.split_problems("dedupe v4", halves) == []
+    assert len(pairs) >= 160
+    assert sum(bool(p["match"]) for p in pairs) >= 110
+    assert sum(not p["match"] for p in pairs) >= 45
+    assert sum(not p["match"] for p in halves["holdout"]) >= 11
+    assert all(p["kind"].startswith("hard_") for p in pairs if not p["match"])
+    for pair in pairs:  # placed 5-40 m from the place it is (or the feature it names)
+        spot = world.register.get(pair["placed_near"]) or world.osm[pair["placed_near"]]
+        assert 5 <= labels.metres(spot, (float(pair["lat"]), float(pair["lon"]))) <= 40
+        assert not pair["match"] or pair["placed_near"] in pair["match"].split("|")

@@ -177,3 +177,32 @@ def test_a_set_written_in_parts_skips_the_missing_kind(
     assert "queries v9: no queries_v9_tuning.csv or queries_v9_holdout.csv yet; skipped" in (
         capsys.readouterr().out
     )
+
+
+V4_QUERIES = [labels.set_file("queries", "v4", half) for half in labels.HALVES]
+
+
+@pytest.mark.skipif(
+    not all(p.exists() for p in V4_QUERIES), reason="the v4 query files are not written yet"
+)
+def test_v4_queries_are_pinned_and_their_labels_hold(world: Any) -> None:
+    """208 rows (156 tuning, 52 held aside), 38 no-answers (10 held aside), every kind."""
+    halves = {}
+    for path, half in zip(V4_QUERIES, labels.HALVES, strict=True):
+        halves[half], header = labels.read_rows(path, labels.QUERY_COLUMNS)
+        assert header == []
+    tuning, held = halves["tuning"], halves["holdout"]
+    queries = tuning + held
+    assert labels.query_problems(queries, world) == []
+    assert labels.split_problems("queries v4", halves) == []
+    remote_only = [
+        q for q in queries if all(e.startswith("helpline:") for e in q["expect"].split("|"))
+    ]
+    assert (len(tuning), len(held)) == (156, 52)
+    assert sum(q["expect"] == "no_match" for q in queries) == 38
+    assert sum(q["expect"] == "no_match" for q in held) == 10
+    assert len(remote_only) == 6
+    kinds = {k for q in queries for k in q["kind"].split(",")}
+    assert {k for q in held for k in q["kind"].split(",")} == kinds
+    assert {"beyond", "glm", "named", "nothing", "person", "remote", "staff", "slang"} <= kinds
+    assert {"substring", "time", "typo", "urgent", "everyday"} <= kinds

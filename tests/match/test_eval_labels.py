@@ -145,6 +145,15 @@ def test_a_row_on_the_wrong_side_of_the_split_is_named() -> None:
     ]
 
 
+def _halves(paths: list[Path], columns: list[str]) -> dict[str, list[dict[str, str]]]:
+    """Both halves of one kind of a set, by half, each with the expected header."""
+    halves = {}
+    for path, half in zip(paths, labels.HALVES, strict=True):
+        halves[half], header = labels.read_rows(path, columns)
+        assert header == []
+    return halves
+
+
 V3_DEDUPE = [labels.set_file("dedupe", "v3", half) for half in labels.HALVES]
 
 
@@ -152,10 +161,7 @@ V3_DEDUPE = [labels.set_file("dedupe", "v3", half) for half in labels.HALVES]
     not all(p.exists() for p in V3_DEDUPE), reason="the v3 dedupe files are not written yet"
 )
 def test_v3_dedupe_is_as_large_as_issue_12_asks_and_its_labels_hold(world: Any) -> None:
-    halves = {}
-    for path, half in zip(V3_DEDUPE, labels.HALVES, strict=True):
-        halves[half], header = labels.read_rows(path, labels.DEDUPE_COLUMNS)
-        assert header == []
+    halves = _halves(V3_DEDUPE, labels.DEDUPE_COLUMNS)
     pairs = halves["tuning"] + halves["holdout"]
     assert labels.dedupe_problems(pairs, world, strict=True) == []
     assert labels.split_problems("dedupe v3", halves) == []
@@ -187,10 +193,7 @@ V4_QUERIES = [labels.set_file("queries", "v4", half) for half in labels.HALVES]
 )
 def test_v4_queries_are_pinned_and_their_labels_hold(world: Any) -> None:
     """208 rows (156 tuning, 52 held aside), 38 no-answers (10 held aside), every kind."""
-    halves = {}
-    for path, half in zip(V4_QUERIES, labels.HALVES, strict=True):
-        halves[half], header = labels.read_rows(path, labels.QUERY_COLUMNS)
-        assert header == []
+    halves = _halves(V4_QUERIES, labels.QUERY_COLUMNS)
     tuning, held = halves["tuning"], halves["holdout"]
     queries = tuning + held
     assert labels.query_problems(queries, world) == []

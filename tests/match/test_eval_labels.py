@@ -145,6 +145,15 @@ def test_a_row_on_the_wrong_side_of_the_split_is_named() -> None:
     ]
 
 
+def _halves(paths: list[Path], columns: list[str]) -> dict[str, list[dict[str, str]]]:
+    """Both halves of one kind of a set, by half, each with the expected header."""
+    halves = {}
+    for path, half in zip(paths, labels.HALVES, strict=True):
+        halves[half], header = labels.read_rows(path, columns)
+        assert header == []
+    return halves
+
+
 V3_DEDUPE = [labels.set_file("dedupe", "v3", half) for half in labels.HALVES]
 
 
@@ -152,10 +161,7 @@ V3_DEDUPE = [labels.set_file("dedupe", "v3", half) for half in labels.HALVES]
     not all(p.exists() for p in V3_DEDUPE), reason="the v3 dedupe files are not written yet"
 )
 def test_v3_dedupe_is_as_large_as_issue_12_asks_and_its_labels_hold(world: Any) -> None:
-    halves = {}
-    for path, half in zip(V3_DEDUPE, labels.HALVES, strict=True):
-        halves[half], header = labels.read_rows(path, labels.DEDUPE_COLUMNS)
-        assert header == []
+    halves = _halves(V3_DEDUPE, labels.DEDUPE_COLUMNS)
     pairs = halves["tuning"] + halves["holdout"]
     assert labels.dedupe_problems(pairs, world, strict=True) == []
     assert labels.split_problems("dedupe v3", halves) == []
@@ -186,10 +192,7 @@ V4_DEDUPE = [labels.set_file("dedupe", "v4", half) for half in labels.HALVES]
     not all(p.exists() for p in V4_DEDUPE), reason="the v4 dedupe files are not written yet"
 )
 def test_v4_dedupe_is_as_large_as_asked_and_its_labels_hold(world: Any) -> None:
-    halves = {}
-    for path, half in zip(V4_DEDUPE, labels.HALVES, strict=True):
-        halves[half], header = labels.read_rows(path, labels.DEDUPE_COLUMNS)
-        assert header == []
+    halves = _halves(V4_DEDUPE, labels.DEDUPE_COLUMNS)
     pairs = halves["tuning"] + halves["holdout"]
     assert labels.dedupe_problems(pairs, world, strict=True) == []
     assert labels.split_problems("dedupe v4", halves) == []
@@ -202,3 +205,29 @@ def test_v4_dedupe_is_as_large_as_asked_and_its_labels_hold(world: Any) -> None:
         spot = world.register.get(pair["placed_near"]) or world.osm[pair["placed_near"]]
         assert 5 <= labels.metres(spot, (float(pair["lat"]), float(pair["lon"]))) <= 40
         assert not pair["match"] or pair["placed_near"] in pair["match"].split("|")
+
+
+V4_QUERIES = [labels.set_file("queries", "v4", half) for half in labels.HALVES]
+
+
+@pytest.mark.skipif(
+    not all(p.exists() for p in V4_QUERIES), reason="the v4 query files are not written yet"
+)
+def test_v4_queries_are_pinned_and_their_labels_hold(world: Any) -> None:
+    """208 rows (156 tuning, 52 held aside), 38 no-answers (10 held aside), every kind."""
+    halves = _halves(V4_QUERIES, labels.QUERY_COLUMNS)
+    tuning, held = halves["tuning"], halves["holdout"]
+    queries = tuning + held
+    assert labels.query_problems(queries, world) == []
+    assert labels.split_problems("queries v4", halves) == []
+    remote_only = [
+        q for q in queries if all(e.startswith("helpline:") for e in q["expect"].split("|"))
+    ]
+    assert (len(tuning), len(held)) == (156, 52)
+    assert sum(q["expect"] == "no_match" for q in queries) == 38
+    assert sum(q["expect"] == "no_match" for q in held) == 10
+    assert len(remote_only) == 6
+    kinds = {k for q in queries for k in q["kind"].split(",")}
+    assert {k for q in held for k in q["kind"].split(",")} == kinds
+    assert {"beyond", "glm", "named", "nothing", "person", "remote", "staff", "slang"} <= kinds
+    assert {"substring", "time", "typo", "urgent", "everyday"} <= kinds

@@ -15,7 +15,7 @@ service, a same-chain shop, a car park, a church hall.
 - **auto-merge recall**: rows with a true match that were merged with it;
 - **merged or queued**: rows with a true match merged with it or queued for review.
 
-Run: ``python benchmarks/eval_dedupe.py [--set v1|v2|v3|v4] [--half tuning|holdout] [-v]``
+Run: ``python benchmarks/eval_dedupe.py [--set v1|v2|v3|v4|v5] [--half tuning|holdout] [-v]``
 (``--set v2``: the second set, ``dedupe_v2_<half>.csv``; its held-aside half is run
 once, by the lead, at the end.)
 """
@@ -59,7 +59,7 @@ def directory_table(half: str, label: str = "v1") -> tuple[gpd.GeoDataFrame, pd.
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--set", dest="label", choices=["v1", "v2", "v3", "v4"], default="v1")
+    parser.add_argument("--set", dest="label", choices=["v1", "v2", "v3", "v4", "v5"], default="v1")
     parser.add_argument("--half", choices=["tuning", "holdout"], default="tuning")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()

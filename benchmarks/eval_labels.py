@@ -25,7 +25,7 @@ A kind (queries or dedupe) with neither file written yet is skipped with a messa
 ``--workspace`` is given (as built by ``eval_search.py``), otherwise a name in
 ``rutland_services.csv`` or on a feature of the Rutland OSM extract.
 
-Run: ``python benchmarks/eval_labels.py [--set v1|v2|v3|v4] [--workspace DIR]``
+Run: ``python benchmarks/eval_labels.py [--set v1|v2|v3|v4|v5] [--workspace DIR]``
 (exit status 1 and one line per problem when a label is wrong).
 """
 
@@ -320,7 +320,7 @@ def check_set(label: str, world: World) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--set", dest="label", choices=["v1", "v2", "v3", "v4"], default="v2")
+    parser.add_argument("--set", dest="label", choices=["v1", "v2", "v3", "v4", "v5"], default="v2")
     parser.add_argument("--workspace", type=Path, help="check names against this register")
     args = parser.parse_args()
     problems = check_set(args.label, load_world(args.workspace))

@@ -15,7 +15,7 @@ from its start point, within its minutes, for its person (``woman``, ``man``,
 - a ``no_match`` query is a **hit** when no local place is offered as a match
   (the answer says nothing fits).
 
-Run: ``python benchmarks/eval_search.py [--set v1|v2|v3|v4] [--half tuning|holdout]
+Run: ``python benchmarks/eval_search.py [--set v1|v2|v3|v4|v5] [--half tuning|holdout]
 [--workspace DIR] [-v]``
 (``--set v2``: the second set, ``queries_v2_<half>.csv``; its held-aside half is run
 once, by the lead, at the end.)
@@ -109,7 +109,7 @@ def is_hit(expect: list[str], answer: dict[str, Any]) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--set", dest="label", choices=["v1", "v2", "v3", "v4"], default="v1")
+    parser.add_argument("--set", dest="label", choices=["v1", "v2", "v3", "v4", "v5"], default="v1")
     parser.add_argument("--half", choices=["tuning", "holdout"], default="tuning")
     parser.add_argument("--workspace", type=Path, help="reuse a workspace built before")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")

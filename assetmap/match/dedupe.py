@@ -739,7 +739,29 @@ def _may_stand_alone(part: _Name, rest: Sequence[_Name]) -> bool:
     if not part.core:
         return False
     allowed = {*part.families, "site"}
-    return all(set(other.families) <= allowed for other in rest if other.families)
+    return all(
+        set(other.families) <= allowed for other in rest if other.families and not _is_site(other)
+    )
+
+
+# The last word of a bracket that says which branch of an organisation it is: "(Elmstead office)".
+_SITE_WORDS: Final = frozenset({"office", "branch", "base", "outlet"})
+
+
+def _is_site(name: _Name) -> bool:
+    """Return whether a dropped part only says where: an address or a branch.
+
+    "(Church Street)" names a street, not a church (its core ends in a street
+    word; "(Car Park)" has no core and stays a kind); "(Elmstead office)" names
+    a branch.
+
+    Examples
+    --------
+    >>> [_is_site(_parse_name(t)) for t in ("Church Street", "Car Park", "Elmstead office")]
+    [True, False, True]
+    """
+    core = name.core.split()
+    return bool(core) and (core[-1] in _STREET_WORDS or core[-1] in _SITE_WORDS)
 
 
 def _leaving(kept: _Name, rest: Sequence[_Name]) -> _Name:
@@ -755,7 +777,7 @@ def _leaving(kept: _Name, rest: Sequence[_Name]) -> _Name:
         if other.core
         and not other.families
         and not _is_operator(other)
-        and other.text.split()[-1] not in _STREET_WORDS  # an address: "(Mill Lane)"
+        and not _is_site(other)  # an address or a branch: "(Mill Lane)", "(Elmstead office)"
         for w in sorted(other.tokens)
     ]
     return dataclasses.replace(kept, dropped=tuple(words)) if words else kept

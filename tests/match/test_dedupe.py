@@ -1013,6 +1013,11 @@ def test_churches_and_meetings_by_their_formal_names(name: str, other: str, cate
         ("Elmstead Village Hall (Mill Lane)", "merge"),
         ("Elmstead Village Hall - Northfield", "merge"),
         ("Elmstead Village Hall (Elmstead Parish Council)", "merge"),
+        # a street named after a kind of place is an address; a branch is a site
+        ("Elmstead Village Hall (Church Street)", "merge"),
+        ("Elmstead Village Hall (Elmstead office)", "merge"),
+        # a kind of place in the bracket is still another place
+        ("Elmstead Village Hall (Church Car Park)", "not merged"),
     ],
 )
 def test_a_left_out_part_must_be_a_place_an_address_or_an_operator(

@@ -1858,14 +1858,16 @@ def _without_places(
 ) -> list[tuple[str, frozenset[str]]]:
     """Per record: its core words without place words (sorted, joined), and its place words.
 
-    An abbreviated place word ("upp") counts as the place it begins.
+    An abbreviated place word ("upp") counts as the place it begins; a word with
+    a meaning of its own in names ("all" in "All Angels", a kind or street word)
+    abbreviates no place.
     """
 
     @functools.cache
     def is_place(token: str) -> bool:
         if token in places:
             return True
-        if len(token) < 3:
+        if len(token) < 3 or token in _NOT_PLACES:
             return False
         at = bisect.bisect_left(ordered, token)
         return at < len(ordered) and ordered[at].startswith(token)

@@ -776,6 +776,24 @@ def test_a_village_church_merges_with_the_villages_only_dedicated_church() -> No
     assert decision(pairs, "sa", "d2") == "review"
 
 
+def test_a_dedication_word_is_not_read_as_an_abbreviated_village() -> None:
+    # "All" in "St Michael & All Angels" once read as the start of a village "Allington"
+    # elsewhere in the register, so the places disagreed and the pair was "distinct".
+    register = assets(
+        {"id": "sm", "name": "St Michael & All Angels", "categories": ("faith_community",),
+         **offset(*OAKHAM)},
+        {"id": "al", "name": "Allington Village Hall", "categories": ("community_centre",),
+         **offset(*OAKHAM, east_m=6_000)},
+        {"id": "ac", "name": "Allington Church", "categories": ("faith_community",),
+         **offset(*OAKHAM, east_m=6_050)},
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": "Pilton Church", "categories": ("faith_community",),
+         "address": "Lyndon Road, Pilton", **offset(*OAKHAM, east_m=18)},
+    )  # fmt: skip
+    assert decision(find_duplicates(register, other=directory), "sm", "d") == "merge"
+
+
 def test_titles_letters_and_a_near_part_do_not_make_another_place() -> None:
     register = assets(
         {"id": "g", "name": "John A. Gwyther", "categories": ("dentist",), **offset(*OAKHAM)},

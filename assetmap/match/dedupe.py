@@ -653,8 +653,9 @@ def _name_variants(name: str) -> tuple[str, ...]:
     if "(" not in name:
         return (name,)
     outside = " ".join(_BRACKETS.sub(" ", name).split())
-    inside = " ".join(_BRACKETS.findall(name))
-    return tuple(v for v in (outside, f"{inside} {outside}".strip()) if v)
+    # A bracket that says where ("(Church Street)", "(Elmstead office)") is no part of the name.
+    inside = " ".join(t for t in _BRACKETS.findall(name) if not _is_site(_parse_name(t)))
+    return tuple(dict.fromkeys(v for v in (outside, f"{inside} {outside}".strip()) if v))
 
 
 @functools.lru_cache(maxsize=65_536)

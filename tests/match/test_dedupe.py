@@ -776,6 +776,35 @@ def test_a_village_church_merges_with_the_villages_only_dedicated_church() -> No
     assert decision(pairs, "sa", "d2") == "review"
 
 
+def test_a_branch_bracket_does_not_make_a_county_named_charity_another_place() -> None:
+    # "(Elmstead office)" says which branch: read into the name, its village disagreed with
+    # nothing on the other side and the county-wide "Northshire" could no longer be left out.
+    county = [
+        ("Northshire Sailing Club", "sport_fitness", 0),
+        ("Northshire County Library", "library", 7_000),
+        ("Northshire Memorial Hospital", "gp_health", -7_000),
+        ("Northshire County Museum", "arts_culture", 14_000),
+        ("Northshire Sports Centre", "sport_fitness", -14_000),
+    ]
+    register = assets(
+        {"id": "r", "name": "Citizens Advice", **offset(*OAKHAM)},
+        {"id": "v", "name": "Elmstead Village Hall", "categories": ("community_centre",),
+         **offset(*OAKHAM, north_m=300)},
+        {"id": "c", "name": "Elmstead Church", "categories": ("faith_community",),
+         **offset(*OAKHAM, north_m=350)},
+        *[
+            {"id": f"k{i}", "name": name, "categories": (category,),
+             **offset(*OAKHAM, east_m=east, north_m=2_000)}
+            for i, (name, category, east) in enumerate(county)
+        ],
+    )  # fmt: skip
+    directory = assets(
+        {"id": "d", "name": "Citizens Advice Northshire Ltd (Elmstead office)",
+         "categories": ("money_advice",), **offset(*OAKHAM, east_m=22)}
+    )  # fmt: skip
+    assert decision(find_duplicates(register, other=directory), "r", "d") == "merge"
+
+
 def test_a_dedication_word_is_not_read_as_an_abbreviated_village() -> None:
     # "All" in "St Michael & All Angels" once read as the start of a village "Allington"
     # elsewhere in the register, so the places disagreed and the pair was "distinct".
@@ -788,8 +817,8 @@ def test_a_dedication_word_is_not_read_as_an_abbreviated_village() -> None:
          **offset(*OAKHAM, east_m=6_050)},
     )  # fmt: skip
     directory = assets(
-        {"id": "d", "name": "Pilton Church", "categories": ("faith_community",),
-         "address": "Lyndon Road, Pilton", **offset(*OAKHAM, east_m=18)},
+        {"id": "d", "name": "Brockley Church", "categories": ("faith_community",),
+         "address": "Mill Road, Brockley", **offset(*OAKHAM, east_m=18)},
     )  # fmt: skip
     assert decision(find_duplicates(register, other=directory), "sm", "d") == "merge"
 

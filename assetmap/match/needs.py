@@ -927,11 +927,14 @@ def _stem_credit(context: MatchContext, word: str, row: int) -> float:
 
 
 _GLOSS: Final = re.compile(
-    r"^\s*(?:(?:glm|good lives model|good)\s*(?:good)?\s*[:\-]?\s*)?"
+    r"^\s*(?:(?:glm|good lives model|(?:primary |secondary )?goods?)\s*(?:good)?\s*[:\-]?\s*)?"
     r"(?P<head>[^()\-:]+?)\s*(?:\((?P<paren>[^()]*)\)|[-:]\s*(?P<dash>[^()]*))?\s*$",
     re.IGNORECASE,
 )
-_GLM_PREFIX: Final = re.compile(r"^\s*(?:glm|good lives model)\b", re.IGNORECASE)
+# "primary good - X" as staff write a GLM good on a plan.
+_GLM_PREFIX: Final = re.compile(
+    r"^\s*(?:glm|good lives model|(?:primary|secondary) goods?)\b", re.IGNORECASE
+)
 
 
 def _good_names(tax: Taxonomy) -> dict[str, str]:

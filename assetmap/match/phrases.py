@@ -524,7 +524,9 @@ def _known_form(word: str, typed: str, idx: PhraseIndex, keep: set[str]) -> str:
     # A verb or agent form of a known word ("drawing", "needed"), even one the
     # register uses: the register's words are kept only from slip correction.
     # A dropped "g" ("drinkin", "gamblin") is the "-ing" word.
-    spoken = (word + "g",) if word.endswith("in") and len(word) >= 5 else ()
+    spoken: tuple[str, ...] = (word + "g",) if word.endswith("in") and len(word) >= 5 else ()
+    # Text-speak "z" for a plural "s" ("drugz", "kidz") is the plural.
+    spoken += (lemma(word[:-1] + "s"),) if word.endswith("z") and len(word) >= 4 else ()
     forms: tuple[str, ...] = (
         *spoken,
         *word_forms(word),
@@ -568,10 +570,10 @@ def _expand(typed: list[str], idx: PhraseIndex) -> list[str]:
     return out
 
 
-def _slip(word: str, target: str) -> bool:
-    """Return whether ``word`` is one slip from ``target`` (same first letter, 4+ letters)."""
+def _slip(word: str, target: str, slips: int = 1) -> bool:
+    """Return whether ``word`` is ``slips`` from ``target`` (same first letter, 3+ letters)."""
     return word == target or (
-        len(word) >= 4 and word[0] == target[0] and OSA.distance(word, target) <= 1
+        len(word) >= 4 - slips + 1 and word[0] == target[0] and OSA.distance(word, target) <= slips
     )
 
 
@@ -594,7 +596,7 @@ def _fix_pairs(words: tuple[str, ...], idx: PhraseIndex) -> tuple[str, ...]:
         left, right = out[at], out[at + 1]
         pair = f"{left} {right}"
         if (
-            min(len(left), len(right)) < 4
+            min(len(left), len(right)) < 3
             or left in idx.ignore
             or right in idx.ignore
             or any(p.words == (left, right) for p in idx.by_first.get(left, ()))
@@ -604,10 +606,34 @@ def _fix_pairs(words: tuple[str, ...], idx: PhraseIndex) -> tuple[str, ...]:
         if best is None:
             continue
         fixed = str(best[0]).split()
-        if len(fixed) == 2 and _slip(left, fixed[0]) and _slip(right, fixed[1]):
+        # Beside a word typed right, the other may be two slips off ("fud parcel").
+        slips = 2 if len(fixed) == 2 and (left == fixed[0] or right == fixed[1]) else 1
+        if len(fixed) == 2 and _slip(left, fixed[0], slips) and _slip(right, fixed[1], slips):
             changed = [w for w, f in zip((left, right), fixed, strict=True) if w != f]
             if all(w not in idx.vocabulary for w in changed):
                 out[at], out[at + 1] = fixed
+    return tuple(out)
+
+
+def _nouns_for_verbs(words: tuple[str, ...], idx: PhraseIndex) -> tuple[str, ...]:
+    """Read a verb spelt for its noun ("advise", "practise") beside a known word as the noun.
+
+    "drugs advise" asks for drugs advice; "advise" alone stays the verb it is.
+
+    Examples
+    --------
+    >>> _nouns_for_verbs(("drug", "advise"), _default_index())
+    ('drug', 'advice')
+    >>> _nouns_for_verbs(("advise",), _default_index())
+    ('advise',)
+    """
+    out = list(words)
+    for at, word in enumerate(words):
+        noun = word[:-3] + "ice" if word.endswith("ise") else word
+        near = words[max(at - 1, 0) : at] + words[at + 1 : at + 2]
+        known = noun != word and noun in idx.vocabulary and word not in idx.vocabulary
+        if known and any(w in idx.vocabulary and w not in idx.ignore for w in near):
+            out[at] = noun
     return tuple(out)
 
 
@@ -733,6 +759,7 @@ def read_words(
     keep = set(known)
     typed = _expand(normalise_query(text).split(), idx)
     words = _fix_pairs(tuple(_known_form(lemma(w), w, idx, keep) for w in typed), idx)
+    words = _nouns_for_verbs(words, idx)
     # Phrases, longest first; a phrase inside a longer match is dropped.
     found: list[tuple[int, _Phrase]] = []
     for start, word in enumerate(words):
@@ -804,9 +831,16 @@ def read_words(
         if _contains(words, q, s) and not (s > 0 and words[s - 1] in _OF_THE_PERSON)
         for p in range(s, s + len(q))
     }
+    # An English word just before a phrase that asks for something ("abstract art",
+    # "folk music") says which of its kind: it weighs as an everyday word.
+    modifiers = {
+        p for p in content if p + 1 in phrased and p not in phrased and is_english_word(words[p])
+    }
     weights = tuple(
         _QUALIFIER
         if p in narrowed or p in qualified
+        else _COMMON
+        if p in modifiers
         else (1.0 if p in phrased or words[p] in keep else _unknown_weight(words[p]))
         for p in content
     )

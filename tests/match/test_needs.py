@@ -28,6 +28,7 @@ from assetmap.match.needs import (
     Constraints,
     Goal,
     MatchContext,
+    glm_good_named,
     match_plan,
     prepare_matching,
 )
@@ -35,6 +36,7 @@ from assetmap.people.plans import StartPoint, resolve_start
 from assetmap.reach.network import walk_graph_for
 from assetmap.reach_service import record_gap
 from assetmap.records import GAP_ENTITY
+from assetmap.taxonomy import load_taxonomy
 from assetmap.workspace import Workspace, close_stores
 
 pytestmark = needs_shared_data
@@ -422,3 +424,20 @@ def test_a_place_named_with_its_village_is_still_found_by_its_name(placed, oakha
         assert found.results.iloc[0]["name"] == "Ketton Library", words
     found = _match(placed, oakham, Goal(text="anything round oakham"), max_minutes=20)
     assert found.where is None
+
+
+def test_a_kind_of_library_finds_the_libraries(context, oakham):
+    # "public" says which of its kind: a library explains the words (fails on the
+    # old code: "public" weighed as much as "library" and nothing fitted).
+    found = _match(context, oakham, Goal(text="a public library please"), max_minutes=60)
+    assert not found.no_match
+    assert "Library" in found.results["name"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "good"),
+    [("Primary good - inner peace", "inner_peace"), ("secondary goods: community", "community")],
+)
+def test_a_primary_or_secondary_good_as_staff_write_it_is_the_good(text, good):
+    # Fails on the old code: "primary good" was read as words, not as a GLM good.
+    assert glm_good_named(text, load_taxonomy()) == good

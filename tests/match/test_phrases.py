@@ -426,3 +426,55 @@ def test_a_plural_that_is_another_word_keeps_its_meaning() -> None:
     # were "wood", a green space).
     assert set(read_words("a walk in the woods").categories) >= {"green_space"}
     assert "green_space" not in read_words("working with wood").categories
+
+
+# Issue 12, fifth matcher session: plain everyday searches that found nothing.
+
+
+def test_an_english_word_before_a_phrase_says_which_of_its_kind() -> None:
+    # "folk" is a word of its own, but before "music" it names a kind of music:
+    # it weighs as an everyday word (fails on the old code: it weighed 1.0 and a
+    # place made for music explained only half the words).
+    reading = read_words("folk music")
+    assert reading.categories.get("arts_culture") == 1.0
+    assert reading.weights == (0.5, 1.0)
+    # A word that says whom a place must be for still weighs double.
+    assert read_words("kosher meals").weights[0] == 2.0
+
+
+def test_a_three_letter_slip_beside_a_word_typed_right_reads_as_the_pair() -> None:
+    # Fails on the old code: "fud" was too short to correct, even beside "parcel".
+    assert read_words("fud parcel").words == ("food", "parcel")
+    assert read_words("fud").categories == {}
+
+
+def test_text_speak_z_is_a_plural_and_advise_beside_a_need_is_advice() -> None:
+    # Fails on the old code: "drugz" and "advise" were read as nothing.
+    assert read_words("drugz").categories.get("drug_alcohol_support") == 1.0
+    assert read_words("drugs advise").words == ("drug", "advice")
+    assert read_words("advise").categories == {}  # the verb alone asks for nothing
+
+
+@pytest.mark.parametrize(
+    ("words", "code"),
+    [
+        ("casualty department", "gp_health"),
+        ("had an accident at work", "gp_health"),
+        ("paracetamol", "pharmacy"),
+        ("indigestion remedies", "pharmacy"),
+        ("a place in supported accom", "housing_support"),
+        ("opd", "mental_health_support"),
+    ],
+)
+def test_everyday_health_housing_and_boredom_words_ask_for_their_services(
+    words: str, code: str
+) -> None:
+    # Fails on the old code: each read as nothing (or only a side reading).
+    assert read_words(words).categories.get(code, 0.0) >= 0.6, words
+
+
+def test_taking_too_many_pills_is_urgent_health() -> None:
+    # Fails on the old code: only a drug word, not urgent, no health service.
+    reading = read_words("i have taken too many tablets")
+    assert reading.urgent
+    assert reading.categories.get("gp_health") == 1.0

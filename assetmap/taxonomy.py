@@ -419,6 +419,9 @@ class PhraseBook:
         violence and domestic abuse): per side, the phrases that ask for it and
         the phrases by which a place's own text says it serves it. A place that
         says only other sides of a group than the words ask for does not answer.
+    adults_only
+        Words in a place's name or description that say it is for adults only
+        (an Alcoholics Anonymous meeting), used when the record gives no ages.
     kind_words
         Generic kind words ("office", "centre", "group") that name no place by
         themselves: they never make a place relevant through its name or text.
@@ -451,6 +454,7 @@ class PhraseBook:
     compound_heads: tuple[str, ...] = ()
     apart: tuple[Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]], ...] = ()
     kind_words: tuple[str, ...] = ()
+    adults_only: tuple[str, ...] = ()
 
 
 def _apart(raw: Any) -> tuple[dict[str, tuple[tuple[str, ...], tuple[str, ...]]], ...]:
@@ -577,6 +581,7 @@ def _parse_phrases(raw: Any, taxonomy: Taxonomy) -> PhraseBook:
         compound_heads=_strs(raw.get("compound_heads"), "phrases.compound_heads"),
         apart=_apart(raw),
         kind_words=_strs(raw.get("kind_words"), "phrases.kind_words"),
+        adults_only=_strs(raw.get("adults_only"), "phrases.adults_only"),
         narrow_means=_phrase_map(
             raw, "narrow_means", [str(k) for k in (raw.get("narrow_means") or {})]
         ),

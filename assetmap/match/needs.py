@@ -48,6 +48,7 @@ from assetmap.match.normalize import normalise_query
 from assetmap.match.phrases import (
     PhraseIndex,
     Reading,
+    adults_only_hint,
     build_phrase_index,
     lemmas,
     older_people_hint,
@@ -132,6 +133,7 @@ _OTHER_KIND: Final = 0.75  # its name says a narrow kind of the category the wor
 _PART_SHARE: Final = 0.85  # a place answering one clause of the words, not all of them
 _BAND: Final = 20.0  # scores within one band are ordered by walking time
 _OLDER_AGE: Final = 50
+_ADULT_AGE: Final = 18  # below this, places whose own words say adults only are left out
 _FAR_MINUTES: Final = 240.0
 _CLOSED_THEN: Final = "closed at the times asked for"
 _FEW: Final = 3  # with fewer places than this within reach, say what fits further away
@@ -374,6 +376,7 @@ class MatchContext:
     text_words: tuple[frozenset[str], ...] = ()
     text_lemmas: tuple[tuple[str, ...], ...] = ()
     older: tuple[bool, ...] = ()
+    adults: tuple[bool, ...] = ()
     crisis: tuple[bool, ...] = ()
     helplines: tuple[Helpline, ...] = ()
     unnamed: tuple[bool, ...] = ()
@@ -558,6 +561,7 @@ def prepare_matching(
         text_words=tuple(frozenset(w) for w in texts),
         text_lemmas=tuple(texts),
         older=tuple(older_people_hint(str(n), index=phrases) for n in table["name"]),
+        adults=tuple(adults_only_hint(" ".join(t), index=phrases) for t in texts),
         crisis=tuple(bool(_URGENT_WORDS & set(w)) for w in texts),
         helplines=tuple(load_helplines() if helplines is None else helplines),
         unnamed=unnamed,
@@ -664,7 +668,7 @@ def _int_value(value: Any) -> int | None:
 
 
 def _eligibility(
-    row: Mapping[Any, Any], constraints: Constraints, *, older: bool = False
+    row: Mapping[Any, Any], constraints: Constraints, *, older: bool = False, adult: bool = False
 ) -> tuple[str | None, list[str], list[str]]:
     """Return (reason to leave out or None, why-lines, warnings) for one asset."""
     why: list[str] = []
@@ -698,6 +702,8 @@ def _eligibility(
             return "outside its ages", why, warnings
         else:
             why.append(f"{ages}: fits")
+    elif adult and constraints.age is not None and constraints.age < _ADULT_AGE:
+        return "for adults only", why, warnings
     elif older:
         if constraints.age is not None and constraints.age < _OLDER_AGE:
             return "for older people", why, warnings
@@ -735,6 +741,11 @@ def _eligibility(
     if row.get("referral_required") is True:
         warnings.append("referral needed")
     return None, why, warnings
+
+
+def _adult(context: MatchContext, position: int) -> bool:
+    """Return whether a place's own words say it is for adults only (none known: no)."""
+    return bool(context.adults) and context.adults[position]
 
 
 def _hours_fit(
@@ -1266,7 +1277,9 @@ def _match_goal(
     records = context.assets
     for position in np.flatnonzero(within).tolist():
         row = records.iloc[position].to_dict()
-        left_out, why, warnings = _eligibility(row, constraints, older=context.older[position])
+        left_out, why, warnings = _eligibility(
+            row, constraints, older=context.older[position], adult=_adult(context, position)
+        )
         open_fit, hours_why, hours_warn = _hours_fit(
             context.hours[position], context.hours_warnings[position], constraints
         )
@@ -1346,7 +1359,12 @@ def _match_goal(
     beyond: list[dict[str, Any]] = []
     for position in np.flatnonzero(beyond_mask).tolist():
         row = records.iloc[position].to_dict()
-        if _eligibility(row, constraints, older=context.older[position])[0] is not None:
+        if (
+            _eligibility(
+                row, constraints, older=context.older[position], adult=_adult(context, position)
+            )[0]
+            is not None
+        ):
             continue
         beyond.append(
             {

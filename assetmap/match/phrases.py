@@ -264,6 +264,8 @@ class PhraseIndex:
     kind_words: frozenset[str] = frozenset()
     # Category -> its narrow phrases (lemmas): a place whose own words say one is that kind.
     narrow_kinds: Mapping[str, _Lemmas] = field(default_factory=dict)
+    # Words in a place's own text that say it is for adults only.
+    adults_only: _Lemmas = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +419,7 @@ def build_phrase_index(
         days=days,
         parts=parts,
         older_people=tuple(lemmas(t) for t in book.older_people),
+        adults_only=tuple(lemmas(t) for t in book.adults_only),
         general=frozenset(book.general_categories),
         longest=max((len(w) for w in merged), default=1),
         prefer={lemmas(k): tuple(lemmas(v) for v in values) for k, values in book.prefer.items()},
@@ -889,3 +892,18 @@ def older_people_hint(name: str, *, index: PhraseIndex | None = None) -> bool:
     idx = index or _default_index()
     words = lemmas(name)
     return any(_contains(words, p, s) for p in idx.older_people for s in range(len(words)))
+
+
+def adults_only_hint(text: str, *, index: PhraseIndex | None = None) -> bool:
+    """Return whether a place's own words say it is for adults only ("alcoholics anonymous").
+
+    Examples
+    --------
+    >>> adults_only_hint("Oakham AA: an Alcoholics Anonymous open meeting")
+    True
+    >>> adults_only_hint("Drop-in for young people")
+    False
+    """
+    idx = index or _default_index()
+    words = lemmas(text)
+    return any(_contains(words, p, s) for p in idx.adults_only for s in range(len(words)))

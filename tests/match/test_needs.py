@@ -441,3 +441,15 @@ def test_a_kind_of_library_finds_the_libraries(context, oakham):
 def test_a_primary_or_secondary_good_as_staff_write_it_is_the_good(text, good):
     # Fails on the old code: "primary good" was read as words, not as a GLM good.
     assert glm_good_named(text, load_taxonomy()) == good
+
+
+def test_a_place_whose_own_words_say_adults_only_is_not_offered_to_a_16_year_old():
+    # Alcoholics Anonymous with no ages on the record (fails on the old code: the
+    # record's empty ages let anyone in).
+    from assetmap.match.needs import _eligibility
+
+    row = {"name": "Tuesday meeting", "min_age": None, "max_age": None}
+    young, adult = Constraints(age=16), Constraints(age=30)
+    assert _eligibility(row, young, adult=True)[0] == "for adults only"
+    assert _eligibility(row, adult, adult=True)[0] is None
+    assert _eligibility(row, young)[0] is None

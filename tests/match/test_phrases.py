@@ -478,3 +478,10 @@ def test_taking_too_many_pills_is_urgent_health() -> None:
     reading = read_words("i have taken too many tablets")
     assert reading.urgent
     assert reading.categories.get("gp_health") == 1.0
+
+
+def test_a_fellowship_meeting_says_it_is_for_adults() -> None:
+    from assetmap.match.phrases import adults_only_hint
+
+    assert adults_only_hint("Narcotics Anonymous meeting in the church hall")
+    assert not adults_only_hint("Youth drop-in for 11 to 18 year olds")

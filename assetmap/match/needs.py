@@ -1029,11 +1029,14 @@ def _goal_scores(context: MatchContext, goal: Goal) -> _Scores:
     if text and reading.words:
         try:
             # Only the words that say something: "visiting my brother in X" names X.
-            content = [w for w in lemmas(text) if w not in context.phrases.ignore]
+            # Words read as a time ("after school") name no place either.
+            skip = context.phrases.ignore | reading.timed
+            content = [w for w in lemmas(text) if w not in skip]
             # A kind word ("office") names no place when other words ask for something.
             what = [w for w in content if w not in context.phrases.kind_words]
             asked = " ".join(what or content)
-            found = search_index(context.index, asked or text, config=_NAME_SEARCH, limit=200)
+            asked = asked or " ".join(reading.words)
+            found = search_index(context.index, asked, config=_NAME_SEARCH, limit=200)
         except QueryError:
             found = pd.DataFrame({"id": [], "score": [], "matched": []})
         if len(found):

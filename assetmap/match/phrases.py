@@ -296,6 +296,9 @@ class Reading:
     prefer
         Phrases (lemmas) that, in a place's own text, make it the very kind
         of place asked for ("gp" -> "surgery").
+    timed
+        Words read as a time or as an empty phrase ("after school", "car park"):
+        they name no place either.
     """
 
     words: tuple[str, ...]
@@ -307,6 +310,7 @@ class Reading:
     urgent: bool = False
     weights: tuple[float, ...] = ()
     prefer: tuple[tuple[str, ...], ...] = ()
+    timed: frozenset[str] = frozenset()
 
 
 def _targets(
@@ -878,6 +882,7 @@ def read_words(
         urgent=urgent,
         weights=weights,
         prefer=prefer,
+        timed=frozenset(words[p] for p in timed) - {words[p] for p in content},
     )
 
 

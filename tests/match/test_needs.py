@@ -453,3 +453,18 @@ def test_a_place_whose_own_words_say_adults_only_is_not_offered_to_a_16_year_old
     assert _eligibility(row, young, adult=True)[0] == "for adults only"
     assert _eligibility(row, adult, adult=True)[0] is None
     assert _eligibility(row, young)[0] is None
+
+
+def test_a_time_phrase_names_no_place(context, oakham):
+    # "after school" is a time: no school (nor a school's chapel) is named by it
+    # (fails on the old code: the name search read "school" and ranked the school's
+    # chapel first for "its name"; a chapel may still serve as a place to meet people).
+    found = _match(
+        context,
+        oakham,
+        Goal(text="where can i go after school with my mates"),
+        age=15,
+        max_minutes=60,
+    )
+    schools = found.results[found.results["name"].str.contains("School")]
+    assert not schools["why"].str.contains("its name").any()

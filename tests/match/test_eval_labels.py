@@ -231,3 +231,25 @@ def test_v4_queries_are_pinned_and_their_labels_hold(world: Any) -> None:
     assert {k for q in held for k in q["kind"].split(",")} == kinds
     assert {"beyond", "glm", "named", "nothing", "person", "remote", "staff", "slang"} <= kinds
     assert {"substring", "time", "typo", "urgent", "everyday"} <= kinds
+
+
+V5_DEDUPE = [labels.set_file("dedupe", "v5", half) for half in labels.HALVES]
+
+
+@pytest.mark.skipif(
+    not all(p.exists() for p in V5_DEDUPE), reason="the v5 dedupe files are not written yet"
+)
+def test_v5_dedupe_is_pinned_and_its_labels_hold(world: Any) -> None:
+    halves = _halves(V5_DEDUPE, labels.DEDUPE_COLUMNS)
+    pairs = halves["tuning"] + halves["holdout"]
+    assert labels.dedupe_problems(pairs, world, strict=True) == []
+    assert labels.split_problems("dedupe v5", halves) == []
+    assert (len(halves["tuning"]), len(halves["holdout"])) == (140, 46)
+    assert sum(bool(p["match"]) for p in pairs) == 133
+    assert sum(not p["match"] for p in pairs) == 53
+    assert sum(not p["match"] for p in halves["holdout"]) == 15
+    assert all(p["kind"].startswith("hard_") for p in pairs if not p["match"])
+    for pair in pairs:  # placed 5-40 m from the place it is (or the feature it names)
+        spot = world.register.get(pair["placed_near"]) or world.osm[pair["placed_near"]]
+        assert 5 <= labels.metres(spot, (float(pair["lat"]), float(pair["lon"]))) <= 40
+        assert not pair["match"] or pair["placed_near"] in pair["match"].split("|")

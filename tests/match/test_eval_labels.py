@@ -154,6 +154,18 @@ def _halves(paths: list[Path], columns: list[str]) -> dict[str, list[dict[str, s
     return halves
 
 
+def _placed_rows(label: str, paths: list[Path], world: Any) -> dict[str, list[dict[str, str]]]:
+    """A dedupe set's halves, after checking its labels, its split and its 5-40 m offsets."""
+    halves = _halves(paths, labels.DEDUPE_COLUMNS)
+    pairs = halves["tuning"] + halves["holdout"]
+    assert labels.dedupe_problems(pairs, world, strict=True) == []
+    assert labels.split_problems(f"dedupe {label}", halves) == []
+    for pair in pairs:  # placed 5-40 m from the place it is (or the feature it names)
+        spot = world.register.get(pair["placed_near"]) or world.osm[pair["placed_near"]]
+        assert 5 <= labels.metres(spot, (float(pair["lat"]), float(pair["lon"]))) <= 40
+    return halves
+
+
 V3_DEDUPE = [labels.set_file("dedupe", "v3", half) for half in labels.HALVES]
 
 
@@ -161,17 +173,12 @@ V3_DEDUPE = [labels.set_file("dedupe", "v3", half) for half in labels.HALVES]
     not all(p.exists() for p in V3_DEDUPE), reason="the v3 dedupe files are not written yet"
 )
 def test_v3_dedupe_is_as_large_as_issue_12_asks_and_its_labels_hold(world: Any) -> None:
-    halves = _halves(V3_DEDUPE, labels.DEDUPE_COLUMNS)
+    halves = _placed_rows("v3", V3_DEDUPE, world)
     pairs = halves["tuning"] + halves["holdout"]
-    assert labels.dedupe_problems(pairs, world, strict=True) == []
-    assert labels.split_problems("dedupe v3", halves) == []
     assert len(pairs) >= 170
     assert sum(bool(p["match"]) for p in pairs) >= 120
     assert sum(not p["match"] for p in pairs) >= 45
     assert sum(not p["match"] for p in halves["holdout"]) >= 11
-    for pair in pairs:  # placed 5-40 m from the place it is (or the feature it names)
-        spot = world.register.get(pair["placed_near"]) or world.osm[pair["placed_near"]]
-        assert 5 <= labels.metres(spot, (float(pair["lat"]), float(pair["lon"]))) <= 40
 
 
 def test_a_set_written_in_parts_skips_the_missing_kind(
@@ -192,18 +199,14 @@ V4_DEDUPE = [labels.set_file("dedupe", "v4", half) for half in labels.HALVES]
     not all(p.exists() for p in V4_DEDUPE), reason="the v4 dedupe files are not written yet"
 )
 def test_v4_dedupe_is_as_large_as_asked_and_its_labels_hold(world: Any) -> None:
-    halves = _halves(V4_DEDUPE, labels.DEDUPE_COLUMNS)
+    halves = _placed_rows("v4", V4_DEDUPE, world)
     pairs = halves["tuning"] + halves["holdout"]
-    assert labels.dedupe_problems(pairs, world, strict=True) == []
-    assert labels.split_problems("dedupe v4", halves) == []
     assert len(pairs) >= 160
     assert sum(bool(p["match"]) for p in pairs) >= 110
     assert sum(not p["match"] for p in pairs) >= 45
     assert sum(not p["match"] for p in halves["holdout"]) >= 11
     assert all(p["kind"].startswith("hard_") for p in pairs if not p["match"])
-    for pair in pairs:  # placed 5-40 m from the place it is (or the feature it names)
-        spot = world.register.get(pair["placed_near"]) or world.osm[pair["placed_near"]]
-        assert 5 <= labels.metres(spot, (float(pair["lat"]), float(pair["lon"]))) <= 40
+    for pair in pairs:
         assert not pair["match"] or pair["placed_near"] in pair["match"].split("|")
 
 
@@ -231,3 +234,21 @@ def test_v4_queries_are_pinned_and_their_labels_hold(world: Any) -> None:
     assert {k for q in held for k in q["kind"].split(",")} == kinds
     assert {"beyond", "glm", "named", "nothing", "person", "remote", "staff", "slang"} <= kinds
     assert {"substring", "time", "typo", "urgent", "everyday"} <= kinds
+
+
+V5_DEDUPE = [labels.set_file("dedupe", "v5", half) for half in labels.HALVES]
+
+
+@pytest.mark.skipif(
+    not all(p.exists() for p in V5_DEDUPE), reason="the v5 dedupe files are not written yet"
+)
+def test_v5_dedupe_is_pinned_and_its_labels_hold(world: Any) -> None:
+    halves = _placed_rows("v5", V5_DEDUPE, world)
+    pairs = halves["tuning"] + halves["holdout"]
+    assert (len(halves["tuning"]), len(halves["holdout"])) == (140, 46)
+    assert sum(bool(p["match"]) for p in pairs) == 133
+    assert sum(not p["match"] for p in pairs) == 53
+    assert sum(not p["match"] for p in halves["holdout"]) == 15
+    assert all(p["kind"].startswith("hard_") for p in pairs if not p["match"])
+    for pair in pairs:
+        assert not pair["match"] or pair["placed_near"] in pair["match"].split("|")

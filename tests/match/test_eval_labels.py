@@ -231,3 +231,29 @@ def test_v4_queries_are_pinned_and_their_labels_hold(world: Any) -> None:
     assert {k for q in held for k in q["kind"].split(",")} == kinds
     assert {"beyond", "glm", "named", "nothing", "person", "remote", "staff", "slang"} <= kinds
     assert {"substring", "time", "typo", "urgent", "everyday"} <= kinds
+
+
+V5_QUERIES = [labels.set_file("queries", "v5", half) for half in labels.HALVES]
+
+
+@pytest.mark.skipif(
+    not all(p.exists() for p in V5_QUERIES), reason="the v5 query files are not written yet"
+)
+def test_v5_queries_are_pinned_and_their_labels_hold(world: Any) -> None:
+    """186 rows (140 tuning, 46 held aside), 44 no-answers (12 held aside), every kind."""
+    halves = _halves(V5_QUERIES, labels.QUERY_COLUMNS)
+    tuning, held = halves["tuning"], halves["holdout"]
+    queries = tuning + held
+    assert labels.query_problems(queries, world) == []
+    assert labels.split_problems("queries v5", halves) == []
+    remote_only = [
+        q for q in queries if all(e.startswith("helpline:") for e in q["expect"].split("|"))
+    ]
+    assert (len(tuning), len(held)) == (140, 46)
+    assert sum(q["expect"] == "no_match" for q in queries) == 44
+    assert sum(q["expect"] == "no_match" for q in held) == 12
+    assert len(remote_only) == 4
+    kinds = {k for q in queries for k in q["kind"].split(",")}
+    assert {k for q in held for k in q["kind"].split(",")} == kinds
+    assert {"beyond", "glm", "named", "nothing", "person", "remote", "staff", "slang"} <= kinds
+    assert {"substring", "time", "typo", "urgent", "everyday", "keyword"} <= kinds

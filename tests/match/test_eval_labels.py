@@ -210,6 +210,27 @@ def test_v4_dedupe_is_as_large_as_asked_and_its_labels_hold(world: Any) -> None:
         assert not pair["match"] or pair["placed_near"] in pair["match"].split("|")
 
 
+def _query_set_kinds(world: Any, label: str, sizes: tuple[int, int, int, int, int]) -> set[str]:
+    """Check a query set's labels and split; pin (tuning, held, no-answers, held no-answers,
+    helpline-only); return its kinds, each of which must be in the held-aside quarter too."""
+    halves = _halves(
+        [labels.set_file("queries", label, h) for h in labels.HALVES], labels.QUERY_COLUMNS
+    )
+    tuning, held = halves["tuning"], halves["holdout"]
+    queries = tuning + held
+    assert labels.query_problems(queries, world) == []
+    assert labels.split_problems(f"queries {label}", halves) == []
+    remote_only = [
+        q for q in queries if all(e.startswith("helpline:") for e in q["expect"].split("|"))
+    ]
+    no_match = [q for q in queries if q["expect"] == "no_match"]
+    held_no_match = [q for q in held if q["expect"] == "no_match"]
+    assert (len(tuning), len(held), len(no_match), len(held_no_match), len(remote_only)) == sizes
+    kinds = {k for q in queries for k in q["kind"].split(",")}
+    assert {k for q in held for k in q["kind"].split(",")} == kinds
+    return kinds
+
+
 V4_QUERIES = [labels.set_file("queries", "v4", half) for half in labels.HALVES]
 
 
@@ -218,20 +239,7 @@ V4_QUERIES = [labels.set_file("queries", "v4", half) for half in labels.HALVES]
 )
 def test_v4_queries_are_pinned_and_their_labels_hold(world: Any) -> None:
     """208 rows (156 tuning, 52 held aside), 38 no-answers (10 held aside), every kind."""
-    halves = _halves(V4_QUERIES, labels.QUERY_COLUMNS)
-    tuning, held = halves["tuning"], halves["holdout"]
-    queries = tuning + held
-    assert labels.query_problems(queries, world) == []
-    assert labels.split_problems("queries v4", halves) == []
-    remote_only = [
-        q for q in queries if all(e.startswith("helpline:") for e in q["expect"].split("|"))
-    ]
-    assert (len(tuning), len(held)) == (156, 52)
-    assert sum(q["expect"] == "no_match" for q in queries) == 38
-    assert sum(q["expect"] == "no_match" for q in held) == 10
-    assert len(remote_only) == 6
-    kinds = {k for q in queries for k in q["kind"].split(",")}
-    assert {k for q in held for k in q["kind"].split(",")} == kinds
+    kinds = _query_set_kinds(world, "v4", (156, 52, 38, 10, 6))
     assert {"beyond", "glm", "named", "nothing", "person", "remote", "staff", "slang"} <= kinds
     assert {"substring", "time", "typo", "urgent", "everyday"} <= kinds
 
@@ -252,3 +260,16 @@ def test_v5_dedupe_is_pinned_and_its_labels_hold(world: Any) -> None:
     assert all(p["kind"].startswith("hard_") for p in pairs if not p["match"])
     for pair in pairs:
         assert not pair["match"] or pair["placed_near"] in pair["match"].split("|")
+
+
+V5_QUERIES = [labels.set_file("queries", "v5", half) for half in labels.HALVES]
+
+
+@pytest.mark.skipif(
+    not all(p.exists() for p in V5_QUERIES), reason="the v5 query files are not written yet"
+)
+def test_v5_queries_are_pinned_and_their_labels_hold(world: Any) -> None:
+    """186 rows (140 tuning, 46 held aside), 44 no-answers (12 held aside), every kind."""
+    kinds = _query_set_kinds(world, "v5", (140, 46, 44, 12, 4))
+    assert {"beyond", "glm", "named", "nothing", "person", "remote", "staff", "slang"} <= kinds
+    assert {"substring", "time", "typo", "urgent", "everyday", "keyword"} <= kinds

@@ -37,6 +37,7 @@ from assetmap.disclosure import SMALL_COUNT_THRESHOLD, suppress_small_counts
 from assetmap.errors import PostcodeError
 from assetmap.ingest.postcodes import is_postcode, normalise_postcode
 from assetmap.match.normalize import normalise_name
+from assetmap.match.places import IN_TOWN_KM
 from assetmap.reach.areas import area_of_points
 from assetmap.taxonomy import Taxonomy, load_taxonomy
 
@@ -71,8 +72,6 @@ NO_SERVICE: Final = "no service found"
 #: OSM ``place`` values that name a settlement, most important first.
 PLACE_RANKS: Final = ("city", "town", "village", "suburb", "hamlet", "neighbourhood")
 _TOWNS: Final = frozenset({"city", "town"})
-#: An area whose middle is this close to a town's point is named as in the town.
-IN_TOWN_KM: Final = 2.0
 _SECTOR: Final = r"^[A-Z]{1,2}[0-9][0-9A-Z]? [0-9]$"
 _DISTRICT: Final = r"^[A-Z]{1,2}[0-9][0-9A-Z]?$"
 

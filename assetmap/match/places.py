@@ -34,7 +34,8 @@ __all__ = [
 #: OSM ``place`` values a person may name as where they want to go.
 SETTLEMENT_KINDS: Final = frozenset({"city", "town", "village", "suburb", "hamlet"})
 _TOWNS: Final = frozenset({"city", "town"})
-#: A place this close to a settlement's point is "in" it (a town is wider than a village).
+#: A place this close to a settlement's point is "in" it (a town is wider than a village);
+#: the Dashboard names an area "in" a town by the same distance.
 IN_TOWN_KM: Final = 2.0
 IN_VILLAGE_KM: Final = 1.2
 #: Words before a settlement's name that say it is where ("in", "near"), taken with it.

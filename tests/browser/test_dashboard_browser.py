@@ -127,6 +127,7 @@ def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
         assert page.get_by_text("Series chart (PNG)").count() == 1
         page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
         # The chart's PNG is drawn when asked for (a deferred download), and it is a PNG.
+        settle(page, timeout_ms=120_000)  # a click during a rerun is lost (CI, under load)
         with page.expect_download(timeout=60_000) as download:
             page.get_by_role("button", name="Coverage chart (PNG)").click()
         assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -55,6 +55,7 @@ DASH_WEIGHTED: Final = "assetmap.dashboard.weighted"  # bool: weight demand by I
 DASH_MODES: Final = "assetmap.dashboard.modes"  # bool: compare coverage by travel mode
 DASH_DEPART: Final = "assetmap.dashboard.depart"  # str: public transport departure window
 DASH_MODE: Final = "assetmap.dashboard.mode"  # str: travel mode of the gap map and range over time
+DASH_BARS: Final = "assetmap.dashboard.bars"  # bool: coverage by category as a chart
 DASH_MORE: Final = "assetmap.dashboard.more"  # list[str]: sections opened on demand
 SIGNIN_FORM: Final = "assetmap.signin.form"  # the username/password form of the Sign in page
 SIGNIN_OUT: Final = "assetmap.signin.out"  # Sign out / Leave the session button

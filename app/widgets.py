@@ -272,6 +272,14 @@ def touch_friendly_style() -> None:
     st.markdown(_TOUCH_CSS, unsafe_allow_html=True)
 
 
+def every_row(rows: int) -> int:
+    """The height in pixels that shows ``rows`` rows of a table and its header, no inner scroll.
+
+    Streamlit's grid draws rows 35 px high, plus a 3 px border.
+    """
+    return 35 * (rows + 1) + 3
+
+
 def table(data: Any, *, into: Any = None, **options: Any) -> Any:
     """Show ``data`` with ``st.dataframe``, its text made safe for the toolbar's CSV download.
 

@@ -19,7 +19,7 @@ Actions, each timed from the click (or navigation) to what the person waits for:
 - *find*: on Find support as staff (start ``LE15 6AA``, two needs), click **Find support**
   -> the first result heading and the walking-area map painted;
 - *dashboard*: from the Map page, as a lead, click **Dashboard** in the menu -> the coverage
-  chart and the gap map painted;
+  bars (a table of bars since 2026-12-02, a Vega chart before) and the gap map painted;
 - *pdf*: after a search, click **Make a PDF** then **Download sheet (PDF)** ->
   the download has started.
 
@@ -214,12 +214,19 @@ def pdf(page: Page, url: str, timer: Timer) -> None:
 
 
 def dashboard(page: Page, url: str, timer: Timer) -> None:
-    """From the Map page, click Dashboard -> the coverage chart and the gap map painted."""
+    """From the Map page, click Dashboard -> the coverage bars and the gap map painted.
+
+    The coverage bars are a table (its grid's canvas); before they were a Vega
+    chart, so a run on an older checkout waits for that chart's canvas instead.
+    """
     _work_as(page, url, "Lead")
     with timer.time("dashboard"):
         page.get_by_role("link", name="Dashboard").click()
-        chart = page.locator('[data-testid="stVegaLiteChart"]').first
-        chart.locator("canvas, svg").first.wait_for(timeout=TIMEOUT_MS)
+        bars = page.locator(
+            '[data-testid="stDataFrame"]:has-text("(on the gap map)"), '
+            '[data-testid="stVegaLiteChart"]'
+        ).first
+        bars.locator("canvas, svg").first.wait_for(timeout=TIMEOUT_MS)
         page.get_by_text("Gap map:").wait_for(timeout=TIMEOUT_MS)
         _map_painted(page)
     _settle(page)

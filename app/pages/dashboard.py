@@ -243,7 +243,33 @@ def _coverage_bars(bars: pd.DataFrame, category: str, where: str, minutes: int) 
 
 bars = categories[["category", "label", "share"]].assign(n_assets=categories["services"])
 bar_chart = cache.chart_spec(_coverage_bars, "coverage_bars", bars, category, where, minutes)
-st.vega_lite_chart(bar_chart, width="stretch")
+if st.toggle(
+    "Draw as a bar chart",
+    key=state.DASH_BARS,
+    help="The same shares as a chart. The table below shows them as bars already and "
+    "opens sooner: the chart needs the browser to load its charting library first.",
+):
+    st.vega_lite_chart(bar_chart, width="stretch")
+else:
+    share_column = f"Share of {where} within {minutes} min"
+    chosen = bars["category"] == category
+    widgets.table(
+        bars.assign(
+            label=bars["label"].where(~chosen, bars["label"] + " (on the gap map)"),
+            share=(bars["share"] * 100).round(1),
+        )
+        .sort_values("share", ascending=False, kind="stable")
+        .drop(columns="category")
+        .rename(columns={"label": "Category", "share": share_column, "n_assets": "Services"}),
+        hide_index=True,
+        width="stretch",
+        height=widgets.every_row(len(bars)),  # every category, as the chart showed them
+        column_config={
+            share_column: st.column_config.ProgressColumn(
+                format="%.0f%%", min_value=0, max_value=100
+            )
+        },
+    )
 st.caption("Every category is listed; those with no service in the register are at 0%.")
 _table_and_chart_downloads(
     ("Coverage table (CSV)", categories),

@@ -313,7 +313,11 @@ def _review_section() -> None:
     for column, title, table in zip((left, right), ("Record A", "Record B"), tables, strict=True):
         column.markdown(f"**{title}**")
         widgets.table(
-            table, into=column, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3
+            table,
+            into=column,
+            hide_index=True,
+            width="stretch",
+            height=widgets.every_row(len(table)),
         )
     # On the map, the tooltips say which record is which.
     pair = gpd.GeoDataFrame(pd.DataFrame(records), geometry="geometry", crs="EPSG:4326")

@@ -232,7 +232,7 @@ with summary_tab:
         pd.DataFrame({"Figure": [f for f, _ in figures], "Value": [str(v) for _, v in figures]}),
         hide_index=True,
         width="stretch",
-        height=35 * (len(figures) + 1) + 3,  # every figure shown, no inner scrolling
+        height=widgets.every_row(len(figures)),  # no inner scrolling
     )
     if graph is None:
         st.caption("No walking network in this workspace, so no coverage figures.")

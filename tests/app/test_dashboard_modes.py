@@ -135,7 +135,7 @@ def test_gap_map_and_range_over_time_follow_the_travel_mode(helsinki):
 
     at.segmented_control(key="assetmap.dashboard.more").set_value(["range"]).run()  # on request
     assert not at.exception, at.exception
-    _bars, line = at.get("vega_lite_chart")  # the coverage bars, then the series line
+    (line,) = at.get("vega_lite_chart")  # the series line (the coverage bars are a table)
     assert "(walk + public transport), month by month" in line.proto.spec
     drawn = convert_arrow_bytes_to_pandas_df(line.proto.datasets[0].data.data)
     drawn = drawn[drawn["measure"] == "categories"].reset_index(drop=True)

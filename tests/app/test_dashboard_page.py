@@ -223,8 +223,9 @@ def test_the_first_view_draws_the_sections_below_the_fold_only_on_request(shown)
     assert [b.label for b in at.get("download_button")] == [
         "Coverage table (CSV)", "Coverage chart (PNG)", "Areas and minutes (CSV)"
     ]  # fmt: skip
-    (bars,) = at.get("vega_lite_chart")  # the coverage bars only: no series line yet
-    assert json.loads(bars.proto.spec)["mark"]["type"] == "bar"
+    assert not at.get("vega_lite_chart")  # coverage by category is a table: no chart library
+    bars = _frame(at, "Category")
+    assert bars.columns.tolist() == ["Category", "Share of postcodes within 15 min", "Services"]
     headed = [h.value for h in at.header]
     assert "Accessible range over time" not in headed
     columns = {c for d in at.dataframe for c in d.value.columns}
@@ -254,8 +255,8 @@ def test_series_and_downloads_are_offered(rutland, opened):
         "Series (CSV)",
         "Series chart (PNG)",
     ]
-    bars, line = at.get("vega_lite_chart")
-    assert json.loads(bars.proto.spec)["mark"]["type"] == "bar"
+    (line,) = at.get("vega_lite_chart")  # the series; the coverage bars are a table
+    assert json.loads(line.proto.spec)["mark"]["type"] == "line"
     drawn = convert_arrow_bytes_to_pandas_df(line.proto.datasets[0].data.data)
     drawn = drawn[drawn["measure"] == "categories"].reset_index(drop=True)
 
@@ -367,9 +368,11 @@ def test_a_category_with_no_service_can_be_chosen_and_shows_its_gaps(rutland):
     assert len(oakham) == 1  # the six "Oakham" gaps counted in the area they name
     assert oakham["Area"].iloc[0].endswith("Oakham")
     assert oakham["What people said"].iloc[0] == "Nowhere in Oakham to talk about drink"
-    bars = at.get("vega_lite_chart")[0].proto
-    drawn = convert_arrow_bytes_to_pandas_df(bars.datasets[0].data.data).set_index("label")
-    assert drawn.loc["Help with drink or drugs", "share"] == 0.0  # a bar at 0%, not left out
+    bars = _frame(at, "Category").set_index("Category")
+    share = bars.loc[
+        "Help with drink or drugs (on the gap map)", "Share of postcodes within 15 min"
+    ]
+    assert share == 0.0  # a bar at 0%, not left out
 
 
 def test_areas_are_named_in_plain_words_and_nothing_shows_inf_or_jargon(rutland):
@@ -401,3 +404,24 @@ def test_a_lead_sees_no_money_beside_a_count_under_five(rutland, opened):
     shown_text = "\n".join(d.value.astype(str).to_csv() for d in at.dataframe)
     assert "£450" not in shown_text
     assert "£570" not in shown_text
+
+
+def test_coverage_by_category_is_a_table_of_bars_or_on_request_a_chart(rutland, shown):
+    """The table's bars and the chart's draw the core's shares, the chosen category marked."""
+    at = shown
+    table = _frame(at, "Category")
+    share = "Share of postcodes within 15 min"
+    assert table[share].tolist() == sorted(table[share], reverse=True)  # longest bar first
+    (marked,) = [c for c in table["Category"] if c.endswith(" (on the gap map)")]
+    assert marked == "Doctor or health centre (on the gap map)"  # the default category
+    (toggle,) = [t for t in at.toggle if t.label == "Draw as a bar chart"]
+    toggle.set_value(True).run()
+    assert not at.exception, at.exception
+    assert not [d for d in at.dataframe if "Category" in d.value.columns]
+    (bars,) = at.get("vega_lite_chart")
+    assert json.loads(bars.proto.spec)["mark"]["type"] == "bar"
+    drawn = convert_arrow_bytes_to_pandas_df(bars.proto.datasets[0].data.data)
+    by_label = dict(zip(drawn["label"], drawn["share"] * 100, strict=True))
+    named = table["Category"].str.removesuffix(" (on the gap map)")
+    assert [by_label[n] for n in named] == pytest.approx(table[share].tolist(), abs=0.05)
+    assert len(drawn) == len(table)

@@ -109,8 +109,10 @@ def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
         frame = page.frame_locator(MAP_IFRAME)
         areas = frame.locator("path.leaflet-interactive")
         areas.first.wait_for(state="attached", timeout=60_000)
-        charts = page.locator('[data-testid="stVegaLiteChart"]')
-        charts.nth(1).locator("canvas, svg").first.wait_for(timeout=60_000)
+        charts = page.locator('[data-testid="stVegaLiteChart"]')  # the series: bars are a table
+        charts.first.locator("canvas, svg").first.wait_for(timeout=60_000)
+        bars = page.locator('[data-testid="stDataFrame"]').filter(has_text="(on the gap map)")
+        bars.locator("canvas").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)  # Leaflet fits the bounds; Vega draws
 
         # 23 LSOAs, the GP markers and the two suggested sites are all drawn.
@@ -123,7 +125,7 @@ def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
         legend = frame.locator("body").inner_text()
         assert "up to 15 min" in legend
         assert "decile 1-2 (most deprived)" in legend
-        assert charts.count() == 2
+        assert charts.count() == 1
         assert page.get_by_text("Series chart (PNG)").count() == 1
         page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
         # The chart's PNG is drawn when asked for (a deferred download), and it is a PNG.
@@ -131,6 +133,11 @@ def test_dashboard_shows_the_gap_map_and_the_series_with_the_network_blocked(
         with page.expect_download(timeout=60_000) as download:
             page.get_by_role("button", name="Coverage chart (PNG)").click()
         assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        # The coverage bars as a chart, on request.
+        page.get_by_text("Draw as a bar chart").click()
+        charts.nth(1).locator("canvas, svg").first.wait_for(timeout=60_000)
+        settle(page, timeout_ms=120_000)
+        assert charts.count() == 2
     finally:
         context.close()
 

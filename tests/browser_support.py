@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Route
+from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, Route
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from assetmap.access import Principal, Role
@@ -159,6 +159,28 @@ def pick(page: Page, box: str, option: str, *, typed: str = "", exact: bool = Tr
             page.keyboard.press("Escape")
             continue
         choice.click()
+        return
+
+
+def open_tab(page: Page, tab: str, showing: Locator, *, shot: Path | None = None) -> None:
+    """Open the tab named ``tab`` until ``showing`` (something in it) is visible.
+
+    A rerun that lands on the click (after a reload, the map's first value
+    reaches the server a moment after the page has settled) can leave the
+    first tab open, so a single click is flaky on a busy machine. Three tries
+    of 20 s; on the last failure a full-page screenshot goes to ``shot``.
+    """
+    for attempt in range(3):
+        settle(page, timeout_ms=120_000)
+        page.get_by_role("tab", name=tab).click()
+        try:
+            showing.wait_for(state="visible", timeout=20_000)
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                if shot is not None:
+                    page.screenshot(path=str(shot), full_page=True)
+                raise
+            continue
         return
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, choose_need, serve, settle
+from browser_support import Offline, choose_need, open_tab, serve, settle
 from playwright.sync_api import Browser, BrowserContext, Page
 from support import SHARED_DATA, import_rutland
 
@@ -114,16 +114,17 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
         guest.get_by_role("button", name=W["join_button"], exact=True).click()
         guest.get_by_text(W["map_heading"], exact=True).wait_for()
         _settle(guest)
-        guest.get_by_role("tab", name=W["tab_gap"]).click()
-        guest.get_by_label(W["gap_where"]).fill("Barleythorpe")
+        where = guest.get_by_label(W["gap_where"])
+        open_tab(guest, W["tab_gap"], where, shot=artifacts / "reload_failed_gap_tab.png")
+        where.fill("Barleythorpe")
         guest.get_by_label(W["gap_note"]).fill("No evening food bank")
         _settle(guest)
         guest.get_by_role("button", name=W["gap_save"]).click()
         guest.get_by_text(W["gap_saved"]).wait_for()
         _settle(guest)
-        guest.get_by_role("tab", name=W["tab_idea"]).click()
-        _settle(guest)
         idea = guest.get_by_label(W["idea_what"])
+        open_tab(guest, W["tab_idea"], idea, shot=artifacts / "reload_failed_idea_tab.png")
+        _settle(guest)
         idea.fill("Soup evening")
         idea.press("Enter")
         _settle(guest)
@@ -140,9 +141,10 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
         guest.get_by_text(W["map_heading"], exact=True).wait_for()
         _settle(guest)
         assert guest.get_by_role("textbox", name=W["join_label"]).count() == 0
-        guest.get_by_role("tab", name=W["tab_idea"]).click()
+        vote = guest.get_by_role("button", name="👍 Vote (1)")
+        open_tab(guest, W["tab_idea"], vote, shot=artifacts / "reload_failed_vote_tab.png")
         _settle(guest)
-        guest.get_by_role("button", name="👍 Vote (1)").click()
+        vote.click()
         guest.get_by_text("You have voted for this idea already.").wait_for()
         _settle(guest)
         guest.screenshot(path=str(artifacts / "reload_2_participant_voted_once.png"))
@@ -153,10 +155,10 @@ def test_a_reload_keeps_the_participant_and_their_one_vote(
         other.get_by_role("textbox", name=W["join_label"]).fill(code)
         other.get_by_role("button", name=W["join_button"], exact=True).click()
         other.get_by_text(W["map_heading"], exact=True).wait_for()
+        vote = other.get_by_role("button", name="👍 Vote (1)")
+        open_tab(other, W["tab_idea"], vote, shot=artifacts / "reload_failed_other_tab.png")
         _settle(other)
-        other.get_by_role("tab", name=W["tab_idea"]).click()
-        _settle(other)
-        other.get_by_role("button", name="👍 Vote (1)").click()
+        vote.click()
         other.get_by_text(W["voted"]).wait_for()
         assert _votes(workspace) == 2
     finally:

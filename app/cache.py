@@ -28,6 +28,7 @@ import streamlit as st
 
 from assetmap.access import Principal
 from assetmap.errors import AssetMapError
+from assetmap.geo import Bounds
 from assetmap.match.needs import MatchContext, prepare_matching
 from assetmap.output.basemap import StreetLines, street_lines
 from assetmap.people.plans import workspace_settlements
@@ -145,6 +146,21 @@ def load_streets(workspace_path: str, network_version: str) -> StreetLines | Non
     """
     network = load_walk_network(workspace_path, network_version)
     return None if network is None else street_lines(network)
+
+
+@st.cache_resource(max_entries=32, ttl=_TTL, show_spinner=False)
+def load_streets_around(
+    workspace_path: str, network_version: str, bbox: Bounds
+) -> StreetLines | None:
+    """Return the streets within ``bbox`` only (a shared resource, read-only).
+
+    For a map that opens on a small area (Find support's walking area): tens of
+    kilobytes instead of the county's 600 kB that the browser would parse and
+    draw on every search. ``bbox`` comes from :func:`assetmap.geo.widen`, whose
+    snapped edges make nearby searches share one entry.
+    """
+    network = load_walk_network(workspace_path, network_version)
+    return None if network is None else street_lines(network, bbox=bbox)
 
 
 @st.cache_resource(max_entries=2, ttl=_TTL, show_spinner="Loading the walking network…")

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import numpy as np
@@ -37,6 +38,7 @@ __all__ = [
     "inside",
     "metric_crs",
     "valid_lonlat",
+    "widen",
 ]
 
 Bounds = tuple[float, float, float, float]
@@ -165,3 +167,29 @@ def inside(lon: npt.ArrayLike, lat: npt.ArrayLike, bounds: Bounds) -> npt.NDArra
     west, south, east, north = bounds
     with np.errstate(invalid="ignore"):
         return np.asarray((lons >= west) & (lons <= east) & (lats >= south) & (lats <= north))
+
+
+def widen(bounds: Bounds, margin_m: float, *, snap_deg: float = 0.01) -> Bounds:
+    """Return ``bounds`` grown by ``margin_m`` on every side, its edges snapped outward.
+
+    Snapped to a grid of ``snap_deg`` degrees, so that nearby boxes give the
+    same box (a cache keyed by it is reused). Longitudes are widened by the
+    metres a degree spans at the box's middle latitude.
+
+    Examples
+    --------
+    >>> widen((-0.735, 52.664, -0.721, 52.676), 1_000)
+    (-0.75, 52.65, -0.7, 52.69)
+    """
+    west, south, east, north = bounds
+    dlat = margin_m / (EARTH_RADIUS_M * math.pi / 180)
+    dlon = dlat / max(math.cos(math.radians((south + north) / 2)), 0.01)
+    snap = 1 / snap_deg
+
+    def down(v: float) -> float:
+        return round(math.floor(v * snap) / snap, 6)
+
+    def up(v: float) -> float:
+        return round(math.ceil(v * snap) / snap, 6)
+
+    return (down(west - dlon), down(south - dlat), up(east + dlon), up(north + dlat))

@@ -13,6 +13,7 @@ from assetmap.easy_read import LANGUAGES, easy_read_html, easy_read_text, sheet_
 from assetmap.errors import AssetMapError
 from assetmap.match.needs import Constraints, Goal, MatchContext
 from assetmap.opening_hours import DAY_CODES
+from assetmap.output.basemap import street_box
 from assetmap.output.sheet import support_sheet_html, support_sheet_pdf
 from assetmap.output.viz import add_walk_area, build_asset_map
 from assetmap.people.plans import (
@@ -221,7 +222,9 @@ def _map(match_context: MatchContext, workspace_path: str) -> None:
     except AssetMapError as exc:
         st.error(str(exc), icon=":material/error:")
         return
-    streets = cache.load_streets(workspace_path, net_version)
+    # Streets around the walking area only: the map opens on it (fit to its bounds).
+    around = street_box(area.polygons.total_bounds, (start.lon, start.lat))
+    streets = cache.load_streets_around(workspace_path, net_version, around)
     fmap = add_walk_area(
         build_asset_map(
             shown, taxonomy=taxonomy, leaflet_url=widgets.leaflet_url(), streets=streets

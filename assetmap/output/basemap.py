@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -37,14 +38,17 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
+from assetmap.geo import Bounds, inside, widen
 from assetmap.output.palette import NEUTRALS
 from assetmap.reach.network import WalkNetwork
 
 __all__ = [
+    "MARGIN_M",
     "STREET_COLOUR",
     "BasemapConfig",
     "StreetLines",
     "add_street_layer",
+    "street_box",
     "street_lines",
     "streets_geojson",
 ]
@@ -52,6 +56,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 STREET_COLOUR: Final = NEUTRALS["street"]
+MARGIN_M: Final = 1_500.0
+"""How far beyond the area a map opens on its streets reach (with ``bbox``; see
+:func:`assetmap.geo.widen`): enough to pan a little or zoom out a step or two."""
 _M_PER_DEGREE: Final = 111_320.0
 _MAX_ROUNDS: Final = 12
 
@@ -117,11 +124,36 @@ class StreetLines:
         object.__setattr__(self, "lines_json", json.dumps(self.lines, separators=(",", ":")))
 
 
+def street_box(
+    bounds: Sequence[float], start: tuple[float, float], *, margin_m: float = MARGIN_M
+) -> Bounds:
+    """Return the box of streets to draw for a map that opens on ``bounds`` around ``start``.
+
+    ``bounds`` (west, south, east, north; an empty area's NaNs are ignored)
+    and the ``(lon, lat)`` start point, grown by ``margin_m`` and snapped
+    (:func:`assetmap.geo.widen`).
+
+    Examples
+    --------
+    >>> street_box([float("nan")] * 4, (-0.7271, 52.6703), margin_m=500)
+    (-0.74, 52.66, -0.71, 52.68)
+    """
+    lon, lat = start
+    west, south, east, north = (float(v) for v in bounds)
+    box = (
+        float(np.fmin(west, lon)),
+        float(np.fmin(south, lat)),
+        float(np.fmax(east, lon)),
+        float(np.fmax(north, lat)),
+    )
+    return widen(box, margin_m)
+
+
 def street_lines(
     network: WalkNetwork,
     *,
     config: BasemapConfig | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
+    bbox: Bounds | None = None,
 ) -> StreetLines:
     """Return the network's streets as simplified polylines.
 
@@ -144,14 +176,8 @@ def street_lines(
     v = network.edge_v.astype(np.int64)
     keep = u != v
     if bbox is not None:
-        west, south, east, north = bbox
-        inside = (
-            (network.lon >= west)
-            & (network.lon <= east)
-            & (network.lat >= south)
-            & (network.lat <= north)
-        )
-        keep &= inside[u] | inside[v]
+        within = inside(network.lon, network.lat, bbox)
+        keep &= within[u] | within[v]
     u, v = u[keep], v[keep]
     if len(u) == 0:
         return StreetLines(lines=[], tolerance_m=cfg.tolerance_m, n_points=0)

@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 from support import SHARED_DATA, import_rutland, needs_shared_data
@@ -11,7 +12,9 @@ from support import SHARED_DATA, import_rutland, needs_shared_data
 from assetmap.access import Principal, Role
 from assetmap.ingest.osm import OsmExtract
 from assetmap.ingest.postcodes import read_postcodes, save_postcodes
+from assetmap.output.basemap import street_lines
 from assetmap.people.plans import PLAN_ENTITY, REFERRAL_ENTITY
+from assetmap.reach.network import load_network
 from assetmap.reach_service import reported_gaps
 from assetmap.workspace import open_workspace
 
@@ -82,6 +85,20 @@ def test_finds_services_for_needs_from_a_postcode_with_a_walking_area_map(rutlan
     )
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download sheet (HTML)"]
+
+
+def test_the_map_draws_the_streets_around_the_walking_area_not_the_county(rutland):
+    """The offline streets stop about 1.5 km beyond the area the map opens on (Oakham)."""
+    at = _find(_page(), "LE15 6AA", ["ete"])
+    (component,) = at.get("component_instance")
+    script = json.loads(component.proto.json_args)["script"]
+    (drawn,) = re.findall(r"var lines = (\[\[\[.*?\]\]\]);", script)
+    lat, lon = np.array([p for line in json.loads(drawn) for p in line]).T
+    county = street_lines(load_network(open_workspace(rutland).network_path))
+    assert 1_000 < len(lat) < county.n_points / 3  # Oakham's streets, not Rutland's
+    # LE15 6AA is at about (-0.727, 52.670); a 15-minute walk reaches about 1.2 km.
+    assert np.all(np.abs(lat - 52.670) < 0.05)  # 5.5 km: area, margin, snapping, whole streets
+    assert np.all(np.abs(lon - (-0.727)) < 0.08)
 
 
 def test_a_point_clicked_on_the_map_becomes_the_start_and_searches_again(rutland):

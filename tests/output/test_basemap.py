@@ -10,7 +10,13 @@ import pytest
 from support import LEEDS_OSM, needs_shared_data
 
 from assetmap.ingest.osm import read_osm_file
-from assetmap.output.basemap import BasemapConfig, StreetLines, street_lines, streets_geojson
+from assetmap.output.basemap import (
+    BasemapConfig,
+    StreetLines,
+    street_box,
+    street_lines,
+    streets_geojson,
+)
 from assetmap.output.viz import build_asset_map
 from assetmap.reach.network import WalkNetwork
 from assetmap.schema import validate_assets
@@ -96,3 +102,15 @@ def test_map_draws_streets_under_the_markers(crossroads_and_lane):
     assert "assetmapStreets" not in build_asset_map(assets).get_root().render()
     geo = streets_geojson(streets)
     assert len(geo["features"][0]["geometry"]["coordinates"]) == 5
+
+
+def test_street_box_holds_the_area_and_the_start_with_a_margin_snapped_outward():
+    area = (-0.735, 52.664, -0.721, 52.676)
+    west, south, east, north = street_box(area, (-0.70, 52.67), margin_m=1_000)
+    assert west <= -0.735 - 0.0148
+    assert east >= -0.70 + 0.0148
+    assert south <= 52.664 - 0.0089
+    assert north >= 52.676 + 0.0089
+    assert all(round(v * 100, 6).is_integer() for v in (west, south, east, north))
+    assert street_box(area, (-0.73, 52.67)) == street_box(area, (-0.7301, 52.6702))  # one key
+    assert street_box(area, (-0.73, 52.67), margin_m=0) == (-0.74, 52.66, -0.72, 52.68)

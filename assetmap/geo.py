@@ -19,11 +19,13 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import Final
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
@@ -34,9 +36,11 @@ __all__ = [
     "EARTH_RADIUS_M",
     "UK_BOUNDS",
     "Bounds",
+    "Projection",
     "haversine_m",
     "inside",
     "metric_crs",
+    "projection",
     "valid_lonlat",
     "widen",
 ]
@@ -193,3 +197,37 @@ def widen(bounds: Bounds, margin_m: float, *, snap_deg: float = 0.01) -> Bounds:
         return round(math.ceil(v * snap) / snap, 6)
 
     return (down(west - dlon), down(south - dlat), up(east + dlon), up(north + dlat))
+
+
+_PROJ_THREAD: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assetmap-proj")
+"""The one thread every :class:`Projection` transforms on (see there)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """A coordinate transform whose PROJ objects are built once, not once per thread.
+
+    pyproj's ``Transformer`` builds its PROJ objects again in every thread
+    that uses it (they are not thread-safe), about 30 ms each time for WGS 84
+    to the British National Grid. Streamlit runs each page run in a new
+    thread, so a cached walking graph paid that on every run, twice. Here
+    every transform runs on one long-lived worker thread instead, with the
+    same transformer, so the results are the same to the last bit.
+
+    Examples
+    --------
+    >>> to_bng = projection("EPSG:4326", BNG)
+    >>> [round(float(v)) for v in to_bng.transform(-0.72, 52.67)]
+    [486653, 308801]
+    """
+
+    transformer: Transformer
+
+    def transform(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[Any, Any]:
+        """Return ``transformer.transform(x, y)``, run on the projection thread."""
+        return _PROJ_THREAD.submit(self.transformer.transform, x, y).result()
+
+
+def projection(crs_from: CRS | str, crs_to: CRS | str) -> Projection:
+    """Return the (always lon, lat / x, y ordered) transform from one CRS to another."""
+    return Projection(Transformer.from_crs(crs_from, crs_to, always_xy=True))

@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from assetmap.atomic import atomic_path
 from assetmap.errors import NetworkError
-from assetmap.geo import metric_crs, valid_lonlat
+from assetmap.geo import Projection, metric_crs, projection, valid_lonlat
 
 __all__ = [
     "NETWORK_FILENAME",
@@ -305,8 +305,8 @@ class WalkGraph:
     component: IntArray
     snap_nodes: IntArray
     tree: cKDTree
-    to_metric: Transformer
-    to_lonlat: Transformer
+    to_metric: Projection
+    to_lonlat: Projection
 
     @property
     def n_nodes(self) -> int:
@@ -387,8 +387,8 @@ def build_walk_graph(network: WalkNetwork, *, config: WalkConfig | None = None) 
         msg = f"Network node {row} has invalid coordinates (lon={lon[row]!r}, lat={lat[row]!r})."
         raise NetworkError(msg)
     crs = metric_crs(lon, lat)
-    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    to_metric = projection("EPSG:4326", crs)
+    to_lonlat = projection(crs, "EPSG:4326")
     x, y = (np.asarray(a, dtype=np.float64) for a in to_metric.transform(lon, lat))
 
     edge_u, edge_v, edge_m = _simple_edges(network)

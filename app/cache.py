@@ -218,6 +218,15 @@ def load_reach_demand(workspace_path: str, reach_version: str, by: str) -> Any:
     return workspace_demand(open_workspace(workspace_path), graph, by=by)
 
 
+def _graph_and_demand(
+    workspace_path: str, reach_version: str, by: str
+) -> tuple[WalkGraph, Any] | None:
+    """The walking graph and ``(kind, Demand)`` for a measure (None without a network)."""
+    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
+    found = load_reach_demand(workspace_path, reach_version, by)
+    return None if graph is None or found is None else (graph, found)
+
+
 @_per_register
 @st.cache_data(
     max_entries=8, ttl=_TTL, show_spinner="Measuring walking coverage…", hash_funcs=_BY_VIEW
@@ -241,10 +250,10 @@ def reach_coverage(
     )
     from assetmap.workspace import open_workspace
 
-    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
-    found = load_reach_demand(workspace_path, reach_version, by)
-    if graph is None or found is None:
+    both = _graph_and_demand(workspace_path, reach_version, by)
+    if both is None:
         return None
+    graph, found = both
     kind, demand = found
     assets = load_assets(workspace_path, _data_version, principal)
     search_minutes = gap_search_minutes(minutes)
@@ -402,10 +411,10 @@ def reach_series(
     del register  # part of the cache key only
     from assetmap.reach.coverage import coverage_series
 
-    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
-    found = load_reach_demand(workspace_path, reach_version, by)
-    if graph is None or found is None:
+    both = _graph_and_demand(workspace_path, reach_version, by)
+    if both is None:
         return None
+    graph, found = both
     store = open_workspace(workspace_path).store()
     snapshots = dashboard_snapshots(store, principal=principal)
     return coverage_series(graph, snapshots, found[1], minutes=minutes)
@@ -426,10 +435,10 @@ def reach_additions(
 ) -> Any:
     """What each import, mapping session or day of additions added (a DataFrame; None without)."""
     del register  # part of the cache key only
-    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
-    found = load_reach_demand(workspace_path, reach_version, by)
-    if graph is None or found is None:
+    both = _graph_and_demand(workspace_path, reach_version, by)
+    if both is None:
         return None
+    graph, found = both
     store = open_workspace(workspace_path).store()
     return dashboard_additions(graph, store, found[1], minutes=minutes, principal=principal)
 
@@ -459,10 +468,10 @@ def reach_sites(
     from assetmap.reach.sites import candidate_sites, demand_weights, suggest_sites
     from assetmap.transit_service import suggest_sites_for_mode
 
-    graph = load_walk_graph(workspace_path, reach_version.split("|")[0])
-    found = load_reach_demand(workspace_path, reach_version, by)
-    if graph is None or found is None:
+    both = _graph_and_demand(workspace_path, reach_version, by)
+    if both is None:
         return None
+    graph, found = both
     demand = found[1]
     assets = load_assets(workspace_path, _data_version, principal)
     if mode != "walk":

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from browser_support import Offline, settle
+from browser_support import Offline, open_tab, settle
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -176,7 +176,7 @@ def test_a_whole_session_from_start_to_summary(
         # 4. Both participants save at the same moment: a place and a volunteering offer.
         _place_pin(first, 220, 420)
         _type(first, W["place_name"], "Community Garden Cafe")
-        second.get_by_role("tab", name=W["tab_volunteer"]).click()
+        open_tab(second, W["tab_volunteer"], second.get_by_label(W["vol_what"]))
         _settle(second)
         _place_pin(second, 600, 380)
         _type(second, W["vol_what"], "Food bank helpers")
@@ -194,7 +194,7 @@ def test_a_whole_session_from_start_to_summary(
         first.get_by_role("button", name=W["place_save"]).click()
         first.get_by_text("Saved: <img src=x onerror=alert(1)>").wait_for()
         _settle(first)
-        second.get_by_role("tab", name=W["tab_gap"]).click()
+        open_tab(second, W["tab_gap"], second.get_by_label(W["gap_where"]))
         _settle(second)
         _type(second, W["gap_where"], "Kirkgate")
         second.get_by_label(W["gap_note"]).fill("Nowhere to get a shower")

@@ -34,6 +34,7 @@ from assetmap.errors import NetworkError
 __all__ = [
     "BNG",
     "EARTH_RADIUS_M",
+    "M_PER_DEGREE",
     "UK_BOUNDS",
     "Bounds",
     "Projection",
@@ -54,6 +55,10 @@ EARTH_RADIUS_M: Final = 6_371_009.0
 The value osmnx uses, so that edge lengths computed from an OSM file and those
 osmnx computes for the same streets agree to the last digit.
 """
+
+M_PER_DEGREE: Final = 111_320.0
+"""Metres in a degree of latitude (and of longitude at the equator), for flat-earth boxes,
+offsets and tolerances over a few kilometres; use :func:`haversine_m` for distances."""
 
 UK_BOUNDS: Final[Bounds] = (-8.75, 49.8, 1.9, 60.95)
 """Great Britain and Northern Ireland, generously (west, south, east, north)."""
@@ -173,30 +178,42 @@ def inside(lon: npt.ArrayLike, lat: npt.ArrayLike, bounds: Bounds) -> npt.NDArra
         return np.asarray((lons >= west) & (lons <= east) & (lats >= south) & (lats <= north))
 
 
-def widen(bounds: Bounds, margin_m: float, *, snap_deg: float = 0.01) -> Bounds:
-    """Return ``bounds`` grown by ``margin_m`` on every side, its edges snapped outward.
+def widen(
+    bounds: Bounds,
+    margin_m: float,
+    *,
+    at_lat: float | None = None,
+    snap_deg: float | None = None,
+) -> Bounds:
+    """Return ``bounds`` grown by ``margin_m`` on every side (flat-earth degrees).
 
-    Snapped to a grid of ``snap_deg`` degrees, so that nearby boxes give the
-    same box (a cache keyed by it is reused). Longitudes are widened by the
-    metres a degree spans at the box's middle latitude.
+    Longitudes are widened by the metres a degree spans at ``at_lat`` (the
+    box's middle latitude when omitted). With ``snap_deg`` the edges are then
+    snapped outward to a grid of that many degrees, so that nearby boxes give
+    the same box (a cache keyed by it is reused).
 
     Examples
     --------
-    >>> widen((-0.735, 52.664, -0.721, 52.676), 1_000)
+    >>> widen((-0.735, 52.664, -0.721, 52.676), 1_000, snap_deg=0.01)
     (-0.75, 52.65, -0.7, 52.69)
+    >>> [round(v, 4) for v in widen((0.0, 0.0, 0.0, 0.0), 1113.2)]
+    [-0.01, -0.01, 0.01, 0.01]
     """
     west, south, east, north = bounds
-    dlat = margin_m / (EARTH_RADIUS_M * math.pi / 180)
-    dlon = dlat / max(math.cos(math.radians((south + north) / 2)), 0.01)
+    lat0 = (south + north) / 2 if at_lat is None else at_lat
+    dlat = margin_m / M_PER_DEGREE
+    dlon = margin_m / (M_PER_DEGREE * max(math.cos(math.radians(lat0)), 0.01))
+    grown = (west - dlon, south - dlat, east + dlon, north + dlat)
+    if snap_deg is None:
+        return grown
     snap = 1 / snap_deg
-
-    def down(v: float) -> float:
-        return round(math.floor(v * snap) / snap, 6)
-
-    def up(v: float) -> float:
-        return round(math.ceil(v * snap) / snap, 6)
-
-    return (down(west - dlon), down(south - dlat), up(east + dlon), up(north + dlat))
+    west, south, east, north = grown
+    return (
+        round(math.floor(west * snap) / snap, 6),
+        round(math.floor(south * snap) / snap, 6),
+        round(math.ceil(east * snap) / snap, 6),
+        round(math.ceil(north * snap) / snap, 6),
+    )
 
 
 _PROJ_THREAD: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assetmap-proj")

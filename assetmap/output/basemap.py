@@ -38,7 +38,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from assetmap.geo import Bounds, inside, widen
+from assetmap.geo import M_PER_DEGREE, Bounds, inside, widen
 from assetmap.output.palette import NEUTRALS
 from assetmap.reach.network import WalkNetwork
 
@@ -59,7 +59,6 @@ STREET_COLOUR: Final = NEUTRALS["street"]
 MARGIN_M: Final = 1_500.0
 """How far beyond the area a map opens on its streets reach (with ``bbox``; see
 :func:`assetmap.geo.widen`): enough to pan a little or zoom out a step or two."""
-_M_PER_DEGREE: Final = 111_320.0
 _MAX_ROUNDS: Final = 12
 
 
@@ -146,7 +145,7 @@ def street_box(
         float(np.fmax(east, lon)),
         float(np.fmax(north, lat)),
     )
-    return widen(box, margin_m)
+    return widen(box, margin_m, snap_deg=0.01)
 
 
 def street_lines(
@@ -192,7 +191,7 @@ def street_lines(
     parts = np.asarray(shapely.get_parts(merged))
     tolerance = cfg.tolerance_m
     for _ in range(_MAX_ROUNDS):
-        simple = shapely.simplify(parts, tolerance / _M_PER_DEGREE, preserve_topology=False)
+        simple = shapely.simplify(parts, tolerance / M_PER_DEGREE, preserve_topology=False)
         counts = shapely.get_num_coordinates(simple)
         if int(counts.sum()) <= cfg.max_points or bool(np.all(counts <= 2)):
             break

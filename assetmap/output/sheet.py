@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from assetmap.errors import SchemaError
+from assetmap.geo import M_PER_DEGREE
 from assetmap.moderation_state import UNCHECKED_LABEL, is_checked
 from assetmap.output.palette import SHEET_COLOURS
 from assetmap.reach.network import WalkNetwork
@@ -54,7 +55,6 @@ logger = logging.getLogger(__name__)
 MAX_SERVICES: Final = 20
 MAX_NOTE_CHARS: Final = 1000
 _MIN_SPAN_M: Final = 500.0
-_M_PER_DEG: Final = 111_320.0
 
 _CSS: Final = """
 @page { size: A4; margin: 14mm 14mm 16mm 14mm; }
@@ -163,8 +163,8 @@ def sheet_map_svg(
         lon = np.append(lon, float(start[0]))
         lat = np.append(lat, float(start[1]))
     mid_lat = float((lat.min() + lat.max()) / 2)
-    kx = _M_PER_DEG * math.cos(math.radians(mid_lat))
-    ky = _M_PER_DEG
+    kx = M_PER_DEGREE * math.cos(math.radians(mid_lat))
+    ky = M_PER_DEGREE
     cx, cy = float((lon.min() + lon.max()) / 2), mid_lat
     span_x = max((lon.max() - lon.min()) * kx * 1.3, _MIN_SPAN_M)
     span_y = max((lat.max() - lat.min()) * ky * 1.3, _MIN_SPAN_M)

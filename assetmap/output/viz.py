@@ -35,6 +35,7 @@ from branca.element import Element, Figure
 from folium.template import Template
 
 from assetmap.errors import SchemaError
+from assetmap.geo import M_PER_DEGREE
 from assetmap.output.basemap import StreetLines, VerbatimMacroElement, add_street_layer
 from assetmap.output.palette import (
     HIGHLIGHT,
@@ -717,9 +718,9 @@ def nearest_place(
     if assets.empty:
         return None
     lon, lat = float(point[0]), float(point[1])
-    kx = 111_320.0 * np.cos(np.radians(lat))
+    kx = M_PER_DEGREE * np.cos(np.radians(lat))
     dx = (assets.geometry.x.to_numpy() - lon) * kx
-    dy = (assets.geometry.y.to_numpy() - lat) * 111_320.0
+    dy = (assets.geometry.y.to_numpy() - lat) * M_PER_DEGREE
     distance = np.hypot(dx, dy)
     best = int(np.argmin(distance))
     if distance[best] > within_m:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from assetmap.errors import IngestError
+from assetmap.geo import widen
 from assetmap.reach.timetable import Timetable
 
 __all__ = ["MAX_SECONDS", "REQUIRED_FILES", "area_bbox", "parse_seconds", "read_feeds"]
@@ -26,7 +27,6 @@ REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_ti
 """Files every feed must have (plus ``calendar.txt`` or ``calendar_dates.txt``)."""
 
 MAX_SECONDS = 48 * 3600
-_M_PER_DEG_LAT = 111_320.0
 """Latest time a feed may use (48:00:00): a service day's trips end within two days."""
 
 # gtfs-kit 13 reads headway_secs as Int16, which overflows on real feeds
@@ -378,12 +378,5 @@ def area_bbox(
     if not buffer_m >= 0:
         msg = f"`buffer_m` must be >= 0, got {buffer_m!r}."
         raise IngestError(msg)
-    lat0 = float(np.mean(lat))
-    dlat = buffer_m / _M_PER_DEG_LAT
-    dlon = buffer_m / (_M_PER_DEG_LAT * max(float(np.cos(np.radians(lat0))), 0.01))
-    return (
-        float(lon.min()) - dlon,
-        float(lat.min()) - dlat,
-        float(lon.max()) + dlon,
-        float(lat.max()) + dlat,
-    )
+    box = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+    return widen(box, buffer_m, at_lat=float(np.mean(lat)))

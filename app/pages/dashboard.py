@@ -2,6 +2,7 @@
 
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 import altair as alt
@@ -34,27 +35,32 @@ principal = auth.require_principal(path, Operation.VIEW_DASHBOARD)
 taxonomy = load_taxonomy()
 
 
-def _chart_png(chart: alt.Chart | dict[str, Any]) -> bytes:
+Chart = alt.Chart | dict[str, Any]
+
+
+def _chart_png(make: Callable[[], Chart]) -> bytes:
+    chart = make()
     return cache.chart_png(json.dumps(chart) if isinstance(chart, dict) else chart.to_json())
 
 
 def _table_and_chart_downloads(
-    table: tuple[str, pd.DataFrame], chart: tuple[str, alt.Chart | dict[str, Any]], stem: str
+    table: tuple[str, pd.DataFrame], chart: tuple[str, Callable[[], Chart]], stem: str
 ) -> None:
     """Two download buttons side by side: the table as CSV and the chart as PNG (offline).
 
-    The PNG (and the chart's JSON it is drawn from) is made only when someone
-    clicks (vl-convert takes about half a second a chart), not on every view.
+    The chart (``chart``'s function makes it) and its PNG are made only when
+    someone clicks (vl-convert takes about half a second a chart), not on
+    every view.
     """
     left, right = st.columns(2)
     label, frame = table
     left.download_button(
         label, frame.to_csv(index=False).encode("utf-8"), file_name=f"{stem}.csv", mime="text/csv"
     )
-    label, spec = chart
+    label, make = chart
     right.download_button(
         label,
-        functools.partial(_chart_png, spec),
+        functools.partial(_chart_png, make),
         file_name=f"{stem}.png",
         mime="image/png",
     )
@@ -242,14 +248,16 @@ def _coverage_bars(bars: pd.DataFrame, category: str, where: str, minutes: int) 
 
 
 bars = categories[["category", "label", "share"]].assign(n_assets=categories["services"])
-bar_chart = cache.chart_spec(_coverage_bars, "coverage_bars", bars, category, where, minutes)
+bar_chart = functools.partial(  # made when drawn or downloaded: the first view shows a table
+    cache.chart_spec, _coverage_bars, "coverage_bars", bars, category, where, minutes
+)
 if st.toggle(
     "Draw as a bar chart",
     key=state.DASH_BARS,
     help="The same shares as a chart. The table below shows them as bars already and "
     "opens sooner: the chart needs the browser to load its charting library first.",
 ):
-    st.vega_lite_chart(bar_chart, width="stretch")
+    st.vega_lite_chart(bar_chart(), width="stretch")
 else:
     share_column = f"Share of {where} within {minutes} min"
     chosen = bars["category"] == category
@@ -461,7 +469,7 @@ def _range_over_time() -> None:
     st.altair_chart(line_chart, width="stretch")
     _table_and_chart_downloads(
         ("Series (CSV)", monthly.drop(columns="date")),
-        ("Series chart (PNG)", line_chart),
+        ("Series chart (PNG)", lambda: line_chart),
         f"accessible_range_{minutes}min_{mode}",
     )
 
